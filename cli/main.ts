@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDrill } from './commands/drill.js';
+import { registerParseEvent } from './commands/parse-event.js';
+import { registerValidate } from './commands/validate.js';
+
+/** `tourniquet`: the command line for drills, config checks and (later) incident operations. */
+const program = new Command('tourniquet')
+  .description('Tourniquet: turn a CloudWatch alarm into a verified, undoable mitigation.')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+registerValidate(program);
+registerParseEvent(program);
+registerDrill(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+
+/**
+ * The one Tourniquet configuration, read by `cdk synth`, the CLI and the drill.
+ * Every resource a mitigation may touch is named here; IAM policies are generated from it,
+ * so anything not listed is out of reach of the automation.
+ */
+
+export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+export const SeveritySchema = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+const name = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(255, `${what} must be at most 255 characters`)
+    .regex(/^[A-Za-z0-9._\-/:#]+$/, `${what} may contain only letters, digits and . _ - / : #`);
+
+/** CloudWatch alarm names allow most printable ASCII; we refuse control characters only. */
+const alarmName = z
+  .string()
+  .min(1, 'alarm name must not be empty')
+  .max(255, 'alarm name must be at most 255 characters')
+  .regex(/^[\x20-\x7E]+$/, 'alarm name must be printable ASCII');
+
+/** AppConfig identifiers (application, environment, profile, strategy) are 4–7 lowercase alphanumerics. */
+const appConfigId = (what: string) =>
+  z.string().regex(/^[a-z0-9]{4,7}$/, `${what} must be an AppConfig ID (4-7 lowercase letters or digits), not a name`);
+
+const flagKey = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'flag key must start with a letter and contain only letters, digits, _ and - (max 64)');
+
+export const AlarmConfigSchema = z
+  .object({
+    /** CloudWatch alarm name, exactly as in CloudWatch. */
+    name: alarmName,
+    /** Severity when this alarm fires; defaults to the service's. */
+    severity: SeveritySchema.optional(),
+    /** One sentence on who is affected, used in status updates ("Customers cannot complete checkout"). */
+    impact: z.string().min(1).max(500).optional(),
+    /** What the alarm measures, for status-update subjects ("5xx rate"). */
+    summary: z.string().min(1).max(120).optional(),
+  })
+  .strict();
+export type AlarmConfig = z.infer<typeof AlarmConfigSchema>;
+
+export const FeatureFlagsConfigSchema = z
+  .object({
+    applicationId: appConfigId('applicationId'),
+    environmentId: appConfigId('environmentId'),
+    /** The hosted configuration profile of type AWS.AppConfig.FeatureFlags. */
+    configurationProfileId: appConfigId('configurationProfileId'),
+    /** Flags the automation may switch off as kill switches. Flags not listed are never touched. */
+    killSwitchFlags: z.array(flagKey).min(1).max(50),
+    /** Flags that turn on a degraded mode (cached or reduced results) when a dependency fails. */
+    degradeFlags: z.array(flagKey).max(20).default([]),
+    /** Seconds for the application to pick up a new configuration (AppConfig agent poll interval). */
+    propagationSeconds: z.number().int().min(0).max(900).default(45),
+  })
+  .strict();
+export type FeatureFlagsConfig = z.infer<typeof FeatureFlagsConfigSchema>;
+
+export const EcsConfigSchema = z
+  .object({
+    cluster: name('ecs.cluster'),
+    service: name('ecs.service'),
+    /** Upper bound for scale-out; scale-out is never chosen without it. */
+    maxDesiredCount: z.number().int().min(1).max(5000).optional(),
+  })
+  .strict();
+export type EcsConfig = z.infer<typeof EcsConfigSchema>;
+
+export const Route53ConfigSchema = z
+  .object({
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
+    recordName: z.string().min(1).max(255),
+    /** Health check that the primary failover record uses; the automation may invert it. */
+    primaryHealthCheckId: z.string().uuid('primaryHealthCheckId must be a UUID').optional(),
+  })
+  .strict();
+
+export const WafConfigSchema = z
+  .object({
+    webAclName: name('waf.webAclName'),
+    webAclId: z.string().min(1).max(128),
+    scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL'),
+    ipSetName: name('waf.ipSetName').optional(),
+    ipSetId: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+
+export const ServiceConfigSchema = z
+  .object({
+    /** Short service name used in subjects and IDs ("checkout"). */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'service name must be lowercase letters, digits and -, max 40'),
+    /** Default severity of this service's alarms. */
+    severity: SeveritySchema.default('SEV2'),
+    alarms: z.array(AlarmConfigSchema).min(1, 'a service needs at least one alarm'),
+    /** What the automation may touch for this service. A mitigation with no resources here is never chosen. */
+    resources: z
+      .object({
+        featureFlags: FeatureFlagsConfigSchema.optional(),
+        ecs: EcsConfigSchema.optional(),
+        route53: Route53ConfigSchema.optional(),
+        waf: WafConfigSchema.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
+
+export const TourniquetConfigSchema = z
+  .object({
+    version: z.literal(1, 'version must be 1'),
+    /** Suffix for resource names so two installs can share an account ("prod"). */
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage must be lowercase letters, digits and -, max 16').default('prod'),
+    /** Minutes before an alarm in which deployments and flag changes count as suspects. */
+    changeWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    /** Decide and notify, but change nothing. */
+    dryRun: z.boolean().default(false),
+    notifications: z
+      .object({
+        /** Subscribed by email to the status topic (updates at every phase). */
+        statusEmails: z.array(z.email('not a valid email address')).default([]),
+        /** Subscribed by email to the escalation topic (pages when automation cannot help). */
+        escalationEmails: z.array(z.email('not a valid email address')).default([]),
+      })
+      .strict()
+      .default({ statusEmails: [], escalationEmails: [] }),
+    services: z.array(ServiceConfigSchema).min(1, 'configure at least one service'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const serviceNames = new Set<string>();
+    const alarmOwners = new Map<string, string>();
+    config.services.forEach((service, i) => {
+      if (serviceNames.has(service.name)) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${service.name}"` });
+      }
+      serviceNames.add(service.name);
+      service.alarms.forEach((alarm, j) => {
+        const owner = alarmOwners.get(alarm.name);
+        if (owner !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'alarms', j, 'name'],
+            message: `alarm "${alarm.name}" already belongs to service "${owner}"; an alarm maps to one service`,
+          });
+        }
+        alarmOwners.set(alarm.name, service.name);
+      });
+      const flags = service.resources.featureFlags;
+      flags?.degradeFlags.forEach((flag, k) => {
+        if (flags.killSwitchFlags.includes(flag)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'resources', 'featureFlags', 'degradeFlags', k],
+            message: `flag "${flag}" cannot be both a kill switch (turned off) and a degrade flag (turned on)`,
+          });
+        }
+      });
+    });
+  });
+export type TourniquetConfig = z.infer<typeof TourniquetConfigSchema>;
+
+/** One problem in a config file, with the JSON path where it was found. */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigInvalidError extends Error {
+  override readonly name = 'ConfigInvalidError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem(s) in the Tourniquet config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+  }
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+
+/** Validates a parsed config object; returns the typed config or every problem found. */
+export function checkConfig(raw: unknown): { ok: true; config: TourniquetConfig } | { ok: false; problems: ConfigProblem[] } {
+  const result = TourniquetConfigSchema.safeParse(raw);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) };
+}
+
+/** Parses config text (JSON); throws ConfigInvalidError listing every problem. */
+export function parseConfig(text: string, source = 'config'): TourniquetConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigInvalidError(source, [{ path: '(root)', message: `not valid JSON: ${(cause as Error).message}` }]);
+  }
+  const checked = checkConfig(raw);
+  if (!checked.ok) throw new ConfigInvalidError(source, checked.problems);
+  return checked.config;
+}
+
+/** Finds the service and alarm entry for an alarm name, or undefined when the alarm is not configured. */
+export function findAlarm(config: TourniquetConfig, alarmName: string): { service: ServiceConfig; alarm: AlarmConfig } | undefined {
+  for (const service of config.services) {
+    const alarm = service.alarms.find((a) => a.name === alarmName);
+    if (alarm) return { service, alarm };
+  }
+  return undefined;
+}

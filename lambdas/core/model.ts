@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { ServiceConfigSchema, SeveritySchema } from './config.js';
+import { AlarmSignalSchema } from './signal.js';
+
+/**
+ * The payloads that flow through the incident state machine. Each Task state writes its result
+ * under one key of the execution state (ResultPath), so the state always reads top-down:
+ * signal → incident → triage → plan → attempt → verification.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Mitigation kinds, in the doctrine's order of preference. */
+export const MITIGATION_TYPES = [
+  'feature-flag-off',
+  'ecs-rollback',
+  'route53-failover',
+  'degrade-flag-on',
+  'waf-block',
+  'ecs-scale-out',
+] as const;
+export const MitigationTypeSchema = z.enum(MITIGATION_TYPES);
+export type MitigationType = z.infer<typeof MitigationTypeSchema>;
+
+/** Mitigations this build can execute. Others are decided, explained, and escalated to a human. */
+export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(['feature-flag-off']);
+
+export const ExecutionRefSchema = z.object({
+  /** Execution ARN ($$.Execution.Id). */
+  id: z.string(),
+  name: z.string(),
+  startTime: isoTime,
+});
+export type ExecutionRef = z.infer<typeof ExecutionRefSchema>;
+
+/** What the starter function hands to the state machine. */
+export const WorkflowInputSchema = z.object({
+  signal: AlarmSignalSchema,
+  /** The config slice of the service that owns the alarm: the only resources this execution may touch. */
+  service: ServiceConfigSchema,
+  settings: z.object({
+    changeWindowMinutes: z.number().int().positive(),
+    dryRun: z.boolean(),
+    stage: z.string(),
+  }),
+  execution: ExecutionRefSchema,
+});
+export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
+
+export const INCIDENT_STATUSES = ['INVESTIGATING', 'IDENTIFIED', 'MITIGATING', 'MITIGATED', 'ESCALATED', 'CLOSED'] as const;
+export const IncidentStatusSchema = z.enum(INCIDENT_STATUSES);
+export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
+
+export const OpenedIncidentSchema = z.object({
+  incidentId: z.string(),
+  severity: SeveritySchema,
+  openedAt: isoTime,
+  /** True when an incident for the same alarm was already open; this execution then only records the re-fire. */
+  duplicate: z.boolean(),
+  /** The incident this alarm was folded into when `duplicate`. */
+  existingIncidentId: z.string().optional(),
+});
+export type OpenedIncident = z.infer<typeof OpenedIncidentSchema>;
+
+/** An AppConfig flag whose value changed inside the change window. */
+export const FlagChangeSchema = z.object({
+  flag: z.string(),
+  from: z.boolean().nullable(),
+  to: z.boolean(),
+  deploymentNumber: z.number().int(),
+  configurationVersion: z.string(),
+  changedAt: isoTime,
+});
+export type FlagChange = z.infer<typeof FlagChangeSchema>;
+
+/** An ECS service deployment created inside the change window. */
+export const EcsDeploymentChangeSchema = z.object({
+  cluster: z.string(),
+  service: z.string(),
+  deploymentId: z.string(),
+  taskDefinition: z.string(),
+  status: z.string(),
+  rolloutState: z.string().optional(),
+  createdAt: isoTime,
+});
+export type EcsDeploymentChange = z.infer<typeof EcsDeploymentChangeSchema>;
+
+export const AlarmFactsSchema = z.object({
+  name: z.string(),
+  state: z.string(),
+  /** Seconds per datapoint. Composite alarms have none: their children's periods apply. */
+  periodSeconds: z.number().int().positive().optional(),
+  evaluationPeriods: z.number().int().positive().optional(),
+  datapointsToAlarm: z.number().int().positive().optional(),
+});
+export type AlarmFacts = z.infer<typeof AlarmFactsSchema>;
+
+/** Signals that point at a cause other than a change; gathered when the config allows. */
+export const SymptomsSchema = z.object({
+  downstreamFailure: z.boolean().default(false),
+  regionalFailure: z.boolean().default(false),
+  trafficFlood: z.boolean().default(false),
+  saturation: z.boolean().default(false),
+});
+export type Symptoms = z.infer<typeof SymptomsSchema>;
+
+export const TriageSchema = z.object({
+  severity: SeveritySchema,
+  window: z.object({ from: isoTime, to: isoTime }),
+  alarm: AlarmFactsSchema,
+  flagChanges: z.array(FlagChangeSchema),
+  ecsDeployments: z.array(EcsDeploymentChangeSchema),
+  symptoms: SymptomsSchema,
+  /** Sources that could not be read (AccessDenied, not configured...). Triage goes on without them. */
+  gaps: z.array(z.string()),
+});
+export type Triage = z.infer<typeof TriageSchema>;
+
+export const RiskSchema = z.enum(['low', 'medium', 'high']);
+export type Risk = z.infer<typeof RiskSchema>;
+
+export const CandidateSchema = z.object({
+  type: MitigationTypeSchema,
+  /** Human-readable target ("flag new-checkout-flow in abc1234/env5678/prof901"). */
+  target: z.string(),
+  /** Parameters the mitigate step needs (flag key, cluster/service, ...). */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  risk: RiskSchema,
+  rationale: z.string(),
+  /** False when this build cannot execute the mitigation: it is named, then escalated. */
+  executable: z.boolean(),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+export const PlanSchema = z.object({
+  /** Matrix scenario that matched ("feature-regression", "bad-deployment", "unknown", ...). */
+  scenario: z.string(),
+  candidates: z.array(CandidateSchema),
+  /** Executable candidates exist and automation may act. */
+  hasCandidate: z.boolean(),
+  rationale: z.string(),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+export const AttemptSchema = z.object({
+  cursor: z.number().int().min(0),
+  type: MitigationTypeSchema,
+  target: z.string(),
+  status: z.enum(['applied', 'already-applied', 'dry-run']),
+  detail: z.string(),
+  /** When to check whether the mitigation worked (Wait state TimestampPath). */
+  checkAt: isoTime,
+});
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const VerificationSchema = z.object({
+  /** restored: alarm OK; pending: check again at checkAt; failed: try the next candidate or escalate. */
+  outcome: z.enum(['restored', 'pending', 'failed']),
+  alarmState: z.string(),
+  checks: z.number().int().min(1),
+  checkAt: isoTime.optional(),
+  /** Index of the next candidate to try when outcome is failed and one remains. */
+  nextCursor: z.number().int().min(0).optional(),
+  hasNext: z.boolean(),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+export const WorkflowErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+/** The execution state seen by later steps: every key is added by one state. */
+export const WorkflowStateSchema = WorkflowInputSchema.extend({
+  incident: OpenedIncidentSchema,
+  triage: TriageSchema.optional(),
+  plan: PlanSchema.optional(),
+  attempt: AttemptSchema.optional(),
+  verification: VerificationSchema.optional(),
+  error: WorkflowErrorSchema.optional(),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+
+export const STATUS_PHASES = ['Investigating', 'Identified', 'Mitigated', 'Resolved'] as const;
+export const StatusPhaseSchema = z.enum(STATUS_PHASES);
+export type StatusPhase = z.infer<typeof StatusPhaseSchema>;
+
+export const TIMELINE_KINDS = [
+  'alarm',
+  'incident-opened',
+  'alarm-refired',
+  'triage',
+  'decision',
+  'mitigation',
+  'verification',
+  'notification',
+  'escalation',
+  'error',
+  'closed',
+] as const;
+export const TimelineEventSchema = z.object({
+  at: isoTime,
+  kind: z.enum(TIMELINE_KINDS),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
