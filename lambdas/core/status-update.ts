@@ -1,0 +1,156 @@
+import type { Severity } from './config.js';
+import { nextExecutableCursor } from './decision.js';
+import { executionConsoleUrl } from './identity.js';
+import type { StatusPhase, WorkflowState } from './model.js';
+import { UPDATE_CADENCE_MINUTES } from './severity.js';
+
+/**
+ * Status updates in the communication template: status, severity, started, duration, summary,
+ * impact, current actions, next update. Updates state facts (what fired, what changed, what was
+ * done); they never guess at root cause.
+ */
+
+export type UpdateStatus = StatusPhase | 'Escalated';
+
+export interface StatusUpdate {
+  readonly status: UpdateStatus;
+  readonly subject: string;
+  readonly message: string;
+}
+
+export interface StatusUpdateInput {
+  readonly status: UpdateStatus;
+  readonly severity: Severity;
+  readonly service: string;
+  readonly alarmName: string;
+  readonly alarmSummary?: string;
+  readonly impact?: string;
+  readonly incidentId: string;
+  readonly startedAt: string;
+  readonly now: Date;
+  readonly summary: string;
+  readonly currentActions: readonly string[];
+  readonly executionArn?: string;
+  /** Overrides the cadence-based next update (e.g. "None: the automation has finished"). */
+  readonly nextUpdate?: string;
+}
+
+export const utcMinute = (iso: string | Date): string => {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+};
+
+export const humanDuration = (ms: number): string => {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${minutes % 60} min`;
+};
+
+export function renderStatusUpdate(input: StatusUpdateInput): StatusUpdate {
+  const what = input.alarmSummary ?? input.alarmName;
+  const subject = `[${input.severity}][${input.status}] ${input.service}: ${what}`;
+  const nextUpdate =
+    input.nextUpdate ??
+    `By ${utcMinute(new Date(input.now.getTime() + UPDATE_CADENCE_MINUTES[input.severity] * 60_000))}, or sooner at the next phase change.`;
+  const lines = [
+    `Incident Update: ${input.incidentId}`,
+    '',
+    `Status: ${input.status}`,
+    `Severity: ${input.severity}`,
+    `Started: ${utcMinute(input.startedAt)}`,
+    `Duration: ${humanDuration(input.now.getTime() - Date.parse(input.startedAt))}`,
+    '',
+    'Summary',
+    input.summary,
+    '',
+    'Impact',
+    input.impact ?? `Users of ${input.service} may see degraded service while alarm "${input.alarmName}" is in ALARM.`,
+    '',
+    'Current Actions',
+    ...input.currentActions.map((a) => `- ${a}`),
+    '',
+    'Next Update',
+    nextUpdate,
+  ];
+  if (input.executionArn) lines.push('', `Workflow: ${executionConsoleUrl(input.executionArn)}`);
+  return { status: input.status, subject, message: lines.join('\n') };
+}
+
+/** Builds the update for a phase of the workflow from the execution state. */
+export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now: Date): StatusUpdate {
+  const alarm = state.service.alarms.find((a) => a.name === state.signal.alarmName);
+  const fired = `Alarm "${state.signal.alarmName}" entered ALARM at ${utcMinute(state.signal.stateChangeTime)}.`;
+  const plan = state.plan;
+  const attempt = state.attempt;
+  let summary: string;
+  let currentActions: string[];
+  let nextUpdate: string | undefined;
+
+  switch (status) {
+    case 'Investigating': {
+      summary = `${fired} Tourniquet opened an incident and is checking what changed.`;
+      currentActions = [
+        `Checking deployments and feature-flag changes of ${state.service.name} in the ${state.settings.changeWindowMinutes} min before the alarm.`,
+      ];
+      break;
+    }
+    case 'Identified': {
+      const first = plan ? plan.candidates[nextExecutableCursor(plan, -1) ?? 0] : undefined;
+      summary = `${fired} ${first ? first.rationale : 'A mitigation was identified.'}`;
+      currentActions = [
+        first
+          ? `${state.settings.dryRun ? 'Dry run: would apply' : 'Applying'} ${first.type} on ${first.target}, then verifying that the alarm clears.`
+          : 'Applying the planned mitigation, then verifying.',
+      ];
+      const rest = plan ? plan.candidates.filter((c) => c !== first) : [];
+      if (rest.length > 0) currentActions.push(`If the alarm does not clear: ${rest.map((c) => `${c.type} on ${c.target}`).join(', then ')}.`);
+      break;
+    }
+    case 'Mitigated': {
+      summary = `${fired} Service is restored: the alarm is back to OK after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}.`;
+      currentActions = [
+        attempt ? `Mitigation in place: ${attempt.detail}` : 'Mitigation in place.',
+        'The owning team should fix the cause before undoing the mitigation; the postmortem draft and timeline are in the incident record.',
+      ];
+      nextUpdate = 'When the owning team resolves the underlying issue.';
+      break;
+    }
+    case 'Escalated': {
+      const reason = state.error
+        ? `The automation hit an error (${state.error.Error}).`
+        : plan && !plan.hasCandidate
+          ? plan.rationale
+          : state.verification && state.verification.outcome !== 'restored'
+            ? `The alarm is still ${state.verification.alarmState} after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}, and no further automatic mitigation remains.`
+            : 'Automation cannot mitigate this incident.';
+      summary = `${fired} ${reason}`;
+      currentActions = ['A human on call has been paged to take over.'];
+      const deferred = plan?.candidates.filter((c) => !c.executable) ?? [];
+      if (deferred.length > 0) currentActions.push(`Suggested next step: ${deferred.map((c) => `${c.type} on ${c.target} (${c.rationale})`).join('; ')}`);
+      break;
+    }
+    case 'Resolved': {
+      summary = `${fired} The incident is resolved.`;
+      currentActions = ['None.'];
+      nextUpdate = 'None: the incident is closed. The postmortem follows.';
+      break;
+    }
+  }
+
+  return renderStatusUpdate({
+    status,
+    severity: state.incident.severity,
+    service: state.service.name,
+    alarmName: state.signal.alarmName,
+    alarmSummary: alarm?.summary,
+    impact: alarm?.impact,
+    incidentId: state.incident.incidentId,
+    startedAt: state.incident.openedAt,
+    now,
+    summary,
+    currentActions,
+    executionArn: state.execution.id,
+    nextUpdate,
+  });
+}

@@ -1,0 +1,61 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { StatusPhaseSchema, WorkflowStateSchema, type IncidentStatus, type StatusPhase } from '../core/model.js';
+import { statusUpdateFor } from '../core/status-update.js';
+import { SnsPublisher } from '../adapters/sns-publisher.js';
+import { IncidentStore } from '../store/incident-store.js';
+import { readEnv } from '../runtime/env.js';
+import { lambdaHandler } from '../runtime/lambda.js';
+
+const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
+
+const STATUS_OF_PHASE: Record<StatusPhase, IncidentStatus> = {
+  Investigating: 'INVESTIGATING',
+  Identified: 'IDENTIFIED',
+  Mitigated: 'MITIGATED',
+  Resolved: 'CLOSED',
+};
+
+export interface NotifyDeps {
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
+  readonly publisher: Pick<SnsPublisher, 'publish'>;
+  readonly statusTopicArn: string;
+  readonly clock: () => Date;
+}
+
+/** Publishes a status update in the communication template and records it on the timeline. */
+export function createNotifyHandler(deps: NotifyDeps) {
+  return async (event: unknown): Promise<{ status: string; subject: string; messageId: string }> => {
+    const { phase, state } = NotifyEventSchema.parse(event);
+    const now = deps.clock();
+    const update = statusUpdateFor(state, phase, now);
+    const { messageId } = await deps.publisher.publish({
+      topicArn: deps.statusTopicArn,
+      subject: update.subject,
+      message: update.message,
+      attributes: { incidentId: state.incident.incidentId, status: phase, severity: state.incident.severity },
+    });
+    const at = now.toISOString();
+    await deps.store.appendTimeline(state.incident.incidentId, {
+      at,
+      kind: 'notification',
+      message: `Status update sent: ${update.subject}`,
+      data: { status: phase, messageId },
+    });
+    await deps.store.updateIncident(state.incident.incidentId, {
+      status: STATUS_OF_PHASE[phase],
+      lastNotification: { status: phase, subject: update.subject, at },
+    });
+    return { status: phase, subject: update.subject, messageId };
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN');
+  return createNotifyHandler({
+    store: new IncidentStore({ tableName: env.TABLE_NAME }),
+    publisher: new SnsPublisher(new SNSClient({})),
+    statusTopicArn: env.STATUS_TOPIC_ARN,
+    clock: () => new Date(),
+  });
+});

@@ -1,0 +1,91 @@
+import { AppConfigClient } from '@aws-sdk/client-appconfig';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { WorkflowStateSchema, type AlarmFacts, type EcsDeploymentChange, type FlagChange, type Triage } from '../core/model.js';
+import { estimateImpactStart } from '../core/postmortem.js';
+import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
+import { EcsAdapter } from '../adapters/ecs-deployments.js';
+import { TransientAwsError } from '../adapters/errors.js';
+import { IncidentStore } from '../store/incident-store.js';
+import { readEnv } from '../runtime/env.js';
+import { lambdaHandler, logger } from '../runtime/lambda.js';
+
+export interface TriageDeps {
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
+  readonly flags: Pick<AppConfigFlagsAdapter, 'recentFlagChanges'>;
+  readonly ecs: Pick<EcsAdapter, 'recentDeployments'>;
+  readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
+  readonly clock: () => Date;
+}
+
+/**
+ * Gathers the facts the decision matrix needs: the alarm's evaluation settings and every deployment
+ * and flag change of the service inside the change window. A source that cannot be read is recorded
+ * as a gap (the decision says so) unless the failure is transient, which Step Functions retries.
+ */
+export function createTriageHandler(deps: TriageDeps) {
+  return async (event: unknown): Promise<Triage> => {
+    const state = WorkflowStateSchema.parse(event);
+    const { service, signal, incident } = state;
+    const now = deps.clock();
+    const alarmAt = new Date(signal.stateChangeTime);
+    const window = { from: new Date(alarmAt.getTime() - state.settings.changeWindowMinutes * 60_000), to: now };
+    const gaps: string[] = [];
+
+    const attempt = async <T>(source: string, read: () => Promise<T>, fallback: T): Promise<T> => {
+      try {
+        return await read();
+      } catch (error) {
+        if (error instanceof TransientAwsError) throw error;
+        gaps.push(`${source} (${(error as Error).message})`);
+        logger.warn('triage source unavailable', { source, error: error as Error });
+        return fallback;
+      }
+    };
+
+    const { featureFlags, ecs } = service.resources;
+    const [alarm, flagChanges, ecsDeployments] = await Promise.all([
+      attempt<AlarmFacts>('CloudWatch alarm', () => deps.alarms.describeAlarm(signal.alarmName), { name: signal.alarmName, state: signal.state }),
+      featureFlags
+        ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), [])
+        : Promise.resolve<FlagChange[]>([]),
+      ecs ? attempt<EcsDeploymentChange[]>('ECS deployments', () => deps.ecs.recentDeployments(ecs, window), []) : Promise.resolve<EcsDeploymentChange[]>([]),
+    ]);
+
+    const triage: Triage = {
+      severity: incident.severity,
+      window: { from: window.from.toISOString(), to: window.to.toISOString() },
+      alarm: { name: alarm.name, state: alarm.state, periodSeconds: alarm.periodSeconds, evaluationPeriods: alarm.evaluationPeriods, datapointsToAlarm: alarm.datapointsToAlarm },
+      flagChanges,
+      ecsDeployments,
+      symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false },
+      gaps,
+    };
+
+    const found = [
+      ...flagChanges.map((c) => `flag ${c.flag} ${c.from === null ? 'added' : c.from ? 'on' : 'off'} → ${c.to ? 'on' : 'off'} (deployment #${c.deploymentNumber} at ${c.changedAt.slice(11, 19)})`),
+      ...ecsDeployments.map((d) => `ECS deployment ${d.deploymentId} of ${d.taskDefinition.split('/').pop()} at ${d.createdAt.slice(11, 19)} (${d.status})`),
+    ];
+    await deps.store.appendTimeline(incident.incidentId, {
+      at: now.toISOString(),
+      kind: 'triage',
+      message: `Triage (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment or flag change found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}`,
+      data: { flagChanges: flagChanges.length, ecsDeployments: ecsDeployments.length, gaps },
+    });
+    const impactStartedAt = estimateImpactStart(signal.stateChangeTime, alarm.periodSeconds, alarm.datapointsToAlarm);
+    if (impactStartedAt) await deps.store.updateIncident(incident.incidentId, { impactStartedAt });
+    return triage;
+  };
+}
+
+export const handler = lambdaHandler(() => {
+  const env = readEnv('TABLE_NAME');
+  return createTriageHandler({
+    store: new IncidentStore({ tableName: env.TABLE_NAME }),
+    flags: new AppConfigFlagsAdapter(new AppConfigClient({})),
+    ecs: new EcsAdapter(new ECSClient({})),
+    alarms: new CloudWatchAlarmsAdapter(new CloudWatchClient({})),
+    clock: () => new Date(),
+  });
+});
