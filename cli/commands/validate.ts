@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ConfigInvalidError, parseConfig } from '../../lambdas/core/config.js';
+
+export const DEFAULT_CONFIG_FILE = 'tourniquet.config.json';
+
+export interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Checks a config file and reports every problem with its JSON path (exit 2 on any). */
+export async function runValidate(file: string = DEFAULT_CONFIG_FILE): Promise<CommandResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return { stdout: '', stderr: `tourniquet: cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`, exitCode: 2 };
+  }
+  try {
+    const config = parseConfig(text, file);
+    const alarms = config.services.reduce((n, s) => n + s.alarms.length, 0);
+    const mode = config.dryRun ? ' (dry run: decides and notifies, changes nothing)' : '';
+    return {
+      stdout: `${file}: valid: ${config.services.length} service(s), ${alarms} alarm(s), change window ${config.changeWindowMinutes} min${mode}\n`,
+      stderr: '',
+      exitCode: 0,
+    };
+  } catch (error) {
+    if (error instanceof ConfigInvalidError) return { stdout: '', stderr: `${error.message}\n`, exitCode: 2 };
+    throw error;
+  }
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check a Tourniquet config file and print every problem with its path (exit 2 on any)')
+    .argument('[file]', 'config file', DEFAULT_CONFIG_FILE)
+    .action(async (file: string) => {
+      const result = await runValidate(file);
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      process.exitCode = result.exitCode;
+    });
+}

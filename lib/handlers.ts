@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+
+/**
+ * The Lambda handlers of Tourniquet, one file each in `lambdas/handlers/<name>.ts`, each exporting
+ * `handler`. The name is also the `tourniquet:handler` metadata on the function resource, which is
+ * how the drill maps a Task state back to the source file it must run.
+ */
+export const WORKFLOW_HANDLERS = [
+  'open-incident',
+  'notify',
+  'triage',
+  'decide',
+  'mitigate',
+  'verify',
+  'escalate',
+  'close-incident',
+] as const;
+
+/** Handlers invoked by Task states of the incident state machine. */
+export type WorkflowHandlerName = (typeof WORKFLOW_HANDLERS)[number];
+
+/** The starter sits outside the state machine: EventBridge and SNS invoke it, it starts executions. */
+export const STARTER_HANDLER = 'start-execution';
+
+/** Every handler the stack deploys. */
+export const HANDLER_NAMES = [STARTER_HANDLER, ...WORKFLOW_HANDLERS] as const;
+export type HandlerName = (typeof HANDLER_NAMES)[number];
+
+/** Metadata key on each `AWS::Lambda::Function` naming its handler file. */
+export const HANDLER_METADATA_KEY = 'tourniquet:handler';
+
+/** Repository root: NodejsFunction bundles from here and finds `package-lock.json` here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Absolute path of a handler's source file. */
+export function handlerEntry(name: HandlerName): string {
+  return path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { checkConfig, ConfigInvalidError, findAlarm, parseConfig } from '../../../lambdas/core/config.js';
+import { sampleConfig } from '../../fixtures/workflow.js';
+
+const base = () => JSON.parse(JSON.stringify(sampleConfig)) as Record<string, any>;
+
+describe('config', () => {
+  it('accepts the sample config and applies defaults', () => {
+    expect(sampleConfig.changeWindowMinutes).toBe(30);
+    expect(sampleConfig.services[0]!.resources.featureFlags!.degradeFlags).toEqual(['serve-cached-recommendations']);
+    const minimal = checkConfig({ version: 1, services: [{ name: 'api', alarms: [{ name: 'api-errors' }] }] });
+    expect(minimal.ok && minimal.config).toMatchObject({ stage: 'prod', changeWindowMinutes: 30, dryRun: false, services: [{ severity: 'SEV2', resources: {} }] });
+  });
+
+  it('reports every problem with its path', () => {
+    const raw = base();
+    raw.changeWindowMinutes = 0;
+    raw.services[0].resources.featureFlags.applicationId = 'Checkout App';
+    raw.services[0].alarms[1].severity = 'P1';
+    raw.notifications.statusEmails = ['not-an-email'];
+    const result = checkConfig(raw);
+    expect(result.ok).toBe(false);
+    const paths = !result.ok ? result.problems.map((p) => p.path) : [];
+    expect(paths).toEqual(
+      expect.arrayContaining(['changeWindowMinutes', 'services[0].resources.featureFlags.applicationId', 'services[0].alarms[1].severity', 'notifications.statusEmails[0]']),
+    );
+  });
+
+  it('refuses an alarm owned by two services and a flag that is both kill switch and degrade flag', () => {
+    const raw = base();
+    raw.services.push({ name: 'payments', alarms: [{ name: 'checkout-5xx-rate' }] });
+    raw.services[0].resources.featureFlags.degradeFlags = ['express-pay'];
+    const result = checkConfig(raw);
+    const messages = !result.ok ? result.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'services[1].alarms[0].name: alarm "checkout-5xx-rate" already belongs to service "checkout"; an alarm maps to one service',
+        'services[0].resources.featureFlags.degradeFlags[0]: flag "express-pay" cannot be both a kill switch (turned off) and a degrade flag (turned on)',
+      ]),
+    );
+  });
+
+  it('refuses unknown keys (a typo must not silently disable a safety setting)', () => {
+    const raw = base();
+    raw.dryrun = true;
+    const result = checkConfig(raw);
+    expect(!result.ok && result.problems[0]!.message).toMatch(/dryrun/);
+  });
+
+  it('parseConfig throws one error listing every problem, and names bad JSON', () => {
+    expect(() => parseConfig('{', 'x.json')).toThrow(ConfigInvalidError);
+    expect(() => parseConfig('{', 'x.json')).toThrow(/x.json: 1 problem\(s\)[\s\S]*not valid JSON/);
+  });
+
+  it('finds the service that owns an alarm', () => {
+    expect(findAlarm(sampleConfig, 'checkout-p99-latency')?.service.name).toBe('checkout');
+    expect(findAlarm(sampleConfig, 'nope')).toBeUndefined();
+  });
+});
