@@ -126,8 +126,12 @@ async function launch(port: number, readyTimeoutMs: number): Promise<DynamoDbLoc
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.ref();
     child.kill('SIGTERM');
-    const timer = delay(STOP_GRACE_MS, 'timeout' as const);
-    if ((await Promise.race([exited, timer])) === 'timeout') {
+    // Cancel the grace timer once Java exits, or it would hold the event loop open for its full length.
+    const grace = new AbortController();
+    const timer = delay(STOP_GRACE_MS, 'timeout' as const, { signal: grace.signal }).catch(() => 'exited' as const);
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), timer]);
+    grace.abort();
+    if (outcome === 'timeout') {
       child.kill('SIGKILL');
       await exited;
     }
