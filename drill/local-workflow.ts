@@ -80,7 +80,7 @@ export class LocalWorkflow {
     const definition = structuredClone(options.definition) as StateMachineDefinition;
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type === 'Wait') {
-        const { Type: _type, Seconds, SecondsPath, Timestamp, TimestampPath, ...transitions } = state as WaitSpec & Record<string, unknown>;
+        const { Type: _type, Seconds, SecondsPath, Timestamp, TimestampPath, ...transitions } = state as unknown as WaitSpec & Record<string, unknown>;
         this.waitStates[name] = { Seconds, SecondsPath, Timestamp, TimestampPath } as WaitSpec;
         (definition.States as Record<string, unknown>)[name] = { ...transitions, Type: 'Task', Resource: DRILL_WAIT_RESOURCE };
       } else if (state.Type === 'Task' && !options.handlers[name]) {

@@ -2,6 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { EcsConfig, FeatureFlagsConfig, TourniquetConfig } from '../lambdas/core/config.js';
+import { nagFormattedArn } from './nag.js';
 
 /**
  * IAM statements generated from the config: the functions may touch exactly the AppConfig
@@ -128,4 +129,21 @@ export function alarmReadStatements(scope: IConstruct, config: TourniquetConfig)
       ),
     }),
   ];
+}
+
+/**
+ * The wildcard resources above as cdk-nag prints them (`AwsSolutions-IAM5[Resource::...]`), so
+ * each can be acknowledged by name: they stand for IDs the services assign at run time.
+ */
+export function runtimeIdWildcardFindings(config: TourniquetConfig): { appConfig: string[]; ecs: string[] } {
+  const finding = (service: string, resource: string) => `Resource::${nagFormattedArn(service, resource)}`;
+  return {
+    appConfig: unique(
+      allFlags(config).flatMap((f) => [
+        finding('appconfig', `application/${f.applicationId}/environment/${f.environmentId}/deployment/*`),
+        finding('appconfig', `application/${f.applicationId}/configurationprofile/${f.configurationProfileId}/hostedconfigurationversion/*`),
+      ]),
+    ),
+    ecs: unique(allEcs(config).map((s) => finding('ecs', `service-deployment/${s.cluster}/${s.service}/*`))),
+  };
 }

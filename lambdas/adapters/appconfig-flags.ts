@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-appconfig';
 import { z } from 'zod';
 import type { FlagChange } from '../core/model.js';
-import { awsErrorName, callAws, TransientAwsError } from './errors.js';
+import { AwsOperationError, awsErrorName, callAws, TransientAwsError } from './errors.js';
 
 /**
  * Feature flags in an AppConfig hosted configuration profile of type `AWS.AppConfig.FeatureFlags`:
@@ -48,6 +48,17 @@ export const FlagSetResultSchema = z.object({
   detail: z.string(),
 });
 export type FlagSetResult = z.infer<typeof FlagSetResultSchema>;
+
+/** What `setFlag` would do, without doing it (dry run). */
+export const FlagPreviewSchema = z.object({
+  flag: z.string(),
+  enabled: z.boolean(),
+  /** False when the live configuration already has the wanted value. */
+  wouldChange: z.boolean(),
+  before: FlagSetResultSchema.shape.before,
+  detail: z.string(),
+});
+export type FlagPreview = z.infer<typeof FlagPreviewSchema>;
 
 /** Progress of one deployment, as GetDeployment reports it. */
 export const FlagDeploymentStatusSchema = z.object({
@@ -219,36 +230,7 @@ export class AppConfigFlagsAdapter {
    */
   async setFlag(target: FlagTarget, request: SetFlagRequest): Promise<FlagSetResult> {
     const { flag, enabled } = request;
-    const deployments = await this.listDeployments(target);
-    const base = await this.findLiveDeployment(target, deployments);
-    const latestHosted = await this.latestHostedVersion(target);
-    const baseVersion = base.deployment.ConfigurationVersion!;
-    const document = await this.readVersion(target, baseVersion);
-
-    const definitions = document.flags ?? {};
-    if (!Object.hasOwn(definitions, flag)) {
-      throw new FlagNotInProfileError(flag, baseVersion, Object.keys(definitions).sort());
-    }
-    const currentValue = document.values?.[flag];
-    if (currentValue && Object.hasOwn(currentValue, '_variants')) {
-      throw new FlagNotSwitchableError(flag, 'it has variants, whose own values would still apply');
-    }
-    const current = enabledOf(document, flag);
-    const before: FlagSetResult['before'] = {
-      deployedVersion: baseVersion,
-      enabled: current,
-      deploymentNumber: base.deployment.DeploymentNumber,
-    };
-
-    const notes: string[] = [];
-    notes.push(
-      base.inProgress
-        ? `deployment #${base.deployment.DeploymentNumber} of version ${baseVersion} is still ${base.deployment.State}; based the change on that version`
-        : `live configuration is version ${baseVersion} (deployment #${base.deployment.DeploymentNumber})`,
-    );
-    if (latestHosted !== undefined && String(latestHosted) !== baseVersion) {
-      notes.push(`latest hosted version ${latestHosted} differs from the deployed version ${baseVersion} and was not used as the base`);
-    }
+    const { document, baseVersion, latestHosted, current, before, notes } = await this.inspect(target, flag, enabled);
 
     if (current === enabled) {
       notes.unshift(`flag ${flag} is already ${enabled ? 'enabled' : 'disabled'}; nothing written`);
@@ -286,6 +268,23 @@ export class AppConfigFlagsAdapter {
     });
   }
 
+  /**
+   * The read-only half of `setFlag`, for dry runs: finds the live configuration and tells whether
+   * setting the flag would change anything. Throws the same errors as `setFlag` for a flag that is
+   * not in the profile or cannot be switched.
+   */
+  async previewFlag(target: FlagTarget, request: Pick<SetFlagRequest, 'flag' | 'enabled'>): Promise<FlagPreview> {
+    const { flag, enabled } = request;
+    const { current, before, notes } = await this.inspect(target, flag, enabled);
+    const wouldChange = current !== enabled;
+    notes.unshift(
+      wouldChange
+        ? `would set ${flag} to ${enabled ? 'enabled' : 'disabled'} (now ${current === null ? 'unset' : current ? 'enabled' : 'disabled'})`
+        : `flag ${flag} is already ${enabled ? 'enabled' : 'disabled'}; nothing would be written`,
+    );
+    return FlagPreviewSchema.parse({ flag, enabled, wouldChange, before, detail: notes.join('; ') });
+  }
+
   /** Deploys an existing hosted version again; the undo of `setFlag` passes `before.deployedVersion`. */
   async deployVersion(target: FlagTarget, request: DeployVersionRequest): Promise<{ deploymentNumber: number }> {
     const deploymentNumber = await this.startDeployment(target, request.version, request.deploymentStrategyId, request.description);
@@ -310,6 +309,40 @@ export class AppConfigFlagsAdapter {
       configurationVersion: d.ConfigurationVersion,
       completedAt: d.CompletedAt?.toISOString(),
     });
+  }
+
+  /** Reads the live configuration and the flag in it; shared by `setFlag` and `previewFlag`. */
+  private async inspect(target: FlagTarget, flag: string, enabled: boolean) {
+    const deployments = await this.listDeployments(target);
+    const base = await this.findLiveDeployment(target, deployments);
+    const latestHosted = await this.latestHostedVersion(target);
+    const baseVersion = base.deployment.ConfigurationVersion!;
+    const document = await this.readVersion(target, baseVersion);
+
+    const definitions = document.flags ?? {};
+    if (!Object.hasOwn(definitions, flag)) {
+      throw new FlagNotInProfileError(flag, baseVersion, Object.keys(definitions).sort());
+    }
+    const value = document.values?.[flag];
+    if (value && Object.hasOwn(value, '_variants')) {
+      throw new FlagNotSwitchableError(flag, `it has variants, whose own values would still apply after setting enabled=${enabled}`);
+    }
+    const current = enabledOf(document, flag);
+    const before: FlagSetResult['before'] = {
+      deployedVersion: baseVersion,
+      enabled: current,
+      deploymentNumber: base.deployment.DeploymentNumber,
+    };
+
+    const notes: string[] = [
+      base.inProgress
+        ? `deployment #${base.deployment.DeploymentNumber} of version ${baseVersion} is still ${base.deployment.State}; based the change on that version`
+        : `live configuration is version ${baseVersion} (deployment #${base.deployment.DeploymentNumber})`,
+    ];
+    if (latestHosted !== undefined && String(latestHosted) !== baseVersion) {
+      notes.push(`latest hosted version ${latestHosted} differs from the deployed version ${baseVersion} and was not used as the base`);
+    }
+    return { document, baseVersion, latestHosted, current, before, notes };
   }
 
   /** Every deployment of the environment, newest first (sorted here, not trusted from the API). */
@@ -417,7 +450,7 @@ export class AppConfigFlagsAdapter {
         ),
       );
       if (typeof created.VersionNumber !== 'number') {
-        throw new FlagContentInvalidError(`CreateHostedConfigurationVersion on ${resource} returned no version number`);
+        throw new AwsOperationError(`AppConfig CreateHostedConfigurationVersion on ${resource} returned no version number`);
       }
       return String(created.VersionNumber);
     } catch (err) {
@@ -447,7 +480,7 @@ export class AppConfigFlagsAdapter {
       ),
     );
     if (typeof started.DeploymentNumber !== 'number') {
-      throw new FlagContentInvalidError(`StartDeployment of version ${version} on ${describeTarget(target)} returned no deployment number`);
+      throw new AwsOperationError(`AppConfig StartDeployment of version ${version} on ${describeTarget(target)} returned no deployment number`);
     }
     return started.DeploymentNumber;
   }

@@ -64,7 +64,15 @@ export class EcsAdapter {
       })
       .reverse()
       .map(({ cluster, service: name, deploymentId, taskDefinition, status, rolloutState, createdAt }) =>
-        EcsDeploymentChangeSchema.parse({ cluster, service: name, deploymentId, taskDefinition, status, rolloutState, createdAt }),
+        EcsDeploymentChangeSchema.parse({
+          cluster,
+          service: name,
+          deploymentId,
+          taskDefinition,
+          status,
+          ...(rolloutState !== undefined ? { rolloutState } : {}),
+          createdAt,
+        }),
       );
   }
 

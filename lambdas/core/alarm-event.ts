@@ -73,8 +73,9 @@ type PathSegment = string | number;
 const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
 
 function formatPath(path: readonly PathSegment[]): string {
-  if (path.length === 0) return 'input';
-  let out = '';
+  const first = path[0];
+  // A path that starts with an index or a quoted key reads better anchored to the input.
+  let out = first === undefined || typeof first === 'number' || !PLAIN_KEY.test(first) ? 'input' : '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     // Keys come from the input: anything unusual is quoted so the message stays one readable line.
@@ -99,6 +100,10 @@ function describeType(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   return typeof value === 'string' || typeof value === 'number' ? `a ${typeof value}` : typeof value;
+}
+
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function fail(path: readonly PathSegment[], problem: string, cause?: unknown): never {
@@ -131,7 +136,9 @@ function assertSafeJson(root: unknown, base: readonly PathSegment[]): void {
       continue;
     }
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) fail(path, 'expected plain JSON data');
+    if (proto !== Object.prototype && proto !== null) {
+      fail(path, `expected plain JSON data, got ${Object.prototype.toString.call(value).slice(8, -1)}`);
+    }
     const keys = Object.keys(value);
     for (const key of keys) {
       if (FORBIDDEN_KEYS.has(key)) fail([...path, key], `forbidden key "${key}" refused (prototype pollution guard)`);
@@ -165,7 +172,7 @@ function issueMessage(issue: Issue): string | undefined {
   const input = issue.input;
   switch (issue.code) {
     case 'invalid_type':
-      return input === undefined ? 'is required' : `expected ${issue.expected}, got ${describeType(input)}`;
+      return input === undefined ? 'is required' : `expected ${withArticle(issue.expected)}, got ${describeType(input)}`;
     case 'invalid_value':
       return `expected ${issue.values.map((v) => preview(v)).join(' or ')}, got ${preview(input)}`;
     case 'too_big':

@@ -31,7 +31,7 @@ export function createEscalateHandler(deps: EscalateDeps) {
     } catch (error) {
       logger.error('status copy of the escalation failed', { error: error as Error });
     }
-    const reason = update.message.split('\n').find((l, i, all) => all[i - 1] === 'Summary') ?? 'escalated';
+    const reason = update.message.split('\n').find((_line, i, all) => all[i - 1] === 'Summary') ?? 'escalated';
     const at = now.toISOString();
     await deps.store.appendTimeline(state.incident.incidentId, {
       at,

@@ -58,8 +58,6 @@ export function createMitigateHandler(deps: MitigateDeps) {
       cursor,
       type: candidate.type,
       target: candidate.target,
-      status: 'started',
-      startedAt: now.toISOString(),
     });
     if (!started.started && started.existing.status !== 'started' && started.existing.status !== 'failed') {
       // A retried invocation after the change was made: report the recorded result, change nothing.

@@ -9,11 +9,12 @@ import { lambdaHandler } from '../runtime/lambda.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 
-const STATUS_OF_PHASE: Record<StatusPhase, IncidentStatus> = {
+/** Resolved is a human's call and closes the record through the store's close path, not here. */
+const STATUS_OF_PHASE: Record<StatusPhase, Exclude<IncidentStatus, 'CLOSED'> | undefined> = {
   Investigating: 'INVESTIGATING',
   Identified: 'IDENTIFIED',
   Mitigated: 'MITIGATED',
-  Resolved: 'CLOSED',
+  Resolved: undefined,
 };
 
 export interface NotifyDeps {
@@ -43,7 +44,7 @@ export function createNotifyHandler(deps: NotifyDeps) {
       data: { status: phase, messageId },
     });
     await deps.store.updateIncident(state.incident.incidentId, {
-      status: STATUS_OF_PHASE[phase],
+      ...(STATUS_OF_PHASE[phase] ? { status: STATUS_OF_PHASE[phase] } : {}),
       lastNotification: { status: phase, subject: update.subject, at },
     });
     return { status: phase, subject: update.subject, messageId };

@@ -19,11 +19,13 @@ export class EnvironmentError extends Error {
 }
 
 export function readEnv<K extends keyof Env>(...names: K[]): Pick<Env, K> {
-  const picked = EnvSchema.pick(Object.fromEntries(names.map((n) => [n, true])) as { [P in K]: true });
-  const result = picked.safeParse(process.env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
-    throw new EnvironmentError(`Lambda environment is incomplete (${problems}); redeploy the Tourniquet stack`);
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const name of names) {
+    const result = EnvSchema.shape[name].safeParse(process.env[name]);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${name}: ${process.env[name] === undefined ? 'not set' : result.error.issues[0]?.message}`);
   }
-  return result.data as Pick<Env, K>;
+  if (problems.length > 0) throw new EnvironmentError(`Lambda environment is incomplete (${problems.join('; ')}); redeploy the Tourniquet stack`);
+  return values as Pick<Env, K>;
 }

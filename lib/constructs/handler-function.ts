@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from '../nag.js';
 import { HANDLER_METADATA_KEY, type HandlerName, PROJECT_ROOT, handlerEntry } from '../handlers.js';
 
 /** Names of the environment variables the handlers read. Each function gets only the ones it needs. */
@@ -112,22 +112,13 @@ export class HandlerFunction extends Construct {
     });
     (this.function.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
 
-    NagSuppressions.addResourceSuppressions(
-      this.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
-    NagSuppressions.addResourceSuppressions(this.function, [
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 is the runtime the handlers, the drill and CI are tested on; moving to a newer runtime is a deliberate, tested change.',
-      },
+    acknowledgeNag(this.role, 'AwsSolutions-IAM5', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.', [
+      'Resource::*',
     ]);
+    acknowledgeNag(
+      this.function,
+      'AwsSolutions-L1',
+      'Node.js 22 is the runtime the handlers, the drill and CI are tested on; moving to a newer one is a deliberate, tested change.',
+    );
   }
 }

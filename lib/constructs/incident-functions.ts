@@ -1,20 +1,25 @@
-import { Stack } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
-import { alarmReadStatements, appConfigReadStatements, appConfigWriteStatements, ecsReadStatements } from '../permissions.js';
+import { acknowledgeNag, nagArnOf } from '../nag.js';
+import {
+  alarmReadStatements,
+  appConfigReadStatements,
+  appConfigWriteStatements,
+  ecsReadStatements,
+  runtimeIdWildcardFindings,
+} from '../permissions.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import type { IncidentTable } from './incident-table.js';
 
 export interface IncidentFunctionsProps {
   /** The validated config: IAM statements are generated from the resources it names. */
   readonly config: TourniquetConfig;
   /** The incident table every step records to. */
-  readonly table: dynamodb.ITable;
+  readonly table: IncidentTable;
   readonly statusTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
   /** ID of the AppConfig strategy the kill switch deploys with. */
@@ -38,11 +43,13 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
  */
 export class IncidentFunctions extends Construct {
   public readonly functions: Readonly<Record<WorkflowHandlerName, HandlerFunction>>;
+  /** The same functions as `lambda.IFunction`s, keyed by handler: what the workflow's Task states invoke. */
+  public readonly lambdas: Readonly<Record<WorkflowHandlerName, lambda.IFunction>>;
 
   constructor(scope: Construct, id: string, props: IncidentFunctionsProps) {
     super(scope, id);
     const { config, table, statusTopic, escalationTopic } = props;
-    const tableEnv = { [HANDLER_ENV.tableName]: table.tableName };
+    const tableEnv = { [HANDLER_ENV.tableName]: table.table.tableName };
     const statusEnv = { ...tableEnv, [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn };
 
     const environments: Readonly<Record<WorkflowHandlerName, Record<string, string>>> = {
@@ -57,16 +64,19 @@ export class IncidentFunctions extends Construct {
     };
 
     const functions = {} as Record<WorkflowHandlerName, HandlerFunction>;
+    const lambdas = {} as Record<WorkflowHandlerName, lambda.IFunction>;
     for (const name of WORKFLOW_HANDLERS) {
       const fn = new HandlerFunction(this, pascalCase(name), {
         handler: name,
         description: DESCRIPTIONS[name],
         environment: environments[name],
       });
-      table.grantReadWriteData(fn.role);
+      table.grantStoreAccess(fn.role);
       functions[name] = fn;
+      lambdas[name] = fn.function;
     }
     this.functions = functions;
+    this.lambdas = lambdas;
 
     const addStatements = (name: WorkflowHandlerName, statements: iam.PolicyStatement[]) =>
       statements.forEach((statement) => functions[name].role.addToPolicy(statement));
@@ -83,42 +93,25 @@ export class IncidentFunctions extends Construct {
     statusTopic.grantPublish(functions.escalate.role);
     escalationTopic.grantPublish(functions.escalate.role);
 
+    const tableIndexes = `Resource::${nagArnOf(table.table)}/index/*`;
     for (const fn of Object.values(functions)) {
-      NagSuppressions.addResourceSuppressions(
-        fn.role,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason: 'Table grant covers the table and its GSI (gsi1) via <table>/index/*; the index name set is fixed by the stack.',
-            appliesTo: [{ regex: `/^Resource::<${escapeRegex(Stack.of(this).getLogicalId(table.node.defaultChild as never))}\\.Arn>\\/index\\/\\*$/g` }],
-          },
-          {
-            id: 'AwsSolutions-IAM5',
-            reason: 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key (granted on that one key only).',
-            appliesTo: ['Action::kms:GenerateDataKey*'],
-          },
-          {
-            id: 'AwsSolutions-IAM5',
-            reason:
-              'AppConfig deployment and hosted-version numbers, and ECS service-deployment IDs, are assigned by the services at run time; the wildcard is confined to the configured environment/profile/service.',
-            appliesTo: [
-              { regex: '/^Resource::arn:<AWS::Partition>:appconfig:<AWS::Region>:<AWS::AccountId>:application\\/[a-z0-9]+\\/environment\\/[a-z0-9]+\\/deployment\\/\\*$/g' },
-              {
-                regex:
-                  '/^Resource::arn:<AWS::Partition>:appconfig:<AWS::Region>:<AWS::AccountId>:application\\/[a-z0-9]+\\/configurationprofile\\/[a-z0-9]+\\/hostedconfigurationversion\\/\\*$/g',
-              },
-              { regex: '/^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service-deployment\\/[^/*]+\\/[^/*]+\\/\\*$/g' },
-            ],
-          },
-        ],
-        true,
+      acknowledgeNag(fn.role, 'AwsSolutions-IAM5', 'The table grant covers its GSI (gsi1) through <table>/index/*; the stack defines every index.', [
+        tableIndexes,
+      ]);
+    }
+    for (const name of ['notify', 'escalate', 'close-incident'] as const) {
+      acknowledgeNag(
+        functions[name].role,
+        'AwsSolutions-IAM5',
+        'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
+        ['Action::kms:GenerateDataKey*'],
       );
     }
-  }
-
-  /** The Lambda function of one workflow step. */
-  public fn(name: WorkflowHandlerName): lambda.IFunction {
-    return this.functions[name].function;
+    const wildcards = runtimeIdWildcardFindings(config);
+    const runtimeIdReason =
+      'AppConfig deployment and hosted-version numbers and ECS service-deployment IDs are assigned at run time; each wildcard is confined to one configured environment, profile or service.';
+    acknowledgeNag(functions.triage.role, 'AwsSolutions-IAM5', runtimeIdReason, [...wildcards.appConfig, ...wildcards.ecs]);
+    acknowledgeNag(functions.mitigate.role, 'AwsSolutions-IAM5', runtimeIdReason, wildcards.appConfig);
   }
 }
 
@@ -126,6 +119,3 @@ function pascalCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}

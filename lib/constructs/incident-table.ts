@@ -1,7 +1,23 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../lambdas/store/table.js';
+
+/**
+ * The DynamoDB actions the incident store issues (`lambdas/store/incident-store.ts`): single-item
+ * reads and writes, queries, and transactions (TransactWriteItems is authorized per contained
+ * Put/Update/Delete/ConditionCheck). No Scan, no batch calls, no streams. A test keeps this list in
+ * step with the commands the store sends.
+ */
+export const INCIDENT_STORE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
 
 export interface IncidentTableProps {
   /**
@@ -37,5 +53,10 @@ export class IncidentTable extends Construct {
       sortKey: { name: TABLE_KEYS.gsi1SortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+  }
+
+  /** Lets a handler use the incident store: {@link INCIDENT_STORE_ACTIONS} on the table and its index. */
+  public grantStoreAccess(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, ...INCIDENT_STORE_ACTIONS);
   }
 }

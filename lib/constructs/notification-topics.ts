@@ -1,3 +1,4 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -31,6 +32,9 @@ export class NotificationTopics extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: 'Tourniquet status and escalation topics',
       enableKeyRotation: true,
+      // SNS keeps no messages at rest: nothing the key protects outlives the topics it is deleted with.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     this.statusTopic = new sns.Topic(this, 'StatusTopic', {
       displayName: 'Tourniquet status',

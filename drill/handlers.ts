@@ -1,0 +1,64 @@
+import type { AppConfigClient } from '@aws-sdk/client-appconfig';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { TourniquetConfig } from '../lambdas/core/config.js';
+import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
+import { CloudWatchAlarmsAdapter } from '../lambdas/adapters/cloudwatch-alarms.js';
+import { EcsAdapter } from '../lambdas/adapters/ecs-deployments.js';
+import { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
+import { createCloseIncidentHandler } from '../lambdas/handlers/close-incident.js';
+import { createDecideHandler } from '../lambdas/handlers/decide.js';
+import { createEscalateHandler } from '../lambdas/handlers/escalate.js';
+import { createMitigateHandler } from '../lambdas/handlers/mitigate.js';
+import { createNotifyHandler } from '../lambdas/handlers/notify.js';
+import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js';
+import { createStartExecutionHandler } from '../lambdas/handlers/start-execution.js';
+import { createTriageHandler } from '../lambdas/handlers/triage.js';
+import { createVerifyHandler } from '../lambdas/handlers/verify.js';
+import type { IncidentStore } from '../lambdas/store/incident-store.js';
+import type { LocalTaskHandler } from './local-workflow.js';
+
+/** What the real handlers get in a drill instead of their Lambda defaults. */
+export interface DrillWiring {
+  readonly config: TourniquetConfig;
+  readonly store: IncidentStore;
+  readonly clients: { appconfig: AppConfigClient; ecs: ECSClient; cloudwatch: CloudWatchClient; sns: SNSClient };
+  readonly clock: () => Date;
+  readonly statusTopicArn: string;
+  readonly escalationTopicArn: string;
+  readonly deploymentStrategyId: string;
+}
+
+/**
+ * The workflow handlers by name (the `tourniquet:handler` metadata of each function), built from the
+ * same factories the Lambda entry points use, with simulated clients and the virtual clock.
+ */
+export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
+  const publisher = new SnsPublisher(w.clients.sns);
+  const flags = new AppConfigFlagsAdapter(w.clients.appconfig);
+  const alarms = new CloudWatchAlarmsAdapter(w.clients.cloudwatch);
+  const { store, clock } = w;
+  return {
+    'open-incident': createOpenIncidentHandler({ store, clock }),
+    notify: createNotifyHandler({ store, publisher, statusTopicArn: w.statusTopicArn, clock }),
+    triage: createTriageHandler({ store, flags, ecs: new EcsAdapter(w.clients.ecs), alarms, clock }),
+    decide: createDecideHandler({ store, clock }),
+    mitigate: createMitigateHandler({ store, flags, deploymentStrategyId: w.deploymentStrategyId, clock }),
+    verify: createVerifyHandler({ store, alarms, clock }),
+    escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),
+    'close-incident': createCloseIncidentHandler({ store, clock }),
+  };
+}
+
+/** The starter function, wired to the local workflow's StartExecution. */
+export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: string) {
+  return createStartExecutionHandler({
+    config: w.config,
+    sfn,
+    stateMachineArn,
+    publisher: new SnsPublisher(w.clients.sns),
+    escalationTopicArn: w.escalationTopicArn,
+  });
+}

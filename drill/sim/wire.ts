@@ -1,0 +1,167 @@
+import type { VirtualClock } from './clock.js';
+
+/**
+ * How real SDK v3 clients are wired to the simulation: a middleware at the `initialize` step
+ * (before serialization, signing, endpoint resolution and retries) answers the command from
+ * the simulated service and never lets the request reach the network.
+ */
+
+/** The AWS services the simulated account answers. */
+export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns';
+
+/** Who made a call: the scenario's own history, or the code under drill (handlers, adapters). */
+export type CallOrigin = 'scenario' | 'drill';
+
+/** An SDK output without the `$metadata` the wire adds. */
+export type Out<T> = Omit<T, '$metadata'>;
+
+/** One command handler: takes the command input, returns the output body or throws an SDK exception. */
+export type CommandHandler = (input: never) => unknown;
+
+/** A simulated service: its name and the commands it answers, keyed by operation name ("ListDeployments"). */
+export interface SimService {
+  readonly service: SimServiceName;
+  commands(): Readonly<Record<string, CommandHandler>>;
+}
+
+/** One recorded SDK call, as plain JSON (for the drill report). */
+export interface SimCall {
+  /** 1-based order of the call across the whole account. */
+  readonly seq: number;
+  readonly origin: CallOrigin;
+  readonly service: SimServiceName;
+  /** Operation name without the "Command" suffix ("StartDeployment"). */
+  readonly command: string;
+  /** The command input, JSON-safe: Dates become ISO strings, byte arrays their UTF-8 text. */
+  readonly input: unknown;
+  /** Virtual time of the call (ISO-8601). */
+  readonly at: string;
+  /** Set when the call failed: the exception's name and message. */
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** Thrown for a command the simulation does not implement: never answer with a silent empty result. */
+export class UnsupportedCommandError extends Error {
+  override readonly name = 'UnsupportedCommandError';
+  constructor(
+    readonly service: SimServiceName,
+    readonly command: string,
+  ) {
+    super(
+      `The simulated AWS account does not implement ${service} ${command}. ` +
+        `Add it to drill/sim/${service}.ts, or keep the code under drill away from this call.`,
+    );
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** Converts SDK inputs to plain JSON: Dates to ISO strings, byte arrays to their UTF-8 text. */
+export function toJsonSafe(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  if (Array.isArray(value)) return value.map(toJsonSafe);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (v !== undefined) out[key] = toJsonSafe(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Keeps the ordered list of every call made against the simulated account. */
+export class CallRecorder {
+  readonly #calls: SimCall[] = [];
+
+  /** Appends a call and returns its sequence number. */
+  record(call: Omit<SimCall, 'seq'>): number {
+    const seq = this.#calls.length + 1;
+    this.#calls.push({ seq, ...call });
+    return seq;
+  }
+
+  /** A deep copy of the calls so far. */
+  list(): SimCall[] {
+    return structuredClone(this.#calls);
+  }
+}
+
+/** The part of an SDK v3 client the wiring needs (every generated client has it). */
+interface MiddlewareClient {
+  middlewareStack: {
+    add(
+      middleware: (next: unknown, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>,
+      options: { step: 'initialize'; name: string; priority: 'high' },
+    ): void;
+  };
+}
+
+/** Options for {@link wireClient}. */
+export interface WireOptions {
+  readonly service: SimService;
+  readonly clock: VirtualClock;
+  readonly recorder: CallRecorder;
+  readonly origin: CallOrigin;
+}
+
+/**
+ * Adds the short-circuit middleware to a real SDK client, so `client.send(new XCommand(input))`
+ * is answered by the simulated service. Returns the same client for chaining.
+ */
+export function wireClient<C>(client: C, options: WireOptions): C {
+  const { service, clock, recorder, origin } = options;
+  (client as unknown as MiddlewareClient).middlewareStack.add(
+    (_next, context) => async (args) => {
+      const command = (context.commandName ?? 'UnknownCommand').replace(/Command$/, '');
+      const at = clock.now().toISOString();
+      // Snapshot the input before the handler runs, so a handler can never alter the record.
+      const input = toJsonSafe(args.input);
+      const handler = service.commands()[command];
+      try {
+        if (!handler) throw new UnsupportedCommandError(service.service, command);
+        const body = (handler as (input: unknown) => unknown)(args.input);
+        const seq = recorder.record({ origin, service: service.service, command, input, at });
+        return {
+          output: {
+            ...(body as object),
+            $metadata: { httpStatusCode: 200, requestId: `sim-${seq}`, attempts: 1, totalRetryDelay: 0 },
+          },
+          response: {},
+        };
+      } catch (error) {
+        const e = error as Error;
+        recorder.record({ origin, service: service.service, command, input, at, error: { name: e.name, message: e.message } });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'tourniquetSimulatedAccount', priority: 'high' },
+  );
+  return client;
+}
+
+/** SDK exception metadata with the HTTP status AWS would have answered. */
+export function errorMetadata(httpStatusCode: number): { httpStatusCode: number; attempts: number; totalRetryDelay: number } {
+  return { httpStatusCode, attempts: 1, totalRetryDelay: 0 };
+}
+
+/** Opaque pagination token for list operations (an offset, base64url-encoded with a prefix). */
+export function encodeToken(offset: number): string {
+  return Buffer.from(`sim:${offset}`).toString('base64url');
+}
+
+/** Decodes {@link encodeToken}; returns undefined for a token this simulation did not issue. */
+export function decodeToken(token: string | undefined): number | undefined {
+  if (token === undefined) return 0;
+  const text = Buffer.from(token, 'base64url').toString();
+  const match = /^sim:(\d+)$/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Slices a list for one page; returns the page and the token for the next one. */
+export function paginate<T>(items: readonly T[], offset: number, pageSize: number): { page: T[]; nextToken?: string } {
+  const page = items.slice(offset, offset + pageSize);
+  const next = offset + pageSize;
+  return next < items.length ? { page, nextToken: encodeToken(next) } : { page };
+}

@@ -1,0 +1,163 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { STARTER_HANDLER } from '../handlers.js';
+import { acknowledgeNag } from '../nag.js';
+import { configuredAlarmNames } from '../permissions.js';
+import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
+
+/** Name of the esbuild constant the starter reads its config from. */
+export const CONFIG_DEFINE = '__TOURNIQUET_CONFIG__';
+
+/**
+ * EventBridge's default quota for one event pattern is 2048 characters. Alarm names are split
+ * over as many rules as needed to stay under it, with room for the rest of the pattern.
+ */
+export const MAX_ALARM_NAMES_CHARS_PER_RULE = 1700;
+
+export interface AlarmIntakeProps {
+  /** The validated config: its alarm names filter the rule, and the starter embeds it whole. */
+  readonly config: TourniquetConfig;
+  /** The incident workflow the starter starts. */
+  readonly stateMachine: sfn.IStateMachine;
+  /** Where unknown alarms and undeliverable alarm events are reported. */
+  readonly escalationTopic: sns.ITopic;
+  /**
+   * EventBridge delivery attempts to the starter before the event goes to the dead-letter queue.
+   * @default 8
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * How alarms reach Tourniquet: EventBridge "CloudWatch Alarm State Change" events for the configured
+ * alarms, and an SNS topic alarm actions can point at. Both invoke the starter, which names the
+ * execution deterministically (so at-least-once delivery starts one incident) and starts it.
+ * Undeliverable events land in a dead-letter queue that pages the escalation topic.
+ */
+export class AlarmIntake extends Construct {
+  public readonly starter: HandlerFunction;
+  public readonly rules: events.Rule[];
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly intakeKey: kms.Key;
+  public readonly intakeTopic: sns.Topic;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: AlarmIntakeProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.starter = new HandlerFunction(this, 'StartExecution', {
+      handler: STARTER_HANDLER,
+      description: 'Tourniquet: turn an alarm (EventBridge or SNS) into a named workflow execution',
+      environment: {
+        [HANDLER_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
+        [HANDLER_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
+      },
+      // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
+      define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
+    });
+    props.stateMachine.grantStartExecution(this.starter.role);
+    props.escalationTopic.grantPublish(this.starter.role);
+    acknowledgeNag(
+      this.starter.role,
+      'AwsSolutions-IAM5',
+      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
+      ['Action::kms:GenerateDataKey*'],
+    );
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // Events EventBridge could not deliver, and invocations the function failed after Lambda's own retries.
+    this.starter.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    this.rules = chunkByLength(configuredAlarmNames(config), MAX_ALARM_NAMES_CHARS_PER_RULE).map(
+      (names, i) =>
+        new events.Rule(this, i === 0 ? 'AlarmStateChange' : `AlarmStateChange${i + 1}`, {
+          description: `Tourniquet: configured alarms entering ALARM (${i + 1})`,
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: ['CloudWatch Alarm State Change'],
+            detail: { alarmName: names, state: { value: ['ALARM'] } },
+          },
+          targets: [
+            new targets.LambdaFunction(this.starter.function, {
+              retryAttempts: props.retryAttempts ?? 8,
+              maxEventAge: Duration.hours(2),
+              deadLetterQueue: this.deadLetterQueue,
+            }),
+          ],
+        }),
+    );
+
+    this.intakeKey = new kms.Key(this, 'IntakeKey', {
+      description: 'Tourniquet alarm intake topic',
+      enableKeyRotation: true,
+      // SNS keeps no messages at rest: nothing the key protects outlives the topics it is deleted with.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.intakeTopic = new sns.Topic(this, 'AlarmIntakeTopic', {
+      displayName: 'Tourniquet alarm intake',
+      masterKey: this.intakeKey,
+      enforceSSL: true,
+    });
+    allowCloudWatchAlarmsToPublish(this.intakeTopic, this.intakeKey);
+    this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(this.starter.function));
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.escalationTopic));
+
+    acknowledgeNag(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter queue of the intake rule target and of the starter function.',
+    );
+  }
+}
+
+/**
+ * Splits names into consecutive groups whose JSON-encoded length stays within `maxChars`, keeping
+ * config order so rule contents (and their logical IDs) do not reshuffle when an alarm is appended.
+ */
+export function chunkByLength(names: readonly string[], maxChars: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const name of names) {
+    const cost = JSON.stringify(name).length + 1;
+    if (current.length > 0 && size + cost > maxChars) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(name);
+    size += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

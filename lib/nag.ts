@@ -1,0 +1,24 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag 3 reads acknowledgements from CDK's `Validations` metadata, one finding at a time
+ * (`AwsSolutions-IAM5[Resource::...]`): there is no rule-wide or pattern suppression, so every
+ * acknowledged wildcard is named exactly and a new one fails synth until someone justifies it.
+ */
+export function acknowledgeNag(scope: IConstruct, ruleId: string, reason: string, findings?: readonly string[]): void {
+  const ids = findings === undefined ? [ruleId] : findings.map((finding) => `${ruleId}[${finding}]`);
+  Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
+}
+
+/** How cdk-nag prints `Fn::GetAtt <resource>.Arn` inside a finding. */
+export function nagArnOf(resource: IConstruct): string {
+  const element = resource.node.defaultChild as CfnElement | undefined;
+  if (!element) throw new Error(`${resource.node.path} has no CloudFormation resource`);
+  return `<${Stack.of(resource).getLogicalId(element)}.Arn>`;
+}
+
+/** How cdk-nag prints an ARN built with `Stack.formatArn` in an environment-agnostic stack. */
+export function nagFormattedArn(service: string, resource: string): string {
+  return `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+}

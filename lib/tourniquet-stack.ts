@@ -1,0 +1,78 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { TourniquetConfig } from '../lambdas/core/config.js';
+import { AlarmIntake } from './constructs/alarm-intake.js';
+import { FailureNet } from './constructs/failure-net.js';
+import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
+import { IncidentFunctions } from './constructs/incident-functions.js';
+import { IncidentTable } from './constructs/incident-table.js';
+import { IncidentWorkflow } from './constructs/incident-workflow.js';
+import { NotificationTopics } from './constructs/notification-topics.js';
+import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
+
+export interface TourniquetStackProps extends StackProps {
+  /** The validated Tourniquet config (`parseConfig`). */
+  readonly config: TourniquetConfig;
+}
+
+/**
+ * Everything Tourniquet deploys: alarm intake → incident workflow (Step Functions + Lambda) →
+ * incident table and notification topics, plus the failure net that pages when a workflow dies.
+ * Environment-agnostic: it synthesizes offline, without credentials or lookups.
+ */
+export class TourniquetStack extends Stack {
+  public readonly table: IncidentTable;
+  public readonly topics: NotificationTopics;
+  public readonly deploymentStrategy: ImmediateDeploymentStrategy;
+  public readonly functions: IncidentFunctions;
+  public readonly workflow: IncidentWorkflow;
+  public readonly intake: AlarmIntake;
+  public readonly failureNet: FailureNet;
+
+  constructor(scope: Construct, id: string, props: TourniquetStackProps) {
+    super(scope, id, {
+      description: `Tourniquet (${props.config.stage}): CloudWatch alarm to verified mitigation`,
+      ...props,
+    });
+    const { config } = props;
+
+    this.table = new IncidentTable(this, 'IncidentTable');
+    this.topics = new NotificationTopics(this, 'Notifications', {
+      statusEmails: config.notifications.statusEmails,
+      escalationEmails: config.notifications.escalationEmails,
+    });
+    // The intake dead-letter alarm pages through the escalation topic.
+    allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
+    this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
+
+    this.functions = new IncidentFunctions(this, 'Functions', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
+      escalationTopic: this.topics.escalationTopic,
+      deploymentStrategyId: this.deploymentStrategy.strategyId,
+    });
+    this.workflow = new IncidentWorkflow(this, 'Workflow', {
+      stateMachineName: `Tourniquet-${config.stage}`,
+      functions: this.functions.lambdas,
+    });
+    this.intake = new AlarmIntake(this, 'Intake', {
+      config,
+      stateMachine: this.workflow.stateMachine,
+      escalationTopic: this.topics.escalationTopic,
+    });
+    this.failureNet = new FailureNet(this, 'FailureNet', {
+      stateMachine: this.workflow.stateMachine,
+      escalationTopic: this.topics.escalationTopic,
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });
+    new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName, description: 'Incident table' });
+    new CfnOutput(this, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
+    new CfnOutput(this, 'EscalationTopicArn', { value: this.topics.escalationTopic.topicArn, description: 'Escalation pages' });
+    new CfnOutput(this, 'AlarmIntakeTopicArn', {
+      value: this.intake.intakeTopic.topicArn,
+      description: 'Point alarm actions here to deliver alarms by SNS',
+    });
+  }
+}
