@@ -336,7 +336,7 @@ export class AppConfigFlagsAdapter {
 
     const notes: string[] = [
       base.inProgress
-        ? `deployment #${base.deployment.DeploymentNumber} of version ${baseVersion} is still ${base.deployment.State}; based the change on that version`
+        ? `deployment #${base.deployment.DeploymentNumber} of version ${baseVersion} is still ${base.deployment.State}; that version is the base`
         : `live configuration is version ${baseVersion} (deployment #${base.deployment.DeploymentNumber})`,
     ];
     if (latestHosted !== undefined && String(latestHosted) !== baseVersion) {

@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
   AppConfigFlagsAdapter,
+  FlagContentInvalidError,
   FlagNotInProfileError,
   FlagNotSwitchableError,
   FlagSetResultSchema,
@@ -385,6 +386,45 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
     appconfig.on(ListDeploymentsCommand).rejects(sdkError('ResourceNotFoundException', 'Environment prd5env not found', { status: 404 }));
 
     await expect(adapter.setFlag(target, killSwitch)).rejects.toThrow(AwsResourceNotFoundError);
+  });
+});
+
+describe('AppConfigFlagsAdapter.previewFlag', () => {
+  const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
+
+  beforeEach(() => {
+    appconfig.reset();
+  });
+
+  it('says what setFlag would do, reading only', async () => {
+    givenDeployments([{ n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
+    givenHosted({ 2: live });
+
+    const preview = await adapter.previewFlag(target, { flag: 'express-pay', enabled: false });
+
+    expect(preview).toEqual({
+      flag: 'express-pay',
+      enabled: false,
+      wouldChange: true,
+      before: { deployedVersion: '2', enabled: true, deploymentNumber: 3 },
+      detail: expect.stringContaining('would set express-pay to disabled (now enabled)'),
+    });
+    expect(appconfig).not.toHaveReceivedCommand(CreateHostedConfigurationVersionCommand);
+    expect(appconfig).not.toHaveReceivedCommand(StartDeploymentCommand);
+  });
+
+  it('reports no change when the live value already matches', async () => {
+    givenDeployments([{ n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
+    givenHosted({ 2: live });
+
+    await expect(adapter.previewFlag(target, { flag: 'serve-cached-recommendations', enabled: false })).resolves.toMatchObject({ wouldChange: false });
+  });
+
+  it('rejects content that is not a feature flag document', async () => {
+    givenDeployments([{ n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
+    givenHosted({ 2: { version: '1', flags: ['not', 'a', 'map'] } });
+
+    await expect(adapter.previewFlag(target, { flag: 'express-pay', enabled: false })).rejects.toThrow(FlagContentInvalidError);
   });
 });
 

@@ -1,0 +1,95 @@
+import type { SimAppConfig } from './appconfig.js';
+import type { SimEcs } from './ecs.js';
+
+/**
+ * The health model: what each service's error rate is at any instant, derived from the
+ * simulated state instead of scripted. A fault is tied to a cause (a flag being on, a task
+ * definition running, or nothing at all), so a mitigation helps exactly when it removes the
+ * cause and a wrong mitigation leaves the fault in place.
+ */
+
+/** What makes a fault active. */
+export type FaultCondition =
+  | { readonly flagEnabled: { readonly applicationId: string; readonly environmentId: string; readonly configurationProfileId: string; readonly flag: string } }
+  | { readonly taskDefinitionRunning: { readonly cluster: string; readonly service: string; readonly taskDefinition: string } }
+  /** An outage no change explains (a dependency down, a bad region). */
+  | { readonly always: true };
+
+/** One way a service can fail. */
+export interface Fault {
+  readonly description?: string;
+  /** Error rate added while the fault fully applies (scaled by the share of traffic it reaches). */
+  readonly errorRatePercent: number;
+  readonly when: FaultCondition;
+  /** The fault can only be active from this instant on (inclusive). */
+  readonly from?: Date;
+  /** The fault can only be active before this instant (exclusive). */
+  readonly until?: Date;
+}
+
+/** Health definition of one service. */
+export interface ServiceHealth {
+  readonly baselineErrorRatePercent: number;
+  readonly faults: readonly Fault[];
+}
+
+/** Where the health model reads the simulated state from. */
+export interface HealthSources {
+  readonly appconfig: Pick<SimAppConfig, 'flagExposure'>;
+  readonly ecs: Pick<SimEcs, 'taskDefinitionShare'>;
+}
+
+/** Raised when asked about a service the model does not know. */
+export class UnknownServiceError extends Error {
+  override readonly name = 'UnknownServiceError';
+}
+
+/** Computes error rates from the simulated account's state. */
+export class HealthModel {
+  readonly #services: ReadonlyMap<string, ServiceHealth>;
+  readonly #sources: HealthSources;
+
+  constructor(services: Readonly<Record<string, ServiceHealth>>, sources: HealthSources) {
+    this.#services = new Map(Object.entries(services));
+    this.#sources = sources;
+  }
+
+  /** Names of the services the model knows. */
+  services(): string[] {
+    return [...this.#services.keys()];
+  }
+
+  /** Error rate in percent at `t`: baseline plus each fault times the share of traffic it reaches, capped at 100. */
+  errorRate(service: string, t: Date): number {
+    const health = this.#require(service);
+    let rate = health.baselineErrorRatePercent;
+    for (const fault of health.faults) rate += fault.errorRatePercent * this.#weight(fault, t);
+    return Math.min(100, rate);
+  }
+
+  /** The faults affecting any traffic at `t`, with the share (0..1) of traffic each reaches. */
+  activeFaults(service: string, t: Date): { fault: Fault; share: number }[] {
+    return this.#require(service)
+      .faults.map((fault) => ({ fault, share: this.#weight(fault, t) }))
+      .filter((f) => f.share > 0);
+  }
+
+  #require(service: string): ServiceHealth {
+    const health = this.#services.get(service);
+    if (!health) throw new UnknownServiceError(`the health model has no service "${service}" (known: ${this.services().join(', ') || 'none'})`);
+    return health;
+  }
+
+  #weight(fault: Fault, t: Date): number {
+    if (fault.from && t < fault.from) return 0;
+    if (fault.until && t >= fault.until) return 0;
+    const when = fault.when;
+    if ('always' in when) return 1;
+    if ('flagEnabled' in when) {
+      const f = when.flagEnabled;
+      return this.#sources.appconfig.flagExposure(f.applicationId, f.environmentId, f.configurationProfileId, f.flag, t);
+    }
+    const r = when.taskDefinitionRunning;
+    return this.#sources.ecs.taskDefinitionShare(r.cluster, r.service, r.taskDefinition, t);
+  }
+}
