@@ -170,8 +170,10 @@ export class SimCloudWatch implements SimService {
     const p = alarm.periodSeconds * 1000;
     let state = this.#history(alarm, after.getTime()).at(-1)!.value;
     const end = after.getTime() + horizonSeconds * 1000;
+    // Future buckets cannot be kept in the settled cache, but within one scan each is needed N times.
+    const scratch = new Map<number, Datapoint>();
     for (let boundary = Math.floor(after.getTime() / p) * p + p; boundary <= end; boundary += p) {
-      const desired = this.#evaluate(alarm, boundary).state;
+      const desired = this.#evaluate(alarm, boundary, scratch).state;
       if (desired !== state) {
         state = desired;
         if (state === toState) return new Date(boundary);
@@ -341,9 +343,9 @@ export class SimCloudWatch implements SimService {
   }
 
   /** The datapoint of the bucket starting at `startMs`: mean of evenly spaced samples of the error rate. */
-  #datapoint(alarm: AlarmSpec, startMs: number): Datapoint {
+  #datapoint(alarm: AlarmSpec, startMs: number, scratch?: Map<number, Datapoint>): Datapoint {
     const cacheKey = `${alarm.name}@${startMs}`;
-    const cached = this.#settled.get(cacheKey);
+    const cached = this.#settled.get(cacheKey) ?? scratch?.get(startMs);
     if (cached) return cached;
     const p = alarm.periodSeconds * 1000;
     const samples = Math.min(MAX_SAMPLES, alarm.periodSeconds);
@@ -351,6 +353,7 @@ export class SimCloudWatch implements SimService {
     for (let i = 0; i < samples; i++) sum += this.#health.errorRate(alarm.service, new Date(startMs + ((i + 0.5) * p) / samples));
     const point: Datapoint = { timestamp: new Date(startMs), value: round(sum / samples), sampleCount: samples };
     if (startMs + p <= this.#clock.nowMs()) this.#settled.set(cacheKey, point);
+    else scratch?.set(startMs, point);
     return point;
   }
 
@@ -368,11 +371,11 @@ export class SimCloudWatch implements SimService {
   }
 
   /** Evaluates the last N complete buckets before `boundaryMs`; returns the desired state and its reason. */
-  #evaluate(alarm: AlarmSpec, boundaryMs: number): { state: SimAlarmState; reason: string; reasonData: string } {
+  #evaluate(alarm: AlarmSpec, boundaryMs: number, scratch?: Map<number, Datapoint>): { state: SimAlarmState; reason: string; reasonData: string } {
     const p = alarm.periodSeconds * 1000;
     const points: (Datapoint & { breaching: boolean })[] = [];
     for (let i = 1; i <= alarm.evaluationPeriods; i++) {
-      const point = this.#datapoint(alarm, boundaryMs - i * p);
+      const point = this.#datapoint(alarm, boundaryMs - i * p, scratch);
       points.push({ ...point, breaching: this.#breaches(alarm, point.value) });
     }
     const breaching = points.filter((d) => d.breaching);
@@ -413,8 +416,9 @@ export class SimCloudWatch implements SimService {
         reasonData: initial.reasonData,
       },
     ];
+    const scratch = new Map<number, Datapoint>();
     for (let boundary = Math.floor(created / p) * p + p; boundary <= untilMs; boundary += p) {
-      const result = this.#evaluate(alarm, boundary);
+      const result = this.#evaluate(alarm, boundary, scratch);
       if (result.state !== history.at(-1)!.value) {
         history.push({ value: result.state, timestamp: new Date(boundary), reason: result.reason, reasonData: result.reasonData });
       }

@@ -69,7 +69,7 @@ const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
-
+  'ConflictException',
   'ConcurrentModificationException',
   'PriorRequestNotComplete',
   'ECONNRESET',

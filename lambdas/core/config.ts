@@ -30,7 +30,7 @@ const appConfigId = (what: string) =>
 
 const flagKey = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'flag key must start with a letter and contain only letters, digits, _ and - (max 64)');
+  .regex(/^[a-z][a-zA-Z0-9_-]{0,63}$/, 'flag key must start with a lowercase letter and contain only letters, digits, _ and - (max 64), as AppConfig requires');
 
 export const AlarmConfigSchema = z
   .object({

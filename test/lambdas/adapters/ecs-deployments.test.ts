@@ -91,7 +91,10 @@ describe('EcsAdapter.recentDeployments', () => {
   });
 
   it('returns nothing when no deployment is in the window', async () => {
-    givenService([deployment('ecs-svc/old', 42, 'PRIMARY', '2026-11-02T09:59:59Z')]);
+    givenService([
+      deployment('ecs-svc/later', 43, 'PRIMARY', '2026-11-02T10:30:01Z'),
+      deployment('ecs-svc/old', 42, 'ACTIVE', '2026-11-02T09:59:59Z'),
+    ]);
 
     await expect(adapter.recentDeployments(ref, window)).resolves.toEqual([]);
   });
