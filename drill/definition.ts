@@ -39,7 +39,8 @@ interface CfnResource {
  * resource is not a Tourniquet function, or the definition contains a token it cannot resolve.
  */
 export function loadWorkflowDefinition(config: TourniquetConfig): WorkflowDefinition {
-  const { app, stack } = createTourniquetApp(config, { skipBundling: true });
+  // Neither bundling nor CDK's template validation changes the definition; both only cost time here.
+  const { app, stack } = createTourniquetApp(config, { skipBundling: true, validateTemplate: false, appProps: { treeMetadata: false } });
   const template = app.synth().getStackArtifact(stack.artifactId).template as { Resources?: Record<string, CfnResource> };
   return definitionFromTemplate(template);
 }

@@ -28,6 +28,12 @@ export function addTourniquetStack(app: App, config: TourniquetConfig): Tourniqu
 export interface TourniquetAppOptions {
   /** Skip esbuild bundling (fast in-process synth for the drill and tests). @default false */
   readonly skipBundling?: boolean;
+  /**
+   * Run CDK's built-in CloudFormation template validation during synth. It checks the template
+   * but never changes it; turning it off saves ~3-5 s per synth where only the template is needed.
+   * @default true
+   */
+  readonly validateTemplate?: boolean;
   /** Extra app props (outdir, context). @default - none */
   readonly appProps?: AppProps;
 }
@@ -35,6 +41,7 @@ export interface TourniquetAppOptions {
 /** A fresh App holding only the Tourniquet stack for `config`. */
 export function createTourniquetApp(config: TourniquetConfig, options: TourniquetAppOptions = {}): { app: App; stack: TourniquetStack } {
   const app = new App({
+    builtinCloudFormationValidation: options.validateTemplate ?? true,
     ...options.appProps,
     context: { ...options.appProps?.context, ...(options.skipBundling ? SKIP_BUNDLING_CONTEXT : {}) },
   });

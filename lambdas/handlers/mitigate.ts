@@ -14,7 +14,7 @@ const MUTATION_LOCK_SECONDS = 30 * 60;
 
 export interface MitigateDeps {
   readonly store: Pick<IncidentStore, 'recordActionStart' | 'completeAction' | 'appendTimeline' | 'updateIncident' | 'acquireMutationLock'>;
-  readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag'>;
+  readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
 }
@@ -42,12 +42,9 @@ export function createMitigateHandler(deps: MitigateDeps) {
     const checkAt = new Date(now.getTime() + settleSeconds(state, candidate) * 1000).toISOString();
 
     if (state.settings.dryRun) {
-      await deps.store.appendTimeline(incident.incidentId, {
-        at: now.toISOString(),
-        kind: 'mitigation',
-        message: `Dry run: would apply ${candidate.type} on ${candidate.target}; nothing was changed`,
-      });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'dry-run', detail: `Dry run: would apply ${candidate.type} on ${candidate.target}.`, checkAt: now.toISOString() };
+      const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${await preview(deps, state, candidate)} Nothing was changed.`;
+      await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
+      return { cursor, type: candidate.type, target: candidate.target, status: 'dry-run', detail, checkAt: now.toISOString() };
     }
 
     if (!(await deps.store.acquireMutationLock(service.name, incident.incidentId, MUTATION_LOCK_SECONDS))) {
@@ -116,6 +113,16 @@ async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candid
     default:
       throw new MitigationNotExecutableError(`${candidate.type} cannot be executed automatically by this build`);
   }
+}
+
+/** Read-only look at what `apply` would change, for dry runs. */
+async function preview(deps: MitigateDeps, state: WorkflowState, candidate: Candidate): Promise<string> {
+  const flags = state.service.resources.featureFlags;
+  if ((candidate.type === 'feature-flag-off' || candidate.type === 'degrade-flag-on') && flags) {
+    const result = await deps.flags.previewFlag(flags, { flag: String(candidate.params.flag), enabled: candidate.type === 'degrade-flag-on' });
+    return result.detail;
+  }
+  return '';
 }
 
 /**
