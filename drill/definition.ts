@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { createTourniquetApp } from '../lib/app.js';
 import { HANDLER_METADATA_KEY } from '../lib/handlers.js';
@@ -39,10 +42,19 @@ interface CfnResource {
  * resource is not a Tourniquet function, or the definition contains a token it cannot resolve.
  */
 export function loadWorkflowDefinition(config: TourniquetConfig): WorkflowDefinition {
-  // Neither bundling nor CDK's template validation changes the definition; both only cost time here.
-  const { app, stack } = createTourniquetApp(config, { skipBundling: true, validateTemplate: false, appProps: { treeMetadata: false } });
-  const template = app.synth().getStackArtifact(stack.artifactId).template as { Resources?: Record<string, CfnResource> };
-  return definitionFromTemplate(template);
+  const outdir = mkdtempSync(path.join(tmpdir(), 'tourniquet-synth-'));
+  try {
+    // Neither bundling nor CDK's template validation changes the definition; both only cost time here.
+    const { app, stack } = createTourniquetApp(config, {
+      skipBundling: true,
+      validateTemplate: false,
+      appProps: { outdir, treeMetadata: false },
+    });
+    const template = app.synth().getStackArtifact(stack.artifactId).template as { Resources?: Record<string, CfnResource> };
+    return definitionFromTemplate(template);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** The template half of {@link loadWorkflowDefinition}, separate so it can be tested on hand-made templates. */
