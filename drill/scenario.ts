@@ -1,0 +1,424 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
+import { MitigationTypeSchema } from '../lambdas/core/model.js';
+import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
+import { FLAG_KEY_PATTERN } from './sim/flags.js';
+
+/**
+ * The drill scenario format: one JSON file describes a simulated AWS account (its initial
+ * state and health model), the changes made before the incident, which alarm fires, and what
+ * Tourniquet is expected to do. docs/scenarios.md documents every field with an example.
+ */
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** Folder of the built-in scenarios. */
+export const BUILT_IN_SCENARIO_DIR = path.join(HERE, 'scenarios');
+/** The repository's sample config, used when a scenario names none. */
+export const DEFAULT_CONFIG_PATH = path.join(HERE, '..', 'tourniquet.config.json');
+
+// ---- offsets ----
+
+const OFFSET_PATTERN = /^([+-])(\d{2,3}):([0-5]\d)(?::([0-5]\d))?$/;
+
+/** A time relative to `startsAt`: "+HH:MM" or "+HH:MM:SS" ("-HH:MM" for the past before the drill). */
+export const OffsetSchema = z.string().regex(OFFSET_PATTERN, 'offset must look like "+HH:MM" or "+HH:MM:SS" ("-HH:MM" before startsAt), e.g. "+00:05"');
+export type Offset = z.infer<typeof OffsetSchema>;
+
+/** Seconds of an offset ("+00:05" → 300, "-26:00" → -93600). */
+export function offsetSeconds(offset: string): number {
+  const m = OFFSET_PATTERN.exec(offset);
+  if (!m) throw new RangeError(`not an offset: ${JSON.stringify(offset)}`);
+  const seconds = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0);
+  return m[1] === '-' ? -seconds : seconds;
+}
+
+/** The instant `offset` after (or before) `startsAt`. */
+export function atOffset(startsAt: string | Date, offset: string): Date {
+  return new Date(new Date(startsAt).getTime() + offsetSeconds(offset) * 1000);
+}
+
+// ---- building blocks ----
+
+const appConfigId = z.string().regex(/^[a-z0-9]{4,7}$/, 'AppConfig IDs are 4-7 lowercase letters or digits');
+const resourceName = z.string().min(1).max(64);
+const flagKey = z.string().regex(FLAG_KEY_PATTERN, 'flag keys start with a lowercase letter; then letters, digits, _ or - (max 64)');
+const taskDefinitionRef = z.string().regex(/^[A-Za-z0-9_-]{1,255}:\d+$/, 'task definitions are written family:revision, e.g. "checkout:42"');
+const serviceKey = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'service names are lowercase letters, digits and -, max 40');
+const percent = z.number().min(0).max(100);
+const PREDEFINED_STRATEGY_IDS = PREDEFINED_STRATEGIES.map((s) => s.id);
+
+const AppConfigSectionSchema = z
+  .object({
+    application: z.object({ id: appConfigId, name: resourceName }).strict(),
+    environment: z.object({ id: appConfigId, name: resourceName }).strict(),
+    /** The feature-flag configuration profile (type AWS.AppConfig.FeatureFlags). */
+    profile: z.object({ id: appConfigId, name: resourceName }).strict(),
+    /** Flag key → human-readable flag name. */
+    flags: z.record(flagKey, z.string().min(1).max(64)),
+    /** Hosted versions 1, 2, ... in order: the enabled state of each flag (flags left out are off). */
+    versions: z
+      .array(
+        z
+          .object({
+            values: z.record(flagKey, z.boolean()),
+            description: z.string().max(1024).optional(),
+            label: z.string().min(1).max(64).regex(/\D/, 'a version label needs at least one non-digit').optional(),
+          })
+          .strict(),
+      )
+      .min(1, 'at least one hosted version is needed'),
+    /** The deployment live when the drill starts (it completed long before, typically). */
+    deployed: z
+      .object({
+        version: z.number().int().min(1),
+        at: OffsetSchema,
+        strategy: z.string().default('AppConfig.AllAtOnce'),
+      })
+      .strict(),
+    /** The fast strategy the Tourniquet stack owns (duration 0, growth 100, bake 0); the drill hands its ID to the mitigate step. */
+    immediateStrategy: z.object({ id: appConfigId, name: resourceName.default('Tourniquet.Immediate') }).strict(),
+    /** Seconds before the application sees a deployed configuration. Default: the config's propagationSeconds. */
+    propagationSeconds: z.number().int().min(0).max(900).optional(),
+  })
+  .strict();
+
+const EcsSectionSchema = z
+  .object({
+    cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'cluster names are letters, digits, _ and -'),
+    /** Registered task definitions, family:revision. */
+    taskDefinitions: z.array(taskDefinitionRef).min(1),
+    services: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+            taskDefinition: taskDefinitionRef,
+            desiredCount: z.number().int().min(0).max(5000).default(4),
+            /** When the current deployment of `taskDefinition` started (before the drill). */
+            since: OffsetSchema.default('-72:00'),
+          })
+          .strict(),
+      )
+      .min(1),
+    /** Seconds a rolling deployment takes to replace every task. */
+    deploymentSeconds: z.number().int().min(1).max(3600).default(120),
+  })
+  .strict();
+
+const COMPARISON_OPERATORS = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
+
+const AlarmSectionSchema = z
+  .object({
+    name: z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
+    /** The health-model service whose error rate the alarm watches. */
+    service: serviceKey,
+    description: z.string().max(1024).optional(),
+    threshold: z.number(),
+    comparisonOperator: z.enum(COMPARISON_OPERATORS).default('GreaterThanThreshold'),
+    periodSeconds: z
+      .number()
+      .int()
+      .refine((p) => p === 10 || p === 20 || p === 30 || (p >= 60 && p % 60 === 0), 'periodSeconds must be 10, 20, 30 or a multiple of 60'),
+    evaluationPeriods: z.number().int().min(1),
+    /** Defaults to evaluationPeriods (N of N). */
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    namespace: z.string().min(1).max(255).default('Shop'),
+    metricName: z.string().min(1).max(255).default('ErrorRate'),
+    statistic: z.enum(['Average', 'Maximum', 'Minimum', 'Sum', 'SampleCount']).default('Average'),
+    /** Default: { "Service": <service> }. */
+    dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).optional(),
+  })
+  .strict();
+
+const FaultSchema = z
+  .object({
+    description: z.string().max(500).optional(),
+    errorRatePercent: percent,
+    /** Exactly one condition: a flag on, a task definition running, or always. */
+    when: z
+      .object({ flagEnabled: flagKey.optional(), taskDefinitionRunning: taskDefinitionRef.optional(), always: z.literal(true).optional() })
+      .strict()
+      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, taskDefinitionRunning or always'),
+    /** The fault can only be active from this offset on. */
+    from: OffsetSchema.optional(),
+    /** The fault can only be active before this offset. */
+    until: OffsetSchema.optional(),
+  })
+  .strict();
+
+const ServiceHealthSchema = z
+  .object({
+    baselineErrorRatePercent: percent.default(0),
+    faults: z.array(FaultSchema).default([]),
+  })
+  .strict();
+
+const HistoryEntrySchema = z
+  .object({
+    at: OffsetSchema,
+    /** StartDeployment of a hosted version to the scenario's environment. */
+    startDeployment: z
+      .object({
+        configurationVersion: z.number().int().min(1),
+        /** Deployment strategy ID; default the scenario's immediate strategy. */
+        strategy: z.string().optional(),
+        description: z.string().max(1024).optional(),
+      })
+      .strict()
+      .optional(),
+    /** UpdateService on the scenario's cluster. */
+    updateService: z
+      .object({
+        /** Default: the only ECS service of the scenario. */
+        service: z.string().optional(),
+        taskDefinition: taskDefinitionRef.optional(),
+        desiredCount: z.number().int().min(0).max(5000).optional(),
+      })
+      .strict()
+      .refine((u) => u.taskDefinition !== undefined || u.desiredCount !== undefined, 'updateService needs taskDefinition or desiredCount')
+      .optional(),
+  })
+  .strict()
+  .refine((h) => (h.startDeployment ? 1 : 0) + (h.updateService ? 1 : 0) === 1, 'a history entry needs exactly one action: startDeployment or updateService');
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'scenario names are lowercase letters, digits and -'),
+    description: z.string().min(1).max(2000),
+    /** The drill's first instant (ISO-8601 with offset). Offsets elsewhere count from here. */
+    startsAt: z.iso.datetime({ offset: true }),
+    /** Tourniquet config to drill with; relative to the scenario file. Default: the repo's tourniquet.config.json. */
+    config: z.string().min(1).optional(),
+    /** Name of the alarm the drill fires (an alarm of `account.alarms` and of the config). */
+    alarm: z.string().min(1),
+    account: z
+      .object({
+        appconfig: AppConfigSectionSchema,
+        ecs: EcsSectionSchema,
+        alarms: z.array(AlarmSectionSchema).min(1),
+        /** Service name → health model. */
+        health: z.record(serviceKey, ServiceHealthSchema),
+      })
+      .strict(),
+    /** Changes before the alarm, applied through the simulated APIs at startsAt + at, in order. */
+    history: z.array(HistoryEntrySchema).default([]),
+    expect: z
+      .object({
+        /** The alarm returns to OK after Tourniquet acts. */
+        restored: z.boolean(),
+        /** Mitigation types Tourniquet applies, in order. */
+        actions: z.array(MitigationTypeSchema),
+        /** A human is paged. */
+        escalated: z.boolean(),
+        /** When the alarm should go to ALARM, as an offset (checked by the scenario tests and the drill). */
+        alarmAt: OffsetSchema.optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine(checkConsistency);
+export type Scenario = z.infer<typeof ScenarioSchema>;
+/** The scenario as written in JSON (before defaults). */
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+/** Cross-field rules: every reference in the scenario points at something it declares. */
+function checkConsistency(s: z.infer<z.ZodObject<Omit<typeof ScenarioSchema, never>['shape']>> | Scenario, ctx: z.RefinementCtx): void {
+  const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: p, message });
+  const { appconfig, ecs, alarms, health } = s.account;
+  const flagKeys = new Set(Object.keys(appconfig.flags));
+  const versionCount = appconfig.versions.length;
+  const strategies = new Set([...PREDEFINED_STRATEGY_IDS, appconfig.immediateStrategy.id]);
+  const taskDefinitions = new Set(ecs.taskDefinitions);
+  const ecsServices = new Set(ecs.services.map((x) => x.name));
+
+  if (!alarms.some((a) => a.name === s.alarm)) issue(['alarm'], `alarm "${s.alarm}" is not declared in account.alarms`);
+  const alarmNames = new Set<string>();
+  alarms.forEach((a, i) => {
+    if (alarmNames.has(a.name)) issue(['account', 'alarms', i, 'name'], `duplicate alarm "${a.name}"`);
+    alarmNames.add(a.name);
+    if (!(a.service in health)) issue(['account', 'alarms', i, 'service'], `service "${a.service}" has no entry in account.health`);
+    if (a.datapointsToAlarm !== undefined && a.datapointsToAlarm > a.evaluationPeriods) {
+      issue(['account', 'alarms', i, 'datapointsToAlarm'], 'datapointsToAlarm cannot exceed evaluationPeriods');
+    }
+    if (a.periodSeconds * a.evaluationPeriods > 86_400) issue(['account', 'alarms', i, 'evaluationPeriods'], 'periodSeconds × evaluationPeriods must not exceed one day');
+  });
+
+  appconfig.versions.forEach((v, i) => {
+    for (const k of Object.keys(v.values)) {
+      if (!flagKeys.has(k)) issue(['account', 'appconfig', 'versions', i, 'values', k], `flag "${k}" is not declared in account.appconfig.flags`);
+    }
+  });
+  if (appconfig.deployed.version > versionCount) issue(['account', 'appconfig', 'deployed', 'version'], `version ${appconfig.deployed.version} does not exist (${versionCount} declared)`);
+  if (offsetSeconds(appconfig.deployed.at) > 0) issue(['account', 'appconfig', 'deployed', 'at'], 'the initial deployment must start at or before +00:00 (use history for later ones)');
+  if (!strategies.has(appconfig.deployed.strategy)) issue(['account', 'appconfig', 'deployed', 'strategy'], `unknown deployment strategy "${appconfig.deployed.strategy}"`);
+
+  if (taskDefinitions.size !== ecs.taskDefinitions.length) issue(['account', 'ecs', 'taskDefinitions'], 'task definitions must be unique');
+  ecs.services.forEach((svc, i) => {
+    if (!taskDefinitions.has(svc.taskDefinition)) issue(['account', 'ecs', 'services', i, 'taskDefinition'], `task definition "${svc.taskDefinition}" is not in account.ecs.taskDefinitions`);
+    if (offsetSeconds(svc.since) > 0) issue(['account', 'ecs', 'services', i, 'since'], 'a service must exist at or before +00:00');
+  });
+  if (ecsServices.size !== ecs.services.length) issue(['account', 'ecs', 'services'], 'service names must be unique');
+
+  for (const [name, h] of Object.entries(health)) {
+    h.faults.forEach((f, j) => {
+      const at = ['account', 'health', name, 'faults', j];
+      if (f.when.flagEnabled !== undefined && !flagKeys.has(f.when.flagEnabled)) issue([...at, 'when', 'flagEnabled'], `flag "${f.when.flagEnabled}" is not declared in account.appconfig.flags`);
+      if (f.when.taskDefinitionRunning !== undefined) {
+        if (!taskDefinitions.has(f.when.taskDefinitionRunning)) issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
+        if (!ecsServices.has(name)) issue([...at, 'when', 'taskDefinitionRunning'], `taskDefinitionRunning needs an ECS service named "${name}" in account.ecs.services`);
+      }
+      if (f.from !== undefined && f.until !== undefined && offsetSeconds(f.from) >= offsetSeconds(f.until)) issue([...at, 'until'], 'until must be later than from');
+    });
+  }
+
+  let previous = 0;
+  s.history.forEach((h, i) => {
+    const at = offsetSeconds(h.at);
+    if (at < 0) issue(['history', i, 'at'], 'history starts at +00:00; describe the past in account');
+    if (at < previous) issue(['history', i, 'at'], 'history entries must be in time order');
+    previous = Math.max(previous, at);
+    if (h.startDeployment) {
+      if (h.startDeployment.configurationVersion > versionCount) issue(['history', i, 'startDeployment', 'configurationVersion'], `version ${h.startDeployment.configurationVersion} does not exist (${versionCount} declared)`);
+      if (h.startDeployment.strategy !== undefined && !strategies.has(h.startDeployment.strategy)) issue(['history', i, 'startDeployment', 'strategy'], `unknown deployment strategy "${h.startDeployment.strategy}"`);
+    }
+    if (h.updateService) {
+      const target = h.updateService.service;
+      if (target === undefined && ecs.services.length !== 1) issue(['history', i, 'updateService', 'service'], 'name the service: the scenario has more than one');
+      if (target !== undefined && !ecsServices.has(target)) issue(['history', i, 'updateService', 'service'], `service "${target}" is not in account.ecs.services`);
+      if (h.updateService.taskDefinition !== undefined && !taskDefinitions.has(h.updateService.taskDefinition)) issue(['history', i, 'updateService', 'taskDefinition'], `task definition "${h.updateService.taskDefinition}" is not in account.ecs.taskDefinitions`);
+    }
+  });
+  if (s.expect.alarmAt !== undefined && offsetSeconds(s.expect.alarmAt) <= previous) {
+    issue(['expect', 'alarmAt'], 'the alarm must fire after the last history entry');
+  }
+}
+
+// ---- errors ----
+
+/** One problem in a scenario, with the JSON path where it was found. */
+export interface ScenarioProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ScenarioInvalidError extends Error {
+  override readonly name = 'ScenarioInvalidError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ScenarioProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${source}: ${problems.length} problem(s) in the scenario:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`, options);
+  }
+}
+
+export class ScenarioNotFoundError extends Error {
+  override readonly name = 'ScenarioNotFoundError';
+  constructor(readonly nameOrPath: string) {
+    super(`no built-in scenario or file "${nameOrPath}" (built-in: ${listBuiltInScenarios().join(', ')})`);
+  }
+}
+
+const formatPath = (p: readonly PropertyKey[]): string =>
+  p.length === 0 ? '(root)' : p.map((x) => (typeof x === 'number' ? `[${x}]` : `.${String(x)}`)).join('').replace(/^\./, '');
+
+// ---- parsing and loading ----
+
+/** Validates a parsed scenario object (shape and internal references, not the config). */
+export function checkScenario(raw: unknown): { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioProblem[] } {
+  const result = ScenarioSchema.safeParse(raw);
+  if (result.success) return { ok: true, scenario: result.data };
+  return { ok: false, problems: result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+}
+
+/** Checks that a scenario drills the config it names: same alarm, same AppConfig IDs, same ECS service and flags. */
+export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig, configName = 'the config'): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const owner = findAlarm(config, scenario.alarm);
+  if (!owner) return [{ path: 'alarm', message: `alarm "${scenario.alarm}" is not configured in ${configName}` }];
+  const { service } = owner;
+  const alarmIndex = scenario.account.alarms.findIndex((a) => a.name === scenario.alarm);
+  const declared = scenario.account.alarms[alarmIndex];
+  if (declared && declared.service !== service.name) {
+    problems.push({ path: `account.alarms[${alarmIndex}].service`, message: `${configName} maps alarm "${scenario.alarm}" to service "${service.name}", not "${declared.service}"` });
+  }
+  const ff = service.resources.featureFlags;
+  const ac = scenario.account.appconfig;
+  if (ff) {
+    const pairs: [string, string, string][] = [
+      ['account.appconfig.application.id', ac.application.id, ff.applicationId],
+      ['account.appconfig.environment.id', ac.environment.id, ff.environmentId],
+      ['account.appconfig.profile.id', ac.profile.id, ff.configurationProfileId],
+    ];
+    for (const [p, actual, expected] of pairs) {
+      if (actual !== expected) problems.push({ path: p, message: `"${actual}" differs from ${configName} (service "${service.name}" uses "${expected}")` });
+    }
+    for (const flag of [...ff.killSwitchFlags, ...ff.degradeFlags]) {
+      if (!(flag in ac.flags)) problems.push({ path: 'account.appconfig.flags', message: `flag "${flag}" of ${configName} is missing` });
+    }
+  }
+  const ecs = service.resources.ecs;
+  if (ecs) {
+    if (scenario.account.ecs.cluster !== ecs.cluster) problems.push({ path: 'account.ecs.cluster', message: `"${scenario.account.ecs.cluster}" differs from ${configName} ("${ecs.cluster}")` });
+    if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
+  }
+  return problems;
+}
+
+/** Names of the built-in scenarios (files in drill/scenarios), sorted. */
+export function listBuiltInScenarios(): string[] {
+  if (!existsSync(BUILT_IN_SCENARIO_DIR)) return [];
+  return readdirSync(BUILT_IN_SCENARIO_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Where a built-in name or a path points; undefined when neither exists. */
+export function resolveScenarioPath(nameOrPath: string): string | undefined {
+  if (/^[a-z][a-z0-9-]*$/.test(nameOrPath)) {
+    const builtIn = path.join(BUILT_IN_SCENARIO_DIR, `${nameOrPath}.json`);
+    if (existsSync(builtIn)) return builtIn;
+  }
+  const file = path.resolve(nameOrPath);
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * Loads a scenario by built-in name ("feature-regression") or file path, validates it and the
+ * config it drills, and returns it with `config` resolved to an absolute path and AppConfig's
+ * propagationSeconds defaulted from the config. Throws ScenarioInvalidError listing every problem.
+ */
+export function loadScenario(nameOrPath: string): Scenario {
+  const file = resolveScenarioPath(nameOrPath);
+  if (!file) throw new ScenarioNotFoundError(nameOrPath);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ScenarioInvalidError(file, [{ path: '(root)', message: `not valid JSON: ${(cause as Error).message}` }], { cause });
+  }
+  const checked = checkScenario(raw);
+  if (!checked.ok) throw new ScenarioInvalidError(file, checked.problems);
+  const scenario = checked.scenario;
+  const configPath = scenario.config === undefined ? DEFAULT_CONFIG_PATH : path.resolve(path.dirname(file), scenario.config);
+  let config: TourniquetConfig;
+  try {
+    config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
+  } catch (cause) {
+    const detail = cause instanceof ConfigInvalidError ? cause.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : (cause as Error).message;
+    throw new ScenarioInvalidError(file, [{ path: 'config', message: `cannot use ${configPath}: ${detail}` }], { cause });
+  }
+  const problems = checkAgainstConfig(scenario, config, path.basename(configPath));
+  if (problems.length > 0) throw new ScenarioInvalidError(file, problems);
+  const propagation = scenario.account.appconfig.propagationSeconds ?? findAlarm(config, scenario.alarm)?.service.resources.featureFlags?.propagationSeconds ?? 45;
+  return {
+    ...scenario,
+    config: configPath,
+    account: { ...scenario.account, appconfig: { ...scenario.account.appconfig, propagationSeconds: propagation } },
+  };
+}
