@@ -185,7 +185,7 @@ const HistoryEntrySchema = z
   .refine((h) => (h.startDeployment ? 1 : 0) + (h.updateService ? 1 : 0) === 1, 'a history entry needs exactly one action: startDeployment or updateService');
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
-export const ScenarioSchema = z
+const ScenarioObjectSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'scenario names are lowercase letters, digits and -'),
     description: z.string().min(1).max(2000),
@@ -219,14 +219,16 @@ export const ScenarioSchema = z
       })
       .strict(),
   })
-  .strict()
-  .superRefine(checkConsistency);
+  .strict();
+
+/** A drill scenario; see docs/scenarios.md. */
+export const ScenarioSchema = ScenarioObjectSchema.superRefine(checkConsistency);
 export type Scenario = z.infer<typeof ScenarioSchema>;
 /** The scenario as written in JSON (before defaults). */
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 
 /** Cross-field rules: every reference in the scenario points at something it declares. */
-function checkConsistency(s: z.infer<z.ZodObject<Omit<typeof ScenarioSchema, never>['shape']>> | Scenario, ctx: z.RefinementCtx): void {
+function checkConsistency(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: p, message });
   const { appconfig, ecs, alarms, health } = s.account;
   const flagKeys = new Set(Object.keys(appconfig.flags));
