@@ -1,0 +1,292 @@
+import { AppConfigClient, StartDeploymentCommand } from '@aws-sdk/client-appconfig';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { atOffset, type HistoryEntry, type Scenario } from '../scenario.js';
+import { SimAppConfig, type AppConfigSnapshot } from './appconfig.js';
+import { VirtualClock } from './clock.js';
+import { SimCloudWatch, type AlarmSpec, type CloudWatchSnapshot } from './cloudwatch.js';
+import { SimEcs, type EcsSnapshot } from './ecs.js';
+import { buildFlagDocument } from './flags.js';
+import { HealthModel, type Fault, type ServiceHealth } from './health.js';
+import { SIM_REGION } from './ids.js';
+import { SimSns, type PublishedMessage } from './sns.js';
+import { CallRecorder, wireClient, type CallOrigin, type SimCall } from './wire.js';
+
+/**
+ * The simulated AWS account a drill runs against: AppConfig, ECS, CloudWatch and SNS over one
+ * virtual clock and one health model, reachable through real SDK v3 clients.
+ */
+
+/** Real SDK clients whose requests the simulated account answers. */
+export interface SimClients {
+  readonly appconfig: AppConfigClient;
+  readonly ecs: ECSClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly sns: SNSClient;
+}
+
+/** Options for {@link SimulatedAccount}. */
+export interface SimulatedAccountOptions {
+  /** A loaded scenario (see loadScenario): its `account` section is the initial state. */
+  readonly scenario: Scenario;
+  /** ARNs of the SNS topics the code under drill publishes to. */
+  readonly topicArns: readonly string[];
+  /** The drill's clock; default a new clock at the scenario's startsAt. Must not be past startsAt. */
+  readonly clock?: VirtualClock;
+}
+
+/** Plain JSON of every mutable part of the account, for before/after comparisons. */
+export interface AccountSnapshot {
+  at: string;
+  appconfig: AppConfigSnapshot;
+  ecs: EcsSnapshot;
+  cloudwatch: CloudWatchSnapshot;
+  sns: { topics: string[]; published: PublishedMessage[] };
+  health: Record<string, { errorRatePercent: number; activeFaults: { description: string; share: number }[] }>;
+}
+
+/** One applied history entry, for the drill report. */
+export interface AppliedChange {
+  readonly at: string;
+  readonly action: 'startDeployment' | 'updateService';
+  readonly detail: string;
+}
+
+/** Raised when a scenario's history cannot be applied (a call failed, or time went backwards). */
+export class HistoryApplyError extends Error {
+  override readonly name = 'HistoryApplyError';
+  constructor(
+    readonly index: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`history[${index}]: ${message}`, options);
+  }
+}
+
+/** Seconds the strategy the stack owns takes: none, so a kill switch lands at once and blocks nothing. */
+const IMMEDIATE = { durationMinutes: 0, growthType: 'LINEAR', growthFactor: 100, bakeMinutes: 0 } as const;
+/** Fake credentials: the middleware answers before signing, but the clients still want some. */
+const CLIENT_CONFIG = { region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } } as const;
+
+/** A simulated AWS account built from a scenario. */
+export class SimulatedAccount {
+  readonly clock: VirtualClock;
+  readonly startsAt: Date;
+  readonly appconfig: SimAppConfig;
+  readonly ecs: SimEcs;
+  readonly health: HealthModel;
+  readonly cloudwatch: SimCloudWatch;
+  readonly sns: SimSns;
+  /** The ID of the immediate deployment strategy (duration 0, bake 0) that the mitigate step must use. */
+  readonly immediateStrategyId: string;
+  readonly #scenario: Scenario;
+  readonly #recorder = new CallRecorder();
+  readonly #clients = new Map<CallOrigin, SimClients>();
+  #historyApplied = false;
+
+  constructor(options: SimulatedAccountOptions) {
+    const { scenario } = options;
+    this.#scenario = scenario;
+    this.startsAt = new Date(scenario.startsAt);
+    this.clock = options.clock ?? new VirtualClock(this.startsAt);
+    if (this.clock.nowMs() > this.startsAt.getTime()) {
+      throw new RangeError(`the clock (${this.clock.now().toISOString()}) is already past the scenario start ${this.startsAt.toISOString()}`);
+    }
+    const at = (offset: string) => atOffset(scenario.startsAt, offset);
+    const { appconfig: ac, ecs, alarms, health } = scenario.account;
+
+    this.appconfig = new SimAppConfig({ clock: this.clock, propagationSeconds: ac.propagationSeconds ?? 45 });
+    this.appconfig.addApplication(ac.application);
+    this.appconfig.addEnvironment({ applicationId: ac.application.id, ...ac.environment });
+    this.appconfig.addProfile({ applicationId: ac.application.id, ...ac.profile });
+    this.appconfig.addStrategy({ id: ac.immediateStrategy.id, name: ac.immediateStrategy.name, description: 'Tourniquet kill switch: all at once, no bake', ...IMMEDIATE });
+    this.immediateStrategyId = ac.immediateStrategy.id;
+    for (const v of ac.versions) {
+      this.appconfig.addVersion({
+        applicationId: ac.application.id,
+        profileId: ac.profile.id,
+        content: JSON.stringify(buildFlagDocument(ac.flags, v.values)),
+        ...(v.description !== undefined ? { description: v.description } : {}),
+        ...(v.label !== undefined ? { label: v.label } : {}),
+      });
+    }
+    this.appconfig.seedDeployment({
+      applicationId: ac.application.id,
+      environmentId: ac.environment.id,
+      profileId: ac.profile.id,
+      version: ac.deployed.version,
+      strategyId: ac.deployed.strategy,
+      startedAt: at(ac.deployed.at),
+    });
+
+    this.ecs = new SimEcs({ clock: this.clock, deploymentSeconds: ecs.deploymentSeconds });
+    this.ecs.addCluster(ecs.cluster);
+    const earliest = Math.min(...ecs.services.map((s) => at(s.since).getTime()));
+    // Registration dates only need to precede every use; a week before the oldest service will do.
+    for (const td of ecs.taskDefinitions) this.ecs.registerTaskDefinition(td, new Date(earliest - 7 * 86_400_000));
+    for (const s of ecs.services) {
+      this.ecs.addService({ cluster: ecs.cluster, name: s.name, taskDefinition: s.taskDefinition, desiredCount: s.desiredCount, createdAt: at(s.since) });
+    }
+
+    const models: Record<string, ServiceHealth> = {};
+    for (const [service, h] of Object.entries(health)) {
+      models[service] = {
+        baselineErrorRatePercent: h.baselineErrorRatePercent,
+        faults: h.faults.map((f): Fault => ({
+          ...(f.description !== undefined ? { description: f.description } : {}),
+          errorRatePercent: f.errorRatePercent,
+          when: f.when.flagEnabled !== undefined
+            ? { flagEnabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagEnabled } }
+            : f.when.taskDefinitionRunning !== undefined
+              ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
+              : { always: true },
+          ...(f.from !== undefined ? { from: at(f.from) } : {}),
+          ...(f.until !== undefined ? { until: at(f.until) } : {}),
+        })),
+      };
+    }
+    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs });
+
+    this.cloudwatch = new SimCloudWatch({
+      clock: this.clock,
+      health: this.health,
+      createdAt: this.startsAt,
+      alarms: alarms.map((a): AlarmSpec => ({
+        name: a.name,
+        ...(a.description !== undefined ? { description: a.description } : {}),
+        service: a.service,
+        threshold: a.threshold,
+        comparisonOperator: a.comparisonOperator,
+        periodSeconds: a.periodSeconds,
+        evaluationPeriods: a.evaluationPeriods,
+        datapointsToAlarm: a.datapointsToAlarm ?? a.evaluationPeriods,
+        namespace: a.namespace,
+        metricName: a.metricName,
+        statistic: a.statistic,
+        dimensions: a.dimensions ?? { Service: a.service },
+        unit: 'Percent',
+      })),
+    });
+
+    this.sns = new SimSns({ clock: this.clock, topicArns: options.topicArns });
+  }
+
+  /** Shorthand for `new SimulatedAccount({ scenario, ...options })`. */
+  static fromScenario(scenario: Scenario, options: Omit<SimulatedAccountOptions, 'scenario'>): SimulatedAccount {
+    return new SimulatedAccount({ scenario, ...options });
+  }
+
+  /**
+   * Real SDK clients answered by this account. Calls are recorded with origin "drill"
+   * (the scenario's own history uses separate clients recorded as "scenario").
+   */
+  clients(): SimClients {
+    return this.#clientsFor('drill');
+  }
+
+  /** Every SDK call made against the account so far, in order. */
+  calls(): SimCall[] {
+    return this.#recorder.list();
+  }
+
+  /** Every message published to the account's SNS topics so far. */
+  published(): PublishedMessage[] {
+    return this.sns.published();
+  }
+
+  /** Plain JSON of every mutable part of the account at the current virtual time (a deep copy). */
+  snapshot(): AccountSnapshot {
+    const now = this.clock.now();
+    const health: AccountSnapshot['health'] = {};
+    for (const service of this.health.services()) {
+      health[service] = {
+        errorRatePercent: Math.round(this.health.errorRate(service, now) * 1e6) / 1e6,
+        activeFaults: this.health.activeFaults(service, now).map(({ fault, share }) => ({ description: fault.description ?? '(unnamed fault)', share })),
+      };
+    }
+    return structuredClone({
+      at: now.toISOString(),
+      appconfig: this.appconfig.snapshot(),
+      ecs: this.ecs.snapshot(),
+      cloudwatch: this.cloudwatch.snapshot(),
+      sns: { topics: this.sns.topicArns(), published: this.sns.published() },
+      health,
+    });
+  }
+
+  /**
+   * Applies the scenario's history through the simulated APIs: for each entry the clock moves
+   * to startsAt + at and the change is made with a real SDK command, so it leaves the same
+   * records (deployment numbers, event logs, ECS deployments) a real change would. Runs once.
+   */
+  async applyHistory(): Promise<AppliedChange[]> {
+    if (this.#historyApplied) throw new HistoryApplyError(-1, 'the history was already applied');
+    this.#historyApplied = true;
+    const clients = this.#clientsFor('scenario');
+    const applied: AppliedChange[] = [];
+    const entries: readonly HistoryEntry[] = this.#scenario.history;
+    for (const [index, entry] of entries.entries()) {
+      const when = atOffset(this.#scenario.startsAt, entry.at);
+      if (when.getTime() < this.clock.nowMs()) {
+        throw new HistoryApplyError(index, `${entry.at} (${when.toISOString()}) is before the clock (${this.clock.now().toISOString()})`);
+      }
+      this.clock.advanceTo(when);
+      try {
+        applied.push(await this.#apply(entry, clients));
+      } catch (cause) {
+        throw new HistoryApplyError(index, `${(cause as Error).name}: ${(cause as Error).message}`, { cause });
+      }
+    }
+    return applied;
+  }
+
+  async #apply(entry: HistoryEntry, clients: SimClients): Promise<AppliedChange> {
+    const { appconfig: ac, ecs } = this.#scenario.account;
+    const at = this.clock.now().toISOString();
+    if (entry.startDeployment) {
+      const d = entry.startDeployment;
+      const out = await clients.appconfig.send(
+        new StartDeploymentCommand({
+          ApplicationId: ac.application.id,
+          EnvironmentId: ac.environment.id,
+          ConfigurationProfileId: ac.profile.id,
+          DeploymentStrategyId: d.strategy ?? ac.immediateStrategy.id,
+          ConfigurationVersion: String(d.configurationVersion),
+          ...(d.description !== undefined ? { Description: d.description } : {}),
+        }),
+      );
+      return { at, action: 'startDeployment', detail: `AppConfig deployment #${out.DeploymentNumber} of version ${out.ConfigurationVersion} (${out.DeploymentStrategyId})` };
+    }
+    const u = entry.updateService!;
+    const service = u.service ?? ecs.services[0]!.name;
+    await clients.ecs.send(
+      new UpdateServiceCommand({
+        cluster: ecs.cluster,
+        service,
+        ...(u.taskDefinition !== undefined ? { taskDefinition: u.taskDefinition } : {}),
+        ...(u.desiredCount !== undefined ? { desiredCount: u.desiredCount } : {}),
+      }),
+    );
+    const what = [u.taskDefinition !== undefined ? `task definition ${u.taskDefinition}` : '', u.desiredCount !== undefined ? `desired count ${u.desiredCount}` : '']
+      .filter(Boolean)
+      .join(', ');
+    return { at, action: 'updateService', detail: `ECS ${ecs.cluster}/${service}: ${what}` };
+  }
+
+  #clientsFor(origin: CallOrigin): SimClients {
+    let clients = this.#clients.get(origin);
+    if (!clients) {
+      const wire = { clock: this.clock, recorder: this.#recorder, origin };
+      clients = {
+        appconfig: wireClient(new AppConfigClient(CLIENT_CONFIG), { ...wire, service: this.appconfig }),
+        ecs: wireClient(new ECSClient(CLIENT_CONFIG), { ...wire, service: this.ecs }),
+        cloudwatch: wireClient(new CloudWatchClient(CLIENT_CONFIG), { ...wire, service: this.cloudwatch }),
+        sns: wireClient(new SNSClient(CLIENT_CONFIG), { ...wire, service: this.sns }),
+      };
+      this.#clients.set(origin, clients);
+    }
+    return clients;
+  }
+}
