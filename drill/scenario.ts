@@ -229,6 +229,21 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 
 /** Cross-field rules: every reference in the scenario points at something it declares. */
 function checkConsistency(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.RefinementCtx): void {
+  // zod runs this refinement even after "continuable" shape issues (a bad offset string, say),
+  // so every reference check must tolerate malformed values; shape issues are reported anyway.
+  try {
+    checkReferences(s, ctx);
+  } catch {
+    // A value too malformed to cross-check; its shape issue is already in the list.
+  }
+}
+
+/** Offset in seconds, or NaN for a malformed one (already reported by the shape check). */
+function seconds(offset: string): number {
+  return OFFSET_PATTERN.test(offset) ? offsetSeconds(offset) : Number.NaN;
+}
+
+function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: p, message });
   const { appconfig, ecs, alarms, health } = s.account;
   const flagKeys = new Set(Object.keys(appconfig.flags));
@@ -255,13 +270,13 @@ function checkConsistency(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refine
     }
   });
   if (appconfig.deployed.version > versionCount) issue(['account', 'appconfig', 'deployed', 'version'], `version ${appconfig.deployed.version} does not exist (${versionCount} declared)`);
-  if (offsetSeconds(appconfig.deployed.at) > 0) issue(['account', 'appconfig', 'deployed', 'at'], 'the initial deployment must start at or before +00:00 (use history for later ones)');
+  if (seconds(appconfig.deployed.at) > 0) issue(['account', 'appconfig', 'deployed', 'at'], 'the initial deployment must start at or before +00:00 (use history for later ones)');
   if (!strategies.has(appconfig.deployed.strategy)) issue(['account', 'appconfig', 'deployed', 'strategy'], `unknown deployment strategy "${appconfig.deployed.strategy}"`);
 
   if (taskDefinitions.size !== ecs.taskDefinitions.length) issue(['account', 'ecs', 'taskDefinitions'], 'task definitions must be unique');
   ecs.services.forEach((svc, i) => {
     if (!taskDefinitions.has(svc.taskDefinition)) issue(['account', 'ecs', 'services', i, 'taskDefinition'], `task definition "${svc.taskDefinition}" is not in account.ecs.taskDefinitions`);
-    if (offsetSeconds(svc.since) > 0) issue(['account', 'ecs', 'services', i, 'since'], 'a service must exist at or before +00:00');
+    if (seconds(svc.since) > 0) issue(['account', 'ecs', 'services', i, 'since'], 'a service must exist at or before +00:00');
   });
   if (ecsServices.size !== ecs.services.length) issue(['account', 'ecs', 'services'], 'service names must be unique');
 
@@ -273,13 +288,13 @@ function checkConsistency(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refine
         if (!taskDefinitions.has(f.when.taskDefinitionRunning)) issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
         if (!ecsServices.has(name)) issue([...at, 'when', 'taskDefinitionRunning'], `taskDefinitionRunning needs an ECS service named "${name}" in account.ecs.services`);
       }
-      if (f.from !== undefined && f.until !== undefined && offsetSeconds(f.from) >= offsetSeconds(f.until)) issue([...at, 'until'], 'until must be later than from');
+      if (f.from !== undefined && f.until !== undefined && seconds(f.from) >= seconds(f.until)) issue([...at, 'until'], 'until must be later than from');
     });
   }
 
   let previous = 0;
   s.history.forEach((h, i) => {
-    const at = offsetSeconds(h.at);
+    const at = seconds(h.at);
     if (at < 0) issue(['history', i, 'at'], 'history starts at +00:00; describe the past in account');
     if (at < previous) issue(['history', i, 'at'], 'history entries must be in time order');
     previous = Math.max(previous, at);
@@ -294,7 +309,7 @@ function checkConsistency(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refine
       if (h.updateService.taskDefinition !== undefined && !taskDefinitions.has(h.updateService.taskDefinition)) issue(['history', i, 'updateService', 'taskDefinition'], `task definition "${h.updateService.taskDefinition}" is not in account.ecs.taskDefinitions`);
     }
   });
-  if (s.expect.alarmAt !== undefined && offsetSeconds(s.expect.alarmAt) <= previous) {
+  if (s.expect.alarmAt !== undefined && seconds(s.expect.alarmAt) <= previous) {
     issue(['expect', 'alarmAt'], 'the alarm must fire after the last history entry');
   }
 }
@@ -321,7 +336,7 @@ export class ScenarioInvalidError extends Error {
 export class ScenarioNotFoundError extends Error {
   override readonly name = 'ScenarioNotFoundError';
   constructor(readonly nameOrPath: string) {
-    super(`no built-in scenario or file "${nameOrPath}" (built-in: ${listBuiltInScenarios().join(', ')})`);
+    super(`no built-in scenario or file "${nameOrPath}" (built-in: ${listBuiltInScenarios().map((s) => s.name).join(', ')})`);
   }
 }
 
@@ -371,13 +386,32 @@ export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig,
   return problems;
 }
 
-/** Names of the built-in scenarios (files in drill/scenarios), sorted. */
-export function listBuiltInScenarios(): string[] {
+/** A built-in scenario as listed: its name (the file name) and description. */
+export interface BuiltInScenario {
+  readonly name: string;
+  readonly description: string;
+}
+
+/**
+ * The built-in scenarios (drill/scenarios/*.json), sorted by name. Listing does not validate:
+ * a broken file still shows up, and loadScenario then says what is wrong with it.
+ */
+export function listBuiltInScenarios(): BuiltInScenario[] {
   if (!existsSync(BUILT_IN_SCENARIO_DIR)) return [];
   return readdirSync(BUILT_IN_SCENARIO_DIR)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
+    .sort()
+    .map((f) => {
+      let description = '';
+      try {
+        const raw: unknown = JSON.parse(readFileSync(path.join(BUILT_IN_SCENARIO_DIR, f), 'utf8'));
+        const d = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)['description'] : undefined;
+        if (typeof d === 'string') description = d;
+      } catch {
+        description = '(not valid JSON)';
+      }
+      return { name: f.slice(0, -'.json'.length), description };
+    });
 }
 
 /** Where a built-in name or a path points; undefined when neither exists. */

@@ -48,9 +48,11 @@ export interface AccountSnapshot {
 
 /** One applied history entry, for the drill report. */
 export interface AppliedChange {
+  /** Virtual time of the change (ISO-8601). */
   readonly at: string;
   readonly action: 'startDeployment' | 'updateService';
-  readonly detail: string;
+  /** What changed, in one line ("AppConfig deployment #2 of version 2 (imm0str)"). */
+  readonly message: string;
 }
 
 /** Raised when a scenario's history cannot be applied (a call failed, or time went backwards). */
@@ -79,8 +81,6 @@ export class SimulatedAccount {
   readonly health: HealthModel;
   readonly cloudwatch: SimCloudWatch;
   readonly sns: SimSns;
-  /** The ID of the immediate deployment strategy (duration 0, bake 0) that the mitigate step must use. */
-  readonly immediateStrategyId: string;
   readonly #scenario: Scenario;
   readonly #recorder = new CallRecorder();
   readonly #clients = new Map<CallOrigin, SimClients>();
@@ -102,7 +102,6 @@ export class SimulatedAccount {
     this.appconfig.addEnvironment({ applicationId: ac.application.id, ...ac.environment });
     this.appconfig.addProfile({ applicationId: ac.application.id, ...ac.profile });
     this.appconfig.addStrategy({ id: ac.immediateStrategy.id, name: ac.immediateStrategy.name, description: 'Tourniquet kill switch: all at once, no bake', ...IMMEDIATE });
-    this.immediateStrategyId = ac.immediateStrategy.id;
     for (const v of ac.versions) {
       this.appconfig.addVersion({
         applicationId: ac.application.id,
@@ -171,6 +170,11 @@ export class SimulatedAccount {
     });
 
     this.sns = new SimSns({ clock: this.clock, topicArns: options.topicArns });
+  }
+
+  /** The ID of the immediate deployment strategy (duration 0, bake 0) that the mitigate step must use. */
+  immediateStrategyId(): string {
+    return this.#scenario.account.appconfig.immediateStrategy.id;
   }
 
   /** Shorthand for `new SimulatedAccount({ scenario, ...options })`. */
@@ -257,7 +261,7 @@ export class SimulatedAccount {
           ...(d.description !== undefined ? { Description: d.description } : {}),
         }),
       );
-      return { at, action: 'startDeployment', detail: `AppConfig deployment #${out.DeploymentNumber} of version ${out.ConfigurationVersion} (${out.DeploymentStrategyId})` };
+      return { at, action: 'startDeployment', message: `AppConfig deployment #${out.DeploymentNumber} of version ${out.ConfigurationVersion} (${out.DeploymentStrategyId})` };
     }
     const u = entry.updateService!;
     const service = u.service ?? ecs.services[0]!.name;
@@ -272,7 +276,7 @@ export class SimulatedAccount {
     const what = [u.taskDefinition !== undefined ? `task definition ${u.taskDefinition}` : '', u.desiredCount !== undefined ? `desired count ${u.desiredCount}` : '']
       .filter(Boolean)
       .join(', ');
-    return { at, action: 'updateService', detail: `ECS ${ecs.cluster}/${service}: ${what}` };
+    return { at, action: 'updateService', message: `ECS ${ecs.cluster}/${service}: ${what}` };
   }
 
   #clientsFor(origin: CallOrigin): SimClients {

@@ -62,7 +62,7 @@ export interface Datapoint {
 
 /** An alarm state with the evaluation that produced it. */
 export interface AlarmStateRecord {
-  readonly value: SimAlarmState;
+  readonly state: SimAlarmState;
   /** When the alarm entered this state. */
   readonly timestamp: Date;
   readonly reason: string;
@@ -168,7 +168,7 @@ export class SimCloudWatch implements SimService {
   nextTransition(alarmName: string, toState: SimAlarmState, after: Date, horizonSeconds = DEFAULT_HORIZON_SECONDS): Date | undefined {
     const alarm = this.#require(alarmName);
     const p = alarm.periodSeconds * 1000;
-    let state = this.#history(alarm, after.getTime()).at(-1)!.value;
+    let state = this.#history(alarm, after.getTime()).at(-1)!.state;
     const end = after.getTime() + horizonSeconds * 1000;
     // Future buckets cannot be kept in the settled cache, but within one scan each is needed N times.
     const scratch = new Map<number, Datapoint>();
@@ -188,7 +188,7 @@ export class SimCloudWatch implements SimService {
     const history = this.#history(alarm, at.getTime());
     const index = history.findIndex((h, i) => i > 0 && h.timestamp.getTime() === at.getTime());
     if (index < 1) {
-      const changes = history.slice(1).map((h) => `${h.timestamp.toISOString()} → ${h.value}`);
+      const changes = history.slice(1).map((h) => `${h.timestamp.toISOString()} → ${h.state}`);
       throw new AlarmQueryError(
         `alarm ${alarmName} did not change state at ${at.toISOString()} (transitions so far: ${changes.join(', ') || 'none'})`,
       );
@@ -300,11 +300,11 @@ export class SimCloudWatch implements SimService {
           AlarmType: 'MetricAlarm',
           Timestamp: new Date(at),
           HistoryItemType: 'StateUpdate',
-          HistorySummary: `Alarm updated from ${prev.value} to ${cur.value}`,
+          HistorySummary: `Alarm updated from ${prev.state} to ${cur.state}`,
           HistoryData: JSON.stringify({
             version: '1.0',
-            oldState: { stateValue: prev.value, stateReason: prev.reason },
-            newState: { stateValue: cur.value, stateReason: cur.reason, stateReasonData: JSON.parse(cur.reasonData) },
+            oldState: { stateValue: prev.state, stateReason: prev.reason },
+            newState: { stateValue: cur.state, stateReason: cur.reason, stateReasonData: JSON.parse(cur.reasonData) },
           }),
         });
       }
@@ -325,10 +325,10 @@ export class SimCloudWatch implements SimService {
         const current = history.at(-1)!;
         return {
           name: alarm.name,
-          state: current.value,
+          state: current.state,
           stateUpdatedAt: current.timestamp.toISOString(),
           reason: current.reason,
-          transitions: history.slice(1).map((h, i) => ({ at: h.timestamp.toISOString(), from: history[i]!.value, to: h.value })),
+          transitions: history.slice(1).map((h, i) => ({ at: h.timestamp.toISOString(), from: history[i]!.state, to: h.state })),
         };
       }),
     };
@@ -409,7 +409,7 @@ export class SimCloudWatch implements SimService {
     const initial = this.#evaluate(alarm, Math.floor(created / p) * p);
     const history: AlarmStateRecord[] = [
       {
-        value: 'OK',
+        state: 'OK',
         timestamp: new Date(created),
         // The drill starts every alarm OK; when the data before the start already breached, say so.
         reason: initial.state === 'OK' ? initial.reason : 'Unchecked: the drill starts every alarm in OK until its first evaluation.',
@@ -419,8 +419,8 @@ export class SimCloudWatch implements SimService {
     const scratch = new Map<number, Datapoint>();
     for (let boundary = Math.floor(created / p) * p + p; boundary <= untilMs; boundary += p) {
       const result = this.#evaluate(alarm, boundary, scratch);
-      if (result.state !== history.at(-1)!.value) {
-        history.push({ value: result.state, timestamp: new Date(boundary), reason: result.reason, reasonData: result.reasonData });
+      if (result.state !== history.at(-1)!.state) {
+        history.push({ state: result.state, timestamp: new Date(boundary), reason: result.reason, reasonData: result.reasonData });
       }
     }
     return history;
@@ -437,7 +437,7 @@ export class SimCloudWatch implements SimService {
       OKActions: [],
       AlarmActions: [],
       InsufficientDataActions: [],
-      StateValue: current.value,
+      StateValue: current.state,
       StateReason: current.reason,
       StateReasonData: current.reasonData,
       StateUpdatedTimestamp: new Date(current.timestamp),
@@ -462,7 +462,7 @@ function invalidValue(message: string): never {
 }
 
 function eventState(s: AlarmStateRecord): { value: SimAlarmState; reason: string; reasonData: string; timestamp: string } {
-  return { value: s.value, reason: s.reason, reasonData: s.reasonData, timestamp: cwTimestamp(s.timestamp) };
+  return { value: s.state, reason: s.reason, reasonData: s.reasonData, timestamp: cwTimestamp(s.timestamp) };
 }
 
 /** Rounds away floating-point noise (8.300000000000001 → 8.3) so values read like CloudWatch's. */

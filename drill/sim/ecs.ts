@@ -453,8 +453,9 @@ export class SimEcs implements SimService {
       if (i > 0) events.push({ at: d.createdAt, message: `(service ${svc.name}) has started ${d.desiredCount} tasks for deployment ${d.id} (${d.taskDefinition}).` });
       const rollout = this.#rollout(svc, d, now);
       if (rollout.completedAt !== undefined && rollout.completedAt <= now) {
-        events.push({ at: rollout.completedAt, message: `(service ${svc.name}) (deployment ${d.id}) deployment completed.` });
+        // Same instant: listed newest first after the stable sort, so the steady state goes in first.
         events.push({ at: rollout.completedAt, message: `(service ${svc.name}) has reached a steady state.` });
+        events.push({ at: rollout.completedAt, message: `(service ${svc.name}) (deployment ${d.id}) deployment completed.` });
       }
     });
     for (const s of svc.scalings) {

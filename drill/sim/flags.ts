@@ -31,15 +31,19 @@ export const FeatureFlagsDocumentSchema = z
     flags: z.record(FlagKeySchema, FlagDefinitionSchema).optional(),
     values: z.record(FlagKeySchema, FlagValueSchema).optional(),
   })
-  .strict()
-  .superRefine((doc, ctx) => {
-    for (const key of Object.keys(doc.values ?? {})) {
-      if (!doc.flags || !(key in doc.flags)) {
-        ctx.addIssue({ code: 'custom', path: ['values', key], message: `value given for flag "${key}", which is not defined under "flags"` });
-      }
-    }
-  });
+  .strict();
 export type FeatureFlagsDocument = z.infer<typeof FeatureFlagsDocumentSchema>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Values for undefined flags. Checked on the raw JSON so it is reported alongside shape errors. */
+function semanticProblems(raw: unknown): FlagDocumentProblem[] {
+  if (!isObject(raw) || !isObject(raw['values'])) return [];
+  const flags = isObject(raw['flags']) ? raw['flags'] : {};
+  return Object.keys(raw['values'])
+    .filter((key) => !(key in flags))
+    .map((key) => ({ Location: `$.values.${key}`, Reason: `value given for flag "${key}", which is not defined under "flags"`, Type: 'Semantic' as const }));
+}
 
 /** One reason a document is not valid feature-flag content, shaped like AppConfig's InvalidConfigurationDetail. */
 export interface FlagDocumentProblem {
@@ -57,15 +61,12 @@ export function checkFlagDocument(text: string): { ok: true; doc: FeatureFlagsDo
     return { ok: false, problems: [{ Location: '$', Reason: `not valid JSON: ${(cause as Error).message}`, Type: 'Syntactic' }] };
   }
   const result = FeatureFlagsDocumentSchema.safeParse(raw);
-  if (result.success) return { ok: true, doc: result.data };
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => ({
-      Location: ['$', ...issue.path.map(String)].join('.'),
-      Reason: issue.message,
-      Type: issue.code === 'custom' ? 'Semantic' : 'Syntactic',
-    })),
-  };
+  const problems: FlagDocumentProblem[] = [
+    ...(result.success ? [] : result.error.issues.map((issue) => ({ Location: ['$', ...issue.path.map(String)].join('.'), Reason: issue.message, Type: 'Syntactic' as const }))),
+    ...semanticProblems(raw),
+  ];
+  if (result.success && problems.length === 0) return { ok: true, doc: result.data };
+  return { ok: false, problems };
 }
 
 /** Builds feature-flag content: every flag in `names`, enabled per `values` (missing values are off). */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from '../nag.js';
@@ -105,9 +105,11 @@ export class HandlerFunction extends Construct {
         target: 'node22',
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
-        // Bundle the SDK v3 clients instead of using the runtime's copy: pinned versions, smaller cold start.
+        // Bundle the SDK v3 clients instead of using the runtime's copy: pinned versions, and only the code the handler uses.
         externalModules: [],
         define: props.define ? { ...props.define } : undefined,
+        // esbuild's per-file size table is noise in every synth; warnings and errors still show.
+        logLevel: LogLevel.WARNING,
       },
     });
     (this.function.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);

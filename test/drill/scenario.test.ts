@@ -1,0 +1,194 @@
+import { ListDeploymentsCommand } from '@aws-sdk/client-appconfig';
+import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../lambdas/core/config.js';
+import {
+  atOffset,
+  checkAgainstConfig,
+  checkScenario,
+  listBuiltInScenarios,
+  loadScenario,
+  offsetSeconds,
+  ScenarioInvalidError,
+  ScenarioNotFoundError,
+  type Scenario,
+} from '../../drill/scenario.js';
+import { SimulatedAccount } from '../../drill/sim/account.js';
+import { scenarioInput } from './sim/fixture.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CONFIG_PATH = path.join(ROOT, 'tourniquet.config.json');
+const config = parseConfig(readFileSync(CONFIG_PATH, 'utf8'));
+const TOPICS = ['arn:aws:sns:us-east-1:123456789012:tourniquet-prod-status'];
+const tmp = mkdtempSync(path.join(tmpdir(), 'tq-scenario-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function accountAfterHistory(scenario: Scenario): Promise<SimulatedAccount> {
+  const account = SimulatedAccount.fromScenario(scenario, { topicArns: TOPICS });
+  await account.applyHistory();
+  return account;
+}
+
+describe('offsets', () => {
+  it('reads +HH:MM, +HH:MM:SS and negative offsets', () => {
+    expect(offsetSeconds('+00:05')).toBe(300);
+    expect(offsetSeconds('+01:02:03')).toBe(3723);
+    expect(offsetSeconds('-26:00')).toBe(-93_600);
+    expect(atOffset('2026-11-23T03:00:00Z', '+00:09').toISOString()).toBe('2026-11-23T03:09:00.000Z');
+    expect(() => offsetSeconds('5m')).toThrow(RangeError);
+  });
+});
+
+describe('built-in scenarios', () => {
+  it('lists both built-ins', () => {
+    const listed = listBuiltInScenarios();
+    expect(listed.map((s) => s.name)).toEqual(expect.arrayContaining(['feature-regression', 'no-recent-change']));
+    expect(listed.find((s) => s.name === 'feature-regression')?.description).toMatch(/new checkout flow/);
+  });
+
+  it.each(listBuiltInScenarios().map((s) => s.name))('%s loads against the sample config', (name) => {
+    const scenario = loadScenario(name);
+    expect(scenario.name).toBe(name);
+    expect(scenario.config).toBe(CONFIG_PATH);
+    expect(scenario.account.appconfig.propagationSeconds).toBe(45);
+    expect(checkAgainstConfig(scenario, config)).toEqual([]);
+  });
+
+  it.each(listBuiltInScenarios().map((s) => s.name))('%s: its history makes the alarm fire at expect.alarmAt, not before', async (name) => {
+    const scenario = loadScenario(name);
+    const account = await accountAfterHistory(scenario);
+    const expected = atOffset(scenario.startsAt, scenario.expect.alarmAt!);
+    expect(account.cloudwatch.stateAt(scenario.alarm, account.clock.now()).state).toBe('OK');
+    expect(account.cloudwatch.nextTransition(scenario.alarm, 'ALARM', account.clock.now())).toEqual(expected);
+    expect(account.cloudwatch.stateChangeEvent(scenario.alarm, expected).detail.state.value).toBe('ALARM');
+  });
+
+  it('loads by file path too', () => {
+    const file = path.join(ROOT, 'drill', 'scenarios', 'feature-regression.json');
+    expect(loadScenario(file).name).toBe('feature-regression');
+  });
+
+  it('feature-regression: the flag was turned on inside the change window and is live at alarm time', async () => {
+    const scenario = loadScenario('feature-regression');
+    const account = await accountAfterHistory(scenario);
+    const alarmAt = atOffset(scenario.startsAt, scenario.expect.alarmAt!);
+    account.clock.advanceTo(alarmAt);
+    const { Items } = await account.clients().appconfig.send(new ListDeploymentsCommand({ ApplicationId: 'chk4app', EnvironmentId: 'prd5env' }));
+    const windowStart = alarmAt.getTime() - config.changeWindowMinutes * 60_000;
+    const recent = Items!.filter((d) => d.StartedAt!.getTime() >= windowStart);
+    expect(recent.map((d) => [d.DeploymentNumber, d.ConfigurationVersion, d.State])).toEqual([[2, '2', 'COMPLETE']]);
+    const minutesBefore = (alarmAt.getTime() - recent[0]!.StartedAt!.getTime()) / 60_000;
+    expect(minutesBefore).toBeGreaterThanOrEqual(3);
+    expect(minutesBefore).toBeLessThanOrEqual(10);
+    expect(account.appconfig.effectiveFlags('chk4app', 'prd5env', 'flg6prf', alarmAt)['new-checkout-flow']).toBe(true);
+    expect(scenario.expect).toMatchObject({ restored: true, actions: ['feature-flag-off'], escalated: false });
+  });
+
+  it('no-recent-change: nothing changed in the change window, yet history exists before it', async () => {
+    const scenario = loadScenario('no-recent-change');
+    const account = await accountAfterHistory(scenario);
+    const alarmAt = atOffset(scenario.startsAt, scenario.expect.alarmAt!);
+    account.clock.advanceTo(alarmAt);
+    const windowStart = alarmAt.getTime() - config.changeWindowMinutes * 60_000;
+    const { appconfig, ecs } = account.clients();
+    const flags = (await appconfig.send(new ListDeploymentsCommand({ ApplicationId: 'chk4app', EnvironmentId: 'prd5env' }))).Items!;
+    const services = (await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'shop-prod', service: 'checkout' }))).serviceDeployments!;
+    expect(flags.length).toBeGreaterThan(1);
+    expect(services.length).toBeGreaterThan(1);
+    expect(flags.filter((d) => d.StartedAt!.getTime() >= windowStart)).toEqual([]);
+    expect(services.filter((d) => d.createdAt!.getTime() >= windowStart)).toEqual([]);
+    expect(scenario.expect).toMatchObject({ restored: false, actions: [], escalated: true });
+  });
+});
+
+describe('scenario validation', () => {
+  it('lists every shape problem with its path', () => {
+    const raw = scenarioInput() as Record<string, unknown>;
+    raw['name'] = 'Bad Name';
+    raw['startsAt'] = 'yesterday';
+    raw['history'] = [{ at: '5 minutes', startDeployment: { configurationVersion: 2 } }, { at: '+00:06' }];
+    (raw['account'] as { alarms: { periodSeconds: number }[] }).alarms[0]!.periodSeconds = 45;
+    const checked = checkScenario(raw);
+    expect(checked.ok).toBe(false);
+    const paths = checked.ok ? [] : checked.problems.map((p) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['name', 'startsAt', 'history[0].at', 'history[1]', 'account.alarms[0].periodSeconds']));
+  });
+
+  it('lists every broken reference with its path', () => {
+    const raw = scenarioInput();
+    raw.alarm = 'nope';
+    raw.account.health['checkout']!.faults![0]!.when = { flagEnabled: 'ghost-flag' };
+    raw.account.appconfig.deployed.version = 7;
+    raw.history = [
+      { at: '+00:05', startDeployment: { configurationVersion: 9 } },
+      { at: '+00:03', updateService: { taskDefinition: 'checkout:99' } },
+    ];
+    raw.expect.alarmAt = '+00:04';
+    const checked = checkScenario(raw);
+    expect(checked.ok).toBe(false);
+    const problems = checked.ok ? [] : checked.problems;
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining([
+        'alarm',
+        'account.health.checkout.faults[0].when.flagEnabled',
+        'account.appconfig.deployed.version',
+        'history[0].startDeployment.configurationVersion',
+        'history[1].at',
+        'history[1].updateService.taskDefinition',
+        'expect.alarmAt',
+      ]),
+    );
+    expect(problems.find((p) => p.path === 'history[1].at')?.message).toMatch(/time order/);
+  });
+
+  it('checks a scenario against the config it drills', () => {
+    const checked = checkScenario({ ...scenarioInput(), name: 'mismatch' });
+    if (!checked.ok) throw new Error('fixture should be valid');
+    const scenario = checked.scenario;
+    scenario.account.appconfig.application.id = 'oth3app';
+    delete (scenario.account.appconfig.flags as Record<string, string>)['express-pay'];
+    scenario.account.ecs.cluster = 'other';
+    const problems = checkAgainstConfig(scenario, config, 'tourniquet.config.json');
+    expect(problems.map((p) => p.path)).toEqual(['account.appconfig.application.id', 'account.appconfig.flags', 'account.ecs.cluster']);
+    expect(problems[1]?.message).toBe('flag "express-pay" of tourniquet.config.json is missing');
+    expect(problems[0]?.message).toContain('"chk4app"');
+  });
+
+  it('refuses a scenario file whose IDs are not the config\'s, naming the file', () => {
+    const input = scenarioInput();
+    input.account.appconfig.environment.id = 'stg1env';
+    const file = path.join(tmp, 'wrong-env.json');
+    writeFileSync(file, JSON.stringify(input));
+    expect(() => loadScenario(file)).toThrow(ScenarioInvalidError);
+    expect(() => loadScenario(file)).toThrow(/wrong-env\.json: 1 problem\(s\)[\s\S]*account\.appconfig\.environment\.id/);
+  });
+
+  it('resolves a scenario\'s config relative to the scenario file', () => {
+    const input = scenarioInput();
+    input.config = 'missing.config.json';
+    const file = path.join(tmp, 'own-config.json');
+    writeFileSync(file, JSON.stringify(input));
+    const error = (() => {
+      try {
+        loadScenario(file);
+      } catch (e) {
+        return e as ScenarioInvalidError;
+      }
+      throw new Error('expected a failure');
+    })();
+    expect(error.problems[0]?.path).toBe('config');
+    expect(error.problems[0]?.message).toContain(path.join(tmp, 'missing.config.json'));
+  });
+
+  it('reports invalid JSON and unknown names', () => {
+    const file = path.join(tmp, 'broken.json');
+    writeFileSync(file, '{ "name": ');
+    expect(() => loadScenario(file)).toThrow(/not valid JSON/);
+    expect(() => loadScenario('no-such-scenario')).toThrow(ScenarioNotFoundError);
+    expect(() => loadScenario('no-such-scenario')).toThrow(/built-in: .*feature-regression/);
+  });
+});

@@ -1,0 +1,68 @@
+import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, it } from '@jest/globals';
+import { HealthModel, UnknownServiceError } from '../../../drill/sim/health.js';
+import { APP, ENV, IMMEDIATE, PROFILE, at, fixtureAccount } from './fixture.js';
+
+const flagOn = new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '2' });
+const flagOff = new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '1' });
+
+describe('health model', () => {
+  it('is the baseline when no fault applies', () => {
+    const account = fixtureAccount();
+    expect(account.health.errorRate('checkout', at(0))).toBe(0.5);
+    expect(account.health.activeFaults('checkout', at(0))).toEqual([]);
+  });
+
+  it('adds a flag fault once the application sees the flag, and removes it after the kill switch', async () => {
+    const account = fixtureAccount();
+    const { appconfig } = account.clients();
+    account.clock.advanceTo(at(60));
+    await appconfig.send(flagOn);
+    expect(account.health.errorRate('checkout', at(104))).toBe(0.5);
+    expect(account.health.errorRate('checkout', at(105))).toBe(8.5);
+    expect(account.health.activeFaults('checkout', at(105)).map((f) => f.fault.description)).toEqual(['new flow breaks gift cards']);
+
+    account.clock.advanceTo(at(600));
+    await appconfig.send(flagOff);
+    expect(account.health.errorRate('checkout', at(644))).toBe(8.5);
+    expect(account.health.errorRate('checkout', at(645))).toBe(0.5);
+  });
+
+  it('leaves the fault in place after a wrong mitigation', async () => {
+    const account = fixtureAccount();
+    const { appconfig, ecs } = account.clients();
+    await appconfig.send(flagOn);
+    account.clock.advanceTo(at(300));
+    // Rolling the service back does nothing for a fault caused by a flag.
+    await ecs.send(new UpdateServiceCommand({ cluster: 'shop-prod', service: 'checkout', taskDefinition: 'checkout:41', forceNewDeployment: true }));
+    expect(account.health.errorRate('checkout', at(900))).toBe(8.5);
+  });
+
+  it('weights a task-definition fault by the share of tasks running it', async () => {
+    const account = fixtureAccount();
+    await account.clients().ecs.send(new UpdateServiceCommand({ cluster: 'shop-prod', service: 'checkout', taskDefinition: 'checkout:42' }));
+    expect(account.health.errorRate('checkout', at(60))).toBe(5.5);
+    expect(account.health.errorRate('checkout', at(120))).toBe(10.5);
+  });
+
+  it('bounds faults with from/until and caps the rate at 100%', () => {
+    const model = new HealthModel(
+      {
+        api: {
+          baselineErrorRatePercent: 1,
+          faults: [
+            { errorRatePercent: 60, when: { always: true }, from: at(60), until: at(120) },
+            { errorRatePercent: 70, when: { always: true }, from: at(90) },
+          ],
+        },
+      },
+      { appconfig: { flagExposure: () => 0 }, ecs: { taskDefinitionShare: () => 0 } },
+    );
+    expect(model.errorRate('api', at(59))).toBe(1);
+    expect(model.errorRate('api', at(60))).toBe(61);
+    expect(model.errorRate('api', at(100))).toBe(100);
+    expect(model.errorRate('api', at(120))).toBe(71);
+    expect(() => model.errorRate('nope', at(0))).toThrow(UnknownServiceError);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createTourniquetApp } from '../../lib/app.js';
+import { configWith, fastStack, sampleConfig } from './support.js';
+
+/**
+ * cdk-nag 3 is a CDK policy-validation plugin (not an Aspect); findings are acknowledged one by one
+ * with `Validations.of(scope).acknowledge`, and any finding left fails synth.
+ */
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding on the sample stack', () => {
+    const report = new AwsSolutionsChecks().validateScope(fastStack(sampleConfig()));
+    expect(report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('reports no finding on a multi-service, ECS-less, dry-run variant either', () => {
+    const config = configWith((raw) => {
+      raw.dryRun = true;
+      delete raw.services[0].resources.ecs;
+      raw.services.push({
+        name: 'search',
+        alarms: [{ name: 'search errors (5xx)' }],
+        resources: { featureFlags: { applicationId: 'srch1ap', environmentId: 'prd9env', configurationProfileId: 'flg7prf', killSwitchFlags: ['fuzzy'] } },
+      });
+    });
+    expect(new AwsSolutionsChecks().validateScope(fastStack(config)).violations).toEqual([]);
+  });
+
+  it('still catches a new wildcard: acknowledgements are per finding, not per rule', () => {
+    const stack = fastStack(sampleConfig());
+    stack.functions.functions.decide.role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['arn:aws:dynamodb:*:*:table/*'] }));
+    const names = new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName);
+    expect(names).toEqual(['AwsSolutions-IAM5[Resource::arn:aws:dynamodb:*:*:table/*]']);
+  });
+
+  it('passes as a synth-time plugin, together with CDK template validation, as bin/app.ts runs it', () => {
+    const { app } = createTourniquetApp(sampleConfig(), { skipBundling: true });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synth when a finding is left unacknowledged', () => {
+    const { app, stack } = createTourniquetApp(sampleConfig(), { skipBundling: true, validateTemplate: false });
+    new iam.Role(Stack.of(stack), 'Unjustified', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')],
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM4/);
+  });
+});
