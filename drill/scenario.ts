@@ -322,6 +322,7 @@ export interface ScenarioProblem {
   readonly message: string;
 }
 
+/** A scenario that does not parse, is inconsistent, or does not match its config; lists every problem found. */
 export class ScenarioInvalidError extends Error {
   override readonly name = 'ScenarioInvalidError';
   constructor(
@@ -333,6 +334,7 @@ export class ScenarioInvalidError extends Error {
   }
 }
 
+/** Neither a built-in scenario name nor an existing file. */
 export class ScenarioNotFoundError extends Error {
   override readonly name = 'ScenarioNotFoundError';
   constructor(readonly nameOrPath: string) {

@@ -67,7 +67,7 @@ export class HistoryApplyError extends Error {
   }
 }
 
-/** Seconds the strategy the stack owns takes: none, so a kill switch lands at once and blocks nothing. */
+/** The strategy the stack owns: no rollout time and no bake, so a kill switch lands at once and blocks nothing. */
 const IMMEDIATE = { durationMinutes: 0, growthType: 'LINEAR', growthFactor: 100, bakeMinutes: 0 } as const;
 /** Fake credentials: the middleware answers before signing, but the clients still want some. */
 const CLIENT_CONFIG = { region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } } as const;
