@@ -21,6 +21,11 @@ export interface LocalWorkflowOptions {
   readonly handlers: Readonly<Record<string, LocalTaskHandler>>;
   readonly clock: { now(): Date; advanceTo(t: Date): void };
   readonly stateMachineArn: string;
+  /**
+   * Simulated seconds each Task takes (a warm Lambda invocation plus Step Functions overhead), so the
+   * timeline shows steps in order rather than all at one instant. @default 1
+   */
+  readonly taskSeconds?: number;
 }
 
 export interface ExecutionRecord {
@@ -31,6 +36,8 @@ export interface ExecutionRecord {
   readonly error?: string;
   /** States entered, in order (what the Step Functions console would show). */
   readonly states: readonly string[];
+  /** Task failures, caught or not, with the error each handler threw. */
+  readonly failures: readonly { state: string; error: string; cause: string }[];
   readonly startedAt: string;
   readonly stoppedAt: string;
 }
@@ -77,7 +84,9 @@ export class LocalWorkflow {
   private readonly executionsByName = new Map<string, ExecutionRecord>();
 
   constructor(private readonly options: LocalWorkflowOptions) {
-    const definition = structuredClone(options.definition) as StateMachineDefinition;
+    // A JSON round trip, not structuredClone: the library checks for plain objects by prototype, which a
+    // clone made in another realm (jest runs tests in a VM context) would fail.
+    const definition = JSON.parse(JSON.stringify(options.definition)) as StateMachineDefinition;
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type === 'Wait') {
         const { Type: _type, Seconds, SecondsPath, Timestamp, TimestampPath, ...transitions } = state as unknown as WaitSpec & Record<string, unknown>;
@@ -104,8 +113,13 @@ export class LocalWorkflow {
     const arn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = this.options.clock.now().toISOString();
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    const taskMs = (this.options.taskSeconds ?? 1) * 1000;
     for (const [state, handler] of Object.entries(this.options.handlers)) {
-      handlers[state] = async (taskInput) => (await handler(taskInput)) as Json;
+      handlers[state] = async (taskInput) => {
+        const result = (await handler(taskInput)) as Json;
+        this.options.clock.advanceTo(new Date(this.options.clock.now().getTime() + taskMs));
+        return result;
+      };
     }
     for (const [state, wait] of Object.entries(this.waitStates)) {
       handlers[state] = async (taskInput) => {
@@ -121,17 +135,21 @@ export class LocalWorkflow {
     });
 
     const states: string[] = [];
+    const failures: { state: string; error: string; cause: string }[] = [];
     const collect = (async () => {
-      for await (const event of execution.eventLogs) if (event.type === 'StateEntered') states.push(event.state.name);
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') states.push(event.state.name);
+        if (event.type === 'StateFailed') failures.push({ state: event.state.name, error: event.Error, cause: String(event.Cause) });
+      }
     })();
     let record: ExecutionRecord;
     try {
       const output = await execution.result;
       await collect;
-      record = { name, arn, status: 'SUCCEEDED', output, states, startedAt, stoppedAt: this.options.clock.now().toISOString() };
+      record = { name, arn, status: 'SUCCEEDED', output, states, failures, startedAt, stoppedAt: this.options.clock.now().toISOString() };
     } catch (error) {
       await collect.catch(() => undefined);
-      record = { name, arn, status: 'FAILED', error: (error as Error).message, states, startedAt, stoppedAt: this.options.clock.now().toISOString() };
+      record = { name, arn, status: 'FAILED', error: (error as Error).message, states, failures, startedAt, stoppedAt: this.options.clock.now().toISOString() };
     }
     this.executionsByName.set(name, record);
     return record;

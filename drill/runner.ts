@@ -5,6 +5,7 @@ import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStore } from '../lambdas/store/incident-store.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import type { StartSummary } from '../lambdas/handlers/start-execution.js';
 import { starterHandler, workflowHandlers } from './handlers.js';
 import { LocalWorkflow } from './local-workflow.js';
 import type { DrillResult } from './report.js';
@@ -43,11 +44,13 @@ export function loadDrillConfig(scenario: Scenario): TourniquetConfig {
 
 export interface ScenarioRun {
   readonly result: DrillResult;
-  /** The simulated account's mutable state right before the alarm fired and after the workflow ended. */
+  /** The simulated account's state when the alarm fired and after the workflow ended. */
   readonly before: unknown;
   readonly after: unknown;
   readonly account: SimulatedAccount;
   readonly store: IncidentStore;
+  /** Delivers the same alarm event to the starter again, as EventBridge's at-least-once delivery may. */
+  redeliver(): Promise<StartSummary>;
 }
 
 let tableCounter = 0;
@@ -73,6 +76,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
   const store = new IncidentStore({ tableName, client: localDocumentClient(session.dynamodb.endpoint), clock: () => clock.now() });
 
   const firedAt = account.cloudwatch.nextTransition(scenario.alarm, 'ALARM', clock.now());
+  if (firedAt) clock.advanceTo(firedAt);
   const before = account.snapshot();
   const wiring = {
     config,
@@ -92,11 +96,11 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
     stateMachineArn,
   });
 
-  if (firedAt) {
-    clock.advanceTo(firedAt);
-    const event = account.cloudwatch.stateChangeEvent(scenario.alarm, firedAt);
+  const starter = starterHandler(wiring, workflow.client(), stateMachineArn);
+  const event = firedAt ? account.cloudwatch.stateChangeEvent(scenario.alarm, firedAt) : undefined;
+  if (firedAt && event) {
     clock.advanceBy(EVENT_DELIVERY_SECONDS);
-    await starterHandler(wiring, workflow.client(), stateMachineArn)(event);
+    await starter(event);
   }
 
   const execution = workflow.executions[0];
@@ -115,6 +119,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
   const mismatches: string[] = [];
   if (!firedAt) mismatches.push(`alarm ${scenario.alarm} never entered ALARM in the simulated history`);
   if (execution && execution.status !== 'SUCCEEDED') mismatches.push(`execution ${execution.name} ${execution.status}: ${execution.error ?? ''}`);
+  for (const f of execution?.failures ?? []) mismatches.push(`state ${f.state} failed: ${f.error}: ${f.cause}`);
   if (restored !== scenario.expect.restored) mismatches.push(`expected ${scenario.expect.restored ? 'restored' : 'not restored'}, got ${restored ? 'restored' : 'not restored'}`);
   if (escalated !== scenario.expect.escalated) mismatches.push(`expected ${scenario.expect.escalated ? 'an escalation' : 'no escalation'}, got ${escalated ? 'one' : 'none'}`);
   if (JSON.stringify(applied) !== JSON.stringify(scenario.expect.actions)) mismatches.push(`expected actions [${scenario.expect.actions.join(', ')}], got [${applied.join(', ')}]`);
@@ -153,5 +158,9 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
     postmortem: incident?.postmortem ?? null,
     wallSeconds: (performance.now() - wallStart) / 1000,
   };
-  return { result, before, after: account.snapshot(), account, store };
+  const redeliver = async (): Promise<StartSummary> => {
+    if (!event) throw new Error(`alarm ${scenario.alarm} never fired in scenario ${scenario.name}`);
+    return starter(event);
+  };
+  return { result, before, after: account.snapshot(), account, store, redeliver };
 }

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DrillResultSchema } from '../../drill/report.js';
+import { openDrillSession, REPO_ROOT, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
+
+/**
+ * Integration: the synthesized state machine, the real handlers, DynamoDB Local and the simulated account.
+ * Time is virtual; nothing here sleeps.
+ */
+
+let session: DrillSession;
+beforeAll(async () => {
+  session = await openDrillSession();
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+const mutatingAppConfigCalls = (run: ScenarioRun) =>
+  run.account.calls().filter((c) => c.origin === 'drill' && c.service === 'appconfig' && /^(Create|Start|Stop|Update|Delete)/.test(c.command));
+
+describe('drill: feature-regression', () => {
+  let run: ScenarioRun;
+  beforeAll(async () => {
+    run = await runScenario(loadScenario('feature-regression'), session);
+  });
+
+  it('restores service with the kill switch and reports the documented JSON fields', () => {
+    const result = DrillResultSchema.parse(run.result);
+    expect(result).toMatchObject({ scenario: 'feature-regression', restored: true, escalated: false, passed: true, mismatches: [] });
+    expect(result.incidentId).toMatch(/^inc-20261123T030900Z-[0-9a-f]{8}$/);
+    expect(result.actions).toEqual([expect.objectContaining({ type: 'feature-flag-off', target: expect.stringContaining('new-checkout-flow'), status: 'applied' })]);
+    expect(result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated']);
+    expect(result.notifications.every((n) => n.subject.startsWith('[SEV2]['))).toBe(true);
+    expect(result.simulatedMttmSeconds).toBeGreaterThan(0);
+    expect(result.simulatedMttmSeconds).toBeLessThan(10 * 60);
+    expect(result.stateTransitions).toBe(result.states.length);
+    expect(result.states).toEqual(expect.arrayContaining(['OpenIncident', 'Triage', 'Decide', 'Mitigate', 'WaitForEffect', 'Verify', 'NotifyMitigated', 'CloseIncident']));
+    expect(result.postmortem).toContain('## Timeline (UTC)');
+  });
+
+  it('changed exactly one thing in the account: a new flag version with the flag off, deployed once', () => {
+    const calls = mutatingAppConfigCalls(run).map((c) => c.command);
+    expect(calls).toEqual(['CreateHostedConfigurationVersion', 'StartDeployment']);
+    expect(run.result.alarm.finalState).toBe('OK');
+  });
+
+  it('a redelivered alarm event starts nothing new (deterministic execution name)', async () => {
+    const summary = await run.redeliver();
+    expect(summary.started).toEqual([]);
+    expect(summary.alreadyRunning).toHaveLength(1);
+    expect(await run.store.listIncidents()).toHaveLength(1);
+  });
+});
+
+describe('drill: no-recent-change', () => {
+  it('changes nothing, pages a human, and is not restored (the expected outcome)', async () => {
+    const run = await runScenario(loadScenario('no-recent-change'), session);
+    expect(run.result).toMatchObject({ restored: false, escalated: true, passed: true, actions: [], mutatingCalls: [] });
+    expect(run.result.notifications.filter((n) => n.topic === 'escalation').map((n) => n.subject)).toEqual(['[SEV2][Escalated] checkout: 5xx rate']);
+    const { appconfig, ecs } = run.after as { appconfig: unknown; ecs: unknown };
+    expect({ appconfig, ecs }).toEqual({ appconfig: (run.before as { appconfig: unknown }).appconfig, ecs: (run.before as { ecs: unknown }).ecs });
+  });
+});
+
+describe('drill: the health model only recovers when the right thing is done', () => {
+  it('switching off a flag that is not the cause leaves the alarm in ALARM, and the workflow escalates', async () => {
+    const base = loadScenario('feature-regression');
+    const raw = JSON.parse(JSON.stringify(base)) as Record<string, any>;
+    raw.name = 'wrong-flag';
+    // The errors come from something the flag does not control, but the flag change is still the suspect.
+    raw.account.health.checkout.faults = [{ description: 'a bad cache node', errorRatePercent: 8, when: { always: true }, from: '+00:06' }];
+    raw.expect = { ...raw.expect, restored: false, actions: ['feature-flag-off'], escalated: true };
+    const checked = checkScenario(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const run = await runScenario(checked.scenario as Scenario, session);
+    expect(run.result.mismatches).toEqual([]);
+    expect(run.result).toMatchObject({ restored: false, escalated: true, passed: true });
+    expect(run.result.alarm.finalState).toBe('ALARM');
+    expect(run.result.states.filter((s) => s === 'Verify')).toHaveLength(3);
+    expect(run.result.timeline.map((e) => e.message).join('\n')).toContain('No automatic candidate left');
+  });
+
+  it('a scenario whose expectation is wrong fails the drill with a clear mismatch', async () => {
+    const raw = JSON.parse(JSON.stringify(loadScenario('no-recent-change'))) as Record<string, any>;
+    raw.expect = { ...raw.expect, restored: true };
+    const checked = checkScenario(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const run = await runScenario(checked.scenario as Scenario, session);
+    expect(run.result.passed).toBe(false);
+    expect(run.result.mismatches).toContain('expected restored, got not restored');
+  });
+});
+
+describe('tourniquet drill --json (CLI)', () => {
+  it('prints exactly one JSON object on stdout and exits 0', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'drill', '--scenario', 'feature-regression', '--json'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const result = DrillResultSchema.parse(JSON.parse(stdout));
+    expect(result).toMatchObject({ scenario: 'feature-regression', restored: true });
+    expect(stderr).toContain('Running scenario feature-regression');
+  });
+
+  it('exits 2 with one line for an unknown scenario', async () => {
+    const error = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'drill', '--scenario', 'no-such-scenario'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
