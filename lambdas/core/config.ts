@@ -73,23 +73,57 @@ export const EcsConfigSchema = z
 export type EcsConfig = z.infer<typeof EcsConfigSchema>;
 
 export const Route53ConfigSchema = z
-  .object({
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
-    recordName: z.string().min(1).max(255),
-    /** Health check that the primary failover record uses; the automation may invert it. */
-    primaryHealthCheckId: z.string().uuid('primaryHealthCheckId must be a UUID').optional(),
-  })
-  .strict();
+  .discriminatedUnion('mode', [
+    z
+      .object({
+        /** Failover routing: the PRIMARY record uses this health check; inverting it sends traffic to SECONDARY. */
+        mode: z.literal('health-check'),
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
+        recordName: z.string().min(1).max(255),
+        primaryHealthCheckId: z.uuid('primaryHealthCheckId must be a UUID'),
+      })
+      .strict(),
+    z
+      .object({
+        /** Weighted routing: failover moves all weight from the primary record to the secondary one. */
+        mode: z.literal('weighted'),
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
+        recordName: z.string().min(1).max(255),
+        recordType: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
+        primarySetIdentifier: z.string().min(1).max(128),
+        secondarySetIdentifier: z.string().min(1).max(128),
+      })
+      .strict(),
+  ]);
+export type Route53Config = z.infer<typeof Route53ConfigSchema>;
 
 export const WafConfigSchema = z
   .object({
     webAclName: name('waf.webAclName'),
     webAclId: z.string().min(1).max(128),
     scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL'),
+    /** Requests per 5 minutes per client IP above which the rate-based rule the automation adds blocks. */
+    rateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
+    /** Optional IP set (referenced by a rule of the web ACL) that the automation may add offending addresses to. */
     ipSetName: name('waf.ipSetName').optional(),
     ipSetId: z.string().min(1).max(128).optional(),
   })
   .strict();
+export type WafConfig = z.infer<typeof WafConfigSchema>;
+
+/**
+ * CloudWatch alarms whose ALARM state confirms a symptom the decision matrix acts on. Without them
+ * the matching mitigation is never chosen: failover, circuit break, WAF and scale-out need evidence.
+ */
+export const SymptomAlarmsSchema = z
+  .object({
+    downstreamFailure: z.array(alarmName).default([]),
+    regionalFailure: z.array(alarmName).default([]),
+    trafficFlood: z.array(alarmName).default([]),
+    saturation: z.array(alarmName).default([]),
+  })
+  .strict();
+export type SymptomAlarms = z.infer<typeof SymptomAlarmsSchema>;
 
 export const ServiceConfigSchema = z
   .object({
@@ -108,6 +142,8 @@ export const ServiceConfigSchema = z
       })
       .strict()
       .default({}),
+    /** Alarms that confirm symptoms (dependency failing, region failing, flood, saturation). */
+    symptomAlarms: SymptomAlarmsSchema.default({ downstreamFailure: [], regionalFailure: [], trafficFlood: [], saturation: [] }),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;

@@ -76,12 +76,12 @@ describe('decision matrix', () => {
   it('region failure → failover, only when Route 53 is configured', () => {
     const symptoms = { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false };
     expect(decide(triage({ symptoms }), checkout, ALARM_AT).candidates).toEqual([]);
-    const service = withResources({ route53: { hostedZoneId: 'Z123ABC', recordName: 'api.example.com' } });
+    const service = withResources({ route53: { mode: 'weighted', hostedZoneId: 'Z123ABC', recordName: 'api.example.com', recordType: 'A', primarySetIdentifier: 'use1', secondarySetIdentifier: 'usw2' } });
     expect(decide(triage({ symptoms }), service, ALARM_AT)).toMatchObject({ scenario: 'region-outage', candidates: [{ type: 'route53-failover', risk: 'high' }] });
   });
 
   it('traffic flood → WAF rule when a web ACL is configured', () => {
-    const service = withResources({ waf: { webAclName: 'shop', webAclId: 'a1b2', scope: 'REGIONAL' } });
+    const service = withResources({ waf: { webAclName: 'shop', webAclId: 'a1b2', scope: 'REGIONAL', rateLimit: 1000 } });
     const plan = decide(triage({ symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: true, saturation: false } }), service, ALARM_AT);
     expect(plan).toMatchObject({ scenario: 'traffic-flood', candidates: [{ type: 'waf-block' }] });
   });
