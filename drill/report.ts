@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
 

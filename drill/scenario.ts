@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { MitigationTypeSchema } from '../lambdas/core/model.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';

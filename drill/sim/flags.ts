@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The AWS.AppConfig.FeatureFlags document: the content of a hosted configuration version in

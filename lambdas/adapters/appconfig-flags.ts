@@ -8,7 +8,7 @@ import {
   StartDeploymentCommand,
   type DeploymentSummary,
 } from '@aws-sdk/client-appconfig';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FlagChange } from '../core/model.js';
 import { AwsOperationError, awsErrorName, callAws, TransientAwsError } from './errors.js';
 

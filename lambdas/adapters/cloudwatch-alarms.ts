@@ -1,5 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlarmFactsSchema } from '../core/model.js';
 import { AwsResourceNotFoundError, callAws } from './errors.js';
 

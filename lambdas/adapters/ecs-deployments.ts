@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, ECSClient, type Deployment, type Service } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EcsDeploymentChangeSchema, type EcsDeploymentChange } from '../core/model.js';
 import { AwsOperationError, AwsResourceNotFoundError, callAws } from './errors.js';
 

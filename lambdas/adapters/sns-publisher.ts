@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsOperationError, callAws } from './errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one Tourniquet configuration, read by `cdk synth`, the CLI and the drill.

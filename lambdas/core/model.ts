@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceConfigSchema, SeveritySchema } from './config.js';
 import { AlarmSignalSchema } from './signal.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The normalized alarm signal: what every alarm source (EventBridge state-change events of

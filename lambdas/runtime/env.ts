@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The only place that reads `process.env`. Each handler asks for the variables it needs and fails

@@ -11,7 +11,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type TimelineEvent, TimelineEventSchema } from '../core/model.js';
 import { ActionNotFoundError, IncidentNotFoundError, RecordInvalidError, StoreError } from './errors.js';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SeveritySchema } from '../core/config.js';
 import { ExecutionRefSchema, IncidentStatusSchema, MitigationTypeSchema, TimelineEventSchema } from '../core/model.js';
 import { AlarmSignalSchema } from '../core/signal.js';
