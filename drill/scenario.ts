@@ -139,9 +139,9 @@ const FaultSchema = z
     errorRatePercent: percent,
     /** Exactly one condition: a flag on, a task definition running, or always. */
     when: z
-      .object({ flagEnabled: flagKey.optional(), taskDefinitionRunning: taskDefinitionRef.optional(), always: z.literal(true).optional() })
+      .object({ flagEnabled: flagKey.optional(), flagDisabled: flagKey.optional(), taskDefinitionRunning: taskDefinitionRef.optional(), always: z.literal(true).optional() })
       .strict()
-      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, taskDefinitionRunning or always'),
+      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning or always'),
     /** The fault can only be active from this offset on. */
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
@@ -284,6 +284,7 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
     h.faults.forEach((f, j) => {
       const at = ['account', 'health', name, 'faults', j];
       if (f.when.flagEnabled !== undefined && !flagKeys.has(f.when.flagEnabled)) issue([...at, 'when', 'flagEnabled'], `flag "${f.when.flagEnabled}" is not declared in account.appconfig.flags`);
+      if (f.when.flagDisabled !== undefined && !flagKeys.has(f.when.flagDisabled)) issue([...at, 'when', 'flagDisabled'], `flag "${f.when.flagDisabled}" is not declared in account.appconfig.flags`);
       if (f.when.taskDefinitionRunning !== undefined) {
         if (!taskDefinitions.has(f.when.taskDefinitionRunning)) issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
         if (!ecsServices.has(name)) issue([...at, 'when', 'taskDefinitionRunning'], `taskDefinitionRunning needs an ECS service named "${name}" in account.ecs.services`);

@@ -20,9 +20,17 @@ const allFlags = (config: TourniquetConfig): FeatureFlagsConfig[] =>
 const allEcs = (config: TourniquetConfig): EcsConfig[] =>
   config.services.flatMap((s) => (s.resources.ecs ? [s.resources.ecs] : []));
 
-/** Every alarm name the config knows, in config order. */
+/** Every alarm that opens incidents, in config order. */
 export function configuredAlarmNames(config: TourniquetConfig): string[] {
   return config.services.flatMap((s) => s.alarms.map((a) => a.name));
+}
+
+/** Alarms the functions may read: the incident alarms plus the symptom alarms triage consults. */
+export function readableAlarmNames(config: TourniquetConfig): string[] {
+  return [
+    ...configuredAlarmNames(config),
+    ...config.services.flatMap((s) => Object.values(s.symptomAlarms).flat()),
+  ];
 }
 
 function appConfigArn(scope: IConstruct, resourceName: string): string {
@@ -124,7 +132,7 @@ export function alarmReadStatements(scope: IConstruct, config: TourniquetConfig)
     new iam.PolicyStatement({
       sid: 'CloudWatchDescribeConfiguredAlarms',
       actions: ['cloudwatch:DescribeAlarms'],
-      resources: unique(configuredAlarmNames(config)).map((name) =>
+      resources: unique(readableAlarmNames(config)).map((name) =>
         stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ),
     }),

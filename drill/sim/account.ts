@@ -138,6 +138,8 @@ export class SimulatedAccount {
           errorRatePercent: f.errorRatePercent,
           when: f.when.flagEnabled !== undefined
             ? { flagEnabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagEnabled } }
+            : f.when.flagDisabled !== undefined
+              ? { flagDisabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagDisabled } }
             : f.when.taskDefinitionRunning !== undefined
               ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
               : { always: true },

@@ -11,6 +11,8 @@ import type { SimEcs } from './ecs.js';
 /** What makes a fault active. */
 export type FaultCondition =
   | { readonly flagEnabled: { readonly applicationId: string; readonly environmentId: string; readonly configurationProfileId: string; readonly flag: string } }
+  /** A failure the flag shields users from when on (a degrade / circuit-break flag). */
+  | { readonly flagDisabled: { readonly applicationId: string; readonly environmentId: string; readonly configurationProfileId: string; readonly flag: string } }
   | { readonly taskDefinitionRunning: { readonly cluster: string; readonly service: string; readonly taskDefinition: string } }
   /** An outage no change explains (a dependency down, a bad region). */
   | { readonly always: true };
@@ -88,6 +90,10 @@ export class HealthModel {
     if ('flagEnabled' in when) {
       const f = when.flagEnabled;
       return this.#sources.appconfig.flagExposure(f.applicationId, f.environmentId, f.configurationProfileId, f.flag, t);
+    }
+    if ('flagDisabled' in when) {
+      const f = when.flagDisabled;
+      return 1 - this.#sources.appconfig.flagExposure(f.applicationId, f.environmentId, f.configurationProfileId, f.flag, t);
     }
     const r = when.taskDefinitionRunning;
     return this.#sources.ecs.taskDefinitionShare(r.cluster, r.service, r.taskDefinition, t);

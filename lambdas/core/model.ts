@@ -23,7 +23,7 @@ export const MitigationTypeSchema = z.enum(MITIGATION_TYPES);
 export type MitigationType = z.infer<typeof MitigationTypeSchema>;
 
 /** Mitigations this build can execute. Others are decided, explained, and escalated to a human. */
-export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(['feature-flag-off']);
+export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(['feature-flag-off', 'degrade-flag-on']);
 
 export const ExecutionRefSchema = z.object({
   /** Execution ARN ($$.Execution.Id). */

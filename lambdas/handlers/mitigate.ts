@@ -110,6 +110,18 @@ async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candid
       });
       return { status: result.status, before: result.before, after: result.after, detail: result.detail };
     }
+    case 'degrade-flag-on': {
+      if (!flags) throw new MitigationNotExecutableError(`Service ${state.service.name} has no featureFlags resources configured`);
+      const flag = String(candidate.params.flag);
+      if (!flags.degradeFlags.includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured degrade flag of ${state.service.name}`);
+      const result = await deps.flags.setFlag(flags, {
+        flag,
+        enabled: true,
+        deploymentStrategyId: deps.deploymentStrategyId,
+        description: `Tourniquet ${state.incident.incidentId}: degraded mode for ${state.signal.alarmName}`,
+      });
+      return { status: result.status, before: result.before, after: result.after, detail: result.detail };
+    }
     default:
       throw new MitigationNotExecutableError(`${candidate.type} cannot be executed automatically by this build`);
   }

@@ -1,7 +1,8 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { WorkflowStateSchema, type AlarmFacts, type EcsDeploymentChange, type FlagChange, type Triage } from '../core/model.js';
+import type { SymptomAlarms } from '../core/config.js';
+import { WorkflowStateSchema, type AlarmFacts, type EcsDeploymentChange, type FlagChange, type Symptoms, type Triage } from '../core/model.js';
 import { estimateImpactStart } from '../core/postmortem.js';
 import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
@@ -45,13 +46,15 @@ export function createTriageHandler(deps: TriageDeps) {
     };
 
     const { featureFlags, ecs } = service.resources;
-    const [alarm, flagChanges, ecsDeployments] = await Promise.all([
+    const [alarm, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
       attempt<AlarmFacts>('CloudWatch alarm', () => deps.alarms.describeAlarm(signal.alarmName), { name: signal.alarmName, state: signal.state }),
       featureFlags
         ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), [])
         : Promise.resolve<FlagChange[]>([]),
       ecs ? attempt<EcsDeploymentChange[]>('ECS deployments', () => deps.ecs.recentDeployments(ecs, window), []) : Promise.resolve<EcsDeploymentChange[]>([]),
+      readSymptoms(service.symptomAlarms, (name) => attempt<string | undefined>(`symptom alarm ${name}`, async () => (await deps.alarms.describeAlarm(name)).state, undefined)),
     ]);
+    const symptoms = symptomEvidence.symptoms;
 
     const triage: Triage = {
       severity: incident.severity,
@@ -59,24 +62,50 @@ export function createTriageHandler(deps: TriageDeps) {
       alarm: { name: alarm.name, state: alarm.state, periodSeconds: alarm.periodSeconds, evaluationPeriods: alarm.evaluationPeriods, datapointsToAlarm: alarm.datapointsToAlarm },
       flagChanges,
       ecsDeployments,
-      symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false },
+      symptoms,
       gaps,
     };
 
     const found = [
       ...flagChanges.map((c) => `flag ${c.flag} ${c.from === null ? 'added' : c.from ? 'on' : 'off'} → ${c.to ? 'on' : 'off'} (deployment #${c.deploymentNumber} at ${c.changedAt.slice(11, 19)})`),
       ...ecsDeployments.map((d) => `ECS deployment ${d.deploymentId} of ${d.taskDefinition.split('/').pop()} at ${d.createdAt.slice(11, 19)} (${d.status})`),
+      ...symptomEvidence.evidence,
     ];
     await deps.store.appendTimeline(incident.incidentId, {
       at: now.toISOString(),
       kind: 'triage',
-      message: `Triage (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment or flag change found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}`,
+      message: `Triage (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment, flag change or symptom found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}`,
       data: { flagChanges: flagChanges.length, ecsDeployments: ecsDeployments.length, gaps },
     });
     const impactStartedAt = estimateImpactStart(signal.stateChangeTime, alarm.periodSeconds, alarm.datapointsToAlarm);
     if (impactStartedAt) await deps.store.updateIncident(incident.incidentId, { impactStartedAt });
     return triage;
   };
+}
+
+const SYMPTOM_LABELS: Record<keyof Symptoms, string> = {
+  downstreamFailure: 'downstream dependency failing',
+  regionalFailure: 'primary region failing',
+  trafficFlood: 'traffic flood',
+  saturation: 'saturation',
+};
+
+/** A symptom is confirmed when any of its configured alarms is in ALARM; the evidence names which. */
+async function readSymptoms(
+  alarms: SymptomAlarms,
+  stateOf: (name: string) => Promise<string | undefined>,
+): Promise<{ symptoms: Symptoms; evidence: string[] }> {
+  const symptoms: Symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false };
+  const evidence: string[] = [];
+  for (const kind of Object.keys(symptoms) as (keyof Symptoms)[]) {
+    const states = await Promise.all(alarms[kind].map(async (name) => ({ name, state: await stateOf(name) })));
+    const firing = states.filter((s) => s.state === 'ALARM').map((s) => s.name);
+    if (firing.length > 0) {
+      symptoms[kind] = true;
+      evidence.push(`${SYMPTOM_LABELS[kind]} (${firing.join(', ')} in ALARM)`);
+    }
+  }
+  return { symptoms, evidence };
 }
 
 export const handler = lambdaHandler(() => {

@@ -11,6 +11,10 @@ const EnvSchema = z.object({
   ESCALATION_TOPIC_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   DEPLOYMENT_STRATEGY_ID: z.string().min(1),
+  /** Secrets Manager ARN of the approval HMAC secret (signs links, seals task tokens). */
+  APPROVAL_SECRET_ARN: z.string().startsWith('arn:'),
+  /** Base URL of the approval endpoint (the approval function's URL); links go to `<url>/approval`. */
+  APPROVAL_ENDPOINT_URL: z.url({ protocol: /^https$/, error: 'must be an https URL' }),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -22,6 +22,8 @@ const ARN = (service: string, rest: string) => `arn:\${AWS::Partition}:${service
 const ENV = ARN('appconfig', 'application/chk4app/environment/prd5env');
 const PROFILE = ARN('appconfig', 'application/chk4app/configurationprofile/flg6prf');
 const ALARMS = [ARN('cloudwatch', 'alarm:checkout-5xx-rate'), ARN('cloudwatch', 'alarm:checkout-p99-latency')];
+/** Symptom alarms are readable (triage consults them) but never start a workflow. */
+const SYMPTOM_ALARMS = [ARN('cloudwatch', 'alarm:recommendations-api-errors')];
 
 describe('IAM generated from the config', () => {
   let template: Template;
@@ -66,7 +68,7 @@ describe('IAM generated from the config', () => {
 
   it('lets triage and verify describe only the configured alarms', () => {
     for (const handler of ['triage', 'verify']) {
-      expect(resourcesFor(statementsOf(template, handler), 'cloudwatch:DescribeAlarms')).toEqual(ALARMS);
+      expect(resourcesFor(statementsOf(template, handler), 'cloudwatch:DescribeAlarms')).toEqual([...ALARMS, ...SYMPTOM_ALARMS]);
     }
   });
 
@@ -184,7 +186,7 @@ describe('IAM generated from the config', () => {
     const s = statementsOf(two, 'triage');
     expect(resourcesFor(s, 'appconfig:ListDeployments')).toEqual([ENV]);
     expect(resourcesFor(s, 'ecs:DescribeServices')).toEqual([ARN('ecs', 'service/shop-prod/checkout'), ARN('ecs', 'service/shop-prod/search')]);
-    expect(resourcesFor(s, 'cloudwatch:DescribeAlarms')).toEqual([...ALARMS, ARN('cloudwatch', 'alarm:search-errors')]);
+    expect(resourcesFor(s, 'cloudwatch:DescribeAlarms')).toEqual([...ALARMS, ARN('cloudwatch', 'alarm:search-errors'), ...SYMPTOM_ALARMS]);
   });
 
   it('lets CloudWatch alarms of this account only publish to the intake topic and use its key', () => {
