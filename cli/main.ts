@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
+import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 
 /** `tourniquet`: the command line for drills, config checks and (later) incident operations. */
@@ -13,5 +14,6 @@ const program = new Command('tourniquet')
 registerValidate(program);
 registerParseEvent(program);
 registerDrill(program);
+registerUndo(program);
 
 await program.parseAsync(process.argv);

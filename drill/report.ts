@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
+import { UndoStepSchema } from '../lambdas/operations/undo.js';
 
 /** The machine-readable result of one drill scenario (`--json` prints exactly this object). */
 export const DrillResultSchema = z.object({
@@ -27,6 +28,8 @@ export const DrillResultSchema = z.object({
   history: z.array(z.object({ at: z.string(), message: z.string() })),
   timeline: z.array(TimelineEventSchema),
   postmortem: z.string().nullable(),
+  /** Present with `--undo`: each mitigation reverted, and whether the account is back to its pre-incident state. */
+  undo: z.object({ steps: z.array(UndoStepSchema), restoredToBefore: z.boolean() }).optional(),
   wallSeconds: z.number(),
 });
 export type DrillResult = z.infer<typeof DrillResultSchema>;
@@ -64,6 +67,11 @@ export function renderReport(result: DrillResult): string {
   out.push(
     `Expected: ${result.expected.restored ? 'restored' : 'not restored'}, actions [${result.expected.actions.join(', ')}], ${result.expected.escalated ? 'escalated' : 'not escalated'} → ${mark(result.passed)}`,
   );
+  if (result.undo) {
+    out.push('Undo (tourniquet undo, newest mitigation first):');
+    for (const s of result.undo.steps) out.push(`  ${s.type} on ${s.target}: ${s.status}. ${s.detail}`);
+    out.push(`  Account after undo: ${result.undo.restoredToBefore ? 'back to its pre-incident state' : 'DIFFERENT from its pre-incident state'}.`);
+  }
   for (const m of result.mismatches) out.push(`  ✗ ${m}`);
   out.push(`(${result.wallSeconds.toFixed(1)} s wall time)`);
   return out.join('\n');

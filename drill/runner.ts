@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStore } from '../lambdas/store/incident-store.js';
+import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
+import { undoIncident } from '../lambdas/operations/undo.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import type { StartSummary } from '../lambdas/handlers/start-execution.js';
@@ -56,7 +59,15 @@ export interface ScenarioRun {
 let tableCounter = 0;
 const definitions = new Map<string, ReturnType<typeof loadWorkflowDefinition>>();
 
-export async function runScenario(scenario: Scenario, session: DrillSession): Promise<ScenarioRun> {
+/** Simulated minutes after an undo before the account is compared with its pre-incident state. */
+const UNDO_SETTLE_SECONDS = 10 * 60;
+
+export interface RunOptions {
+  /** After the workflow, undo the incident's mitigations and check the account is back to its pre-incident state. */
+  readonly undo?: boolean;
+}
+
+export async function runScenario(scenario: Scenario, session: DrillSession, options: RunOptions = {}): Promise<ScenarioRun> {
   const wallStart = performance.now();
   const config = loadDrillConfig(scenario);
   const cacheKey = JSON.stringify(config);
@@ -78,6 +89,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
   const firedAt = account.cloudwatch.nextTransition(scenario.alarm, 'ALARM', clock.now());
   if (firedAt) clock.advanceTo(firedAt);
   const before = account.snapshot();
+  const observedBefore = account.observable();
   const wiring = {
     config,
     store,
@@ -125,6 +137,28 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
   if (JSON.stringify(applied) !== JSON.stringify(scenario.expect.actions)) mismatches.push(`expected actions [${scenario.expect.actions.join(', ')}], got [${applied.join(', ')}]`);
   if (scenario.expect.actions.length === 0 && mutatingCalls.length > 0) mismatches.push(`expected no change to the account, got ${mutatingCalls.map((c) => c.command).join(', ')}`);
 
+  // Judged after the outcome above was read: undo deliberately puts the account back as it was.
+  const undo = options.undo ? await undoAndCompare() : undefined;
+  if (undo && !undo.restoredToBefore) mismatches.push('undo did not bring the account back to its pre-incident state');
+
+  async function undoAndCompare(): Promise<NonNullable<DrillResult['undo']>> {
+    const opened = (await store.listIncidents({ limit: 1 }))[0];
+    if (!opened) return { steps: [], restoredToBefore: true };
+    const steps = await undoIncident(
+      {
+        store,
+        flags: new AppConfigFlagsAdapter(wiring.clients.appconfig),
+        serviceFor: (name) => config.services.find((s) => s.name === name),
+        deploymentStrategyId: wiring.deploymentStrategyId,
+        clock: wiring.clock,
+        by: 'drill operator',
+      },
+      opened.incidentId,
+    );
+    clock.advanceBy(UNDO_SETTLE_SECONDS);
+    return { steps, restoredToBefore: isDeepStrictEqual(account.observable(), observedBefore) };
+  }
+
   const metric = (key: string): number | null => {
     const value = incident?.metrics?.[key];
     return typeof value === 'number' ? value : null;
@@ -156,6 +190,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession): Pr
     history,
     timeline,
     postmortem: incident?.postmortem ?? null,
+    ...(undo ? { undo } : {}),
     wallSeconds: (performance.now() - wallStart) / 1000,
   };
   const redeliver = async (): Promise<StartSummary> => {

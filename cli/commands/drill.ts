@@ -8,6 +8,7 @@ interface DrillOptions {
   readonly list?: boolean;
   readonly scenario?: string;
   readonly json?: boolean;
+  readonly undo?: boolean;
 }
 
 const progress = (line: string): void => {
@@ -41,7 +42,7 @@ export async function runDrill(options: DrillOptions): Promise<number> {
   try {
     for (const scenario of scenarios) {
       progress(`Running scenario ${scenario.name}…`);
-      const { result } = await runScenario(scenario, session);
+      const { result } = await runScenario(scenario, session, { undo: options.undo ?? false });
       results.push(result);
       if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
     }
@@ -66,6 +67,7 @@ export function registerDrill(program: Command): void {
     .option('--list', 'list the built-in scenarios')
     .option('--scenario <name|path>', 'run one built-in scenario or a scenario JSON file (default: all built-in scenarios)')
     .option('--json', 'print one JSON object with the result on stdout (progress goes to stderr)')
+    .option('--undo', 'after each incident, run `tourniquet undo` and check the account is back to its pre-incident state')
     .addHelpText('after', '\nScenario files are documented in docs/scenarios.md. Exit status: 0 when every scenario behaved as expected, 1 when one did not, 2 for bad input.')
     .action(async (options: DrillOptions) => {
       process.exitCode = await runDrill(options);

@@ -223,6 +223,20 @@ export class SimulatedAccount {
   }
 
   /**
+   * What users of the account experience at `at`: the flag values applications see and the task
+   * definition each ECS service runs. Undo is judged on this, not on raw state: undoing a flag
+   * change adds versions and deployments, but must bring back what the application sees.
+   */
+  observable(at: Date = this.clock.now()): Record<string, unknown> {
+    const ac = this.#scenario.account.appconfig;
+    const ecs = this.#scenario.account.ecs;
+    return {
+      flags: this.appconfig.effectiveFlags(ac.application.id, ac.environment.id, ac.profile.id, at),
+      ecs: Object.fromEntries(ecs.services.map((s) => [s.name, this.ecs.runningTaskDefinition(ecs.cluster, s.name, at)])),
+    };
+  }
+
+  /**
    * Applies the scenario's history through the simulated APIs: for each entry the clock moves
    * to startsAt + at and the change is made with a real SDK command, so it leaves the same
    * records (deployment numbers, event logs, ECS deployments) a real change would. Runs once.

@@ -114,7 +114,8 @@ const RecordSpecSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if ((r.alias !== undefined) === (r.ttl !== undefined || r.values !== undefined) || (r.alias === undefined && (r.ttl === undefined || r.values === undefined))) {
+    const plain = r.ttl !== undefined && r.values !== undefined;
+    if (r.alias !== undefined ? r.ttl !== undefined || r.values !== undefined : !plain) {
       ctx.addIssue({ code: 'custom', message: 'a record has either alias, or both ttl and values' });
     }
     const routed = r.weight !== undefined || r.failover !== undefined;
@@ -191,7 +192,7 @@ export interface HealthCheckSeed {
 
 /** Plain-JSON view of the Route 53 state, for snapshots. */
 export interface Route53Snapshot {
-  hostedZones: { id: string; name: string; records: Record<string, unknown>[] }[];
+  hostedZones: { id: string; name: string; records: ResourceRecordSet[] }[];
   changes: { id: string; hostedZoneId: string; status: 'PENDING' | 'INSYNC'; submittedAt: string; insyncAt: string; comment?: string }[];
   healthChecks: {
     id: string;
@@ -371,10 +372,9 @@ export class SimRoute53 implements SimService {
   /** Stores records as initial state: validated like a CREATE batch, INSYNC since forever. */
   addRecords(hostedZoneId: string, records: readonly ResourceRecordSet[]): void {
     const zone = this.#requireZone(hostedZoneId);
-    const next = this.#applyBatch(zone, records.map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })));
-    const seeded = zone.versions.at(-1)!;
     if (zone.versions.length > 1) throw new RangeError(`hosted zone ${zone.id}: seed records before any change`);
-    zone.versions[0] = { effectiveAt: seeded.effectiveAt, records: next };
+    const next = this.#applyBatch(zone, records.map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })));
+    zone.versions[0] = { effectiveAt: -Infinity, records: next };
   }
 
   // ---- what DNS clients see ----
@@ -551,7 +551,7 @@ export class SimRoute53 implements SimService {
       }
     }
     return structuredClone({
-      hostedZones: zones.map((z) => ({ id: z.id, name: z.name, records: sortRecords([...z.versions.at(-1)!.records.values()]).map((r) => copyRecord(r) as Record<string, unknown>) })),
+      hostedZones: zones.map((z) => ({ id: z.id, name: z.name, records: sortRecords([...z.versions.at(-1)!.records.values()]).map(copyRecord) })),
       changes: [...this.#changes.values()].map((c) => ({
         id: `/change/${c.id}`,
         hostedZoneId: c.zoneId,

@@ -653,7 +653,8 @@ export class SimWafv2 implements SimService {
   }
 
   #ruleFromScenario(rule: WafScenarioRule, scope: Scope): Rule {
-    if (rule.kind === 'raw') return structuredClone(rule.rule) as Rule;
+    // Raw rules get UpdateWebACL's own validation when the ACL is seeded.
+    if (rule.kind === 'raw') return structuredClone(rule.rule) as unknown as Rule;
     const visibility = { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: rule.name };
     const base = { Name: rule.name, Priority: rule.priority, VisibilityConfig: visibility };
     switch (rule.kind) {

@@ -573,7 +573,7 @@ function planRestore(set: IPSet, previous: readonly string[], added: readonly st
     return { added: [], removed: [], note: `IP set ${set.Name} already holds its recorded addresses` };
   }
   const parts = [removed.length > 0 ? `removed ${removed.join(', ')}` : '', restored.length > 0 ? `put back ${restored.join(', ')}` : ''].filter(Boolean);
-  return { write: target, added: restored, removed, note: `${parts.join(' and ')} in IP set ${set.Name}` };
+  return { write: target, added: restored, removed, note: `restored IP set ${set.Name}: ${parts.join('; ')}` };
 }
 
 // ---- shaping ----

@@ -165,7 +165,8 @@ export function verifyApprovalLink(token: unknown, secret: ApprovalSecret, now: 
   } catch {
     return refuse('malformed', 'The approval token does not contain a readable payload.');
   }
-  if (typeof raw === 'object' && raw !== null && (raw as { v?: unknown }).v !== 1) {
+  const version = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { v?: unknown }).v : undefined;
+  if (typeof version === 'number' && version !== 1) {
     return refuse('unsupported-version', 'The approval link was made by a different version of Tourniquet.');
   }
   const parsed = ApprovalLinkPayloadSchema.safeParse(raw);

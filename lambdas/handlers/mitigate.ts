@@ -65,7 +65,9 @@ export function createMitigateHandler(deps: MitigateDeps) {
 
     try {
       const result = await apply(deps, state, candidate);
-      await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: result.status, before: result.before, after: result.after, detail: result.detail });
+      // The candidate's parameters travel with the before-state: undo needs both (which flag, and its old value).
+      const before = { params: candidate.params, state: result.before };
+      await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: result.status, before, after: result.after, detail: result.detail });
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),
         kind: 'mitigation',

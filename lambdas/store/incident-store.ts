@@ -286,6 +286,35 @@ export class IncidentStore {
     }
   }
 
+  /**
+   * Marks an applied action as reverted. Only an `applied` action can be undone, once: a second
+   * undo finds it `undone` and returns it unchanged.
+   */
+  async markActionUndone(incidentId: string, cursor: number, type: ActionRecord['type'], undoDetail: string): Promise<ActionRecord> {
+    const key = actionKey(incidentId, cursor, type);
+    try {
+      const result = await this.send('mark action undone', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET #status = :undone, #undoneAt = :now, #undoDetail = :detail',
+            ConditionExpression: 'attribute_exists(pk) AND #status = :applied',
+            ExpressionAttributeNames: { '#status': 'status', '#undoneAt': 'undoneAt', '#undoDetail': 'undoDetail' },
+            ExpressionAttributeValues: { ':undone': 'undone', ':applied': 'applied', ':now': this.now(), ':detail': undoDetail },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return parseRecord(ActionRecordSchema, result.Attributes, `action ${key.sk} of ${incidentId}`);
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const existing = await this.getItem(key, ActionRecordSchema, `action ${key.sk} of ${incidentId}`);
+      if (!existing) throw new ActionNotFoundError(incidentId, cursor, type);
+      return existing;
+    }
+  }
+
   /** Every action of the incident, by cursor. */
   async listActions(incidentId: string): Promise<ActionRecord[]> {
     const items = await this.queryAll({

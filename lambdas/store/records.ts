@@ -82,7 +82,7 @@ export type IncidentPatch = z.infer<typeof IncidentPatchSchema>;
 export const ClosePatchSchema = IncidentPatchSchema.omit({ status: true });
 export type ClosePatch = z.infer<typeof ClosePatchSchema>;
 
-export const ACTION_STATUSES = ['started', 'applied', 'already-applied', 'dry-run', 'failed'] as const;
+export const ACTION_STATUSES = ['started', 'applied', 'already-applied', 'dry-run', 'failed', 'undone'] as const;
 export const ActionStatusSchema = z.enum(ACTION_STATUSES);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
 
@@ -100,6 +100,9 @@ export const ActionRecordSchema = z.object({
   detail: z.string().optional(),
   startedAt: isoTime,
   completedAt: isoTime.optional(),
+  /** Set when `tourniquet undo` reverted the change. */
+  undoneAt: isoTime.optional(),
+  undoDetail: z.string().optional(),
 });
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 
@@ -120,7 +123,7 @@ export type ActionStartResult = { started: true } | { started: false; existing: 
  */
 export const ActionCompletionSchema = z
   .object({
-    status: ActionStatusSchema.exclude(['started']),
+    status: ActionStatusSchema.exclude(['started', 'undone']),
     before: z.unknown().optional(),
     after: z.unknown().optional(),
     detail: z.string().optional(),

@@ -1,0 +1,95 @@
+import * as z from 'zod';
+import type { ServiceConfig } from '../core/config.js';
+import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import { TransientAwsError } from '../adapters/errors.js';
+import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
+
+/**
+ * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back
+ * once the cause is fixed. Each step is recorded on the incident timeline and the action is marked
+ * undone, so a second run changes nothing.
+ */
+
+const BeforeSchema = z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), state: z.unknown() });
+const FlagBeforeSchema = z.object({ deployedVersion: z.string(), enabled: z.boolean().nullable() });
+
+export interface UndoDeps {
+  readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'markActionUndone' | 'acquireMutationLock' | 'releaseMutationLock'>;
+  readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
+  /** The config slice of the incident's service: the only resources undo may touch. */
+  readonly serviceFor: (serviceName: string) => ServiceConfig | undefined;
+  readonly deploymentStrategyId: string;
+  readonly clock: () => Date;
+  /** Who runs the undo (the caller's identity), for the timeline. */
+  readonly by: string;
+}
+
+export const UndoStepSchema = z.object({
+  cursor: z.number().int(),
+  type: z.string(),
+  target: z.string(),
+  status: z.enum(['undone', 'would-undo', 'already-undone', 'skipped']),
+  detail: z.string(),
+});
+export type UndoStep = z.infer<typeof UndoStepSchema>;
+
+export class UndoError extends Error {
+  override readonly name = 'UndoError';
+}
+
+export async function undoIncident(deps: UndoDeps, incidentId: string, options: { dryRun?: boolean } = {}): Promise<UndoStep[]> {
+  const incident = await deps.store.getIncident(incidentId);
+  const service = deps.serviceFor(incident.service);
+  if (!service) throw new UndoError(`Service ${incident.service} of incident ${incidentId} is not in the config; nothing may be touched`);
+  const actions = (await deps.store.listActions(incidentId)).sort((a, b) => b.cursor - a.cursor);
+  const steps: UndoStep[] = [];
+  const lockOwner = `${incidentId}#undo`;
+  if (!options.dryRun && !(await deps.store.acquireMutationLock(service.name, lockOwner, 15 * 60))) {
+    throw new TransientAwsError(`Another change to ${service.name} is in progress; try the undo again in a minute`);
+  }
+  try {
+    for (const action of actions) steps.push(await undoOne(deps, incidentId, service, action, options.dryRun ?? false));
+  } finally {
+    if (!options.dryRun) await deps.store.releaseMutationLock(service.name, lockOwner);
+  }
+  return steps;
+}
+
+async function undoOne(deps: UndoDeps, incidentId: string, service: ServiceConfig, action: ActionRecord, dryRun: boolean): Promise<UndoStep> {
+  const base = { cursor: action.cursor, type: action.type, target: action.target };
+  if (action.status === 'undone') return { ...base, status: 'already-undone', detail: action.undoDetail ?? 'Already undone.' };
+  if (action.status !== 'applied') {
+    return { ...base, status: 'skipped', detail: `Nothing to undo: the action ended ${action.status}${action.status === 'already-applied' ? ' (it changed nothing)' : ''}.` };
+  }
+  const before = BeforeSchema.parse(action.before);
+  let detail: string;
+  switch (action.type) {
+    case 'feature-flag-off':
+    case 'degrade-flag-on': {
+      const flags = service.resources.featureFlags;
+      if (!flags) throw new UndoError(`Service ${service.name} has no featureFlags resources in the config`);
+      const flag = String(before.params.flag);
+      const previous = FlagBeforeSchema.parse(before.state);
+      if (previous.enabled === null) return { ...base, status: 'skipped', detail: `Flag ${flag} had no value before the incident; left as it is.` };
+      if (dryRun) {
+        const preview = await deps.flags.previewFlag(flags, { flag, enabled: previous.enabled });
+        return { ...base, status: 'would-undo', detail: `Would set ${flag} back ${previous.enabled ? 'on' : 'off'}. ${preview.detail}` };
+      }
+      // Set the flag back on the configuration deployed now, rather than redeploying the old version,
+      // so changes other people made since the incident are kept.
+      const result = await deps.flags.setFlag(flags, {
+        flag,
+        enabled: previous.enabled,
+        deploymentStrategyId: deps.deploymentStrategyId,
+        description: `Tourniquet undo of ${incidentId} by ${deps.by}`,
+      });
+      detail = `Flag ${flag} set back ${previous.enabled ? 'on' : 'off'}: ${result.detail}`;
+      break;
+    }
+    default:
+      throw new UndoError(`Undo of ${action.type} is not supported by this build`);
+  }
+  await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail);
+  await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });
+  return { ...base, status: 'undone', detail };
+}
