@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { DrillResultSchema } from '../../drill/report.js';
 import { openDrillSession, REPO_ROOT, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
+import { sampleConfig } from '../fixtures/workflow.js';
 
 /**
  * Integration: the synthesized state machine, the real handlers, DynamoDB Local and the simulated account.
@@ -11,6 +12,7 @@ import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario
  */
 
 let session: DrillSession;
+const loadScenarioService = () => sampleConfig.services[0]!;
 beforeAll(async () => {
   session = await openDrillSession();
 });
@@ -52,6 +54,34 @@ describe('drill: feature-regression', () => {
     expect(summary.started).toEqual([]);
     expect(summary.alreadyRunning).toHaveLength(1);
     expect(await run.store.listIncidents()).toHaveLength(1);
+  });
+});
+
+describe('undo', () => {
+  it.each(['feature-regression', 'downstream-failure'])('%s: tourniquet undo brings the account back to its pre-incident state, once', async (name) => {
+    const run = await runScenario(loadScenario(name), session, { undo: true });
+    expect(run.result.passed).toBe(true);
+    expect(run.result.undo).toMatchObject({ restoredToBefore: true, steps: [{ status: 'undone' }] });
+    const incidentId = run.result.incidentId!;
+    expect((await run.store.listActions(incidentId)).map((a) => a.status)).toEqual(['undone']);
+    expect((await run.store.listTimeline(incidentId)).at(-1)!.message).toMatch(/^Undo by drill operator: Flag /);
+    // A second undo changes nothing.
+    const writes = mutatingAppConfigCalls(run).length;
+    const { undoIncident } = await import('../../lambdas/operations/undo.js');
+    const { AppConfigFlagsAdapter } = await import('../../lambdas/adapters/appconfig-flags.js');
+    const again = await undoIncident(
+      {
+        store: run.store,
+        flags: new AppConfigFlagsAdapter(run.account.clients().appconfig),
+        serviceFor: () => loadScenarioService(),
+        deploymentStrategyId: run.account.immediateStrategyId(),
+        clock: () => run.account.clock.now(),
+        by: 'second operator',
+      },
+      incidentId,
+    );
+    expect(again.map((s) => s.status)).toEqual(['already-undone']);
+    expect(mutatingAppConfigCalls(run)).toHaveLength(writes);
   });
 });
 
