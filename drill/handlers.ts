@@ -2,7 +2,11 @@ import type { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { Route53FailoverAdapter } from '../lambdas/adapters/route53-failover.js';
+import { WafRulesAdapter } from '../lambdas/adapters/waf-rules.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
 import { CloudWatchAlarmsAdapter } from '../lambdas/adapters/cloudwatch-alarms.js';
@@ -24,8 +28,10 @@ import type { LocalTaskHandler } from './local-workflow.js';
 export interface DrillWiring {
   readonly config: TourniquetConfig;
   readonly store: IncidentStore;
-  readonly clients: { appconfig: AppConfigClient; ecs: ECSClient; cloudwatch: CloudWatchClient; sns: SNSClient };
+  readonly clients: { appconfig: AppConfigClient; ecs: ECSClient; cloudwatch: CloudWatchClient; sns: SNSClient; route53: Route53Client; wafv2: WAFV2Client };
   readonly clock: () => Date;
+  /** Moves simulated time on: adapters that back off (WAF lock conflicts) wait in simulated time. */
+  readonly sleep: (ms: number) => Promise<void>;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
   readonly deploymentStrategyId: string;
@@ -35,18 +41,37 @@ export interface DrillWiring {
  * The workflow handlers by name (the `tourniquet:handler` metadata of each function), built from the
  * same factories the Lambda entry points use, with simulated clients and the virtual clock.
  */
+/** The real adapters over the simulated account's clients. */
+export function drillAdapters(w: Pick<DrillWiring, 'clients' | 'clock' | 'sleep'>) {
+  const waf = new WafRulesAdapter(w.clients.wafv2, { sleep: w.sleep, now: () => w.clock().getTime() });
+  return {
+    publisher: new SnsPublisher(w.clients.sns),
+    flags: new AppConfigFlagsAdapter(w.clients.appconfig),
+    alarms: new CloudWatchAlarmsAdapter(w.clients.cloudwatch),
+    ecs: new EcsAdapter(w.clients.ecs),
+    route53: new Route53FailoverAdapter(w.clients.route53),
+    wafFor: () => waf,
+  };
+}
+
 export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
-  const publisher = new SnsPublisher(w.clients.sns);
-  const flags = new AppConfigFlagsAdapter(w.clients.appconfig);
-  const alarms = new CloudWatchAlarmsAdapter(w.clients.cloudwatch);
+  const { publisher, flags, alarms, ecs, route53, wafFor } = drillAdapters(w);
   const { store, clock } = w;
   return {
     'open-incident': createOpenIncidentHandler({ store, clock }),
     notify: createNotifyHandler({ store, publisher, statusTopicArn: w.statusTopicArn, clock }),
-    triage: createTriageHandler({ store, flags, ecs: new EcsAdapter(w.clients.ecs), alarms, clock }),
+    triage: createTriageHandler({ store, flags, ecs, alarms, clock }),
     decide: createDecideHandler({ store, clock }),
-    mitigate: createMitigateHandler({ store, flags, deploymentStrategyId: w.deploymentStrategyId, clock }),
-    verify: createVerifyHandler({ store, alarms, clock }),
+    mitigate: createMitigateHandler({
+      store,
+      flags,
+      ecs,
+      route53,
+      wafFor,
+      deploymentStrategyId: w.deploymentStrategyId,
+      clock,
+    }),
+    verify: createVerifyHandler({ store, alarms, ecs, clock }),
     escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),
     'close-incident': createCloseIncidentHandler({ store, clock }),
   };

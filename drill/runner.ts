@@ -4,12 +4,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStore } from '../lambdas/store/incident-store.js';
-import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
-import { undoIncident } from '../lambdas/operations/undo.js';
+import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import type { StartSummary } from '../lambdas/handlers/start-execution.js';
-import { starterHandler, workflowHandlers } from './handlers.js';
+import { drillAdapters, starterHandler, workflowHandlers } from './handlers.js';
 import { LocalWorkflow } from './local-workflow.js';
 import type { DrillResult } from './report.js';
 import type { Scenario } from './scenario.js';
@@ -54,6 +53,8 @@ export interface ScenarioRun {
   readonly store: IncidentStore;
   /** Delivers the same alarm event to the starter again, as EventBridge's at-least-once delivery may. */
   redeliver(): Promise<StartSummary>;
+  /** Runs `tourniquet undo` on the scenario's incident, through the same code the CLI uses. */
+  undo(by?: string): Promise<UndoStep[]>;
 }
 
 let tableCounter = 0;
@@ -95,6 +96,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     store,
     clients: account.clients(),
     clock: () => clock.now(),
+    sleep: async (ms: number) => clock.advanceBy(ms / 1000),
     statusTopicArn: topics.status,
     escalationTopicArn: topics.escalation,
     deploymentStrategyId: account.immediateStrategyId(),
@@ -141,20 +143,19 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const undo = options.undo ? await undoAndCompare() : undefined;
   if (undo && !undo.restoredToBefore) mismatches.push('undo did not bring the account back to its pre-incident state');
 
+  async function runUndo(by: string, incidentId?: string): Promise<UndoStep[]> {
+    const id = incidentId ?? (await store.listIncidents({ limit: 1 }))[0]?.incidentId;
+    if (!id) return [];
+    return undoIncident(
+      { store, ...drillAdapters(wiring), serviceFor: (name) => config.services.find((s) => s.name === name), deploymentStrategyId: wiring.deploymentStrategyId, clock: wiring.clock, by },
+      id,
+    );
+  }
+
   async function undoAndCompare(): Promise<NonNullable<DrillResult['undo']>> {
     const opened = (await store.listIncidents({ limit: 1 }))[0];
     if (!opened) return { steps: [], restoredToBefore: true };
-    const steps = await undoIncident(
-      {
-        store,
-        flags: new AppConfigFlagsAdapter(wiring.clients.appconfig),
-        serviceFor: (name) => config.services.find((s) => s.name === name),
-        deploymentStrategyId: wiring.deploymentStrategyId,
-        clock: wiring.clock,
-        by: 'drill operator',
-      },
-      opened.incidentId,
-    );
+    const steps = await runUndo('drill operator', opened.incidentId);
     clock.advanceBy(UNDO_SETTLE_SECONDS);
     return { steps, restoredToBefore: isDeepStrictEqual(account.observable(), observedBefore) };
   }
@@ -197,5 +198,5 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     if (!event) throw new Error(`alarm ${scenario.alarm} never fired in scenario ${scenario.name}`);
     return starter(event);
   };
-  return { result, before, after: account.snapshot(), account, store, redeliver };
+  return { result, before, after: account.snapshot(), account, store, redeliver, undo: (by = 'drill operator') => runUndo(by) };
 }

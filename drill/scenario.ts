@@ -6,6 +6,8 @@ import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } fro
 import { MitigationTypeSchema } from '../lambdas/core/model.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
+import { Route53ScenarioSchema } from './sim/route53.js';
+import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
 
 /**
  * The drill scenario format: one JSON file describes a simulated AWS account (its initial
@@ -139,9 +141,20 @@ const FaultSchema = z
     errorRatePercent: percent,
     /** Exactly one condition: a flag on, a task definition running, or always. */
     when: z
-      .object({ flagEnabled: flagKey.optional(), flagDisabled: flagKey.optional(), taskDefinitionRunning: taskDefinitionRef.optional(), always: z.literal(true).optional() })
+      .object({
+        flagEnabled: flagKey.optional(),
+        flagDisabled: flagKey.optional(),
+        taskDefinitionRunning: taskDefinitionRef.optional(),
+        /** Active on the share of DNS answers that still point at this record (set identifier) of account.route53. */
+        servedBy: z.object({ recordName: z.string().min(1), setIdentifier: z.string().min(1) }).strict().optional(),
+        /** Active while the web ACL in force does not block this traffic. */
+        trafficUnblocked: z.object({ webAcl: z.string().min(1), traffic: WafTrafficSchema }).strict().optional(),
+        /** Active while the ECS service (same name as the health entry) runs fewer than this many tasks. */
+        capacityBelow: z.number().int().positive().optional(),
+        always: z.literal(true).optional(),
+      })
       .strict()
-      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning or always'),
+      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, trafficUnblocked, capacityBelow or always'),
     /** The fault can only be active from this offset on. */
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
@@ -202,6 +215,10 @@ const ScenarioObjectSchema = z
         alarms: z.array(AlarmSectionSchema).min(1),
         /** Service name → health model. */
         health: z.record(serviceKey, ServiceHealthSchema),
+        /** Hosted zone, records and health checks (failover scenarios). */
+        route53: Route53ScenarioSchema.optional(),
+        /** Web ACLs and IP sets (flood scenarios). */
+        wafv2: WafScenarioSchema.optional(),
       })
       .strict(),
     /** Changes before the alarm, applied through the simulated APIs at startsAt + at, in order. */

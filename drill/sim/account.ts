@@ -1,7 +1,9 @@
 import { AppConfigClient, StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { atOffset, type HistoryEntry, type Scenario } from '../scenario.js';
 import { SimAppConfig, type AppConfigSnapshot } from './appconfig.js';
 import { VirtualClock } from './clock.js';
@@ -10,7 +12,9 @@ import { SimEcs, type EcsSnapshot } from './ecs.js';
 import { buildFlagDocument } from './flags.js';
 import { HealthModel, type Fault, type ServiceHealth } from './health.js';
 import { SIM_REGION } from './ids.js';
+import { SimRoute53 } from './route53.js';
 import { SimSns, type PublishedMessage } from './sns.js';
+import { SimWafv2 } from './wafv2.js';
 import { CallRecorder, wireClient, type CallOrigin, type SimCall } from './wire.js';
 
 /**
@@ -24,6 +28,8 @@ export interface SimClients {
   readonly ecs: ECSClient;
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
+  readonly route53: Route53Client;
+  readonly wafv2: WAFV2Client;
 }
 
 /** Options for {@link SimulatedAccount}. */
@@ -43,6 +49,8 @@ export interface AccountSnapshot {
   ecs: EcsSnapshot;
   cloudwatch: CloudWatchSnapshot;
   sns: { topics: string[]; published: PublishedMessage[] };
+  route53: unknown;
+  wafv2: unknown;
   health: Record<string, { errorRatePercent: number; activeFaults: { description: string; share: number }[] }>;
 }
 
@@ -81,6 +89,8 @@ export class SimulatedAccount {
   readonly health: HealthModel;
   readonly cloudwatch: SimCloudWatch;
   readonly sns: SimSns;
+  readonly route53: SimRoute53;
+  readonly wafv2: SimWafv2;
   readonly #scenario: Scenario;
   readonly #recorder = new CallRecorder();
   readonly #clients = new Map<CallOrigin, SimClients>();
@@ -129,6 +139,13 @@ export class SimulatedAccount {
       this.ecs.addService({ cluster: ecs.cluster, name: s.name, taskDefinition: s.taskDefinition, desiredCount: s.desiredCount, createdAt: at(s.since) });
     }
 
+    // Route 53 and WAF come before the health model: faults read which record DNS serves and what the ACL blocks.
+    this.route53 = scenario.account.route53
+      ? SimRoute53.fromScenario(scenario.account.route53, { clock: this.clock, startsAt: scenario.startsAt })
+      : new SimRoute53({ clock: this.clock });
+    this.wafv2 = scenario.account.wafv2 ? SimWafv2.fromScenario(scenario.account.wafv2, { clock: this.clock }) : new SimWafv2({ clock: this.clock });
+    const zoneId = scenario.account.route53?.hostedZone.id ?? '';
+
     const models: Record<string, ServiceHealth> = {};
     for (const [service, h] of Object.entries(health)) {
       models[service] = {
@@ -142,13 +159,19 @@ export class SimulatedAccount {
               ? { flagDisabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagDisabled } }
             : f.when.taskDefinitionRunning !== undefined
               ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
+            : f.when.servedBy !== undefined
+              ? { servedBy: { hostedZoneId: zoneId, ...f.when.servedBy } }
+            : f.when.trafficUnblocked !== undefined
+              ? { trafficUnblocked: { webAclId: this.wafv2.webAclId(f.when.trafficUnblocked.webAcl), traffic: f.when.trafficUnblocked.traffic } }
+            : f.when.capacityBelow !== undefined
+              ? { capacityBelow: { cluster: ecs.cluster, service, tasks: f.when.capacityBelow } }
               : { always: true },
           ...(f.from !== undefined ? { from: at(f.from) } : {}),
           ...(f.until !== undefined ? { until: at(f.until) } : {}),
         })),
       };
     }
-    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs });
+    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs, route53: this.route53, wafv2: this.wafv2 });
 
     this.cloudwatch = new SimCloudWatch({
       clock: this.clock,
@@ -218,6 +241,8 @@ export class SimulatedAccount {
       ecs: this.ecs.snapshot(),
       cloudwatch: this.cloudwatch.snapshot(),
       sns: { topics: this.sns.topicArns(), published: this.sns.published() },
+      route53: this.route53.snapshot(),
+      wafv2: this.wafv2.snapshot(),
       health,
     });
   }
@@ -230,9 +255,19 @@ export class SimulatedAccount {
   observable(at: Date = this.clock.now()): Record<string, unknown> {
     const ac = this.#scenario.account.appconfig;
     const ecs = this.#scenario.account.ecs;
+    const r53 = this.#scenario.account.route53;
+    const waf = this.wafv2.snapshot();
     return {
       flags: this.appconfig.effectiveFlags(ac.application.id, ac.environment.id, ac.profile.id, at),
-      ecs: Object.fromEntries(ecs.services.map((s) => [s.name, this.ecs.runningTaskDefinition(ecs.cluster, s.name, at)])),
+      ecs: Object.fromEntries(
+        ecs.services.map((s) => [s.name, { taskDefinition: this.ecs.runningTaskDefinition(ecs.cluster, s.name, at), tasks: this.ecs.capacity(ecs.cluster, s.name, at) }]),
+      ),
+      dns: r53 ? Object.fromEntries([...new Set(r53.records.map((r) => r.name))].map((name) => [name, this.route53.servingShares(r53.hostedZone.id, name, at)])) : {},
+      // Rules and addresses, not lock tokens or write counts: undo adds writes but must bring back the same protection.
+      waf: {
+        webAcls: Object.fromEntries(waf.webAcls.map((a) => [a.name, a.rules.map((rule) => rule.Name)])),
+        ipSets: Object.fromEntries(waf.ipSets.map((s) => [s.name, [...s.addresses].sort()])),
+      },
     };
   }
 
@@ -304,6 +339,8 @@ export class SimulatedAccount {
         ecs: wireClient(new ECSClient(CLIENT_CONFIG), { ...wire, service: this.ecs }),
         cloudwatch: wireClient(new CloudWatchClient(CLIENT_CONFIG), { ...wire, service: this.cloudwatch }),
         sns: wireClient(new SNSClient(CLIENT_CONFIG), { ...wire, service: this.sns }),
+        route53: wireClient(new Route53Client(CLIENT_CONFIG), { ...wire, service: this.route53 }),
+        wafv2: wireClient(new WAFV2Client(CLIENT_CONFIG), { ...wire, service: this.wafv2 }),
       };
       this.#clients.set(origin, clients);
     }

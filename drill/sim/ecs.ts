@@ -788,7 +788,8 @@ export class SimEcs implements SimService {
       for (const [d, c] of counts) if (d.revision === revision) n += c;
       return n;
     };
-    const ongoing = st.status === 'PENDING' || st.status === 'IN_PROGRESS';
+    // Only the revision the service is on now is asked to run tasks; what it replaced, or what was rolled back, is asked for none.
+    const current = this.#primaryAt(svc, now).revision === sd.target;
     const summary = (revision: RevisionRecord, requested: number): ServiceRevisionSummary => ({
       arn: revisionArn(svc, revision),
       requestedTaskCount: requested,
@@ -806,7 +807,7 @@ export class SimEcs implements SimService {
       updatedAt: date(st.finishedAt ?? (sd.stop && sd.stop.at <= now ? sd.stop.at : sd.createdAt)),
       // What this deployment replaced: the revisions running when it started, scaled to zero by it.
       sourceServiceRevisions: [...sd.sources.keys()].map((revision) => summary(revision, 0)),
-      targetServiceRevision: summary(sd.target, ongoing || st.status === 'SUCCESSFUL' ? this.#desiredAt(svc, now) : 0),
+      targetServiceRevision: summary(sd.target, current ? this.#desiredAt(svc, now) : 0),
       status: st.status,
       ...(st.reason ? { statusReason: st.reason } : {}),
       deploymentConfiguration: {

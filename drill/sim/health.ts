@@ -1,5 +1,7 @@
 import type { SimAppConfig } from './appconfig.js';
 import type { SimEcs } from './ecs.js';
+import type { SimRoute53 } from './route53.js';
+import type { SimWafv2, WafTraffic } from './wafv2.js';
 
 /**
  * The health model: what each service's error rate is at any instant, derived from the
@@ -14,6 +16,12 @@ export type FaultCondition =
   /** A failure the flag shields users from when on (a degrade / circuit-break flag). */
   | { readonly flagDisabled: { readonly applicationId: string; readonly environmentId: string; readonly configurationProfileId: string; readonly flag: string } }
   | { readonly taskDefinitionRunning: { readonly cluster: string; readonly service: string; readonly taskDefinition: string } }
+  /** A failure on the share of traffic DNS still sends to this record (a failing region). */
+  | { readonly servedBy: { readonly hostedZoneId: string; readonly recordName: string; readonly setIdentifier: string } }
+  /** A flood that hurts while the web ACL in force does not block it. */
+  | { readonly trafficUnblocked: { readonly webAclId: string; readonly traffic: WafTraffic } }
+  /** Saturation while the service runs fewer tasks than this. */
+  | { readonly capacityBelow: { readonly cluster: string; readonly service: string; readonly tasks: number } }
   /** An outage no change explains (a dependency down, a bad region). */
   | { readonly always: true };
 
@@ -38,7 +46,9 @@ export interface ServiceHealth {
 /** Where the health model reads the simulated state from. */
 export interface HealthSources {
   readonly appconfig: Pick<SimAppConfig, 'flagExposure'>;
-  readonly ecs: Pick<SimEcs, 'taskDefinitionShare'>;
+  readonly ecs: Pick<SimEcs, 'taskDefinitionShare'> & Partial<Pick<SimEcs, 'capacity'>>;
+  readonly route53?: Pick<SimRoute53, 'servingShare'>;
+  readonly wafv2?: Pick<SimWafv2, 'blocks'>;
 }
 
 /** Raised when asked about a service the model does not know. */
@@ -94,6 +104,20 @@ export class HealthModel {
     if ('flagDisabled' in when) {
       const f = when.flagDisabled;
       return 1 - this.#sources.appconfig.flagExposure(f.applicationId, f.environmentId, f.configurationProfileId, f.flag, t);
+    }
+    if ('servedBy' in when) {
+      const s = when.servedBy;
+      if (!this.#sources.route53) throw new UnknownServiceError('a servedBy fault needs account.route53');
+      return this.#sources.route53.servingShare(s.hostedZoneId, s.recordName, s.setIdentifier, t);
+    }
+    if ('trafficUnblocked' in when) {
+      if (!this.#sources.wafv2) throw new UnknownServiceError('a trafficUnblocked fault needs account.wafv2');
+      return this.#sources.wafv2.blocks(when.trafficUnblocked.webAclId, when.trafficUnblocked.traffic, t) ? 0 : 1;
+    }
+    if ('capacityBelow' in when) {
+      const c = when.capacityBelow;
+      if (!this.#sources.ecs.capacity) throw new UnknownServiceError('a capacityBelow fault needs ECS capacity from the simulator');
+      return this.#sources.ecs.capacity(c.cluster, c.service, t) < c.tasks ? 1 : 0;
     }
     const r = when.taskDefinitionRunning;
     return this.#sources.ecs.taskDefinitionShare(r.cluster, r.service, r.taskDefinition, t);

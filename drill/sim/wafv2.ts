@@ -188,7 +188,7 @@ function throttled(): WAFV2ServiceException {
 /** Simulated WAFv2 control plane, plus what its rules do to traffic. */
 export class SimWafv2 implements SimService {
   // 'wafv2' is not in SimServiceName yet (wire.ts belongs to the lead); the cast goes once it is.
-  readonly service: SimServiceName = 'wafv2' as SimServiceName;
+  readonly service: SimServiceName = 'wafv2';
   readonly #clock: VirtualClock;
   readonly #propagationMs: number;
   readonly #rateDetectionMs: number;

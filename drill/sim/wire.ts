@@ -7,7 +7,7 @@ import type { VirtualClock } from './clock.js';
  */
 
 /** The AWS services the simulated account answers. */
-export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns';
+export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2';
 
 /** Who made a call: the scenario's own history, or the code under drill (handlers, adapters). */
 export type CallOrigin = 'scenario' | 'drill';

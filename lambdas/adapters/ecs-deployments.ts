@@ -183,7 +183,8 @@ export class InvalidEcsChangeRequestError extends Error {
 }
 
 const ScaleOutRequestSchema = z.object({
-  maxDesiredCount: z.number().int().min(1),
+  // 0 is allowed and means "never scale out": a preview without a configured cap then says so instead of failing.
+  maxDesiredCount: z.number().int().min(0),
   factor: z.number().gt(1).max(100).default(1.5),
   fromDesiredCount: z.number().int().min(0).optional(),
 });
@@ -288,8 +289,8 @@ export class EcsAdapter {
    */
   async findStableTaskDefinition(ref: EcsServiceRef): Promise<StableTaskDefinition> {
     const { finding } = await this.planRollback(ref);
-    const { currentIsStable: _ignored, ...result } = finding;
-    return StableTaskDefinitionSchema.parse(result);
+    // zod drops the internal currentIsStable flag.
+    return StableTaskDefinitionSchema.parse(finding);
   }
 
   /** What `rollback` would do now, without changing anything. */
@@ -331,7 +332,8 @@ export class EcsAdapter {
     const { finding, before, step } = plan;
     const stable = shortTaskDefinition(finding.stable);
     const current = shortTaskDefinition(finding.current);
-    const reason = request.description.trim() ? ` (${request.description.trim()})` : '';
+    // ECS keeps no description on a deployment; the sentence carries it into the incident timeline.
+    const reason = request.description.trim() ? ` — ${request.description.trim()}` : '';
 
     if (step.kind === 'none') {
       return EcsChangeResultSchema.parse({
@@ -420,7 +422,7 @@ export class EcsAdapter {
    * at (or above) the cap it reports `already-applied`. Pass `fromDesiredCount` to make retries
    * idempotent (see {@link ScaleOutRequest}). `before` is `{ desiredCount }`.
    *
-   * @throws InvalidEcsChangeRequestError for a cap below 1 or a factor of 1 or less
+   * @throws InvalidEcsChangeRequestError for a negative cap or a factor of 1 or less
    * @throws TransientAwsError, AwsAccessDeniedError, AwsResourceNotFoundError, AwsOperationError as classified
    */
   async scaleOut(ref: EcsServiceRef, request: ScaleOutRequest): Promise<EcsChangeResult> {

@@ -231,7 +231,10 @@ interface Plan<T> {
   readonly note: string;
 }
 
-/** WAF web ACL and IP set changes over `@aws-sdk/client-wafv2`. */
+/**
+ * WAF web ACL and IP set changes over `@aws-sdk/client-wafv2`. For `scope: 'CLOUDFRONT'` the client
+ * must be built for us-east-1, where WAF keeps global (CloudFront) resources.
+ */
 export class WafRulesAdapter {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;

@@ -301,6 +301,9 @@ export function normalizeReason(reason: string | undefined | null): NormalizedRe
   return { ok: true, reason: cleaned === '' ? null : cleaned };
 }
 
+/** `2026-11-23 03:26:00 UTC`: unambiguous for readers in any time zone (emails, pages, CLI output). */
+export const formatTime = (date: Date): string => date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+
 /** `apr-20261123T031100Z-1a2b3c4d5e6f7a8b`: sorts by request time, unique by its random part. */
 export function newApprovalId(now: Date, random: () => Buffer = () => randomBytes(8)): string {
   const compact = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');

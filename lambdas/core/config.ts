@@ -125,6 +125,22 @@ export const SymptomAlarmsSchema = z
   .strict();
 export type SymptomAlarms = z.infer<typeof SymptomAlarmsSchema>;
 
+/** How a mitigation may run: at once, after a human approves, or not at all. */
+export const POLICY_MODES = ['auto', 'approval', 'never'] as const;
+export const PolicyModeSchema = z.enum(POLICY_MODES);
+export type PolicyMode = z.infer<typeof PolicyModeSchema>;
+
+/** One mode for every severity, or one per severity (unlisted severities keep the default). */
+export const PolicyRuleSchema = z.union([
+  PolicyModeSchema,
+  z.object({ SEV1: PolicyModeSchema.optional(), SEV2: PolicyModeSchema.optional(), SEV3: PolicyModeSchema.optional(), SEV4: PolicyModeSchema.optional() }).strict(),
+]);
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
+
+const MITIGATION_KEYS = ['feature-flag-off', 'ecs-rollback', 'route53-failover', 'degrade-flag-on', 'waf-block', 'ecs-scale-out'] as const;
+export const PolicyConfigSchema = z.partialRecord(z.enum(MITIGATION_KEYS), PolicyRuleSchema);
+export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
+
 export const ServiceConfigSchema = z
   .object({
     /** Short service name used in subjects and IDs ("checkout"). */
@@ -142,6 +158,8 @@ export const ServiceConfigSchema = z
       })
       .strict()
       .default({}),
+    /** Per-mitigation overrides of the default policy (see lambdas/core/policy.ts). */
+    policy: PolicyConfigSchema.default({}),
     /** Alarms that confirm symptoms (dependency failing, region failing, flood, saturation). */
     symptomAlarms: SymptomAlarmsSchema.default({ downstreamFailure: [], regionalFailure: [], trafficFlood: [], saturation: [] }),
   })

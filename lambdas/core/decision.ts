@@ -1,4 +1,5 @@
 import type { ServiceConfig } from './config.js';
+import { resolvePolicy } from './policy.js';
 import {
   EXECUTABLE_MITIGATIONS,
   MITIGATION_TYPES,
@@ -38,12 +39,22 @@ const RISK: Readonly<Record<MitigationType, Risk>> = {
 const minutesBefore = (earlier: string, later: string): number =>
   Math.max(0, Math.round((Date.parse(later) - Date.parse(earlier)) / 60_000));
 
-function candidate(type: MitigationType, target: string, params: Candidate['params'], rationale: string): Candidate {
-  return { type, target, params, risk: RISK[type], rationale, executable: EXECUTABLE_MITIGATIONS.has(type) };
-}
-
 export function decide(triage: Triage, service: ServiceConfig, alarmAt: string = triage.window.to): Plan {
   const { featureFlags, ecs, route53, waf } = service.resources;
+  const candidate = (type: MitigationType, target: string, params: Candidate['params'], rationale: string): Candidate => {
+    const policy = resolvePolicy(type, triage.severity, service.policy);
+    return {
+      type,
+      target,
+      params,
+      risk: RISK[type],
+      rationale,
+      policy: policy.mode,
+      policyReason: policy.reason,
+      // Approval-gated candidates are proposed to a human in the page rather than run.
+      executable: EXECUTABLE_MITIGATIONS.has(type) && policy.mode === 'auto',
+    };
+  };
   const candidates: Candidate[] = [];
   const notes: string[] = [];
 
@@ -131,9 +142,16 @@ export function decide(triage: Triage, service: ServiceConfig, alarmAt: string =
     );
   } else {
     parts.push(`Matrix case: ${scenario}.`);
-    if (executable.length > 0) parts.push(`Will try, one at a time with verification after each: ${executable.map((c) => c.type).join(' → ')}.`);
-    if (deferred.length > 0) {
-      parts.push(`Would also choose ${deferred.map((c) => c.type).join(', ')}, which this installation cannot execute automatically yet: a human is paged if it comes to that.`);
+    if (executable.length > 0) {
+      parts.push(`Will try, one at a time with verification after each: ${executable.map((c) => (c.policy === 'approval' ? `${c.type} (after approval)` : c.type)).join(' → ')}.`);
+    }
+    const forbidden = deferred.filter((c) => c.policy === 'never');
+    const gated = deferred.filter((c) => c.policy === 'approval');
+    const unbuilt = deferred.filter((c) => c.policy === 'auto');
+    if (forbidden.length > 0) parts.push(`Policy forbids ${forbidden.map((c) => c.type).join(', ')}: named for a human, not run.`);
+    if (gated.length > 0) parts.push(`Policy requires a human's approval for ${gated.map((c) => `${c.type} (${c.policyReason})`).join(', ')}: proposed in the page, not run.`);
+    if (unbuilt.length > 0) {
+      parts.push(`Would also choose ${unbuilt.map((c) => c.type).join(', ')}, which this installation cannot execute automatically yet: a human is paged if it comes to that.`);
     }
   }
   if (triage.gaps.length > 0) parts.push(`Triage could not read: ${triage.gaps.join('; ')}.`);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ServiceConfigSchema, SeveritySchema } from './config.js';
+import { PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
 import { AlarmSignalSchema } from './signal.js';
 
 /**
@@ -23,7 +23,7 @@ export const MitigationTypeSchema = z.enum(MITIGATION_TYPES);
 export type MitigationType = z.infer<typeof MitigationTypeSchema>;
 
 /** Mitigations this build can execute. Others are decided, explained, and escalated to a human. */
-export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(['feature-flag-off', 'degrade-flag-on']);
+export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(MITIGATION_TYPES);
 
 export const ExecutionRefSchema = z.object({
   /** Execution ARN ($$.Execution.Id). */
@@ -127,7 +127,10 @@ export const CandidateSchema = z.object({
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   risk: RiskSchema,
   rationale: z.string(),
-  /** False when this build cannot execute the mitigation: it is named, then escalated. */
+  /** auto: run at once; approval: a human approves first; never: named, not run. */
+  policy: PolicyModeSchema,
+  policyReason: z.string(),
+  /** False when the mitigation will not run automatically (not built, or policy `never`): it is named, then escalated. */
   executable: z.boolean(),
 });
 export type Candidate = z.infer<typeof CandidateSchema>;

@@ -5,6 +5,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import {
   decisionOf,
+  formatTime,
   normalizeReason,
   openTaskToken,
   verifyApprovalLink,
@@ -20,7 +21,6 @@ import { RecordInvalidError } from '../store/errors.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
-import { formatTime } from './request-approval.js';
 
 /**
  * The approval endpoint, served by a Lambda function URL: `GET /approval?t=…` shows what the link

@@ -1,7 +1,13 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { nextExecutableCursor } from '../core/decision.js';
 import { WorkflowStateSchema, type Attempt, type Candidate, type WorkflowState } from '../core/model.js';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import { EcsAdapter } from '../adapters/ecs-deployments.js';
+import { Route53FailoverAdapter } from '../adapters/route53-failover.js';
+import { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
@@ -15,6 +21,10 @@ const MUTATION_LOCK_SECONDS = 30 * 60;
 export interface MitigateDeps {
   readonly store: Pick<IncidentStore, 'recordActionStart' | 'completeAction' | 'appendTimeline' | 'updateIncident' | 'acquireMutationLock'>;
   readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
+  readonly ecs: Pick<EcsAdapter, 'rollback' | 'previewRollback' | 'scaleOut' | 'previewScaleOut'>;
+  readonly route53: Pick<Route53FailoverAdapter, 'failover' | 'previewFailover'>;
+  /** The WAF adapter for a web ACL scope: CLOUDFRONT web ACLs are managed in us-east-1. */
+  readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'addRateBasedBlock' | 'previewRateBasedBlock'>;
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
 }
@@ -39,7 +49,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
       throw new MitigationNotExecutableError(`No executable candidate at cursor ${String(cursor)} of the plan`);
     }
     const now = deps.clock();
-    const checkAt = new Date(now.getTime() + settleSeconds(state, candidate) * 1000).toISOString();
+    const checkAfter = (takesEffectSeconds: number) => new Date(deps.clock().getTime() + settleSeconds(state, takesEffectSeconds) * 1000).toISOString();
 
     if (state.settings.dryRun) {
       const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${await preview(deps, state, candidate)} Nothing was changed.`;
@@ -60,7 +70,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
       // A retried invocation after the change was made: report the recorded result, change nothing.
       const existing = started.existing;
       logger.info('mitigation already recorded', { cursor, type: candidate.type });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt };
+      return { cursor, type: candidate.type, target: candidate.target, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt: checkAfter(0) };
     }
 
     try {
@@ -75,7 +85,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
         data: { cursor, type: candidate.type, before: result.before, after: result.after },
       });
       await deps.store.updateIncident(incident.incidentId, { status: 'MITIGATING' });
-      return { cursor, type: candidate.type, target: candidate.target, status: result.status, detail: result.detail, checkAt };
+      return { cursor, type: candidate.type, target: candidate.target, status: result.status, detail: result.detail, checkAt: checkAfter(result.takesEffectSeconds) };
     } catch (error) {
       if (!(error instanceof TransientAwsError)) {
         await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: 'failed', detail: (error as Error).message });
@@ -95,61 +105,106 @@ interface Applied {
   before: unknown;
   after: unknown;
   detail: string;
+  /** Seconds the change itself needs to take effect (propagation, DNS, deployment), before the alarm can recover. */
+  takesEffectSeconds: number;
+}
+
+/** Typical time for an ECS deployment to replace its tasks; verify also waits for steady state. */
+const ECS_DEPLOYMENT_SECONDS = 180;
+/** WAF applies an ACL change within seconds; a rate-based rule then needs a detection window to start blocking. */
+const WAF_EFFECT_SECONDS = 60;
+
+function resources(state: WorkflowState) {
+  const r = state.service.resources;
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (!value) throw new MitigationNotExecutableError(`Service ${state.service.name} has no ${what} resources configured`);
+    return value;
+  };
+  return {
+    flags: () => need(r.featureFlags, 'featureFlags'),
+    ecs: () => need(r.ecs, 'ecs'),
+    route53: () => need(r.route53, 'route53'),
+    waf: () => need(r.waf, 'waf'),
+  };
 }
 
 async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candidate): Promise<Applied> {
-  const flags = state.service.resources.featureFlags;
+  const res = resources(state);
+  const why = `Tourniquet ${state.incident.incidentId}: ${candidate.type} for ${state.signal.alarmName}`;
   switch (candidate.type) {
-    case 'feature-flag-off': {
-      if (!flags) throw new MitigationNotExecutableError(`Service ${state.service.name} has no featureFlags resources configured`);
-      const flag = String(candidate.params.flag);
-      if (!flags.killSwitchFlags.includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured kill switch of ${state.service.name}`);
-      const result = await deps.flags.setFlag(flags, {
-        flag,
-        enabled: false,
-        deploymentStrategyId: deps.deploymentStrategyId,
-        description: `Tourniquet ${state.incident.incidentId}: kill switch for ${state.signal.alarmName}`,
-      });
-      return { status: result.status, before: result.before, after: result.after, detail: result.detail };
-    }
+    case 'feature-flag-off':
     case 'degrade-flag-on': {
-      if (!flags) throw new MitigationNotExecutableError(`Service ${state.service.name} has no featureFlags resources configured`);
+      const flags = res.flags();
       const flag = String(candidate.params.flag);
-      if (!flags.degradeFlags.includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured degrade flag of ${state.service.name}`);
-      const result = await deps.flags.setFlag(flags, {
-        flag,
-        enabled: true,
-        deploymentStrategyId: deps.deploymentStrategyId,
-        description: `Tourniquet ${state.incident.incidentId}: degraded mode for ${state.signal.alarmName}`,
-      });
-      return { status: result.status, before: result.before, after: result.after, detail: result.detail };
+      const off = candidate.type === 'feature-flag-off';
+      const allowed = off ? flags.killSwitchFlags : flags.degradeFlags;
+      if (!allowed.includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured ${off ? 'kill switch' : 'degrade flag'} of ${state.service.name}`);
+      const result = await deps.flags.setFlag(flags, { flag, enabled: !off, deploymentStrategyId: deps.deploymentStrategyId, description: why });
+      return { ...pick(result), takesEffectSeconds: flags.propagationSeconds };
     }
-    default:
-      throw new MitigationNotExecutableError(`${candidate.type} cannot be executed automatically by this build`);
+    case 'ecs-rollback': {
+      const result = await deps.ecs.rollback(res.ecs(), { description: why });
+      return { ...pick(result), detail: [result.detail, result.evidence].filter(Boolean).join(' '), takesEffectSeconds: ECS_DEPLOYMENT_SECONDS };
+    }
+    case 'ecs-scale-out': {
+      const ecs = res.ecs();
+      if (ecs.maxDesiredCount === undefined) throw new MitigationNotExecutableError(`Service ${state.service.name} has no ecs.maxDesiredCount: scale-out is never unbounded`);
+      const result = await deps.ecs.scaleOut(ecs, { maxDesiredCount: ecs.maxDesiredCount });
+      return { ...pick(result), takesEffectSeconds: ECS_DEPLOYMENT_SECONDS };
+    }
+    case 'route53-failover': {
+      const result = await deps.route53.failover(res.route53(), { comment: why });
+      return { ...pick(result), takesEffectSeconds: result.settleSeconds };
+    }
+    case 'waf-block': {
+      const waf = res.waf();
+      const result = await deps.wafFor(waf.scope).addRateBasedBlock(waf, { incidentId: state.incident.incidentId });
+      // The rule names the automation added travel with the before-state: undo removes exactly those.
+      return { ...pick(result), before: { ...result.before, addedRules: result.changed.added }, takesEffectSeconds: WAF_EFFECT_SECONDS };
+    }
   }
 }
+
+const pick = (r: { status: 'applied' | 'already-applied'; before: unknown; after: unknown; detail: string }) => ({ status: r.status, before: r.before, after: r.after, detail: r.detail });
 
 /** Read-only look at what `apply` would change, for dry runs. */
 async function preview(deps: MitigateDeps, state: WorkflowState, candidate: Candidate): Promise<string> {
-  const flags = state.service.resources.featureFlags;
-  if ((candidate.type === 'feature-flag-off' || candidate.type === 'degrade-flag-on') && flags) {
-    const result = await deps.flags.previewFlag(flags, { flag: String(candidate.params.flag), enabled: candidate.type === 'degrade-flag-on' });
-    return result.detail;
+  const res = resources(state);
+  switch (candidate.type) {
+    case 'feature-flag-off':
+    case 'degrade-flag-on':
+      return (await deps.flags.previewFlag(res.flags(), { flag: String(candidate.params.flag), enabled: candidate.type === 'degrade-flag-on' })).detail;
+    case 'ecs-rollback':
+      return (await deps.ecs.previewRollback(res.ecs())).detail;
+    case 'ecs-scale-out':
+      return (await deps.ecs.previewScaleOut(res.ecs(), { maxDesiredCount: res.ecs().maxDesiredCount ?? 0 })).detail;
+    case 'route53-failover':
+      return (await deps.route53.previewFailover(res.route53())).detail;
+    case 'waf-block':
+      return (await deps.wafFor(res.waf().scope).previewRateBasedBlock(res.waf(), { incidentId: state.incident.incidentId })).detail;
   }
-  return '';
 }
 
 /**
- * Seconds until the alarm can plausibly read OK: the change must reach the application, then enough
- * good datapoints must arrive that fewer than M of the last N breach.
+ * Seconds from the change until the alarm can plausibly read OK: the change must take effect, then
+ * enough good datapoints must arrive that fewer than M of the last N breach (plus a partial period).
  */
-function settleSeconds(state: WorkflowState, candidate: Candidate): number {
+function settleSeconds(state: WorkflowState, takesEffectSeconds: number): number {
   const alarm = state.triage?.alarm;
   const period = alarm?.periodSeconds ?? 60;
   const n = alarm?.evaluationPeriods ?? 1;
   const m = alarm?.datapointsToAlarm ?? n;
-  const propagation = candidate.type === 'feature-flag-off' || candidate.type === 'degrade-flag-on' ? (state.service.resources.featureFlags?.propagationSeconds ?? 45) : 0;
-  return propagation + (n - m + 1) * period + period + CHECK_MARGIN_SECONDS;
+  return takesEffectSeconds + (n - m + 1) * period + period + CHECK_MARGIN_SECONDS;
+}
+
+/** CLOUDFRONT-scoped web ACLs are managed in us-east-1 whatever the stack's region. */
+function wafAdapters(): MitigateDeps['wafFor'] {
+  const adapters = new Map<string, WafRulesAdapter>();
+  return (scope) => {
+    let adapter = adapters.get(scope);
+    if (!adapter) adapters.set(scope, (adapter = new WafRulesAdapter(new WAFV2Client(scope === 'CLOUDFRONT' ? { region: 'us-east-1' } : {}))));
+    return adapter;
+  };
 }
 
 export const handler = lambdaHandler(() => {
@@ -157,6 +212,10 @@ export const handler = lambdaHandler(() => {
   return createMitigateHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     flags: new AppConfigFlagsAdapter(new AppConfigClient({})),
+    ecs: new EcsAdapter(new ECSClient({})),
+    // Route 53's control plane is global; the SDK routes it.
+    route53: new Route53FailoverAdapter(new Route53Client({})),
+    wafFor: wafAdapters(),
     deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
     clock: () => new Date(),
   });

@@ -5,6 +5,7 @@ import {
   ApprovalCandidateSchema,
   approvalLinkUrl,
   DEFAULT_APPROVAL_TTL_SECONDS,
+  formatTime,
   newApprovalId,
   sealTaskToken,
   signApprovalLink,
@@ -150,9 +151,6 @@ function impactOf(request: z.infer<typeof RequestApprovalEventSchema>): string {
   const name = typeof request.service === 'string' ? request.service : request.service.name;
   return `Users of ${name} may see degraded service until the incident is mitigated.`;
 }
-
-/** `2026-11-23 03:26:00 UTC`: unambiguous for readers in any time zone. */
-export const formatTime = (date: Date): string => date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
 
 /** Everything the approval email says. */
 export interface ApprovalRequestText {

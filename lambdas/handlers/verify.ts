@@ -1,7 +1,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { nextExecutableCursor } from '../core/decision.js';
 import { WorkflowStateSchema, type Verification } from '../core/model.js';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
+import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
@@ -12,6 +14,7 @@ export const MAX_CHECKS_PER_ATTEMPT = 3;
 export interface VerifyDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident' | 'releaseMutationLock'>;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
+  readonly ecs: Pick<EcsAdapter, 'deploymentSteady'>;
   readonly clock: () => Date;
 }
 
@@ -34,11 +37,23 @@ export function createVerifyHandler(deps: VerifyDeps) {
     }
 
     const alarm = await deps.alarms.describeAlarm(state.signal.alarmName);
+    // After an ECS change the service must also settle: an OK alarm mid-rollout can flip back.
+    const ecs = state.service.resources.ecs;
+    const steadiness = alarm.state === 'OK' && ecs && (attempt.type === 'ecs-rollback' || attempt.type === 'ecs-scale-out') ? await deps.ecs.deploymentSteady(ecs) : undefined;
+    if (steadiness && !steadiness.steady && checks < MAX_CHECKS_PER_ATTEMPT) {
+      const checkAt = new Date(now.getTime() + (state.triage?.alarm.periodSeconds ?? 60) * 1000).toISOString();
+      await deps.store.appendTimeline(incident.incidentId, {
+        at,
+        kind: 'verification',
+        message: `Alarm ${alarm.name} is OK but the ECS deployment is not steady yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
+      });
+      return { outcome: 'pending', alarmState: alarm.state, checks, checkAt, hasNext: false };
+    }
     if (alarm.state === 'OK') {
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `Verified: alarm ${alarm.name} is OK after ${attempt.type} on ${attempt.target} (check ${checks})`,
+        message: `Verified: alarm ${alarm.name} is OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail}` : ''}`,
       });
       await deps.store.updateIncident(incident.incidentId, { status: 'MITIGATED', mitigatedAt: at });
       await deps.store.releaseMutationLock(state.service.name, incident.incidentId);
@@ -71,6 +86,7 @@ export const handler = lambdaHandler(() =>
   createVerifyHandler({
     store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }),
     alarms: new CloudWatchAlarmsAdapter(new CloudWatchClient({})),
+    ecs: new EcsAdapter(new ECSClient({})),
     clock: () => new Date(),
   }),
 );

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import type { ServiceConfig } from '../core/config.js';
 import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import { EcsBeforeStateSchema, type EcsAdapter } from '../adapters/ecs-deployments.js';
+import { FailoverStateSchema, type Route53FailoverAdapter } from '../adapters/route53-failover.js';
+import type { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 
@@ -16,6 +19,9 @@ const FlagBeforeSchema = z.object({ deployedVersion: z.string(), enabled: z.bool
 export interface UndoDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'markActionUndone' | 'acquireMutationLock' | 'releaseMutationLock'>;
   readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
+  readonly ecs: Pick<EcsAdapter, 'restoreService'>;
+  readonly route53: Pick<Route53FailoverAdapter, 'restore'>;
+  readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'removeAutomationRules'>;
   /** The config slice of the incident's service: the only resources undo may touch. */
   readonly serviceFor: (serviceName: string) => ServiceConfig | undefined;
   readonly deploymentStrategyId: string;
@@ -86,8 +92,36 @@ async function undoOne(deps: UndoDeps, incidentId: string, service: ServiceConfi
       detail = `Flag ${flag} set back ${previous.enabled ? 'on' : 'off'}: ${result.detail}`;
       break;
     }
-    default:
-      throw new UndoError(`Undo of ${action.type} is not supported by this build`);
+    case 'ecs-rollback':
+    case 'ecs-scale-out': {
+      const ecs = service.resources.ecs;
+      if (!ecs) throw new UndoError(`Service ${service.name} has no ecs resources in the config`);
+      const previous = EcsBeforeStateSchema.parse(before.state);
+      // Roll forward to exactly what the mitigation changed: the task definition for a rollback, the count for a scale-out.
+      const target = action.type === 'ecs-rollback' ? { taskDefinition: previous.taskDefinition } : { desiredCount: previous.desiredCount };
+      if (dryRun) return { ...base, status: 'would-undo', detail: `Would restore ${ecs.cluster}/${ecs.service} to ${JSON.stringify(target)}.` };
+      const result = await deps.ecs.restoreService(ecs, target);
+      detail = `ECS ${ecs.cluster}/${ecs.service} restored: ${result.detail}`;
+      break;
+    }
+    case 'route53-failover': {
+      const route53 = service.resources.route53;
+      if (!route53) throw new UndoError(`Service ${service.name} has no route53 resources in the config`);
+      const previous = FailoverStateSchema.parse(before.state);
+      if (dryRun) return { ...base, status: 'would-undo', detail: `Would restore ${route53.recordName} routing as recorded before the failover.` };
+      const result = await deps.route53.restore(route53, previous, { comment: `Tourniquet undo of ${incidentId} by ${deps.by}` });
+      detail = `Route 53 ${route53.recordName} restored: ${result.detail}`;
+      break;
+    }
+    case 'waf-block': {
+      const waf = service.resources.waf;
+      if (!waf) throw new UndoError(`Service ${service.name} has no waf resources in the config`);
+      const ruleNames = z.object({ addedRules: z.array(z.string()) }).parse(before.state).addedRules;
+      if (dryRun) return { ...base, status: 'would-undo', detail: `Would remove ${ruleNames.join(', ') || 'no rule'} from web ACL ${waf.webAclName}.` };
+      const result = await deps.wafFor(waf.scope).removeAutomationRules(waf, { ruleNames });
+      detail = `WAF ${waf.webAclName}: ${result.detail}`;
+      break;
+    }
   }
   await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail);
   await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });

@@ -4,7 +4,6 @@ import { promisify } from 'node:util';
 import { DrillResultSchema } from '../../drill/report.js';
 import { openDrillSession, REPO_ROOT, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
-import { sampleConfig } from '../fixtures/workflow.js';
 
 /**
  * Integration: the synthesized state machine, the real handlers, DynamoDB Local and the simulated account.
@@ -12,7 +11,6 @@ import { sampleConfig } from '../fixtures/workflow.js';
  */
 
 let session: DrillSession;
-const loadScenarioService = () => sampleConfig.services[0]!;
 beforeAll(async () => {
   session = await openDrillSession();
 });
@@ -67,19 +65,7 @@ describe('undo', () => {
     expect((await run.store.listTimeline(incidentId)).at(-1)!.message).toMatch(/^Undo by drill operator: Flag /);
     // A second undo changes nothing.
     const writes = mutatingAppConfigCalls(run).length;
-    const { undoIncident } = await import('../../lambdas/operations/undo.js');
-    const { AppConfigFlagsAdapter } = await import('../../lambdas/adapters/appconfig-flags.js');
-    const again = await undoIncident(
-      {
-        store: run.store,
-        flags: new AppConfigFlagsAdapter(run.account.clients().appconfig),
-        serviceFor: () => loadScenarioService(),
-        deploymentStrategyId: run.account.immediateStrategyId(),
-        clock: () => run.account.clock.now(),
-        by: 'second operator',
-      },
-      incidentId,
-    );
+    const again = await run.undo('second operator');
     expect(again.map((s) => s.status)).toEqual(['already-undone']);
     expect(mutatingAppConfigCalls(run)).toHaveLength(writes);
   });

@@ -33,8 +33,8 @@ const PARTNERS_ARN = `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/partne
 const ACL_ARN = `arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop-prod/${ACL_ID}`;
 
 /** Shop ACL: partners allowed first, a managed group, then the on-call's block list. */
-function section(edit?: (s: WafScenario & { webAcls: NonNullable<WafScenario['webAcls']> }) => void): WafScenario {
-  const s = {
+function section(edit?: (s: WafScenario) => void): WafScenario {
+  const s: WafScenario = {
     ipSets: [
       { name: 'blocked-clients', id: SET_ID, description: 'Blocked by the on-call', addresses: ['192.0.2.0/24'] },
       { name: 'partners', id: PARTNERS_ID, addresses: ['198.51.100.0/24'] },
@@ -45,9 +45,9 @@ function section(edit?: (s: WafScenario & { webAcls: NonNullable<WafScenario['we
         id: ACL_ID,
         description: 'Shop production',
         rules: [
-          { kind: 'ip-set' as const, name: 'allow-partners', priority: 0, ipSet: 'partners', action: 'Allow' as const },
-          { kind: 'managed' as const, name: 'aws-common', priority: 1, group: 'AWSManagedRulesCommonRuleSet' },
-          { kind: 'ip-set' as const, name: 'block-listed', priority: 10, ipSet: 'blocked-clients' },
+          { kind: 'ip-set', name: 'allow-partners', priority: 0, ipSet: 'partners', action: 'Allow' },
+          { kind: 'managed', name: 'aws-common', priority: 1, group: 'AWSManagedRulesCommonRuleSet' },
+          { kind: 'ip-set', name: 'block-listed', priority: 10, ipSet: 'blocked-clients' },
         ],
       },
     ],
@@ -56,7 +56,7 @@ function section(edit?: (s: WafScenario & { webAcls: NonNullable<WafScenario['we
   return s;
 }
 
-function setup(options: { edit?: Parameters<typeof section>[0]; sim?: Partial<SimWafv2Options> } = {}) {
+function setup(options: { edit?: (s: WafScenario) => void; sim?: Partial<SimWafv2Options> } = {}) {
   const clock = new VirtualClock(START);
   const sim = SimWafv2.fromScenario(section(options.edit), { clock, ...options.sim });
   const recorder = new CallRecorder();
@@ -218,14 +218,6 @@ describe('simulated WAFv2: web ACLs', () => {
   });
 
   it('refuses a spec above the capacity limit with WAFLimitsExceededException', async () => {
-    const { client, clock } = setup({ sim: {}, edit: undefined });
-    const limited = setup({ edit: undefined });
-    void limited;
-    const small = (() => {
-      const c = new VirtualClock(START);
-      const sim = SimWafv2.fromScenario({ ...section(), capacityLimit: 710 }, { clock: c });
-      return { sim, clock: c, client: wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), { service: sim, clock: c, recorder: new CallRecorder(), origin: 'drill' }) };
-    })();
     const badInputs: Rule = {
       Name: 'bad-inputs',
       Priority: 2,
@@ -233,15 +225,18 @@ describe('simulated WAFv2: web ACLs', () => {
       Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
       VisibilityConfig: visibility('bad-inputs'),
     };
+    const small = setup({ edit: (s) => void (s.capacityLimit = 710) });
     const err = await rewrite(small.client, addRules(badInputs)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WAFLimitsExceededException);
     expect((err as Error).message).toContain('902 WCU, more than 710');
     small.clock.advanceBy(1);
     await rewrite(small.client, addRules(rateRule('flood', 20, 1000)));
     expect(small.sim.snapshot().webAcls[0]!.capacity).toBe(704);
+
     // The default limit (5000) has room for it.
-    await rewrite(client, addRules(badInputs));
-    clock.advanceBy(1);
+    const roomy = setup();
+    await rewrite(roomy.client, addRules(badInputs));
+    expect(roomy.sim.snapshot().webAcls[0]!.capacity).toBe(902);
   });
 
   it('throttles a second call of the same write action within a simulated second', async () => {
@@ -497,7 +492,7 @@ describe('WafRulesAdapter against the simulated WAFv2', () => {
     const removed = await adapter.removeAutomationRules(config, { ruleNames: added.changed.added });
     expect(removed.status).toBe('applied');
     expect(removed.after).toEqual(added.before);
-    expect(sim.blocks(ACL_ID, { kind: 'flood', requestsPer5MinPerIp: 5000 }, at(clock.nowMs() / 1000 - new Date(START).getTime() / 1000 + 10))).toBe(false);
+    expect(sim.blocks(ACL_ID, { kind: 'flood', requestsPer5MinPerIp: 5000 }, new Date(clock.nowMs() + 10_000))).toBe(false);
     expect(sim.snapshot().webAcls[0]!.rules.map((r) => r.Name)).toEqual(['allow-partners', 'aws-common', 'block-listed']);
   });
 

@@ -245,7 +245,9 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
   it('gives the secondary 100 when both weights are 0, and caps the sum at 255', async () => {
     givenWeighted(blue(0), green(0));
     givenChangeAccepted();
-    await adapter().failover(weightedConfig, { comment: 'x' });
+    // Both at 0 means an even split in Route 53, so this is not yet failed over.
+    expect((await adapter().failover(weightedConfig, { comment: 'x' })).status).toBe('applied');
+    expect(upserts()[0]?.map((c) => c.ResourceRecordSet?.Weight)).toEqual([0, 100]);
     route53.reset();
     givenWeighted(blue(200), green(100));
     givenChangeAccepted();
@@ -310,7 +312,7 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
 
 describe('Route53FailoverAdapter.changeStatus', () => {
   it('reports PENDING and INSYNC from GetChange', async () => {
-    route53.on(GetChangeCommand).resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } }).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
+    route53.on(GetChangeCommand).resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date('2026-11-23T10:00:00Z') } }).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
     expect(await adapter().changeStatus('/change/C1')).toBe('PENDING');
     expect(await adapter().changeStatus('/change/C1')).toBe('INSYNC');
     expect(route53.commandCalls(GetChangeCommand)[0]!.args[0].input).toEqual({ Id: '/change/C1' });

@@ -34,7 +34,7 @@ describe('StepFunctionsTasks.sendDecision', () => {
 
   it('classifies other failures and never repeats the token in the message', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(sdkError('ThrottlingException', `rate exceeded for token ${TOKEN}`));
-    const error = await tasks.sendDecision(TOKEN, {}).catch((e: unknown) => e as Error);
+    const error = (await tasks.sendDecision(TOKEN, {}).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TransientAwsError);
     expect(error.message).not.toContain(TOKEN);
     expect(error.message).toContain('<task token>');

@@ -44,12 +44,23 @@ describe('decision matrix', () => {
     expect(plan.candidates).toEqual([]);
   });
 
-  it('bad deployment: proposes an ECS rollback, not executable in this build, so a human is paged', () => {
+  it('bad deployment: an ECS rollback, automatic at SEV2 by default', () => {
     const plan = decide(triage({ ecsDeployments: [deployment] }), checkout, ALARM_AT);
     expect(plan.scenario).toBe('bad-deployment');
-    expect(plan.candidates).toMatchObject([{ type: 'ecs-rollback', executable: false, params: { cluster: 'shop-prod', service: 'checkout' } }]);
-    expect(plan.hasCandidate).toBe(false);
-    expect(plan.rationale).toContain('Would also choose ecs-rollback');
+    expect(plan.candidates).toMatchObject([{ type: 'ecs-rollback', executable: true, policy: 'auto', params: { cluster: 'shop-prod', service: 'checkout' } }]);
+    expect(plan.hasCandidate).toBe(true);
+  });
+
+  it('policy: rollback needs approval below SEV2 by default, and a service can forbid a mitigation', () => {
+    const sev3 = decide(triage({ severity: 'SEV3', ecsDeployments: [deployment] }), checkout, ALARM_AT);
+    expect(sev3.candidates[0]).toMatchObject({ policy: 'approval', executable: false, policyReason: 'default policy: ecs-rollback is approval for SEV3' });
+    expect(sev3.rationale).toContain("Policy requires a human's approval for ecs-rollback");
+    const never = decide(triage({ ecsDeployments: [deployment] }), { ...checkout, policy: { 'ecs-rollback': 'never' } }, ALARM_AT);
+    expect(never.candidates[0]).toMatchObject({ policy: 'never', executable: false });
+    expect(never.hasCandidate).toBe(false);
+    expect(never.rationale).toContain('Policy forbids ecs-rollback');
+    const perSeverity = decide(triage({ severity: 'SEV1', ecsDeployments: [deployment] }), { ...checkout, policy: { 'ecs-rollback': { SEV1: 'approval' } } }, ALARM_AT);
+    expect(perSeverity.candidates[0]).toMatchObject({ policy: 'approval', policyReason: 'service policy sets ecs-rollback to approval for SEV1' });
   });
 
   it('mixed change: the kill switch comes before the rollback', () => {
@@ -104,9 +115,11 @@ describe('decision matrix', () => {
     expect(decide(triage({ gaps: ['ECS deployments (access denied)'] }), checkout, ALARM_AT).rationale).toContain('Triage could not read: ECS deployments (access denied)');
   });
 
-  it('nextExecutableCursor skips candidates this build cannot run', () => {
-    const plan = decide(triage({ flagChanges: [flagOn('express-pay')], ecsDeployments: [deployment] }), checkout, ALARM_AT);
+  it('nextExecutableCursor skips candidates that will not run automatically', () => {
+    const plan = decide(triage({ flagChanges: [flagOn('express-pay')], ecsDeployments: [deployment] }), { ...checkout, policy: { 'ecs-rollback': 'never' } }, ALARM_AT);
     expect(nextExecutableCursor(plan, -1)).toBe(0);
     expect(nextExecutableCursor(plan, 0)).toBeUndefined();
+    const both = decide(triage({ flagChanges: [flagOn('express-pay')], ecsDeployments: [deployment] }), checkout, ALARM_AT);
+    expect(nextExecutableCursor(both, 0)).toBe(1);
   });
 });

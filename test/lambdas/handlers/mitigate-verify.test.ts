@@ -26,6 +26,9 @@ function fakeStore(overrides: Partial<MitigateDeps['store']> = {}) {
   return store;
 }
 
+/** Only the flag adapter is exercised here; the others must not be called. */
+const unusedAdapters = { ecs: {} as never, route53: {} as never, wafFor: () => ({}) as never };
+
 const setFlagResult = {
   status: 'applied' as const,
   flag: 'new-checkout-flow',
@@ -43,13 +46,15 @@ describe('mitigate', () => {
       store,
       flags: { setFlag: async (target, request) => (calls.push({ target, request }), setFlagResult), previewFlag: async () => { throw new Error('no preview in live mode'); } },
       deploymentStrategyId: 'imm0001',
+      ...unusedAdapters,
       clock: () => now,
     });
     const attempt = await handler(state);
     expect(calls).toEqual([
       {
         target: checkout.resources.featureFlags,
-        request: { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001', description: expect.stringContaining('kill switch') },
+        request: { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001',
+      ...unusedAdapters, description: expect.stringContaining('kill switch') },
       },
     ]);
     // 45 s propagation + (3 - 3 + 1) × 60 s + one partial period 60 s + 30 s margin.
@@ -66,6 +71,7 @@ describe('mitigate', () => {
         previewFlag: async () => ({ flag: 'new-checkout-flow', enabled: false, wouldChange: true, before: setFlagResult.before, detail: 'Would switch new-checkout-flow off (deployed version 2).' }),
       },
       deploymentStrategyId: 'imm0001',
+      ...unusedAdapters,
       clock: () => now,
     });
     const attempt = await handler(workflowState({ triage: t, plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod' } }));
@@ -79,6 +85,7 @@ describe('mitigate', () => {
       store: fakeStore({ acquireMutationLock: async () => false }),
       flags: { setFlag: async () => setFlagResult, previewFlag: async () => { throw new Error(); } },
       deploymentStrategyId: 'imm0001',
+      ...unusedAdapters,
       clock: () => now,
     });
     await expect(handler(state)).rejects.toBeInstanceOf(TransientAwsError);
@@ -91,6 +98,7 @@ describe('mitigate', () => {
       store: fakeStore({ recordActionStart: async () => ({ started: false as const, existing }) }),
       flags: { setFlag: async () => (setFlagCalls++, setFlagResult), previewFlag: async () => { throw new Error(); } },
       deploymentStrategyId: 'imm0001',
+      ...unusedAdapters,
       clock: () => now,
     });
     expect(await handler(state)).toMatchObject({ status: 'already-applied', detail: 'recorded' });
@@ -108,6 +116,7 @@ describe('verify', () => {
     const handler = createVerifyHandler({
       store: { ...fakeStore(), updateIncident: async (_id, patch) => (updates.push(patch), {}) as never, releaseMutationLock: async () => (released = true) },
       alarms: alarmIn('OK') as never,
+      ecs: {} as never,
       clock: () => now,
     });
     expect(await handler(workflowState({ triage: t, plan, attempt }))).toMatchObject({ outcome: 'restored', alarmState: 'OK', hasNext: false });
@@ -116,7 +125,7 @@ describe('verify', () => {
   });
 
   it('still ALARM → pending one period later, then failed after the last check', async () => {
-    const handler = createVerifyHandler({ store: fakeStore(), alarms: alarmIn('ALARM') as never, clock: () => now });
+    const handler = createVerifyHandler({ store: fakeStore(), alarms: alarmIn('ALARM') as never, ecs: {} as never, clock: () => now });
     const first = await handler(workflowState({ triage: t, plan, attempt }));
     expect(first).toMatchObject({ outcome: 'pending', checks: 1, checkAt: '2026-11-23T03:12:00.000Z' });
     let last = first;
@@ -125,7 +134,8 @@ describe('verify', () => {
   });
 
   it('a dry run is never "verified": it hands over to a human', async () => {
-    const handler = createVerifyHandler({ store: fakeStore(), alarms: alarmIn('OK') as never, clock: () => now });
+    const handler = createVerifyHandler({ store: fakeStore(), alarms: alarmIn('OK') as never,
+      ecs: {} as never, clock: () => now });
     expect(await handler(workflowState({ triage: t, plan, attempt: { ...attempt, status: 'dry-run' } }))).toMatchObject({ outcome: 'failed', hasNext: false });
   });
 });
