@@ -55,19 +55,40 @@ describe('drill: feature-regression', () => {
   });
 });
 
-describe('undo', () => {
-  it.each(['feature-regression', 'downstream-failure'])('%s: tourniquet undo brings the account back to its pre-incident state, once', async (name) => {
+describe('the mitigation catalogue, each restored by the action the matrix picks, then undone', () => {
+  it.each([
+    ['feature-regression', ['feature-flag-off']],
+    ['downstream-failure', ['degrade-flag-on']],
+    ['bad-deployment', ['ecs-rollback']],
+    ['capacity-saturation', ['ecs-scale-out']],
+    ['region-outage', ['route53-failover']],
+    ['traffic-flood', ['waf-block']],
+    ['mixed-change', ['feature-flag-off', 'ecs-rollback']],
+  ])('%s → %j, and tourniquet undo brings the account back to its pre-incident state, once', async (name, actions) => {
     const run = await runScenario(loadScenario(name), session, { undo: true });
-    expect(run.result.passed).toBe(true);
-    expect(run.result.undo).toMatchObject({ restoredToBefore: true, steps: [{ status: 'undone' }] });
+    expect(run.result.mismatches).toEqual([]);
+    expect(run.result).toMatchObject({ restored: true, escalated: false });
+    expect(run.result.actions.map((a) => a.type)).toEqual(actions);
+    expect(run.result.undo!.restoredToBefore).toBe(true);
+    expect(run.result.undo!.steps.map((s) => s.status)).toEqual(actions.map(() => 'undone'));
     const incidentId = run.result.incidentId!;
-    expect((await run.store.listActions(incidentId)).map((a) => a.status)).toEqual(['undone']);
-    expect((await run.store.listTimeline(incidentId)).at(-1)!.message).toMatch(/^Undo by drill operator: Flag /);
+    expect((await run.store.listActions(incidentId)).map((a) => a.status)).toEqual(actions.map(() => 'undone'));
+    expect((await run.store.listTimeline(incidentId)).at(-1)!.message).toMatch(/^Undo by drill operator: /);
     // A second undo changes nothing.
-    const writes = mutatingAppConfigCalls(run).length;
+    const writes = run.account.calls().filter((c) => c.origin === 'drill' && !/^(Get|List|Describe|Publish)/.test(c.command)).length;
     const again = await run.undo('second operator');
-    expect(again.map((s) => s.status)).toEqual(['already-undone']);
-    expect(mutatingAppConfigCalls(run)).toHaveLength(writes);
+    expect(again.map((s) => s.status)).toEqual(actions.map(() => 'already-undone'));
+    expect(run.account.calls().filter((c) => c.origin === 'drill' && !/^(Get|List|Describe|Publish)/.test(c.command))).toHaveLength(writes);
+  });
+
+  it('mixed-change: the kill switch first, a failed verification, then the rollback', async () => {
+    const run = await runScenario(loadScenario('mixed-change'), session);
+    const steps = run.result.states.filter((s) => ['Mitigate', 'Verify'].includes(s));
+    expect(steps).toEqual(['Mitigate', 'Verify', 'Verify', 'Verify', 'Mitigate', 'Verify']);
+    const messages = run.result.timeline.map((e) => e.message);
+    const failed = messages.findIndex((m) => m.startsWith('Not restored') && m.includes('Next candidate: ecs-rollback'));
+    expect(failed).toBeGreaterThan(messages.findIndex((m) => m.startsWith('Applied: feature-flag-off')));
+    expect(messages.findIndex((m) => m.includes('ecs-rollback') && m.startsWith('Applied'))).toBeGreaterThan(failed);
   });
 });
 
