@@ -51,8 +51,8 @@ export function decide(triage: Triage, service: ServiceConfig, alarmAt: string =
       rationale,
       policy: policy.mode,
       policyReason: policy.reason,
-      // Approval-gated candidates are proposed to a human in the page rather than run.
-      executable: EXECUTABLE_MITIGATIONS.has(type) && policy.mode === 'auto',
+      // Approval-gated candidates run once a human approves (the workflow waits in AwaitApproval).
+      executable: EXECUTABLE_MITIGATIONS.has(type) && policy.mode !== 'never',
     };
   };
   const candidates: Candidate[] = [];
@@ -146,10 +146,8 @@ export function decide(triage: Triage, service: ServiceConfig, alarmAt: string =
       parts.push(`Will try, one at a time with verification after each: ${executable.map((c) => (c.policy === 'approval' ? `${c.type} (after approval)` : c.type)).join(' → ')}.`);
     }
     const forbidden = deferred.filter((c) => c.policy === 'never');
-    const gated = deferred.filter((c) => c.policy === 'approval');
-    const unbuilt = deferred.filter((c) => c.policy === 'auto');
+    const unbuilt = deferred.filter((c) => c.policy !== 'never');
     if (forbidden.length > 0) parts.push(`Policy forbids ${forbidden.map((c) => c.type).join(', ')}: named for a human, not run.`);
-    if (gated.length > 0) parts.push(`Policy requires a human's approval for ${gated.map((c) => `${c.type} (${c.policyReason})`).join(', ')}: proposed in the page, not run.`);
     if (unbuilt.length > 0) {
       parts.push(`Would also choose ${unbuilt.map((c) => c.type).join(', ')}, which this installation cannot execute automatically yet: a human is paged if it comes to that.`);
     }

@@ -149,7 +149,8 @@ export const AttemptSchema = z.object({
   cursor: z.number().int().min(0),
   type: MitigationTypeSchema,
   target: z.string(),
-  status: z.enum(['applied', 'already-applied', 'dry-run']),
+  /** needs-approval: the workflow waits for a human (AwaitApproval) before this candidate runs. */
+  status: z.enum(['applied', 'already-applied', 'dry-run', 'needs-approval', 'paused']),
   detail: z.string(),
   /** When to check whether the mitigation worked (Wait state TimestampPath). */
   checkAt: isoTime,
@@ -178,6 +179,10 @@ export const WorkflowStateSchema = WorkflowInputSchema.extend({
   attempt: AttemptSchema.optional(),
   verification: VerificationSchema.optional(),
   error: WorkflowErrorSchema.optional(),
+  /** A human's answer to the last approval request (SendTaskSuccess output of AwaitApproval). */
+  approval: z
+    .object({ decision: z.enum(['approved', 'rejected']), by: z.string(), via: z.string(), reason: z.string().nullable(), at: isoTime, approvalId: z.string() })
+    .optional(),
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 

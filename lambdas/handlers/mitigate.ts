@@ -51,6 +51,12 @@ export function createMitigateHandler(deps: MitigateDeps) {
     const now = deps.clock();
     const checkAfter = (takesEffectSeconds: number) => new Date(deps.clock().getTime() + settleSeconds(state, takesEffectSeconds) * 1000).toISOString();
 
+    if (candidate.policy === 'approval' && !approvedHere(state, cursor)) {
+      const detail = `Waiting for a human to approve ${candidate.type} on ${candidate.target} (${candidate.policyReason}).`;
+      await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail });
+      return { cursor, type: candidate.type, target: candidate.target, status: 'needs-approval', detail, checkAt: now.toISOString() };
+    }
+
     if (state.settings.dryRun) {
       const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${await preview(deps, state, candidate)} Nothing was changed.`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
@@ -98,6 +104,11 @@ export function createMitigateHandler(deps: MitigateDeps) {
       throw error;
     }
   };
+}
+
+/** The approval in the state answers this very request: the last attempt asked for it, for this candidate. */
+function approvedHere(state: WorkflowState, cursor: number): boolean {
+  return state.attempt?.status === 'needs-approval' && state.attempt.cursor === cursor && state.approval?.decision === 'approved';
 }
 
 interface Applied {

@@ -31,6 +31,11 @@ export function createVerifyHandler(deps: VerifyDeps) {
     const at = now.toISOString();
     const checks = state.verification?.outcome === 'pending' ? state.verification.checks + 1 : 1;
 
+    if (attempt.status === 'needs-approval' || attempt.status === 'paused') {
+      // Nothing was changed: only reachable if the approval gate is bypassed; never claim a recovery.
+      await deps.store.appendTimeline(incident.incidentId, { at, kind: 'verification', message: `Nothing was applied (${attempt.status}); handing over to a human` });
+      return { outcome: 'failed', alarmState: 'ALARM', checks, hasNext: false };
+    }
     if (attempt.status === 'dry-run') {
       await deps.store.appendTimeline(incident.incidentId, { at, kind: 'verification', message: 'Dry run: nothing was changed, so nothing to verify; handing over to a human' });
       return { outcome: 'failed', alarmState: 'ALARM', checks, hasNext: false };

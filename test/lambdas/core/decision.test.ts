@@ -53,8 +53,8 @@ describe('decision matrix', () => {
 
   it('policy: rollback needs approval below SEV2 by default, and a service can forbid a mitigation', () => {
     const sev3 = decide(triage({ severity: 'SEV3', ecsDeployments: [deployment] }), checkout, ALARM_AT);
-    expect(sev3.candidates[0]).toMatchObject({ policy: 'approval', executable: false, policyReason: 'default policy: ecs-rollback is approval for SEV3' });
-    expect(sev3.rationale).toContain("Policy requires a human's approval for ecs-rollback");
+    expect(sev3.candidates[0]).toMatchObject({ policy: 'approval', executable: true, policyReason: 'default policy: ecs-rollback is approval for SEV3' });
+    expect(sev3.rationale).toContain('Will try, one at a time with verification after each: ecs-rollback (after approval).');
     const never = decide(triage({ ecsDeployments: [deployment] }), { ...checkout, policy: { 'ecs-rollback': 'never' } }, ALARM_AT);
     expect(never.candidates[0]).toMatchObject({ policy: 'never', executable: false });
     expect(never.hasCandidate).toBe(false);
@@ -86,9 +86,10 @@ describe('decision matrix', () => {
 
   it('region failure → failover, only when Route 53 is configured', () => {
     const symptoms = { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false };
-    expect(decide(triage({ symptoms }), checkout, ALARM_AT).candidates).toEqual([]);
+    const { route53: _route53, ...withoutRoute53 } = checkout.resources;
+    expect(decide(triage({ symptoms }), { ...checkout, resources: withoutRoute53 }, ALARM_AT).candidates).toEqual([]);
     const service = withResources({ route53: { mode: 'weighted', hostedZoneId: 'Z123ABC', recordName: 'api.example.com', recordType: 'A', primarySetIdentifier: 'use1', secondarySetIdentifier: 'usw2' } });
-    expect(decide(triage({ symptoms }), service, ALARM_AT)).toMatchObject({ scenario: 'region-outage', candidates: [{ type: 'route53-failover', risk: 'high' }] });
+    expect(decide(triage({ symptoms }), service, ALARM_AT)).toMatchObject({ scenario: 'region-outage', candidates: [{ type: 'route53-failover', risk: 'high', policy: 'approval' }] });
   });
 
   it('traffic flood → WAF rule when a web ACL is configured', () => {

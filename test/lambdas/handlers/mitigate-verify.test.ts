@@ -53,8 +53,7 @@ describe('mitigate', () => {
     expect(calls).toEqual([
       {
         target: checkout.resources.featureFlags,
-        request: { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001',
-      ...unusedAdapters, description: expect.stringContaining('kill switch') },
+        request: { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001', description: expect.stringContaining('feature-flag-off') },
       },
     ]);
     // 45 s propagation + (3 - 3 + 1) × 60 s + one partial period 60 s + 30 s margin.
