@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
+import { registerApproval } from './commands/approval.js';
+import { registerPause } from './commands/pause.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -15,5 +17,7 @@ registerValidate(program);
 registerParseEvent(program);
 registerDrill(program);
 registerUndo(program);
+registerApproval(program);
+registerPause(program);
 
 await program.parseAsync(process.argv);

@@ -13,11 +13,31 @@ import { HANDLER_METADATA_KEY } from '../lib/handlers.js';
 /** Account and region of the drill's fixed function ARNs. */
 export const DRILL_FUNCTION_ARN_PREFIX = 'arn:aws:lambda:us-east-1:123456789012:function:';
 
+/** The pseudo parameters a definition may use, as the drill renders them (same account and region as the functions). */
+const DRILL_PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** Resource of a Lambda Task using the callback pattern (`integrationPattern: WAIT_FOR_TASK_TOKEN`). */
+export const LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
 export interface WorkflowDefinition {
   /** The Amazon States Language definition, as plain JSON. */
   definition: object;
   /** Task state name → handler name (`lambdas/handlers/<name>.ts`). */
   handlerByState: Record<string, string>;
+  /**
+   * Task states that wait for a task token (Resource {@link LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE},
+   * the function in `Parameters.FunctionName`). Deployed, Step Functions invokes the function with
+   * `Parameters.Payload` as its event (the task token is in it, from `$$.Task.Token`) and the
+   * state's result is the output someone later sends with SendTaskSuccess, not the function's
+   * return value. The drill overrides these states: its handler gets the state's effective input,
+   * `{ FunctionName, Payload }`, unwraps `Payload`, runs the handler, and answers the token itself.
+   */
+  taskTokenStates: string[];
 }
 
 /** The synthesized template did not contain what the drill needs (or contained something it cannot resolve). */
@@ -81,7 +101,7 @@ export function definitionFromTemplate(template: { Resources?: Record<string, Cf
   }
 
   const text = renderDefinitionString(definitionString, handlerByLogicalId, machineId);
-  let definition: { States?: Record<string, { Type?: string; Resource?: string }> };
+  let definition: { States?: Record<string, { Type?: string; Resource?: string; Parameters?: { FunctionName?: unknown } }> };
   try {
     definition = JSON.parse(text) as typeof definition;
   } catch (cause) {
@@ -92,20 +112,31 @@ export function definitionFromTemplate(template: { Resources?: Record<string, Cf
   }
 
   const handlerByState: Record<string, string> = {};
+  const taskTokenStates: string[] = [];
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
-    if (typeof state.Resource !== 'string' || !state.Resource.startsWith(DRILL_FUNCTION_ARN_PREFIX)) {
-      throw new WorkflowDefinitionError(`Task state "${stateName}" does not invoke a Tourniquet function (Resource ${JSON.stringify(state.Resource)})`);
+    const waitsForToken = state.Resource === LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE;
+    // Direct invocation names the function as the Resource; the callback integration names it in Parameters.
+    const functionArn = waitsForToken ? state.Parameters?.FunctionName : state.Resource;
+    if (typeof functionArn !== 'string' || !functionArn.startsWith(DRILL_FUNCTION_ARN_PREFIX)) {
+      throw new WorkflowDefinitionError(
+        `Task state "${stateName}" does not invoke a Tourniquet function (Resource ${JSON.stringify(state.Resource)}` +
+          `${waitsForToken ? `, FunctionName ${JSON.stringify(functionArn)}` : ''}): Tasks must invoke a function directly or through ${LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE}`,
+      );
     }
-    handlerByState[stateName] = state.Resource.slice(DRILL_FUNCTION_ARN_PREFIX.length);
+    handlerByState[stateName] = functionArn.slice(DRILL_FUNCTION_ARN_PREFIX.length);
+    if (waitsForToken) taskTokenStates.push(stateName);
   }
   if (Object.keys(handlerByState).length === 0) {
     throw new WorkflowDefinitionError(`state machine ${machineId}: the definition has no Task states`);
   }
-  return { definition, handlerByState };
+  return { definition, handlerByState, taskTokenStates };
 }
 
-/** Resolves a DefinitionString (a literal or `Fn::Join` of literals and function `Fn::GetAtt`s) to text. */
+/**
+ * Resolves a DefinitionString (a literal, or `Fn::Join` of literals, function `Fn::GetAtt`s and
+ * pseudo-parameter `Ref`s such as the partition in `arn:${AWS::Partition}:states:::lambda:...`) to text.
+ */
 function renderDefinitionString(value: unknown, handlerByLogicalId: ReadonlyMap<string, string>, machineId: string): string {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: unknown })?.['Fn::Join'];
@@ -116,13 +147,15 @@ function renderDefinitionString(value: unknown, handlerByLogicalId: ReadonlyMap<
   return parts
     .map((part) => {
       if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: unknown })?.Ref;
+      if (typeof ref === 'string' && ref in DRILL_PSEUDO_PARAMETERS) return DRILL_PSEUDO_PARAMETERS[ref]!;
       const getAtt = (part as { 'Fn::GetAtt'?: unknown })?.['Fn::GetAtt'];
       if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') {
         const handler = handlerByLogicalId.get(getAtt[0]);
         if (handler !== undefined) return `${DRILL_FUNCTION_ARN_PREFIX}${handler}`;
       }
       throw new WorkflowDefinitionError(
-        `state machine ${machineId}: cannot resolve ${JSON.stringify(part)} in the definition (only ARNs of functions with "${HANDLER_METADATA_KEY}" metadata are known)`,
+        `state machine ${machineId}: cannot resolve ${JSON.stringify(part)} in the definition (only ARNs of functions with "${HANDLER_METADATA_KEY}" metadata and pseudo parameters are known)`,
       );
     })
     .join(separator);

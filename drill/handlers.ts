@@ -22,6 +22,8 @@ import { createStartExecutionHandler } from '../lambdas/handlers/start-execution
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
+import { PauseSwitch } from '../lambdas/store/pause.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalTaskHandler } from './local-workflow.js';
 
 /** What the real handlers get in a drill instead of their Lambda defaults. */
@@ -30,6 +32,8 @@ export interface DrillWiring {
   readonly store: IncidentStore;
   readonly clients: { appconfig: AppConfigClient; ecs: ECSClient; cloudwatch: CloudWatchClient; sns: SNSClient; route53: Route53Client; wafv2: WAFV2Client };
   readonly clock: () => Date;
+  readonly tableName: string;
+  readonly documentClient: DynamoDBDocumentClient;
   /** Moves simulated time on: adapters that back off (WAF lock conflicts) wait in simulated time. */
   readonly sleep: (ms: number) => Promise<void>;
   readonly statusTopicArn: string;
@@ -68,6 +72,7 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
       ecs,
       route53,
       wafFor,
+      pause: new PauseSwitch({ tableName: w.tableName, client: w.documentClient, clock }),
       deploymentStrategyId: w.deploymentStrategyId,
       clock,
     }),

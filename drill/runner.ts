@@ -9,7 +9,10 @@ import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import type { StartSummary } from '../lambdas/handlers/start-execution.js';
 import { drillAdapters, starterHandler, workflowHandlers } from './handlers.js';
-import { LocalWorkflow } from './local-workflow.js';
+import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
+import { awaitApprovalHandler } from './operator.js';
+import { setPause } from '../cli/commands/pause.js';
+import { PauseSwitch } from '../lambdas/store/pause.js';
 import type { DrillResult } from './report.js';
 import type { Scenario } from './scenario.js';
 import { SimulatedAccount } from './sim/account.js';
@@ -97,11 +100,25 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     clients: account.clients(),
     clock: () => clock.now(),
     sleep: async (ms: number) => clock.advanceBy(ms / 1000),
+    tableName,
+    documentClient: localDocumentClient(session.dynamodb.endpoint),
     statusTopicArn: topics.status,
     escalationTopicArn: topics.escalation,
     deploymentStrategyId: account.immediateStrategyId(),
   };
-  const handlers = workflowHandlers(wiring);
+  const handlers: Record<string, LocalTaskHandler> = {
+    ...workflowHandlers(wiring),
+    'request-approval': awaitApprovalHandler({
+      operator: scenario.operator,
+      store,
+      documentClient: localDocumentClient(session.dynamodb.endpoint),
+      tableName,
+      publisher: drillAdapters(wiring).publisher,
+      statusTopicArn: topics.status,
+      escalationTopicArn: topics.escalation,
+      clock,
+    }),
+  };
   const stateMachineArn = `arn:aws:states:${SIM_REGION}:${SIM_ACCOUNT}:stateMachine:Tourniquet-${config.stage}`;
   const workflow = new LocalWorkflow({
     definition,
@@ -110,6 +127,10 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     stateMachineArn,
   });
 
+  if (scenario.operator.pause) {
+    const { service, by, reason } = scenario.operator.pause;
+    await setPause(new PauseSwitch({ tableName, client: wiring.documentClient, clock: wiring.clock }), true, { by, ...(service ? { service } : {}), ...(reason ? { reason } : {}) });
+  }
   const starter = starterHandler(wiring, workflow.client(), stateMachineArn);
   const event = firedAt ? account.cloudwatch.stateChangeEvent(scenario.alarm, firedAt) : undefined;
   if (firedAt && event) {

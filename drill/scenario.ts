@@ -6,6 +6,7 @@ import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } fro
 import { MitigationTypeSchema } from '../lambdas/core/model.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
+import { OperatorSchema } from './operator.js';
 import { Route53ScenarioSchema } from './sim/route53.js';
 import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
 
@@ -223,6 +224,8 @@ const ScenarioObjectSchema = z
       .strict(),
     /** Changes before the alarm, applied through the simulated APIs at startsAt + at, in order. */
     history: z.array(HistoryEntrySchema).default([]),
+    /** The on-call human: scripted answers to approval requests (see drill/operator.ts). */
+    operator: OperatorSchema.default({ approvals: [] }),
     expect: z
       .object({
         /** The alarm returns to OK after Tourniquet acts. */

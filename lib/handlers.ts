@@ -12,6 +12,7 @@ export const WORKFLOW_HANDLERS = [
   'triage',
   'decide',
   'mitigate',
+  'request-approval',
   'verify',
   'escalate',
   'close-incident',
@@ -23,8 +24,14 @@ export type WorkflowHandlerName = (typeof WORKFLOW_HANDLERS)[number];
 /** The starter sits outside the state machine: EventBridge and SNS invoke it, it starts executions. */
 export const STARTER_HANDLER = 'start-execution';
 
+/**
+ * The approval endpoint sits outside the state machine too: a Lambda function URL serves the
+ * signed links of approval emails, and it answers the waiting `AwaitApproval` task.
+ */
+export const APPROVAL_ENDPOINT_HANDLER = 'approval-endpoint';
+
 /** Every handler the stack deploys. */
-export const HANDLER_NAMES = [STARTER_HANDLER, ...WORKFLOW_HANDLERS] as const;
+export const HANDLER_NAMES = [STARTER_HANDLER, APPROVAL_ENDPOINT_HANDLER, ...WORKFLOW_HANDLERS] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** Metadata key on each `AWS::Lambda::Function` naming its handler file. */

@@ -19,6 +19,20 @@ export function nagArnOf(resource: IConstruct): string {
 }
 
 /** How cdk-nag prints an ARN built with `Stack.formatArn` in an environment-agnostic stack. */
-export function nagFormattedArn(service: string, resource: string): string {
-  return `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+export function nagFormattedArn(service: string, resource: string, where: NagArnLocation = {}): string {
+  const region = where.region ?? '<AWS::Region>';
+  const account = where.account ?? '<AWS::AccountId>';
+  return `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+}
+
+/**
+ * Region and account of an ARN as `Stack.formatArn` was given them: left out, they are the
+ * stack's (printed as pseudo parameters); a literal (`''` for global services, `us-east-1`, `*`)
+ * is printed as is.
+ */
+export interface NagArnLocation {
+  /** @default - the stack's region */
+  readonly region?: string;
+  /** @default - the stack's account */
+  readonly account?: string;
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
+import { Approvals } from './constructs/approvals.js';
 import { FailureNet } from './constructs/failure-net.js';
 import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
 import { IncidentFunctions } from './constructs/incident-functions.js';
@@ -17,13 +18,15 @@ export interface TourniquetStackProps extends StackProps {
 
 /**
  * Everything Tourniquet deploys: alarm intake → incident workflow (Step Functions + Lambda) →
- * incident table and notification topics, plus the failure net that pages when a workflow dies.
+ * incident table and notification topics, the approval endpoint for mitigations a human must
+ * approve, and the failure net that pages when a workflow dies.
  * Environment-agnostic: it synthesizes offline, without credentials or lookups.
  */
 export class TourniquetStack extends Stack {
   public readonly table: IncidentTable;
   public readonly topics: NotificationTopics;
   public readonly deploymentStrategy: ImmediateDeploymentStrategy;
+  public readonly approvals: Approvals;
   public readonly functions: IncidentFunctions;
   public readonly workflow: IncidentWorkflow;
   public readonly intake: AlarmIntake;
@@ -45,15 +48,20 @@ export class TourniquetStack extends Stack {
     allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
     this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
 
+    // One name for both: the approval endpoint's permission is built from it (see ApprovalsProps).
+    const stateMachineName = `Tourniquet-${config.stage}`;
+    this.approvals = new Approvals(this, 'Approvals', { table: this.table, stateMachineName });
+
     this.functions = new IncidentFunctions(this, 'Functions', {
       config,
       table: this.table,
       statusTopic: this.topics.statusTopic,
       escalationTopic: this.topics.escalationTopic,
       deploymentStrategyId: this.deploymentStrategy.strategyId,
+      approvals: this.approvals,
     });
     this.workflow = new IncidentWorkflow(this, 'Workflow', {
-      stateMachineName: `Tourniquet-${config.stage}`,
+      stateMachineName,
       functions: this.functions.lambdas,
     });
     this.intake = new AlarmIntake(this, 'Intake', {
@@ -74,5 +82,10 @@ export class TourniquetStack extends Stack {
       value: this.intake.intakeTopic.topicArn,
       description: 'Point alarm actions here to deliver alarms by SNS',
     });
+    new CfnOutput(this, 'ApprovalEndpointUrl', {
+      value: this.approvals.functionUrl.url,
+      description: 'Approval links point here (HMAC-signed; GET confirms, POST decides)',
+    });
+    new CfnOutput(this, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
   }
 }

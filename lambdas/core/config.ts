@@ -175,6 +175,21 @@ export const TourniquetConfigSchema = z
     changeWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
     /** Decide and notify, but change nothing. */
     dryRun: z.boolean().default(false),
+    /** Times when automation only notifies (planned work): decisions are made and announced, nothing is changed. */
+    maintenanceWindows: z
+      .array(
+        z
+          .object({
+            start: z.iso.datetime({ offset: true }),
+            end: z.iso.datetime({ offset: true }),
+            /** Services covered; all when absent. */
+            services: z.array(z.string()).optional(),
+            reason: z.string().max(200).optional(),
+          })
+          .strict()
+          .refine((w) => Date.parse(w.end) > Date.parse(w.start), 'end must be after start'),
+      )
+      .default([]),
     notifications: z
       .object({
         /** Subscribed by email to the status topic (updates at every phase). */

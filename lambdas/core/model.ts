@@ -42,6 +42,8 @@ export const WorkflowInputSchema = z.object({
     changeWindowMinutes: z.number().int().positive(),
     dryRun: z.boolean(),
     stage: z.string(),
+    /** Maintenance windows that cover this service: automation only notifies inside them. */
+    maintenanceWindows: z.array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() })).default([]),
   }),
   execution: ExecutionRefSchema,
 });

@@ -117,7 +117,15 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
       break;
     }
     case 'Escalated': {
-      const reason = state.error
+      const reason = state.attempt?.status === 'paused'
+        ? `${state.attempt.detail} A human decides what to do.`
+        : state.error?.Error === 'ApprovalRejected'
+          ? `A human rejected ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'}${state.approval ? ` (${state.approval.by}${state.approval.reason ? `: ${state.approval.reason}` : ''})` : ''}; nothing was changed.`
+        : state.error?.Error === 'ApprovalTimedOut'
+          ? `Nobody approved ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'} in time; Tourniquet did not act on its own.`
+        : state.attempt?.status === 'dry-run'
+          ? `${state.attempt.detail}`
+        : state.error
         ? `The automation hit an error (${state.error.Error}).`
         : plan && !plan.hasCandidate
           ? plan.rationale

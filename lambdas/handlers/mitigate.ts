@@ -10,6 +10,7 @@ import { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import { IncidentStore } from '../store/incident-store.js';
+import { PauseSwitch } from '../store/pause.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
@@ -25,6 +26,7 @@ export interface MitigateDeps {
   readonly route53: Pick<Route53FailoverAdapter, 'failover' | 'previewFailover'>;
   /** The WAF adapter for a web ACL scope: CLOUDFRONT web ACLs are managed in us-east-1. */
   readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'addRateBasedBlock' | 'previewRateBasedBlock'>;
+  readonly pause: Pick<PauseSwitch, 'inForce'>;
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
 }
@@ -51,6 +53,14 @@ export function createMitigateHandler(deps: MitigateDeps) {
     const now = deps.clock();
     const checkAfter = (takesEffectSeconds: number) => new Date(deps.clock().getTime() + settleSeconds(state, takesEffectSeconds) * 1000).toISOString();
 
+    // Humans' brakes come first: a pause or a maintenance window means notify only.
+    const brake = await brakeInForce(deps, state, now);
+    if (brake) {
+      const detail = `Automation is paused (${brake}): would apply ${candidate.type} on ${candidate.target}; nothing was changed.`;
+      await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
+      return { cursor, type: candidate.type, target: candidate.target, status: 'paused', detail, checkAt: now.toISOString() };
+    }
+
     if (candidate.policy === 'approval' && !approvedHere(state, cursor)) {
       const detail = `Waiting for a human to approve ${candidate.type} on ${candidate.target} (${candidate.policyReason}).`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail });
@@ -59,6 +69,9 @@ export function createMitigateHandler(deps: MitigateDeps) {
 
     if (state.settings.dryRun) {
       const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${await preview(deps, state, candidate)} Nothing was changed.`;
+      // Recorded in the ledger too, so the report and the postmortem name what would have been done.
+      const claimed = await deps.store.recordActionStart(incident.incidentId, { cursor, type: candidate.type, target: candidate.target });
+      if (claimed.started) await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: 'dry-run', detail });
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
       return { cursor, type: candidate.type, target: candidate.target, status: 'dry-run', detail, checkAt: now.toISOString() };
     }
@@ -104,6 +117,15 @@ export function createMitigateHandler(deps: MitigateDeps) {
       throw error;
     }
   };
+}
+
+/** Why automation must not change anything now, if it must not. */
+async function brakeInForce(deps: MitigateDeps, state: WorkflowState, now: Date): Promise<string | undefined> {
+  const pause = await deps.pause.inForce(state.service.name);
+  if (pause) return `paused by ${pause.by} at ${pause.at.slice(0, 16).replace('T', ' ')} UTC${pause.reason ? `: ${pause.reason}` : ''}`;
+  const window = state.settings.maintenanceWindows.find((w) => Date.parse(w.start) <= now.getTime() && now.getTime() < Date.parse(w.end));
+  if (window) return `maintenance window until ${window.end.slice(0, 16).replace('T', ' ')} UTC${window.reason ? `: ${window.reason}` : ''}`;
+  return undefined;
 }
 
 /** The approval in the state answers this very request: the last attempt asked for it, for this candidate. */
@@ -222,6 +244,7 @@ export const handler = lambdaHandler(() => {
   const env = readEnv('TABLE_NAME', 'DEPLOYMENT_STRATEGY_ID');
   return createMitigateHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
+    pause: new PauseSwitch({ tableName: env.TABLE_NAME }),
     flags: new AppConfigFlagsAdapter(new AppConfigClient({})),
     ecs: new EcsAdapter(new ECSClient({})),
     // Route 53's control plane is global; the SDK routes it.

@@ -71,7 +71,14 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
       const input: StarterOutput = {
         signal,
         service: owner.service,
-        settings: { changeWindowMinutes: deps.config.changeWindowMinutes, dryRun: deps.config.dryRun, stage: deps.config.stage },
+        settings: {
+          changeWindowMinutes: deps.config.changeWindowMinutes,
+          dryRun: deps.config.dryRun,
+          stage: deps.config.stage,
+          maintenanceWindows: deps.config.maintenanceWindows
+            .filter((w) => !w.services || w.services.includes(owner.service.name))
+            .map(({ start, end, reason }) => ({ start, end, ...(reason ? { reason } : {}) })),
+        },
       };
       const name = executionNameFor(signal);
       try {

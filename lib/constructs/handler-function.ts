@@ -15,6 +15,8 @@ export const HANDLER_ENV = {
   escalationTopicArn: 'ESCALATION_TOPIC_ARN',
   stateMachineArn: 'STATE_MACHINE_ARN',
   deploymentStrategyId: 'DEPLOYMENT_STRATEGY_ID',
+  approvalSecretArn: 'APPROVAL_SECRET_ARN',
+  approvalEndpointUrl: 'APPROVAL_ENDPOINT_URL',
 } as const;
 
 /** Settings every Tourniquet function shares (Powertools, source-mapped stack traces). */
@@ -51,6 +53,11 @@ export interface HandlerFunctionProps {
   readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default - none: the function uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -92,6 +99,7 @@ export class HandlerFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

@@ -10,8 +10,16 @@ import {
   appConfigReadStatements,
   appConfigWriteStatements,
   ecsReadStatements,
+  ecsRevisionReadStatements,
+  ecsSteadyStateStatements,
+  ecsWriteStatements,
+  route53ReadStatements,
+  route53WriteStatements,
   runtimeIdWildcardFindings,
+  wafReadStatements,
+  wafWriteStatements,
 } from '../permissions.js';
+import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
 import type { IncidentTable } from './incident-table.js';
 
@@ -24,6 +32,8 @@ export interface IncidentFunctionsProps {
   readonly escalationTopic: sns.ITopic;
   /** ID of the AppConfig strategy the kill switch deploys with. */
   readonly deploymentStrategyId: string;
+  /** The approval secret and endpoint `request-approval` signs links with and points them at. */
+  readonly approvals: Approvals;
 }
 
 const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
@@ -32,6 +42,7 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
   triage: 'Tourniquet: gather recent changes and alarm facts',
   decide: 'Tourniquet: pick mitigation candidates from the decision matrix',
   mitigate: 'Tourniquet: apply one mitigation and record its before-state',
+  'request-approval': 'Tourniquet: ask a human to approve a mitigation (signed links by SNS) and wait',
   verify: 'Tourniquet: check whether the alarm recovered',
   escalate: 'Tourniquet: page a human with everything known so far',
   'close-incident': 'Tourniquet: close the incident and draft the postmortem timeline',
@@ -48,7 +59,7 @@ export class IncidentFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: IncidentFunctionsProps) {
     super(scope, id);
-    const { config, table, statusTopic, escalationTopic } = props;
+    const { config, table, statusTopic, escalationTopic, approvals } = props;
     const tableEnv = { [HANDLER_ENV.tableName]: table.table.tableName };
     const statusEnv = { ...tableEnv, [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn };
 
@@ -58,6 +69,12 @@ export class IncidentFunctions extends Construct {
       triage: tableEnv,
       decide: tableEnv,
       mitigate: { ...tableEnv, [HANDLER_ENV.deploymentStrategyId]: props.deploymentStrategyId },
+      'request-approval': {
+        ...statusEnv,
+        [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn,
+        [HANDLER_ENV.approvalSecretArn]: approvals.secret.secretArn,
+        [HANDLER_ENV.approvalEndpointUrl]: approvals.functionUrl.url,
+      },
       verify: tableEnv,
       escalate: { ...statusEnv, [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn },
       'close-incident': statusEnv,
@@ -71,7 +88,8 @@ export class IncidentFunctions extends Construct {
         description: DESCRIPTIONS[name],
         environment: environments[name],
       });
-      table.grantStoreAccess(fn.role);
+      // request-approval touches approval and timeline items only: it gets its few actions below.
+      if (name !== 'request-approval') table.grantStoreAccess(fn.role);
       functions[name] = fn;
       lambdas[name] = fn.function;
     }
@@ -83,23 +101,40 @@ export class IncidentFunctions extends Construct {
 
     addStatements('triage', [...appConfigReadStatements(this, config), ...ecsReadStatements(this, config), ...alarmReadStatements(this, config)]);
     addStatements('mitigate', [
+      // Reads: the before-state of every mitigation, and what a dry run reports it would do.
       ...appConfigReadStatements(this, config),
+      ...ecsReadStatements(this, config),
+      ...ecsRevisionReadStatements(this, config),
+      ...route53ReadStatements(this, config),
+      ...wafReadStatements(this, config),
       // A dry run decides and reports but changes nothing: it does not get the means to change anything either.
-      ...(config.dryRun ? [] : appConfigWriteStatements(this, config, props.deploymentStrategyId)),
+      ...(config.dryRun
+        ? []
+        : [
+            ...appConfigWriteStatements(this, config, props.deploymentStrategyId),
+            ...ecsWriteStatements(this, config),
+            ...route53WriteStatements(this, config),
+            ...wafWriteStatements(this, config),
+          ]),
     ]);
-    addStatements('verify', alarmReadStatements(this, config));
+    addStatements('verify', [...alarmReadStatements(this, config), ...ecsSteadyStateStatements(this, config)]);
+    table.grantItemActions(functions['request-approval'].role, APPROVAL_REQUEST_TABLE_ACTIONS);
+    approvals.grantSecretRead(functions['request-approval'].role);
+    statusTopic.grantPublish(functions['request-approval'].role);
+    escalationTopic.grantPublish(functions['request-approval'].role);
     statusTopic.grantPublish(functions.notify.role);
     statusTopic.grantPublish(functions['close-incident'].role);
     statusTopic.grantPublish(functions.escalate.role);
     escalationTopic.grantPublish(functions.escalate.role);
 
     const tableIndexes = `Resource::${nagArnOf(table.table)}/index/*`;
-    for (const fn of Object.values(functions)) {
+    for (const [name, fn] of Object.entries(functions)) {
+      if (name === 'request-approval') continue;
       acknowledgeNag(fn.role, 'AwsSolutions-IAM5', 'The table grant covers its GSI (gsi1) through <table>/index/*; the stack defines every index.', [
         tableIndexes,
       ]);
     }
-    for (const name of ['notify', 'escalate', 'close-incident'] as const) {
+    for (const name of ['notify', 'escalate', 'close-incident', 'request-approval'] as const) {
       acknowledgeNag(
         functions[name].role,
         'AwsSolutions-IAM5',
@@ -109,9 +144,27 @@ export class IncidentFunctions extends Construct {
     }
     const wildcards = runtimeIdWildcardFindings(config);
     const runtimeIdReason =
-      'AppConfig deployment and hosted-version numbers and ECS service-deployment IDs are assigned at run time; each wildcard is confined to one configured environment, profile or service.';
-    acknowledgeNag(functions.triage.role, 'AwsSolutions-IAM5', runtimeIdReason, [...wildcards.appConfig, ...wildcards.ecs]);
-    acknowledgeNag(functions.mitigate.role, 'AwsSolutions-IAM5', runtimeIdReason, wildcards.appConfig);
+      'AppConfig deployment and hosted-version numbers and ECS service-deployment and service-revision IDs are assigned at run time; each wildcard is confined to one configured environment, profile or service.';
+    acknowledgeNag(functions.triage.role, 'AwsSolutions-IAM5', runtimeIdReason, [...wildcards.appConfig, ...wildcards.ecsDeployments]);
+    acknowledgeNag(functions.mitigate.role, 'AwsSolutions-IAM5', runtimeIdReason, [
+      ...wildcards.appConfig,
+      ...wildcards.ecsDeployments,
+      ...wildcards.ecsRevisions,
+    ]);
+    if (!config.dryRun) {
+      acknowledgeNag(
+        functions.mitigate.role,
+        'AwsSolutions-IAM5',
+        'Route 53 assigns change IDs at ChangeResourceRecordSets time; GetChange (read-only) follows the change the function made to INSYNC.',
+        wildcards.route53Changes,
+      );
+      acknowledgeNag(
+        functions.mitigate.role,
+        'AwsSolutions-IAM5',
+        'UpdateWebACL is also authorized against every IP set, regex pattern set, rule group and managed rule set the web ACL references, which the config does not name; confined to the web ACL region and scope, and the only resource UpdateWebACL writes is the configured web ACL.',
+        wildcards.wafReferences,
+      );
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../lambdas/store/table.js';
 
@@ -18,6 +18,7 @@ export const INCIDENT_STORE_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
 ] as const;
+export type IncidentStoreAction = (typeof INCIDENT_STORE_ACTIONS)[number];
 
 export interface IncidentTableProps {
   /**
@@ -58,5 +59,13 @@ export class IncidentTable extends Construct {
   /** Lets a handler use the incident store: {@link INCIDENT_STORE_ACTIONS} on the table and its index. */
   public grantStoreAccess(grantee: iam.IGrantable): iam.Grant {
     return this.table.grant(grantee, ...INCIDENT_STORE_ACTIONS);
+  }
+
+  /**
+   * Lets a handler use some of {@link INCIDENT_STORE_ACTIONS}, on the base table only: for handlers
+   * whose store calls never touch the index (the approval steps).
+   */
+  public grantItemActions(grantee: iam.IGrantable, actions: readonly IncidentStoreAction[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn] });
   }
 }

@@ -22,6 +22,11 @@ export const WORKFLOW_STATES = {
   canMitigate: 'CanMitigate',
   notifyIdentified: 'NotifyIdentified',
   mitigate: 'Mitigate',
+  needsApproval: 'NeedsApproval',
+  awaitApproval: 'AwaitApproval',
+  approvalTimedOut: 'ApprovalTimedOut',
+  approvalDecision: 'ApprovalDecision',
+  approvalRejected: 'ApprovalRejected',
   waitForEffect: 'WaitForEffect',
   verify: 'Verify',
   verificationOutcome: 'VerificationOutcome',
@@ -45,6 +50,12 @@ export const LAMBDA_TRANSIENT_ERRORS = [
 /** Error name the handlers throw for throttling and optimistic-lock conflicts of the AWS APIs they call. */
 export const TRANSIENT_AWS_ERROR = 'TransientAwsError';
 
+/**
+ * How long `AwaitApproval` waits for a human. `request-approval` gets the same number, so the
+ * links and the approval record expire exactly when the wait does.
+ */
+export const APPROVAL_TIMEOUT_SECONDS = 900;
+
 export interface IncidentWorkflowProps {
   /** The function behind each Task state. */
   readonly functions: Readonly<Record<WorkflowHandlerName, lambda.IFunction>>;
@@ -66,8 +77,11 @@ export interface IncidentWorkflowProps {
 /**
  * The incident state machine (Step Functions Standard, JSONPath): open → triage → decide →
  * mitigate → wait → verify, looping over candidates, and escalating to a human whenever a step
- * fails or automation runs out of options. Each Task writes under its own key of the state
- * (`incident`, `triage`, `plan`, `attempt`, `verification`, ...).
+ * fails or automation runs out of options. A candidate whose policy needs a human comes back from
+ * Mitigate as `needs-approval`: the workflow then waits (callback, task token) for someone to
+ * approve, and runs Mitigate again, or escalates on rejection or after the timeout. Each Task
+ * writes under its own key of the state (`incident`, `triage`, `plan`, `attempt`, `approval`,
+ * `verification`, ...).
  */
 export class IncidentWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -145,6 +159,48 @@ export class IncidentWorkflow extends Construct {
     const canMitigate = new sfn.Choice(this, S.canMitigate);
     const notifyIdentified = notify(S.notifyIdentified, 'Identified');
     const mitigate = invoke(S.mitigate, 'mitigate', { resultPath: '$.attempt' });
+    const needsApproval = new sfn.Choice(this, S.needsApproval);
+    // Callback pattern: Step Functions invokes request-approval with `Payload` as the event and
+    // waits for SendTaskSuccess with the task token (the approval endpoint or the CLI sends it);
+    // the state's result is that output, the decision, not the function's return value.
+    const awaitApproval = new tasks.LambdaInvoke(this, S.awaitApproval, {
+      lambdaFunction: fns['request-approval'],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        taskToken: sfn.JsonPath.taskToken,
+        incidentId: sfn.JsonPath.stringAt('$.incident.incidentId'),
+        severity: sfn.JsonPath.stringAt('$.incident.severity'),
+        service: sfn.JsonPath.objectAt('$.service'),
+        alarmName: sfn.JsonPath.stringAt('$.signal.alarmName'),
+        candidate: sfn.JsonPath.objectAt('$.attempt'),
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+        timeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
+      }),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(APPROVAL_TIMEOUT_SECONDS)),
+      resultPath: '$.approval',
+      retryOnServiceExceptions: false,
+    });
+    // Only the Lambda service's own errors: a retry asks again (new token, older links superseded),
+    // which is right after a failed invocation and wrong after a timeout (nobody answered).
+    awaitApproval.addRetry({
+      errors: [...LAMBDA_TRANSIENT_ERRORS],
+      interval: Duration.seconds(2),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const approvalTimedOut = new sfn.Pass(this, S.approvalTimedOut, {
+      result: sfn.Result.fromObject({
+        Error: 'ApprovalTimedOut',
+        Cause: `Nobody approved or rejected the proposed mitigation within ${APPROVAL_TIMEOUT_SECONDS / 60} minutes`,
+      }),
+      resultPath: '$.error',
+    });
+    const approvalDecision = new sfn.Choice(this, S.approvalDecision);
+    const approvalRejected = new sfn.Pass(this, S.approvalRejected, {
+      result: sfn.Result.fromObject({ Error: 'ApprovalRejected', Cause: 'A human rejected the proposed mitigation' }),
+      resultPath: '$.error',
+    });
     const waitForEffect = new sfn.Wait(this, S.waitForEffect, { time: sfn.WaitTime.timestampPath('$.attempt.checkAt') });
     const verify = invoke(S.verify, 'verify', { resultPath: '$.verification' });
     const outcome = new sfn.Choice(this, S.verificationOutcome);
@@ -159,7 +215,14 @@ export class IncidentWorkflow extends Construct {
     decide.next(canMitigate);
     canMitigate.when(sfn.Condition.booleanEquals('$.plan.hasCandidate', true), notifyIdentified).otherwise(escalate);
     notifyIdentified.next(mitigate);
-    mitigate.next(waitForEffect);
+    mitigate.next(needsApproval);
+    needsApproval.when(sfn.Condition.stringEquals('$.attempt.status', 'needs-approval'), awaitApproval).otherwise(waitForEffect);
+    awaitApproval.addCatch(approvalTimedOut, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
+    awaitApproval.addCatch(escalate, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    awaitApproval.next(approvalDecision);
+    approvalTimedOut.next(escalate);
+    approvalDecision.when(sfn.Condition.stringEquals('$.approval.decision', 'approved'), mitigate).otherwise(approvalRejected);
+    approvalRejected.next(escalate);
     waitForEffect.next(verify);
     verify.next(outcome);
     outcome

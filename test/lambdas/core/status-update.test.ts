@@ -33,7 +33,7 @@ describe('status updates', () => {
   it('Identified names the action and the fallback, and says "would" in dry-run', () => {
     const live = statusUpdateFor(workflowState({ plan }), 'Identified', now).message;
     expect(live).toContain('Applying feature-flag-off on flag new-checkout-flow');
-    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod' } }), 'Identified', now).message;
+    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [] } }), 'Identified', now).message;
     expect(dry).toContain('Dry run: would apply feature-flag-off');
   });
 

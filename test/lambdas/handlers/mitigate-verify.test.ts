@@ -27,7 +27,7 @@ function fakeStore(overrides: Partial<MitigateDeps['store']> = {}) {
 }
 
 /** Only the flag adapter is exercised here; the others must not be called. */
-const unusedAdapters = { ecs: {} as never, route53: {} as never, wafFor: () => ({}) as never };
+const unusedAdapters = { ecs: {} as never, route53: {} as never, wafFor: () => ({}) as never, pause: { inForce: async () => undefined } };
 
 const setFlagResult = {
   status: 'applied' as const,
@@ -73,7 +73,7 @@ describe('mitigate', () => {
       ...unusedAdapters,
       clock: () => now,
     });
-    const attempt = await handler(workflowState({ triage: t, plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod' } }));
+    const attempt = await handler(workflowState({ triage: t, plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [] } }));
     expect(setFlagCalled).toBe(false);
     expect(attempt.status).toBe('dry-run');
     expect(attempt.detail).toContain('Would switch new-checkout-flow off');
