@@ -1,7 +1,14 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { DRILL_FUNCTION_ARN_PREFIX, WorkflowDefinitionError, definitionFromTemplate, loadWorkflowDefinition, type WorkflowDefinition } from '../../drill/definition.js';
-import { LAMBDA_TRANSIENT_ERRORS, TRANSIENT_AWS_ERROR, WORKFLOW_STATES } from '../../lib/constructs/incident-workflow.js';
+import {
+  DRILL_FUNCTION_ARN_PREFIX,
+  LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE,
+  WorkflowDefinitionError,
+  definitionFromTemplate,
+  loadWorkflowDefinition,
+  type WorkflowDefinition,
+} from '../../drill/definition.js';
+import { APPROVAL_TIMEOUT_SECONDS, LAMBDA_TRANSIENT_ERRORS, TRANSIENT_AWS_ERROR, WORKFLOW_STATES } from '../../lib/constructs/incident-workflow.js';
 import { configWith, sampleConfig, templateFor } from '../lib/support.js';
 
 // asl-validator is CommonJS without type declarations.
@@ -46,14 +53,84 @@ describe('loadWorkflowDefinition', () => {
       Decide: 'decide',
       NotifyIdentified: 'notify',
       Mitigate: 'mitigate',
+      AwaitApproval: 'request-approval',
       Verify: 'verify',
       NotifyMitigated: 'notify',
       Escalate: 'escalate',
       CloseIncident: 'close-incident',
     });
     for (const [state, handler] of Object.entries(loaded.handlerByState)) {
+      if (state === 'AwaitApproval') continue;
       expect(states[state]!.Resource).toBe(`${DRILL_FUNCTION_ARN_PREFIX}${handler}`);
     }
+  });
+
+  it('lists AwaitApproval as the one task-token state, invoking request-approval through the callback integration', () => {
+    expect(loaded.taskTokenStates).toEqual(['AwaitApproval']);
+    expect(states.AwaitApproval).toMatchObject({
+      Type: 'Task',
+      Resource: LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE,
+      Parameters: { FunctionName: `${DRILL_FUNCTION_ARN_PREFIX}request-approval` },
+    });
+    expect(LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+  });
+
+  it('asks for approval with the task token and what a human needs, and waits 15 minutes for the decision', () => {
+    expect(APPROVAL_TIMEOUT_SECONDS).toBe(900);
+    expect(states.AwaitApproval).toMatchObject({
+      TimeoutSeconds: 900,
+      ResultPath: '$.approval',
+      Next: 'ApprovalDecision',
+      Parameters: {
+        Payload: {
+          'taskToken.$': '$$.Task.Token',
+          'incidentId.$': '$.incident.incidentId',
+          'severity.$': '$.incident.severity',
+          'service.$': '$.service',
+          'alarmName.$': '$.signal.alarmName',
+          'candidate.$': '$.attempt',
+          'executionArn.$': '$$.Execution.Id',
+          timeoutSeconds: 900,
+        },
+      },
+    });
+    // Only the Lambda service's own errors are retried: never a timeout (nobody answered) nor a handler error.
+    expect(states.AwaitApproval!.Retry).toEqual([
+      { ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+    ]);
+    expect(states.AwaitApproval!.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'ApprovalTimedOut' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' },
+    ]);
+  });
+
+  it('goes from Mitigate to the approval gate when the candidate needs a human, and back to Mitigate once approved', () => {
+    expect(states.Mitigate!.Next).toBe('NeedsApproval');
+    expect(states.NeedsApproval).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.attempt.status', StringEquals: 'needs-approval', Next: 'AwaitApproval' }],
+      Default: 'WaitForEffect',
+    });
+    expect(states.ApprovalDecision).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.approval.decision', StringEquals: 'approved', Next: 'Mitigate' }],
+      Default: 'ApprovalRejected',
+    });
+  });
+
+  it('escalates a rejection or a timeout with an error a human can read', () => {
+    expect(states.ApprovalRejected).toEqual({
+      Type: 'Pass',
+      Result: { Error: 'ApprovalRejected', Cause: 'A human rejected the proposed mitigation' },
+      ResultPath: '$.error',
+      Next: 'Escalate',
+    });
+    expect(states.ApprovalTimedOut).toEqual({
+      Type: 'Pass',
+      Result: { Error: 'ApprovalTimedOut', Cause: 'Nobody approved or rejected the proposed mitigation within 15 minutes' },
+      ResultPath: '$.error',
+      Next: 'Escalate',
+    });
   });
 
   it('reads the execution context into the state', () => {
@@ -85,6 +162,7 @@ describe('loadWorkflowDefinition', () => {
     for (const [name, io] of Object.entries(expected)) {
       expect({ name, ResultPath: states[name]!.ResultPath, Parameters: states[name]!.Parameters }).toEqual({ name, Parameters: undefined, ...io });
     }
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(loaded.handlerByState).filter((n) => !loaded.taskTokenStates.includes(n)).sort());
   });
 
   it('follows the incident flow', () => {
@@ -103,7 +181,7 @@ describe('loadWorkflowDefinition', () => {
     });
     expect([next('NotifyIdentified'), next('Mitigate'), next('WaitForEffect'), next('Verify')]).toEqual([
       'Mitigate',
-      'WaitForEffect',
+      'NeedsApproval',
       'Verify',
       'VerificationOutcome',
     ]);
@@ -128,8 +206,8 @@ describe('loadWorkflowDefinition', () => {
     expect([states.Done!.Type, states.AlreadyHandled!.Type]).toEqual(['Succeed', 'Succeed']);
   });
 
-  it('retries transient Lambda and AWS errors on every Task', () => {
-    for (const name of Object.keys(loaded.handlerByState)) {
+  it('retries transient Lambda and AWS errors on every Task that invokes its function directly', () => {
+    for (const name of Object.keys(loaded.handlerByState).filter((n) => !loaded.taskTokenStates.includes(n))) {
       expect({ name, Retry: states[name]!.Retry }).toEqual({
         name,
         Retry: [
@@ -141,7 +219,7 @@ describe('loadWorkflowDefinition', () => {
   });
 
   it('escalates any failed step, and ends in a Fail state only when escalating or closing itself fails', () => {
-    for (const name of Object.keys(loaded.handlerByState)) {
+    for (const name of Object.keys(loaded.handlerByState).filter((n) => !loaded.taskTokenStates.includes(n))) {
       const target = name === 'Escalate' ? 'EscalationFailed' : name === 'CloseIncident' ? 'CloseFailed' : 'Escalate';
       expect({ name, Catch: states[name]!.Catch }).toEqual({ name, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: target }] });
     }
@@ -184,5 +262,34 @@ describe('definitionFromTemplate', () => {
     expect(() => definitionFromTemplate(noMeta)).toThrow(/tourniquet:handler/);
     const foreign = { Resources: { Fn1: fn('triage'), M: machine(task('arn:aws:states:::sqs:sendMessage')) } };
     expect(() => definitionFromTemplate(foreign)).toThrow(/Task state "A" does not invoke a Tourniquet function/);
+  });
+
+  const integration = (resource: string, functionName: unknown) => ({
+    'Fn::Join': [
+      '',
+      [
+        '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:',
+        { Ref: 'AWS::Partition' },
+        `:states:::${resource}","Parameters":{"FunctionName":"`,
+        functionName,
+        '","Payload":{"taskToken.$":"$$.Task.Token"}},"End":true}}}',
+      ],
+    ],
+  });
+
+  it('maps a .waitForTaskToken Task to the function in Parameters.FunctionName and lists it as a task-token state', () => {
+    const result = definitionFromTemplate({
+      Resources: { Fn1: fn('request-approval'), M: machine(integration('lambda:invoke.waitForTaskToken', { 'Fn::GetAtt': ['Fn1', 'Arn'] })) },
+    });
+    expect(result.handlerByState).toEqual({ A: 'request-approval' });
+    expect(result.taskTokenStates).toEqual(['A']);
+    expect(result.definition).toMatchObject({ States: { A: { Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken' } } });
+  });
+
+  it('refuses the request-response Lambda integration (its result is wrapped, unlike the drill handlers) and foreign callback targets', () => {
+    const plain = { Resources: { Fn1: fn('triage'), M: machine(integration('lambda:invoke', { 'Fn::GetAtt': ['Fn1', 'Arn'] })) } };
+    expect(() => definitionFromTemplate(plain)).toThrow(/Task state "A" does not invoke a Tourniquet function/);
+    const foreign = { Resources: { Fn1: fn('triage'), M: machine(integration('lambda:invoke.waitForTaskToken', 'arn:aws:lambda:us-east-1:1:function:x')) } };
+    expect(() => definitionFromTemplate(foreign)).toThrow(/FunctionName "arn:aws:lambda:us-east-1:1:function:x"/);
   });
 });

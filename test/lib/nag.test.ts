@@ -29,6 +29,24 @@ describe('cdk-nag AwsSolutions', () => {
     expect(new AwsSolutionsChecks().validateScope(fastStack(config)).violations).toEqual([]);
   });
 
+  it('reports no finding with every mitigation kind configured: health-check failover, a CLOUDFRONT web ACL with an IP set, two ECS services', () => {
+    const config = configWith((raw) => {
+      raw.services[0].resources.waf = { webAclName: 'shop-edge', webAclId: 'e1e2e3e4', scope: 'CLOUDFRONT', ipSetName: 'blocked', ipSetId: 'b10c4ed0' };
+      raw.services.push({
+        name: 'search',
+        alarms: [{ name: 'search-errors' }],
+        resources: {
+          ecs: { cluster: 'shop-prod', service: 'search' },
+          route53: { mode: 'health-check', hostedZoneId: 'Z0SEARCH', recordName: 'search.shop.example.com', primaryHealthCheckId: '3f2c6b1e-1111-4222-8333-944455556666' },
+          waf: { webAclName: 'search', webAclId: 'abcd', ipSetName: 'blocked-search', ipSetId: 'efgh' },
+        },
+      });
+    });
+    expect(new AwsSolutionsChecks().validateScope(fastStack(config)).violations).toEqual([]);
+    const dry = configWith((raw) => (raw.dryRun = true));
+    expect(new AwsSolutionsChecks().validateScope(fastStack(dry)).violations).toEqual([]);
+  });
+
   it('still catches a new wildcard: acknowledgements are per finding, not per rule', () => {
     const stack = fastStack(sampleConfig());
     stack.functions.functions.decide.role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['arn:aws:dynamodb:*:*:table/*'] }));

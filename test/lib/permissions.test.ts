@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { INCIDENT_STORE_ACTIONS } from '../../lib/constructs/incident-table.js';
 import { HANDLER_NAMES } from '../../lib/handlers.js';
+import { normalizedRecordName } from '../../lib/permissions.js';
 import {
   type CfnResource,
   ROOT,
@@ -23,7 +24,7 @@ const ENV = ARN('appconfig', 'application/chk4app/environment/prd5env');
 const PROFILE = ARN('appconfig', 'application/chk4app/configurationprofile/flg6prf');
 const ALARMS = [ARN('cloudwatch', 'alarm:checkout-5xx-rate'), ARN('cloudwatch', 'alarm:checkout-p99-latency')];
 /** Symptom alarms are readable (triage consults them) but never start a workflow. */
-const SYMPTOM_ALARMS = [ARN('cloudwatch', 'alarm:recommendations-api-errors')];
+const SYMPTOM_ALARMS = sampleConfig().services.flatMap((s) => Object.values(s.symptomAlarms).flat().map((name) => ARN('cloudwatch', `alarm:${name}`)));
 
 describe('IAM generated from the config', () => {
   let template: Template;
@@ -31,12 +32,12 @@ describe('IAM generated from the config', () => {
     template = templateFor(sampleConfig());
   });
 
-  it('never grants a service-wide action or an appconfig/ecs/cloudwatch/dynamodb action on "*"', () => {
+  it('never grants a service-wide action or an action of a service Tourniquet touches on "*"', () => {
     for (const handler of HANDLER_NAMES) {
       for (const statement of statementsOf(template, handler)) {
         const actions = asArray(statement.Action);
         expect(actions.filter((a) => a.endsWith(':*'))).toEqual([]);
-        if (actions.some((a) => /^(appconfig|ecs|cloudwatch|dynamodb|sns|states):/.test(a))) {
+        if (actions.some((a) => /^(appconfig|ecs|route53|wafv2|cloudwatch|dynamodb|sns|states|secretsmanager|iam):/.test(a))) {
           expect({ handler, actions, resources: asArray(statement.Resource) }).not.toMatchObject({ resources: expect.arrayContaining(['*']) });
         }
       }
@@ -80,7 +81,7 @@ describe('IAM generated from the config', () => {
       [ARN('appconfig', 'application/chk4app'), ENV, PROFILE, ARN('appconfig', `deploymentstrategy/\${${strategyId}}`)].sort(),
     );
     expect(resourcesFor(s, 'appconfig:GetDeployment')).toEqual([`${ENV}/deployment/*`]);
-    expect(actionsOf(s).filter((a) => /^(ecs|cloudwatch|sns):/.test(a))).toEqual([]);
+    expect(actionsOf(s).filter((a) => /^(cloudwatch|sns|iam):/.test(a))).toEqual([]);
   });
 
   it('gives AWS-service actions only to the steps that call them', () => {
@@ -91,10 +92,12 @@ describe('IAM generated from the config', () => {
     expect(services('notify')).toEqual(['dynamodb', 'kms', 'sns']);
     expect(services('close-incident')).toEqual(['dynamodb', 'kms', 'sns']);
     expect(services('escalate')).toEqual(['dynamodb', 'kms', 'sns']);
-    expect(services('verify')).toEqual(['cloudwatch', 'dynamodb']);
+    expect(services('verify')).toEqual(['cloudwatch', 'dynamodb', 'ecs']);
     expect(services('triage')).toEqual(['appconfig', 'cloudwatch', 'dynamodb', 'ecs']);
-    expect(services('mitigate')).toEqual(['appconfig', 'dynamodb']);
+    expect(services('mitigate')).toEqual(['appconfig', 'dynamodb', 'ecs', 'route53', 'wafv2']);
     expect(services('start-execution')).toEqual(['kms', 'sns', 'sqs', 'states']);
+    expect(services('request-approval')).toEqual(['dynamodb', 'kms', 'secretsmanager', 'sns']);
+    expect(services('approval-endpoint')).toEqual(['dynamodb', 'secretsmanager', 'states']);
   });
 
   it('scopes topic publishing: notify/close to status, escalate to both, the starter to escalation', () => {
@@ -106,6 +109,7 @@ describe('IAM generated from the config', () => {
     expect(resourcesFor(statementsOf(template, 'close-incident'), 'sns:Publish')).toEqual([status]);
     expect(resourcesFor(statementsOf(template, 'escalate'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
     expect(resourcesFor(statementsOf(template, 'start-execution'), 'sns:Publish')).toEqual([escalation]);
+    expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
   });
 
   it('lets the starter start executions of the incident state machine only', () => {
@@ -162,12 +166,30 @@ describe('IAM generated from the config', () => {
     }
   });
 
-  it('withholds the write actions from mitigate in a dry run', () => {
-    const dry = templateFor(configWith((raw) => (raw.dryRun = true)));
+  it('withholds every write action from mitigate in a dry run, and keeps the reads its previews need', () => {
+    const dry = templateFor(
+      configWith((raw) => {
+        raw.dryRun = true;
+        raw.services[0].resources.waf = { ...raw.services[0].resources.waf, ipSetName: 'blocked', ipSetId: 'b10c4ed0-0000-4000-8000-000000000001' };
+        raw.services.push({ name: 'search', alarms: [{ name: 'search-errors' }], resources: { route53: HEALTH_CHECK } });
+      }),
+    );
     const actions = actionsOf(statementsOf(dry, 'mitigate'));
-    expect(actions).toContain('appconfig:GetHostedConfigurationVersion');
-    expect(actions).not.toContain('appconfig:StartDeployment');
-    expect(actions).not.toContain('appconfig:CreateHostedConfigurationVersion');
+    expect(actions.filter((a) => !READ_ONLY.test(a) && !a.startsWith('dynamodb:') && !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+    for (const write of MITIGATION_WRITES) expect(actions).not.toContain(write);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'appconfig:GetHostedConfigurationVersion',
+        'ecs:DescribeServices',
+        'ecs:ListServiceDeployments',
+        'ecs:DescribeServiceDeployments',
+        'ecs:DescribeServiceRevisions',
+        'route53:ListResourceRecordSets',
+        'route53:GetHealthCheck',
+        'wafv2:GetWebACL',
+        'wafv2:GetIPSet',
+      ]),
+    );
   });
 
   it('covers every configured service and deduplicates shared AppConfig resources', () => {
@@ -203,5 +225,181 @@ describe('IAM generated from the config', () => {
       expect(statement.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
       expect(render(statement.Condition?.ArnLike['aws:SourceArn'])).toBe(ARN('cloudwatch', 'alarm:*'));
     }
+  });
+});
+
+/** Every write action an ECS, Route 53, WAF or flag mitigation needs. */
+const MITIGATION_WRITES = [
+  'appconfig:StartDeployment',
+  'appconfig:CreateHostedConfigurationVersion',
+  'ecs:UpdateService',
+  'ecs:StopServiceDeployment',
+  'route53:ChangeResourceRecordSets',
+  'route53:UpdateHealthCheck',
+  'wafv2:UpdateWebACL',
+  'wafv2:UpdateIPSet',
+];
+const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe)/;
+const HEALTH_CHECK = {
+  mode: 'health-check',
+  hostedZoneId: 'Z0SEARCH0EXAMPLE',
+  recordName: 'search.shop.example.com',
+  primaryHealthCheckId: '3f2c6b1e-1111-4222-8333-944455556666',
+};
+const ZONE = 'arn:${AWS::Partition}:route53:::hostedzone/Z0SHOP0EXAMPLE';
+const WEB_ACL = ARN('wafv2', 'regional/webacl/shop-prod/a1b2c3d4-5678-90ab-cdef-111111111111');
+
+describe('IAM for the mitigation catalogue (sample config: flags, ECS, weighted Route 53, regional WAF)', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = templateFor(sampleConfig());
+  });
+
+  it('lets mitigate roll back and scale exactly the configured ECS service', () => {
+    const s = statementsOf(template, 'mitigate');
+    const service = ARN('ecs', 'service/shop-prod/checkout');
+    expect(resourcesFor(s, 'ecs:UpdateService')).toEqual([service]);
+    expect(resourcesFor(s, 'ecs:StopServiceDeployment')).toEqual([ARN('ecs', 'service-deployment/shop-prod/checkout/*')]);
+    expect(resourcesFor(s, 'ecs:DescribeServices')).toEqual([service]);
+    expect(resourcesFor(s, 'ecs:ListServiceDeployments')).toEqual([service]);
+    expect(resourcesFor(s, 'ecs:DescribeServiceDeployments')).toEqual([ARN('ecs', 'service-deployment/shop-prod/checkout/*')]);
+    expect(resourcesFor(s, 'ecs:DescribeServiceRevisions')).toEqual([ARN('ecs', 'service-revision/shop-prod/checkout/*')]);
+    // UpdateService only ever changes the task definition or the desired count: no role is passed.
+    expect(actionsOf(s).filter((a) => a.startsWith('iam:'))).toEqual([]);
+  });
+
+  it('lets verify describe the configured ECS service (steady state), and nothing else of ECS', () => {
+    const s = statementsOf(template, 'verify');
+    expect(actionsOf(s).filter((a) => a.startsWith('ecs:'))).toEqual(['ecs:DescribeServices']);
+    expect(resourcesFor(s, 'ecs:DescribeServices')).toEqual([ARN('ecs', 'service/shop-prod/checkout')]);
+  });
+
+  it('lets mitigate UPSERT only the configured weighted record, by name and type, in the configured zone', () => {
+    const s = statementsOf(template, 'mitigate');
+    const change = s.filter((st) => asArray(st.Action).includes('route53:ChangeResourceRecordSets'));
+    expect(change).toHaveLength(1);
+    expect(render(change[0]!.Resource)).toBe(ZONE);
+    expect(change[0]!.Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['checkout.shop.example.com'],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+      },
+    });
+    expect(resourcesFor(s, 'route53:ListResourceRecordSets')).toEqual([ZONE]);
+    expect(resourcesFor(s, 'route53:GetChange')).toEqual(['arn:${AWS::Partition}:route53:::change/*']);
+    // Weighted mode never touches a health check.
+    expect(actionsOf(s).filter((a) => /HealthCheck/.test(a))).toEqual([]);
+  });
+
+  it('lets mitigate read and update only the configured web ACL, plus what UpdateWebACL authorizes for its references', () => {
+    const s = statementsOf(template, 'mitigate');
+    expect(resourcesFor(s, 'wafv2:GetWebACL')).toEqual([WEB_ACL]);
+    const update = s.filter((st) => asArray(st.Action).includes('wafv2:UpdateWebACL'));
+    expect(update.map((st) => st.Sid)).toEqual(['WafUpdateWebAcl', 'WafKeepWebAclReferences']);
+    expect(asArray(update[0]!.Resource).map(render)).toEqual([WEB_ACL]);
+    expect(asArray(update[1]!.Resource).map(render)).toEqual([
+      ARN('wafv2', 'regional/ipset/*'),
+      ARN('wafv2', 'regional/regexpatternset/*'),
+      'arn:${AWS::Partition}:wafv2:${AWS::Region}:*:regional/rulegroup/*',
+      'arn:${AWS::Partition}:wafv2:${AWS::Region}:*:regional/managedruleset/*',
+    ]);
+    // No IP set configured: no IP set actions.
+    expect(actionsOf(s).filter((a) => /IPSet/.test(a))).toEqual([]);
+  });
+
+  it('gives only mitigate the Route 53 and WAF actions, and only mitigate the ECS write actions', () => {
+    for (const handler of HANDLER_NAMES.filter((h) => h !== 'mitigate')) {
+      const actions = actionsOf(statementsOf(template, handler));
+      expect({ handler, actions: actions.filter((a) => /^(route53|wafv2):/.test(a) || MITIGATION_WRITES.includes(a)) }).toEqual({ handler, actions: [] });
+    }
+  });
+});
+
+describe('IAM for the mitigation catalogue, per configured kind', () => {
+  const mitigateActions = (t: Template) => actionsOf(statementsOf(t, 'mitigate'));
+
+  it('grants no Route 53 action without resources.route53, and no WAF action without resources.waf', () => {
+    const bare = templateFor(
+      configWith((raw) => {
+        delete raw.services[0].resources.route53;
+        delete raw.services[0].resources.waf;
+      }),
+    );
+    for (const handler of HANDLER_NAMES) {
+      expect(actionsOf(statementsOf(bare, handler)).filter((a) => /^(route53|wafv2):/.test(a))).toEqual([]);
+    }
+    expect(mitigateActions(bare)).toContain('ecs:UpdateService');
+  });
+
+  it('in health-check mode, lets mitigate read and update exactly the configured health check and change no record', () => {
+    const t = templateFor(configWith((raw) => (raw.services[0].resources.route53 = HEALTH_CHECK)));
+    const s = statementsOf(t, 'mitigate');
+    const check = 'arn:${AWS::Partition}:route53:::healthcheck/3f2c6b1e-1111-4222-8333-944455556666';
+    expect(resourcesFor(s, 'route53:GetHealthCheck')).toEqual([check]);
+    expect(resourcesFor(s, 'route53:UpdateHealthCheck')).toEqual([check]);
+    expect(resourcesFor(s, 'route53:ListResourceRecordSets')).toEqual(['arn:${AWS::Partition}:route53:::hostedzone/Z0SEARCH0EXAMPLE']);
+    expect(mitigateActions(t)).not.toContain('route53:ChangeResourceRecordSets');
+    expect(mitigateActions(t)).not.toContain('route53:GetChange');
+  });
+
+  it('scopes a CLOUDFRONT web ACL and its IP set to us-east-1 and the global scope', () => {
+    const t = templateFor(
+      configWith(
+        (raw) =>
+          (raw.services[0].resources.waf = {
+            webAclName: 'shop-edge',
+            webAclId: 'e1e2e3e4-0000-4000-8000-000000000002',
+            scope: 'CLOUDFRONT',
+            ipSetName: 'blocked',
+            ipSetId: 'b10c4ed0-0000-4000-8000-000000000001',
+          }),
+      ),
+    );
+    const s = statementsOf(t, 'mitigate');
+    const global = (rest: string) => `arn:\${AWS::Partition}:wafv2:us-east-1:\${AWS::AccountId}:global/${rest}`;
+    expect(resourcesFor(s, 'wafv2:GetWebACL')).toEqual([global('webacl/shop-edge/e1e2e3e4-0000-4000-8000-000000000002')]);
+    expect(resourcesFor(s, 'wafv2:GetIPSet')).toEqual([global('ipset/blocked/b10c4ed0-0000-4000-8000-000000000001')]);
+    expect(resourcesFor(s, 'wafv2:UpdateIPSet')).toEqual([global('ipset/blocked/b10c4ed0-0000-4000-8000-000000000001')]);
+    expect(resourcesFor(s, 'wafv2:UpdateWebACL')).toEqual([
+      global('webacl/shop-edge/e1e2e3e4-0000-4000-8000-000000000002'),
+      global('ipset/*'),
+      global('regexpatternset/*'),
+      'arn:${AWS::Partition}:wafv2:us-east-1:*:global/rulegroup/*',
+      'arn:${AWS::Partition}:wafv2:us-east-1:*:global/managedruleset/*',
+    ]);
+    expect(JSON.stringify(s)).not.toContain(':regional/');
+  });
+
+  it('covers every configured service: one UPSERT statement per weighted record, deduplicated zones and ECS services', () => {
+    const t = templateFor(
+      configWith((raw) => {
+        raw.services.push({
+          name: 'search',
+          alarms: [{ name: 'search-errors' }],
+          resources: {
+            ecs: { cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/shop-prod', service: 'search' },
+            route53: { ...raw.services[0].resources.route53, recordName: 'Search.Shop.Example.com.', recordType: 'AAAA' },
+          },
+        });
+      }),
+    );
+    const s = statementsOf(t, 'mitigate');
+    expect(resourcesFor(s, 'ecs:UpdateService')).toEqual([ARN('ecs', 'service/shop-prod/checkout'), ARN('ecs', 'service/shop-prod/search')]);
+    expect(resourcesFor(s, 'route53:ListResourceRecordSets')).toEqual([ZONE]);
+    const upserts = s.filter((st) => asArray(st.Action).includes('route53:ChangeResourceRecordSets'));
+    expect(upserts.map((st) => st.Condition?.['ForAllValues:StringEquals'])).toEqual([
+      expect.objectContaining({ 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['checkout.shop.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] }),
+      expect.objectContaining({ 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['search.shop.example.com'], 'route53:ChangeResourceRecordSetsRecordTypes': ['AAAA'] }),
+    ]);
+    expect(new Set(upserts.map((st) => st.Sid)).size).toBe(2);
+  });
+});
+
+describe('normalizedRecordName', () => {
+  it('lower-cases, drops the trailing dot and escapes other characters as three-digit octal, as Route 53 documents', () => {
+    expect(normalizedRecordName('Checkout.Shop.Example.COM.')).toBe('checkout.shop.example.com');
+    expect(normalizedRecordName('*.shop.example.com')).toBe('\\052.shop.example.com');
+    expect(normalizedRecordName('a_b-c.example.com')).toBe('a_b-c.example.com');
   });
 });

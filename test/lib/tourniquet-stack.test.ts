@@ -51,6 +51,8 @@ describe('TourniquetStack (sample config)', () => {
       expect(own('notify')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('close-incident')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('escalate')).toEqual(['ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('request-approval')).toEqual(['APPROVAL_ENDPOINT_URL', 'APPROVAL_SECRET_ARN', 'ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('approval-endpoint')).toEqual(['APPROVAL_SECRET_ARN', 'TABLE_NAME']);
     });
 
     it('wires the variables to the stack resources', () => {
@@ -171,9 +173,19 @@ describe('TourniquetStack (sample config)', () => {
     });
   });
 
-  it('outputs the state machine ARN, table name and topic ARNs', () => {
+  it('outputs the state machine ARN, table name, topic ARNs, and the approval endpoint URL and secret ARN', () => {
     const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['AlarmIntakeTopicArn', 'EscalationTopicArn', 'IncidentTableName', 'StateMachineArn', 'StatusTopicArn']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmIntakeTopicArn',
+      'ApprovalEndpointUrl',
+      'ApprovalSecretArn',
+      'EscalationTopicArn',
+      'IncidentTableName',
+      'StateMachineArn',
+      'StatusTopicArn',
+    ]);
+    expect(render(outputs.ApprovalEndpointUrl!.Value)).toMatch(/^\$\{ApprovalsEndpointFunctionFunctionUrl\w+\.FunctionUrl\}$/);
+    expect(render(outputs.ApprovalSecretArn!.Value)).toMatch(/^\$\{ApprovalsSigningSecret\w+\}$/);
     expect(render(outputs.StateMachineArn!.Value)).toMatch(/^\$\{WorkflowStateMachine/);
     expect(render(outputs.IncidentTableName!.Value)).toMatch(/^\$\{IncidentTable/);
   });

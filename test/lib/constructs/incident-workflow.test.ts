@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { definitionFromTemplate } from '../../../drill/definition.js';
 import { UNHANDLED_EXECUTION_STATUSES } from '../../../lib/constructs/failure-net.js';
+import { WORKFLOW_HANDLERS } from '../../../lib/handlers.js';
 import { type CfnResource, functionsByHandler, render, sampleConfig, templateFor } from '../support.js';
 
 describe('IncidentWorkflow', () => {
@@ -34,9 +35,10 @@ describe('IncidentWorkflow', () => {
     expect(JSON.stringify(definition)).not.toContain('JSONata');
   });
 
-  it('invokes each Task function directly (payloadResponseOnly), and may invoke only the workflow functions', () => {
+  it('invokes each Task function directly (payloadResponseOnly), AwaitApproval through the callback integration, and only workflow functions', () => {
     const text = render(machine.Properties.DefinitionString);
-    expect(text).not.toContain('arn:aws:states:::lambda:invoke');
+    // The one integration Resource in the definition is AwaitApproval's.
+    expect(text.match(/arn:\$\{AWS::Partition\}:states:::[A-Za-z:.]+/g)).toEqual(['arn:${AWS::Partition}:states:::lambda:invoke.waitForTaskToken']);
     const fns = functionsByHandler(template);
     const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
     const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, CfnResource>).filter((p) =>
@@ -47,9 +49,11 @@ describe('IncidentWorkflow', () => {
       .filter((s) => s.Action === 'lambda:InvokeFunction')
       .flatMap((s) => s.Resource.map(render));
     const expected = Object.entries(fns)
-      .filter(([handler]) => handler !== 'start-execution')
+      .filter(([handler]) => (WORKFLOW_HANDLERS as readonly string[]).includes(handler))
       .flatMap(([, fn]) => [`\${${fn.logicalId}.Arn}`, `\${${fn.logicalId}.Arn}:*`]);
     expect(invoked.sort()).toEqual(expected.sort());
+    expect(invoked.join(' ')).not.toContain(fns['approval-endpoint']!.logicalId);
+    expect(invoked.join(' ')).not.toContain(fns['start-execution']!.logicalId);
   });
 });
 
