@@ -123,7 +123,9 @@ export class LocalWorkflow {
     }
     for (const [state, wait] of Object.entries(this.waitStates)) {
       handlers[state] = async (taskInput) => {
-        this.options.clock.advanceTo(dueTime(wait, taskInput, this.options.clock.now()));
+        // A due time in the past proceeds at once, as in Step Functions.
+        const due = dueTime(wait, taskInput, this.options.clock.now());
+        if (due > this.options.clock.now()) this.options.clock.advanceTo(due);
         return taskInput;
       };
     }
@@ -131,7 +133,8 @@ export class LocalWorkflow {
     const machine = new StateMachine(this.definition, { validationOptions: { checkArn: false } });
     const execution = machine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
-      context: { Execution: { Id: arn, Name: name, StartTime: startedAt, Input: input as Json } },
+      // Task.Token stands in for the token Step Functions hands a .waitForTaskToken state; the drill answers those states itself.
+      context: { Execution: { Id: arn, Name: name, StartTime: startedAt, Input: input as Json }, Task: { Token: `drill-task-token-${name}` } },
     });
 
     const states: string[] = [];

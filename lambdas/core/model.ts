@@ -154,6 +154,9 @@ export const AttemptSchema = z.object({
   /** needs-approval: the workflow waits for a human (AwaitApproval) before this candidate runs. */
   status: z.enum(['applied', 'already-applied', 'dry-run', 'needs-approval', 'paused']),
   detail: z.string(),
+  /** With needs-approval: why this candidate and how risky, for the human who decides. */
+  rationale: z.string().optional(),
+  risk: RiskSchema.optional(),
   /** When to check whether the mitigation worked (Wait state TimestampPath). */
   checkAt: isoTime,
 });

@@ -64,7 +64,16 @@ export function createMitigateHandler(deps: MitigateDeps) {
     if (candidate.policy === 'approval' && !approvedHere(state, cursor)) {
       const detail = `Waiting for a human to approve ${candidate.type} on ${candidate.target} (${candidate.policyReason}).`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'needs-approval', detail, checkAt: now.toISOString() };
+      return {
+        cursor,
+        type: candidate.type,
+        target: candidate.target,
+        status: 'needs-approval',
+        detail,
+        rationale: candidate.rationale,
+        risk: candidate.risk,
+        checkAt: now.toISOString(),
+      };
     }
 
     if (state.settings.dryRun) {
