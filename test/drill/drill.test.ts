@@ -151,3 +151,38 @@ describe('tourniquet drill --json (CLI)', () => {
     expect((error as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('humans in the loop', () => {
+  const writes = (run: ScenarioRun) => run.account.calls().filter((c) => c.origin === 'drill' && !/^(Get|List|Describe|Publish)/.test(c.command));
+
+  it('approval-granted: the failover waits for the approval given through the CLI code path, then restores', async () => {
+    const run = await runScenario(loadScenario('approval-granted'), session);
+    expect(run.result).toMatchObject({ passed: true, restored: true, escalated: false });
+    expect(run.result.states).toEqual(expect.arrayContaining(['NeedsApproval', 'AwaitApproval', 'ApprovalDecision']));
+    const timeline = run.result.timeline.map((e) => e.message).join('\n');
+    expect(timeline).toMatch(/Approval requested for route53-failover/);
+    expect(timeline).toMatch(/arn:aws:iam::123456789012:user\/alice/);
+    // The approval email went out with both signed links.
+    const request = run.account.published().find((m) => /approv/i.test(m.subject ?? ''));
+    expect(request?.message).toMatch(/https:\/\/approval\.drill\.invalid\/approval\?t=.+/);
+  });
+
+  it.each([
+    ['approval-rejected', /A human rejected route53-failover/],
+    ['approval-timeout', /Nobody approved route53-failover .* in time/],
+    ['paused', /Automation is paused \(paused by carol/],
+  ])('%s: nothing changes, a human is paged and told why', async (name, why) => {
+    const run = await runScenario(loadScenario(name), session);
+    expect(run.result).toMatchObject({ passed: true, restored: false, escalated: true });
+    expect(writes(run)).toEqual([]);
+    const page = run.account.published().find((m) => m.subject === '[SEV2][Escalated] checkout: 5xx rate');
+    expect(page?.message).toMatch(why);
+  });
+
+  it('dry-run: the report names the action it would take and the account is unchanged', async () => {
+    const run = await runScenario(loadScenario('dry-run'), session);
+    expect(run.result).toMatchObject({ passed: true, restored: false, actions: [{ type: 'feature-flag-off', status: 'dry-run' }] });
+    expect(run.result.actions[0]!.detail).toMatch(/^Dry run: would apply feature-flag-off/);
+    expect(writes(run)).toEqual([]);
+  });
+});
