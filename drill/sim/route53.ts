@@ -31,6 +31,7 @@ import {
 import * as z from 'zod';
 import type { VirtualClock } from './clock.js';
 import { errorMetadata, type CommandHandler, type Out, type SimService, type SimServiceName } from './wire.js';
+import { canonicalName } from '../../lambdas/adapters/route53-failover.js';
 
 /**
  * Simulated Amazon Route 53: hosted zones with simple, weighted and failover records, health
@@ -790,26 +791,8 @@ function changeId(seq: number, zoneId: string): string {
   return `C${BigInt(`0x${hex.slice(0, 20)}`).toString(36).toUpperCase().padStart(13, '0').slice(0, 13)}`;
 }
 
-/**
- * A DNS name the way Route 53 stores and lists it: lower case, fully qualified, and characters
- * other than a-z, 0-9, "-", "_" and "." as three-digit octal escapes ("*" → "\052").
- */
-export function canonicalName(name: string): string {
-  const lower = name.toLowerCase();
-  let out = '';
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower[i]!;
-    if (c === '\\' && /^\d{3}$/.test(lower.slice(i + 1, i + 4))) {
-      out += lower.slice(i, i + 4);
-      i += 3;
-    } else if (/[a-z0-9_.-]/.test(c)) {
-      out += c;
-    } else {
-      out += `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`;
-    }
-  }
-  return out.endsWith('.') ? out : `${out}.`;
-}
+/** DNS names as Route 53 stores them: one normalisation, shared with the adapter. */
+export { canonicalName };
 
 /** A stored copy of a record with canonical names and no undefined members. */
 function canonicalRecord(r: ResourceRecordSet): ResourceRecordSet {
