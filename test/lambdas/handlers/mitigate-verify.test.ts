@@ -138,3 +138,51 @@ describe('verify', () => {
     expect(await handler(workflowState({ triage: t, plan, attempt: { ...attempt, status: 'dry-run' } }))).toMatchObject({ outcome: 'failed', hasNext: false });
   });
 });
+
+describe('mitigate: humans first', () => {
+  const service = { ...checkout, policy: { 'feature-flag-off': 'approval' as const } };
+  const gatedPlan = decide(t, service, ALARM_AT);
+  const calls: unknown[] = [];
+  const deps = (overrides: Partial<MitigateDeps> = {}): MitigateDeps => ({
+    store: fakeStore(),
+    flags: { setFlag: async (target, request) => (calls.push(request), setFlagResult), previewFlag: async () => { throw new Error(); } },
+    deploymentStrategyId: 'imm0001',
+    clock: () => now,
+    ...unusedAdapters,
+    ...overrides,
+  });
+
+  it('an approval-gated candidate waits for a human, then runs once approved for that very candidate', async () => {
+    calls.length = 0;
+    const waiting = await createMitigateHandler(deps())(workflowState({ service, triage: t, plan: gatedPlan }));
+    expect(waiting).toMatchObject({ status: 'needs-approval', cursor: 0, risk: 'low', rationale: expect.stringContaining('new-checkout-flow') });
+    expect(calls).toEqual([]);
+    const approval = { decision: 'approved' as const, by: 'arn:aws:iam::123456789012:user/alice', via: 'cli', reason: null, at: now.toISOString(), approvalId: 'apr-1' };
+    const applied = await createMitigateHandler(deps())(workflowState({ service, triage: t, plan: gatedPlan, attempt: waiting, approval }));
+    expect(applied.status).toBe('applied');
+    expect(calls).toHaveLength(1);
+    // A rejection (or an approval of something else) never applies.
+    const rejected = await createMitigateHandler(deps())(workflowState({ service, triage: t, plan: gatedPlan, attempt: waiting, approval: { ...approval, decision: 'rejected' } }));
+    expect(rejected.status).toBe('needs-approval');
+  });
+
+  it('a pause wins over everything: nothing is applied and the attempt says why', async () => {
+    calls.length = 0;
+    const paused = await createMitigateHandler(
+      deps({ pause: { inForce: async () => ({ scope: 'checkout', paused: true, by: 'carol', reason: 'migration', at: now.toISOString() }) } }),
+    )(state);
+    expect(paused).toMatchObject({ status: 'paused', detail: expect.stringContaining('paused by carol') });
+    expect(calls).toEqual([]);
+  });
+
+  it('a maintenance window makes automation notify only', async () => {
+    calls.length = 0;
+    const inWindow = workflowState({
+      triage: t,
+      plan,
+      settings: { changeWindowMinutes: 30, dryRun: false, stage: 'prod', maintenanceWindows: [{ start: '2026-11-23T03:00:00.000Z', end: '2026-11-23T04:00:00.000Z', reason: 'DB upgrade' }] },
+    });
+    expect(await createMitigateHandler(deps())(inWindow)).toMatchObject({ status: 'paused', detail: expect.stringContaining('maintenance window until 2026-11-23 04:00 UTC: DB upgrade') });
+    expect(calls).toEqual([]);
+  });
+});
