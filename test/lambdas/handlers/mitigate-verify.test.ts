@@ -145,7 +145,7 @@ describe('mitigate: humans first', () => {
   const calls: unknown[] = [];
   const deps = (overrides: Partial<MitigateDeps> = {}): MitigateDeps => ({
     store: fakeStore(),
-    flags: { setFlag: async (target, request) => (calls.push(request), setFlagResult), previewFlag: async () => { throw new Error(); } },
+    flags: { setFlag: async (_target, request) => (calls.push(request), setFlagResult), previewFlag: async () => { throw new Error(); } },
     deploymentStrategyId: 'imm0001',
     clock: () => now,
     ...unusedAdapters,
