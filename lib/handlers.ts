@@ -30,8 +30,14 @@ export const STARTER_HANDLER = 'start-execution';
  */
 export const APPROVAL_ENDPOINT_HANDLER = 'approval-endpoint';
 
+/**
+ * The status cadence sits outside the state machine as well: a schedule invokes it to send the
+ * promised status updates of incidents that stay open without a phase change.
+ */
+export const STATUS_CADENCE_HANDLER = 'status-cadence';
+
 /** Every handler the stack deploys. */
-export const HANDLER_NAMES = [STARTER_HANDLER, APPROVAL_ENDPOINT_HANDLER, ...WORKFLOW_HANDLERS] as const;
+export const HANDLER_NAMES = [STARTER_HANDLER, APPROVAL_ENDPOINT_HANDLER, STATUS_CADENCE_HANDLER, ...WORKFLOW_HANDLERS] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** Metadata key on each `AWS::Lambda::Function` naming its handler file. */

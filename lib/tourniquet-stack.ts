@@ -9,6 +9,7 @@ import { IncidentFunctions } from './constructs/incident-functions.js';
 import { IncidentTable } from './constructs/incident-table.js';
 import { IncidentWorkflow } from './constructs/incident-workflow.js';
 import { NotificationTopics } from './constructs/notification-topics.js';
+import { StatusCadence } from './constructs/status-cadence.js';
 import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
 
 export interface TourniquetStackProps extends StackProps {
@@ -19,7 +20,8 @@ export interface TourniquetStackProps extends StackProps {
 /**
  * Everything Tourniquet deploys: alarm intake → incident workflow (Step Functions + Lambda) →
  * incident table and notification topics, the approval endpoint for mitigations a human must
- * approve, and the failure net that pages when a workflow dies.
+ * approve, the failure net that pages when a workflow dies, and the status cadence that keeps
+ * open incidents' update promises.
  * Environment-agnostic: it synthesizes offline, without credentials or lookups.
  */
 export class TourniquetStack extends Stack {
@@ -31,6 +33,7 @@ export class TourniquetStack extends Stack {
   public readonly workflow: IncidentWorkflow;
   public readonly intake: AlarmIntake;
   public readonly failureNet: FailureNet;
+  public readonly statusCadence: StatusCadence;
 
   constructor(scope: Construct, id: string, props: TourniquetStackProps) {
     super(scope, id, {
@@ -72,6 +75,12 @@ export class TourniquetStack extends Stack {
     this.failureNet = new FailureNet(this, 'FailureNet', {
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
+    });
+
+    this.statusCadence = new StatusCadence(this, 'StatusCadence', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });

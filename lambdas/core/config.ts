@@ -166,6 +166,25 @@ export const ServiceConfigSchema = z
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 
+/** Minutes between scheduled status updates: at least the 5-minute schedule that sends them, at most a week. */
+const cadenceMinutes = (severity: string) =>
+  z
+    .number()
+    .int(`updateCadenceMinutes.${severity} must be a whole number of minutes`)
+    .min(5, `updateCadenceMinutes.${severity} must be at least 5 (the cadence schedule runs every 5 minutes)`)
+    .max(7 * 24 * 60, `updateCadenceMinutes.${severity} must be at most 10080 (one week)`);
+
+/** Overrides of the default update cadence (`UPDATE_CADENCE_MINUTES` in severity.ts); unlisted severities keep the default. */
+export const UpdateCadenceOverridesSchema = z
+  .object({
+    SEV1: cadenceMinutes('SEV1').optional(),
+    SEV2: cadenceMinutes('SEV2').optional(),
+    SEV3: cadenceMinutes('SEV3').optional(),
+    SEV4: cadenceMinutes('SEV4').optional(),
+  })
+  .strict();
+export type UpdateCadenceOverrides = z.infer<typeof UpdateCadenceOverridesSchema>;
+
 export const TourniquetConfigSchema = z
   .object({
     version: z.literal(1, 'version must be 1'),
@@ -190,6 +209,8 @@ export const TourniquetConfigSchema = z
           .refine((w) => Date.parse(w.end) > Date.parse(w.start), 'end must be after start'),
       )
       .default([]),
+    /** Minutes between status updates while an incident stays open, per severity; unlisted severities keep the defaults. */
+    updateCadenceMinutes: UpdateCadenceOverridesSchema.optional(),
     notifications: z
       .object({
         /** Subscribed by email to the status topic (updates at every phase). */

@@ -41,6 +41,8 @@ import {
   IncidentPatchSchema,
   type IncidentRecord,
   IncidentRecordSchema,
+  type LastNotification,
+  LastNotificationSchema,
   type OpenIncidentInput,
   OpenIncidentInputSchema,
   type OpenIncidentResult,
@@ -444,6 +446,75 @@ export class IncidentStore {
       limit,
     );
     return items.map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
+  }
+
+  /**
+   * Incidents not yet CLOSED that were opened at or after `openedSince`, oldest first. Reads gsi1
+   * (every incident, sorted by open time) from `openedSince` on and leaves closed ones out with a
+   * filter, so the work is bounded by the incidents opened in that window, never by the table.
+   * The index is eventually consistent: a just-changed incident may show its previous status.
+   */
+  async listOpenIncidents(options: { openedSince: Date | string }): Promise<IncidentRecord[]> {
+    const since = new Date(options.openedSince);
+    if (Number.isNaN(since.getTime())) throw new RecordInvalidError(`openedSince must be a date, got ${String(options.openedSince)}`);
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: TABLE_KEYS.gsi1Name,
+      KeyConditionExpression: '#gpk = :partition AND #gsk >= :since',
+      FilterExpression: '#status <> :closed',
+      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.gsi1PartitionKey, '#gsk': TABLE_KEYS.gsi1SortKey, '#status': 'status' },
+      ExpressionAttributeValues: { ':partition': INCIDENT_LIST_PARTITION, ':since': since.toISOString(), ':closed': 'CLOSED' },
+      ScanIndexForward: true,
+    });
+    return items.map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
+  }
+
+  /**
+   * Replaces the incident's `lastNotification` only if nothing changed since it was read: its `at`
+   * still equals `expected.at` (compared as stored; `undefined` means "none recorded") and, when
+   * given, its status is still `expected.status`. `next: undefined` removes it. Returns false, and
+   * writes nothing, when the check fails (another writer was first, or the incident is gone): the
+   * compare-and-set that keeps overlapping scheduled runs from sending the same update twice.
+   */
+  async compareAndSetLastNotification(
+    incidentId: string,
+    expected: { readonly at: unknown; readonly status?: IncidentRecord['status'] },
+    next: LastNotification | undefined,
+  ): Promise<boolean> {
+    const parsed = next === undefined ? undefined : parseInput(LastNotificationSchema, next, 'last notification');
+    const names: Record<string, string> = { '#ln': 'lastNotification', '#at': 'at', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':now': this.now() };
+    const conditions = ['attribute_exists(pk)'];
+    if (expected.at === undefined) {
+      conditions.push('attribute_not_exists(#ln.#at)');
+    } else {
+      conditions.push('#ln.#at = :expectedAt');
+      values[':expectedAt'] = expected.at;
+    }
+    if (expected.status !== undefined) {
+      conditions.push('#status = :expectedStatus');
+      names['#status'] = 'status';
+      values[':expectedStatus'] = expected.status;
+    }
+    if (parsed !== undefined) values[':next'] = parsed;
+    try {
+      await this.send('set last notification', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: incidentKey(incidentId),
+            UpdateExpression: parsed === undefined ? 'SET #updatedAt = :now REMOVE #ln' : 'SET #ln = :next, #updatedAt = :now',
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
   }
 
   private now(): string {

@@ -52,6 +52,26 @@ describe('config', () => {
     expect(() => parseConfig('{', 'x.json')).toThrow(/x.json: 1 problem\(s\)[\s\S]*not valid JSON/);
   });
 
+  it('accepts optional update cadence overrides per severity, and refuses ones the schedule cannot keep', () => {
+    expect(sampleConfig.updateCadenceMinutes).toBeUndefined();
+    const raw = base();
+    raw.updateCadenceMinutes = { SEV1: 15, SEV3: 120 };
+    const ok = checkConfig(raw);
+    expect(ok.ok && ok.config.updateCadenceMinutes).toEqual({ SEV1: 15, SEV3: 120 });
+
+    raw.updateCadenceMinutes = { SEV1: 2, SEV2: 30.5, SEV4: 20_000, SEV5: 10 };
+    const bad = checkConfig(raw);
+    const messages = !bad.ok ? bad.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'updateCadenceMinutes.SEV1: updateCadenceMinutes.SEV1 must be at least 5 (the cadence schedule runs every 5 minutes)',
+        'updateCadenceMinutes.SEV2: updateCadenceMinutes.SEV2 must be a whole number of minutes',
+        'updateCadenceMinutes.SEV4: updateCadenceMinutes.SEV4 must be at most 10080 (one week)',
+      ]),
+    );
+    expect(messages.some((m) => m.includes('SEV5'))).toBe(true);
+  });
+
   it('finds the service that owns an alarm', () => {
     expect(findAlarm(sampleConfig, 'checkout-p99-latency')?.service.name).toBe('checkout');
     expect(findAlarm(sampleConfig, 'nope')).toBeUndefined();

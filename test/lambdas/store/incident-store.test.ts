@@ -423,6 +423,95 @@ describe('listIncidents', () => {
   });
 });
 
+describe('listOpenIncidents', () => {
+  it('lists incidents not yet closed, opened since the given time, oldest first', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-ancient', { alarmName: 'a0', openedAt: '2026-10-01T00:00:00.000Z' }));
+    await store.openIncident(openInput('inc-old', { alarmName: 'a1', openedAt: '2026-11-01T23:00:00.000Z' }));
+    await store.openIncident(openInput('inc-closed', { alarmName: 'a2', openedAt: '2026-11-02T09:00:00.000Z' }));
+    await store.openIncident(openInput('inc-escalated', { alarmName: 'a3', openedAt: '2026-11-02T11:30:00.000+01:00' }));
+    await store.openIncident(openInput('inc-new', { alarmName: 'a4', openedAt: '2026-11-02T10:45:00.000Z' }));
+    await store.closeIncident('inc-closed');
+    await store.updateIncident('inc-escalated', { status: 'ESCALATED' });
+
+    const open = await store.listOpenIncidents({ openedSince: '2026-11-01T00:00:00.000Z' });
+    expect(open.map((i) => [i.incidentId, i.status])).toEqual([
+      ['inc-old', 'INVESTIGATING'],
+      ['inc-escalated', 'ESCALATED'],
+      ['inc-new', 'INVESTIGATING'],
+    ]);
+    // The bound is inclusive and compares instants, whatever the offset the time was written with.
+    expect((await store.listOpenIncidents({ openedSince: new Date('2026-11-02T10:30:00.000Z') })).map((i) => i.incidentId)).toEqual(['inc-escalated', 'inc-new']);
+  });
+
+  it('reads the index from the bound on, never the whole table', async () => {
+    const { store } = await newStore();
+    const send = jest.spyOn(db.client, 'send');
+    try {
+      await store.listOpenIncidents({ openedSince: '2026-11-01T00:00:00.000Z' });
+      const queries = send.mock.calls.map(([command]) => command).filter((c) => c instanceof QueryCommand) as QueryCommand[];
+      expect(queries).toHaveLength(1);
+      expect(queries[0]!.input).toMatchObject({
+        IndexName: 'gsi1',
+        KeyConditionExpression: '#gpk = :partition AND #gsk >= :since',
+        ExpressionAttributeValues: expect.objectContaining({ ':partition': 'INCIDENTS', ':since': '2026-11-01T00:00:00.000Z' }),
+      });
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('refuses a bound that is not a date', async () => {
+    const { store } = await newStore();
+    await expect(store.listOpenIncidents({ openedSince: 'last week' })).rejects.toBeInstanceOf(RecordInvalidError);
+  });
+});
+
+describe('compareAndSetLastNotification', () => {
+  const note = (at: string, status = 'Investigating') => ({ status, subject: `[SEV2][${status}] checkout: checkout-5xx`, at });
+
+  it('sets lastNotification when none is recorded, then only against the at it was read with', async () => {
+    const { store, advance, iso } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    advance(60);
+    await expect(store.compareAndSetLastNotification('inc-1', { at: undefined }, note(iso()))).resolves.toBe(true);
+    const first = await store.getIncident('inc-1');
+    expect(first.lastNotification).toEqual(note('2026-11-02T10:01:00.000Z'));
+    expect(first.updatedAt).toBe('2026-11-02T10:01:00.000Z');
+
+    // An overlapping run that read the incident before the first write loses.
+    await expect(store.compareAndSetLastNotification('inc-1', { at: undefined }, note('2026-11-02T10:01:00.500Z'))).resolves.toBe(false);
+    await expect(store.compareAndSetLastNotification('inc-1', { at: '2026-11-02T09:00:00.000Z' }, note(iso()))).resolves.toBe(false);
+    advance(60);
+    await expect(store.compareAndSetLastNotification('inc-1', { at: '2026-11-02T10:01:00.000Z' }, note(iso(), 'Identified'))).resolves.toBe(true);
+    expect((await store.getIncident('inc-1')).lastNotification).toEqual(note('2026-11-02T10:02:00.000Z', 'Identified'));
+  });
+
+  it('checks the status when asked, and can remove lastNotification (handing a claim back)', async () => {
+    const { store, iso } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await store.updateIncident('inc-1', { status: 'IDENTIFIED', lastNotification: note('2026-11-02T10:00:30.000Z', 'Identified') });
+    const expected = { at: '2026-11-02T10:00:30.000Z' };
+    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'INVESTIGATING' }, note(iso()))).resolves.toBe(false);
+    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'IDENTIFIED' }, undefined)).resolves.toBe(true);
+    expect((await store.getIncident('inc-1')).lastNotification).toBeUndefined();
+  });
+
+  it('returns false for an unknown incident and creates nothing', async () => {
+    const { store, iso } = await newStore();
+    await expect(store.compareAndSetLastNotification('ghost', { at: undefined }, note(iso()))).resolves.toBe(false);
+    expect(await store.findIncident('ghost')).toBeUndefined();
+  });
+
+  it('never touches a closed incident when the status is checked', async () => {
+    const { store, iso } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await store.closeIncident('inc-1');
+    await expect(store.compareAndSetLastNotification('inc-1', { at: undefined, status: 'INVESTIGATING' }, note(iso()))).resolves.toBe(false);
+    expect((await store.getIncident('inc-1')).lastNotification).toBeUndefined();
+  });
+});
+
 describe('errors', () => {
   it('wraps SDK failures in StoreError with the SDK error as cause', async () => {
     const store = new IncidentStore({ tableName: 'no-such-table', client: db.client });

@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { CADENCE_SCHEDULE_MINUTES, type CadenceSettings, cadenceSettingsFor } from '../../lambdas/core/cadence.js';
+import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { TABLE_KEYS } from '../../lambdas/store/table.js';
+import { STATUS_CADENCE_HANDLER } from '../handlers.js';
+import { acknowledgeNag } from '../nag.js';
+import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
+
+/** Name of the esbuild constant the cadence function reads its settings from. */
+export const CADENCE_DEFINE = '__TOURNIQUET_CADENCE__';
+
+/**
+ * The incident-store calls the cadence function makes: `listOpenIncidents` (Query on gsi1),
+ * `compareAndSetLastNotification` (UpdateItem) and `appendTimeline` (UpdateItem, PutItem).
+ */
+export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:UpdateItem', 'dynamodb:PutItem'];
+
+export interface StatusCadenceProps {
+  /** The validated config: its cadence overrides and alarm texts are compiled into the function. */
+  readonly config: TourniquetConfig;
+  /** The incident table the open incidents are read from and their updates recorded in. */
+  readonly table: IncidentTable;
+  /** Where the scheduled updates go (KMS-encrypted: the grant covers its key). */
+  readonly statusTopic: sns.ITopic;
+}
+
+/**
+ * Status updates on a cadence while an incident stays open: an EventBridge schedule invokes the
+ * `status-cadence` function, which sends the update each open incident was promised when no
+ * phase change has sent one (SEV1 every 30 minutes, SEV2 every 60, ...).
+ */
+export class StatusCadence extends Construct {
+  public readonly handler: HandlerFunction;
+  public readonly rule: events.Rule;
+  /** What is compiled into the function (`CadenceSettings`): cadence overrides and alarm texts. */
+  public readonly settings: CadenceSettings;
+
+  constructor(scope: Construct, id: string, props: StatusCadenceProps) {
+    super(scope, id);
+    const { table, statusTopic } = props;
+    this.settings = cadenceSettingsFor(props.config);
+
+    this.handler = new HandlerFunction(this, 'StatusCadence', {
+      handler: STATUS_CADENCE_HANDLER,
+      description: 'Tourniquet: send the promised status update of incidents that stay open',
+      environment: {
+        [HANDLER_ENV.tableName]: table.table.tableName,
+        [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn,
+      },
+      // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings are compiled in instead.
+      define: { [CADENCE_DEFINE]: JSON.stringify(JSON.stringify(this.settings)) },
+    });
+    // The next scheduled run is the retry: an old schedule event, or a second attempt, adds nothing.
+    this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(CADENCE_SCHEDULE_MINUTES) });
+
+    table.grantItemActions(this.handler.role, STATUS_CADENCE_TABLE_ACTIONS);
+    iam.Grant.addToPrincipal({
+      grantee: this.handler.role,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`],
+    });
+    statusTopic.grantPublish(this.handler.role);
+    acknowledgeNag(
+      this.handler.role,
+      'AwsSolutions-IAM5',
+      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
+      ['Action::kms:GenerateDataKey*'],
+    );
+
+    this.rule = new events.Rule(this, 'Schedule', {
+      description: `Tourniquet: send due status updates of open incidents (every ${CADENCE_SCHEDULE_MINUTES} minutes)`,
+      // Fixed: the decisions send up to one schedule period early so that no promised time is missed.
+      schedule: events.Schedule.rate(Duration.minutes(CADENCE_SCHEDULE_MINUTES)),
+      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.minutes(CADENCE_SCHEDULE_MINUTES) })],
+    });
+  }
+}

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CADENCE_DEFINE } from '../../../lib/constructs/status-cadence.js';
+import { STATUS_CADENCE_HANDLER } from '../../../lib/handlers.js';
+import {
+  actionsOf,
+  type CfnResource,
+  configWith,
+  fastStack,
+  functionsByHandler,
+  resourcesFor,
+  sampleConfig,
+  statementsOf,
+  templateFor,
+} from '../support.js';
+
+const logicalIdOf = (template: Template, type: string, match: (r: CfnResource) => boolean = () => true): string => {
+  const found = Object.entries(template.findResources(type) as Record<string, CfnResource>).filter(([, r]) => match(r));
+  expect(found).toHaveLength(1);
+  return found[0]![0];
+};
+
+describe('StatusCadence', () => {
+  let template: Template;
+  let fnId: string;
+  let tableId: string;
+  beforeAll(() => {
+    template = templateFor(sampleConfig());
+    fnId = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!.logicalId;
+    tableId = logicalIdOf(template, 'AWS::DynamoDB::Table');
+  });
+
+  it('invokes the cadence function from an EventBridge schedule every 5 minutes', () => {
+    const schedules = Object.values(template.findResources('AWS::Events::Rule') as Record<string, CfnResource>).filter((r) => r.Properties.ScheduleExpression);
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]!.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
+    // A failed run is retried by the next scheduled one, not by Lambda.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+    });
+  });
+
+  it('gives the function the table name and the status topic, and nothing else of its own', () => {
+    const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
+    const variables = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!.Properties.Environment.Variables as Record<string, unknown>;
+    const own = Object.fromEntries(Object.entries(variables).filter(([k]) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS'));
+    expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId } });
+    expect(JSON.stringify(variables)).not.toContain(CADENCE_DEFINE);
+  });
+
+  it('lets the function query gsi1 and update and put items on the table, and nothing broader', () => {
+    const s = statementsOf(template, STATUS_CADENCE_HANDLER);
+    expect(actionsOf(s).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesFor(s, 'dynamodb:Query')).toEqual([`\${${tableId}.Arn}/index/gsi1`]);
+    expect(resourcesFor(s, 'dynamodb:UpdateItem')).toEqual([`\${${tableId}.Arn}`]);
+    expect(resourcesFor(s, 'dynamodb:PutItem')).toEqual([`\${${tableId}.Arn}`]);
+  });
+
+  it('lets the function publish to the status topic only, with the topic key', () => {
+    const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
+    const keyId = logicalIdOf(template, 'AWS::KMS::Key', (k) => k.Properties.Description === 'Tourniquet status and escalation topics');
+    const s = statementsOf(template, STATUS_CADENCE_HANDLER);
+    expect(resourcesFor(s, 'sns:Publish')).toEqual([`\${${statusTopicId}}`]);
+    expect(resourcesFor(s, 'kms:GenerateDataKey*')).toEqual([`\${${keyId}.Arn}`]);
+    expect(resourcesFor(s, 'kms:Decrypt')).toEqual([`\${${keyId}.Arn}`]);
+    expect(actionsOf(s).filter((a) => /^(sns|kms|dynamodb|logs|xray):/.test(a) === false)).toEqual([]);
+  });
+
+  it('compiles the cadence overrides and alarm texts, and only those, into the function', () => {
+    expect(fastStack(sampleConfig()).statusCadence.settings).toEqual({
+      updateCadenceMinutes: {},
+      alarms: [
+        { name: 'checkout-5xx-rate', summary: '5xx rate', impact: 'Some customers see errors when they pay for their basket.' },
+        { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.' },
+      ],
+    });
+    const overridden = fastStack(configWith((raw) => (raw.updateCadenceMinutes = { SEV1: 15, SEV4: 720 })));
+    expect(overridden.statusCadence.settings.updateCadenceMinutes).toEqual({ SEV1: 15, SEV4: 720 });
+  });
+
+  it('passes cdk-nag with cadence overrides configured', () => {
+    const stack = fastStack(configWith((raw) => (raw.updateCadenceMinutes = { SEV1: 15 })));
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+});
