@@ -4,6 +4,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
 import { registerApproval } from './commands/approval.js';
 import { registerPause } from './commands/pause.js';
+import { registerResolve } from './commands/resolve.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -19,5 +20,6 @@ registerDrill(program);
 registerUndo(program);
 registerApproval(program);
 registerPause(program);
+registerResolve(program);
 
 await program.parseAsync(process.argv);

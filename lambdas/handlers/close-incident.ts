@@ -6,7 +6,7 @@ import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export interface CloseIncidentDeps {
-  readonly store: Pick<IncidentStore, 'getIncident' | 'listTimeline' | 'listActions' | 'appendTimeline' | 'closeIncident' | 'releaseMutationLock'>;
+  readonly store: Pick<IncidentStore, 'getIncident' | 'listTimeline' | 'listActions' | 'appendTimeline' | 'closeIncident' | 'updateIncident' | 'releaseMutationLock'>;
   readonly clock: () => Date;
 }
 
@@ -39,7 +39,14 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
       actions: applied,
       metrics,
     });
-    await deps.store.closeIncident(id, { closedAt, metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) }, postmortem });
+    const stored = { metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) }, postmortem };
+    if (outcome === 'mitigated') {
+      await deps.store.closeIncident(id, { closedAt, ...stored });
+    } else {
+      // A human has it now: the record stays ESCALATED (and keeps getting cadence updates, and keeps
+      // re-fired alarms folded into it) until someone runs `tourniquet resolve`.
+      await deps.store.updateIncident(id, stored);
+    }
     await deps.store.releaseMutationLock(state.service.name, id);
     return { outcome, metrics };
   };

@@ -97,6 +97,19 @@ describe('drill: no-recent-change', () => {
     const run = await runScenario(loadScenario('no-recent-change'), session);
     expect(run.result).toMatchObject({ restored: false, escalated: true, passed: true, actions: [], mutatingCalls: [] });
     expect(run.result.notifications.filter((n) => n.topic === 'escalation').map((n) => n.subject)).toEqual(['[SEV2][Escalated] checkout: 5xx rate']);
+    // A human has it now: the record stays ESCALATED (cadence updates go on) until someone resolves it.
+    const incidentId = run.result.incidentId!;
+    expect((await run.store.getIncident(incidentId)).status).toBe('ESCALATED');
+    const published: string[] = [];
+    const { resolveIncident } = await import('../../cli/commands/resolve.js');
+    await resolveIncident(
+      { store: run.store, clock: () => run.account.clock.now(), publisher: { publish: async (m) => (published.push(m.subject ?? ''), { messageId: 'm' }) }, statusTopicArn: 'arn:aws:sns:us-east-1:123456789012:status' },
+      incidentId,
+      'dave',
+      'payment provider recovered',
+    );
+    expect((await run.store.getIncident(incidentId)).status).toBe('CLOSED');
+    expect(published).toEqual(['[SEV2][Resolved] checkout: checkout-5xx-rate']);
     const { appconfig, ecs } = run.after as { appconfig: unknown; ecs: unknown };
     expect({ appconfig, ecs }).toEqual({ appconfig: (run.before as { appconfig: unknown }).appconfig, ecs: (run.before as { ecs: unknown }).ecs });
   });
