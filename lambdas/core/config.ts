@@ -158,6 +158,18 @@ export const ServiceConfigSchema = z
       })
       .strict()
       .default({}),
+    /** What happens when nobody answers an approval request in time: escalate (default) or proceed, per severity. */
+    onApprovalTimeout: z
+      .object({
+        SEV1: z.enum(['escalate', 'proceed']).optional(),
+        SEV2: z.enum(['escalate', 'proceed']).optional(),
+        SEV3: z.enum(['escalate', 'proceed']).optional(),
+        SEV4: z.enum(['escalate', 'proceed']).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Decide and notify for this service, but change nothing (the global dryRun applies too). */
+    dryRun: z.boolean().default(false),
     /** Per-mitigation overrides of the default policy (see lambdas/core/policy.ts). */
     policy: PolicyConfigSchema.default({}),
     /** Alarms that confirm symptoms (dependency failing, region failing, flood, saturation). */

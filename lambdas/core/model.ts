@@ -157,6 +157,8 @@ export const AttemptSchema = z.object({
   /** With needs-approval: why this candidate and how risky, for the human who decides. */
   rationale: z.string().optional(),
   risk: RiskSchema.optional(),
+  /** With needs-approval: what the workflow does if nobody answers in time (TimeoutPolicy state). */
+  onTimeout: z.enum(['escalate', 'proceed']).optional(),
   /** When to check whether the mitigation worked (Wait state TimestampPath). */
   checkAt: isoTime,
 });
@@ -186,7 +188,7 @@ export const WorkflowStateSchema = WorkflowInputSchema.extend({
   error: WorkflowErrorSchema.optional(),
   /** A human's answer to the last approval request (SendTaskSuccess output of AwaitApproval). */
   approval: z
-    .object({ decision: z.enum(['approved', 'rejected']), by: z.string(), via: z.string(), reason: z.string().nullable(), at: isoTime, approvalId: z.string() })
+    .object({ decision: z.enum(['approved', 'rejected']), by: z.string(), via: z.string(), reason: z.string().nullable(), at: isoTime.optional(), approvalId: z.string() })
     .optional(),
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;

@@ -72,8 +72,17 @@ export function createMitigateHandler(deps: MitigateDeps) {
         detail,
         rationale: candidate.rationale,
         risk: candidate.risk,
+        onTimeout: state.service.onApprovalTimeout[incident.severity] ?? 'escalate',
         checkAt: now.toISOString(),
       };
+    }
+
+    if (candidate.policy === 'approval' && state.approval) {
+      await deps.store.appendTimeline(incident.incidentId, {
+        at: now.toISOString(),
+        kind: 'decision',
+        message: `Going ahead with ${candidate.type}: approved by ${state.approval.by}${state.approval.reason ? ` (${state.approval.reason})` : ''}`,
+      });
     }
 
     if (state.settings.dryRun) {

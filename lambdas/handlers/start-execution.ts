@@ -73,7 +73,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
         service: owner.service,
         settings: {
           changeWindowMinutes: deps.config.changeWindowMinutes,
-          dryRun: deps.config.dryRun,
+          dryRun: deps.config.dryRun || owner.service.dryRun,
           stage: deps.config.stage,
           maintenanceWindows: deps.config.maintenanceWindows
             .filter((w) => !w.services || w.services.includes(owner.service.name))

@@ -27,6 +27,8 @@ export const WORKFLOW_STATES = {
   approvalTimedOut: 'ApprovalTimedOut',
   approvalDecision: 'ApprovalDecision',
   approvalRejected: 'ApprovalRejected',
+  timeoutPolicy: 'TimeoutPolicy',
+  proceedAfterTimeout: 'ProceedAfterTimeout',
   waitForEffect: 'WaitForEffect',
   verify: 'Verify',
   verificationOutcome: 'VerificationOutcome',
@@ -196,6 +198,18 @@ export class IncidentWorkflow extends Construct {
       }),
       resultPath: '$.error',
     });
+    // Only where the service's policy says so (typically SEV1) does silence count as consent.
+    const timeoutPolicy = new sfn.Choice(this, S.timeoutPolicy);
+    const proceedAfterTimeout = new sfn.Pass(this, S.proceedAfterTimeout, {
+      parameters: {
+        decision: 'approved',
+        by: 'approval timeout policy',
+        via: 'timeout',
+        reason: 'Nobody answered in time and the policy for this severity is to proceed',
+        approvalId: 'timeout',
+      },
+      resultPath: '$.approval',
+    });
     const approvalDecision = new sfn.Choice(this, S.approvalDecision);
     const approvalRejected = new sfn.Pass(this, S.approvalRejected, {
       result: sfn.Result.fromObject({ Error: 'ApprovalRejected', Cause: 'A human rejected the proposed mitigation' }),
@@ -220,7 +234,9 @@ export class IncidentWorkflow extends Construct {
     awaitApproval.addCatch(approvalTimedOut, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
     awaitApproval.addCatch(escalate, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     awaitApproval.next(approvalDecision);
-    approvalTimedOut.next(escalate);
+    approvalTimedOut.next(timeoutPolicy);
+    timeoutPolicy.when(sfn.Condition.stringEquals('$.attempt.onTimeout', 'proceed'), proceedAfterTimeout).otherwise(escalate);
+    proceedAfterTimeout.next(mitigate);
     approvalDecision.when(sfn.Condition.stringEquals('$.approval.decision', 'approved'), mitigate).otherwise(approvalRejected);
     approvalRejected.next(escalate);
     waitForEffect.next(verify);

@@ -129,8 +129,15 @@ describe('loadWorkflowDefinition', () => {
       Type: 'Pass',
       Result: { Error: 'ApprovalTimedOut', Cause: 'Nobody approved or rejected the proposed mitigation within 15 minutes' },
       ResultPath: '$.error',
-      Next: 'Escalate',
+      Next: 'TimeoutPolicy',
     });
+    // Silence counts as consent only where the service's policy says so for the severity.
+    expect(states.TimeoutPolicy).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.attempt.onTimeout', StringEquals: 'proceed', Next: 'ProceedAfterTimeout' }],
+      Default: 'Escalate',
+    });
+    expect(states.ProceedAfterTimeout).toMatchObject({ Type: 'Pass', ResultPath: '$.approval', Next: 'Mitigate' });
   });
 
   it('reads the execution context into the state', () => {

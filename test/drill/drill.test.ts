@@ -192,6 +192,25 @@ describe('humans in the loop', () => {
     expect(page?.message).toMatch(why);
   });
 
+  it('approval timeout with an onApprovalTimeout "proceed" policy: the failover goes ahead and the timeline says why', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const config = JSON.parse(readFileSync(join(REPO_ROOT, 'tourniquet.config.json'), 'utf8'));
+    config.services[0].onApprovalTimeout = { SEV2: 'proceed' };
+    const file = join(mkdtempSync(join(tmpdir(), 'tourniquet-')), 'proceed.json');
+    writeFileSync(file, JSON.stringify(config));
+    const raw = { ...JSON.parse(JSON.stringify(loadScenario('approval-timeout'))), name: 'timeout-proceeds', config: file, expect: { restored: true, actions: ['route53-failover'], escalated: false } };
+    const checked = checkScenario(raw);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const run = await runScenario(checked.scenario as Scenario, session);
+    expect(run.result.mismatches).toEqual([]);
+    expect(run.result.states).toEqual(expect.arrayContaining(['ApprovalTimedOut', 'TimeoutPolicy', 'ProceedAfterTimeout']));
+    expect(run.result.timeline.map((e) => e.message)).toContain(
+      'Going ahead with route53-failover: approved by approval timeout policy (Nobody answered in time and the policy for this severity is to proceed)',
+    );
+  });
+
   it('dry-run: the report names the action it would take and the account is unchanged', async () => {
     const run = await runScenario(loadScenario('dry-run'), session);
     expect(run.result).toMatchObject({ passed: true, restored: false, actions: [{ type: 'feature-flag-off', status: 'dry-run' }] });
