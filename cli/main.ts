@@ -4,7 +4,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
 import { registerApproval } from './commands/approval.js';
 import { registerPause } from './commands/pause.js';
-import { registerResolve } from './commands/resolve.js';
+import { registerAck, registerIncidents, registerPostmortem, registerResolve } from './commands/resolve.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -20,6 +20,9 @@ registerDrill(program);
 registerUndo(program);
 registerApproval(program);
 registerPause(program);
+registerAck(program);
 registerResolve(program);
+registerIncidents(program);
+registerPostmortem(program);
 
 await program.parseAsync(process.argv);

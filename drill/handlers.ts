@@ -19,6 +19,9 @@ import { createMitigateHandler } from '../lambdas/handlers/mitigate.js';
 import { createNotifyHandler } from '../lambdas/handlers/notify.js';
 import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js';
 import { createStartExecutionHandler } from '../lambdas/handlers/start-execution.js';
+import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.js';
+import { cadenceSettingsFor } from '../lambdas/core/cadence.js';
+import { acknowledgeIncident, resolveIncident } from '../cli/commands/resolve.js';
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
@@ -86,9 +89,34 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
 export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: string) {
   return createStartExecutionHandler({
     config: w.config,
+    store: w.store,
     sfn,
     stateMachineArn,
     publisher: new SnsPublisher(w.clients.sns),
     escalationTopicArn: w.escalationTopicArn,
+    clock: w.clock,
   });
+}
+
+/** One run of the scheduled status-cadence function (every CADENCE_SCHEDULE_MINUTES in production). */
+export function cadenceHandler(w: DrillWiring): () => Promise<unknown> {
+  const run = createStatusCadenceHandler({
+    store: w.store,
+    publisher: new SnsPublisher(w.clients.sns),
+    statusTopicArn: w.statusTopicArn,
+    escalationTopicArn: w.escalationTopicArn,
+    settings: cadenceSettingsFor(w.config),
+    clock: w.clock,
+  });
+  return () => run({});
+}
+
+/** The on-call human's commands, through the same code as `tourniquet ack|resolve`. */
+export function operatorCommands(w: DrillWiring) {
+  const deps = { store: w.store, publisher: new SnsPublisher(w.clients.sns), statusTopicArn: w.statusTopicArn, clock: w.clock };
+  return {
+    ack: (incidentId: string, by: string, reason?: string) => acknowledgeIncident(deps, incidentId, by, reason),
+    resolve: (incidentId: string, by: string, reason?: string) =>
+      resolveIncident({ ...deps, flapCooldownMinutes: w.config.lifecycle.flapCooldownMinutes }, incidentId, by, reason),
+  };
 }

@@ -71,6 +71,7 @@ export class TourniquetStack extends Stack {
       config,
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
+      table: this.table,
     });
     this.failureNet = new FailureNet(this, 'FailureNet', {
       stateMachine: this.workflow.stateMachine,
@@ -81,6 +82,7 @@ export class TourniquetStack extends Stack {
       config,
       table: this.table,
       statusTopic: this.topics.statusTopic,
+      escalationTopic: this.topics.escalationTopic,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });

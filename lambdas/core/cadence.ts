@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Severity, type TourniquetConfig, type UpdateCadenceOverrides, UpdateCadenceOverridesSchema } from './config.js';
+import { LifecycleConfigSchema, type Severity, type TourniquetConfig, type UpdateCadenceOverrides, UpdateCadenceOverridesSchema } from './config.js';
 import type { IncidentStatus } from './model.js';
 import { UPDATE_CADENCE_MINUTES } from './severity.js';
 import { renderStatusUpdate, type StatusUpdate, type UpdateStatus, utcMinute } from './status-update.js';
@@ -26,39 +26,39 @@ export function cadenceTable(overrides: UpdateCadenceOverrides = {}): CadenceTab
 }
 
 /** Statuses of incidents that still need attention. */
-export type AttentionStatus = Exclude<IncidentStatus, 'MITIGATED' | 'CLOSED'>;
+export type AttentionStatus = Exclude<IncidentStatus, 'WATCHING' | 'RESOLVED'>;
 
-const needsAttention = (status: IncidentStatus): status is AttentionStatus => status !== 'MITIGATED' && status !== 'CLOSED';
+const needsAttention = (status: IncidentStatus): status is AttentionStatus => status !== 'WATCHING' && status !== 'RESOLVED';
 
 /**
  * Statuses that still need attention, and the template status their scheduled update repeats.
- * MITIGATING is still the Identified phase (applied, not yet verified). MITIGATED and CLOSED are
- * absent: the Mitigated update already says the next word is the owning team's, and a closed
- * incident is over.
+ * MITIGATING is still the Identified phase (applied, not yet verified). WATCHING and RESOLVED are
+ * absent: the Mitigated update promises the next word at the end of the watch period, and a
+ * resolved incident is over.
  */
 export const CADENCE_STATUS: Readonly<Record<AttentionStatus, UpdateStatus>> = {
-  INVESTIGATING: 'Investigating',
-  IDENTIFIED: 'Identified',
+  OPEN: 'Investigating',
   MITIGATING: 'Identified',
   ESCALATED: 'Escalated',
+  ACKNOWLEDGED: 'Escalated',
 };
 
 /** What the still-pending part of a scheduled update says, per status. Facts from the record only, never a cause. */
 const PENDING: Readonly<Record<AttentionStatus, { summary: string; actions: string[] }>> = {
-  INVESTIGATING: {
-    summary: 'Still pending: no mitigation has been identified yet. Tourniquet has changed nothing so far.',
-    actions: ['Checking the deployments and feature-flag changes made shortly before the alarm.'],
-  },
-  IDENTIFIED: {
-    summary: 'Still pending: a mitigation was identified and has not been applied yet; it is being applied or is waiting for a human to approve it.',
-    actions: ['Applying the identified mitigation, or waiting for the approval it was sent for.', 'Then verifying that the alarm clears.'],
+  OPEN: {
+    summary: 'Still pending: no mitigation has been applied yet. Tourniquet has changed nothing so far.',
+    actions: ['Checking the deployments and feature-flag changes made shortly before the alarm, then deciding on a mitigation.'],
   },
   MITIGATING: {
-    summary: 'Still pending: a mitigation was applied and the alarm has not been confirmed back to OK yet.',
-    actions: ['Verifying whether the alarm returns to OK after the mitigation.'],
+    summary: 'Still pending: a mitigation is being applied, waits for a human to approve it, or was applied and the alarms are not confirmed back to OK yet.',
+    actions: ['Applying the identified mitigation, or waiting for the approval it was sent for.', 'Then verifying that the alarms clear.'],
   },
   ESCALATED: {
-    summary: 'Still pending: automation did not restore service; a human on call was paged and has the incident.',
+    summary: 'Still pending: automation did not restore service; a human on call was paged and is re-paged until someone acknowledges (tourniquet ack).',
+    actions: ['Waiting for a human on call to take the incident; Tourniquet makes no further change on its own.'],
+  },
+  ACKNOWLEDGED: {
+    summary: 'Still pending: automation did not restore service; a human acknowledged the incident and is handling it.',
     actions: ['A human on call is handling the incident; Tourniquet makes no further change on its own.'],
   },
 };
@@ -98,7 +98,7 @@ export type CadenceDecision =
     }
   | {
       readonly due: false;
-      /** closed: CLOSED; settled: no cadence for this status (MITIGATED); not-yet: the next update is not due. */
+      /** closed: RESOLVED; settled: no cadence for this status (WATCHING); not-yet: the next update is not due. */
       readonly reason: 'closed' | 'settled' | 'not-yet';
       /** With not-yet: the earliest time the update becomes due. */
       readonly dueAt?: string;
@@ -126,7 +126,7 @@ export interface CadenceOptions {
  * (`renderStatusUpdate`), which a longer configured cadence must not break.
  */
 export function cadenceDecision(incident: CadenceIncident, now: Date, options: CadenceOptions = {}): CadenceDecision {
-  if (incident.status === 'CLOSED') return { due: false, reason: 'closed' };
+  if (incident.status === 'RESOLVED') return { due: false, reason: 'closed' };
   if (!needsAttention(incident.status)) return { due: false, reason: 'settled' };
   const status = CADENCE_STATUS[incident.status];
 
@@ -209,6 +209,8 @@ export function nextUpdateBy(decision: Pick<DueCadence, 'cadenceMinutes'>, now: 
 export const CadenceSettingsSchema = z
   .object({
     updateCadenceMinutes: UpdateCadenceOverridesSchema.default({}),
+    /** Re-page and reminder intervals (config `lifecycle`). */
+    lifecycle: LifecycleConfigSchema.pick({ repageMinutes: true, acknowledgedReminderMinutes: true }).default({ repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
     alarms: z.array(z.object({ name: z.string().min(1), summary: z.string().optional(), impact: z.string().optional() }).strict()).default([]),
   })
   .strict();
@@ -218,6 +220,7 @@ export type CadenceSettings = z.infer<typeof CadenceSettingsSchema>;
 export function cadenceSettingsFor(config: TourniquetConfig): CadenceSettings {
   return {
     updateCadenceMinutes: { ...config.updateCadenceMinutes },
+    lifecycle: { repageMinutes: { ...config.lifecycle.repageMinutes }, acknowledgedReminderMinutes: config.lifecycle.acknowledgedReminderMinutes },
     alarms: config.services.flatMap((service) =>
       service.alarms
         .filter((alarm) => alarm.summary !== undefined || alarm.impact !== undefined)

@@ -141,6 +141,10 @@ const MITIGATION_KEYS = ['feature-flag-off', 'ecs-rollback', 'route53-failover',
 export const PolicyConfigSchema = z.partialRecord(z.enum(MITIGATION_KEYS), PolicyRuleSchema);
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
+/** Per mitigation: revert it when its verification fails, before the next candidate runs (see lambdas/core/lifecycle.ts for the defaults). */
+export const RevertIneffectiveSchema = z.partialRecord(z.enum(MITIGATION_KEYS), z.boolean());
+export type RevertIneffective = z.infer<typeof RevertIneffectiveSchema>;
+
 export const ServiceConfigSchema = z
   .object({
     /** Short service name used in subjects and IDs ("checkout"). */
@@ -174,6 +178,8 @@ export const ServiceConfigSchema = z
     policy: PolicyConfigSchema.default({}),
     /** Alarms that confirm symptoms (dependency failing, region failing, flood, saturation). */
     symptomAlarms: SymptomAlarmsSchema.default({ downstreamFailure: [], regionalFailure: [], trafficFlood: [], saturation: [] }),
+    /** Overrides of which ineffective mitigations are reverted before the next candidate (docs/lifecycle.md). */
+    revertIneffective: RevertIneffectiveSchema.default({}),
   })
   .strict();
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
@@ -196,6 +202,35 @@ export const UpdateCadenceOverridesSchema = z
   })
   .strict();
 export type UpdateCadenceOverrides = z.infer<typeof UpdateCadenceOverridesSchema>;
+
+const minutesPerSeverity = (what: string, min: number) => {
+  const minutes = (severity: string) =>
+    z
+      .number()
+      .int(`${what}.${severity} must be a whole number of minutes`)
+      .min(min, `${what}.${severity} must be at least ${min}`)
+      .max(7 * 24 * 60, `${what}.${severity} must be at most 10080 (one week)`);
+  return z
+    .object({ SEV1: minutes('SEV1').optional(), SEV2: minutes('SEV2').optional(), SEV3: minutes('SEV3').optional(), SEV4: minutes('SEV4').optional() })
+    .strict();
+};
+
+/** How incidents follow alarm dynamics: episodes, watch, flaps, re-pages (docs/lifecycle.md). */
+export const LifecycleConfigSchema = z
+  .object({
+    /** Incidents open (not RESOLVED) at once; past it a new incident is paged and automation does not act on it. */
+    maxOpenIncidents: z.number().int().min(1).max(1000).default(10),
+    /** Quiet minutes after a verified mitigation before the incident is RESOLVED. Default: 3 alarm periods, at least 5 minutes. */
+    watchMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    /** Minutes after RESOLVED during which a re-fire re-opens the same incident as a flap. */
+    flapCooldownMinutes: z.number().int().min(0).max(7 * 24 * 60).default(30),
+    /** Minutes between re-pages of an ESCALATED incident nobody acknowledged, per severity (defaults in lambdas/core/lifecycle.ts). */
+    repageMinutes: minutesPerSeverity('lifecycle.repageMinutes', 5).default({}),
+    /** Minutes between reminders of an ACKNOWLEDGED incident nobody resolved: at least daily by default. */
+    acknowledgedReminderMinutes: z.number().int().min(5).max(7 * 24 * 60).default(24 * 60),
+  })
+  .strict();
+export type LifecycleConfig = z.infer<typeof LifecycleConfigSchema>;
 
 export const TourniquetConfigSchema = z
   .object({
@@ -223,6 +258,8 @@ export const TourniquetConfigSchema = z
       .default([]),
     /** Minutes between status updates while an incident stays open, per severity; unlisted severities keep the defaults. */
     updateCadenceMinutes: UpdateCadenceOverridesSchema.optional(),
+    /** Episodes, watch period, flap cooldown, re-page timers and the cap on open incidents. */
+    lifecycle: LifecycleConfigSchema.default({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
     notifications: z
       .object({
         /** Subscribed by email to the status topic (updates at every phase). */
@@ -305,6 +342,11 @@ export function parseConfig(text: string, source = 'config'): TourniquetConfig {
   const checked = checkConfig(raw);
   if (!checked.ok) throw new ConfigInvalidError(source, checked.problems);
   return checked.config;
+}
+
+/** The service whose symptom alarms name this alarm (the first, in config order), or undefined. */
+export function findSymptomAlarm(config: TourniquetConfig, alarmName: string): ServiceConfig | undefined {
+  return config.services.find((service) => Object.values(service.symptomAlarms).some((names) => names.includes(alarmName)));
 }
 
 /** Finds the service and alarm entry for an alarm name, or undefined when the alarm is not configured. */

@@ -28,3 +28,13 @@ export function executionConsoleUrl(executionArn: string): string {
   const region = executionArn.split(':')[3] ?? 'us-east-1';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
+
+/** Identifies one alarm transition (alarm, time, new state): the key of its timeline event, so a redelivery is recognised. */
+export function signalKeyFor(signal: Pick<AlarmSignal, 'alarmArn' | 'stateChangeTime' | 'state'>): string {
+  return createHash('sha256').update(`${signal.alarmArn}|${new Date(signal.stateChangeTime).toISOString()}|${signal.state}`).digest('hex').slice(0, 12);
+}
+
+/** The ARN Step Functions gives an execution of `stateMachineArn` named `name`. */
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
+import { LifecycleConfigSchema, PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
 import { AlarmSignalSchema } from './signal.js';
 
 /**
@@ -36,6 +36,8 @@ export type ExecutionRef = z.infer<typeof ExecutionRefSchema>;
 /** What the starter function hands to the state machine. */
 export const WorkflowInputSchema = z.object({
   signal: AlarmSignalSchema,
+  /** The incident the starter opened (or re-opened) for this execution. */
+  incidentId: z.string().min(1),
   /** The config slice of the service that owns the alarm: the only resources this execution may touch. */
   service: ServiceConfigSchema,
   settings: z.object({
@@ -44,12 +46,15 @@ export const WorkflowInputSchema = z.object({
     stage: z.string(),
     /** Maintenance windows that cover this service: automation only notifies inside them. */
     maintenanceWindows: z.array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() })).default([]),
+    /** Watch period, flap cooldown, re-page timers (config `lifecycle`). */
+    lifecycle: LifecycleConfigSchema.default({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
   }),
   execution: ExecutionRefSchema,
 });
 export type WorkflowInput = z.infer<typeof WorkflowInputSchema>;
 
-export const INCIDENT_STATUSES = ['INVESTIGATING', 'IDENTIFIED', 'MITIGATING', 'MITIGATED', 'ESCALATED', 'CLOSED'] as const;
+/** The lifecycle (docs/lifecycle.md; transitions in lifecycle.ts): OPEN → MITIGATING → WATCHING → RESOLVED, or → ESCALATED → ACKNOWLEDGED → RESOLVED. */
+export const INCIDENT_STATUSES = ['OPEN', 'MITIGATING', 'WATCHING', 'RESOLVED', 'ESCALATED', 'ACKNOWLEDGED'] as const;
 export const IncidentStatusSchema = z.enum(INCIDENT_STATUSES);
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
@@ -57,10 +62,15 @@ export const OpenedIncidentSchema = z.object({
   incidentId: z.string(),
   severity: SeveritySchema,
   openedAt: isoTime,
-  /** True when an incident for the same alarm was already open; this execution then only records the re-fire. */
-  duplicate: z.boolean(),
-  /** The incident this alarm was folded into when `duplicate`. */
-  existingIncidentId: z.string().optional(),
+  /** How many times the incident was re-opened (a re-fire while WATCHING, or a flap after RESOLVED); 0 at first. */
+  round: z.number().int().min(0).default(0),
+  /**
+   * new: the first execution of the incident; reopened: a continuation after a re-fire; capped: opened past
+   * the cap on open incidents (automation does not act); superseded: another execution now owns the incident.
+   */
+  mode: z.enum(['new', 'reopened', 'capped', 'superseded']).default('new'),
+  /** Why, in words, when mode is capped or superseded. */
+  reason: z.string().optional(),
 });
 export type OpenedIncident = z.infer<typeof OpenedIncidentSchema>;
 
@@ -107,9 +117,13 @@ export const SymptomsSchema = z.object({
 export type Symptoms = z.infer<typeof SymptomsSchema>;
 
 export const TriageSchema = z.object({
+  /** The highest severity among the incident's alarms. */
   severity: SeveritySchema,
   window: z.object({ from: isoTime, to: isoTime }),
+  /** The alarm whose evaluation settings pace verification: the slowest of the incident's alarms. */
   alarm: AlarmFactsSchema,
+  /** Every incident alarm on the incident when triage ran (the one that opened it first). */
+  alarms: z.array(z.string()).default([]),
   flagChanges: z.array(FlagChangeSchema),
   ecsDeployments: z.array(EcsDeploymentChangeSchema),
   symptoms: SymptomsSchema,
@@ -151,8 +165,12 @@ export const AttemptSchema = z.object({
   cursor: z.number().int().min(0),
   type: MitigationTypeSchema,
   target: z.string(),
-  /** needs-approval: the workflow waits for a human (AwaitApproval) before this candidate runs. */
-  status: z.enum(['applied', 'already-applied', 'dry-run', 'needs-approval', 'paused']),
+  /**
+   * needs-approval: the workflow waits for a human (AwaitApproval) before this candidate runs.
+   * retriage: another incident alarm joined before the first change; triage runs again first.
+   * superseded: the incident moved on (a continuation owns it, or a human resolved it): stop.
+   */
+  status: z.enum(['applied', 'already-applied', 'dry-run', 'needs-approval', 'paused', 'retriage', 'superseded']),
   detail: z.string(),
   /** With needs-approval: why this candidate and how risky, for the human who decides. */
   rationale: z.string().optional(),
@@ -165,14 +183,21 @@ export const AttemptSchema = z.object({
 export type Attempt = z.infer<typeof AttemptSchema>;
 
 export const VerificationSchema = z.object({
-  /** restored: alarm OK; pending: check again at checkAt; failed: try the next candidate or escalate. */
-  outcome: z.enum(['restored', 'pending', 'failed']),
+  /**
+   * watching: the alarms are OK; the incident is WATCHING until checkAt (end of the watch period).
+   * resolved: the watch period passed quietly; the incident is RESOLVED.
+   * superseded: a re-fire re-opened the incident (a continuation execution has it) or a human resolved it.
+   * pending: check again at checkAt. failed: try the next candidate or escalate.
+   */
+  outcome: z.enum(['watching', 'resolved', 'superseded', 'pending', 'failed']),
   alarmState: z.string(),
   checks: z.number().int().min(1),
   checkAt: isoTime.optional(),
   /** Index of the next candidate to try when outcome is failed and one remains. */
   nextCursor: z.number().int().min(0).optional(),
   hasNext: z.boolean(),
+  /** The alarms still in ALARM (or not OK) at this check. */
+  notOk: z.array(z.string()).optional(),
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
@@ -201,6 +226,13 @@ export const TIMELINE_KINDS = [
   'alarm',
   'incident-opened',
   'alarm-refired',
+  /** An alarm transition recorded on a current incident: joined, symptom, cleared. */
+  'signal',
+  'reopened',
+  'watch',
+  'page',
+  'acknowledged',
+  'resolved',
   'triage',
   'decision',
   'mitigation',

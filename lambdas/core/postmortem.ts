@@ -48,26 +48,52 @@ export function computeMetrics(times: IncidentTimes, severity: Severity): Incide
   };
 }
 
+/** A mitigation the automation applied, with what verification measured. */
+export interface PostmortemAction {
+  /** "feature-flag-off on flag new-checkout-flow in chk4app/prd5env/flg6prf" */
+  readonly description: string;
+  /** restored: the alarms cleared after it; no-effect: they did not; undefined: not verified (escalated, dry run). */
+  readonly effect?: 'restored' | 'no-effect';
+  /** Reverted afterwards (as ineffective, or by `tourniquet undo`). */
+  readonly reverted?: boolean;
+}
+
 export interface PostmortemInput {
   readonly incidentId: string;
   readonly service: string;
   readonly alarmName: string;
+  /** Every alarm that joined the episode. */
+  readonly alarms?: readonly string[];
   readonly severity: Severity;
   readonly times: IncidentTimes;
+  /** When the incident was resolved, or now for an incident still open. */
   readonly closedAt: string;
   readonly impact?: string;
   readonly outcome: 'mitigated' | 'escalated';
   readonly timeline: readonly TimelineEvent[];
-  /** Mitigations applied, in order ("feature-flag-off on flag new-checkout-flow"). */
-  readonly actions: readonly string[];
+  /** Mitigations applied, in order. */
+  readonly actions: readonly PostmortemAction[];
   readonly metrics: IncidentMetrics;
+  /** Times the incident was re-opened by a re-fire. */
+  readonly rounds?: number;
 }
 
 const fmt = (s: number | null): string => (s === null ? 'unknown' : humanDuration(s * 1000) + ` (${s} s)`);
 
+/** Which action restored service and which did not, in words the summary can use. */
+export function describeOutcomeOfActions(actions: readonly PostmortemAction[]): { restoredBy?: string; ineffective: string[]; list: string } {
+  const restoredBy = [...actions].reverse().find((a) => a.effect === 'restored')?.description;
+  const ineffective = actions.filter((a) => a.effect === 'no-effect').map((a) => `${a.description}${a.reverted ? ' (reverted)' : ' (kept in place)'}`);
+  return { restoredBy, ineffective, list: actions.map((a) => a.description).join(', then ') };
+}
+
 /** A postmortem draft in the seeds' template; the sections only humans can write are marked as such. */
 export function renderPostmortem(input: PostmortemInput): string {
   const start = input.times.impactStartedAt ?? input.times.alarmAt;
+  const outcome = describeOutcomeOfActions(input.actions);
+  const noEffect = outcome.ineffective.length ? ` These had no measurable effect: ${outcome.ineffective.join('; ')}.` : '';
+  const alarms = input.alarms && input.alarms.length > 1 ? ` Alarms in this episode: ${input.alarms.join(', ')}.` : '';
+  const reopened = input.rounds ? ` The alarm fired again after a fix and re-opened the incident ${input.rounds} time(s).` : '';
   const lines = [
     `# Postmortem draft: ${input.incidentId}`,
     '',
@@ -78,8 +104,8 @@ export function renderPostmortem(input: PostmortemInput): string {
     '',
     '## Summary',
     input.outcome === 'mitigated'
-      ? `Alarm "${input.alarmName}" fired at ${utcMinute(input.times.alarmAt)}. Tourniquet applied ${input.actions.join(', then ')} and the alarm returned to OK at ${utcMinute(input.times.mitigatedAt!)}.`
-      : `Alarm "${input.alarmName}" fired at ${utcMinute(input.times.alarmAt)}. Automation could not restore service${input.actions.length ? ` (tried ${input.actions.join(', then ')})` : ' and took no action'}; a human was paged.`,
+      ? `Alarm "${input.alarmName}" fired at ${utcMinute(input.times.alarmAt)}. Service was restored by ${outcome.restoredBy ?? outcome.list}: the alarms returned to OK at ${utcMinute(input.times.mitigatedAt!)}.${noEffect}${alarms}${reopened}`
+      : `Alarm "${input.alarmName}" fired at ${utcMinute(input.times.alarmAt)}. Automation could not restore service${input.actions.length ? ` (tried ${outcome.list})` : ' and took no action'}; a human was paged.${noEffect}${alarms}${reopened}`,
     '',
     '## Metrics',
     `- MTTD (impact started → alarm): ${fmt(input.metrics.mttdSeconds)}`,
@@ -103,7 +129,7 @@ export function renderPostmortem(input: PostmortemInput): string {
     '| Action | Owner | Due Date |',
     '|---|---|---|',
     ...(input.outcome === 'mitigated'
-      ? [`| Fix the cause, then undo the mitigation (${input.actions.join(', ')}) | _owner_ | _date_ |`]
+      ? [`| Fix the cause, then undo the mitigation in place (${input.actions.filter((a) => !a.reverted).map((a) => a.description).join(', ')}) | _owner_ | _date_ |`]
       : ['| Find and apply a mitigation; add it to the Tourniquet config so automation can act next time | _owner_ | _date_ |']),
     '| Review whether the alarm could have fired sooner | _owner_ | _date_ |',
     '',

@@ -108,16 +108,20 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
       break;
     }
     case 'Mitigated': {
-      summary = `${fired} Service is restored: the alarm is back to OK after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}.`;
+      const until = state.verification?.outcome === 'watching' ? state.verification.checkAt : undefined;
+      summary = `${fired} Service is restored: the alarms are back to OK after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}.`;
       currentActions = [
         attempt ? `Mitigation in place: ${attempt.detail}` : 'Mitigation in place.',
-        'The owning team should fix the cause before undoing the mitigation; the postmortem draft and timeline are in the incident record.',
+        `Watching${until ? ` until ${utcMinute(until)}` : ''}: a re-fire in that time re-opens this incident; a quiet watch period resolves it.`,
+        'The owning team should fix the cause before undoing the mitigation (tourniquet undo).',
       ];
-      nextUpdate = 'When the owning team resolves the underlying issue.';
+      nextUpdate = until ? `By ${utcMinute(until)} (end of the watch period), or sooner if the alarm fires again.` : undefined;
       break;
     }
     case 'Escalated': {
-      const reason = state.attempt?.status === 'paused'
+      const reason = state.incident.mode === 'capped' && state.incident.reason
+        ? state.incident.reason
+        : state.attempt?.status === 'paused'
         ? `${state.attempt.detail} A human decides what to do.`
         : state.error?.Error === 'ApprovalRejected'
           ? `A human rejected ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'}${state.approval ? ` (${state.approval.by}${state.approval.reason ? `: ${state.approval.reason}` : ''})` : ''}; nothing was changed.`
@@ -129,8 +133,8 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
         ? `The automation hit an error (${state.error.Error}).`
         : plan && !plan.hasCandidate
           ? plan.rationale
-          : state.verification && state.verification.outcome !== 'restored'
-            ? `The alarm is still ${state.verification.alarmState} after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}, and no further automatic mitigation remains.`
+          : state.verification?.outcome === 'failed'
+            ? `${state.verification.notOk?.length ? state.verification.notOk.join(', ') : 'The alarm'} still ${state.verification.alarmState} after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}, and no further automatic mitigation remains.`
             : 'Automation cannot mitigate this incident.';
       summary = `${fired} ${reason}`;
       currentActions = ['A human on call has been paged to take over.'];
@@ -139,9 +143,9 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
       break;
     }
     case 'Resolved': {
-      summary = `${fired} The incident is resolved.`;
-      currentActions = ['None.'];
-      nextUpdate = 'None: the incident is closed. The postmortem follows.';
+      summary = `${fired} The incident is resolved: the alarms stayed OK through the watch period after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}.`;
+      currentActions = [`The mitigation stays in place until the owning team fixes the cause and runs tourniquet undo ${state.incident.incidentId}.`];
+      nextUpdate = `None, unless the alarm fires again within ${state.settings.lifecycle.flapCooldownMinutes} min (the incident then re-opens). Postmortem draft: tourniquet postmortem ${state.incident.incidentId}.`;
       break;
     }
   }

@@ -1,54 +1,44 @@
 import { WorkflowStateSchema } from '../core/model.js';
-import { computeMetrics, renderPostmortem, type IncidentMetrics } from '../core/postmortem.js';
+import { describeOutcomeOfActions } from '../core/postmortem.js';
 import { humanDuration } from '../core/status-update.js';
-import { IncidentStore, IncidentNotFoundError } from '../store/incident-store.js';
+import { metricsOf, postmortemActions } from '../operations/postmortem.js';
+import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export interface CloseIncidentDeps {
-  readonly store: Pick<IncidentStore, 'getIncident' | 'listTimeline' | 'listActions' | 'appendTimeline' | 'closeIncident' | 'updateIncident' | 'releaseMutationLock'>;
+  readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'updateIncident' | 'releaseMutationLock'>;
   readonly clock: () => Date;
 }
 
-/** Ends the automation's part: metrics, the postmortem draft, the closing timeline entry, locks released. */
+/**
+ * Ends the execution's part: the metrics and a one-paragraph summary on the incident item, the
+ * closing timeline entry, the mutation lock released. The postmortem draft is rendered from the
+ * timeline items on demand (`tourniquet postmortem`), never copied into the incident item, so an
+ * incident of any length closes.
+ */
 export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
-  return async (event: unknown): Promise<{ outcome: 'mitigated' | 'escalated'; metrics: IncidentMetrics }> => {
+  return async (event: unknown): Promise<{ outcome: 'resolved' | 'escalated' | 'open'; summary: string }> => {
     const state = WorkflowStateSchema.parse(event);
     const id = state.incident.incidentId;
-    const record = await deps.store.getIncident(id);
-    if (!record) throw new IncidentNotFoundError(id);
-    const closedAt = deps.clock().toISOString();
-    const outcome = record.mitigatedAt ? 'mitigated' : 'escalated';
-    const times = { impactStartedAt: record.impactStartedAt, alarmAt: state.signal.stateChangeTime, openedAt: record.openedAt, mitigatedAt: record.mitigatedAt };
-    const metrics = computeMetrics(times, record.severity);
-
-    const closing = `Automation finished: ${outcome === 'mitigated' ? `service restored, MTTM ${humanDuration((metrics.mttmSeconds ?? 0) * 1000)}` : 'not restored by automation; a human has the incident'}`;
-    await deps.store.appendTimeline(id, { at: closedAt, kind: 'closed', message: closing, data: { ...metrics } });
-    const [timeline, actions] = await Promise.all([deps.store.listTimeline(id), deps.store.listActions(id)]);
-    const applied = actions.filter((a) => a.status === 'applied' || a.status === 'already-applied').map((a) => `${a.type} on ${a.target}`);
-    const postmortem = renderPostmortem({
-      incidentId: id,
-      service: record.service,
-      alarmName: record.alarmName,
-      severity: record.severity,
-      times,
-      closedAt,
-      impact: state.service.alarms.find((a) => a.name === record.alarmName)?.impact,
-      outcome,
-      timeline,
-      actions: applied,
-      metrics,
+    const [record, actions] = await Promise.all([deps.store.getIncident(id), deps.store.listActions(id)]);
+    const at = deps.clock().toISOString();
+    const outcome = record.status === 'RESOLVED' ? 'resolved' : record.status === 'ESCALATED' || record.status === 'ACKNOWLEDGED' ? 'escalated' : 'open';
+    const metrics = metricsOf(record);
+    const applied = describeOutcomeOfActions(postmortemActions(actions));
+    const summary =
+      outcome === 'resolved'
+        ? `Resolved by automation: ${applied.restoredBy ?? applied.list} restored service (MTTM ${humanDuration((metrics.mttmSeconds ?? 0) * 1000)}).${applied.ineffective.length ? ` No measurable effect: ${applied.ineffective.join('; ')}.` : ''}`
+        : outcome === 'escalated'
+          ? `Not restored by automation${applied.list ? ` (tried ${applied.list})` : ''}; a human has the incident${record.escalationReason ? `: ${record.escalationReason}` : ''}.`
+          : `The execution ended with the incident ${record.status}.`;
+    await deps.store.appendTimeline(id, { at, kind: 'closed', message: `Automation finished: ${summary}`, data: { ...metrics } });
+    await deps.store.updateIncident(id, {
+      metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) },
+      summary,
     });
-    const stored = { metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) }, postmortem };
-    if (outcome === 'mitigated') {
-      await deps.store.closeIncident(id, { closedAt, ...stored });
-    } else {
-      // A human has it now: the record stays ESCALATED (and keeps getting cadence updates, and keeps
-      // re-fired alarms folded into it) until someone runs `tourniquet resolve`.
-      await deps.store.updateIncident(id, stored);
-    }
     await deps.store.releaseMutationLock(state.service.name, id);
-    return { outcome, metrics };
+    return { outcome, summary };
   };
 }
 

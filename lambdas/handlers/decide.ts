@@ -5,22 +5,39 @@ import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export interface DecideDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline'>;
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;
   readonly clock: () => Date;
 }
 
-/** Runs the decision matrix over the triage facts and records the plan and its rationale. */
+/**
+ * Runs the decision matrix over the triage facts and records the plan and its rationale. After a
+ * re-open, candidates an earlier round already tried (the ledger has them) are left out: applying
+ * them again would change nothing or repeat what did not help.
+ */
 export function createDecideHandler(deps: DecideDeps) {
   return async (event: unknown): Promise<Plan> => {
     const state = WorkflowStateSchema.parse(event);
     if (!state.triage) throw new Error('Decide needs the triage result at $.triage');
-    const plan = decide(state.triage, state.service, state.signal.stateChangeTime);
+    const matrix = decide(state.triage, state.service, state.signal.stateChangeTime);
+    const tried = state.incident.round > 0 ? (await deps.store.listActions(state.incident.incidentId)).filter((a) => a.status !== 'dry-run') : [];
+    const isTried = (c: Plan['candidates'][number]) => tried.some((a) => a.type === c.type && a.target === c.target);
+    const candidates = matrix.candidates.filter((c) => !isTried(c));
+    const dropped = matrix.candidates.length - candidates.length;
+    const plan: Plan = dropped === 0
+      ? matrix
+      : {
+          ...matrix,
+          candidates,
+          hasCandidate: candidates.some((c) => c.executable),
+          rationale: `${matrix.rationale} Already tried in an earlier round and left out: ${matrix.candidates.filter(isTried).map((c) => `${c.type} on ${c.target}`).join(', ')}.`,
+        };
     await deps.store.appendTimeline(state.incident.incidentId, {
       at: deps.clock().toISOString(),
       kind: 'decision',
       message: `Decision (${plan.scenario}): ${plan.rationale}`,
       data: { candidates: plan.candidates.map((c) => ({ type: c.type, target: c.target, risk: c.risk, executable: c.executable })) },
     });
+    await deps.store.updateIncident(state.incident.incidentId, { plan });
     return plan;
   };
 }

@@ -1,5 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { WorkflowStateSchema } from '../core/model.js';
+import { AUTOMATION_STATUSES } from '../core/lifecycle.js';
 import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -7,7 +8,7 @@ import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export interface EscalateDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'getIncident' | 'transition' | 'releaseMutationLock'>;
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
@@ -19,9 +20,14 @@ export interface EscalateDeps {
  * or the workflow itself failed. The page goes to the escalation topic and the status topic hears it too.
  */
 export function createEscalateHandler(deps: EscalateDeps) {
-  return async (event: unknown): Promise<{ paged: true; reason: string; messageId: string }> => {
+  return async (event: unknown): Promise<{ paged: boolean; reason: string; messageId?: string }> => {
     const state = WorkflowStateSchema.parse(event);
     const now = deps.clock();
+    // A human resolved it, or a re-fire's continuation owns it now: that one pages if it must.
+    const record = await deps.store.getIncident(state.incident.incidentId);
+    if (record.round !== state.incident.round || !AUTOMATION_STATUSES.includes(record.status)) {
+      return { paged: false, reason: `incident is ${record.status} in round ${record.round}; nothing to escalate from this execution` };
+    }
     const update = statusUpdateFor(state, 'Escalated', now);
     const attributes = { incidentId: state.incident.incidentId, status: 'Escalated', severity: state.incident.severity };
     const page = await deps.publisher.publish({ topicArn: deps.escalationTopicArn, subject: update.subject, message: update.message, attributes });
@@ -39,7 +45,12 @@ export function createEscalateHandler(deps: EscalateDeps) {
       message: `Escalated to a human: ${reason}`,
       data: { messageId: page.messageId, ...(state.error ? { error: state.error } : {}) },
     });
-    await deps.store.updateIncident(state.incident.incidentId, { status: 'ESCALATED', escalatedAt: at, lastNotification: { status: 'Escalated', subject: update.subject, at } });
+    await deps.store.transition(state.incident.incidentId, 'ESCALATED', {
+      from: AUTOMATION_STATUSES,
+      round: state.incident.round,
+      patch: { escalatedAt: at, escalationReason: reason, lastPageAt: at, pages: record.pages + 1, lastNotification: { status: 'Escalated', subject: update.subject, at } },
+    });
+    await deps.store.releaseMutationLock(state.service.name, state.incident.incidentId);
     return { paged: true, reason, messageId: page.messageId };
   };
 }

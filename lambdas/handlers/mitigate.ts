@@ -9,6 +9,8 @@ import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
+import { leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
+import { undoAction } from '../operations/undo.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { PauseSwitch } from '../store/pause.js';
 import { readEnv } from '../runtime/env.js';
@@ -20,12 +22,15 @@ const CHECK_MARGIN_SECONDS = 30;
 const MUTATION_LOCK_SECONDS = 30 * 60;
 
 export interface MitigateDeps {
-  readonly store: Pick<IncidentStore, 'recordActionStart' | 'completeAction' | 'appendTimeline' | 'updateIncident' | 'acquireMutationLock'>;
+  readonly store: Pick<
+    IncidentStore,
+    'recordActionStart' | 'completeAction' | 'appendTimeline' | 'acquireMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'listActions' | 'markActionUndone'
+  >;
   readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
-  readonly ecs: Pick<EcsAdapter, 'rollback' | 'previewRollback' | 'scaleOut' | 'previewScaleOut'>;
-  readonly route53: Pick<Route53FailoverAdapter, 'failover' | 'previewFailover'>;
+  readonly ecs: Pick<EcsAdapter, 'rollback' | 'previewRollback' | 'scaleOut' | 'previewScaleOut' | 'restoreService'>;
+  readonly route53: Pick<Route53FailoverAdapter, 'failover' | 'previewFailover' | 'restore'>;
   /** The WAF adapter for a web ACL scope: CLOUDFRONT web ACLs are managed in us-east-1. */
-  readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'addRateBasedBlock' | 'previewRateBasedBlock'>;
+  readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'addRateBasedBlock' | 'previewRateBasedBlock' | 'removeAutomationRules'>;
   readonly pause: Pick<PauseSwitch, 'inForce'>;
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
@@ -35,10 +40,15 @@ export class MitigationNotExecutableError extends Error {
   override readonly name = 'MitigationNotExecutableError';
 }
 
+/** How long an approval may take before the workflow reports again (AwaitApproval's timeout). */
+const APPROVAL_WAIT_SECONDS = 15 * 60;
+
 /**
  * Applies one candidate of the plan: the next one after the last failed verification. One change at
  * a time: a per-service lock keeps two incidents from mutating the same service at once, and the
  * action ledger makes a retried invocation return the recorded result instead of acting twice.
+ * Before the next candidate, a previous one that had no measurable effect is reverted when its
+ * mitigation's `revertIneffective` setting says so.
  */
 export function createMitigateHandler(deps: MitigateDeps) {
   return async (event: unknown): Promise<Attempt> => {
@@ -51,23 +61,38 @@ export function createMitigateHandler(deps: MitigateDeps) {
       throw new MitigationNotExecutableError(`No executable candidate at cursor ${String(cursor)} of the plan`);
     }
     const now = deps.clock();
+    const base = { cursor, type: candidate.type, target: candidate.target };
     const checkAfter = (takesEffectSeconds: number) => new Date(deps.clock().getTime() + settleSeconds(state, takesEffectSeconds) * 1000).toISOString();
+
+    // The record is the truth: a re-fire may have started a continuation, or a human resolved the incident meanwhile.
+    const record = await deps.store.getIncident(incident.incidentId);
+    if (record.round !== incident.round || (record.status !== 'OPEN' && record.status !== 'MITIGATING')) {
+      const detail = `Incident is ${record.status} (round ${record.round}); this execution of round ${incident.round} changes nothing.`;
+      return { ...base, status: 'superseded', detail, checkAt: now.toISOString() };
+    }
+    // An incident alarm that joined before the first change: look again with every alarm in view.
+    const joined = (record.alarms ?? []).filter((a) => state.triage && !state.triage.alarms.includes(a));
+    if (joined.length > 0 && !state.verification && state.attempt?.status !== 'applied') {
+      const detail = `Alarm(s) ${joined.join(', ')} joined before the first change; triage runs again.`;
+      await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'triage', message: detail });
+      return { ...base, status: 'retriage', detail, checkAt: now.toISOString() };
+    }
 
     // Humans' brakes come first: a pause or a maintenance window means notify only.
     const brake = await brakeInForce(deps, state, now);
     if (brake) {
       const detail = `Automation is paused (${brake}): would apply ${candidate.type} on ${candidate.target}; nothing was changed.`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'paused', detail, checkAt: now.toISOString() };
+      await deps.store.renewLease(service.name, incident.incidentId, leaseUntil(now));
+      return { ...base, status: 'paused', detail, checkAt: now.toISOString() };
     }
 
     if (candidate.policy === 'approval' && !approvedHere(state, cursor)) {
       const detail = `Waiting for a human to approve ${candidate.type} on ${candidate.target} (${candidate.policyReason}).`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail });
+      await markMitigating(deps, state, record.status, leaseUntil(new Date(now.getTime() + APPROVAL_WAIT_SECONDS * 1000)));
       return {
-        cursor,
-        type: candidate.type,
-        target: candidate.target,
+        ...base,
         status: 'needs-approval',
         detail,
         rationale: candidate.rationale,
@@ -85,47 +110,48 @@ export function createMitigateHandler(deps: MitigateDeps) {
       });
     }
 
+    const cursorInLedger = ledgerCursor(incident.round, cursor);
     if (state.settings.dryRun) {
       const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${await preview(deps, state, candidate)} Nothing was changed.`;
       // Recorded in the ledger too, so the report and the postmortem name what would have been done.
-      const claimed = await deps.store.recordActionStart(incident.incidentId, { cursor, type: candidate.type, target: candidate.target });
-      if (claimed.started) await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: 'dry-run', detail });
+      const claimed = await deps.store.recordActionStart(incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target });
+      if (claimed.started) await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'dry-run', detail });
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'dry-run', detail, checkAt: now.toISOString() };
+      await deps.store.renewLease(service.name, incident.incidentId, leaseUntil(now));
+      return { ...base, status: 'dry-run', detail, checkAt: now.toISOString() };
     }
 
     if (!(await deps.store.acquireMutationLock(service.name, incident.incidentId, MUTATION_LOCK_SECONDS))) {
       throw new TransientAwsError(`Another incident is changing service ${service.name}; waiting for it to finish (one change at a time)`);
     }
 
-    const started = await deps.store.recordActionStart(incident.incidentId, {
-      cursor,
-      type: candidate.type,
-      target: candidate.target,
-    });
+    await revertIneffective(deps, state);
+
+    const started = await deps.store.recordActionStart(incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target });
     if (!started.started && started.existing.status !== 'started' && started.existing.status !== 'failed') {
       // A retried invocation after the change was made: report the recorded result, change nothing.
       const existing = started.existing;
       logger.info('mitigation already recorded', { cursor, type: candidate.type });
-      return { cursor, type: candidate.type, target: candidate.target, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt: checkAfter(0) };
+      return { ...base, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt: checkAfter(0) };
     }
 
     try {
       const result = await apply(deps, state, candidate);
       // The candidate's parameters travel with the before-state: undo needs both (which flag, and its old value).
       const before = { params: candidate.params, state: result.before };
-      await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: result.status, before, after: result.after, detail: result.detail });
+      await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: result.status, before, after: result.after, detail: result.detail });
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),
         kind: 'mitigation',
         message: `${result.status === 'applied' ? 'Applied' : 'Already in place'}: ${candidate.type} on ${candidate.target}. ${result.detail}`,
-        data: { cursor, type: candidate.type, before: result.before, after: result.after },
+        data: { cursor, ledgerCursor: cursorInLedger, type: candidate.type, before: result.before, after: result.after },
       });
-      await deps.store.updateIncident(incident.incidentId, { status: 'MITIGATING' });
-      return { cursor, type: candidate.type, target: candidate.target, status: result.status, detail: result.detail, checkAt: checkAfter(result.takesEffectSeconds) };
+      const checkAt = checkAfter(result.takesEffectSeconds);
+      await markMitigating(deps, state, record.status, leaseUntil(checkAt));
+      return { ...base, status: result.status, detail: result.detail, checkAt };
     } catch (error) {
       if (!(error instanceof TransientAwsError)) {
-        await deps.store.completeAction(incident.incidentId, cursor, candidate.type, { status: 'failed', detail: (error as Error).message });
+        await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'failed', detail: (error as Error).message });
         await deps.store.appendTimeline(incident.incidentId, {
           at: deps.clock().toISOString(),
           kind: 'error',
@@ -135,6 +161,41 @@ export function createMitigateHandler(deps: MitigateDeps) {
       throw error;
     }
   };
+}
+
+/** OPEN → MITIGATING on the first change of a round (with the lease for the next check), or a renewed lease after that. */
+async function markMitigating(deps: MitigateDeps, state: WorkflowState, status: string, lease: string): Promise<void> {
+  const { incident, service } = state;
+  if (status === 'OPEN' && (await deps.store.transition(incident.incidentId, 'MITIGATING', { from: ['OPEN'], round: incident.round, leaseUntil: lease }))) return;
+  await deps.store.renewLease(service.name, incident.incidentId, lease);
+}
+
+/**
+ * The previous candidate failed verification: take it back first when its mitigation says so, so
+ * the next candidate is judged alone and nothing stays changed for no benefit. A kill switch stays off.
+ */
+async function revertIneffective(deps: MitigateDeps, state: WorkflowState): Promise<void> {
+  const previous = state.attempt;
+  if (state.verification?.outcome !== 'failed' || !previous || previous.status !== 'applied') return;
+  const previousCursor = ledgerCursor(state.incident.round, previous.cursor);
+  const action = (await deps.store.listActions(state.incident.incidentId)).find((a) => a.cursor === previousCursor && a.type === previous.type);
+  if (!action || action.status !== 'applied') return;
+  const at = deps.clock().toISOString();
+  if (!revertsWhenIneffective(previous.type, state.service.revertIneffective)) {
+    await deps.store.appendTimeline(state.incident.incidentId, {
+      at,
+      kind: 'mitigation',
+      message: `Kept: ${previous.type} on ${previous.target} had no measurable effect but stays in place (revertIneffective is off for ${previous.type}).`,
+    });
+    return;
+  }
+  const step = await undoAction(
+    { ...deps, by: 'Tourniquet (no measurable effect)' },
+    state.incident.incidentId,
+    state.service,
+    action,
+  );
+  logger.info('ineffective mitigation reverted', { type: previous.type, status: step.status });
 }
 
 /** Why automation must not change anything now, if it must not. */

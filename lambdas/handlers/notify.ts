@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { StatusPhaseSchema, WorkflowStateSchema, type IncidentStatus, type StatusPhase } from '../core/model.js';
+import { StatusPhaseSchema, WorkflowStateSchema } from '../core/model.js';
 import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -9,14 +9,6 @@ import { lambdaHandler } from '../runtime/lambda.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 
-/** Resolved is a human's call and closes the record through the store's close path, not here. */
-const STATUS_OF_PHASE: Record<StatusPhase, Exclude<IncidentStatus, 'CLOSED'> | undefined> = {
-  Investigating: 'INVESTIGATING',
-  Identified: 'IDENTIFIED',
-  Mitigated: 'MITIGATED',
-  Resolved: undefined,
-};
-
 export interface NotifyDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
   readonly publisher: Pick<SnsPublisher, 'publish'>;
@@ -24,7 +16,10 @@ export interface NotifyDeps {
   readonly clock: () => Date;
 }
 
-/** Publishes a status update in the communication template and records it on the timeline. */
+/**
+ * Publishes a status update in the communication template and records it on the timeline. The
+ * incident's status is not changed here: the lifecycle steps (mitigate, verify, escalate) move it.
+ */
 export function createNotifyHandler(deps: NotifyDeps) {
   return async (event: unknown): Promise<{ status: string; subject: string; messageId: string }> => {
     const { phase, state } = NotifyEventSchema.parse(event);
@@ -43,10 +38,7 @@ export function createNotifyHandler(deps: NotifyDeps) {
       message: `Status update sent: ${update.subject}`,
       data: { status: phase, messageId },
     });
-    await deps.store.updateIncident(state.incident.incidentId, {
-      ...(STATUS_OF_PHASE[phase] ? { status: STATUS_OF_PHASE[phase] } : {}),
-      lastNotification: { status: phase, subject: update.subject, at },
-    });
+    await deps.store.updateIncident(state.incident.incidentId, { lastNotification: { status: phase, subject: update.subject, at } });
     return { status: phase, subject: update.subject, messageId };
   };
 }

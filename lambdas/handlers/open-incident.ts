@@ -1,56 +1,33 @@
-import { resolveSeverity } from '../core/severity.js';
-import { incidentIdFor } from '../core/identity.js';
+import { leaseUntil } from '../core/lifecycle.js';
 import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
-import { utcMinute } from '../core/status-update.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export interface OpenIncidentDeps {
-  readonly store: Pick<IncidentStore, 'openIncident' | 'appendTimeline'>;
+  readonly store: Pick<IncidentStore, 'getIncident' | 'renewLease'>;
   readonly clock: () => Date;
 }
 
 /**
- * Opens the incident record, or folds a re-fired alarm into the incident already open for it.
- * The incident id is derived from the alarm transition, so a retried invocation re-opens nothing.
+ * The first step of every execution: takes up the incident the starter opened (or re-opened) and
+ * says how this execution proceeds. An execution that no longer owns its incident's current round
+ * (a later re-fire started a continuation, or a human resolved it) stops here without acting.
  */
 export function createOpenIncidentHandler(deps: OpenIncidentDeps) {
   return async (event: unknown): Promise<OpenedIncident> => {
     const input = WorkflowInputSchema.parse(event);
-    const { signal, service } = input;
-    const alarm = service.alarms.find((a) => a.name === signal.alarmName);
-    const severity = resolveSeverity(service, alarm);
-    const incidentId = incidentIdFor(signal);
-    const openedAt = deps.clock().toISOString();
-
-    const opened = await deps.store.openIncident({
-      incidentId,
-      service: service.name,
-      alarmName: signal.alarmName,
-      severity,
-      signal,
-      execution: input.execution,
-      openedAt,
-      firstEvent: {
-        at: openedAt,
-        kind: 'incident-opened',
-        message: `Incident opened (${severity}): alarm ${signal.alarmName} entered ALARM at ${utcMinute(signal.stateChangeTime)} (${signal.reason})`,
-        data: { executionArn: input.execution.id, alarmArn: signal.alarmArn },
-      },
-    });
-
-    if (opened.duplicate) {
-      await deps.store.appendTimeline(opened.existingIncidentId, {
-        at: openedAt,
-        kind: 'alarm-refired',
-        message: `Alarm ${signal.alarmName} fired again at ${utcMinute(signal.stateChangeTime)}; folded into this incident (execution ${input.execution.name} ends here)`,
-      });
-      logger.info('alarm folded into the open incident', { existingIncidentId: opened.existingIncidentId });
-      return { incidentId: opened.existingIncidentId, severity, openedAt, duplicate: true, existingIncidentId: opened.existingIncidentId };
+    const incident = await deps.store.getIncident(input.incidentId);
+    const base = { incidentId: incident.incidentId, severity: incident.severity, openedAt: incident.openedAt, round: incident.round };
+    if (incident.execution.name !== input.execution.name || incident.status !== 'OPEN') {
+      const reason = `Incident ${incident.incidentId} is ${incident.status} and execution ${incident.execution.name} owns round ${incident.round}; this execution (${input.execution.name}) stops without acting.`;
+      logger.info('execution superseded', { incidentId: incident.incidentId, reason });
+      return { ...base, mode: 'superseded', reason };
     }
-    logger.info('incident opened', { incidentId, severity });
-    return { incidentId, severity, openedAt, duplicate: false };
+    await deps.store.renewLease(incident.service, incident.incidentId, leaseUntil(deps.clock()));
+    if (incident.cappedReason) return { ...base, mode: 'capped', reason: incident.cappedReason };
+    logger.info('incident taken up', { incidentId: incident.incidentId, round: incident.round });
+    return { ...base, mode: incident.round > 0 ? 'reopened' : 'new' };
   };
 }
 

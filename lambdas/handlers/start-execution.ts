@@ -1,12 +1,17 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { findAlarm, parseConfig, type TourniquetConfig } from '../core/config.js';
+import { findAlarm, findSymptomAlarm, parseConfig, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
 import { AlarmEventInvalidError, parseAlarmEvent } from '../core/alarm-event.js';
-import { executionNameFor } from '../core/identity.js';
+import { executionArnFor, executionNameFor, incidentIdFor, signalKeyFor } from '../core/identity.js';
+import { admit, AUTOMATION_STATUSES, leaseUntil, type Admission } from '../core/lifecycle.js';
+import { describeAction, renderPage } from '../core/pages.js';
+import { resolveSeverity } from '../core/severity.js';
 import type { AlarmSignal } from '../core/signal.js';
-import type { WorkflowInput } from '../core/model.js';
+import type { TimelineEvent, WorkflowInput } from '../core/model.js';
+import { utcMinute } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { classifyAwsError } from '../adapters/errors.js';
+import { IncidentStore, type EpisodeRecord } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
@@ -15,15 +20,30 @@ declare const __TOURNIQUET_CONFIG__: string | undefined;
 
 export interface StartExecutionDeps {
   readonly config: TourniquetConfig;
+  readonly store: Pick<
+    IncidentStore,
+    'getEpisode' | 'countActiveIncidents' | 'openIncident' | 'recordSignal' | 'reopenIncident' | 'transition' | 'getIncident' | 'listActions' | 'updateIncident'
+  >;
   readonly sfn: Pick<SFNClient, 'send'>;
   readonly stateMachineArn: string;
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly escalationTopicArn: string;
+  readonly clock: () => Date;
 }
 
 export interface StartSummary {
+  /** Executions started (new incidents and continuations after a re-open). */
   readonly started: string[];
+  /** StartExecution said the execution exists: a redelivery after the incident was opened or re-opened. */
   readonly alreadyRunning: string[];
+  /** Signals recorded on a current incident ("incidentId: alarm STATE"). */
+  readonly joined: string[];
+  /** Incidents re-opened by a re-fire. */
+  readonly reopened: string[];
+  /** Pages sent because an alarm fired while a human holds the incident, or its workflow stopped. */
+  readonly paged: string[];
+  /** The same transition was already recorded: nothing done. */
+  readonly duplicates: string[];
   readonly ignored: string[];
   readonly unknownAlarms: string[];
 }
@@ -31,81 +51,261 @@ export interface StartSummary {
 /** Input handed to the state machine; `ReadExecutionContext` adds the execution reference. */
 export type StarterOutput = Omit<WorkflowInput, 'execution'>;
 
+/** Re-reads of the episode when a concurrent writer changed it between our read and our write. */
+const MAX_ADMISSION_ATTEMPTS = 4;
+
 /**
- * Turns an alarm (EventBridge event or SNS notification) into one state-machine execution per
- * ALARM transition. The execution name is derived from the alarm and its transition time, so
- * duplicate deliveries start nothing new. Alarms that are not configured and events that cannot
- * be parsed are reported to the escalation topic: nothing is dropped silently.
+ * Turns alarm transitions (EventBridge events or SNS notifications, ALARM and OK) into service
+ * episodes: the first incident alarm of a quiet service opens an incident and starts its workflow;
+ * every later signal of the service joins the current incident, re-opens it (a re-fire while it is
+ * WATCHING or just RESOLVED), or pages (a human holds it, or its workflow stopped). Redeliveries
+ * change nothing twice. Unconfigured alarms and unreadable events are reported to the escalation
+ * topic with the raw event's essentials: nothing is dropped silently.
  */
 export function createStartExecutionHandler(deps: StartExecutionDeps) {
   const report = async (subject: string, message: string): Promise<void> => {
     await deps.publisher.publish({ topicArn: deps.escalationTopicArn, subject, message });
   };
 
+  const startWorkflow = async (name: string, input: StarterOutput, summary: StartSummary): Promise<void> => {
+    try {
+      await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }));
+      summary.started.push(name);
+      logger.info('execution started', { name, incidentId: input.incidentId });
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+        summary.alreadyRunning.push(name);
+        return;
+      }
+      throw classifyAwsError(error, `StartExecution ${name}`);
+    }
+  };
+
+  const workflowInput = (signal: AlarmSignal, service: ServiceConfig, incidentId: string): StarterOutput => ({
+    signal,
+    service,
+    incidentId,
+    settings: {
+      changeWindowMinutes: deps.config.changeWindowMinutes,
+      dryRun: deps.config.dryRun || service.dryRun,
+      stage: deps.config.stage,
+      maintenanceWindows: deps.config.maintenanceWindows
+        .filter((w) => !w.services || w.services.includes(service.name))
+        .map(({ start, end, reason }) => ({ start, end, ...(reason ? { reason } : {}) })),
+      lifecycle: deps.config.lifecycle,
+    },
+  });
+
+  /** Pages the escalation topic about an incident a human must look at, with its history. */
+  const page = async (incidentId: string, why: string, now: Date): Promise<void> => {
+    const [incident, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listActions(incidentId)]);
+    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now });
+    await deps.publisher.publish({
+      topicArn: deps.escalationTopicArn,
+      subject: rendered.subject,
+      message: rendered.message,
+      attributes: { incidentId, status: 'Page', severity: incident.severity },
+    });
+    await deps.store.updateIncident(incidentId, { lastPageAt: now.toISOString(), pages: incident.pages + 1 });
+  };
+
+  const admitSignal = async (signal: AlarmSignal, service: ServiceConfig, role: 'incident' | 'symptom', summary: StartSummary): Promise<void> => {
+    const label = `${signal.alarmName} ${signal.state}`;
+    const key = signalKeyFor(signal);
+    const when = utcMinute(signal.stateChangeTime);
+    let episode: EpisodeRecord | undefined = await deps.store.getEpisode(service.name);
+    for (let attempt = 1; attempt <= MAX_ADMISSION_ATTEMPTS; attempt += 1) {
+      const now = deps.clock();
+      const decision: Admission = admit({ episode, role, state: signal.state, now });
+      switch (decision.action) {
+        case 'ignore':
+          summary.ignored.push(`${label} (${decision.reason})`);
+          return;
+        case 'open': {
+          const active = await deps.store.countActiveIncidents();
+          const cap = deps.config.lifecycle.maxOpenIncidents;
+          const cappedReason = active >= cap ? `${active} incidents are already open (lifecycle.maxOpenIncidents is ${cap}): Tourniquet records and pages this one and does not act on it.` : undefined;
+          const incidentId = incidentIdFor(signal);
+          const name = executionNameFor(signal);
+          const severity = resolveSeverity(service, service.alarms.find((a) => a.name === signal.alarmName));
+          const opened = await deps.store.openIncident({
+            incidentId,
+            service: service.name,
+            alarmName: signal.alarmName,
+            severity,
+            signal,
+            execution: { id: executionArnFor(deps.stateMachineArn, name), name, startTime: now.toISOString() },
+            openedAt: now.toISOString(),
+            leaseUntil: leaseUntil(now),
+            ...(cappedReason ? { cappedReason } : {}),
+            firstEvent: {
+              at: now.toISOString(),
+              kind: 'incident-opened',
+              message: `Incident opened (${severity}): alarm ${signal.alarmName} entered ALARM at ${when} (${signal.reason})${cappedReason ? `. ${cappedReason}` : ''}`,
+              data: { alarmArn: signal.alarmArn, execution: name },
+            },
+          });
+          if (!opened.opened) {
+            episode = opened.episode; // another alarm of the service opened it first: decide again against it
+            continue;
+          }
+          await startWorkflow(name, workflowInput(signal, service, incidentId), summary);
+          return;
+        }
+        case 'join':
+        case 'repage': {
+          const event: TimelineEvent = {
+            at: signal.stateChangeTime,
+            kind: 'signal',
+            message: signalMessage(signal, role, decision.action === 'repage'),
+            data: { alarm: signal.alarmName, state: signal.state, role, recordedAt: now.toISOString() },
+          };
+          const result = await deps.store.recordSignal(decision.incidentId, {
+            key,
+            event,
+            expectStatus: episode!.status,
+            ...(role === 'incident' && signal.state === 'ALARM' ? { addAlarm: signal.alarmName } : {}),
+          });
+          if (result === 'stale') {
+            episode = await deps.store.getEpisode(service.name);
+            continue;
+          }
+          if (result === 'duplicate') {
+            summary.duplicates.push(`${decision.incidentId}: ${label}`);
+            return;
+          }
+          summary.joined.push(`${decision.incidentId}: ${label}`);
+          if (decision.action === 'repage') {
+            await page(decision.incidentId, `Alarm ${signal.alarmName} entered ALARM again at ${when} while the incident is ${episode!.status}. ${signal.reason}`, now);
+            summary.paged.push(decision.incidentId);
+          }
+          return;
+        }
+        case 'reopen': {
+          const name = executionNameFor(signal);
+          const result = await deps.store.reopenIncident(decision.incidentId, {
+            from: decision.from,
+            round: episode!.round,
+            service: service.name,
+            execution: { id: executionArnFor(deps.stateMachineArn, name), name, startTime: now.toISOString() },
+            leaseUntil: leaseUntil(now),
+            key,
+            event: {
+              at: signal.stateChangeTime,
+              kind: 'reopened',
+              message:
+                decision.from === 'WATCHING'
+                  ? `reopened: ${signal.alarmName} entered ALARM again at ${when}, inside the watch period; trying the next candidate`
+                  : `reopened: ${signal.alarmName} entered ALARM again at ${when}, within the flap cooldown after resolution; same incident, next candidate`,
+              data: { alarm: signal.alarmName, from: decision.from, round: episode!.round + 1, execution: name },
+            },
+          });
+          if (result === 'stale') {
+            episode = await deps.store.getEpisode(service.name);
+            continue;
+          }
+          if (result === 'recorded') summary.reopened.push(decision.incidentId);
+          // A duplicate is a redelivery of the re-fire that re-opened it: starting the same name again is harmless.
+          await startWorkflow(name, workflowInput(signal, service, decision.incidentId), summary);
+          return;
+        }
+        case 'orphaned': {
+          const reason = `The workflow working on this incident stopped reporting (its lease ran out at ${utcMinute(episode!.leaseUntil!)}); alarm ${signal.alarmName} entered ALARM at ${when}. Automation is not acting on it.`;
+          const moved = await deps.store.transition(decision.incidentId, 'ESCALATED', {
+            from: AUTOMATION_STATUSES,
+            patch: { escalatedAt: now.toISOString(), escalationReason: reason },
+          });
+          if (!moved) {
+            episode = await deps.store.getEpisode(service.name);
+            continue;
+          }
+          await deps.store.recordSignal(decision.incidentId, {
+            key,
+            expectStatus: 'ESCALATED',
+            event: { at: signal.stateChangeTime, kind: 'escalation', message: `Escalated: ${reason}`, data: { alarm: signal.alarmName, recordedAt: now.toISOString() } },
+            ...(role === 'incident' ? { addAlarm: signal.alarmName } : {}),
+          });
+          await page(decision.incidentId, reason, now);
+          summary.paged.push(decision.incidentId);
+          return;
+        }
+      }
+    }
+    throw new Error(`could not admit ${label} for ${service.name}: the episode kept changing under concurrent writers`);
+  };
+
   return async (event: unknown): Promise<StartSummary> => {
+    const summary: StartSummary = { started: [], alreadyRunning: [], joined: [], reopened: [], paged: [], duplicates: [], ignored: [], unknownAlarms: [] };
     let signals: AlarmSignal[];
     try {
       signals = parseAlarmEvent(event);
     } catch (error) {
       if (!(error instanceof AlarmEventInvalidError)) throw error;
-      logger.error('alarm event rejected', { error });
-      await report('[Tourniquet] Alarm event rejected', `An alarm event reached Tourniquet but could not be read: ${error.message}\nNo incident was opened. Check the alarm's action or the EventBridge rule.`);
-      return { started: [], alreadyRunning: [], ignored: [], unknownAlarms: [] };
+      logger.error('alarm event rejected', { error, event: excerpt(event) });
+      await report(
+        `[Tourniquet] Alarm event rejected${alarmNameIn(event) ? `: ${alarmNameIn(event)}` : ''}`,
+        `An alarm event reached Tourniquet but could not be read: ${error.message}\nNo incident was opened. Check the alarm's action or the EventBridge rule.\n\nThe event as received (first 2,000 characters):\n${excerpt(event)}`,
+      );
+      return summary;
     }
 
-    const summary: StartSummary = { started: [], alreadyRunning: [], ignored: [], unknownAlarms: [] };
     for (const signal of signals) {
-      if (signal.state !== 'ALARM') {
-        summary.ignored.push(`${signal.alarmName} (${signal.state})`);
-        continue;
-      }
       const owner = findAlarm(deps.config, signal.alarmName);
-      if (!owner) {
+      const symptomOf = owner ? undefined : findSymptomAlarm(deps.config, signal.alarmName);
+      if (!owner && !symptomOf) {
+        if (signal.state !== 'ALARM') {
+          summary.ignored.push(`${signal.alarmName} ${signal.state} (not configured)`);
+          continue;
+        }
         summary.unknownAlarms.push(signal.alarmName);
         await report(
-          `[Tourniquet] Unconfigured alarm: ${signal.alarmName}`,
+          `[Tourniquet] Unconfigured alarm: ${signal.alarmName}`.slice(0, 100),
           `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime}, but no service in the Tourniquet config owns it, so no incident was opened. Reason: ${signal.reason}`,
         );
         continue;
       }
-      const input: StarterOutput = {
-        signal,
-        service: owner.service,
-        settings: {
-          changeWindowMinutes: deps.config.changeWindowMinutes,
-          dryRun: deps.config.dryRun || owner.service.dryRun,
-          stage: deps.config.stage,
-          maintenanceWindows: deps.config.maintenanceWindows
-            .filter((w) => !w.services || w.services.includes(owner.service.name))
-            .map(({ start, end, reason }) => ({ start, end, ...(reason ? { reason } : {}) })),
-        },
-      };
-      const name = executionNameFor(signal);
-      try {
-        await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }));
-        summary.started.push(name);
-        logger.info('execution started', { name, alarm: signal.alarmName });
-      } catch (error) {
-        if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
-          summary.alreadyRunning.push(name);
-          logger.info('duplicate delivery: execution already exists', { name });
-          continue;
-        }
-        throw classifyAwsError(error, `StartExecution ${name}`);
-      }
+      await admitSignal(signal, owner?.service ?? symptomOf!, owner ? 'incident' : 'symptom', summary);
     }
+    logger.info('alarm signals admitted', { ...summary });
     return summary;
   };
 }
 
+function signalMessage(signal: AlarmSignal, role: 'incident' | 'symptom', humanHolds: boolean): string {
+  const when = utcMinute(signal.stateChangeTime);
+  if (signal.state !== 'ALARM') return `cleared: ${signal.alarmName} went to ${signal.state} at ${when}`;
+  if (role === 'symptom') return `symptom: ${signal.alarmName} entered ALARM at ${when}`;
+  const joined = `joined: ${signal.alarmName} entered ALARM at ${when}`;
+  return humanHolds ? `${joined}; a human has the incident, paged again` : joined;
+}
+
+/** The alarm name of an event that failed to parse, when one can be found, so the report names it. */
+function alarmNameIn(event: unknown): string | undefined {
+  const detail = (event as { detail?: { alarmName?: unknown } } | null)?.detail;
+  const name = typeof detail?.alarmName === 'string' ? detail.alarmName : undefined;
+  return name?.replace(/[^\x20-\x7E]/g, '?').slice(0, 60);
+}
+
+function excerpt(event: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(event) ?? String(event);
+  } catch {
+    text = String(event);
+  }
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
 export const handler = lambdaHandler(() => {
   if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
-  const env = readEnv('STATE_MACHINE_ARN', 'ESCALATION_TOPIC_ARN');
+  const env = readEnv('TABLE_NAME', 'STATE_MACHINE_ARN', 'ESCALATION_TOPIC_ARN');
   return createStartExecutionHandler({
     config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config'),
+    store: new IncidentStore({ tableName: env.TABLE_NAME }),
     sfn: new SFNClient({}),
     stateMachineArn: env.STATE_MACHINE_ARN,
     publisher: new SnsPublisher(new SNSClient({})),
     escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    clock: () => new Date(),
   });
 });

@@ -8,39 +8,40 @@ import {
   nextUpdateBy,
   scheduledStatusUpdate,
 } from '../core/cadence.js';
+import { AUTOMATION_STATUSES, pageIntervalMinutes } from '../core/lifecycle.js';
+import { describeAction, renderPage } from '../core/pages.js';
+import { humanDuration, utcMinute } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
-import { IncidentStore, type IncidentRecord } from '../store/incident-store.js';
+import { IncidentStore, type EpisodeRecord, type IncidentRecord } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /** The cadence overrides and alarm texts, embedded by esbuild at bundle time (see `lib/constructs/status-cadence.ts`). */
 declare const __TOURNIQUET_CADENCE__: string | undefined;
 
-/**
- * How far back open incidents are looked for. The workflow ends within 6 hours; a record still not
- * CLOSED after a week was left behind by a dead execution (the failure net paged for it), and
- * stops getting scheduled updates then.
- */
-export const DEFAULT_LOOKBACK_MINUTES = 7 * 24 * 60;
-
 /** Updates sent per run at most, so one run stays well inside the function's 30 s; the rest go 5 minutes later. */
 export const DEFAULT_MAX_UPDATES_PER_RUN = 50;
 
 export interface StatusCadenceDeps {
-  readonly store: Pick<IncidentStore, 'listOpenIncidents' | 'compareAndSetLastNotification' | 'appendTimeline'>;
+  readonly store: Pick<
+    IncidentStore,
+    'listActiveEpisodes' | 'findIncident' | 'listActions' | 'transition' | 'claimPage' | 'compareAndSetLastNotification' | 'appendTimeline'
+  >;
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn: string;
+  /** Where the escalation timers, reminders and orphaned-workflow pages go. */
+  readonly escalationTopicArn: string;
   readonly settings: CadenceSettings;
   readonly clock: () => Date;
-  /** @default {@link DEFAULT_LOOKBACK_MINUTES} */
-  readonly lookbackMinutes?: number;
   /** @default {@link DEFAULT_MAX_UPDATES_PER_RUN} */
   readonly maxUpdatesPerRun?: number;
 }
 
 export interface StatusCadenceResult {
-  /** Open incidents looked at. */
+  /** Open incidents looked at (every incident not RESOLVED, whatever its age). */
   readonly checked: number;
+  /** Pages sent on the escalation topic: re-pages, reminders, orphaned workflows. */
+  readonly paged: { readonly incidentId: string; readonly why: string }[];
   readonly sent: { readonly incidentId: string; readonly status: string; readonly subject: string; readonly messageId: string }[];
   /** Due, but another writer (an overlapping run, or a phase change) updated the incident first: nothing sent. */
   readonly raced: string[];
@@ -73,8 +74,13 @@ export class TimelineNotRecordedError extends Error {
 }
 
 /**
- * Runs every {@link CADENCE_SCHEDULE_MINUTES} minutes: each open incident whose next update is
- * due gets one on the status topic, a `notification` timeline event, and a new `lastNotification`.
+ * Runs every {@link CADENCE_SCHEDULE_MINUTES} minutes over every incident not yet RESOLVED, whatever
+ * its age (read through the episode pointers), and keeps each from going silent:
+ * - an OPEN, MITIGATING or WATCHING incident whose workflow's lease ran out is escalated and paged;
+ * - an ESCALATED incident is re-paged every `lifecycle.repageMinutes[severity]` until acknowledged,
+ *   an ACKNOWLEDGED one reminded every `lifecycle.acknowledgedReminderMinutes` until resolved;
+ * - an incident whose next status update is due gets one on the status topic, a `notification`
+ *   timeline event, and a new `lastNotification`.
  *
  * Overlapping runs send an update once: the run first claims it with a compare-and-set of
  * `lastNotification` (same `at`, same status as read), then publishes. If the publish fails the
@@ -85,7 +91,6 @@ export class TimelineNotRecordedError extends Error {
 export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
   const cadence = cadenceTable(deps.settings.updateCadenceMinutes);
   const alarms = new Map(deps.settings.alarms.map((a) => [a.name, a]));
-  const lookbackMs = (deps.lookbackMinutes ?? DEFAULT_LOOKBACK_MINUTES) * 60_000;
   const maxUpdates = deps.maxUpdatesPerRun ?? DEFAULT_MAX_UPDATES_PER_RUN;
 
   const sendOne = async (incident: IncidentRecord, now: Date, result: StatusCadenceResult): Promise<void> => {
@@ -137,23 +142,66 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
     }
   };
 
+  /** Pages about an incident a human must look at, with its history; claimed first so overlapping runs page once. */
+  const pageOne = async (incident: IncidentRecord, why: string, now: Date, result: StatusCadenceResult): Promise<void> => {
+    const at = now.toISOString();
+    if (!(await deps.store.claimPage(incident.incidentId, incident.lastPageAt, at, incident.pages + 1))) return;
+    const actions = await deps.store.listActions(incident.incidentId);
+    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now });
+    await deps.publisher.publish({
+      topicArn: deps.escalationTopicArn,
+      subject: rendered.subject,
+      message: rendered.message,
+      attributes: { incidentId: incident.incidentId, status: 'Page', severity: incident.severity },
+    });
+    result.paged.push({ incidentId: incident.incidentId, why });
+    await deps.store.appendTimeline(incident.incidentId, { at, kind: 'page', message: `Paged: ${why}` });
+  };
+
+  /** Escalates a dead workflow, re-pages an unacknowledged escalation, reminds of an acknowledged one. */
+  const keepAwake = async (episode: EpisodeRecord, incident: IncidentRecord, now: Date, result: StatusCadenceResult): Promise<IncidentRecord> => {
+    if (AUTOMATION_STATUSES.includes(incident.status) && episode.leaseUntil !== undefined && Date.parse(episode.leaseUntil) < now.getTime()) {
+      const reason = `The workflow working on this incident stopped reporting: its lease ran out at ${utcMinute(episode.leaseUntil)} while the incident was ${incident.status}. Automation is not acting on it.`;
+      if (await deps.store.transition(incident.incidentId, 'ESCALATED', { from: [incident.status], round: incident.round, patch: { escalatedAt: now.toISOString(), escalationReason: reason } })) {
+        const escalated = { ...incident, status: 'ESCALATED' as const, escalatedAt: now.toISOString(), escalationReason: reason };
+        await pageOne(escalated, reason, now, result);
+        return escalated;
+      }
+      return incident;
+    }
+    const interval = pageIntervalMinutes(incident.status, incident.severity, deps.settings.lifecycle);
+    if (interval === undefined) return incident;
+    const last = incident.lastPageAt ?? incident.escalatedAt ?? incident.openedAt;
+    if (now.getTime() - Date.parse(last) < interval * 60_000) return incident;
+    const why =
+      incident.status === 'ESCALATED'
+        ? `Still ESCALATED and not acknowledged ${humanDuration(now.getTime() - Date.parse(incident.escalatedAt ?? incident.openedAt))} after the escalation; re-paged every ${interval} min until someone runs tourniquet ack.`
+        : `Reminder: acknowledged by ${incident.acknowledgedBy ?? 'a human'} and still not resolved; reminded every ${interval} min until tourniquet resolve.`;
+    await pageOne(incident, why, now, result);
+    return incident;
+  };
+
   return async (_event: unknown): Promise<StatusCadenceResult> => {
     const now = deps.clock();
-    const incidents = await deps.store.listOpenIncidents({ openedSince: new Date(now.getTime() - lookbackMs) });
-    const result: StatusCadenceResult = { checked: incidents.length, sent: [], raced: [], deferred: [], failed: [] };
+    const episodes = await deps.store.listActiveEpisodes();
+    const result: StatusCadenceResult = { checked: episodes.length, paged: [], sent: [], raced: [], deferred: [], failed: [] };
     let firstError: unknown;
     // One at a time: SNS and the table see a trickle, and the per-run limit is exact.
-    for (const incident of incidents) {
+    for (const episode of episodes) {
       try {
+        const found = await deps.store.findIncident(episode.incidentId);
+        if (!found || found.status === 'RESOLVED') continue;
+        const incident = await keepAwake(episode, found, now, result);
         await sendOne(incident, now, result);
       } catch (error) {
         firstError ??= error;
-        result.failed.push({ incidentId: incident.incidentId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-        logger.error('scheduled status update failed', { incidentId: incident.incidentId, error: error as Error });
+        result.failed.push({ incidentId: episode.incidentId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        logger.error('scheduled status update failed', { incidentId: episode.incidentId, error: error as Error });
       }
     }
     logger.info('status cadence run', {
       checked: result.checked,
+      paged: result.paged.map((p) => p.incidentId),
       sent: result.sent.map((s) => s.incidentId),
       raced: result.raced,
       deferred: result.deferred,
@@ -166,11 +214,12 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
 
 export const handler = lambdaHandler(() => {
   if (typeof __TOURNIQUET_CADENCE__ !== 'string') throw new Error('The cadence settings were not embedded in this bundle; redeploy with cdk deploy');
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN');
+  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN');
   return createStatusCadenceHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     publisher: new SnsPublisher(new SNSClient({})),
     statusTopicArn: env.STATUS_TOPIC_ARN,
+    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
     settings: CadenceSettingsSchema.parse(JSON.parse(__TOURNIQUET_CADENCE__)),
     clock: () => new Date(),
   });

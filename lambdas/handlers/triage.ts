@@ -1,7 +1,8 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import type { SymptomAlarms } from '../core/config.js';
+import { SEVERITIES, type Severity, type SymptomAlarms } from '../core/config.js';
+import { resolveSeverity } from '../core/severity.js';
 import { WorkflowStateSchema, type AlarmFacts, type EcsDeploymentChange, type FlagChange, type Symptoms, type Triage } from '../core/model.js';
 import { estimateImpactStart } from '../core/postmortem.js';
 import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
@@ -13,7 +14,7 @@ import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export interface TriageDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident' | 'getIncident'>;
   readonly flags: Pick<AppConfigFlagsAdapter, 'recentFlagChanges'>;
   readonly ecs: Pick<EcsAdapter, 'recentDeployments'>;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
@@ -46,8 +47,12 @@ export function createTriageHandler(deps: TriageDeps) {
     };
 
     const { featureFlags, ecs } = service.resources;
-    const [alarm, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
-      attempt<AlarmFacts>('CloudWatch alarm', () => deps.alarms.describeAlarm(signal.alarmName), { name: signal.alarmName, state: signal.state }),
+    // Every incident alarm of the episode: alarms that joined since the incident opened count too.
+    const record = await deps.store.getIncident(incident.incidentId);
+    const alarmNames = record.alarms?.length ? [signal.alarmName, ...record.alarms.filter((a) => a !== signal.alarmName)] : [signal.alarmName];
+    const severity = highestSeverity(alarmNames.map((name) => resolveSeverity(service, service.alarms.find((a) => a.name === name))));
+    const [alarmFacts, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
+      Promise.all(alarmNames.map((name) => attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => deps.alarms.describeAlarm(name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }))),
       featureFlags
         ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), [])
         : Promise.resolve<FlagChange[]>([]),
@@ -55,11 +60,13 @@ export function createTriageHandler(deps: TriageDeps) {
       readSymptoms(service.symptomAlarms, (name) => attempt<string | undefined>(`symptom alarm ${name}`, async () => (await deps.alarms.describeAlarm(name)).state, undefined)),
     ]);
     const symptoms = symptomEvidence.symptoms;
+    const alarm = slowestAlarm(alarmFacts);
 
     const triage: Triage = {
-      severity: incident.severity,
+      severity,
       window: { from: window.from.toISOString(), to: window.to.toISOString() },
       alarm: { name: alarm.name, state: alarm.state, periodSeconds: alarm.periodSeconds, evaluationPeriods: alarm.evaluationPeriods, datapointsToAlarm: alarm.datapointsToAlarm },
+      alarms: alarmNames,
       flagChanges,
       ecsDeployments,
       symptoms,
@@ -71,16 +78,30 @@ export function createTriageHandler(deps: TriageDeps) {
       ...ecsDeployments.map((d) => `ECS deployment ${d.deploymentId} of ${d.taskDefinition.split('/').pop()} at ${d.createdAt.slice(11, 19)} (${d.status})`),
       ...symptomEvidence.evidence,
     ];
+    const scope = alarmNames.length > 1 ? ` of ${alarmNames.length} alarms (${alarmNames.join(', ')})` : '';
+    const raised = severity !== record.severity ? `; severity raised to ${severity} by a joined alarm` : '';
     await deps.store.appendTimeline(incident.incidentId, {
       at: now.toISOString(),
       kind: 'triage',
-      message: `Triage (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment, flag change or symptom found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}`,
-      data: { flagChanges: flagChanges.length, ecsDeployments: ecsDeployments.length, gaps },
+      message: `Triage${scope} (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment, flag change or symptom found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}${raised}`,
+      data: { flagChanges: flagChanges.length, ecsDeployments: ecsDeployments.length, gaps, alarms: alarmNames },
     });
-    const impactStartedAt = estimateImpactStart(signal.stateChangeTime, alarm.periodSeconds, alarm.datapointsToAlarm);
-    if (impactStartedAt) await deps.store.updateIncident(incident.incidentId, { impactStartedAt });
+    const first = alarmFacts[0]!;
+    const impactStartedAt = record.impactStartedAt ?? estimateImpactStart(signal.stateChangeTime, first.periodSeconds, first.datapointsToAlarm);
+    await deps.store.updateIncident(incident.incidentId, { triage, ...(impactStartedAt ? { impactStartedAt } : {}), ...(severity !== record.severity ? { severity } : {}) });
     return triage;
   };
+}
+
+/** SEV1 is the highest. */
+function highestSeverity(severities: readonly Severity[]): Severity {
+  return SEVERITIES.find((s) => severities.includes(s)) ?? 'SEV4';
+}
+
+/** The alarm that takes longest to show a recovery paces verification: period × evaluation periods. */
+function slowestAlarm(alarms: readonly AlarmFacts[]): AlarmFacts {
+  const span = (a: AlarmFacts) => (a.periodSeconds ?? 0) * (a.evaluationPeriods ?? 1);
+  return alarms.reduce((slowest, a) => (span(a) > span(slowest) ? a : slowest), alarms[0]!);
 }
 
 const SYMPTOM_LABELS: Record<keyof Symptoms, string> = {

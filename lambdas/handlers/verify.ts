@@ -4,6 +4,7 @@ import { WorkflowStateSchema, type Verification } from '../core/model.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
+import { leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
@@ -12,15 +13,17 @@ import { lambdaHandler } from '../runtime/lambda.js';
 export const MAX_CHECKS_PER_ATTEMPT = 3;
 
 export interface VerifyDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident' | 'releaseMutationLock'>;
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
   readonly ecs: Pick<EcsAdapter, 'deploymentSteady'>;
   readonly clock: () => Date;
 }
 
 /**
- * Reads the alarm after a mitigation. OK means restored. Still in ALARM: check again a period later,
- * up to MAX_CHECKS_PER_ATTEMPT, then hand over to the next candidate or to escalation.
+ * Reads the incident's alarms after a mitigation. All OK: the incident is WATCHING until the watch
+ * period ends, and only a quiet watch period resolves it. Still in ALARM: check again a period
+ * later, up to MAX_CHECKS_PER_ATTEMPT, then hand over to the next candidate or to escalation. An
+ * execution whose incident moved on (a re-fire re-opened it, a human resolved it) stops.
  */
 export function createVerifyHandler(deps: VerifyDeps) {
   return async (event: unknown): Promise<Verification> => {
@@ -29,7 +32,9 @@ export function createVerifyHandler(deps: VerifyDeps) {
     if (!attempt || !plan) throw new Error('Verify needs $.attempt and $.plan');
     const now = deps.clock();
     const at = now.toISOString();
+    const watching = state.verification?.outcome === 'watching';
     const checks = state.verification?.outcome === 'pending' ? state.verification.checks + 1 : 1;
+    const period = state.triage?.alarm.periodSeconds ?? 60;
 
     if (attempt.status === 'needs-approval' || attempt.status === 'paused') {
       // Nothing was changed: only reachable if the approval gate is bypassed; never claim a recovery.
@@ -41,49 +46,102 @@ export function createVerifyHandler(deps: VerifyDeps) {
       return { outcome: 'failed', alarmState: 'ALARM', checks, hasNext: false };
     }
 
-    const alarm = await deps.alarms.describeAlarm(state.signal.alarmName);
-    // After an ECS change the service must also settle: an OK alarm mid-rollout can flip back.
-    const ecs = state.service.resources.ecs;
-    const steadiness = alarm.state === 'OK' && ecs && (attempt.type === 'ecs-rollback' || attempt.type === 'ecs-scale-out') ? await deps.ecs.deploymentSteady(ecs) : undefined;
-    if (steadiness && !steadiness.steady && checks < MAX_CHECKS_PER_ATTEMPT) {
-      const checkAt = new Date(now.getTime() + (state.triage?.alarm.periodSeconds ?? 60) * 1000).toISOString();
+    const record = await deps.store.getIncident(incident.incidentId);
+    const expected = watching ? ['WATCHING'] : ['OPEN', 'MITIGATING'];
+    if (record.round !== incident.round || !expected.includes(record.status)) {
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `Alarm ${alarm.name} is OK but the ECS deployment is not steady yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
+        message: `Execution ${state.execution.name} stops: the incident is ${record.status} in round ${record.round}${record.round !== incident.round ? ' (a re-fire re-opened it)' : ''}.`,
       });
-      return { outcome: 'pending', alarmState: alarm.state, checks, checkAt, hasNext: false };
-    }
-    if (alarm.state === 'OK') {
-      await deps.store.appendTimeline(incident.incidentId, {
-        at,
-        kind: 'verification',
-        message: `Verified: alarm ${alarm.name} is OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail}` : ''}`,
-      });
-      await deps.store.updateIncident(incident.incidentId, { status: 'MITIGATED', mitigatedAt: at });
-      await deps.store.releaseMutationLock(state.service.name, incident.incidentId);
-      return { outcome: 'restored', alarmState: alarm.state, checks, hasNext: false };
+      return { outcome: 'superseded', alarmState: record.status, checks, hasNext: false };
     }
 
-    if (checks < MAX_CHECKS_PER_ATTEMPT) {
-      const period = state.triage?.alarm.periodSeconds ?? 60;
+    const names = record.alarms?.length ? record.alarms : [state.signal.alarmName];
+    const described = await Promise.all(names.map((name) => deps.alarms.describeAlarm(name)));
+    const notOk = described.filter((a) => a.state !== 'OK');
+    const alarmState = notOk[0]?.state ?? 'OK';
+    const actionCursor = ledgerCursor(incident.round, attempt.cursor);
+    const alarmsText = names.length > 1 ? `alarms ${names.join(', ')}` : `alarm ${names[0]}`;
+
+    if (watching) {
+      if (notOk.length === 0) {
+        const cooldown = state.settings.lifecycle.flapCooldownMinutes;
+        const moved = await deps.store.transition(incident.incidentId, 'RESOLVED', {
+          from: ['WATCHING'],
+          round: incident.round,
+          patch: { resolvedAt: at, resolvedBy: 'Tourniquet (quiet watch period)' },
+          reopenUntil: new Date(now.getTime() + cooldown * 60_000).toISOString(),
+        });
+        if (!moved) return { outcome: 'superseded', alarmState, checks, hasNext: false };
+        await deps.store.appendTimeline(incident.incidentId, {
+          at,
+          kind: 'resolved',
+          message: `Resolved: ${alarmsText} stayed OK through the watch period. A re-fire in the next ${cooldown} min re-opens this incident.`,
+        });
+        return { outcome: 'resolved', alarmState, checks, hasNext: false };
+      }
+      // Back in ALARM and no re-fire reached the starter (or it has not yet): the fix did not hold.
+      await deps.store.appendTimeline(incident.incidentId, {
+        at,
+        kind: 'watch',
+        message: `The fix did not hold: ${notOk.map((a) => `${a.name} is ${a.state}`).join(', ')} at the end of the watch period.`,
+      });
+      return { outcome: 'failed', alarmState, checks, hasNext: false, notOk: notOk.map((a) => a.name) };
+    }
+
+    // After an ECS change the service must also settle: an OK alarm mid-rollout can flip back.
+    const ecs = state.service.resources.ecs;
+    const steadiness = notOk.length === 0 && ecs && (attempt.type === 'ecs-rollback' || attempt.type === 'ecs-scale-out') ? await deps.ecs.deploymentSteady(ecs) : undefined;
+    if (steadiness && !steadiness.steady && checks < MAX_CHECKS_PER_ATTEMPT) {
       const checkAt = new Date(now.getTime() + period * 1000).toISOString();
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `Alarm ${alarm.name} still ${alarm.state} after ${attempt.type} (check ${checks} of ${MAX_CHECKS_PER_ATTEMPT}); checking again at ${checkAt.slice(11, 19)}`,
+        message: `${alarmsText} OK but the ECS deployment is not steady yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
       });
-      return { outcome: 'pending', alarmState: alarm.state, checks, checkAt, hasNext: false };
+      await deps.store.renewLease(state.service.name, incident.incidentId, leaseUntil(checkAt));
+      return { outcome: 'pending', alarmState, checks, checkAt, hasNext: false };
+    }
+    if (notOk.length === 0) {
+      const watchUntil = new Date(now.getTime() + watchSeconds(state.settings.lifecycle, period) * 1000).toISOString();
+      await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'restored');
+      await deps.store.appendTimeline(incident.incidentId, {
+        at,
+        kind: 'verification',
+        message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
+      });
+      const moved = await deps.store.transition(incident.incidentId, 'WATCHING', {
+        from: ['MITIGATING'],
+        round: incident.round,
+        patch: { mitigatedAt: at, watchUntil },
+        leaseUntil: leaseUntil(watchUntil),
+      });
+      await deps.store.releaseMutationLock(state.service.name, incident.incidentId);
+      if (!moved) return { outcome: 'superseded', alarmState, checks, hasNext: false };
+      return { outcome: 'watching', alarmState, checks, checkAt: watchUntil, hasNext: false };
+    }
+
+    if (checks < MAX_CHECKS_PER_ATTEMPT) {
+      const checkAt = new Date(now.getTime() + period * 1000).toISOString();
+      await deps.store.appendTimeline(incident.incidentId, {
+        at,
+        kind: 'verification',
+        message: `${notOk.map((a) => `${a.name} still ${a.state}`).join(', ')} after ${attempt.type} (check ${checks} of ${MAX_CHECKS_PER_ATTEMPT}); checking again at ${checkAt.slice(11, 19)}`,
+      });
+      await deps.store.renewLease(state.service.name, incident.incidentId, leaseUntil(checkAt));
+      return { outcome: 'pending', alarmState, checks, checkAt, hasNext: false, notOk: notOk.map((a) => a.name) };
     }
 
     const nextCursor = nextExecutableCursor(plan, attempt.cursor);
     const next = nextCursor === undefined ? undefined : plan.candidates[nextCursor];
+    await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'no-effect');
     await deps.store.appendTimeline(incident.incidentId, {
       at,
       kind: 'verification',
-      message: `Not restored: alarm ${alarm.name} still ${alarm.state} after ${attempt.type} on ${attempt.target}. ${next ? `Next candidate: ${next.type} on ${next.target}.` : 'No automatic candidate left.'}`,
+      message: `Not restored: ${notOk.map((a) => `${a.name} still ${a.state}`).join(', ')} after ${attempt.type} on ${attempt.target} (no measurable effect). ${next ? `Next candidate: ${next.type} on ${next.target}.` : 'No automatic candidate left.'}`,
     });
-    return { outcome: 'failed', alarmState: alarm.state, checks, hasNext: next !== undefined, ...(nextCursor === undefined ? {} : { nextCursor }) };
+    return { outcome: 'failed', alarmState, checks, hasNext: next !== undefined, notOk: notOk.map((a) => a.name), ...(nextCursor === undefined ? {} : { nextCursor }) };
   };
 }
 

@@ -61,7 +61,20 @@ export async function undoIncident(deps: UndoDeps, incidentId: string, options: 
   return steps;
 }
 
-async function undoOne(deps: UndoDeps, incidentId: string, service: ServiceConfig, action: ActionRecord, dryRun: boolean): Promise<UndoStep> {
+/** What reverting one action needs: the adapters, and the store's ledger and timeline. */
+export type UndoActionDeps = Pick<UndoDeps, 'flags' | 'ecs' | 'route53' | 'wafFor' | 'deploymentStrategyId' | 'clock' | 'by'> & {
+  readonly store: Pick<IncidentStore, 'markActionUndone' | 'appendTimeline'>;
+};
+
+/**
+ * Reverts one applied action to its recorded before-state and marks it undone (also used by the
+ * workflow to take back a mitigation that had no measurable effect before trying the next one).
+ */
+export async function undoAction(deps: UndoActionDeps, incidentId: string, service: ServiceConfig, action: ActionRecord, options: { dryRun?: boolean } = {}): Promise<UndoStep> {
+  return undoOne(deps, incidentId, service, action, options.dryRun ?? false);
+}
+
+async function undoOne(deps: UndoActionDeps, incidentId: string, service: ServiceConfig, action: ActionRecord, dryRun: boolean): Promise<UndoStep> {
   const base = { cursor: action.cursor, type: action.type, target: action.target };
   if (action.status === 'undone') return { ...base, status: 'already-undone', detail: action.undoDetail ?? 'Already undone.' };
   if (action.status !== 'applied') {

@@ -12,11 +12,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
-import { type TimelineEvent, TimelineEventSchema } from '../core/model.js';
+import { statusesLeadingTo } from '../core/lifecycle.js';
+import { type ExecutionRef, type IncidentStatus, type TimelineEvent, TimelineEventSchema } from '../core/model.js';
 import { ActionNotFoundError, IncidentNotFoundError, RecordInvalidError, StoreError } from './errors.js';
 import {
   ACTION_PREFIX,
+  ACTIVE_EPISODE_PARTITION,
   actionKey,
+  episodeKey,
   EVENT_PREFIX,
   eventKey,
   INCIDENT_LIST_PARTITION,
@@ -25,18 +28,19 @@ import {
   incidentPk,
   type ItemKey,
   mutexKey,
-  openLockKey,
+  signalEventKey,
 } from './keys.js';
 import {
   type ActionCompletion,
   ActionCompletionSchema,
+  type ActionEffect,
   type ActionRecord,
   ActionRecordSchema,
   type ActionStart,
   type ActionStartResult,
   ActionStartSchema,
-  type ClosePatch,
-  ClosePatchSchema,
+  type EpisodeRecord,
+  EpisodeRecordSchema,
   type IncidentPatch,
   IncidentPatchSchema,
   type IncidentRecord,
@@ -46,7 +50,7 @@ import {
   type OpenIncidentInput,
   OpenIncidentInputSchema,
   type OpenIncidentResult,
-  OpenLockSchema,
+  type SignalResult,
 } from './records.js';
 import { TABLE_KEYS } from './table.js';
 
@@ -66,11 +70,11 @@ export interface IncidentStoreOptions {
 const MAX_TRANSACTION_ATTEMPTS = 4;
 
 /** Item type tags, so a raw table scan is readable. */
-type Entity = 'incident' | 'event' | 'action' | 'open-lock' | 'mutex';
+type Entity = 'incident' | 'event' | 'action' | 'episode' | 'mutex';
 
 /**
- * The incident store: incidents, their timelines and mitigation actions, and the locks that keep
- * one incident per alarm and one change at a time per service. Every write that could race or be
+ * The incident store: incidents, their timelines and mitigation actions, the episode pointers that
+ * keep one current incident per service, and the locks that keep one change at a time per service. Every write that could race or be
  * repeated (EventBridge delivers at least once, Lambda and Step Functions retry) is conditional.
  */
 export class IncidentStore {
@@ -86,28 +90,50 @@ export class IncidentStore {
   }
 
   /**
-   * Opens an incident in one transaction: the open lock for service+alarm, the incident item and its
-   * first timeline event. When another incident holds the lock, nothing is written and its id is
-   * returned. Re-opening the same incident id (a retried invocation) succeeds without writing again.
+   * Opens an incident in one transaction: the service's episode pointer, the incident item and its
+   * first timeline event. The pointer may only be taken when the service has no current incident
+   * (none, or a RESOLVED one past its flap cooldown). When another incident is current, nothing is
+   * written and its pointer is returned. Re-opening the same incident id (a retried invocation) succeeds.
    */
   async openIncident(input: OpenIncidentInput): Promise<OpenIncidentResult> {
     const open = parseInput(OpenIncidentInputSchema, input, 'openIncident input');
     const now = this.now();
-    const lockKey = openLockKey(open.service, open.alarmName);
-    const incident: IncidentRecord = {
+    const incident = {
       incidentId: open.incidentId,
       service: open.service,
       alarmName: open.alarmName,
+      alarms: new Set([open.alarmName]),
       severity: open.severity,
-      status: 'INVESTIGATING',
+      status: 'OPEN',
+      round: 0,
       openedAt: open.openedAt,
       signal: open.signal,
       execution: open.execution,
       updatedAt: now,
+      pages: 0,
+      ...(open.cappedReason ? { cappedReason: open.cappedReason } : {}),
+    };
+    const pointer: EpisodeRecord = {
+      service: open.service,
+      incidentId: open.incidentId,
+      status: 'OPEN',
+      round: 0,
+      openedAt: open.openedAt,
+      updatedAt: now,
+      leaseUntil: open.leaseUntil,
     };
     const transaction: TransactWriteCommandInput = {
       TransactItems: [
-        this.putIfAbsent(lockKey, 'open-lock', { incidentId: open.incidentId, openedAt: open.openedAt }),
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...pointer, ...episodeKey(open.service), entity: 'episode' satisfies Entity, ...activeEpisodeIndex(open.openedAt, open.incidentId) },
+            // Free: no pointer, or a RESOLVED incident whose flap cooldown has passed.
+            ConditionExpression: 'attribute_not_exists(pk) OR (#status = :resolved AND (attribute_not_exists(#reopenUntil) OR #reopenUntil <= :now))',
+            ExpressionAttributeNames: { '#status': 'status', '#reopenUntil': 'reopenUntil' },
+            ExpressionAttributeValues: { ':resolved': 'RESOLVED', ':now': now },
+          },
+        },
         this.putIfAbsent(incidentKey(open.incidentId), 'incident', {
           ...incident,
           // The first event takes sequence 0; appendTimeline allocates from 1 on.
@@ -122,19 +148,356 @@ export class IncidentStore {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.send('open incident', () => this.client.send(new TransactWriteCommand(transaction)));
-        return { duplicate: false };
+        return { opened: true };
       } catch (error) {
         if (!isCancelled(error)) throw error;
         // Decide from what is stored rather than from cancellation codes alone: it is the truth either way.
-        if (await this.findIncident(open.incidentId)) return { duplicate: false };
-        const lock = await this.getItem(lockKey, OpenLockSchema, 'open lock');
-        if (lock && lock.incidentId !== open.incidentId) return { duplicate: true, existingIncidentId: lock.incidentId };
-        // The lock was released (or a concurrent transaction conflicted) between our write and our read: try again.
+        const episode = await this.getEpisode(open.service);
+        if (episode?.incidentId === open.incidentId) return { opened: true };
+        if (episode && !episodeIsFree(episode, now)) return { opened: false, episode };
+        // The pointer changed (or a concurrent transaction conflicted) between our write and our read: try again.
         if (attempt >= MAX_TRANSACTION_ATTEMPTS || !retryableCancellation(error)) {
           throw new StoreError(`could not open incident ${open.incidentId} after ${attempt} attempt(s)`, { cause: error.cause });
         }
         await backoff(attempt);
       }
+    }
+  }
+
+  /** The service's episode pointer (consistent read), or undefined when the service never had an incident. */
+  async getEpisode(service: string): Promise<EpisodeRecord | undefined> {
+    return this.getItem(episodeKey(service), EpisodeRecordSchema, `episode of ${service}`);
+  }
+
+  /** The service's current incident: the one its pointer names, unless that was RESOLVED and its flap cooldown passed. */
+  async findCurrentIncident(service: string): Promise<IncidentRecord | undefined> {
+    const episode = await this.getEpisode(service);
+    if (!episode || episodeIsFree(episode, this.now())) return undefined;
+    return this.findIncident(episode.incidentId);
+  }
+
+  /** Pointers of every incident not yet RESOLVED, oldest first (gsi1, eventually consistent). Bounded by open incidents, never by age. */
+  async listActiveEpisodes(): Promise<EpisodeRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: TABLE_KEYS.gsi1Name,
+      KeyConditionExpression: '#gpk = :partition',
+      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.gsi1PartitionKey },
+      ExpressionAttributeValues: { ':partition': ACTIVE_EPISODE_PARTITION },
+      ScanIndexForward: true,
+    });
+    return items.map((item) => parseRecord(EpisodeRecordSchema, item, `episode ${String(item.pk)}`));
+  }
+
+  /** How many incidents are not yet RESOLVED (a COUNT query on the sparse episode index). */
+  async countActiveIncidents(): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send('count active incidents', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE_KEYS.gsi1Name,
+            KeyConditionExpression: '#gpk = :partition',
+            ExpressionAttributeNames: { '#gpk': TABLE_KEYS.gsi1PartitionKey },
+            ExpressionAttributeValues: { ':partition': ACTIVE_EPISODE_PARTITION },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /**
+   * Records an alarm transition on an incident in one transaction: the timeline event (keyed by the
+   * transition, so a redelivery is recognised) and, for an incident alarm, the alarm added to the
+   * incident's alarms. Written only while the incident is still in `expectStatus`.
+   */
+  async recordSignal(
+    incidentId: string,
+    signal: { readonly key: string; readonly event: TimelineEvent; readonly addAlarm?: string; readonly expectStatus: IncidentStatus },
+  ): Promise<SignalResult> {
+    const event = parseInput(TimelineEventSchema, signal.event, 'signal event');
+    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':status': signal.expectStatus, ':now': this.now() };
+    let update = 'SET #updatedAt = :now';
+    if (signal.addAlarm) {
+      update += ' ADD #alarms :alarm';
+      names['#alarms'] = 'alarms';
+      values[':alarm'] = new Set([signal.addAlarm]);
+    }
+    try {
+      await this.send('record signal', () =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: incidentKey(incidentId),
+                  UpdateExpression: update,
+                  ConditionExpression: 'attribute_exists(pk) AND #status = :status',
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+              this.putIfAbsent(signalEventKey(incidentId, event.at, signal.key), 'event', event),
+            ],
+          }),
+        ),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!isCancelled(error)) throw error;
+      const codes = error.cancellationCodes ?? [];
+      if (codes[1] === 'ConditionalCheckFailed') return 'duplicate';
+      if (codes[0] === 'ConditionalCheckFailed') return 'stale';
+      throw new StoreError(`could not record signal ${signal.key} on ${incidentId}`, { cause: error.cause });
+    }
+  }
+
+  /**
+   * Re-opens a WATCHING or recently RESOLVED incident after a re-fire: status OPEN, the next round,
+   * the continuation's execution and lease, and the timeline event of the re-fire, in one transaction.
+   * `duplicate`: this very re-fire re-opened it before (a redelivery: start the same continuation again).
+   */
+  async reopenIncident(
+    incidentId: string,
+    reopen: {
+      readonly from: 'WATCHING' | 'RESOLVED';
+      readonly round: number;
+      readonly service: string;
+      readonly execution: ExecutionRef;
+      readonly leaseUntil: string;
+      readonly key: string;
+      readonly event: TimelineEvent;
+    },
+  ): Promise<SignalResult> {
+    const event = parseInput(TimelineEventSchema, reopen.event, 'reopen event');
+    const now = this.now();
+    const round = reopen.round + 1;
+    try {
+      await this.send('reopen incident', () =>
+        this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: incidentKey(incidentId),
+                  UpdateExpression: 'SET #status = :open, #round = :round, #execution = :execution, #updatedAt = :now REMOVE #watchUntil, #resolvedAt, #resolvedBy',
+                  ConditionExpression: 'attribute_exists(pk) AND #status = :from AND #round = :previous',
+                  ExpressionAttributeNames: {
+                    '#status': 'status',
+                    '#round': 'round',
+                    '#execution': 'execution',
+                    '#updatedAt': 'updatedAt',
+                    '#watchUntil': 'watchUntil',
+                    '#resolvedAt': 'resolvedAt',
+                    '#resolvedBy': 'resolvedBy',
+                  },
+                  ExpressionAttributeValues: { ':open': 'OPEN', ':round': round, ':execution': reopen.execution, ':now': now, ':from': reopen.from, ':previous': reopen.round },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: episodeKey(reopen.service),
+                  UpdateExpression: 'SET #status = :open, #round = :round, #leaseUntil = :lease, #updatedAt = :now, #gpk = :gpk, #gsk = :gsk REMOVE #reopenUntil',
+                  ConditionExpression: 'incidentId = :id',
+                  ExpressionAttributeNames: {
+                    '#status': 'status',
+                    '#round': 'round',
+                    '#leaseUntil': 'leaseUntil',
+                    '#updatedAt': 'updatedAt',
+                    '#reopenUntil': 'reopenUntil',
+                    '#gpk': TABLE_KEYS.gsi1PartitionKey,
+                    '#gsk': TABLE_KEYS.gsi1SortKey,
+                  },
+                  ExpressionAttributeValues: {
+                    ':open': 'OPEN',
+                    ':round': round,
+                    ':lease': reopen.leaseUntil,
+                    ':now': now,
+                    ':id': incidentId,
+                    ...activeEpisodeIndexValues(now, incidentId),
+                  },
+                },
+              },
+              this.putIfAbsent(signalEventKey(incidentId, event.at, reopen.key), 'event', event),
+            ],
+          }),
+        ),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!isCancelled(error)) throw error;
+      const codes = error.cancellationCodes ?? [];
+      if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
+      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'stale';
+      throw new StoreError(`could not re-open ${incidentId}`, { cause: error.cause });
+    }
+  }
+
+  /**
+   * Moves the incident to `to` if it is in one of `from` (default: every status that may lead to `to`)
+   * and, when given, still in `round`; the episode pointer follows in the same transaction (a RESOLVED
+   * pointer leaves the active index and keeps `reopenUntil`). Returns false, writing nothing, when the
+   * incident was not in an expected state: another writer moved it first.
+   */
+  async transition(
+    incidentId: string,
+    to: IncidentStatus,
+    options: {
+      readonly from?: readonly IncidentStatus[];
+      readonly round?: number;
+      readonly patch?: IncidentPatch;
+      readonly leaseUntil?: string;
+      readonly reopenUntil?: string;
+    } = {},
+  ): Promise<boolean> {
+    const from = options.from ?? statusesLeadingTo(to);
+    const patch = options.patch ? parseInput(IncidentPatchSchema, options.patch, 'incident patch') : {};
+    const now = this.now();
+    const update = setExpression({ ...patch, status: to, updatedAt: now });
+    const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+    const conditions = [`attribute_exists(pk) AND #status IN (${Object.keys(fromValues).join(', ')})`];
+    const values: Record<string, unknown> = { ...update.ExpressionAttributeValues, ...fromValues };
+    if (options.round !== undefined) {
+      conditions.push('#round = :expectedRound');
+      values[':expectedRound'] = options.round;
+    }
+    const incidentUpdate = {
+      Update: {
+        TableName: this.tableName,
+        Key: incidentKey(incidentId),
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#status': 'status', ...(options.round !== undefined ? { '#round': 'round' } : {}) },
+        ExpressionAttributeValues: values,
+      },
+    };
+    const incident = await this.findIncident(incidentId);
+    if (!incident) throw new IncidentNotFoundError(incidentId);
+    const pointerNames: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+    const pointerValues: Record<string, unknown> = { ':to': to, ':now': now, ':id': incidentId };
+    const sets = ['#status = :to', '#updatedAt = :now'];
+    const removes: string[] = [];
+    if (to === 'RESOLVED') {
+      removes.push('#gpk', '#gsk', '#leaseUntil');
+      Object.assign(pointerNames, { '#gpk': TABLE_KEYS.gsi1PartitionKey, '#gsk': TABLE_KEYS.gsi1SortKey, '#leaseUntil': 'leaseUntil' });
+      if (options.reopenUntil) {
+        sets.push('#reopenUntil = :reopenUntil');
+        pointerNames['#reopenUntil'] = 'reopenUntil';
+        pointerValues[':reopenUntil'] = options.reopenUntil;
+      }
+    } else if (options.leaseUntil) {
+      sets.push('#leaseUntil = :lease');
+      pointerNames['#leaseUntil'] = 'leaseUntil';
+      pointerValues[':lease'] = options.leaseUntil;
+    }
+    const pointerUpdate = {
+      Update: {
+        TableName: this.tableName,
+        Key: episodeKey(incident.service),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'incidentId = :id',
+        ExpressionAttributeNames: pointerNames,
+        ExpressionAttributeValues: pointerValues,
+      },
+    };
+    for (const items of [[incidentUpdate, pointerUpdate], [incidentUpdate]]) {
+      try {
+        await this.send(`move incident to ${to}`, () => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+        return true;
+      } catch (error) {
+        if (!isCancelled(error)) throw error;
+        const codes = error.cancellationCodes ?? [];
+        if (codes[0] === 'ConditionalCheckFailed') return false;
+        // The pointer names a newer incident of the service: move this incident alone.
+        if (codes[1] === 'ConditionalCheckFailed') continue;
+        throw new StoreError(`could not move ${incidentId} to ${to}`, { cause: error.cause });
+      }
+    }
+    return false;
+  }
+
+  /** Extends the lease of the execution working on the incident; false when the pointer names another incident or a human holds it. */
+  async renewLease(service: string, incidentId: string, leaseUntil: string): Promise<boolean> {
+    try {
+      await this.send('renew lease', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: episodeKey(service),
+            UpdateExpression: 'SET #leaseUntil = :lease, #updatedAt = :now',
+            ConditionExpression: 'incidentId = :id AND #status IN (:open, :mitigating, :watching)',
+            ExpressionAttributeNames: { '#leaseUntil': 'leaseUntil', '#updatedAt': 'updatedAt', '#status': 'status' },
+            ExpressionAttributeValues: { ':lease': leaseUntil, ':now': this.now(), ':id': incidentId, ':open': 'OPEN', ':mitigating': 'MITIGATING', ':watching': 'WATCHING' },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Claims the next page of an incident a human holds: sets `lastPageAt` and `pages` only if
+   * `lastPageAt` is still what the caller read, so two overlapping scheduled runs page once.
+   */
+  async claimPage(incidentId: string, expectedLastPageAt: string | undefined, at: string, pages: number): Promise<boolean> {
+    const values: Record<string, unknown> = { ':at': at, ':pages': pages, ':now': this.now() };
+    let condition = 'attribute_exists(pk) AND ';
+    if (expectedLastPageAt === undefined) condition += 'attribute_not_exists(#lastPageAt)';
+    else {
+      condition += '#lastPageAt = :expected';
+      values[':expected'] = expectedLastPageAt;
+    }
+    try {
+      await this.send('claim page', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: incidentKey(incidentId),
+            UpdateExpression: 'SET #lastPageAt = :at, #pages = :pages, #updatedAt = :now',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#lastPageAt': 'lastPageAt', '#pages': 'pages', '#updatedAt': 'updatedAt' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records what an action did to the alarms (verification's verdict); the first verdict stays. */
+  async setActionEffect(incidentId: string, cursor: number, type: ActionRecord['type'], effect: ActionEffect): Promise<void> {
+    try {
+      await this.send('set action effect', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: actionKey(incidentId, cursor, type),
+            UpdateExpression: 'SET #effect = :effect',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#effect)',
+            ExpressionAttributeNames: { '#effect': 'effect' },
+            ExpressionAttributeValues: { ':effect': effect },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
     }
   }
 
@@ -385,51 +748,6 @@ export class IncidentStore {
     }
   }
 
-  /**
-   * Closes the incident: sets CLOSED with the patch and, in the same transaction, releases the open
-   * lock if this incident still holds it, so the next alarm opens a new incident. Repeating it is
-   * harmless; the first `closedAt` is kept unless the patch gives one.
-   */
-  async closeIncident(incidentId: string, patch: ClosePatch = {}): Promise<IncidentRecord> {
-    const parsed = parseInput(ClosePatchSchema, patch, 'close patch');
-    for (let attempt = 1; ; attempt += 1) {
-      const incident = await this.getIncident(incidentId);
-      const lockKey = openLockKey(incident.service, incident.alarmName);
-      const lock = await this.getItem(lockKey, OpenLockSchema, 'open lock');
-      const now = this.now();
-      const update = setExpression({
-        ...parsed,
-        status: 'CLOSED',
-        closedAt: parsed.closedAt ?? incident.closedAt ?? now,
-        updatedAt: now,
-      });
-      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-        { Update: { TableName: this.tableName, Key: incidentKey(incidentId), ...update, ConditionExpression: 'attribute_exists(pk)' } },
-      ];
-      if (lock?.incidentId === incidentId) {
-        items.push({
-          Delete: {
-            TableName: this.tableName,
-            Key: lockKey,
-            ConditionExpression: 'incidentId = :incidentId',
-            ExpressionAttributeValues: { ':incidentId': incidentId },
-          },
-        });
-      }
-      try {
-        await this.send('close incident', () => this.client.send(new TransactWriteCommand({ TransactItems: items })));
-        return await this.getIncident(incidentId);
-      } catch (error) {
-        if (!isCancelled(error)) throw error;
-        // The lock changed hands (or a concurrent write conflicted) since we read it: re-read and retry.
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS) {
-          throw new StoreError(`could not close incident ${incidentId} after ${attempt} attempts`, { cause: error.cause });
-        }
-        await backoff(attempt);
-      }
-    }
-  }
-
   /** The most recently opened incidents, newest first. */
   async listIncidents(options: { limit?: number } = {}): Promise<IncidentRecord[]> {
     const limit = options.limit ?? 20;
@@ -448,25 +766,11 @@ export class IncidentStore {
     return items.map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
   }
 
-  /**
-   * Incidents not yet CLOSED that were opened at or after `openedSince`, oldest first. Reads gsi1
-   * (every incident, sorted by open time) from `openedSince` on and leaves closed ones out with a
-   * filter, so the work is bounded by the incidents opened in that window, never by the table.
-   * The index is eventually consistent: a just-changed incident may show its previous status.
-   */
-  async listOpenIncidents(options: { openedSince: Date | string }): Promise<IncidentRecord[]> {
-    const since = new Date(options.openedSince);
-    if (Number.isNaN(since.getTime())) throw new RecordInvalidError(`openedSince must be a date, got ${String(options.openedSince)}`);
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      IndexName: TABLE_KEYS.gsi1Name,
-      KeyConditionExpression: '#gpk = :partition AND #gsk >= :since',
-      FilterExpression: '#status <> :closed',
-      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.gsi1PartitionKey, '#gsk': TABLE_KEYS.gsi1SortKey, '#status': 'status' },
-      ExpressionAttributeValues: { ':partition': INCIDENT_LIST_PARTITION, ':since': since.toISOString(), ':closed': 'CLOSED' },
-      ScanIndexForward: true,
-    });
-    return items.map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
+  /** Incidents not yet RESOLVED, oldest first, whatever their age: read through the episode pointers. */
+  async listActiveIncidents(): Promise<IncidentRecord[]> {
+    const episodes = await this.listActiveEpisodes();
+    const incidents = await Promise.all(episodes.map((e) => this.findIncident(e.incidentId)));
+    return incidents.filter((i): i is IncidentRecord => i !== undefined && i.status !== 'RESOLVED');
   }
 
   /**
@@ -563,6 +867,20 @@ export class IncidentStore {
       throw new StoreError(`${operation} on table ${this.tableName} failed: ${message}`, { cause: error });
     }
   }
+}
+
+/** gsi1 attributes that list an episode pointer among the active ones. */
+function activeEpisodeIndex(openedAt: string, incidentId: string): Record<string, string> {
+  return { [TABLE_KEYS.gsi1PartitionKey]: ACTIVE_EPISODE_PARTITION, [TABLE_KEYS.gsi1SortKey]: incidentListSortKey(openedAt, incidentId) };
+}
+
+function activeEpisodeIndexValues(at: string, incidentId: string): Record<string, string> {
+  return { ':gpk': ACTIVE_EPISODE_PARTITION, ':gsk': incidentListSortKey(at, incidentId) };
+}
+
+/** A pointer no longer holds its service: its incident was RESOLVED and the flap cooldown has passed. */
+export function episodeIsFree(episode: Pick<EpisodeRecord, 'status' | 'reopenUntil'>, nowIso: string): boolean {
+  return episode.status === 'RESOLVED' && (episode.reopenUntil === undefined || episode.reopenUntil <= nowIso);
 }
 
 /** Builds `SET #a = :a, ...` for every defined field. */

@@ -7,7 +7,8 @@
  * | incident        | `INCIDENT#<id>`             | `META`                           |
  * | timeline event  | `INCIDENT#<id>`             | `EVENT#<utc iso>#<seq 6 digits>` |
  * | action record   | `INCIDENT#<id>`             | `ACTION#<cursor 4 digits>#<type>`|
- * | open lock       | `OPEN#<service>#<alarm>`    | `LOCK`                           |
+ * | signal event    | `INCIDENT#<id>`             | `EVENT#<utc iso>#S<hash 12>`     |
+ * | episode pointer | `EPISODE#<service>`         | `CURRENT`                        |
  * | mutation lock   | `MUTEX#<service>`           | `LOCK`                           |
  */
 
@@ -20,6 +21,8 @@ export const EVENT_PREFIX = 'EVENT#';
 export const ACTION_PREFIX = 'ACTION#';
 /** GSI1 partition of every incident: the list is small (incidents are rare), and one partition gives a global time order. */
 export const INCIDENT_LIST_PARTITION = 'INCIDENTS';
+/** GSI1 partition of the episode pointers of incidents not yet RESOLVED (sparse: a RESOLVED pointer leaves it). */
+export const ACTIVE_EPISODE_PARTITION = 'EPISODES';
 /** Action cursors are zero-padded to this width so they sort numerically. */
 export const MAX_ACTION_CURSOR = 9999;
 
@@ -41,8 +44,18 @@ export const actionKey = (incidentId: string, cursor: number, type: string): Ite
   sk: `${ACTION_PREFIX}${String(cursor).padStart(4, '0')}#${type}`,
 });
 
-/** Service names cannot contain `#`, so the first `#` after the service unambiguously starts the alarm name. */
-export const openLockKey = (service: string, alarmName: string): ItemKey => ({ pk: `OPEN#${service}#${alarmName}`, sk: 'LOCK' });
+/**
+ * A timeline event written for an alarm transition (joined, symptom, cleared, re-fired). Its key is
+ * derived from the transition, so a redelivered event writes the same item and is recognised as a
+ * duplicate by the conditional put, without a counter read. `S` sorts after the digits of counted events.
+ */
+export const signalEventKey = (incidentId: string, at: string, signalKey: string): ItemKey => ({
+  pk: incidentPk(incidentId),
+  sk: `${EVENT_PREFIX}${new Date(at).toISOString()}#S${signalKey}`,
+});
+
+/** The service's episode pointer: which incident the service's alarms belong to now. */
+export const episodeKey = (service: string): ItemKey => ({ pk: `EPISODE#${service}`, sk: 'CURRENT' });
 
 export const mutexKey = (service: string): ItemKey => ({ pk: `MUTEX#${service}`, sk: 'LOCK' });
 

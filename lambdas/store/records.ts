@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SeveritySchema } from '../core/config.js';
-import { ExecutionRefSchema, IncidentStatusSchema, MitigationTypeSchema, TimelineEventSchema } from '../core/model.js';
+import { ExecutionRefSchema, IncidentStatusSchema, MitigationTypeSchema, PlanSchema, TimelineEventSchema, TriageSchema } from '../core/model.js';
 import { AlarmSignalSchema } from '../core/signal.js';
 import { MAX_ACTION_CURSOR } from './keys.js';
 
@@ -22,26 +22,69 @@ export type IncidentMetrics = z.infer<typeof IncidentMetricsSchema>;
 export const LastNotificationSchema = z.record(z.string(), z.unknown());
 export type LastNotification = z.infer<typeof LastNotificationSchema>;
 
-/** The incident item (`INCIDENT#<id>` / `META`). */
+/** Alarm names are stored as a DynamoDB string set (ADD is idempotent); read back as a sorted array. */
+const AlarmSetSchema = z.preprocess((value) => (value instanceof Set ? [...(value as Set<string>)].sort() : value), z.array(z.string()));
+
+/** The incident item (`INCIDENT#<id>` / `META`). Small on purpose: the timeline and actions are items of their own. */
 export const IncidentRecordSchema = z.object({
   incidentId: z.string().min(1),
   service: z.string().min(1),
+  /** The alarm that opened the incident. */
   alarmName: z.string().min(1),
+  /** Every incident alarm of the service that fired during the episode (the opener included). */
+  alarms: AlarmSetSchema.optional(),
   severity: SeveritySchema,
   status: IncidentStatusSchema,
+  /** Re-opens so far (a re-fire while WATCHING or within the flap cooldown). */
+  round: z.number().int().min(0).default(0),
   openedAt: isoTime,
   signal: AlarmSignalSchema,
+  /** The execution working on the current round. */
   execution: ExecutionRefSchema,
   updatedAt: isoTime,
   impactStartedAt: isoTime.optional(),
   mitigatedAt: isoTime.optional(),
+  watchUntil: isoTime.optional(),
   escalatedAt: isoTime.optional(),
-  closedAt: isoTime.optional(),
+  /** Why the incident was escalated, in words (the page's summary). */
+  escalationReason: z.string().optional(),
+  acknowledgedAt: isoTime.optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAt: isoTime.optional(),
+  resolvedBy: z.string().optional(),
+  /** Opened past lifecycle.maxOpenIncidents: paged, and the automation does not act on it. */
+  cappedReason: z.string().optional(),
+  /** The last page on the escalation topic and how many were sent: the re-page timer runs from it. */
+  lastPageAt: isoTime.optional(),
+  pages: z.number().int().min(0).default(0),
+  /** The latest triage and plan, kept for continuations after a re-open. */
+  triage: TriageSchema.optional(),
+  plan: PlanSchema.optional(),
   metrics: IncidentMetricsSchema.optional(),
-  postmortem: z.string().optional(),
+  /** One paragraph: how the incident ended. The postmortem is rendered from the timeline on demand. */
+  summary: z.string().optional(),
   lastNotification: LastNotificationSchema.optional(),
 });
 export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
+
+/**
+ * The service's episode pointer (`EPISODE#<service>` / `CURRENT`): which incident the service's
+ * alarms belong to, its status (kept in step with the incident's in the same transactions), and the
+ * lease of the execution working on it. The starter decides from this one item.
+ */
+export const EpisodeRecordSchema = z.object({
+  service: z.string().min(1),
+  incidentId: z.string().min(1),
+  status: IncidentStatusSchema,
+  round: z.number().int().min(0).default(0),
+  openedAt: isoTime,
+  updatedAt: isoTime,
+  /** While the automation works on the incident: when its execution must have reported again. */
+  leaseUntil: isoTime.optional(),
+  /** After RESOLVED: until when a re-fire re-opens the incident as a flap. */
+  reopenUntil: isoTime.optional(),
+});
+export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
 
 /** What `openIncident` needs: the incident's identity, the signal that opened it, and its first timeline event. */
 export const OpenIncidentInputSchema = z.object({
@@ -52,37 +95,50 @@ export const OpenIncidentInputSchema = z.object({
   signal: AlarmSignalSchema,
   execution: ExecutionRefSchema,
   openedAt: isoTime,
+  /** The lease of the execution about to start. */
+  leaseUntil: isoTime,
+  /** Set when the cap on open incidents is reached: the incident is recorded and paged, not acted on. */
+  cappedReason: z.string().optional(),
   firstEvent: TimelineEventSchema,
 });
 export type OpenIncidentInput = z.infer<typeof OpenIncidentInputSchema>;
 
-/** `duplicate: true` means another incident already holds the service+alarm; nothing was written. */
-export type OpenIncidentResult = { duplicate: false } | { duplicate: true; existingIncidentId: string };
+/** `opened: false`: the service already has a current incident (returned); nothing was written. */
+export type OpenIncidentResult = { opened: true } | { opened: false; episode: EpisodeRecord };
 
 /**
- * Fields `updateIncident` may change. Absent fields are left alone. Closing goes through
- * `closeIncident` (it must also release the open lock), so `CLOSED` is refused here.
+ * Fields `updateIncident` may change. Absent fields are left alone. The status changes only through
+ * `transition`, which keeps the episode pointer in step and enforces the lifecycle.
  */
 export const IncidentPatchSchema = z
   .object({
-    status: IncidentStatusSchema.exclude(['CLOSED'], { error: 'use closeIncident to close an incident' }).optional(),
     severity: SeveritySchema.optional(),
     impactStartedAt: isoTime.optional(),
     mitigatedAt: isoTime.optional(),
+    watchUntil: isoTime.optional(),
     escalatedAt: isoTime.optional(),
-    closedAt: isoTime.optional(),
+    escalationReason: z.string().optional(),
+    acknowledgedAt: isoTime.optional(),
+    acknowledgedBy: z.string().optional(),
+    resolvedAt: isoTime.optional(),
+    resolvedBy: z.string().optional(),
+    lastPageAt: isoTime.optional(),
+    pages: z.number().int().min(0).optional(),
+    triage: TriageSchema.optional(),
+    plan: PlanSchema.optional(),
     metrics: IncidentMetricsSchema.optional(),
-    postmortem: z.string().optional(),
+    summary: z.string().max(4000).optional(),
     lastNotification: LastNotificationSchema.optional(),
   })
   .strict();
 export type IncidentPatch = z.infer<typeof IncidentPatchSchema>;
 
-/** Fields `closeIncident` may set alongside `status: CLOSED`; `closedAt` defaults to the store's clock. */
-export const ClosePatchSchema = IncidentPatchSchema.omit({ status: true });
-export type ClosePatch = z.infer<typeof ClosePatchSchema>;
-
 export const ACTION_STATUSES = ['started', 'applied', 'already-applied', 'dry-run', 'failed', 'undone'] as const;
+
+/** What an action did to the alarms, as verification measured it. */
+export const ACTION_EFFECTS = ['restored', 'no-effect'] as const;
+export const ActionEffectSchema = z.enum(ACTION_EFFECTS);
+export type ActionEffect = z.infer<typeof ActionEffectSchema>;
 export const ActionStatusSchema = z.enum(ACTION_STATUSES);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
 
@@ -100,9 +156,11 @@ export const ActionRecordSchema = z.object({
   detail: z.string().optional(),
   startedAt: isoTime,
   completedAt: isoTime.optional(),
-  /** Set when `tourniquet undo` reverted the change. */
+  /** Set when `tourniquet undo` reverted the change, or the workflow reverted it as ineffective. */
   undoneAt: isoTime.optional(),
   undoDetail: z.string().optional(),
+  /** Set by verification: the action restored service, or had no measurable effect. */
+  effect: ActionEffectSchema.optional(),
 });
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
 
@@ -141,9 +199,11 @@ export const MutationLockSchema = z.object({
 });
 export type MutationLock = z.infer<typeof MutationLockSchema>;
 
-/** The open-incident lock (`OPEN#<service>#<alarm>` / `LOCK`): at most one open incident per service and alarm. */
-export const OpenLockSchema = z.object({
-  incidentId: z.string(),
-  openedAt: isoTime,
-});
-export type OpenLock = z.infer<typeof OpenLockSchema>;
+/** How recording a signal on an incident ended. */
+export type SignalResult =
+  /** Written. */
+  | 'recorded'
+  /** The same transition was recorded before (a redelivery): nothing written. */
+  | 'duplicate'
+  /** The incident is no longer in the status the caller read: nothing written; read the episode again. */
+  | 'stale';

@@ -13,8 +13,9 @@ import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
-import { configuredAlarmNames } from '../permissions.js';
+import { readableAlarmNames } from '../permissions.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import type { IncidentTable } from './incident-table.js';
 import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
 
 /** Name of the esbuild constant the starter reads its config from. */
@@ -31,8 +32,10 @@ export interface AlarmIntakeProps {
   readonly config: TourniquetConfig;
   /** The incident workflow the starter starts. */
   readonly stateMachine: sfn.IStateMachine;
-  /** Where unknown alarms and undeliverable alarm events are reported. */
+  /** Where unknown alarms and undeliverable alarm events are reported, and re-fires of escalated incidents paged. */
   readonly escalationTopic: sns.ITopic;
+  /** The incident table: the starter reads each service's episode and opens, joins or re-opens its incident. */
+  readonly table: IncidentTable;
   /**
    * EventBridge delivery attempts to the starter before the event goes to the dead-letter queue.
    * @default 8
@@ -62,6 +65,7 @@ export class AlarmIntake extends Construct {
       handler: STARTER_HANDLER,
       description: 'Tourniquet: turn an alarm (EventBridge or SNS) into a named workflow execution',
       environment: {
+        [HANDLER_ENV.tableName]: props.table.table.tableName,
         [HANDLER_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
         [HANDLER_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
       },
@@ -69,6 +73,7 @@ export class AlarmIntake extends Construct {
       define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
     });
     props.stateMachine.grantStartExecution(this.starter.role);
+    props.table.grantStoreAccess(this.starter.role);
     props.escalationTopic.grantPublish(this.starter.role);
     acknowledgeNag(
       this.starter.role,
@@ -88,14 +93,16 @@ export class AlarmIntake extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
 
-    this.rules = chunkByLength(configuredAlarmNames(config), MAX_ALARM_NAMES_CHARS_PER_RULE).map(
+    // Every state change (ALARM and OK) of incident and symptom alarms: the starter records them on
+    // the service's current incident, and only an incident alarm entering ALARM can open one.
+    this.rules = chunkByLength([...new Set(readableAlarmNames(config))], MAX_ALARM_NAMES_CHARS_PER_RULE).map(
       (names, i) =>
         new events.Rule(this, i === 0 ? 'AlarmStateChange' : `AlarmStateChange${i + 1}`, {
-          description: `Tourniquet: configured alarms entering ALARM (${i + 1})`,
+          description: `Tourniquet: state changes of configured alarms (${i + 1})`,
           eventPattern: {
             source: ['aws.cloudwatch'],
             detailType: ['CloudWatch Alarm State Change'],
-            detail: { alarmName: names, state: { value: ['ALARM'] } },
+            detail: { alarmName: names },
           },
           targets: [
             new targets.LambdaFunction(this.starter.function, {

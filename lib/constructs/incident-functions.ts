@@ -45,7 +45,7 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
   'request-approval': 'Tourniquet: ask a human to approve a mitigation (signed links by SNS) and wait',
   verify: 'Tourniquet: check whether the alarm recovered',
   escalate: 'Tourniquet: page a human with everything known so far',
-  'close-incident': 'Tourniquet: close the incident and draft the postmortem timeline',
+  'close-incident': "Tourniquet: end the execution's part: metrics and summary on the incident",
 };
 
 /**
@@ -77,7 +77,7 @@ export class IncidentFunctions extends Construct {
       },
       verify: tableEnv,
       escalate: { ...statusEnv, [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn },
-      'close-incident': statusEnv,
+      'close-incident': tableEnv,
     };
 
     const functions = {} as Record<WorkflowHandlerName, HandlerFunction>;
@@ -123,7 +123,6 @@ export class IncidentFunctions extends Construct {
     statusTopic.grantPublish(functions['request-approval'].role);
     escalationTopic.grantPublish(functions['request-approval'].role);
     statusTopic.grantPublish(functions.notify.role);
-    statusTopic.grantPublish(functions['close-incident'].role);
     statusTopic.grantPublish(functions.escalate.role);
     escalationTopic.grantPublish(functions.escalate.role);
 
@@ -134,7 +133,7 @@ export class IncidentFunctions extends Construct {
         tableIndexes,
       ]);
     }
-    for (const name of ['notify', 'escalate', 'close-incident', 'request-approval'] as const) {
+    for (const name of ['notify', 'escalate', 'request-approval'] as const) {
       acknowledgeNag(
         functions[name].role,
         'AwsSolutions-IAM5',

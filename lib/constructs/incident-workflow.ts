@@ -14,8 +14,8 @@ import { acknowledgeNag, nagArnOf } from '../nag.js';
 export const WORKFLOW_STATES = {
   readExecutionContext: 'ReadExecutionContext',
   openIncident: 'OpenIncident',
-  isDuplicate: 'IsDuplicate',
-  alreadyHandled: 'AlreadyHandled',
+  admission: 'Admission',
+  superseded: 'Superseded',
   notifyInvestigating: 'NotifyInvestigating',
   triage: 'Triage',
   decide: 'Decide',
@@ -34,6 +34,8 @@ export const WORKFLOW_STATES = {
   verificationOutcome: 'VerificationOutcome',
   waitBeforeRecheck: 'WaitBeforeRecheck',
   notifyMitigated: 'NotifyMitigated',
+  waitForWatch: 'WaitForWatch',
+  notifyResolved: 'NotifyResolved',
   escalate: 'Escalate',
   closeIncident: 'CloseIncident',
   done: 'Done',
@@ -78,7 +80,8 @@ export interface IncidentWorkflowProps {
 
 /**
  * The incident state machine (Step Functions Standard, JSONPath): open → triage → decide →
- * mitigate → wait → verify, looping over candidates, and escalating to a human whenever a step
+ * mitigate → wait → verify, looping over candidates, then watch (one Wait for the watch period, a
+ * last check, resolve), and escalating to a human whenever a step
  * fails or automation runs out of options. A candidate whose policy needs a human comes back from
  * Mitigate as `needs-approval`: the workflow then waits (callback, task token) for someone to
  * approve, and runs Mitigate again, or escalates on rejection or after the timeout. Each Task
@@ -121,8 +124,8 @@ export class IncidentWorkflow extends Construct {
 
     // Terminal and shared states first: the catches below point at them.
     const done = new sfn.Succeed(this, S.done);
-    const alreadyHandled = new sfn.Succeed(this, S.alreadyHandled, {
-      comment: 'The alarm re-fired while its incident was open; the re-fire is on the timeline.',
+    const superseded = new sfn.Succeed(this, S.superseded, {
+      comment: 'The incident moved on without this execution: a re-fire re-opened it (a continuation execution has it) or a human resolved it.',
     });
     const escalationFailed = new sfn.Fail(this, S.escalationFailed, {
       error: 'Tourniquet.EscalationFailed',
@@ -154,7 +157,7 @@ export class IncidentWorkflow extends Construct {
       },
     });
     const openIncident = invoke(S.openIncident, 'open-incident', { resultPath: '$.incident' });
-    const isDuplicate = new sfn.Choice(this, S.isDuplicate);
+    const admission = new sfn.Choice(this, S.admission);
     const notifyInvestigating = notify(S.notifyInvestigating, 'Investigating');
     const triage = invoke(S.triage, 'triage', { resultPath: '$.triage' });
     const decide = invoke(S.decide, 'decide', { resultPath: '$.plan' });
@@ -220,17 +223,27 @@ export class IncidentWorkflow extends Construct {
     const outcome = new sfn.Choice(this, S.verificationOutcome);
     const waitBeforeRecheck = new sfn.Wait(this, S.waitBeforeRecheck, { time: sfn.WaitTime.timestampPath('$.verification.checkAt') });
     const notifyMitigated = notify(S.notifyMitigated, 'Mitigated');
+    // One Wait for the whole watch period: a re-fire inside it starts a continuation execution at once, so no polling.
+    const waitForWatch = new sfn.Wait(this, S.waitForWatch, { time: sfn.WaitTime.timestampPath('$.verification.checkAt') });
+    const notifyResolved = notify(S.notifyResolved, 'Resolved');
 
     readContext.next(openIncident);
-    openIncident.next(isDuplicate);
-    isDuplicate.when(sfn.Condition.booleanEquals('$.incident.duplicate', true), alreadyHandled).otherwise(notifyInvestigating);
+    openIncident.next(admission);
+    admission
+      .when(sfn.Condition.stringEquals('$.incident.mode', 'superseded'), superseded)
+      .when(sfn.Condition.stringEquals('$.incident.mode', 'capped'), escalate)
+      .otherwise(notifyInvestigating);
     notifyInvestigating.next(triage);
     triage.next(decide);
     decide.next(canMitigate);
     canMitigate.when(sfn.Condition.booleanEquals('$.plan.hasCandidate', true), notifyIdentified).otherwise(escalate);
     notifyIdentified.next(mitigate);
     mitigate.next(needsApproval);
-    needsApproval.when(sfn.Condition.stringEquals('$.attempt.status', 'needs-approval'), awaitApproval).otherwise(waitForEffect);
+    needsApproval
+      .when(sfn.Condition.stringEquals('$.attempt.status', 'needs-approval'), awaitApproval)
+      .when(sfn.Condition.stringEquals('$.attempt.status', 'retriage'), triage)
+      .when(sfn.Condition.stringEquals('$.attempt.status', 'superseded'), superseded)
+      .otherwise(waitForEffect);
     awaitApproval.addCatch(approvalTimedOut, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' });
     awaitApproval.addCatch(escalate, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     awaitApproval.next(approvalDecision);
@@ -242,7 +255,9 @@ export class IncidentWorkflow extends Construct {
     waitForEffect.next(verify);
     verify.next(outcome);
     outcome
-      .when(sfn.Condition.stringEquals('$.verification.outcome', 'restored'), notifyMitigated)
+      .when(sfn.Condition.stringEquals('$.verification.outcome', 'watching'), notifyMitigated)
+      .when(sfn.Condition.stringEquals('$.verification.outcome', 'resolved'), notifyResolved)
+      .when(sfn.Condition.stringEquals('$.verification.outcome', 'superseded'), superseded)
       .when(sfn.Condition.stringEquals('$.verification.outcome', 'pending'), waitBeforeRecheck)
       .when(
         sfn.Condition.and(sfn.Condition.stringEquals('$.verification.outcome', 'failed'), sfn.Condition.booleanEquals('$.verification.hasNext', true)),
@@ -250,10 +265,12 @@ export class IncidentWorkflow extends Construct {
       )
       .otherwise(escalate);
     waitBeforeRecheck.next(verify);
-    notifyMitigated.next(closeIncident);
+    notifyMitigated.next(waitForWatch);
+    waitForWatch.next(verify);
+    notifyResolved.next(closeIncident);
 
     // Any step failing after its retries hands the incident to a human, with the error in $.error.
-    for (const task of [openIncident, notifyInvestigating, triage, decide, notifyIdentified, mitigate, verify, notifyMitigated]) {
+    for (const task of [openIncident, notifyInvestigating, triage, decide, notifyIdentified, mitigate, verify, notifyMitigated, notifyResolved]) {
       task.addCatch(escalate, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
 

@@ -16,10 +16,11 @@ import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 export const CADENCE_DEFINE = '__TOURNIQUET_CADENCE__';
 
 /**
- * The incident-store calls the cadence function makes: `listOpenIncidents` (Query on gsi1),
- * `compareAndSetLastNotification` (UpdateItem) and `appendTimeline` (UpdateItem, PutItem).
+ * The incident-store calls the cadence function makes: `listActiveEpisodes` (Query on gsi1),
+ * `findIncident` (GetItem), `listActions` (Query), `transition` (UpdateItem in a transaction),
+ * `claimPage` and `compareAndSetLastNotification` (UpdateItem) and `appendTimeline` (UpdateItem, PutItem).
  */
-export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:UpdateItem', 'dynamodb:PutItem'];
+export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
 
 export interface StatusCadenceProps {
   /** The validated config: its cadence overrides and alarm texts are compiled into the function. */
@@ -28,6 +29,8 @@ export interface StatusCadenceProps {
   readonly table: IncidentTable;
   /** Where the scheduled updates go (KMS-encrypted: the grant covers its key). */
   readonly statusTopic: sns.ITopic;
+  /** Where re-pages, reminders and orphaned-workflow pages go. */
+  readonly escalationTopic: sns.ITopic;
 }
 
 /**
@@ -43,15 +46,16 @@ export class StatusCadence extends Construct {
 
   constructor(scope: Construct, id: string, props: StatusCadenceProps) {
     super(scope, id);
-    const { table, statusTopic } = props;
+    const { table, statusTopic, escalationTopic } = props;
     this.settings = cadenceSettingsFor(props.config);
 
     this.handler = new HandlerFunction(this, 'StatusCadence', {
       handler: STATUS_CADENCE_HANDLER,
-      description: 'Tourniquet: send the promised status update of incidents that stay open',
+      description: 'Tourniquet: status updates, re-pages and lease checks of incidents that stay open',
       environment: {
         [HANDLER_ENV.tableName]: table.table.tableName,
         [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn,
+        [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn,
       },
       // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings are compiled in instead.
       define: { [CADENCE_DEFINE]: JSON.stringify(JSON.stringify(this.settings)) },
@@ -66,6 +70,7 @@ export class StatusCadence extends Construct {
       resourceArns: [`${table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`],
     });
     statusTopic.grantPublish(this.handler.role);
+    escalationTopic.grantPublish(this.handler.role);
     acknowledgeNag(
       this.handler.role,
       'AwsSolutions-IAM5',

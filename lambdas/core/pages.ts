@@ -1,0 +1,89 @@
+import type { Severity } from './config.js';
+import { executionConsoleUrl } from './identity.js';
+import type { IncidentStatus } from './model.js';
+import { humanDuration, utcMinute } from './status-update.js';
+
+/**
+ * Pages for an incident a human holds (or must take): a re-fire of an escalated incident, the
+ * escalation timer, a daily reminder, an orphaned workflow. Every page carries the incident's
+ * history, so whoever picks it up at 3 a.m. needs nothing else to start.
+ */
+
+export interface PageIncident {
+  readonly incidentId: string;
+  readonly service: string;
+  readonly alarmName: string;
+  readonly alarms?: readonly string[];
+  readonly severity: Severity;
+  readonly status: IncidentStatus;
+  readonly openedAt: string;
+  readonly round?: number;
+  readonly escalatedAt?: string;
+  readonly escalationReason?: string;
+  readonly acknowledgedAt?: string;
+  readonly acknowledgedBy?: string;
+  readonly pages?: number;
+  readonly execution?: { readonly id: string };
+}
+
+export interface PageInput {
+  readonly incident: PageIncident;
+  /** Why this page goes out now, in one sentence. */
+  readonly why: string;
+  /** Mitigations tried, in order ("feature-flag-off on flag x: applied, no measurable effect"). */
+  readonly actions: readonly string[];
+  readonly now: Date;
+}
+
+export interface Page {
+  readonly subject: string;
+  readonly message: string;
+}
+
+/** SNS subjects are at most 100 ASCII characters. */
+const subjectOf = (text: string): string => {
+  const ascii = text.replace(/[^\x20-\x7E]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+};
+
+export function renderPage(input: PageInput): Page {
+  const { incident, now } = input;
+  const alarms = incident.alarms?.length ? incident.alarms : [incident.alarmName];
+  const lines = [
+    `Incident Page: ${incident.incidentId}`,
+    '',
+    `Status: ${incident.status}${incident.acknowledgedBy ? ` (acknowledged by ${incident.acknowledgedBy} at ${utcMinute(incident.acknowledgedAt ?? now)})` : ''}`,
+    `Severity: ${incident.severity}`,
+    `Service: ${incident.service}`,
+    `Started: ${utcMinute(incident.openedAt)} (${humanDuration(now.getTime() - Date.parse(incident.openedAt))} ago)`,
+    `Alarms: ${alarms.join(', ')}`,
+    '',
+    'Why this page',
+    input.why,
+    '',
+    'History',
+    `- Opened at ${utcMinute(incident.openedAt)} by alarm ${incident.alarmName}.`,
+    ...(incident.round ? [`- Re-opened ${incident.round} time(s) after the alarm fired again.`] : []),
+    ...(input.actions.length ? input.actions.map((a) => `- Tried: ${a}`) : ['- No mitigation was applied by automation.']),
+    ...(incident.escalatedAt ? [`- Escalated at ${utcMinute(incident.escalatedAt)}${incident.escalationReason ? `: ${incident.escalationReason}` : ''}`] : []),
+    `- Pages so far: ${(incident.pages ?? 0) + 1} (this one included).`,
+    '',
+    'What to do',
+    incident.status === 'ACKNOWLEDGED'
+      ? `- When service is restored and the cause handled: tourniquet resolve ${incident.incidentId} --reason "..."`
+      : `- Take the incident: tourniquet ack ${incident.incidentId} (stops the re-pages; a daily reminder remains until it is resolved).`,
+    `- Postmortem draft and full timeline: tourniquet postmortem ${incident.incidentId}`,
+  ];
+  if (incident.execution) lines.push('', `Workflow: ${executionConsoleUrl(incident.execution.id)}`);
+  return {
+    subject: subjectOf(`[${incident.severity}][Page] ${incident.service}: ${incident.status === 'ACKNOWLEDGED' ? 'reminder' : 'needs a human'} (${incident.incidentId})`),
+    message: lines.join('\n'),
+  };
+}
+
+/** One line per ledger action for a page or the postmortem: what it was, and what it did. */
+export function describeAction(action: { readonly type: string; readonly target: string; readonly status: string; readonly effect?: string; readonly undoDetail?: string }): string {
+  const effect = action.effect === 'restored' ? ', restored service' : action.effect === 'no-effect' ? ', no measurable effect' : '';
+  const undone = action.status === 'undone' ? ` (reverted${action.undoDetail ? `: ${action.undoDetail}` : ''})` : '';
+  return `${action.type} on ${action.target}: ${action.status === 'undone' ? 'applied' : action.status}${effect}${undone}`;
+}
