@@ -160,11 +160,12 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
             message: signalMessage(signal, role, decision.action === 'repage'),
             data: { alarm: signal.alarmName, state: signal.state, role, recordedAt: now.toISOString() },
           };
+          const newAlarm = role === 'incident' && signal.state === 'ALARM' && !episode!.alarms?.includes(signal.alarmName);
           const result = await deps.store.recordSignal(decision.incidentId, {
             key,
             event,
             expectStatus: episode!.status,
-            ...(role === 'incident' && signal.state === 'ALARM' ? { addAlarm: signal.alarmName } : {}),
+            ...(newAlarm ? { addAlarm: { alarm: signal.alarmName, service: service.name } } : {}),
           });
           if (result === 'stale') {
             episode = await deps.store.getEpisode(service.name);
@@ -223,7 +224,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
             key,
             expectStatus: 'ESCALATED',
             event: { at: signal.stateChangeTime, kind: 'escalation', message: `Escalated: ${reason}`, data: { alarm: signal.alarmName, recordedAt: now.toISOString() } },
-            ...(role === 'incident' ? { addAlarm: signal.alarmName } : {}),
+            ...(role === 'incident' && !episode!.alarms?.includes(signal.alarmName) ? { addAlarm: { alarm: signal.alarmName, service: service.name } } : {}),
           });
           await page(decision.incidentId, reason, now);
           summary.paged.push(decision.incidentId);

@@ -113,13 +113,14 @@ export class IncidentStore {
       pages: 0,
       ...(open.cappedReason ? { cappedReason: open.cappedReason } : {}),
     };
-    const pointer: EpisodeRecord = {
+    const pointer = {
       service: open.service,
       incidentId: open.incidentId,
       status: 'OPEN',
       round: 0,
       openedAt: open.openedAt,
       updatedAt: now,
+      alarms: new Set([open.alarmName]),
       leaseUntil: open.leaseUntil,
     };
     const transaction: TransactWriteCommandInput = {
@@ -214,23 +215,30 @@ export class IncidentStore {
   }
 
   /**
-   * Records an alarm transition on an incident in one transaction: the timeline event (keyed by the
-   * transition, so a redelivery is recognised) and, for an incident alarm, the alarm added to the
-   * incident's alarms. Written only while the incident is still in `expectStatus`.
+   * Records an alarm transition on an incident: the timeline event, keyed by the transition so a
+   * redelivery is recognised. A signal that adds nothing else (an alarm already on the incident, an
+   * OK, a symptom) is one conditional put; an incident alarm new to the incident is added to the
+   * incident's and the pointer's alarm sets in the same transaction, written only while the incident
+   * is still in `expectStatus`.
    */
   async recordSignal(
     incidentId: string,
-    signal: { readonly key: string; readonly event: TimelineEvent; readonly addAlarm?: string; readonly expectStatus: IncidentStatus },
+    signal: { readonly key: string; readonly event: TimelineEvent; readonly expectStatus: IncidentStatus; readonly addAlarm?: { readonly alarm: string; readonly service: string } },
   ): Promise<SignalResult> {
     const event = parseInput(TimelineEventSchema, signal.event, 'signal event');
-    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':status': signal.expectStatus, ':now': this.now() };
-    let update = 'SET #updatedAt = :now';
-    if (signal.addAlarm) {
-      update += ' ADD #alarms :alarm';
-      names['#alarms'] = 'alarms';
-      values[':alarm'] = new Set([signal.addAlarm]);
+    const put = this.putIfAbsent(signalEventKey(incidentId, event.at, signal.key), 'event', event);
+    const addAlarm = signal.addAlarm;
+    if (!addAlarm) {
+      try {
+        await this.send('record signal', () => this.client.send(new PutCommand(put.Put)));
+        return 'recorded';
+      } catch (error) {
+        if (isConditionalFailure(error)) return 'duplicate';
+        throw error;
+      }
     }
+    const now = this.now();
+    const alarm = new Set([addAlarm.alarm]);
     try {
       await this.send('record signal', () =>
         this.client.send(
@@ -240,13 +248,23 @@ export class IncidentStore {
                 Update: {
                   TableName: this.tableName,
                   Key: incidentKey(incidentId),
-                  UpdateExpression: update,
+                  UpdateExpression: 'SET #updatedAt = :now ADD #alarms :alarm',
                   ConditionExpression: 'attribute_exists(pk) AND #status = :status',
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: values,
+                  ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#alarms': 'alarms' },
+                  ExpressionAttributeValues: { ':status': signal.expectStatus, ':now': now, ':alarm': alarm },
                 },
               },
-              this.putIfAbsent(signalEventKey(incidentId, event.at, signal.key), 'event', event),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: episodeKey(addAlarm.service),
+                  UpdateExpression: 'ADD #alarms :alarm',
+                  ConditionExpression: 'incidentId = :id',
+                  ExpressionAttributeNames: { '#alarms': 'alarms' },
+                  ExpressionAttributeValues: { ':alarm': alarm, ':id': incidentId },
+                },
+              },
+              put,
             ],
           }),
         ),
@@ -255,8 +273,9 @@ export class IncidentStore {
     } catch (error) {
       if (!isCancelled(error)) throw error;
       const codes = error.cancellationCodes ?? [];
-      if (codes[1] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes[0] === 'ConditionalCheckFailed') return 'stale';
+      if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
+      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'stale';
+      if (codes.includes('TransactionConflict')) return 'stale';
       throw new StoreError(`could not record signal ${signal.key} on ${incidentId}`, { cause: error.cause });
     }
   }
@@ -339,7 +358,7 @@ export class IncidentStore {
       if (!isCancelled(error)) throw error;
       const codes = error.cancellationCodes ?? [];
       if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'stale';
+      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'stale';
       throw new StoreError(`could not re-open ${incidentId}`, { cause: error.cause });
     }
   }

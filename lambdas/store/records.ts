@@ -79,6 +79,8 @@ export const EpisodeRecordSchema = z.object({
   round: z.number().int().min(0).default(0),
   openedAt: isoTime,
   updatedAt: isoTime,
+  /** The incident's alarms (a copy of the incident's set): a signal of a known alarm is recorded with one write. */
+  alarms: AlarmSetSchema.optional(),
   /** While the automation works on the incident: when its execution must have reported again. */
   leaseUntil: isoTime.optional(),
   /** After RESOLVED: until when a re-fire re-opens the incident as a flap. */
