@@ -59,6 +59,7 @@ export async function approvalTable(client: DynamoDBDocumentClient, tableName: s
     },
     execution: { id: EXECUTION_ARN, name: 'checkout-5xx-rate-20261123T031000Z-abcd1234', startTime: openedAt },
     openedAt,
+    leaseUntil: new Date(T0 + 60 * 60_000).toISOString(),
     firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${INCIDENT_ID} opened` },
   });
   return { incidents, approvals, tableName };

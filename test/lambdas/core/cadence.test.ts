@@ -23,7 +23,7 @@ const incident = (overrides: Partial<CadenceIncident> = {}) => ({
   service: 'checkout',
   alarmName: 'checkout-5xx-rate',
   severity: 'SEV1' as const,
-  status: 'INVESTIGATING' as IncidentStatus,
+  status: 'OPEN' as IncidentStatus,
   openedAt: OPENED,
   lastNotification: { status: 'Investigating', subject: '[SEV1][Investigating] checkout: 5xx rate', at: OPENED },
   signal: { stateChangeTime: '2026-11-23T03:09:30.000Z' },
@@ -98,17 +98,17 @@ describe('cadenceDecision', () => {
     }
   });
 
-  it('repeats the status the incident is in: Investigating, Identified (also while mitigating), Escalated', () => {
+  it('repeats the status the incident is in: Investigating (OPEN), Identified (MITIGATING), Escalated (ESCALATED, ACKNOWLEDGED)', () => {
     const due = (status: IncidentStatus) => cadenceDecision(incident({ status }), at(30));
-    expect(due('INVESTIGATING')).toMatchObject({ due: true, status: 'Investigating' });
-    expect(due('IDENTIFIED')).toMatchObject({ due: true, status: 'Identified' });
+    expect(due('OPEN')).toMatchObject({ due: true, status: 'Investigating' });
     expect(due('MITIGATING')).toMatchObject({ due: true, status: 'Identified' });
     expect(due('ESCALATED')).toMatchObject({ due: true, status: 'Escalated' });
+    expect(due('ACKNOWLEDGED')).toMatchObject({ due: true, status: 'Escalated' });
   });
 
-  it('never sends for closed incidents, nor for mitigated ones whose automation has finished', () => {
-    expect(cadenceDecision(incident({ status: 'CLOSED' }), at(10_000))).toEqual({ due: false, reason: 'closed' });
-    expect(cadenceDecision(incident({ status: 'MITIGATED' }), at(10_000))).toEqual({ due: false, reason: 'settled' });
+  it('never sends for resolved incidents, nor while a verified mitigation is watched', () => {
+    expect(cadenceDecision(incident({ status: 'RESOLVED' }), at(10_000))).toEqual({ due: false, reason: 'closed' });
+    expect(cadenceDecision(incident({ status: 'WATCHING' }), at(10_000))).toEqual({ due: false, reason: 'settled' });
   });
 
   it('counts from the opening when no update is recorded, or the record is not in the notifier shape', () => {
@@ -144,18 +144,21 @@ describe('scheduledStatusUpdate', () => {
   });
 
   it('says it is a scheduled update, when the last one went out, and what is still pending', () => {
-    const message = render({ status: 'IDENTIFIED', lastNotification: { status: 'Identified', subject: 's', at: OPENED } }).message;
+    const message = render({ status: 'MITIGATING', lastNotification: { status: 'Identified', subject: 's', at: OPENED } }).message;
     expect(message).toContain('Scheduled 30-minute update: the incident is still open.');
     expect(message).toContain('The last update (Identified) went out at 2026-11-23 03:10 UTC.');
     expect(message).toContain('Alarm "checkout-5xx-rate" entered ALARM at 2026-11-23 03:09 UTC.');
-    expect(message).toContain('Still pending: a mitigation was identified and has not been applied yet; it is being applied or is waiting for a human to approve it.');
-    expect(render({ status: 'MITIGATING' }).message).toContain('Still pending: a mitigation was applied and the alarm has not been confirmed back to OK yet.');
-    expect(render({ status: 'ESCALATED' }).message).toContain('a human on call was paged and has the incident');
+    expect(message).toContain(
+      'Still pending: a mitigation is being applied, waits for a human to approve it, or was applied and the alarms are not confirmed back to OK yet.',
+    );
+    expect(render({ status: 'OPEN' }).message).toContain('Still pending: no mitigation has been applied yet. Tourniquet has changed nothing so far.');
+    expect(render({ status: 'ESCALATED' }).message).toContain('a human on call was paged and is re-paged until someone acknowledges (tourniquet ack)');
+    expect(render({ status: 'ACKNOWLEDGED' }).message).toContain('a human acknowledged the incident and is handling it');
     expect(render({ lastNotification: undefined }).message).toContain('No update is recorded since the incident opened at 2026-11-23 03:10 UTC.');
   });
 
   it('never guesses at a cause', () => {
-    for (const status of ['INVESTIGATING', 'IDENTIFIED', 'MITIGATING', 'ESCALATED'] as const) {
+    for (const status of ['OPEN', 'MITIGATING', 'ESCALATED', 'ACKNOWLEDGED'] as const) {
       expect(render({ status }).message).not.toMatch(/caused|because|root cause|likely|probably/i);
     }
   });
@@ -182,15 +185,21 @@ describe('scheduledStatusUpdate', () => {
 
   it('refuses to render an update for an incident that gets none', () => {
     const decision = cadenceDecision(incident(), now) as DueCadence;
-    expect(() => scheduledStatusUpdate({ incident: incident({ status: 'CLOSED' }), decision, now })).toThrow(RangeError);
+    expect(() => scheduledStatusUpdate({ incident: incident({ status: 'RESOLVED' }), decision, now })).toThrow(RangeError);
+    expect(() => scheduledStatusUpdate({ incident: incident({ status: 'WATCHING' }), decision, now })).toThrow(RangeError);
   });
 });
 
 describe('cadenceSettingsFor', () => {
-  it('keeps only the overrides and the alarm texts: no emails, no resource IDs', () => {
-    const settings = cadenceSettingsFor({ ...sampleConfig, updateCadenceMinutes: { SEV1: 15 } });
+  it('keeps only the overrides, the page timers and the alarm texts: no emails, no resource IDs', () => {
+    const settings = cadenceSettingsFor({
+      ...sampleConfig,
+      updateCadenceMinutes: { SEV1: 15 },
+      lifecycle: { ...sampleConfig.lifecycle, repageMinutes: { SEV2: 20 }, acknowledgedReminderMinutes: 600, maxOpenIncidents: 3 },
+    });
     expect(settings).toEqual({
       updateCadenceMinutes: { SEV1: 15 },
+      lifecycle: { repageMinutes: { SEV2: 20 }, acknowledgedReminderMinutes: 600 },
       alarms: [
         { name: 'checkout-5xx-rate', summary: '5xx rate', impact: 'Some customers see errors when they pay for their basket.' },
         { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.' },
@@ -199,5 +208,6 @@ describe('cadenceSettingsFor', () => {
     expect(CadenceSettingsSchema.parse(JSON.parse(JSON.stringify(settings)))).toEqual(settings);
     expect(JSON.stringify(settings)).not.toMatch(/@|applicationId|shop-prod/);
     expect(cadenceSettingsFor(sampleConfig).updateCadenceMinutes).toEqual({});
+    expect(cadenceSettingsFor(sampleConfig).lifecycle).toEqual({ repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 });
   });
 });

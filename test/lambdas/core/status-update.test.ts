@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from '../../../lambdas/core/decision.js';
 import { renderStatusUpdate, statusUpdateFor } from '../../../lambdas/core/status-update.js';
-import { ALARM_AT, checkout, triage, workflowState } from '../../fixtures/workflow.js';
+import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
 
 const now = new Date('2026-11-23T03:12:00.000Z');
 const plan = decide(
@@ -33,21 +33,46 @@ describe('status updates', () => {
   it('Identified names the action and the fallback, and says "would" in dry-run', () => {
     const live = statusUpdateFor(workflowState({ plan }), 'Identified', now).message;
     expect(live).toContain('Applying feature-flag-off on flag new-checkout-flow');
-    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [] } }), 'Identified', now).message;
+    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [], lifecycle: LIFECYCLE } }), 'Identified', now).message;
     expect(dry).toContain('Dry run: would apply feature-flag-off');
   });
 
-  it('Mitigated reports the action that restored service', () => {
+  const applied = { cursor: 0, type: 'feature-flag-off' as const, target: 'flag new-checkout-flow', status: 'applied' as const, detail: 'Flag new-checkout-flow off in version 3 (deployment #8).', checkAt: '2026-11-23T03:14:00.000Z' };
+
+  it('Mitigated reports the action that restored service and promises the word at the end of the watch period', () => {
     const message = statusUpdateFor(
-      workflowState({
-        plan,
-        attempt: { cursor: 0, type: 'feature-flag-off', target: 'flag new-checkout-flow', status: 'applied', detail: 'Flag new-checkout-flow off in version 3 (deployment #8).', checkAt: '2026-11-23T03:14:00.000Z' },
-      }),
+      workflowState({ plan, attempt: applied, verification: { outcome: 'watching', alarmState: 'OK', checks: 1, checkAt: '2026-11-23T03:19:00.000Z', hasNext: false } }),
       'Mitigated',
       now,
     ).message;
-    expect(message).toContain('Service is restored: the alarm is back to OK after feature-flag-off on flag new-checkout-flow.');
+    expect(message).toContain('Service is restored: the alarms are back to OK after feature-flag-off on flag new-checkout-flow.');
     expect(message).toContain('Flag new-checkout-flow off in version 3');
+    expect(message).toContain('Watching until 2026-11-23 03:19 UTC: a re-fire in that time re-opens this incident; a quiet watch period resolves it.');
+    expect(message).toContain('Next Update\nBy 2026-11-23 03:19 UTC (end of the watch period), or sooner if the alarm fires again.');
+  });
+
+  it('Resolved says the watch period was quiet, keeps the mitigation in place and names the flap cooldown', () => {
+    const message = statusUpdateFor(
+      workflowState({ plan, attempt: applied, settings: { ...workflowState().settings, lifecycle: { ...LIFECYCLE, flapCooldownMinutes: 45 } } }),
+      'Resolved',
+      now,
+    ).message;
+    expect(message).toContain('The incident is resolved: the alarms stayed OK through the watch period after feature-flag-off on flag new-checkout-flow.');
+    expect(message).toContain('runs tourniquet undo inc-20261123T031000Z-abcd1234');
+    expect(message).toContain('None, unless the alarm fires again within 45 min (the incident then re-opens).');
+  });
+
+  it('Escalated of a capped incident says why automation does not act', () => {
+    const reason = '10 incidents are already open (lifecycle.maxOpenIncidents is 10): Tourniquet records and pages this one and does not act on it.';
+    const state = workflowState({ incident: { ...workflowState().incident, mode: 'capped', reason } });
+    expect(statusUpdateFor(state, 'Escalated', now).message).toContain(reason);
+  });
+
+  it('Escalated after a failed verification names the alarms still not OK', () => {
+    const state = workflowState({ plan, attempt: applied, verification: { outcome: 'failed', alarmState: 'ALARM', checks: 3, hasNext: false, notOk: ['checkout-5xx-rate', 'checkout-p99-latency'] } });
+    expect(statusUpdateFor(state, 'Escalated', now).message).toContain(
+      'checkout-5xx-rate, checkout-p99-latency still ALARM after feature-flag-off on flag new-checkout-flow, and no further automatic mitigation remains.',
+    );
   });
 
   it('never speculates about root cause', () => {
