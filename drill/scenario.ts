@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { MitigationTypeSchema } from '../lambdas/core/model.js';
+import { AlarmRuleSyntaxError, findRuleCycle, MAX_ALARM_RULE_CHARS, parseAlarmRule, ruleAlarmNames } from './sim/alarm-rule.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
 import { OperatorSchema } from './operator.js';
@@ -136,6 +137,15 @@ const AlarmSectionSchema = z
   })
   .strict();
 
+const CompositeAlarmSectionSchema = z
+  .object({
+    name: z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
+    /** e.g. `ALARM("checkout-5xx-rate") OR ALARM("checkout-p99-latency")`; see drill/sim/alarm-rule.ts. */
+    rule: z.string().min(1).max(MAX_ALARM_RULE_CHARS),
+    description: z.string().max(1024).optional(),
+  })
+  .strict();
+
 const FaultSchema = z
   .object({
     description: z.string().max(500).optional(),
@@ -207,13 +217,15 @@ const ScenarioObjectSchema = z
     startsAt: z.iso.datetime({ offset: true }),
     /** Tourniquet config to drill with; relative to the scenario file. Default: the repo's tourniquet.config.json. */
     config: z.string().min(1).optional(),
-    /** Name of the alarm the drill fires (an alarm of `account.alarms` and of the config). */
+    /** Name of the alarm the drill fires (an alarm of `account.alarms` or `account.compositeAlarms`, and of the config). */
     alarm: z.string().min(1),
     account: z
       .object({
         appconfig: AppConfigSectionSchema,
         ecs: EcsSectionSchema,
         alarms: z.array(AlarmSectionSchema).min(1),
+        /** Composite alarms over `alarms` (and each other), in CloudWatch's AlarmRule language. */
+        compositeAlarms: z.array(CompositeAlarmSectionSchema).default([]),
         /** Service name → health model. */
         health: z.record(serviceKey, ServiceHealthSchema),
         /** Hosted zone, records and health checks (failover scenarios). */
@@ -272,7 +284,9 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
   const taskDefinitions = new Set(ecs.taskDefinitions);
   const ecsServices = new Set(ecs.services.map((x) => x.name));
 
-  if (!alarms.some((a) => a.name === s.alarm)) issue(['alarm'], `alarm "${s.alarm}" is not declared in account.alarms`);
+  if (!alarms.some((a) => a.name === s.alarm) && !s.account.compositeAlarms.some((c) => c.name === s.alarm)) {
+    issue(['alarm'], `alarm "${s.alarm}" is not declared in account.alarms or account.compositeAlarms`);
+  }
   const alarmNames = new Set<string>();
   alarms.forEach((a, i) => {
     if (alarmNames.has(a.name)) issue(['account', 'alarms', i, 'name'], `duplicate alarm "${a.name}"`);
@@ -283,6 +297,7 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
     }
     if (a.periodSeconds * a.evaluationPeriods > 86_400) issue(['account', 'alarms', i, 'evaluationPeriods'], 'periodSeconds × evaluationPeriods must not exceed one day');
   });
+  checkCompositeAlarms(s.account.compositeAlarms, alarmNames, issue);
 
   appconfig.versions.forEach((v, i) => {
     for (const k of Object.keys(v.values)) {
@@ -333,6 +348,35 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
   if (s.expect.alarmAt !== undefined && seconds(s.expect.alarmAt) <= previous) {
     issue(['expect', 'alarmAt'], 'the alarm must fire after the last history entry');
   }
+}
+
+/** Composite rules parse, name only declared alarms, and never name themselves through other composites. */
+function checkCompositeAlarms(
+  composites: z.infer<typeof CompositeAlarmSectionSchema>[],
+  metricAlarms: ReadonlySet<string>,
+  issue: (p: (string | number)[], message: string) => void,
+): void {
+  const names = new Set(composites.map((c) => c.name));
+  const children = new Map<string, string[]>();
+  composites.forEach((c, i) => {
+    const at = ['account', 'compositeAlarms', i];
+    if (metricAlarms.has(c.name) || composites.findIndex((o) => o.name === c.name) !== i) issue([...at, 'name'], `duplicate alarm "${c.name}"`);
+    let named: string[];
+    try {
+      named = ruleAlarmNames(parseAlarmRule(c.rule));
+    } catch (e) {
+      if (!(e instanceof AlarmRuleSyntaxError)) throw e;
+      issue([...at, 'rule'], e.message);
+      return;
+    }
+    if (named.length > 100) issue([...at, 'rule'], `the rule names ${named.length} alarms (CloudWatch allows 100)`);
+    for (const child of named) {
+      if (!metricAlarms.has(child) && !names.has(child)) issue([...at, 'rule'], `alarm "${child}" is not declared in account.alarms or account.compositeAlarms`);
+    }
+    children.set(c.name, named);
+  });
+  const cycle = findRuleCycle(children);
+  if (cycle) issue(['account', 'compositeAlarms'], `composite alarms form a cycle: ${cycle.join(' → ')}`);
 }
 
 // ---- errors ----

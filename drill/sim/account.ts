@@ -192,6 +192,11 @@ export class SimulatedAccount {
         dimensions: a.dimensions ?? { Service: a.service },
         unit: 'Percent',
       })),
+      compositeAlarms: scenario.account.compositeAlarms.map((c) => ({
+        name: c.name,
+        rule: c.rule,
+        ...(c.description !== undefined ? { description: c.description } : {}),
+      })),
     });
 
     this.sns = new SimSns({ clock: this.clock, topicArns: options.topicArns });

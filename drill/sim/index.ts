@@ -10,15 +10,20 @@ export {
   AlarmQueryError,
   cwTimestamp,
   javaDouble,
+  longDate,
   reasonDate,
   type AlarmSpec,
   type AlarmStateChangeEvent,
   type AlarmStateRecord,
   type CloudWatchSnapshot,
+  type CompositeAlarmSpec,
+  type CompositeAlarmStateChangeEvent,
   type Datapoint,
+  type MetricAlarmStateChangeEvent,
   type SimAlarmState,
   type SimCloudWatchOptions,
 } from './cloudwatch.js';
+export { AlarmRuleSyntaxError, evaluateAlarmRule, parseAlarmRule, ruleAlarmNames, type AlarmRule, type RuleState } from './alarm-rule.js';
 export { SimEcs, type EcsSnapshot, type SimEcsOptions } from './ecs.js';
 export { buildFlagDocument, checkFlagDocument, flagStates, FeatureFlagsDocumentSchema, type FeatureFlagsDocument } from './flags.js';
 export { HealthModel, UnknownServiceError, type Fault, type FaultCondition, type HealthSources, type ServiceHealth } from './health.js';
