@@ -1,7 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmSignal } from '../../../lambdas/core/signal.js';
 import type { TimelineEvent } from '../../../lambdas/core/model.js';
+import { incidentPostmortem } from '../../../lambdas/operations/postmortem.js';
 import {
   ActionNotFoundError,
   IncidentNotFoundError,
@@ -10,18 +11,22 @@ import {
   RecordInvalidError,
   StoreError,
 } from '../../../lambdas/store/incident-store.js';
+import { incidentKey } from '../../../lambdas/store/keys.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 
 const db = useDynamoDbLocal();
 
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
+const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 
 /** A store on a fresh table with a hand-driven clock. */
 async function newStore() {
   let now = T0;
-  const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock: () => new Date(now) });
+  const tableName = await db.newTable();
+  const store = new IncidentStore({ tableName, client: db.client, clock: () => new Date(now) });
   return {
     store,
+    tableName,
     advance: (seconds: number) => {
       now += seconds * 1000;
     },
@@ -54,75 +59,138 @@ const openInput = (incidentId: string, overrides: Partial<OpenIncidentInput> = {
     signal: signal(alarmName),
     execution: { id: `arn:aws:states:us-east-1:123456789012:execution:tourniquet:${incidentId}`, name: incidentId, startTime: openedAt },
     openedAt,
+    leaseUntil: at(30),
     firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${incidentId} opened` },
     ...overrides,
   };
 };
 
-const event = (at: string, message: string, kind: TimelineEvent['kind'] = 'triage'): TimelineEvent => ({ at, kind, message });
+const event = (time: string, message: string, kind: TimelineEvent['kind'] = 'triage'): TimelineEvent => ({ at: time, kind, message });
+
+const joined = (alarm: string, time = at(1)): TimelineEvent => ({ at: time, kind: 'signal', message: `joined: ${alarm} entered ALARM` });
+
+/** Opens inc-1 of checkout and walks it OPEN → MITIGATING → WATCHING. */
+async function watching(store: IncidentStore) {
+  await store.openIncident(openInput('inc-1'));
+  expect(await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'], round: 0, leaseUntil: at(20) })).toBe(true);
+  expect(await store.transition('inc-1', 'WATCHING', { from: ['MITIGATING'], round: 0, patch: { mitigatedAt: at(5), watchUntil: at(10) }, leaseUntil: at(40) })).toBe(true);
+}
 
 describe('openIncident', () => {
-  it('writes the incident, its first timeline event and the open lock', async () => {
+  it('writes the incident, its first timeline event and the service episode pointer', async () => {
     const { store } = await newStore();
-    await expect(store.openIncident(openInput('inc-1'))).resolves.toEqual({ duplicate: false });
+    await expect(store.openIncident(openInput('inc-1'))).resolves.toEqual({ opened: true });
 
-    const incident = await store.getIncident('inc-1');
-    expect(incident).toEqual({
+    expect(await store.getIncident('inc-1')).toEqual({
       incidentId: 'inc-1',
       service: 'checkout',
       alarmName: 'checkout-5xx',
+      alarms: ['checkout-5xx'],
       severity: 'SEV2',
-      status: 'INVESTIGATING',
+      status: 'OPEN',
+      round: 0,
+      pages: 0,
       openedAt: '2026-11-02T10:00:00.000Z',
       signal: signal(),
       execution: openInput('inc-1').execution,
       updatedAt: '2026-11-02T10:00:00.000Z',
     });
     expect(await store.listTimeline('inc-1')).toEqual([openInput('inc-1').firstEvent]);
+    expect(await store.getEpisode('checkout')).toEqual({
+      service: 'checkout',
+      incidentId: 'inc-1',
+      status: 'OPEN',
+      round: 0,
+      alarms: ['checkout-5xx'],
+      openedAt: '2026-11-02T10:00:00.000Z',
+      updatedAt: '2026-11-02T10:00:00.000Z',
+      leaseUntil: at(30),
+    });
+    expect(await store.getEpisode('payments')).toBeUndefined();
   });
 
-  it('folds a second incident for the same service and alarm into the open one, writing nothing', async () => {
+  it('takes the pointer once per service: a second alarm of the service gets the episode, and nothing is written', async () => {
     const { store } = await newStore();
     await store.openIncident(openInput('inc-1'));
 
-    await expect(store.openIncident(openInput('inc-2'))).resolves.toEqual({ duplicate: true, existingIncidentId: 'inc-1' });
+    const second = await store.openIncident(openInput('inc-2', { alarmName: 'checkout-latency-p99' }));
+    expect(second).toEqual({ opened: false, episode: expect.objectContaining({ service: 'checkout', incidentId: 'inc-1', status: 'OPEN' }) });
     expect(await store.findIncident('inc-2')).toBeUndefined();
     expect(await store.listTimeline('inc-2')).toEqual([]);
     expect(await store.listTimeline('inc-1')).toHaveLength(1);
+    expect((await store.getEpisode('checkout'))?.incidentId).toBe('inc-1');
   });
 
-  it('opens separate incidents for different alarms of the same service', async () => {
+  it('opens incidents of different services independently', async () => {
     const { store } = await newStore();
     await store.openIncident(openInput('inc-1'));
-    await expect(store.openIncident(openInput('inc-2', { alarmName: 'checkout-latency-p99' }))).resolves.toEqual({ duplicate: false });
+    await expect(store.openIncident(openInput('inc-2', { service: 'payments', alarmName: 'payments-5xx' }))).resolves.toEqual({ opened: true });
+    expect((await store.getEpisode('payments'))?.incidentId).toBe('inc-2');
   });
 
-  it('re-opening the same incident id (a retried Lambda) succeeds without a second first event', async () => {
+  it('re-opening the same incident id (a retried invocation) succeeds without a second first event', async () => {
     const { store, advance } = await newStore();
     await store.openIncident(openInput('inc-1'));
     advance(5);
 
-    await expect(store.openIncident(openInput('inc-1'))).resolves.toEqual({ duplicate: false });
+    await expect(store.openIncident(openInput('inc-1'))).resolves.toEqual({ opened: true });
     expect(await store.listTimeline('inc-1')).toHaveLength(1);
     expect((await store.getIncident('inc-1')).updatedAt).toBe('2026-11-02T10:00:00.000Z');
   });
 
-  it('lets exactly one of two concurrent opens for the same alarm win', async () => {
+  it('lets exactly one of several concurrent opens of one service win; the others get its episode', async () => {
     const { store } = await newStore();
-    const results = await Promise.all([store.openIncident(openInput('inc-a')), store.openIncident(openInput('inc-b'))]);
+    const ids = ['inc-a', 'inc-b', 'inc-c', 'inc-d', 'inc-e'];
+    const results = await Promise.all(ids.map((id, i) => store.openIncident(openInput(id, { alarmName: `checkout-alarm-${i}` }))));
 
-    const winners = results.filter((r) => !r.duplicate);
+    const winners = ids.filter((_id, i) => results[i]!.opened);
     expect(winners).toHaveLength(1);
-    const winnerId = results[0]?.duplicate ? 'inc-b' : 'inc-a';
-    const loser = results.find((r) => r.duplicate);
-    expect(loser).toEqual({ duplicate: true, existingIncidentId: winnerId });
-    expect((await store.listIncidents()).map((i) => i.incidentId)).toEqual([winnerId]);
+    for (const result of results) {
+      if (!result.opened) expect(result.episode.incidentId).toBe(winners[0]);
+    }
+    expect((await store.listIncidents()).map((i) => i.incidentId)).toEqual(winners);
+    expect(await store.countActiveIncidents()).toBe(1);
+    expect((await store.getEpisode('checkout'))?.incidentId).toBe(winners[0]);
+  });
+
+  it('a RESOLVED pointer blocks a new incident during its flap cooldown, and frees the service after it', async () => {
+    const { store, advance, iso } = await newStore();
+    await watching(store);
+    expect(await store.transition('inc-1', 'RESOLVED', { from: ['WATCHING'], reopenUntil: iso(30 * 60) })).toBe(true);
+
+    advance(29 * 60);
+    const blocked = await store.openIncident(openInput('inc-2', { openedAt: iso() }));
+    expect(blocked).toEqual({ opened: false, episode: expect.objectContaining({ incidentId: 'inc-1', status: 'RESOLVED', reopenUntil: at(30) }) });
+    expect(await store.findIncident('inc-2')).toBeUndefined();
+    expect((await store.findCurrentIncident('checkout'))?.incidentId).toBe('inc-1');
+
+    advance(60);
+    expect(await store.findCurrentIncident('checkout')).toBeUndefined();
+    await expect(store.openIncident(openInput('inc-2', { openedAt: iso() }))).resolves.toEqual({ opened: true });
+    expect(await store.getEpisode('checkout')).toMatchObject({ incidentId: 'inc-2', status: 'OPEN', round: 0, alarms: ['checkout-5xx'] });
+    expect(await store.getEpisode('checkout')).not.toHaveProperty('reopenUntil');
+    expect((await store.getIncident('inc-1')).status).toBe('RESOLVED');
+  });
+
+  it('a RESOLVED pointer without a cooldown frees the service at once', async () => {
+    const { store } = await newStore();
+    await watching(store);
+    await store.transition('inc-1', 'RESOLVED', { from: ['WATCHING'] });
+    await expect(store.openIncident(openInput('inc-2'))).resolves.toEqual({ opened: true });
+  });
+
+  it('keeps the reason an incident was opened past the cap', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1', { cappedReason: '10 incidents are already open' }));
+    expect((await store.getIncident('inc-1')).cappedReason).toBe('10 incidents are already open');
   });
 
   it('rejects invalid input before writing', async () => {
     const { store } = await newStore();
     await expect(store.openIncident({ ...openInput('inc-1'), severity: 'SEV9' as 'SEV1' })).rejects.toBeInstanceOf(RecordInvalidError);
+    await expect(store.openIncident({ ...openInput('inc-1'), leaseUntil: undefined as unknown as string })).rejects.toThrow(/leaseUntil/);
     expect(await store.findIncident('inc-1')).toBeUndefined();
+    expect(await store.getEpisode('checkout')).toBeUndefined();
   });
 });
 
@@ -131,6 +199,301 @@ describe('getIncident', () => {
     const { store } = await newStore();
     await expect(store.getIncident('nope')).rejects.toBeInstanceOf(IncidentNotFoundError);
     await expect(store.getIncident('nope')).rejects.toMatchObject({ name: 'IncidentNotFoundError', incidentId: 'nope' });
+  });
+});
+
+describe('recordSignal', () => {
+  it('records a signal once per key: a redelivery is a duplicate and writes nothing', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    const cleared: TimelineEvent = { at: at(2), kind: 'signal', message: 'cleared: checkout-5xx went to OK' };
+
+    await expect(store.recordSignal('inc-1', { key: 'k-ok', event: cleared, expectStatus: 'OPEN' })).resolves.toBe('recorded');
+    await expect(store.recordSignal('inc-1', { key: 'k-ok', event: cleared, expectStatus: 'OPEN' })).resolves.toBe('duplicate');
+    expect((await store.listTimeline('inc-1')).map((e) => e.message)).toEqual(['Incident inc-1 opened', 'cleared: checkout-5xx went to OK']);
+    // Another transition at the same instant is a different signal.
+    await expect(store.recordSignal('inc-1', { key: 'k-other', event: cleared, expectStatus: 'OPEN' })).resolves.toBe('recorded');
+    expect(await store.listTimeline('inc-1')).toHaveLength(3);
+  });
+
+  it('adds a new incident alarm to the incident and the pointer (string sets), once', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    const addAlarm = { alarm: 'checkout-latency-p99', service: 'checkout' };
+
+    await expect(store.recordSignal('inc-1', { key: 'k1', event: joined('checkout-latency-p99'), expectStatus: 'OPEN', addAlarm })).resolves.toBe('recorded');
+    await expect(store.recordSignal('inc-1', { key: 'k1', event: joined('checkout-latency-p99'), expectStatus: 'OPEN', addAlarm })).resolves.toBe('duplicate');
+    // The same alarm again (a later transition): the sets are unchanged.
+    await expect(store.recordSignal('inc-1', { key: 'k2', event: joined('checkout-latency-p99', at(3)), expectStatus: 'OPEN', addAlarm })).resolves.toBe('recorded');
+    await store.recordSignal('inc-1', { key: 'k3', event: joined('checkout-availability', at(4)), expectStatus: 'OPEN', addAlarm: { alarm: 'checkout-availability', service: 'checkout' } });
+
+    expect((await store.getIncident('inc-1')).alarms).toEqual(['checkout-5xx', 'checkout-availability', 'checkout-latency-p99']);
+    expect((await store.getEpisode('checkout'))?.alarms).toEqual(['checkout-5xx', 'checkout-availability', 'checkout-latency-p99']);
+    expect((await store.listTimeline('inc-1')).filter((e) => e.kind === 'signal')).toHaveLength(3);
+  });
+
+  it("is stale, writing nothing, when the incident's status changed since the episode was read", async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'] });
+
+    const result = await store.recordSignal('inc-1', {
+      key: 'k1',
+      event: joined('checkout-latency-p99'),
+      expectStatus: 'OPEN',
+      addAlarm: { alarm: 'checkout-latency-p99', service: 'checkout' },
+    });
+    expect(result).toBe('stale');
+    expect((await store.getIncident('inc-1')).alarms).toEqual(['checkout-5xx']);
+    expect((await store.getEpisode('checkout'))?.alarms).toEqual(['checkout-5xx']);
+    expect(await store.listTimeline('inc-1')).toHaveLength(1);
+    // Read again, decided again: it goes through.
+    await expect(
+      store.recordSignal('inc-1', { key: 'k1', event: joined('checkout-latency-p99'), expectStatus: 'MITIGATING', addAlarm: { alarm: 'checkout-latency-p99', service: 'checkout' } }),
+    ).resolves.toBe('recorded');
+  });
+
+  it('is stale when the pointer names another incident of the service', async () => {
+    const { store, advance, iso } = await newStore();
+    await watching(store);
+    await store.transition('inc-1', 'RESOLVED', { from: ['WATCHING'] });
+    advance(60);
+    await store.openIncident(openInput('inc-2', { openedAt: iso() }));
+    const result = await store.recordSignal('inc-1', {
+      key: 'k1',
+      event: joined('checkout-latency-p99'),
+      expectStatus: 'RESOLVED',
+      addAlarm: { alarm: 'checkout-latency-p99', service: 'checkout' },
+    });
+    expect(result).toBe('stale');
+    expect((await store.getEpisode('checkout'))?.alarms).toEqual(['checkout-5xx']);
+  });
+
+  it('rejects an invalid event', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await expect(store.recordSignal('inc-1', { key: 'k', event: { at: 'now', kind: 'signal', message: 'x' }, expectStatus: 'OPEN' })).rejects.toBeInstanceOf(RecordInvalidError);
+  });
+});
+
+describe('reopenIncident', () => {
+  const reopenOf = (from: 'WATCHING' | 'RESOLVED', round: number, key = 'refire-1') => ({
+    from,
+    round,
+    service: 'checkout',
+    execution: { id: 'arn:aws:states:us-east-1:123456789012:execution:tourniquet:cont-1', name: 'cont-1', startTime: at(12) },
+    leaseUntil: at(42),
+    key,
+    event: { at: at(12), kind: 'reopened' as const, message: 'reopened: checkout-5xx entered ALARM again' },
+  });
+
+  it('re-opens a WATCHING incident in the next round, with the continuation execution and lease', async () => {
+    const { store, advance } = await newStore();
+    await watching(store);
+    advance(12 * 60);
+
+    await expect(store.reopenIncident('inc-1', reopenOf('WATCHING', 0))).resolves.toBe('recorded');
+    const incident = await store.getIncident('inc-1');
+    expect(incident).toMatchObject({ status: 'OPEN', round: 1, execution: reopenOf('WATCHING', 0).execution, mitigatedAt: at(5), updatedAt: at(12) });
+    expect(incident).not.toHaveProperty('watchUntil');
+    expect(await store.getEpisode('checkout')).toMatchObject({ incidentId: 'inc-1', status: 'OPEN', round: 1, leaseUntil: at(42) });
+    expect((await store.listTimeline('inc-1')).at(-1)).toEqual(reopenOf('WATCHING', 0).event);
+    expect((await store.listActiveEpisodes()).map((e) => e.incidentId)).toEqual(['inc-1']);
+  });
+
+  it('a redelivered re-fire is a duplicate; a re-fire read against an old round is stale', async () => {
+    const { store } = await newStore();
+    await watching(store);
+    await store.reopenIncident('inc-1', reopenOf('WATCHING', 0));
+
+    await expect(store.reopenIncident('inc-1', reopenOf('WATCHING', 0))).resolves.toBe('duplicate');
+    await expect(store.reopenIncident('inc-1', reopenOf('WATCHING', 0, 'refire-2'))).resolves.toBe('stale');
+    expect((await store.getIncident('inc-1')).round).toBe(1);
+    expect((await store.listTimeline('inc-1')).filter((e) => e.kind === 'reopened')).toHaveLength(1);
+  });
+
+  it('re-opens a RESOLVED incident within its cooldown (a flap): back in the active index, resolution cleared', async () => {
+    const { store } = await newStore();
+    await watching(store);
+    await store.transition('inc-1', 'RESOLVED', { from: ['WATCHING'], patch: { resolvedAt: at(10), resolvedBy: 'Tourniquet' }, reopenUntil: at(40) });
+    expect(await store.countActiveIncidents()).toBe(0);
+
+    await expect(store.reopenIncident('inc-1', reopenOf('RESOLVED', 0))).resolves.toBe('recorded');
+    const incident = await store.getIncident('inc-1');
+    expect(incident).toMatchObject({ status: 'OPEN', round: 1 });
+    expect(incident).not.toHaveProperty('resolvedAt');
+    expect(incident).not.toHaveProperty('resolvedBy');
+    const pointer = await store.getEpisode('checkout');
+    expect(pointer).toMatchObject({ status: 'OPEN', round: 1, leaseUntil: at(42) });
+    expect(pointer).not.toHaveProperty('reopenUntil');
+    expect(await store.countActiveIncidents()).toBe(1);
+  });
+
+  it('is stale when the incident is not in the status the caller read', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await expect(store.reopenIncident('inc-1', reopenOf('WATCHING', 0))).resolves.toBe('stale');
+    expect(await store.getIncident('inc-1')).toMatchObject({ status: 'OPEN', round: 0 });
+    expect(await store.listTimeline('inc-1')).toHaveLength(1);
+  });
+});
+
+describe('transition', () => {
+  it('moves the incident and its pointer together, with the patch and the lease', async () => {
+    const { store, advance } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    advance(120);
+
+    expect(await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'], round: 0, leaseUntil: at(35), patch: { impactStartedAt: at(-3) } })).toBe(true);
+    expect(await store.getIncident('inc-1')).toMatchObject({ status: 'MITIGATING', impactStartedAt: at(-3), updatedAt: at(2) });
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'MITIGATING', leaseUntil: at(35), updatedAt: at(2) });
+  });
+
+  it('enforces the lifecycle by default: only statuses that lead to the target may move', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    expect(await store.transition('inc-1', 'WATCHING')).toBe(false);
+    expect(await store.transition('inc-1', 'ACKNOWLEDGED')).toBe(false);
+    expect(await store.transition('inc-1', 'RESOLVED')).toBe(false);
+    expect((await store.getIncident('inc-1')).status).toBe('OPEN');
+    expect((await store.getEpisode('checkout'))?.status).toBe('OPEN');
+    expect(await store.transition('inc-1', 'ESCALATED')).toBe(true);
+    expect(await store.transition('inc-1', 'ACKNOWLEDGED')).toBe(true);
+    expect(await store.transition('inc-1', 'RESOLVED')).toBe(true);
+  });
+
+  it('enforces an explicit from and round, writing nothing when they do not hold', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    expect(await store.transition('inc-1', 'ESCALATED', { from: ['MITIGATING'] })).toBe(false);
+    expect(await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'], round: 1, patch: { escalationReason: 'x' } })).toBe(false);
+    const incident = await store.getIncident('inc-1');
+    expect(incident.status).toBe('OPEN');
+    expect(incident).not.toHaveProperty('escalationReason');
+    expect(await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'], round: 0 })).toBe(true);
+    // The second of two writers that read OPEN loses.
+    expect(await store.transition('inc-1', 'MITIGATING', { from: ['OPEN'], round: 0 })).toBe(false);
+  });
+
+  it('RESOLVED takes the pointer out of the active index, drops its lease and keeps the flap cooldown', async () => {
+    const { store } = await newStore();
+    await watching(store);
+    await store.openIncident(openInput('inc-2', { service: 'payments', alarmName: 'payments-5xx' }));
+    await store.transition('inc-2', 'ESCALATED', { from: ['OPEN'] });
+    expect((await store.listActiveEpisodes()).map((e) => [e.incidentId, e.status])).toEqual([
+      ['inc-1', 'WATCHING'],
+      ['inc-2', 'ESCALATED'],
+    ]);
+    expect(await store.countActiveIncidents()).toBe(2);
+
+    expect(await store.transition('inc-1', 'RESOLVED', { from: ['WATCHING'], round: 0, patch: { resolvedAt: at(15), resolvedBy: 'Tourniquet' }, reopenUntil: at(45) })).toBe(true);
+    expect((await store.listActiveEpisodes()).map((e) => e.incidentId)).toEqual(['inc-2']);
+    expect(await store.countActiveIncidents()).toBe(1);
+    expect((await store.listActiveIncidents()).map((i) => i.incidentId)).toEqual(['inc-2']);
+    const pointer = await store.getEpisode('checkout');
+    expect(pointer).toMatchObject({ incidentId: 'inc-1', status: 'RESOLVED', reopenUntil: at(45) });
+    expect(pointer).not.toHaveProperty('leaseUntil');
+    expect(await store.getIncident('inc-1')).toMatchObject({ status: 'RESOLVED', resolvedAt: at(15), resolvedBy: 'Tourniquet' });
+  });
+
+  it('refuses a patch that tries to set the status, and throws for an unknown incident', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await expect(store.transition('inc-1', 'MITIGATING', { patch: { status: 'RESOLVED' } as object })).rejects.toBeInstanceOf(RecordInvalidError);
+    await expect(store.transition('ghost', 'ESCALATED')).rejects.toBeInstanceOf(IncidentNotFoundError);
+    expect((await store.getIncident('inc-1')).status).toBe('OPEN');
+  });
+});
+
+describe('active incidents', () => {
+  it('lists every incident not yet RESOLVED, oldest first, however old', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-ancient', { service: 's0', alarmName: 'a0', openedAt: '2026-08-01T00:00:00.000Z' }));
+    await store.openIncident(openInput('inc-new', { service: 's1', alarmName: 'a1', openedAt: '2026-11-02T10:45:00.000Z' }));
+    await store.openIncident(openInput('inc-resolved', { service: 's2', alarmName: 'a2', openedAt: '2026-11-02T09:00:00.000Z' }));
+    await store.openIncident(openInput('inc-offset', { service: 's3', alarmName: 'a3', openedAt: '2026-11-02T11:30:00.000+01:00' }));
+    await store.transition('inc-resolved', 'ESCALATED');
+    await store.transition('inc-resolved', 'RESOLVED');
+    await store.transition('inc-ancient', 'ESCALATED');
+
+    expect((await store.listActiveEpisodes()).map((e) => [e.incidentId, e.service, e.status])).toEqual([
+      ['inc-ancient', 's0', 'ESCALATED'],
+      ['inc-offset', 's3', 'OPEN'],
+      ['inc-new', 's1', 'OPEN'],
+    ]);
+    expect((await store.listActiveIncidents()).map((i) => i.incidentId)).toEqual(['inc-ancient', 'inc-offset', 'inc-new']);
+    expect(await store.countActiveIncidents()).toBe(3);
+  });
+
+  it('counts with a COUNT query on the episode partition of the index, reading no items', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    const send = jest.spyOn(db.client, 'send');
+    try {
+      expect(await store.countActiveIncidents()).toBe(1);
+      const queries = send.mock.calls.map(([command]) => command).filter((c) => c instanceof QueryCommand) as QueryCommand[];
+      expect(queries).toHaveLength(1);
+      expect(queries[0]!.input).toMatchObject({ IndexName: 'gsi1', Select: 'COUNT', ExpressionAttributeValues: { ':partition': 'EPISODES' } });
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('is empty for an empty table', async () => {
+    const { store } = await newStore();
+    expect(await store.listActiveEpisodes()).toEqual([]);
+    expect(await store.countActiveIncidents()).toBe(0);
+  });
+});
+
+describe('renewLease', () => {
+  it('extends the lease of the incident the pointer names while the automation holds it', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    expect(await store.renewLease('checkout', 'inc-1', at(50))).toBe(true);
+    expect((await store.getEpisode('checkout'))?.leaseUntil).toBe(at(50));
+    await store.transition('inc-1', 'MITIGATING');
+    expect(await store.renewLease('checkout', 'inc-1', at(55))).toBe(true);
+    expect((await store.getEpisode('checkout'))?.leaseUntil).toBe(at(55));
+  });
+
+  it('refuses another incident, another service, and an incident a human holds', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    expect(await store.renewLease('checkout', 'inc-2', at(50))).toBe(false);
+    expect(await store.renewLease('payments', 'inc-1', at(50))).toBe(false);
+    expect(await store.getEpisode('payments')).toBeUndefined();
+    await store.transition('inc-1', 'ESCALATED');
+    expect(await store.renewLease('checkout', 'inc-1', at(50))).toBe(false);
+    expect((await store.getEpisode('checkout'))?.leaseUntil).toBe(at(30));
+  });
+});
+
+describe('claimPage', () => {
+  it('is a compare-and-set on lastPageAt: overlapping runs page once', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+
+    expect(await store.claimPage('inc-1', undefined, at(15), 1)).toBe(true);
+    expect(await store.claimPage('inc-1', undefined, at(15), 1)).toBe(false);
+    expect(await store.getIncident('inc-1')).toMatchObject({ lastPageAt: at(15), pages: 1 });
+
+    expect(await store.claimPage('inc-1', at(14), at(30), 2)).toBe(false);
+    expect(await store.claimPage('inc-1', at(15), at(30), 2)).toBe(true);
+    expect(await store.getIncident('inc-1')).toMatchObject({ lastPageAt: at(30), pages: 2 });
+  });
+
+  it('lets exactly one of several concurrent claims win', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.claimPage('inc-1', undefined, at(15), 1)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('claims nothing for an unknown incident, creating nothing', async () => {
+    const { store } = await newStore();
+    expect(await store.claimPage('ghost', undefined, at(15), 1)).toBe(false);
+    expect(await store.findIncident('ghost')).toBeUndefined();
   });
 });
 
@@ -194,6 +557,44 @@ describe('timeline', () => {
   });
 });
 
+describe('an incident with 5,000 timeline events', () => {
+  const EVENTS = 5_000;
+
+  it('appends, lists in order, lists among incidents and renders its postmortem, while the incident item stays small', async () => {
+    const { store, tableName } = await newStore();
+    await store.openIncident(openInput('inc-long'));
+    await store.openIncident(openInput('inc-other', { service: 'payments', alarmName: 'payments-5xx', openedAt: '2026-11-02T09:00:00.000Z' }));
+    // One second apart, so the order to expect is the order of `at`; written 25 at a time.
+    const timeOf = (i: number) => new Date(T0 + (i + 1) * 1000).toISOString();
+    for (let start = 0; start < EVENTS; start += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, EVENTS - start) }, (_, j) => {
+          const i = start + j;
+          return store.appendTimeline('inc-long', { at: timeOf(i), kind: i % 2 ? 'signal' : 'verification', message: `event ${i}: checkout-5xx still ALARM` });
+        }),
+      );
+    }
+
+    const timeline = await store.listTimeline('inc-long');
+    expect(timeline).toHaveLength(EVENTS + 1);
+    expect(timeline[0]!.message).toBe('Incident inc-long opened');
+    expect(timeline.slice(1).map((e) => e.message)).toEqual(Array.from({ length: EVENTS }, (_, i) => `event ${i}: checkout-5xx still ALARM`));
+
+    expect((await store.listIncidents()).map((i) => i.incidentId)).toEqual(['inc-long', 'inc-other']);
+
+    const postmortem = await incidentPostmortem({ store, clock: () => new Date(T0 + 2 * 3600_000) }, 'inc-long');
+    expect(postmortem).toContain('# Postmortem draft: inc-long');
+    expect(postmortem).toContain('event 0: checkout-5xx still ALARM');
+    expect(postmortem).toContain('event 4999: checkout-5xx still ALARM');
+    expect(postmortem.split('\n').filter((line) => / event \d+: /.test(line))).toHaveLength(EVENTS);
+
+    const raw = await db.client.send(new GetCommand({ TableName: tableName, Key: incidentKey('inc-long') }));
+    const size = Buffer.byteLength(JSON.stringify(raw.Item, (_key, value: unknown) => (value instanceof Set ? [...value] : value)));
+    expect(raw.Item?.eventSeq).toBe(EVENTS + 1);
+    expect(size).toBeLessThan(8 * 1024);
+  }, 300_000);
+});
+
 describe('updateIncident', () => {
   it('applies the patch, stamps updatedAt from the clock and leaves other fields alone', async () => {
     const { store, advance } = await newStore();
@@ -201,17 +602,18 @@ describe('updateIncident', () => {
     advance(90);
 
     const updated = await store.updateIncident('inc-1', {
-      status: 'MITIGATED',
       mitigatedAt: '2026-11-02T10:01:30.000Z',
       metrics: { mttdSeconds: 30, mttmSeconds: 90, mttrSeconds: null },
+      summary: 'Resolved by automation.',
       lastNotification: { phase: 'Mitigated', at: '2026-11-02T10:01:30.000Z' },
     });
 
     expect(updated).toMatchObject({
-      status: 'MITIGATED',
+      status: 'OPEN',
       severity: 'SEV2',
       mitigatedAt: '2026-11-02T10:01:30.000Z',
       metrics: { mttdSeconds: 30, mttmSeconds: 90, mttrSeconds: null },
+      summary: 'Resolved by automation.',
       lastNotification: { phase: 'Mitigated', at: '2026-11-02T10:01:30.000Z' },
       updatedAt: '2026-11-02T10:01:30.000Z',
     });
@@ -220,16 +622,17 @@ describe('updateIncident', () => {
 
   it('throws IncidentNotFoundError instead of creating a partial incident', async () => {
     const { store } = await newStore();
-    await expect(store.updateIncident('ghost', { status: 'ESCALATED' })).rejects.toBeInstanceOf(IncidentNotFoundError);
+    await expect(store.updateIncident('ghost', { summary: 'x' })).rejects.toBeInstanceOf(IncidentNotFoundError);
     expect(await store.findIncident('ghost')).toBeUndefined();
   });
 
-  it('refuses CLOSED (closeIncident must release the lock) and unknown fields', async () => {
+  it('refuses the status (only transition moves it, with the pointer) and unknown fields', async () => {
     const { store } = await newStore();
     await store.openIncident(openInput('inc-1'));
-    await expect(store.updateIncident('inc-1', { status: 'CLOSED' as 'MITIGATED' })).rejects.toThrow(/closeIncident/);
+    await expect(store.updateIncident('inc-1', { status: 'RESOLVED' } as object)).rejects.toBeInstanceOf(RecordInvalidError);
     await expect(store.updateIncident('inc-1', { incidentId: 'other' } as object)).rejects.toBeInstanceOf(RecordInvalidError);
-    expect((await store.getIncident('inc-1')).status).toBe('INVESTIGATING');
+    expect((await store.getIncident('inc-1')).status).toBe('OPEN');
+    expect((await store.getEpisode('checkout'))?.status).toBe('OPEN');
   });
 });
 
@@ -295,6 +698,37 @@ describe('actions', () => {
     advance(2);
     await expect(store.completeAction('inc-1', 0, 'feature-flag-off', { status: 'failed', detail: 'retry' })).resolves.toEqual(completed);
     expect(await store.listActions('inc-1')).toEqual([completed]);
+  });
+
+  it('records the effect verification measured; the first verdict stays', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await store.recordActionStart('inc-1', { cursor: 0, type: 'ecs-rollback', target: 'svc' });
+    await store.recordActionStart('inc-1', { cursor: 1, type: 'feature-flag-off', target: 'flag x' });
+
+    await store.setActionEffect('inc-1', 0, 'ecs-rollback', 'no-effect');
+    await store.setActionEffect('inc-1', 0, 'ecs-rollback', 'restored');
+    await store.setActionEffect('inc-1', 1, 'feature-flag-off', 'restored');
+    // An action that was never recorded gets nothing (no partial item).
+    await store.setActionEffect('inc-1', 7, 'waf-block', 'restored');
+
+    expect((await store.listActions('inc-1')).map((a) => [a.cursor, a.effect])).toEqual([
+      [0, 'no-effect'],
+      [1, 'restored'],
+    ]);
+  });
+
+  it('marks an applied action undone once', async () => {
+    const { store, advance } = await newStore();
+    await store.openIncident(openInput('inc-1'));
+    await store.recordActionStart('inc-1', { cursor: 0, type: 'ecs-rollback', target: 'svc' });
+    await store.completeAction('inc-1', 0, 'ecs-rollback', { status: 'applied' });
+    advance(60);
+    const undone = await store.markActionUndone('inc-1', 0, 'ecs-rollback', 'restored task definition 41');
+    expect(undone).toMatchObject({ status: 'undone', undoneAt: at(1), undoDetail: 'restored task definition 41' });
+    advance(60);
+    await expect(store.markActionUndone('inc-1', 0, 'ecs-rollback', 'again')).resolves.toEqual(undone);
+    await expect(store.markActionUndone('inc-1', 3, 'waf-block', 'x')).rejects.toBeInstanceOf(ActionNotFoundError);
   });
 
   it('throws for an unknown action or incident', async () => {
@@ -367,53 +801,29 @@ describe('mutation lock', () => {
     const { store } = await newStore();
     await expect(store.acquireMutationLock('checkout', 'inc-a', 0)).rejects.toBeInstanceOf(RecordInvalidError);
   });
-});
 
-describe('closeIncident', () => {
-  it('closes the incident and releases the open lock so the next alarm opens a new incident', async () => {
-    const { store, advance, iso } = await newStore();
-    await store.openIncident(openInput('inc-1'));
-    advance(600);
-
-    const closed = await store.closeIncident('inc-1', { postmortem: '# Postmortem', metrics: { mttrSeconds: 600 } });
-    expect(closed).toMatchObject({ status: 'CLOSED', closedAt: iso(), updatedAt: iso(), postmortem: '# Postmortem', metrics: { mttrSeconds: 600 } });
-
-    await expect(store.openIncident(openInput('inc-2', { openedAt: iso() }))).resolves.toEqual({ duplicate: false });
-  });
-
-  it('is repeatable, keeps the first closedAt, and never releases another incident\'s lock', async () => {
-    const { store, advance, iso } = await newStore();
-    await store.openIncident(openInput('inc-1'));
-    advance(60);
-    const firstClose = await store.closeIncident('inc-1');
-    await store.openIncident(openInput('inc-2', { openedAt: iso() }));
-    advance(60);
-
-    const again = await store.closeIncident('inc-1');
-    expect(again.closedAt).toBe(firstClose.closedAt);
-    expect(again.updatedAt).toBe(iso());
-    // inc-2 still holds the lock.
-    await expect(store.openIncident(openInput('inc-3', { openedAt: iso() }))).resolves.toEqual({ duplicate: true, existingIncidentId: 'inc-2' });
-  });
-
-  it('throws IncidentNotFoundError for an unknown incident', async () => {
+  it('is a different item from the episode pointer: holding it never blocks an open', async () => {
     const { store } = await newStore();
-    await expect(store.closeIncident('ghost')).rejects.toBeInstanceOf(IncidentNotFoundError);
+    await store.acquireMutationLock('checkout', 'inc-0', 300);
+    await expect(store.openIncident(openInput('inc-1'))).resolves.toEqual({ opened: true });
   });
 });
 
 describe('listIncidents', () => {
-  it('lists newest first, up to the limit', async () => {
+  it('lists newest first, up to the limit, whatever their status', async () => {
     const { store } = await newStore();
-    await store.openIncident(openInput('inc-mid', { alarmName: 'a1', openedAt: '2026-11-02T10:00:00.000Z' }));
-    await store.openIncident(openInput('inc-new', { alarmName: 'a2', openedAt: '2026-11-02T11:30:00.000+01:00' }));
-    await store.openIncident(openInput('inc-old', { alarmName: 'a3', openedAt: '2026-11-01T23:00:00.000Z' }));
+    await store.openIncident(openInput('inc-mid', { service: 's1', alarmName: 'a1', openedAt: '2026-11-02T10:00:00.000Z' }));
+    await store.openIncident(openInput('inc-new', { service: 's2', alarmName: 'a2', openedAt: '2026-11-02T11:30:00.000+01:00' }));
+    await store.openIncident(openInput('inc-old', { service: 's3', alarmName: 'a3', openedAt: '2026-11-01T23:00:00.000Z' }));
+    await store.transition('inc-old', 'ESCALATED');
+    await store.transition('inc-old', 'RESOLVED');
 
     expect((await store.listIncidents()).map((i) => i.incidentId)).toEqual(['inc-new', 'inc-mid', 'inc-old']);
     expect((await store.listIncidents({ limit: 2 })).map((i) => i.incidentId)).toEqual(['inc-new', 'inc-mid']);
+    await expect(store.listIncidents({ limit: 0 })).rejects.toBeInstanceOf(RecordInvalidError);
   });
 
-  it('returns nothing for an empty table and does not list locks or events', async () => {
+  it('returns nothing for an empty table and lists no pointers, locks or events', async () => {
     const { store } = await newStore();
     expect(await store.listIncidents()).toEqual([]);
     await store.acquireMutationLock('checkout', 'inc-1', 60);
@@ -423,52 +833,8 @@ describe('listIncidents', () => {
   });
 });
 
-describe('listOpenIncidents', () => {
-  it('lists incidents not yet closed, opened since the given time, oldest first', async () => {
-    const { store } = await newStore();
-    await store.openIncident(openInput('inc-ancient', { alarmName: 'a0', openedAt: '2026-10-01T00:00:00.000Z' }));
-    await store.openIncident(openInput('inc-old', { alarmName: 'a1', openedAt: '2026-11-01T23:00:00.000Z' }));
-    await store.openIncident(openInput('inc-closed', { alarmName: 'a2', openedAt: '2026-11-02T09:00:00.000Z' }));
-    await store.openIncident(openInput('inc-escalated', { alarmName: 'a3', openedAt: '2026-11-02T11:30:00.000+01:00' }));
-    await store.openIncident(openInput('inc-new', { alarmName: 'a4', openedAt: '2026-11-02T10:45:00.000Z' }));
-    await store.closeIncident('inc-closed');
-    await store.updateIncident('inc-escalated', { status: 'ESCALATED' });
-
-    const open = await store.listOpenIncidents({ openedSince: '2026-11-01T00:00:00.000Z' });
-    expect(open.map((i) => [i.incidentId, i.status])).toEqual([
-      ['inc-old', 'INVESTIGATING'],
-      ['inc-escalated', 'ESCALATED'],
-      ['inc-new', 'INVESTIGATING'],
-    ]);
-    // The bound is inclusive and compares instants, whatever the offset the time was written with.
-    expect((await store.listOpenIncidents({ openedSince: new Date('2026-11-02T10:30:00.000Z') })).map((i) => i.incidentId)).toEqual(['inc-escalated', 'inc-new']);
-  });
-
-  it('reads the index from the bound on, never the whole table', async () => {
-    const { store } = await newStore();
-    const send = jest.spyOn(db.client, 'send');
-    try {
-      await store.listOpenIncidents({ openedSince: '2026-11-01T00:00:00.000Z' });
-      const queries = send.mock.calls.map(([command]) => command).filter((c) => c instanceof QueryCommand) as QueryCommand[];
-      expect(queries).toHaveLength(1);
-      expect(queries[0]!.input).toMatchObject({
-        IndexName: 'gsi1',
-        KeyConditionExpression: '#gpk = :partition AND #gsk >= :since',
-        ExpressionAttributeValues: expect.objectContaining({ ':partition': 'INCIDENTS', ':since': '2026-11-01T00:00:00.000Z' }),
-      });
-    } finally {
-      send.mockRestore();
-    }
-  });
-
-  it('refuses a bound that is not a date', async () => {
-    const { store } = await newStore();
-    await expect(store.listOpenIncidents({ openedSince: 'last week' })).rejects.toBeInstanceOf(RecordInvalidError);
-  });
-});
-
 describe('compareAndSetLastNotification', () => {
-  const note = (at: string, status = 'Investigating') => ({ status, subject: `[SEV2][${status}] checkout: checkout-5xx`, at });
+  const note = (time: string, status = 'Investigating') => ({ status, subject: `[SEV2][${status}] checkout: checkout-5xx`, at: time });
 
   it('sets lastNotification when none is recorded, then only against the at it was read with', async () => {
     const { store, advance, iso } = await newStore();
@@ -490,10 +856,10 @@ describe('compareAndSetLastNotification', () => {
   it('checks the status when asked, and can remove lastNotification (handing a claim back)', async () => {
     const { store, iso } = await newStore();
     await store.openIncident(openInput('inc-1'));
-    await store.updateIncident('inc-1', { status: 'IDENTIFIED', lastNotification: note('2026-11-02T10:00:30.000Z', 'Identified') });
+    await store.transition('inc-1', 'MITIGATING', { patch: { lastNotification: note('2026-11-02T10:00:30.000Z', 'Identified') } });
     const expected = { at: '2026-11-02T10:00:30.000Z' };
-    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'INVESTIGATING' }, note(iso()))).resolves.toBe(false);
-    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'IDENTIFIED' }, undefined)).resolves.toBe(true);
+    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'OPEN' }, note(iso()))).resolves.toBe(false);
+    await expect(store.compareAndSetLastNotification('inc-1', { ...expected, status: 'MITIGATING' }, undefined)).resolves.toBe(true);
     expect((await store.getIncident('inc-1')).lastNotification).toBeUndefined();
   });
 
@@ -503,11 +869,11 @@ describe('compareAndSetLastNotification', () => {
     expect(await store.findIncident('ghost')).toBeUndefined();
   });
 
-  it('never touches a closed incident when the status is checked', async () => {
+  it('never touches a resolved incident when the status is checked', async () => {
     const { store, iso } = await newStore();
-    await store.openIncident(openInput('inc-1'));
-    await store.closeIncident('inc-1');
-    await expect(store.compareAndSetLastNotification('inc-1', { at: undefined, status: 'INVESTIGATING' }, note(iso()))).resolves.toBe(false);
+    await watching(store);
+    await store.transition('inc-1', 'RESOLVED');
+    await expect(store.compareAndSetLastNotification('inc-1', { at: undefined, status: 'WATCHING' }, note(iso()))).resolves.toBe(false);
     expect((await store.getIncident('inc-1')).lastNotification).toBeUndefined();
   });
 });

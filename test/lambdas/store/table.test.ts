@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TABLE_KEYS, tableDefinition } from '../../../lambdas/store/table.js';
-import { actionKey, eventKey, incidentListSortKey, openLockKey } from '../../../lambdas/store/keys.js';
+import { actionKey, episodeKey, eventKey, incidentListSortKey, mutexKey, signalEventKey } from '../../../lambdas/store/keys.js';
 
 describe('TABLE_KEYS', () => {
   it('is the contract the CDK stack imports', () => {
@@ -53,8 +53,16 @@ describe('keys', () => {
     expect(actionKey('i', 3, 'waf-block')).toEqual({ pk: 'INCIDENT#i', sk: 'ACTION#0003#waf-block' });
   });
 
-  it('name the open lock by service and alarm', () => {
-    expect(openLockKey('checkout', 'checkout 5xx #1')).toEqual({ pk: 'OPEN#checkout#checkout 5xx #1', sk: 'LOCK' });
+  it('name the episode pointer and the mutation lock by service alone', () => {
+    expect(episodeKey('checkout')).toEqual({ pk: 'EPISODE#checkout', sk: 'CURRENT' });
+    expect(mutexKey('checkout')).toEqual({ pk: 'MUTEX#checkout', sk: 'LOCK' });
     expect(incidentListSortKey('2026-11-02T11:00:00+01:00', 'x')).toBe('2026-11-02T10:00:00.000Z#x');
+  });
+
+  it('key a signal event by its transition, on the timeline, after the counted events of the same instant', () => {
+    const signal = signalEventKey('i', '2026-11-02T12:00:00.000+02:00', 'abc123def456');
+    expect(signal).toEqual({ pk: 'INCIDENT#i', sk: 'EVENT#2026-11-02T10:00:00.000Z#Sabc123def456' });
+    expect(signal.sk > eventKey('i', '2026-11-02T10:00:00.000Z', 999_999).sk).toBe(true);
+    expect(signal.sk < eventKey('i', '2026-11-02T10:00:00.001Z', 0).sk).toBe(true);
   });
 });
