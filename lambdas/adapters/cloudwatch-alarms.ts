@@ -1,7 +1,15 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type CompositeAlarm,
+  type DescribeAlarmsCommandInput,
+  type DescribeAlarmsCommandOutput,
+  type MetricAlarm,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import * as z from 'zod';
 import { AlarmFactsSchema } from '../core/model.js';
-import { AwsResourceNotFoundError, callAws } from './errors.js';
+import { AwsAccessDeniedError, AwsResourceNotFoundError, callAws } from './errors.js';
 
 /**
  * The alarm as CloudWatch holds it now: its state (verification reads it) and its evaluation
@@ -27,6 +35,37 @@ export class AlarmNotFoundError extends AwsResourceNotFoundError {
   }
 }
 
+const WHY_STAR = 'DescribeAlarms returns composite alarms only when the policy\'s Resource is "*"';
+
+/**
+ * DescribeAlarms was denied. For a composite alarm that is what a policy scoped to alarm ARNs
+ * gets: CloudWatch returns composite alarms only when the policy's Resource is `*`, which the
+ * stack grants only for alarms marked `composite: true` in the config.
+ */
+export class AlarmAccessDeniedError extends AwsAccessDeniedError {
+  override readonly name: string = 'AlarmAccessDeniedError';
+  constructor(
+    readonly alarmNames: readonly string[],
+    /** True when the alarm is known to be composite (its children were being read). */
+    readonly composite: boolean,
+    options?: { cause?: unknown },
+  ) {
+    const quoted = alarmNames.map((n) => `"${n}"`).join(', ');
+    super(
+      composite
+        ? `CloudWatch DescribeAlarms was denied for composite alarm ${quoted}: it needs "composite": true on its entry in the Tourniquet config ` +
+            `(services[].alarms[]), because ${WHY_STAR}`
+        : `CloudWatch DescribeAlarms was denied for ${alarmNames.length === 1 ? 'alarm' : 'alarms'} ${quoted}; a composite alarm needs "composite": true on its entry in the Tourniquet config ` +
+            `(services[].alarms[]), because ${WHY_STAR}`,
+      options,
+    );
+  }
+}
+
+/** AlarmNames takes at most 100 names per DescribeAlarms call. */
+const MAX_NAMES_PER_CALL = 100;
+const BOTH_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
+
 /** CloudWatch alarm reads over `@aws-sdk/client-cloudwatch`. */
 export class CloudWatchAlarmsAdapter {
   constructor(private readonly client: CloudWatchClient = new CloudWatchClient({})) {}
@@ -39,24 +78,98 @@ export class CloudWatchAlarmsAdapter {
    * @throws AlarmNotFoundError when no alarm has this name
    */
   async describeAlarm(name: string): Promise<AlarmDescription> {
-    const output = await callAws('CloudWatch DescribeAlarms', `alarm "${name}"`, () =>
-      this.client.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
-    );
-    const metric = output.MetricAlarms?.find((a) => a.AlarmName === name);
-    if (metric) return describeMetricAlarm(name, metric);
-    const composite = output.CompositeAlarms?.find((a) => a.AlarmName === name);
-    if (composite) {
-      return AlarmDescriptionSchema.parse({
-        name,
-        kind: 'composite',
-        state: composite.StateValue ?? 'INSUFFICIENT_DATA',
-        stateReason: composite.StateReason,
-        stateUpdatedAt: composite.StateUpdatedTimestamp?.toISOString(),
-        stateTransitionedAt: composite.StateTransitionedTimestamp?.toISOString(),
-      });
-    }
-    throw new AlarmNotFoundError(name);
+    const output = await this.#send({ AlarmNames: [name], AlarmTypes: [...BOTH_TYPES] }, [name], false);
+    const found = describeFound(output).get(name);
+    if (!found) throw new AlarmNotFoundError(name);
+    return found;
   }
+
+  /**
+   * Describes several alarms, metric or composite, by exact name: one DescribeAlarms call per 100
+   * names. The result follows the order of `names`.
+   *
+   * @throws AlarmNotFoundError naming the first alarm that does not exist
+   * @throws AlarmAccessDeniedError when DescribeAlarms is denied (a composite alarm not marked `composite: true`)
+   */
+  async describeAlarms(names: readonly string[]): Promise<AlarmDescription[]> {
+    const wanted = [...new Set(names)];
+    const found = new Map<string, AlarmDescription>();
+    for (let i = 0; i < wanted.length; i += MAX_NAMES_PER_CALL) {
+      const chunk = wanted.slice(i, i + MAX_NAMES_PER_CALL);
+      let nextToken: string | undefined;
+      do {
+        const output = await this.#send(
+          { AlarmNames: chunk, AlarmTypes: [...BOTH_TYPES], MaxRecords: MAX_NAMES_PER_CALL, ...(nextToken ? { NextToken: nextToken } : {}) },
+          chunk,
+          false,
+        );
+        for (const [name, description] of describeFound(output)) if (chunk.includes(name)) found.set(name, description);
+        nextToken = output.NextToken;
+      } while (nextToken);
+    }
+    return names.map((name) => {
+      const description = found.get(name);
+      if (!description) throw new AlarmNotFoundError(name);
+      return description;
+    });
+  }
+
+  /**
+   * Describes the alarms a composite alarm's rule names (metric and composite), fully: the
+   * ChildrenOfAlarmName form of DescribeAlarms returns only names and states, so the children are
+   * described again by name. Triage takes a composite's evaluation settings from them (the slowest
+   * child decides how soon a mitigation can show) and verification names the children still in
+   * ALARM. A composite child comes back with kind `composite`; its own children are one call away.
+   * Empty for a metric alarm or an unknown name (CloudWatch answers those with no children).
+   *
+   * @throws AlarmAccessDeniedError when DescribeAlarms is denied: the alarm needs `composite: true` in the config
+   */
+  async describeCompositeChildren(name: string): Promise<AlarmDescription[]> {
+    const children: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      // CloudWatch refuses any other parameter besides MaxRecords and NextToken with ChildrenOfAlarmName.
+      const output = await this.#send({ ChildrenOfAlarmName: name, MaxRecords: MAX_NAMES_PER_CALL, ...(nextToken ? { NextToken: nextToken } : {}) }, [name], true);
+      for (const a of [...(output.MetricAlarms ?? []), ...(output.CompositeAlarms ?? [])]) if (a.AlarmName) children.push(a.AlarmName);
+      nextToken = output.NextToken;
+    } while (nextToken);
+    if (children.length === 0) return [];
+    try {
+      return await this.describeAlarms(children.sort());
+    } catch (error) {
+      if (error instanceof AlarmAccessDeniedError) throw new AlarmAccessDeniedError([name], true, { cause: error });
+      throw error;
+    }
+  }
+
+  async #send(input: DescribeAlarmsCommandInput, names: readonly string[], composite: boolean): Promise<DescribeAlarmsCommandOutput> {
+    const what = composite ? `children of composite alarm "${names[0]}"` : names.map((n) => `alarm "${n}"`).join(', ');
+    try {
+      return await callAws('CloudWatch DescribeAlarms', what, () => this.client.send(new DescribeAlarmsCommand(input)));
+    } catch (error) {
+      if (error instanceof AwsAccessDeniedError) throw new AlarmAccessDeniedError(names, composite, { cause: error });
+      throw error;
+    }
+  }
+}
+
+/** The alarms of one DescribeAlarms answer, by name. */
+function describeFound(output: DescribeAlarmsCommandOutput): Map<string, AlarmDescription> {
+  const found = new Map<string, AlarmDescription>();
+  for (const metric of output.MetricAlarms ?? []) if (metric.AlarmName) found.set(metric.AlarmName, describeMetricAlarm(metric.AlarmName, metric));
+  for (const composite of output.CompositeAlarms ?? []) if (composite.AlarmName) found.set(composite.AlarmName, describeCompositeAlarm(composite.AlarmName, composite));
+  return found;
+}
+
+function describeCompositeAlarm(name: string, composite: CompositeAlarm): AlarmDescription {
+  return AlarmDescriptionSchema.parse({
+    name,
+    kind: 'composite',
+    state: composite.StateValue ?? 'INSUFFICIENT_DATA',
+    stateReason: composite.StateReason,
+    stateUpdatedAt: composite.StateUpdatedTimestamp?.toISOString(),
+    stateTransitionedAt: composite.StateTransitionedTimestamp?.toISOString(),
+  });
 }
 
 function describeMetricAlarm(name: string, alarm: MetricAlarm): AlarmDescription {

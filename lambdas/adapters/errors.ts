@@ -17,7 +17,8 @@ export class TransientAwsError extends Error {
 
 /** The function's role may not perform the call (IAM, SCP, resource policy, KMS key policy). */
 export class AwsAccessDeniedError extends Error {
-  override readonly name = 'AwsAccessDeniedError';
+  // Typed as string, not a literal, so subclasses such as AlarmAccessDeniedError can name themselves.
+  override readonly name: string = 'AwsAccessDeniedError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -2,6 +2,7 @@ import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand, InvalidParameterCombinationException } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from '@jest/globals';
 import { AlarmQueryError, SimCloudWatch } from '../../../drill/sim/cloudwatch.js';
+import { CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
 import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
 import { APP, ENV, IMMEDIATE, PROFILE, at, fixtureAccount } from './fixture.js';
 
@@ -351,5 +352,23 @@ describe('simulated CloudWatch DescribeAlarms and DescribeAlarmHistory for compo
       ['CompositeAlarm', at(21 * 60), 'Alarm updated from ALARM to OK'],
     ]);
     expect(JSON.parse(AlarmHistoryItems![1]!.HistoryData!).newState.stateReasonData.triggeringAlarms[0].arn).toBe(arn(PAYMENTS));
+  });
+});
+
+describe('the CloudWatch alarms adapter against the simulated composites', () => {
+  it('describes composites and their children, with the children settings triage and verify need', async () => {
+    const account = await brokenAccount(withComposites);
+    account.clock.advanceTo(at(12 * 60));
+    const adapter = new CloudWatchAlarmsAdapter(account.clients().cloudwatch);
+    await expect(adapter.describeAlarm(NESTED)).resolves.toMatchObject({ kind: 'composite', state: 'ALARM', stateTransitionedAt: at(11 * 60).toISOString() });
+    expect((await adapter.describeCompositeChildren(ANY)).map((c) => [c.name, c.kind, c.state, c.periodSeconds, c.evaluationPeriods, c.datapointsToAlarm])).toEqual([
+      [ALARM, 'metric', 'ALARM', 60, 3, 3],
+      [PAYMENTS, 'metric', 'ALARM', 60, 1, 1],
+    ]);
+    expect((await adapter.describeCompositeChildren(NESTED)).map((c) => [c.name, c.kind])).toEqual([
+      [BOTH, 'composite'],
+      [ANY, 'composite'],
+    ]);
+    expect(await adapter.describeCompositeChildren(ALARM)).toEqual([]);
   });
 });

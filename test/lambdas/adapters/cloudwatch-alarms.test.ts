@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AlarmNotFoundError, CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
+import { AlarmAccessDeniedError, AlarmNotFoundError, CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -151,5 +151,152 @@ describe('CloudWatchAlarmsAdapter.describeAlarm', () => {
     cloudwatch.on(DescribeAlarmsCommand).rejects(sdkError('AccessDenied', 'not authorized to perform: cloudwatch:DescribeAlarms', { status: 403 }));
 
     await expect(adapter.describeAlarm(NAME)).rejects.toThrow(AwsAccessDeniedError);
+  });
+});
+
+const compositeAlarm = (name: string, extra: Partial<CompositeAlarm> = {}): CompositeAlarm => ({
+  AlarmName: name,
+  AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`,
+  AlarmRule: 'ALARM("checkout-5xx-rate") OR ALARM("checkout-p99-latency")',
+  StateValue: 'ALARM',
+  StateReason: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${NAME} transitioned to ALARM at Monday 02 November, 2026 10:21:00 UTC`,
+  StateUpdatedTimestamp: new Date('2026-11-02T10:21:00Z'),
+  StateTransitionedTimestamp: new Date('2026-11-02T10:21:00Z'),
+  ...extra,
+});
+
+describe('CloudWatchAlarmsAdapter.describeAlarms', () => {
+  const adapter = new CloudWatchAlarmsAdapter(cloudwatch as unknown as CloudWatchClient);
+
+  beforeEach(() => {
+    cloudwatch.reset();
+  });
+
+  it('describes metric and composite alarms in one call, in the order asked', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [metricAlarm({ Period: 60, EvaluationPeriods: 3 })],
+      CompositeAlarms: [compositeAlarm('checkout-unhealthy')],
+    });
+
+    const described = await adapter.describeAlarms(['checkout-unhealthy', NAME]);
+
+    expect(described.map((d) => [d.name, d.kind, d.state, d.periodSeconds])).toEqual([
+      ['checkout-unhealthy', 'composite', 'ALARM', undefined],
+      [NAME, 'metric', 'ALARM', 60],
+    ]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+      { AlarmNames: ['checkout-unhealthy', NAME], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 },
+    ]);
+  });
+
+  it('makes one call per 100 names and follows NextToken', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `alarm-${String(i).padStart(3, '0')}`);
+    cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[]; NextToken?: string }) => {
+      // The first chunk answers in two pages, to follow the token.
+      const page = input.AlarmNames.length === 100 ? (input.NextToken ? input.AlarmNames.slice(50) : input.AlarmNames.slice(0, 50)) : input.AlarmNames;
+      return {
+        MetricAlarms: page.map((AlarmName) => ({ ...metricAlarm({ Period: 60, EvaluationPeriods: 1 }), AlarmName })),
+        ...(input.AlarmNames.length === 100 && !input.NextToken ? { NextToken: 'page-2' } : {}),
+      };
+    });
+
+    const described = await adapter.describeAlarms(names);
+
+    expect(described.map((d) => d.name)).toEqual(names);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => [c.args[0].input.AlarmNames!.length, c.args[0].input.NextToken])).toEqual([
+      [100, undefined],
+      [100, 'page-2'],
+      [50, undefined],
+    ]);
+  });
+
+  it('throws AlarmNotFoundError naming the missing alarm', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm({})], CompositeAlarms: [] });
+
+    const error = await adapter.describeAlarms([NAME, 'ghost']).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AlarmNotFoundError);
+    expect((error as AlarmNotFoundError).alarmName).toBe('ghost');
+    expect((error as Error).message).toContain('"ghost"');
+  });
+
+  it('makes no call for no names', async () => {
+    await expect(adapter.describeAlarms([])).resolves.toEqual([]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+  });
+
+  it('turns access denied into AlarmAccessDeniedError, which says what a composite alarm needs', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(sdkError('AccessDenied', 'not authorized to perform: cloudwatch:DescribeAlarms', { status: 403 }));
+
+    const error = await adapter.describeAlarms(['checkout-unhealthy']).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AlarmAccessDeniedError);
+    expect(error).toBeInstanceOf(AwsAccessDeniedError);
+    expect((error as Error).name).toBe('AlarmAccessDeniedError');
+    expect((error as Error).message).toBe(
+      'CloudWatch DescribeAlarms was denied for alarm "checkout-unhealthy"; a composite alarm needs "composite": true on its entry in the Tourniquet config ' +
+        '(services[].alarms[]), because DescribeAlarms returns composite alarms only when the policy\'s Resource is "*"',
+    );
+    expect((error as Error).cause).toBeInstanceOf(AwsAccessDeniedError);
+    expect(((error as Error).cause as Error).message).toContain('not authorized to perform: cloudwatch:DescribeAlarms');
+  });
+});
+
+describe('CloudWatchAlarmsAdapter.describeCompositeChildren', () => {
+  const adapter = new CloudWatchAlarmsAdapter(cloudwatch as unknown as CloudWatchClient);
+  const COMPOSITE = 'checkout-unhealthy';
+
+  beforeEach(() => {
+    cloudwatch.reset();
+  });
+
+  it('lists the children (paginated, short form) and describes them fully by name', async () => {
+    cloudwatch
+      .on(DescribeAlarmsCommand, { ChildrenOfAlarmName: COMPOSITE })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: NAME, StateValue: 'ALARM' }], CompositeAlarms: [], NextToken: 't2' })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'checkout-p99-latency', StateValue: 'OK' }], CompositeAlarms: [{ AlarmName: 'payments-unhealthy', StateValue: 'OK' }] });
+    cloudwatch.on(DescribeAlarmsCommand, { AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }).resolves({
+      MetricAlarms: [
+        metricAlarm({ Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3 }),
+        metricAlarm({ AlarmName: 'checkout-p99-latency', StateValue: 'OK', Period: 300, EvaluationPeriods: 2 }),
+      ],
+      CompositeAlarms: [compositeAlarm('payments-unhealthy', { StateValue: 'OK' })],
+    });
+
+    const children = await adapter.describeCompositeChildren(COMPOSITE);
+
+    expect(children.map((c) => [c.name, c.kind, c.state, c.periodSeconds, c.evaluationPeriods])).toEqual([
+      ['checkout-5xx-rate', 'metric', 'ALARM', 60, 3],
+      ['checkout-p99-latency', 'metric', 'OK', 300, 2],
+      ['payments-unhealthy', 'composite', 'OK', undefined, undefined],
+    ]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+      { ChildrenOfAlarmName: COMPOSITE, MaxRecords: 100 },
+      { ChildrenOfAlarmName: COMPOSITE, MaxRecords: 100, NextToken: 't2' },
+      { AlarmNames: ['checkout-5xx-rate', 'checkout-p99-latency', 'payments-unhealthy'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 },
+    ]);
+  });
+
+  it('returns nothing for an alarm without children (a metric alarm, or no alarm)', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+
+    await expect(adapter.describeCompositeChildren(NAME)).resolves.toEqual([]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
+  });
+
+  it('says the composite needs composite: true when DescribeAlarms is denied', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(sdkError('AccessDeniedException', 'User is not authorized to perform: cloudwatch:DescribeAlarms on resource: *', { status: 403 }));
+
+    const error = await adapter.describeCompositeChildren(COMPOSITE).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AlarmAccessDeniedError);
+    expect(error).toMatchObject({ name: 'AlarmAccessDeniedError', alarmNames: [COMPOSITE], composite: true });
+    expect((error as Error).message).toMatch(/^CloudWatch DescribeAlarms was denied for composite alarm "checkout-unhealthy": it needs "composite": true/);
+  });
+
+  it('keeps throttling retryable', async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(sdkError('Throttling', 'Rate exceeded'));
+
+    await expect(adapter.describeCompositeChildren(COMPOSITE)).rejects.toThrow(TransientAwsError);
   });
 });
