@@ -109,11 +109,28 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
     await deps.store.updateIncident(incidentId, { lastPageAt: now.toISOString(), pages: incident.pages + 1 });
   };
 
+  /**
+   * A redelivered transition that started the incident's current execution: the first delivery may
+   * have failed after the store write and before StartExecution, so start it again (same name, so
+   * at most one execution ever runs).
+   */
+  const resumeIfOwner = async (incidentId: string, signal: AlarmSignal, service: ServiceConfig, summary: StartSummary): Promise<void> => {
+    const name = executionNameFor(signal);
+    if ((await deps.store.getIncident(incidentId)).execution.name === name) await startWorkflow(name, workflowInput(signal, service, incidentId), summary);
+  };
+
   const admitSignal = async (signal: AlarmSignal, service: ServiceConfig, role: 'incident' | 'symptom', summary: StartSummary): Promise<void> => {
     const label = `${signal.alarmName} ${signal.state}`;
     const key = signalKeyFor(signal);
     const when = utcMinute(signal.stateChangeTime);
     let episode: EpisodeRecord | undefined = await deps.store.getEpisode(service.name);
+    // The incident id is derived from the transition that opened it: this is that transition again.
+    // Its first event is not keyed like a signal, so without this it would join (or re-open, or page) its own incident.
+    if (episode?.incidentId === incidentIdFor(signal)) {
+      summary.duplicates.push(`${episode.incidentId}: ${label}`);
+      await resumeIfOwner(episode.incidentId, signal, service, summary);
+      return;
+    }
     for (let attempt = 1; attempt <= MAX_ADMISSION_ATTEMPTS; attempt += 1) {
       const now = deps.clock();
       const decision: Admission = admit({ episode, role, state: signal.state, now });
@@ -173,6 +190,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           }
           if (result === 'duplicate') {
             summary.duplicates.push(`${decision.incidentId}: ${label}`);
+            if (role === 'incident' && signal.state === 'ALARM') await resumeIfOwner(decision.incidentId, signal, service, summary);
             return;
           }
           summary.joined.push(`${decision.incidentId}: ${label}`);
@@ -205,8 +223,13 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
             episode = await deps.store.getEpisode(service.name);
             continue;
           }
-          if (result === 'recorded') summary.reopened.push(decision.incidentId);
-          // A duplicate is a redelivery of the re-fire that re-opened it: starting the same name again is harmless.
+          if (result === 'duplicate') {
+            // Recorded before: the re-fire that re-opened it (resume its continuation), or a signal that joined earlier (nothing to start).
+            summary.duplicates.push(`${decision.incidentId}: ${label}`);
+            await resumeIfOwner(decision.incidentId, signal, service, summary);
+            return;
+          }
+          summary.reopened.push(decision.incidentId);
           await startWorkflow(name, workflowInput(signal, service, decision.incidentId), summary);
           return;
         }
