@@ -34,12 +34,12 @@ const clear = (e: EpisodeView | undefined, role: 'incident' | 'symptom' = 'incid
 
 describe('admit', () => {
   describe('no current incident (none, or RESOLVED past the flap cooldown)', () => {
-    const quiet = [
+    const quiet: [string, EpisodeView | undefined][] = [
       ['no pointer', undefined],
       ['RESOLVED, cooldown over', episode('RESOLVED', { reopenUntil: minutes(-1) })],
       ['RESOLVED, cooldown ending this instant', episode('RESOLVED', { reopenUntil: minutes(0) })],
       ['RESOLVED without a cooldown', episode('RESOLVED')],
-    ] as const;
+    ];
 
     it.each(quiet)('%s: an incident alarm entering ALARM opens a new incident', (_label, e) => {
       expect(fire(e)).toEqual({ action: 'open' });
