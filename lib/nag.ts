@@ -11,6 +11,14 @@ export function acknowledgeNag(scope: IConstruct, ruleId: string, reason: string
   Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
 }
 
+/** Why the functions that read alarms get DescribeAlarms on `*` when the config has composite alarms. */
+export const COMPOSITE_ALARM_READ_REASON = "DescribeAlarms returns composite alarms only when the policy's Resource is *; the action is read-only";
+
+/** Acknowledges the `*` of the composite-alarm read statement on the policy (or role) that carries it. */
+export function acknowledgeCompositeAlarmRead(scope: IConstruct): void {
+  acknowledgeNag(scope, 'AwsSolutions-IAM5', COMPOSITE_ALARM_READ_REASON, ['Resource::*']);
+}
+
 /** How cdk-nag prints `Fn::GetAtt <resource>.Arn` inside a finding. */
 export function nagArnOf(resource: IConstruct): string {
   const element = resource.node.defaultChild as CfnElement | undefined;

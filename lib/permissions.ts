@@ -34,6 +34,11 @@ export function configuredAlarmNames(config: TourniquetConfig): string[] {
   return config.services.flatMap((s) => s.alarms.map((a) => a.name));
 }
 
+/** Incident alarms the config marks `composite: true` (symptom alarms are plain names, never marked). */
+export function compositeAlarmNames(config: TourniquetConfig): string[] {
+  return config.services.flatMap((s) => s.alarms.filter((a) => a.composite).map((a) => a.name));
+}
+
 /** Alarms the functions may read: the incident alarms plus the symptom alarms triage consults. */
 export function readableAlarmNames(config: TourniquetConfig): string[] {
   return [
@@ -334,7 +339,7 @@ export function wafWriteStatements(scope: IConstruct, config: TourniquetConfig):
 
 /**
  * Describe the configured alarms (triage reads their period, verify reads their state).
- * Composite alarms are an exception AWS documents: describing them needs `*`, which is not granted.
+ * Composite alarms are an exception AWS documents: see {@link compositeAlarmReadStatements}.
  */
 export function alarmReadStatements(scope: IConstruct, config: TourniquetConfig): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
@@ -347,6 +352,16 @@ export function alarmReadStatements(scope: IConstruct, config: TourniquetConfig)
       ),
     }),
   ];
+}
+
+/**
+ * Describe composite alarms and their children: DescribeAlarms returns composite alarms only when
+ * the policy's Resource is `*`, so this read-only action is granted on `*`, and only when the
+ * config marks an alarm `composite: true`. Without one there is no statement at all.
+ */
+export function compositeAlarmReadStatements(config: TourniquetConfig): iam.PolicyStatement[] {
+  if (compositeAlarmNames(config).length === 0) return [];
+  return [new iam.PolicyStatement({ sid: 'CloudWatchDescribeCompositeAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })];
 }
 
 /**

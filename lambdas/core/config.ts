@@ -42,6 +42,12 @@ export const AlarmConfigSchema = z
     impact: z.string().min(1).max(500).optional(),
     /** What the alarm measures, for status-update subjects ("5xx rate"). */
     summary: z.string().min(1).max(120).optional(),
+    /**
+     * The alarm is a composite alarm. DescribeAlarms returns composite alarms only to a policy
+     * whose Resource is `*`, so the functions that read alarms get that (read-only) grant.
+     * @default false
+     */
+    composite: z.boolean().default(false),
   })
   .strict();
 export type AlarmConfig = z.infer<typeof AlarmConfigSchema>;

@@ -1,14 +1,15 @@
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
-import { acknowledgeNag, nagArnOf } from '../nag.js';
+import { acknowledgeCompositeAlarmRead, acknowledgeNag, nagArnOf } from '../nag.js';
 import {
   alarmReadStatements,
   appConfigReadStatements,
   appConfigWriteStatements,
+  compositeAlarmReadStatements,
   ecsReadStatements,
   ecsRevisionReadStatements,
   ecsSteadyStateStatements,
@@ -47,6 +48,9 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
   escalate: 'Tourniquet: page a human with everything known so far',
   'close-incident': "Tourniquet: end the execution's part: metrics and summary on the incident",
 };
+
+/** The steps that describe alarms: triage (evaluation settings) and verify (state). */
+export const ALARM_READERS = ['triage', 'verify'] as const satisfies readonly WorkflowHandlerName[];
 
 /**
  * The Lambda functions behind the Task states of the incident workflow, each with only the
@@ -118,6 +122,13 @@ export class IncidentFunctions extends Construct {
           ]),
     ]);
     addStatements('verify', [...alarmReadStatements(this, config), ...ecsSteadyStateStatements(this, config)]);
+    // The functions given alarmReadStatements above. DescribeAlarms on `*` goes in a policy of its own,
+    // outside the role, so the role's X-Ray acknowledgement of `*` does not cover it: this one must.
+    for (const name of ALARM_READERS) {
+      const statements = compositeAlarmReadStatements(config);
+      if (statements.length === 0) continue;
+      acknowledgeCompositeAlarmRead(new iam.Policy(functions[name], 'CompositeAlarmRead', { roles: [functions[name].role], statements }));
+    }
     table.grantItemActions(functions['request-approval'].role, APPROVAL_REQUEST_TABLE_ACTIONS);
     approvals.grantSecretRead(functions['request-approval'].role);
     statusTopic.grantPublish(functions['request-approval'].role);

@@ -3,6 +3,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createTourniquetApp } from '../../lib/app.js';
+import { COMPOSITE_ALARM_READ_REASON } from '../../lib/nag.js';
 import { configWith, fastStack, sampleConfig } from './support.js';
 
 /**
@@ -45,6 +46,29 @@ describe('cdk-nag AwsSolutions', () => {
     expect(new AwsSolutionsChecks().validateScope(fastStack(config)).violations).toEqual([]);
     const dry = configWith((raw) => (raw.dryRun = true));
     expect(new AwsSolutionsChecks().validateScope(fastStack(dry)).violations).toEqual([]);
+  });
+
+  it('acknowledges DescribeAlarms on "*" for composite alarms with its reason, and only that finding', () => {
+    const stack = fastStack(configWith((raw) => raw.services[0].alarms.push({ name: 'checkout-unhealthy', composite: true })));
+    const findings = new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+    expect(findings.filter((f) => f.includes('[Resource::*]') || f.includes('CompositeAlarmRead'))).toEqual([]);
+    const policies = stack.node.findAll().filter((c) => c.node.id === 'CompositeAlarmRead');
+    expect(policies.map((p) => p.node.path.split('/').slice(-2, -1)[0])).toEqual(['Triage', 'Verify']);
+    for (const policy of policies) {
+      const acknowledged = policy.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data as Record<string, string>);
+      expect(acknowledged).toEqual([{ [Object.keys(acknowledged[0]!)[0]!]: COMPOSITE_ALARM_READ_REASON }]);
+      expect(Object.keys(acknowledged[0]!)[0]).toContain('AwsSolutions-IAM5[Resource::*]');
+    }
+  });
+
+  it('needs that acknowledgement: the role-level X-Ray one does not reach the composite read policy', () => {
+    const stack = fastStack(sampleConfig());
+    new iam.Policy(stack.functions.functions.verify, 'Unacknowledged', {
+      roles: [stack.functions.functions.verify.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })],
+    });
+    const findings = new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
+    expect(findings.filter((f) => f.includes('Unacknowledged'))).toEqual(['AwsSolutions-IAM5[Resource::*] @ Tourniquet-prod/Functions/Verify/Unacknowledged/Resource']);
   });
 
   it('still catches a new wildcard: acknowledgements are per finding, not per rule', () => {

@@ -403,3 +403,34 @@ describe('normalizedRecordName', () => {
     expect(normalizedRecordName('a_b-c.example.com')).toBe('a_b-c.example.com');
   });
 });
+
+describe('IAM for composite alarms (alarms marked composite: true)', () => {
+  const COMPOSITE = 'checkout-unhealthy';
+  const withComposite = () => configWith((raw) => raw.services[0].alarms.push({ name: COMPOSITE, composite: true }));
+  const describeReaders = (t: Template) => HANDLER_NAMES.filter((h) => actionsOf(statementsOf(t, h)).includes('cloudwatch:DescribeAlarms'));
+
+  it('without one, grants DescribeAlarms on no "*" and adds no policy', () => {
+    const t = templateFor(sampleConfig());
+    for (const handler of HANDLER_NAMES) expect({ handler, resources: resourcesFor(statementsOf(t, handler), 'cloudwatch:DescribeAlarms') }).not.toMatchObject({ resources: expect.arrayContaining(['*']) });
+    expect(Object.keys(t.findResources('AWS::IAM::Policy')).filter((id) => id.includes('CompositeAlarmRead'))).toEqual([]);
+  });
+
+  it('with one, gives every function that describes alarms (triage, verify) DescribeAlarms on "*", alone in its statement, and keeps metric alarms scoped', () => {
+    const t = templateFor(withComposite());
+    expect(describeReaders(t)).toEqual(['triage', 'verify']);
+    for (const handler of ['triage', 'verify']) {
+      const s = statementsOf(t, handler);
+      expect(resourcesFor(s, 'cloudwatch:DescribeAlarms')).toEqual([...ALARMS, ARN('cloudwatch', `alarm:${COMPOSITE}`), ...SYMPTOM_ALARMS, '*']);
+      const star = s.filter((st) => asArray(st.Resource).includes('*') && !asArray(st.Action).some((a) => a.startsWith('xray:')));
+      expect(star).toEqual([{ Sid: 'CloudWatchDescribeCompositeAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }]);
+    }
+  });
+
+  it('keeps the marked alarm an ordinary incident alarm in the config (default false)', () => {
+    const config = withComposite();
+    expect(config.services[0]!.alarms.map((a) => [a.name, a.composite])).toEqual([
+      ...sampleConfig().services[0]!.alarms.map((a) => [a.name, false]),
+      [COMPOSITE, true],
+    ]);
+  });
+});
