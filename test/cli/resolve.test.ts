@@ -1,0 +1,284 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Command } from 'commander';
+import {
+  acknowledgeIncident,
+  IncidentActionError,
+  registerAck,
+  registerIncidents,
+  registerPostmortem,
+  registerResolve,
+  resolveIncident,
+} from '../../cli/commands/resolve.js';
+import type { IncidentStatus } from '../../lambdas/core/model.js';
+import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { fakePublisher, STATUS_TOPIC } from '../support/approvals.js';
+import { useDynamoDbLocal } from '../support/dynamodb.js';
+
+const db = useDynamoDbLocal();
+
+const T0 = Date.parse('2026-11-23T04:00:00.000Z');
+const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+const ID = 'inc-20261123T031000Z-abcd1234';
+
+const PATHS: Record<IncidentStatus, IncidentStatus[]> = {
+  OPEN: [],
+  MITIGATING: ['MITIGATING'],
+  WATCHING: ['MITIGATING', 'WATCHING'],
+  ESCALATED: ['ESCALATED'],
+  ACKNOWLEDGED: ['ESCALATED', 'ACKNOWLEDGED'],
+  RESOLVED: ['ESCALATED', 'RESOLVED'],
+};
+
+/** A table with one checkout incident walked to `status`, a store with a hand-driven clock. */
+async function setup(status: IncidentStatus = 'ESCALATED', id = ID, service = 'checkout') {
+  let now = T0;
+  const clock = () => new Date(now);
+  const tableName = await db.newTable();
+  const store = new IncidentStore({ tableName, client: db.client, clock });
+  await openAt(store, id, service, status);
+  return { store, clock, tableName, advance: (minutes: number) => void (now += minutes * 60_000) };
+}
+
+async function openAt(store: IncidentStore, id: string, service: string, status: IncidentStatus, openedMinute = -50) {
+  const openedAt = at(openedMinute);
+  await store.openIncident({
+    incidentId: id,
+    service,
+    alarmName: `${service}-5xx-rate`,
+    severity: 'SEV2',
+    signal: {
+      source: 'eventbridge',
+      alarmName: `${service}-5xx-rate`,
+      alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${service}-5xx-rate`,
+      account: '123456789012',
+      region: 'us-east-1',
+      kind: 'metric',
+      state: 'ALARM',
+      previousState: 'OK',
+      stateChangeTime: openedAt,
+      reason: 'Threshold Crossed',
+      metrics: [],
+    },
+    execution: { id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${id}`, name: id, startTime: openedAt },
+    openedAt,
+    leaseUntil: at(60),
+    firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${id} opened` },
+  });
+  for (const step of PATHS[status]) expect(await store.transition(id, step)).toBe(true);
+}
+
+describe('acknowledgeIncident', () => {
+  it('takes an ESCALATED incident: ACKNOWLEDGED by whom and when, on the timeline and the status topic', async () => {
+    const { store, clock } = await setup('ESCALATED');
+    const publisher = fakePublisher();
+    const result = await acknowledgeIncident({ store, clock, publisher, statusTopicArn: STATUS_TOPIC }, ID, 'alice', 'looking at the DB');
+
+    expect(result).toBe(`${ID} acknowledged by alice`);
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedAt: at(0), acknowledgedBy: 'alice' });
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'ACKNOWLEDGED' });
+    expect((await store.listTimeline(ID)).at(-1)).toEqual({
+      at: at(0),
+      kind: 'acknowledged',
+      message: 'Acknowledged by alice: looking at the DB. Re-pages stop; a reminder still comes at least daily until the incident is resolved.',
+    });
+    expect(publisher.published).toEqual([
+      expect.objectContaining({ topicArn: STATUS_TOPIC, subject: '[SEV2][Escalated] checkout: checkout-5xx-rate', attributes: { incidentId: ID, status: 'Escalated', severity: 'SEV2' } }),
+    ]);
+    expect(publisher.published[0]!.message).toContain('alice has the incident.');
+  });
+
+  it.each(['OPEN', 'MITIGATING', 'WATCHING'] as const)('refuses an incident the automation still holds (%s), changing nothing', async (status) => {
+    const { store, clock } = await setup(status);
+    const error = await acknowledgeIncident({ store, clock }, ID, 'alice').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncidentActionError);
+    expect((error as Error).message).toBe(`${ID} is ${status}: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)`);
+    expect((await store.getIncident(ID)).status).toBe(status);
+    expect((await store.listTimeline(ID)).filter((e) => e.kind === 'acknowledged')).toEqual([]);
+  });
+
+  it('refuses a resolved incident', async () => {
+    const { store, clock } = await setup('RESOLVED');
+    await expect(acknowledgeIncident({ store, clock }, ID, 'alice')).rejects.toThrow(`${ID} is RESOLVED: only an ESCALATED incident can be acknowledged`);
+  });
+
+  it('says who has it when it is already acknowledged, changing nothing', async () => {
+    const { store, clock } = await setup('ESCALATED');
+    await acknowledgeIncident({ store, clock }, ID, 'alice');
+    expect(await acknowledgeIncident({ store, clock }, ID, 'bob')).toBe(`${ID} was already acknowledged by alice`);
+    expect((await store.getIncident(ID)).acknowledgedBy).toBe('alice');
+    expect((await store.listTimeline(ID)).filter((e) => e.kind === 'acknowledged')).toHaveLength(1);
+  });
+
+  it('fails without writing when someone else moved the incident after it was read', async () => {
+    const { store, clock } = await setup('ESCALATED');
+    const racing = {
+      getIncident: async (id: string) => {
+        const incident = await store.getIncident(id);
+        await store.transition(id, 'RESOLVED', { from: ['ESCALATED'] });
+        return incident;
+      },
+      appendTimeline: store.appendTimeline.bind(store),
+      transition: store.transition.bind(store),
+    };
+    await expect(acknowledgeIncident({ store: racing, clock }, ID, 'alice')).rejects.toThrow(`${ID} changed while acknowledging it`);
+    expect(await store.getIncident(ID)).not.toHaveProperty('acknowledgedBy');
+  });
+
+  it('throws for an unknown incident', async () => {
+    const { store, clock } = await setup('ESCALATED');
+    await expect(acknowledgeIncident({ store, clock }, 'inc-nope', 'alice')).rejects.toMatchObject({ name: 'IncidentNotFoundError' });
+  });
+});
+
+describe('resolveIncident', () => {
+  it.each(['OPEN', 'MITIGATING', 'WATCHING', 'ESCALATED', 'ACKNOWLEDGED'] as const)('resolves from %s: RESOLVED, off the active index, the flap cooldown on the pointer', async (status) => {
+    const { store, clock } = await setup(status);
+    expect(await store.countActiveIncidents()).toBe(1);
+
+    expect(await resolveIncident({ store, clock, flapCooldownMinutes: 45 }, ID, 'alice', 'DB failover done')).toBe(`${ID} resolved by alice`);
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'RESOLVED', resolvedAt: at(0), resolvedBy: 'alice' });
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'RESOLVED', reopenUntil: at(45) });
+    expect(await store.countActiveIncidents()).toBe(0);
+    expect((await store.listTimeline(ID)).at(-1)).toEqual({ at: at(0), kind: 'resolved', message: 'Resolved by alice: DB failover done' });
+  });
+
+  it('keeps the pointer for 30 minutes by default, and announces Resolved on the status topic', async () => {
+    const { store, clock } = await setup('ACKNOWLEDGED');
+    const publisher = fakePublisher();
+    await resolveIncident({ store, clock, publisher, statusTopicArn: STATUS_TOPIC }, ID, 'alice');
+    expect((await store.getEpisode('checkout'))?.reopenUntil).toBe(at(30));
+    expect(publisher.published).toEqual([expect.objectContaining({ topicArn: STATUS_TOPIC, subject: '[SEV2][Resolved] checkout: checkout-5xx-rate', attributes: { incidentId: ID, status: 'Resolved', severity: 'SEV2' } })]);
+    expect(publisher.published[0]!.message).toContain(`The postmortem draft: tourniquet postmortem ${ID}`);
+    expect(publisher.published[0]!.message).toContain('Resolved by alice.');
+  });
+
+  it('says so when the incident is already resolved, changing nothing and announcing nothing', async () => {
+    const { store, clock, advance } = await setup('ESCALATED');
+    await resolveIncident({ store, clock }, ID, 'alice');
+    advance(5);
+    const publisher = fakePublisher();
+    expect(await resolveIncident({ store, clock, publisher, statusTopicArn: STATUS_TOPIC }, ID, 'bob')).toBe(`${ID} was already resolved at ${at(0)}`);
+    expect(await store.getIncident(ID)).toMatchObject({ resolvedBy: 'alice', resolvedAt: at(0) });
+    expect(publisher.published).toEqual([]);
+    expect((await store.listTimeline(ID)).filter((e) => e.kind === 'resolved')).toHaveLength(1);
+  });
+
+  it('an alarm of the service inside the flap cooldown finds the incident current, after it a new one may open', async () => {
+    const { store, clock, advance } = await setup('ESCALATED');
+    await resolveIncident({ store, clock, flapCooldownMinutes: 10 }, ID, 'alice');
+    advance(9);
+    expect((await store.findCurrentIncident('checkout'))?.incidentId).toBe(ID);
+    advance(1);
+    expect(await store.findCurrentIncident('checkout')).toBeUndefined();
+  });
+});
+
+describe('tourniquet ack / resolve / incidents / postmortem', () => {
+  const saved = { ...process.env };
+  let stdout: string[];
+  let stderr: string[];
+
+  beforeEach(() => {
+    // The commands build their own DynamoDB client: point it at DynamoDB Local.
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
+    process.env.AWS_ACCESS_KEY_ID = 'local';
+    process.env.AWS_SECRET_ACCESS_KEY = 'local';
+    process.env.AWS_REGION = 'us-east-1';
+    delete process.env.AWS_PROFILE;
+    delete process.env.TOURNIQUET_TABLE;
+    process.exitCode = undefined;
+    stdout = [];
+    stderr = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+  });
+
+  afterEach(() => {
+    process.env = { ...saved };
+    process.exitCode = undefined;
+    jest.restoreAllMocks();
+  });
+
+  const program = () => {
+    const cli = new Command('tourniquet').exitOverride();
+    registerAck(cli);
+    registerResolve(cli);
+    registerIncidents(cli);
+    registerPostmortem(cli);
+    return cli;
+  };
+  const run = (...args: string[]) => program().parseAsync(args, { from: 'user' });
+
+  it('ack takes an escalated incident and prints one line', async () => {
+    const { store, tableName } = await setup('ESCALATED');
+    await run('ack', ID, '--table', tableName, '--by', 'alice', '--reason', 'on it');
+    expect(stdout.join('')).toBe(`${ID} acknowledged by alice\n`);
+    expect(process.exitCode).toBeUndefined();
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
+  });
+
+  it('ack of an incident the automation holds exits 2 with the reason', async () => {
+    const { store, tableName } = await setup('MITIGATING');
+    process.env.TOURNIQUET_TABLE = tableName;
+    await run('ack', ID, '--by', 'alice');
+    expect(process.exitCode).toBe(2);
+    expect(stderr.join('')).toBe(`tourniquet: ${ID} is MITIGATING: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)\n`);
+    expect((await store.getIncident(ID)).status).toBe('MITIGATING');
+  });
+
+  it('resolve takes --flap-cooldown and --by; a second resolve says it was already resolved', async () => {
+    const { store, tableName } = await setup('ACKNOWLEDGED');
+    await run('resolve', ID, '--table', tableName, '--by', 'alice', '--flap-cooldown', '15');
+    expect(stdout.join('')).toBe(`${ID} resolved by alice\n`);
+    const pointer = await store.getEpisode('checkout');
+    expect(pointer?.status).toBe('RESOLVED');
+    expect(Date.parse(pointer!.reopenUntil!) - Date.parse((await store.getIncident(ID)).resolvedAt!)).toBe(15 * 60_000);
+
+    stdout.length = 0;
+    await run('resolve', ID, '--table', tableName, '--by', 'bob');
+    expect(stdout.join('')).toMatch(new RegExp(`^${ID} was already resolved at `));
+    expect((await store.getIncident(ID)).resolvedBy).toBe('alice');
+  });
+
+  it('needs a table, and exits 1 for an unknown incident', async () => {
+    await run('resolve', ID);
+    expect(process.exitCode).toBe(2);
+    expect(stderr.join('')).toContain('tourniquet: resolve needs --table (or TOURNIQUET_TABLE)');
+    const { tableName } = await setup('ESCALATED');
+    process.exitCode = undefined;
+    await run('ack', 'inc-nope', '--table', tableName);
+    expect(process.exitCode).toBe(1);
+    expect(stderr.join('')).toContain('inc-nope');
+  });
+
+  it('incidents lists newest first; --active lists only what is not resolved, whatever its age', async () => {
+    const { store, tableName } = await setup('ACKNOWLEDGED');
+    await openAt(store, 'inc-payments', 'payments', 'RESOLVED', -20);
+    await run('incidents', '--table', tableName);
+    const all = stdout.join('').trim().split('\n');
+    expect(all).toEqual([
+      'inc-payments  RESOLVED     SEV2  payments         opened 2026-11-23 03:40  round 0  alarms payments-5xx-rate',
+      `${ID}  ACKNOWLEDGED SEV2  checkout         opened 2026-11-23 03:10  round 0  alarms checkout-5xx-rate`,
+    ]);
+
+    stdout.length = 0;
+    await run('incidents', '--table', tableName, '--active');
+    expect(stdout.join('')).toMatch(new RegExp(`^${ID} {2}ACKNOWLEDGED +SEV2 {2}checkout +opened 2026-11-23 03:10 {2}round 0 {2}alarms checkout-5xx-rate\\n$`));
+  });
+
+  it('incidents says so when there are none', async () => {
+    const tableName = await db.newTable();
+    await run('incidents', '--table', tableName, '--active');
+    expect(stdout.join('')).toBe('no incidents\n');
+  });
+
+  it('postmortem prints the draft rendered from the timeline', async () => {
+    const { store, tableName } = await setup('ESCALATED');
+    await store.appendTimeline(ID, { at: at(-40), kind: 'escalation', message: 'Escalated to a human: no automatic candidate' });
+    await run('postmortem', ID, '--table', tableName);
+    const text = stdout.join('');
+    expect(text).toMatch(new RegExp(`^# Postmortem draft: ${ID}\\n`));
+    expect(text).toContain('## Timeline (UTC)\n- 03:10:00 Incident inc-20261123T031000Z-abcd1234 opened\n- 03:20:00 Escalated to a human: no automatic candidate');
+    expect(text).toContain('Automation could not restore service and took no action; a human was paged.');
+  });
+});
