@@ -132,7 +132,9 @@ export function createMitigateHandler(deps: MitigateDeps) {
       // A retried invocation after the change was made: report the recorded result, change nothing.
       const existing = started.existing;
       logger.info('mitigation already recorded', { cursor, type: candidate.type });
-      return { ...base, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt: checkAfter(0) };
+      const checkAt = checkAfter(0);
+      await markMitigating(deps, state, record.status, leaseUntil(checkAt));
+      return { ...base, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt };
     }
 
     try {

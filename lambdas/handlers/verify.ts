@@ -112,7 +112,8 @@ export function createVerifyHandler(deps: VerifyDeps) {
         message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
       });
       const moved = await deps.store.transition(incident.incidentId, 'WATCHING', {
-        from: ['MITIGATING'],
+        // OPEN too: a retried Mitigate that found its change already made returns before marking MITIGATING.
+        from: ['OPEN', 'MITIGATING'],
         round: incident.round,
         patch: { mitigatedAt: at, watchUntil },
         leaseUntil: leaseUntil(watchUntil),
