@@ -14,8 +14,9 @@ import { SIM_ACCOUNT } from './sim/ids.js';
  * AwaitApproval state is answered here: the real request-approval handler stores the request and
  * sends the email with its links, then the scripted operator answers through `runApprovalCommand`,
  * the same code path as `tourniquet approve|reject`, whose SendTaskSuccess output becomes the
- * state's result. A "timeout" answer lets the simulated clock run out and fails the state with
- * States.Timeout, exactly as Step Functions would.
+ * state's result. A "timeout" answer lets the simulated time run out and fails the state with
+ * States.Timeout, exactly as Step Functions would. Answers are given in the order requests arrive,
+ * whichever incident asks.
  */
 
 export const OperatorAnswerSchema = z
@@ -49,7 +50,9 @@ export interface OperatorWiring {
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
-  readonly clock: { now(): Date; advanceBy(seconds: number): void };
+  readonly clock: { now(): Date };
+  /** Waits in simulated time (the drill's scheduler): other actors run while the human thinks. */
+  readonly sleep: (seconds: number) => Promise<void>;
 }
 
 class StatesTimeoutError extends Error {
@@ -89,10 +92,10 @@ export function awaitApprovalHandler(w: OperatorWiring): LocalTaskHandler {
     asked += 1;
     await request({ ...payload, taskToken: `drill-task-token-${asked}` });
     if (answer.decision === 'timeout') {
-      w.clock.advanceBy(payload.timeoutSeconds ?? 900);
+      await w.sleep(payload.timeoutSeconds ?? 900);
       throw new StatesTimeoutError('Nobody answered the approval request before the task timed out');
     }
-    w.clock.advanceBy(answer.afterMinutes * 60);
+    await w.sleep(answer.afterMinutes * 60);
     let delivered: unknown;
     const result = await runApprovalCommand(
       { decision: answer.decision === 'approve' ? 'approved' : 'rejected', incidentId: payload.incidentId, ...(answer.reason ? { reason: answer.reason } : {}), tableName: w.tableName },

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { ConfigInvalidError, findAlarm, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
+import { ConfigInvalidError, findAlarm, parseConfig, type ServiceConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { MitigationTypeSchema } from '../lambdas/core/model.js';
 import { AlarmRuleSyntaxError, findRuleCycle, MAX_ALARM_RULE_CHARS, parseAlarmRule, ruleAlarmNames } from './sim/alarm-rule.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
@@ -170,6 +170,11 @@ const FaultSchema = z
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
     until: OffsetSchema.optional(),
+    /**
+     * The fault comes and goes: it applies only during the first onSeconds of every
+     * onSeconds + offSeconds cycle, counted from `from` (or from startsAt). Makes alarms flap.
+     */
+    pulse: z.object({ onSeconds: z.number().int().min(1).max(86_400), offSeconds: z.number().int().min(1).max(86_400) }).strict().optional(),
   })
   .strict();
 
@@ -209,6 +214,70 @@ const HistoryEntrySchema = z
   .refine((h) => (h.startDeployment ? 1 : 0) + (h.updateService ? 1 : 0) === 1, 'a history entry needs exactly one action: startDeployment or updateService');
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
+/** Longest a drill may cover: the runaway guard's limit, and the latest `until`. */
+export const MAX_DRILL_SECONDS = 30 * 86_400;
+
+/** How EventBridge hands each alarm transition to the starter function. */
+const DeliverySchema = z
+  .object({
+    /** Copies of every event delivered (EventBridge delivers at least once). */
+    deliveries: z.number().int().min(1).max(10).default(1),
+    /** Seconds from the alarm transition to the first delivery. */
+    delaySeconds: z.number().min(0).max(3600).default(2),
+    /** Seconds between copies of one event. */
+    redeliveryIntervalSeconds: z.number().min(0).max(3600).default(0),
+  })
+  .strict();
+export type Delivery = z.infer<typeof DeliverySchema>;
+/** The delivery when a scenario says nothing: once, 2 s after the transition (EventBridge's typical delay). */
+export const DEFAULT_DELIVERY: Delivery = { deliveries: 1, delaySeconds: 2, redeliveryIntervalSeconds: 0 };
+
+/** Who does a human action, and to which service's current incident. */
+const HumanActionTargetSchema = z
+  .object({
+    service: serviceKey,
+    by: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'by is a user name: letters, digits and +=,.@_-'),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+
+/** A scripted human action at an offset: `tourniquet ack` or `tourniquet resolve` on the service's current incident. */
+const OperatorActionSchema = z
+  .object({
+    at: OffsetSchema,
+    ack: HumanActionTargetSchema.optional(),
+    resolve: HumanActionTargetSchema.optional(),
+  })
+  .strict()
+  .refine((a) => (a.ack ? 1 : 0) + (a.resolve ? 1 : 0) === 1, 'an operator action needs exactly one of ack or resolve');
+export type OperatorAction = z.infer<typeof OperatorActionSchema>;
+
+const ScenarioOperatorSchema = OperatorSchema.extend({
+  /** Human actions at offsets, in any order (run in time order). */
+  actions: z.array(OperatorActionSchema).default([]),
+});
+
+/** What one incident should look like at the end of the drill. */
+const IncidentExpectationSchema = z
+  .object({
+    /** The service the incident belongs to (one incident per service episode). */
+    service: serviceKey,
+    /** Its lifecycle status at the end (OPEN, MITIGATING, WATCHING, RESOLVED, ESCALATED, ACKNOWLEDGED). */
+    status: z.string().regex(/^[A-Z_]+$/, 'status is an incident status in capitals, e.g. "RESOLVED"').optional(),
+    /** Alarms that must be on the incident (others may be too). */
+    alarms: z.array(z.string().min(1)).optional(),
+    /** Mitigation types applied, in order (ledger entries that changed the account). */
+    actions: z.array(MitigationTypeSchema).optional(),
+    /** A mitigation was recorded and every alarm of the incident is OK at the end. */
+    restored: z.boolean().optional(),
+    /** A human was paged for it. */
+    escalated: z.boolean().optional(),
+    /** At least this many pages on the escalation topic for it. */
+    minPages: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type IncidentExpectation = z.infer<typeof IncidentExpectationSchema>;
+
 const ScenarioObjectSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'scenario names are lowercase letters, digits and -'),
@@ -217,8 +286,16 @@ const ScenarioObjectSchema = z
     startsAt: z.iso.datetime({ offset: true }),
     /** Tourniquet config to drill with; relative to the scenario file. Default: the repo's tourniquet.config.json. */
     config: z.string().min(1).optional(),
-    /** Name of the alarm the drill fires (an alarm of `account.alarms` or `account.compositeAlarms`, and of the config). */
-    alarm: z.string().min(1),
+    /**
+     * The primary alarm (of `account.alarms` or `account.compositeAlarms`, and of the config): what the single-incident
+     * expectations (`expect.restored/actions/escalated/alarmAt`) are about. Every account alarm fires
+     * when its health says so, primary or not.
+     */
+    alarm: z.string().min(1).optional(),
+    /** How alarm events reach the starter function. Default: each once, 2 s after the transition. */
+    delivery: DeliverySchema.optional(),
+    /** Where the drill stops (an offset). Default: when nothing is running and nothing lies ahead. */
+    until: OffsetSchema.optional(),
     account: z
       .object({
         appconfig: AppConfigSectionSchema,
@@ -236,18 +313,24 @@ const ScenarioObjectSchema = z
       .strict(),
     /** Changes before the alarm, applied through the simulated APIs at startsAt + at, in order. */
     history: z.array(HistoryEntrySchema).default([]),
-    /** The on-call human: scripted answers to approval requests (see drill/operator.ts). */
-    operator: OperatorSchema.default({ approvals: [] }),
+    /** The on-call human: scripted answers to approval requests (see drill/operator.ts), pause, actions at offsets. */
+    operator: ScenarioOperatorSchema.default({ approvals: [], actions: [] }),
     expect: z
       .object({
-        /** The alarm returns to OK after Tourniquet acts. */
-        restored: z.boolean(),
-        /** Mitigation types Tourniquet applies, in order. */
-        actions: z.array(MitigationTypeSchema),
-        /** A human is paged. */
-        escalated: z.boolean(),
-        /** When the alarm should go to ALARM, as an offset (checked by the scenario tests and the drill). */
+        /** The primary alarm returns to OK after Tourniquet acts (on the first incident). */
+        restored: z.boolean().optional(),
+        /** Mitigation types Tourniquet applies on the first incident, in order. */
+        actions: z.array(MitigationTypeSchema).optional(),
+        /** A human is paged for the first incident. */
+        escalated: z.boolean().optional(),
+        /** When the primary alarm should go to ALARM, as an offset (checked by the scenario tests and the drill). */
         alarmAt: OffsetSchema.optional(),
+        /** Per-incident expectations: each must match a different incident of its service. */
+        incidents: z.array(IncidentExpectationSchema).optional(),
+        /** Exactly this many incidents are opened. */
+        incidentCount: z.number().int().min(0).optional(),
+        /** At most this many workflow executions are started. */
+        maxExecutions: z.number().int().min(0).optional(),
       })
       .strict(),
   })
@@ -284,9 +367,28 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
   const taskDefinitions = new Set(ecs.taskDefinitions);
   const ecsServices = new Set(ecs.services.map((x) => x.name));
 
-  if (!alarms.some((a) => a.name === s.alarm) && !s.account.compositeAlarms.some((c) => c.name === s.alarm)) {
+  const declared = (name: string) => alarms.some((a) => a.name === name) || s.account.compositeAlarms.some((c) => c.name === name);
+  if (s.alarm !== undefined && !declared(s.alarm)) {
     issue(['alarm'], `alarm "${s.alarm}" is not declared in account.alarms or account.compositeAlarms`);
   }
+  const single = [s.expect.restored, s.expect.actions, s.expect.escalated].filter((x) => x !== undefined).length;
+  if (single !== 0 && single !== 3) issue(['expect'], 'restored, actions and escalated go together (the single-incident expectation): give all three or none');
+  if (single === 0 && s.expect.incidents === undefined && s.expect.incidentCount === undefined) {
+    issue(['expect'], 'say what should happen: restored/actions/escalated, incidents or incidentCount');
+  }
+  if (s.alarm === undefined) {
+    if (single !== 0) issue(['expect'], 'restored, actions and escalated are about the primary alarm: name it in `alarm`');
+    if (s.expect.alarmAt !== undefined) issue(['expect', 'alarmAt'], 'alarmAt is about the primary alarm: name it in `alarm`');
+  }
+  if (s.until !== undefined && (seconds(s.until) <= 0 || seconds(s.until) > MAX_DRILL_SECONDS)) issue(['until'], `until must be after +00:00 and at most +${MAX_DRILL_SECONDS / 3600}:00`);
+  s.operator.actions.forEach((a, i) => {
+    if (seconds(a.at) < 0) issue(['operator', 'actions', i, 'at'], 'human actions happen at or after +00:00');
+  });
+  s.expect.incidents?.forEach((inc, i) => {
+    inc.alarms?.forEach((name, j) => {
+      if (!declared(name)) issue(['expect', 'incidents', i, 'alarms', j], `alarm "${name}" is not declared in account.alarms or account.compositeAlarms`);
+    });
+  });
   const alarmNames = new Set<string>();
   alarms.forEach((a, i) => {
     if (alarmNames.has(a.name)) issue(['account', 'alarms', i, 'name'], `duplicate alarm "${a.name}"`);
@@ -419,38 +521,76 @@ export function checkScenario(raw: unknown): { ok: true; scenario: Scenario } | 
   return { ok: false, problems: result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
 }
 
-/** Checks that a scenario drills the config it names: same alarm, same AppConfig IDs, same ECS service and flags. */
+/**
+ * Checks that a scenario drills the config it names. Every alarm of the account that the config
+ * knows as one of a service's alarms must belong to that service (its health entry), and the AppConfig
+ * IDs, flags and ECS cluster and service of each such service must be the ones the scenario declares.
+ * The primary alarm, human actions and per-incident expectations must name what the config knows.
+ * Account alarms the config does not know (or knows as symptom alarms) are fine: the starter reports
+ * unconfigured alarms, and symptoms are evidence on their own health entries.
+ */
 export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig, configName = 'the config'): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
-  const owner = findAlarm(config, scenario.alarm);
-  if (!owner) return [{ path: 'alarm', message: `alarm "${scenario.alarm}" is not configured in ${configName}` }];
-  const { service } = owner;
-  const alarmIndex = scenario.account.alarms.findIndex((a) => a.name === scenario.alarm);
-  const declared = scenario.account.alarms[alarmIndex];
-  if (declared && declared.service !== service.name) {
-    problems.push({ path: `account.alarms[${alarmIndex}].service`, message: `${configName} maps alarm "${scenario.alarm}" to service "${service.name}", not "${declared.service}"` });
+  if (scenario.alarm !== undefined && !findAlarm(config, scenario.alarm)) {
+    problems.push({ path: 'alarm', message: `alarm "${scenario.alarm}" is not configured in ${configName}` });
   }
-  const ff = service.resources.featureFlags;
+  const services = new Map<string, ServiceConfig>();
+  scenario.account.alarms.forEach((declared, i) => {
+    const owner = findAlarm(config, declared.name);
+    if (!owner) return;
+    services.set(owner.service.name, owner.service);
+    if (declared.service !== owner.service.name) {
+      problems.push({ path: `account.alarms[${i}].service`, message: `${configName} maps alarm "${declared.name}" to service "${owner.service.name}", not "${declared.service}"` });
+    }
+  });
+  for (const c of scenario.account.compositeAlarms) {
+    const owner = findAlarm(config, c.name);
+    if (owner) services.set(owner.service.name, owner.service);
+  }
   const ac = scenario.account.appconfig;
-  if (ff) {
-    const pairs: [string, string, string][] = [
-      ['account.appconfig.application.id', ac.application.id, ff.applicationId],
-      ['account.appconfig.environment.id', ac.environment.id, ff.environmentId],
-      ['account.appconfig.profile.id', ac.profile.id, ff.configurationProfileId],
-    ];
-    for (const [p, actual, expected] of pairs) {
-      if (actual !== expected) problems.push({ path: p, message: `"${actual}" differs from ${configName} (service "${service.name}" uses "${expected}")` });
+  for (const service of services.values()) {
+    const ff = service.resources.featureFlags;
+    if (ff) {
+      const pairs: [string, string, string][] = [
+        ['account.appconfig.application.id', ac.application.id, ff.applicationId],
+        ['account.appconfig.environment.id', ac.environment.id, ff.environmentId],
+        ['account.appconfig.profile.id', ac.profile.id, ff.configurationProfileId],
+      ];
+      for (const [p, actual, expected] of pairs) {
+        if (actual !== expected) problems.push({ path: p, message: `"${actual}" differs from ${configName} (service "${service.name}" uses "${expected}")` });
+      }
+      for (const flag of [...ff.killSwitchFlags, ...ff.degradeFlags]) {
+        if (!(flag in ac.flags)) problems.push({ path: 'account.appconfig.flags', message: `flag "${flag}" of ${configName} (service "${service.name}") is missing` });
+      }
     }
-    for (const flag of [...ff.killSwitchFlags, ...ff.degradeFlags]) {
-      if (!(flag in ac.flags)) problems.push({ path: 'account.appconfig.flags', message: `flag "${flag}" of ${configName} is missing` });
+    const ecs = service.resources.ecs;
+    if (ecs) {
+      if (scenario.account.ecs.cluster !== ecs.cluster) {
+        problems.push({ path: 'account.ecs.cluster', message: `"${scenario.account.ecs.cluster}" differs from ${configName} (service "${service.name}" uses "${ecs.cluster}")` });
+      }
+      if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
     }
   }
-  const ecs = service.resources.ecs;
-  if (ecs) {
-    if (scenario.account.ecs.cluster !== ecs.cluster) problems.push({ path: 'account.ecs.cluster', message: `"${scenario.account.ecs.cluster}" differs from ${configName} ("${ecs.cluster}")` });
-    if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
-  }
-  return problems;
+  const configured = new Set(config.services.map((x) => x.name));
+  scenario.operator.actions.forEach((a, i) => {
+    const [kind, target] = a.ack ? ['ack', a.ack] : ['resolve', a.resolve!];
+    if (!configured.has(target.service)) problems.push({ path: `operator.actions[${i}].${kind}.service`, message: `service "${target.service}" is not in ${configName}` });
+  });
+  scenario.expect.incidents?.forEach((inc, i) => {
+    if (!configured.has(inc.service)) problems.push({ path: `expect.incidents[${i}].service`, message: `service "${inc.service}" is not in ${configName}` });
+  });
+  return dedupe(problems);
+}
+
+/** The same service problem found through two of its alarms is one problem. */
+function dedupe(problems: ScenarioProblem[]): ScenarioProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A built-in scenario as listed: its name (the file name) and description. */
@@ -518,7 +658,9 @@ export function loadScenario(nameOrPath: string): Scenario {
   }
   const problems = checkAgainstConfig(scenario, config, path.basename(configPath));
   if (problems.length > 0) throw new ScenarioInvalidError(file, problems);
-  const propagation = scenario.account.appconfig.propagationSeconds ?? findAlarm(config, scenario.alarm)?.service.resources.featureFlags?.propagationSeconds ?? 45;
+  // The application's AppConfig agent polls as the config says for the services the scenario drills (the primary alarm's first).
+  const drilled = [scenario.alarm, ...scenario.account.alarms.map((a) => a.name)].flatMap((name) => (name === undefined ? [] : [findAlarm(config, name)?.service]));
+  const propagation = scenario.account.appconfig.propagationSeconds ?? drilled.find((svc) => svc?.resources.featureFlags)?.resources.featureFlags?.propagationSeconds ?? 45;
   return {
     ...scenario,
     config: configPath,

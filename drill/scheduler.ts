@@ -266,7 +266,7 @@ export class Scheduler {
   }
 
   #enqueue(actor: ActorState, dueMs: number, daemon: boolean): Promise<void> {
-    const { promise, resolve } = Promise.withResolvers<void>();
+    const { promise, resolve } = deferred();
     const sleeper: Sleeper = { actor, dueMs, seq: this.#nextSeq++, daemon, wake: resolve, live: true };
     if (!daemon) this.#liveNonDaemon += 1;
     this.#sleeping.set(actor, sleeper);
@@ -284,7 +284,7 @@ export class Scheduler {
 
   /** Gives `sleeper`'s actor the turn and resolves when it sleeps again or finishes. */
   #turn(sleeper: Sleeper, timeoutMs: number): Promise<void> {
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const { promise, resolve, reject } = deferred();
     const timer = setTimeout(
       () => reject(new SchedulerError(`actor "${sleeper.actor.name}" neither slept nor finished within ${timeoutMs / 1000} s of real time: it waits on something other than the scheduler`)),
       timeoutMs,
@@ -356,4 +356,15 @@ class SleeperHeap {
 
 function before(a: Sleeper, b: Sleeper): boolean {
   return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+}
+
+/** A promise with its settle functions (Promise.withResolvers, which the project's TypeScript lib predates). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -168,6 +168,7 @@ export class SimulatedAccount {
               : { always: true },
           ...(f.from !== undefined ? { from: at(f.from) } : {}),
           ...(f.until !== undefined ? { until: at(f.until) } : {}),
+          ...(f.pulse !== undefined ? { pulse: { ...f.pulse, anchor: f.from !== undefined ? at(f.from) : this.startsAt } } : {}),
         })),
       };
     }
@@ -225,6 +226,15 @@ export class SimulatedAccount {
     return this.#recorder.list();
   }
 
+  /**
+   * A counter that moves whenever the simulated state may have changed (a write to AppConfig, ECS,
+   * Route 53 or WAF, from anyone). Between two equal readings every prediction the health model and
+   * the alarms make still holds: they are pure functions of that state and the clock.
+   */
+  stateVersion(): number {
+    return this.#recorder.writes();
+  }
+
   /** Every message published to the account's SNS topics so far. */
   published(): PublishedMessage[] {
     return this.sns.published();
@@ -280,8 +290,13 @@ export class SimulatedAccount {
    * Applies the scenario's history through the simulated APIs: for each entry the clock moves
    * to startsAt + at and the change is made with a real SDK command, so it leaves the same
    * records (deployment numbers, event logs, ECS deployments) a real change would. Runs once.
+   *
+   * `options.waitUntil` is how time passes between entries; by default the clock simply moves.
+   * The drill passes its scheduler's sleep, so alarms that fire between two entries fire on time.
+   * `options.onApplied` hears of each entry as it is applied.
    */
-  async applyHistory(): Promise<AppliedChange[]> {
+  async applyHistory(options: { waitUntil?: (t: Date) => Promise<void>; onApplied?: (change: AppliedChange) => void } = {}): Promise<AppliedChange[]> {
+    const waitUntil = options.waitUntil ?? (async (t: Date) => this.clock.advanceTo(t));
     if (this.#historyApplied) throw new HistoryApplyError(-1, 'the history was already applied');
     this.#historyApplied = true;
     const clients = this.#clientsFor('scenario');
@@ -292,9 +307,11 @@ export class SimulatedAccount {
       if (when.getTime() < this.clock.nowMs()) {
         throw new HistoryApplyError(index, `${entry.at} (${when.toISOString()}) is before the clock (${this.clock.now().toISOString()})`);
       }
-      this.clock.advanceTo(when);
+      await waitUntil(when);
       try {
-        applied.push(await this.#apply(entry, clients));
+        const change = await this.#apply(entry, clients);
+        applied.push(change);
+        options.onApplied?.(change);
       } catch (cause) {
         throw new HistoryApplyError(index, `${(cause as Error).name}: ${(cause as Error).message}`, { cause });
       }

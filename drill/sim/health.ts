@@ -35,6 +35,19 @@ export interface Fault {
   readonly from?: Date;
   /** The fault can only be active before this instant (exclusive). */
   readonly until?: Date;
+  /**
+   * The fault comes and goes: it applies only during the first `onSeconds` of every
+   * `onSeconds + offSeconds` cycle counted from `anchor` (a crash loop, a flapping dependency).
+   */
+  readonly pulse?: FaultPulse;
+}
+
+/** On/off cycle of a pulsing fault. */
+export interface FaultPulse {
+  readonly onSeconds: number;
+  readonly offSeconds: number;
+  /** Where the cycles are counted from (the fault's `from`, else the drill's start). */
+  readonly anchor: Date;
 }
 
 /** Health definition of one service. */
@@ -71,6 +84,22 @@ export class HealthModel {
     return [...this.#services.keys()];
   }
 
+  /**
+   * The instants at which a fault's `from` or `until` switches it on or off by itself, sorted. A
+   * drill is not over while one lies ahead: the fault may still make an alarm fire. (The cycles of a
+   * pulsing fault are not listed: they only matter while the fault is otherwise active.)
+   */
+  boundaries(): Date[] {
+    const ms = new Set<number>();
+    for (const health of this.#services.values()) {
+      for (const fault of health.faults) {
+        if (fault.from) ms.add(fault.from.getTime());
+        if (fault.until) ms.add(fault.until.getTime());
+      }
+    }
+    return [...ms].sort((a, b) => a - b).map((t) => new Date(t));
+  }
+
   /** Error rate in percent at `t`: baseline plus each fault times the share of traffic it reaches, capped at 100. */
   errorRate(service: string, t: Date): number {
     const health = this.#require(service);
@@ -95,6 +124,7 @@ export class HealthModel {
   #weight(fault: Fault, t: Date): number {
     if (fault.from && t < fault.from) return 0;
     if (fault.until && t >= fault.until) return 0;
+    if (fault.pulse && !pulseOn(fault.pulse, t)) return 0;
     const when = fault.when;
     if ('always' in when) return 1;
     if ('flagEnabled' in when) {
@@ -122,4 +152,11 @@ export class HealthModel {
     const r = when.taskDefinitionRunning;
     return this.#sources.ecs.taskDefinitionShare(r.cluster, r.service, r.taskDefinition, t);
   }
+}
+
+/** Whether a pulsing fault is in the "on" part of its cycle at `t` (cycles extend before the anchor too). */
+function pulseOn(pulse: FaultPulse, t: Date): boolean {
+  const cycleMs = (pulse.onSeconds + pulse.offSeconds) * 1000;
+  const phase = (((t.getTime() - pulse.anchor.getTime()) % cycleMs) + cycleMs) % cycleMs;
+  return phase < pulse.onSeconds * 1000;
 }

@@ -71,15 +71,32 @@ export function toJsonSafe(value: unknown): unknown {
   return value;
 }
 
+/** Commands that only read (Get…, List…, Describe…, Check…): they never change the simulated state. */
+export function isReadOnlyCommand(command: string): boolean {
+  return /^(Get|List|Describe|Check)/.test(command);
+}
+
 /** Keeps the ordered list of every call made against the simulated account. */
 export class CallRecorder {
   readonly #calls: SimCall[] = [];
+  #writes = 0;
 
   /** Appends a call and returns its sequence number. */
   record(call: Omit<SimCall, 'seq'>): number {
     const seq = this.#calls.length + 1;
     this.#calls.push({ seq, ...call });
+    // SNS only keeps the messages; nothing the health model or the alarms read.
+    if (call.service !== 'sns' && !isReadOnlyCommand(call.command)) this.#writes += 1;
     return seq;
+  }
+
+  /**
+   * How many calls so far could have changed the simulated state (any call that is not a read and
+   * not an SNS publish, failed ones included). Cheap to poll: alarm predictions are redone only
+   * when it moves.
+   */
+  writes(): number {
+    return this.#writes;
   }
 
   /** A deep copy of the calls so far. */

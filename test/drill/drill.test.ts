@@ -32,7 +32,10 @@ describe('drill: feature-regression', () => {
     expect(result).toMatchObject({ scenario: 'feature-regression', restored: true, escalated: false, passed: true, mismatches: [] });
     expect(result.incidentId).toMatch(/^inc-20261123T030900Z-[0-9a-f]{8}$/);
     expect(result.actions).toEqual([expect.objectContaining({ type: 'feature-flag-off', target: expect.stringContaining('new-checkout-flow'), status: 'applied' })]);
-    expect(result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated']);
+    // Mitigated when verified, Resolved after the quiet watch period (docs/lifecycle.md).
+    expect(result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
+    expect(result.incidents).toEqual([expect.objectContaining({ incidentId: result.incidentId, service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], pages: 0 })]);
+    expect(result.notifications[0]!.body).toContain('Investigating');
     expect(result.notifications.every((n) => n.subject.startsWith('[SEV2]['))).toBe(true);
     expect(result.simulatedMttmSeconds).toBeGreaterThan(0);
     expect(result.simulatedMttmSeconds).toBeLessThan(10 * 60);
@@ -44,7 +47,7 @@ describe('drill: feature-regression', () => {
   it('changed exactly one thing in the account: a new flag version with the flag off, deployed once', () => {
     const calls = mutatingAppConfigCalls(run).map((c) => c.command);
     expect(calls).toEqual(['CreateHostedConfigurationVersion', 'StartDeployment']);
-    expect(run.result.alarm.finalState).toBe('OK');
+    expect(run.result.alarm!.finalState).toBe('OK');
   });
 
   it('a redelivered alarm event starts nothing new (deterministic execution name)', async () => {
@@ -84,7 +87,8 @@ describe('the mitigation catalogue, each restored by the action the matrix picks
   it('mixed-change: the kill switch first, a failed verification, then the rollback', async () => {
     const run = await runScenario(loadScenario('mixed-change'), session);
     const steps = run.result.states.filter((s) => ['Mitigate', 'Verify'].includes(s));
-    expect(steps).toEqual(['Mitigate', 'Verify', 'Verify', 'Verify', 'Mitigate', 'Verify']);
+    // The last Verify ends the watch period after the rollback was verified.
+    expect(steps).toEqual(['Mitigate', 'Verify', 'Verify', 'Verify', 'Mitigate', 'Verify', 'Verify']);
     const messages = run.result.timeline.map((e) => e.message);
     const failed = messages.findIndex((m) => m.startsWith('Not restored') && m.includes('Next candidate: ecs-rollback'));
     expect(failed).toBeGreaterThan(messages.findIndex((m) => m.startsWith('Applied: feature-flag-off')));
@@ -97,7 +101,7 @@ describe('drill: no-recent-change', () => {
     const run = await runScenario(loadScenario('no-recent-change'), session);
     expect(run.result).toMatchObject({ restored: false, escalated: true, passed: true, actions: [], mutatingCalls: [] });
     expect(run.result.notifications.filter((n) => n.topic === 'escalation').map((n) => n.subject)).toEqual(['[SEV2][Escalated] checkout: 5xx rate']);
-    // A human has it now: the record stays ESCALATED (cadence updates go on) until someone resolves it.
+    // A human has it now: the record stays ESCALATED (re-paged on a timer) until someone resolves it.
     const incidentId = run.result.incidentId!;
     expect((await run.store.getIncident(incidentId)).status).toBe('ESCALATED');
     const published: string[] = [];
@@ -108,7 +112,7 @@ describe('drill: no-recent-change', () => {
       'dave',
       'payment provider recovered',
     );
-    expect((await run.store.getIncident(incidentId)).status).toBe('CLOSED');
+    expect((await run.store.getIncident(incidentId)).status).toBe('RESOLVED');
     expect(published).toEqual(['[SEV2][Resolved] checkout: checkout-5xx-rate']);
     const { appconfig, ecs } = run.after as { appconfig: unknown; ecs: unknown };
     expect({ appconfig, ecs }).toEqual({ appconfig: (run.before as { appconfig: unknown }).appconfig, ecs: (run.before as { ecs: unknown }).ecs });
@@ -128,7 +132,7 @@ describe('drill: the health model only recovers when the right thing is done', (
     const run = await runScenario(checked.scenario as Scenario, session);
     expect(run.result.mismatches).toEqual([]);
     expect(run.result).toMatchObject({ restored: false, escalated: true, passed: true });
-    expect(run.result.alarm.finalState).toBe('ALARM');
+    expect(run.result.alarm!.finalState).toBe('ALARM');
     expect(run.result.states.filter((s) => s === 'Verify')).toHaveLength(3);
     expect(run.result.timeline.map((e) => e.message).join('\n')).toContain('No automatic candidate left');
   });

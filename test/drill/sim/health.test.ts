@@ -65,4 +65,34 @@ describe('health model', () => {
     expect(model.errorRate('api', at(120))).toBe(71);
     expect(() => model.errorRate('nope', at(0))).toThrow(UnknownServiceError);
   });
+
+  it('a pulsing fault applies only in the on part of each cycle, counted from its from', () => {
+    const model = new HealthModel(
+      { api: { baselineErrorRatePercent: 1, faults: [{ errorRatePercent: 20, when: { always: true }, from: at(100), pulse: { onSeconds: 30, offSeconds: 60, anchor: at(100) } }] } },
+      { appconfig: { flagExposure: () => 0 }, ecs: { taskDefinitionShare: () => 0 } },
+    );
+    const rates = [99, 100, 129, 130, 189, 190, 219, 220].map((s) => model.errorRate('api', at(s)));
+    expect(rates).toEqual([1, 21, 21, 1, 1, 21, 21, 1]);
+  });
+
+  it('a pulse without from counts from the drill start, and a pulsing scenario fault makes its alarm flap', () => {
+    const account = fixtureAccount((s) => {
+      s.account.alarms = [{ name: 'checkout-5xx-rate', service: 'checkout', threshold: 5, periodSeconds: 60, evaluationPeriods: 1 }];
+      s.account.health['checkout']!.faults = [{ description: 'crash loop', errorRatePercent: 30, when: { always: true }, pulse: { onSeconds: 120, offSeconds: 180 } }];
+    });
+    expect(account.health.errorRate('checkout', at(0))).toBe(30.5);
+    expect(account.health.errorRate('checkout', at(120))).toBe(0.5);
+    expect(account.health.errorRate('checkout', at(300))).toBe(30.5);
+    const transitions: string[] = [];
+    let after = at(0);
+    for (;;) {
+      const state = account.cloudwatch.stateAt('checkout-5xx-rate', after).state;
+      const next = account.cloudwatch.nextTransition('checkout-5xx-rate', state === 'OK' ? 'ALARM' : 'OK', after, 900);
+      if (!next || next > at(900)) break;
+      transitions.push(`${(next.getTime() - at(0).getTime()) / 1000}s ${state === 'OK' ? 'ALARM' : 'OK'}`);
+      after = next;
+    }
+    // Breaching minutes 0-1 and 5-6 (each alarm one period after), clean from minute 2 and 7.
+    expect(transitions).toEqual(['60s ALARM', '180s OK', '360s ALARM', '480s OK', '660s ALARM', '780s OK']);
+  });
 });
