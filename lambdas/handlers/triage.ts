@@ -17,7 +17,7 @@ export interface TriageDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident' | 'getIncident'>;
   readonly flags: Pick<AppConfigFlagsAdapter, 'recentFlagChanges'>;
   readonly ecs: Pick<EcsAdapter, 'recentDeployments'>;
-  readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
+  readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm' | 'describeCompositeChildren'>;
   readonly clock: () => Date;
 }
 
@@ -52,7 +52,7 @@ export function createTriageHandler(deps: TriageDeps) {
     const alarmNames = record.alarms?.length ? [signal.alarmName, ...record.alarms.filter((a) => a !== signal.alarmName)] : [signal.alarmName];
     const severity = highestSeverity(alarmNames.map((name) => resolveSeverity(service, service.alarms.find((a) => a.name === name))));
     const [alarmFacts, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
-      Promise.all(alarmNames.map((name) => attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => deps.alarms.describeAlarm(name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }))),
+      Promise.all(alarmNames.map((name) => attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => readAlarmFacts(deps.alarms, name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }))),
       featureFlags
         ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), [])
         : Promise.resolve<FlagChange[]>([]),
@@ -91,6 +91,19 @@ export function createTriageHandler(deps: TriageDeps) {
     await deps.store.updateIncident(incident.incidentId, { triage, ...(impactStartedAt ? { impactStartedAt } : {}), ...(severity !== record.severity ? { severity } : {}) });
     return triage;
   };
+}
+
+/**
+ * An alarm's evaluation settings. A composite alarm has none of its own: its children's apply, and
+ * the slowest child (period × evaluation periods) decides how soon a mitigation can show in it.
+ */
+async function readAlarmFacts(alarms: TriageDeps['alarms'], name: string): Promise<AlarmFacts> {
+  const alarm = await alarms.describeAlarm(name);
+  if (alarm.kind !== 'composite' || alarm.periodSeconds !== undefined) return alarm;
+  const children = (await alarms.describeCompositeChildren(name)).filter((c) => c.periodSeconds !== undefined);
+  if (children.length === 0) return alarm;
+  const pace = slowestAlarm(children);
+  return { ...alarm, periodSeconds: pace.periodSeconds, evaluationPeriods: pace.evaluationPeriods, datapointsToAlarm: pace.datapointsToAlarm };
 }
 
 /** SEV1 is the highest. */

@@ -14,7 +14,7 @@ export const MAX_CHECKS_PER_ATTEMPT = 3;
 
 export interface VerifyDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
-  readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarm'>;
+  readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarms'>;
   readonly ecs: Pick<EcsAdapter, 'deploymentSteady'>;
   readonly clock: () => Date;
 }
@@ -58,7 +58,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
     }
 
     const names = record.alarms?.length ? record.alarms : [state.signal.alarmName];
-    const described = await Promise.all(names.map((name) => deps.alarms.describeAlarm(name)));
+    const described = await deps.alarms.describeAlarms(names);
     const notOk = described.filter((a) => a.state !== 'OK');
     const alarmState = notOk[0]?.state ?? 'OK';
     const actionCursor = ledgerCursor(incident.round, attempt.cursor);
