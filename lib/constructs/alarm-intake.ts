@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,12 +12,20 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { readableAlarmNames } from '../permissions.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
-import type { IncidentTable } from './incident-table.js';
+import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
+
+/**
+ * The incident-store calls the starter makes: `getEpisode`, `getIncident` (GetItem),
+ * `countActiveIncidents` (Query on gsi1), `listActions` (Query), `openIncident`, `recordSignal`,
+ * `reopenIncident`, `transition` (PutItem and UpdateItem in transactions), `updateIncident` (UpdateItem).
+ */
+export const STARTER_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** Name of the esbuild constant the starter reads its config from. */
 export const CONFIG_DEFINE = '__TOURNIQUET_CONFIG__';
@@ -73,7 +82,9 @@ export class AlarmIntake extends Construct {
       define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
     });
     props.stateMachine.grantStartExecution(this.starter.role);
-    props.table.grantStoreAccess(this.starter.role);
+    // The episode index by name: a grant on <table>/index/* would be a wildcard cdk-nag (rightly) refuses.
+    props.table.grantItemActions(this.starter.role, STARTER_TABLE_ACTIONS);
+    iam.Grant.addToPrincipal({ grantee: this.starter.role, actions: ['dynamodb:Query'], resourceArns: [`${props.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`] });
     props.escalationTopic.grantPublish(this.starter.role);
     acknowledgeNag(
       this.starter.role,
