@@ -90,23 +90,23 @@ describe('IAM generated from the config', () => {
     expect(services('open-incident')).toEqual(['dynamodb']);
     expect(services('decide')).toEqual(['dynamodb']);
     expect(services('notify')).toEqual(['dynamodb', 'kms', 'sns']);
-    expect(services('close-incident')).toEqual(['dynamodb', 'kms', 'sns']);
+    expect(services('close-incident')).toEqual(['dynamodb']);
     expect(services('escalate')).toEqual(['dynamodb', 'kms', 'sns']);
     expect(services('verify')).toEqual(['cloudwatch', 'dynamodb', 'ecs']);
     expect(services('triage')).toEqual(['appconfig', 'cloudwatch', 'dynamodb', 'ecs']);
     expect(services('mitigate')).toEqual(['appconfig', 'dynamodb', 'ecs', 'route53', 'wafv2']);
-    expect(services('start-execution')).toEqual(['kms', 'sns', 'sqs', 'states']);
+    expect(services('start-execution')).toEqual(['dynamodb', 'kms', 'sns', 'sqs', 'states']);
     expect(services('request-approval')).toEqual(['dynamodb', 'kms', 'secretsmanager', 'sns']);
     expect(services('approval-endpoint')).toEqual(['dynamodb', 'secretsmanager', 'states']);
   });
 
-  it('scopes topic publishing: notify/close to status, escalate to both, the starter to escalation', () => {
+  it('scopes topic publishing: notify to status, escalate to both, the starter to escalation, close to none', () => {
     const topics = template.findResources('AWS::SNS::Topic') as Record<string, CfnResource>;
     const idOf = (displayName: string) => Object.entries(topics).find(([, t]) => t.Properties.DisplayName === displayName)![0];
     const status = `\${${idOf('Tourniquet status')}}`;
     const escalation = `\${${idOf('Tourniquet escalation')}}`;
     expect(resourcesFor(statementsOf(template, 'notify'), 'sns:Publish')).toEqual([status]);
-    expect(resourcesFor(statementsOf(template, 'close-incident'), 'sns:Publish')).toEqual([status]);
+    expect(resourcesFor(statementsOf(template, 'close-incident'), 'sns:Publish')).toEqual([]);
     expect(resourcesFor(statementsOf(template, 'escalate'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
     expect(resourcesFor(statementsOf(template, 'start-execution'), 'sns:Publish')).toEqual([escalation]);
     expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([escalation, status].sort());

@@ -42,14 +42,14 @@ describe('TourniquetStack (sample config)', () => {
         Object.keys(functionsByHandler(template)[handler]!.Properties.Environment.Variables as Record<string, unknown>)
           .filter((k) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS')
           .sort();
-      expect(own('start-execution')).toEqual(['ESCALATION_TOPIC_ARN', 'STATE_MACHINE_ARN']);
+      expect(own('start-execution')).toEqual(['ESCALATION_TOPIC_ARN', 'STATE_MACHINE_ARN', 'TABLE_NAME']);
       expect(own('open-incident')).toEqual(['TABLE_NAME']);
       expect(own('triage')).toEqual(['TABLE_NAME']);
       expect(own('decide')).toEqual(['TABLE_NAME']);
       expect(own('verify')).toEqual(['TABLE_NAME']);
       expect(own('mitigate')).toEqual(['DEPLOYMENT_STRATEGY_ID', 'TABLE_NAME']);
       expect(own('notify')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
-      expect(own('close-incident')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('close-incident')).toEqual(['TABLE_NAME']);
       expect(own('escalate')).toEqual(['ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('request-approval')).toEqual(['APPROVAL_ENDPOINT_URL', 'APPROVAL_SECRET_ARN', 'ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('approval-endpoint')).toEqual(['APPROVAL_SECRET_ARN', 'TABLE_NAME']);
@@ -63,6 +63,7 @@ describe('TourniquetStack (sample config)', () => {
       expect(fns.mitigate!.Properties.Environment.Variables.DEPLOYMENT_STRATEGY_ID).toEqual({ Ref: strategyId });
       expect(fns.triage!.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
       expect(fns['start-execution']!.Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: machineId });
+      expect(fns['start-execution']!.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
     });
 
     it('keeps the config out of the environment (it is compiled into the starter bundle)', () => {

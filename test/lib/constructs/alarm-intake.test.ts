@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { MAX_ALARM_NAMES_CHARS_PER_RULE, chunkByLength } from '../../../lib/constructs/alarm-intake.js';
-import { type CfnResource, configWith, functionsByHandler, sampleConfig, templateFor } from '../support.js';
+import { actionsOf, type CfnResource, configWith, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
 
 const alarmRules = (template: Template) =>
   Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.cloudwatch'] } } }) as Record<string, CfnResource>);
@@ -12,14 +12,37 @@ describe('AlarmIntake', () => {
     template = templateFor(sampleConfig());
   });
 
-  it('routes only the configured alarms entering ALARM to the starter', () => {
+  it('routes every state change (ALARM and OK) of the configured incident and symptom alarms to the starter, and only those', () => {
     const rules = alarmRules(template);
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: ['checkout-5xx-rate', 'checkout-p99-latency'], state: { value: ['ALARM'] } },
+      detail: {
+        alarmName: ['checkout-5xx-rate', 'checkout-p99-latency', 'recommendations-api-errors', 'checkout-us-east-1-health', 'checkout-request-flood', 'checkout-cpu-high'],
+      },
     });
+  });
+
+  it('names an alarm once even when it is a symptom of two services', () => {
+    const shared = templateFor(
+      configWith((raw) => {
+        raw.services.push({ name: 'payments', alarms: [{ name: 'payments-5xx-rate' }], symptomAlarms: { saturation: ['checkout-cpu-high'] } });
+      }),
+    );
+    const names = alarmRules(shared).flatMap((r) => r.Properties.EventPattern.detail.alarmName as string[]);
+    expect(names.filter((n) => n === 'checkout-cpu-high')).toHaveLength(1);
+    expect(names).toContain('payments-5xx-rate');
+  });
+
+  it('lets the starter read and write the incident table (items, and the episode index by name), and nothing broader', () => {
+    const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
+    const s = statementsOf(template, 'start-execution');
+    expect([...new Set(actionsOf(s).filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesFor(s, 'dynamodb:Query').sort()).toEqual([`\${${tableId}.Arn}`, `\${${tableId}.Arn}/index/gsi1`]);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(resourcesFor(s, action)).toEqual([`\${${tableId}.Arn}`]);
+    const env = functionsByHandler(template)['start-execution']!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(env.TABLE_NAME).toEqual({ Ref: tableId });
   });
 
   it('retries delivery and keeps undeliverable events in an encrypted, TLS-only dead-letter queue', () => {
@@ -78,8 +101,9 @@ describe('AlarmIntake', () => {
     const rules = alarmRules(many);
     expect(rules.length).toBeGreaterThan(1);
     const names = rules.flatMap((r) => r.Properties.EventPattern.detail.alarmName as string[]);
-    expect(names).toHaveLength(60);
-    expect(new Set(names).size).toBe(60);
+    // The 60 incident alarms and the 4 symptom alarms of the sample service.
+    expect(names).toHaveLength(64);
+    expect(new Set(names).size).toBe(64);
     for (const rule of rules) expect(JSON.stringify(rule.Properties.EventPattern).length).toBeLessThanOrEqual(2048);
   });
 });

@@ -52,35 +52,40 @@ describe('StatusCadence', () => {
     });
   });
 
-  it('gives the function the table name and the status topic, and nothing else of its own', () => {
+  it('gives the function the table name and both topics, and nothing else of its own', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
+    const escalationTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet escalation');
     const variables = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!.Properties.Environment.Variables as Record<string, unknown>;
     const own = Object.fromEntries(Object.entries(variables).filter(([k]) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS'));
-    expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId } });
+    expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId }, ESCALATION_TOPIC_ARN: { Ref: escalationTopicId } });
     expect(JSON.stringify(variables)).not.toContain(CADENCE_DEFINE);
   });
 
-  it('lets the function query gsi1 and update and put items on the table, and nothing broader', () => {
+  it('lets the function read, query and write items of the table and query gsi1 by name, and nothing broader', () => {
     const s = statementsOf(template, STATUS_CADENCE_HANDLER);
-    expect(actionsOf(s).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-    expect(resourcesFor(s, 'dynamodb:Query')).toEqual([`\${${tableId}.Arn}/index/gsi1`]);
+    expect([...new Set(actionsOf(s).filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(resourcesFor(s, 'dynamodb:Query').sort()).toEqual([`\${${tableId}.Arn}`, `\${${tableId}.Arn}/index/gsi1`]);
+    expect(resourcesFor(s, 'dynamodb:GetItem')).toEqual([`\${${tableId}.Arn}`]);
     expect(resourcesFor(s, 'dynamodb:UpdateItem')).toEqual([`\${${tableId}.Arn}`]);
     expect(resourcesFor(s, 'dynamodb:PutItem')).toEqual([`\${${tableId}.Arn}`]);
+    expect(actionsOf(s)).not.toContain('dynamodb:DeleteItem');
   });
 
-  it('lets the function publish to the status topic only, with the topic key', () => {
+  it('lets the function publish to the status topic (updates) and the escalation topic (pages) only, with the topic key', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
+    const escalationTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet escalation');
     const keyId = logicalIdOf(template, 'AWS::KMS::Key', (k) => k.Properties.Description === 'Tourniquet status and escalation topics');
     const s = statementsOf(template, STATUS_CADENCE_HANDLER);
-    expect(resourcesFor(s, 'sns:Publish')).toEqual([`\${${statusTopicId}}`]);
-    expect(resourcesFor(s, 'kms:GenerateDataKey*')).toEqual([`\${${keyId}.Arn}`]);
-    expect(resourcesFor(s, 'kms:Decrypt')).toEqual([`\${${keyId}.Arn}`]);
+    expect(resourcesFor(s, 'sns:Publish').sort()).toEqual([`\${${statusTopicId}}`, `\${${escalationTopicId}}`].sort());
+    expect([...new Set(resourcesFor(s, 'kms:GenerateDataKey*'))]).toEqual([`\${${keyId}.Arn}`]);
+    expect([...new Set(resourcesFor(s, 'kms:Decrypt'))]).toEqual([`\${${keyId}.Arn}`]);
     expect(actionsOf(s).filter((a) => /^(sns|kms|dynamodb|logs|xray):/.test(a) === false)).toEqual([]);
   });
 
-  it('compiles the cadence overrides and alarm texts, and only those, into the function', () => {
+  it('compiles the cadence overrides, page timers and alarm texts, and only those, into the function', () => {
     expect(fastStack(sampleConfig()).statusCadence.settings).toEqual({
       updateCadenceMinutes: {},
+      lifecycle: { repageMinutes: {}, acknowledgedReminderMinutes: 1440 },
       alarms: [
         { name: 'checkout-5xx-rate', summary: '5xx rate', impact: 'Some customers see errors when they pay for their basket.' },
         { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.' },
@@ -88,6 +93,8 @@ describe('StatusCadence', () => {
     });
     const overridden = fastStack(configWith((raw) => (raw.updateCadenceMinutes = { SEV1: 15, SEV4: 720 })));
     expect(overridden.statusCadence.settings.updateCadenceMinutes).toEqual({ SEV1: 15, SEV4: 720 });
+    const timers = fastStack(configWith((raw) => (raw.lifecycle = { repageMinutes: { SEV1: 10 }, acknowledgedReminderMinutes: 720, maxOpenIncidents: 4 })));
+    expect(timers.statusCadence.settings.lifecycle).toEqual({ repageMinutes: { SEV1: 10 }, acknowledgedReminderMinutes: 720 });
   });
 
   it('passes cdk-nag with cadence overrides configured', () => {
