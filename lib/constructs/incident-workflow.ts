@@ -146,6 +146,7 @@ export class IncidentWorkflow extends Construct {
 
     const readContext = new sfn.Pass(this, S.readExecutionContext, {
       parameters: {
+        incidentId: sfn.JsonPath.stringAt('$.incidentId'),
         signal: sfn.JsonPath.objectAt('$.signal'),
         service: sfn.JsonPath.objectAt('$.service'),
         settings: sfn.JsonPath.objectAt('$.settings'),
