@@ -25,13 +25,18 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     return 0;
   }
 
-  let scenarios: Scenario[];
-  try {
-    scenarios = options.scenario ? [loadScenario(options.scenario)] : listBuiltInScenarios().map((s) => loadScenario(s.name));
-  } catch (error) {
-    process.stderr.write(`tourniquet: ${(error as Error).message}\n`);
-    return 2;
+  // One broken built-in must not hide the others: each that loads runs, and the exit status says 2.
+  const scenarios: Scenario[] = [];
+  let unloadable = 0;
+  for (const name of options.scenario ? [options.scenario] : listBuiltInScenarios().map((s) => s.name)) {
+    try {
+      scenarios.push(loadScenario(name));
+    } catch (error) {
+      unloadable += 1;
+      process.stderr.write(`tourniquet: ${(error as Error).message}\n`);
+    }
   }
+  if (scenarios.length === 0) return 2;
 
   // Handler logs would interleave with the report (and break --json); the timeline carries the story.
   logger.setLogLevel('SILENT');
@@ -42,7 +47,7 @@ export async function runDrill(options: DrillOptions): Promise<number> {
   try {
     for (const scenario of scenarios) {
       progress(`Running scenario ${scenario.name}…`);
-      const { result } = await runScenario(scenario, session, { undo: options.undo ?? false });
+      const { result } = await runScenario(scenario, session, { undo: options.undo ?? false, progress });
       results.push(result);
       if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
     }
@@ -57,6 +62,10 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     process.stdout.write(`\n${renderSummary(results)}\n`);
   }
   progress(`Drill finished in ${((performance.now() - started) / 1000).toFixed(1)} s wall time.`);
+  if (unloadable > 0) {
+    progress(`${unloadable} scenario(s) could not be loaded (see above).`);
+    return 2;
+  }
   return results.every((r) => r.passed) ? 0 : 1;
 }
 

@@ -163,6 +163,68 @@ describe('scenario validation', () => {
     expect(problems[0]?.message).toContain('"chk4app"');
   });
 
+  it('checks every account alarm the config knows, not only the primary one, and the services humans and expectations name', () => {
+    const checked = checkScenario({
+      ...scenarioInput(),
+      name: 'episode',
+      account: {
+        ...scenarioInput().account,
+        alarms: [
+          ...scenarioInput().account.alarms,
+          // Known to the config as a checkout alarm, but declared on another health entry.
+          { name: 'checkout-p99-latency', service: 'search', threshold: 800, periodSeconds: 60, evaluationPeriods: 3 },
+          // Not in the config at all: fine, the starter reports unconfigured alarms.
+          { name: 'someone-elses-alarm', service: 'search', threshold: 1, periodSeconds: 60, evaluationPeriods: 1 },
+        ],
+        health: { ...scenarioInput().account.health, search: { baselineErrorRatePercent: 0 } },
+      },
+      operator: { actions: [{ at: '+01:00', ack: { service: 'billing', by: 'alice' } }] },
+      expect: { incidents: [{ service: 'billing' }] },
+    });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    expect(checkAgainstConfig(checked.scenario, config, 'tourniquet.config.json')).toEqual([
+      { path: 'account.alarms[1].service', message: 'tourniquet.config.json maps alarm "checkout-p99-latency" to service "checkout", not "search"' },
+      { path: 'operator.actions[0].ack.service', message: 'service "billing" is not in tourniquet.config.json' },
+      { path: 'expect.incidents[0].service', message: 'service "billing" is not in tourniquet.config.json' },
+    ]);
+  });
+
+  it('episode fields: delivery defaults, until, human actions, pulses, per-incident expectations', () => {
+    const checked = checkScenario({
+      ...scenarioInput(),
+      alarm: undefined,
+      delivery: { deliveries: 3 },
+      until: '+48:00',
+      operator: { actions: [{ at: '+01:00', ack: { service: 'checkout', by: 'alice', reason: 'looking' } }, { at: '+02:00', resolve: { service: 'checkout', by: 'alice' } }] },
+      expect: { incidentCount: 1, maxExecutions: 3, incidents: [{ service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], minPages: 1 }] },
+    });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    expect(checked.scenario.delivery).toEqual({ deliveries: 3, delaySeconds: 2, redeliveryIntervalSeconds: 0 });
+    expect(checked.scenario.operator.actions.map((a) => (a.ack ? 'ack' : 'resolve'))).toEqual(['ack', 'resolve']);
+    expect(checked.scenario.operator.approvals).toEqual([]);
+  });
+
+  it('refuses episode fields that cannot work, with their paths', () => {
+    const raw = scenarioInput() as Record<string, any>;
+    delete raw['alarm'];
+    raw['until'] = '+999:00';
+    raw['operator'] = { actions: [{ at: '+01:00', ack: { service: 'checkout', by: 'alice' }, resolve: { service: 'checkout', by: 'alice' } }, { at: '-00:10', ack: { service: 'checkout', by: 'bob' } }] };
+    raw['account'].health.checkout.faults[0].pulse = { onSeconds: 0, offSeconds: 60 };
+    raw['expect'] = { restored: true, alarmAt: '+00:09', incidents: [{ service: 'checkout', alarms: ['ghost-alarm'] }] };
+    const checked = checkScenario(raw);
+    expect(checked.ok).toBe(false);
+    const problems = checked.ok ? [] : checked.problems;
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['until', 'operator.actions[0]', 'operator.actions[1].at', 'account.health.checkout.faults[0].pulse.onSeconds', 'expect', 'expect.alarmAt', 'expect.incidents[0].alarms[0]']),
+    );
+    expect(problems.filter((p) => p.path === 'expect').map((p) => p.message)).toEqual([
+      'restored, actions and escalated go together (the single-incident expectation): give all three or none',
+      'restored, actions and escalated are about the primary alarm: name it in `alarm`',
+    ]);
+    const empty = checkScenario({ ...scenarioInput(), expect: {} });
+    expect(empty.ok ? [] : empty.problems.map((p) => p.message)).toEqual(['say what should happen: restored/actions/escalated, incidents or incidentCount']);
+  });
+
   it('refuses a scenario file whose IDs are not the config\'s, naming the file', () => {
     const input = scenarioInput();
     input.account.appconfig.environment.id = 'stg1env';
