@@ -128,16 +128,22 @@ function mitigateDeps(store: IncidentStore, clock: () => Date, adapters = fakeAd
   };
 }
 
-/** CloudWatch stand-in: each alarm's state, changeable between checks. */
+/** CloudWatch stand-in: each alarm's state, changeable between checks; remembers the names it was asked for. */
 function alarmStates(initial: Record<string, string>) {
   const states = { ...initial };
+  const asked: string[][] = [];
+  const describe = (name: string) => ({ name, state: states[name] ?? 'OK', periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3, kind: 'metric' as const });
   return {
     states,
-    adapter: { describeAlarm: async (name: string) => ({ name, state: states[name] ?? 'OK', periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3, kind: 'metric' as const }) },
+    asked,
+    adapter: {
+      describeAlarm: async (name: string) => describe(name),
+      describeAlarms: async (names: readonly string[]) => (asked.push([...names]), names.map(describe)),
+    },
   };
 }
 
-function verifyDeps(store: IncidentStore, clock: () => Date, alarms: { describeAlarm: (name: string) => Promise<unknown> }, ecs: Partial<VerifyDeps['ecs']> = {}): VerifyDeps {
+function verifyDeps(store: IncidentStore, clock: () => Date, alarms: object, ecs: Partial<VerifyDeps['ecs']> = {}): VerifyDeps {
   return { store, alarms: alarms as never, ecs: ecs as never, clock };
 }
 
@@ -195,8 +201,11 @@ describe('mitigate', () => {
     await store.recordActionStart(INCIDENT_ID, { cursor: 0, type: 'feature-flag-off', target: 't' });
     await store.completeAction(INCIDENT_ID, 0, 'feature-flag-off', { status: 'applied', detail: 'recorded' });
     const adapters = fakeAdapters();
-    expect(await createMitigateHandler(mitigateDeps(store, clock, adapters))(state)).toMatchObject({ status: 'already-applied', detail: 'recorded' });
+    const attempt = await createMitigateHandler(mitigateDeps(store, clock, adapters))(state);
+    expect(attempt).toMatchObject({ status: 'already-applied', detail: 'recorded', checkAt: '2026-11-23T03:13:30.000Z' });
     expect(adapters.calls).toEqual([]);
+    // The first invocation died before marking the incident: the retry does it, with the lease.
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'MITIGATING', leaseUntil: leaseUntil(attempt.checkAt) });
   });
 
   it('is superseded, changing nothing, when a re-fire re-opened the incident in a later round', async () => {
@@ -509,6 +518,7 @@ describe('verify', () => {
     const alarms = alarmStates({ 'checkout-5xx-rate': 'OK', 'checkout-p99-latency': 'ALARM' });
     const verification = await createVerifyHandler(verifyDeps(store, clock, alarms.adapter))(afterApply());
     expect(verification).toMatchObject({ outcome: 'pending', alarmState: 'ALARM', notOk: ['checkout-p99-latency'] });
+    expect(alarms.asked).toEqual([['checkout-5xx-rate', 'checkout-p99-latency']]);
     expect((await store.getIncident(INCIDENT_ID)).status).toBe('MITIGATING');
   });
 
