@@ -57,6 +57,74 @@ describe('IncidentWorkflow', () => {
   });
 });
 
+describe('IncidentWorkflow: the episode lifecycle', () => {
+  type State = Record<string, any>;
+  let states: Record<string, State>;
+  beforeAll(() => {
+    states = (definitionFromTemplate(templateFor(sampleConfig()).toJSON() as never).definition as { States: Record<string, State> }).States;
+  });
+
+  it('admits the execution after OpenIncident: a superseded one stops, a capped one pages, the rest investigate', () => {
+    expect(states.OpenIncident).toMatchObject({ Type: 'Task', ResultPath: '$.incident', Next: 'Admission' });
+    expect(states.Admission).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.incident.mode', StringEquals: 'superseded', Next: 'Superseded' },
+        { Variable: '$.incident.mode', StringEquals: 'capped', Next: 'Escalate' },
+      ],
+      Default: 'NotifyInvestigating',
+    });
+    expect(states.Superseded).toMatchObject({ Type: 'Succeed' });
+  });
+
+  it('after Mitigate: waits for a human, triages again when an alarm joined, stops when superseded, else waits for the effect', () => {
+    expect(states.NeedsApproval).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.attempt.status', StringEquals: 'needs-approval', Next: 'AwaitApproval' },
+        { Variable: '$.attempt.status', StringEquals: 'retriage', Next: 'Triage' },
+        { Variable: '$.attempt.status', StringEquals: 'superseded', Next: 'Superseded' },
+      ],
+      Default: 'WaitForEffect',
+    });
+  });
+
+  it('after Verify: watching → Mitigated update and one Wait for the watch period, then Verify again; resolved → Resolved update and close', () => {
+    expect(states.VerificationOutcome).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.verification.outcome', StringEquals: 'watching', Next: 'NotifyMitigated' },
+        { Variable: '$.verification.outcome', StringEquals: 'resolved', Next: 'NotifyResolved' },
+        { Variable: '$.verification.outcome', StringEquals: 'superseded', Next: 'Superseded' },
+        { Variable: '$.verification.outcome', StringEquals: 'pending', Next: 'WaitBeforeRecheck' },
+        {
+          And: [
+            { Variable: '$.verification.outcome', StringEquals: 'failed' },
+            { Variable: '$.verification.hasNext', BooleanEquals: true },
+          ],
+          Next: 'Mitigate',
+        },
+      ],
+      Default: 'Escalate',
+    });
+    expect(states.NotifyMitigated).toMatchObject({ Type: 'Task', Parameters: { phase: 'Mitigated', 'state.$': '$' }, ResultPath: null, Next: 'WaitForWatch' });
+    expect(states.WaitForWatch).toEqual({ Type: 'Wait', TimestampPath: '$.verification.checkAt', Next: 'Verify' });
+    expect(states.NotifyResolved).toMatchObject({ Type: 'Task', Parameters: { phase: 'Resolved', 'state.$': '$' }, ResultPath: null, Next: 'CloseIncident' });
+    expect(states.Escalate).toMatchObject({ Next: 'CloseIncident' });
+    expect(states.CloseIncident).toMatchObject({ Next: 'Done' });
+  });
+
+  it('gives every Task state a Retry and a Catch: no execution ends silently', () => {
+    const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.map(([name]) => name)).toEqual(expect.arrayContaining(['OpenIncident', 'NotifyMitigated', 'NotifyResolved', 'Verify', 'Mitigate']));
+    for (const [name, state] of tasks) {
+      expect({ name, retries: (state.Retry ?? []).length > 0 }).toEqual({ name, retries: true });
+      expect({ name, catches: (state.Catch ?? []).some((c: { ErrorEquals: string[] }) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catches: true });
+    }
+    expect(states.NotifyResolved!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
+  });
+});
+
 describe('FailureNet', () => {
   it('pages the escalation topic with a readable message when an execution fails, times out or is aborted', () => {
     const template = templateFor(sampleConfig());
