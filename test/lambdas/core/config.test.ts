@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkConfig, ConfigInvalidError, findAlarm, parseConfig } from '../../../lambdas/core/config.js';
+import { checkConfig, ConfigInvalidError, findAlarm, findSymptomAlarm, parseConfig } from '../../../lambdas/core/config.js';
 import { sampleConfig } from '../../fixtures/workflow.js';
 
 const base = () => JSON.parse(JSON.stringify(sampleConfig)) as Record<string, any>;
@@ -70,6 +70,41 @@ describe('config', () => {
       ]),
     );
     expect(messages.some((m) => m.includes('SEV5'))).toBe(true);
+  });
+
+  it('defaults the lifecycle: cap 10, flap cooldown 30 min, default re-pages, daily reminders, watch from the alarm period', () => {
+    expect(sampleConfig.lifecycle).toEqual({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 1440 });
+    const raw = base();
+    raw.lifecycle = { maxOpenIncidents: 3, watchMinutes: 12, flapCooldownMinutes: 0, repageMinutes: { SEV1: 5 }, acknowledgedReminderMinutes: 240 };
+    const ok = checkConfig(raw);
+    expect(ok.ok && ok.config.lifecycle).toEqual(raw.lifecycle);
+    expect(sampleConfig.services[0]!.revertIneffective).toEqual({});
+  });
+
+  it('refuses lifecycle settings that would let an incident go quiet or page every minute', () => {
+    const raw = base();
+    raw.lifecycle = { maxOpenIncidents: 0, watchMinutes: 0, repageMinutes: { SEV1: 1 }, acknowledgedReminderMinutes: 2, flapCooldown: 5 };
+    const bad = checkConfig(raw);
+    const paths = !bad.ok ? bad.problems.map((p) => p.path) : [];
+    expect(paths).toEqual(
+      expect.arrayContaining(['lifecycle.maxOpenIncidents', 'lifecycle.watchMinutes', 'lifecycle.repageMinutes.SEV1', 'lifecycle.acknowledgedReminderMinutes', 'lifecycle']),
+    );
+    const messages = !bad.ok ? bad.problems.map((p) => p.message) : [];
+    expect(messages).toContain('lifecycle.repageMinutes.SEV1 must be at least 5');
+  });
+
+  it('accepts revertIneffective per mitigation and refuses unknown mitigations in it', () => {
+    const raw = base();
+    raw.services[0].revertIneffective = { 'ecs-rollback': false, 'feature-flag-off': true };
+    const ok = checkConfig(raw);
+    expect(ok.ok && ok.config.services[0]!.revertIneffective).toEqual({ 'ecs-rollback': false, 'feature-flag-off': true });
+    raw.services[0].revertIneffective = { 'lambda-rollback': true };
+    expect(checkConfig(raw).ok).toBe(false);
+  });
+
+  it('finds the service a symptom alarm belongs to', () => {
+    expect(findSymptomAlarm(sampleConfig, 'checkout-cpu-high')?.name).toBe('checkout');
+    expect(findSymptomAlarm(sampleConfig, 'checkout-5xx-rate')).toBeUndefined();
   });
 
   it('finds the service that owns an alarm', () => {
