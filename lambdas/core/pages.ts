@@ -30,6 +30,11 @@ export interface PageInput {
   readonly incident: PageIncident;
   /** Why this page goes out now, in one sentence. */
   readonly why: string;
+  /**
+   * What prompted it, for the subject: refire (an alarm fired while a human holds the incident),
+   * orphaned (the workflow stopped reporting), timer (re-page or reminder). @default timer
+   */
+  readonly cause?: 'refire' | 'orphaned' | 'timer';
   /** Mitigations tried, in order ("feature-flag-off on flag x: applied, no measurable effect"). */
   readonly actions: readonly string[];
   readonly now: Date;
@@ -76,9 +81,15 @@ export function renderPage(input: PageInput): Page {
   ];
   if (incident.execution) lines.push('', `Workflow: ${executionConsoleUrl(incident.execution.id)}`);
   return {
-    subject: subjectOf(`[${incident.severity}][Page] ${incident.service}: ${incident.status === 'ACKNOWLEDGED' ? 'reminder' : 'needs a human'} (${incident.incidentId})`),
+    subject: subjectOf(`[${incident.severity}][Page] ${incident.service}: ${headline(input.cause ?? 'timer', incident.status)} (${incident.incidentId})`),
     message: lines.join('\n'),
   };
+}
+
+function headline(cause: NonNullable<PageInput['cause']>, status: IncidentStatus): string {
+  if (cause === 'refire') return 'alarm fired again';
+  if (cause === 'orphaned') return 'workflow stopped, needs a human';
+  return status === 'ACKNOWLEDGED' ? 'reminder' : 'needs a human';
 }
 
 /** One line per ledger action for a page or the postmortem: what it was, and what it did. */

@@ -89,7 +89,9 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
 
   switch (status) {
     case 'Investigating': {
-      summary = `${fired} Tourniquet opened an incident and is checking what changed.`;
+      summary = state.incident.round > 0
+        ? `${fired} The alarm fired again after a mitigation, so Tourniquet re-opened incident ${state.incident.incidentId} (round ${state.incident.round}) and is looking for a next candidate.`
+        : `${fired} Tourniquet opened an incident and is checking what changed.`;
       currentActions = [
         `Checking deployments and feature-flag changes of ${state.service.name} in the ${state.settings.changeWindowMinutes} min before the alarm.`,
       ];

@@ -30,7 +30,7 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
       outcome === 'resolved'
         ? `Resolved by automation: ${applied.restoredBy ?? applied.list} restored service (MTTM ${humanDuration((metrics.mttmSeconds ?? 0) * 1000)}).${applied.ineffective.length ? ` No measurable effect: ${applied.ineffective.join('; ')}.` : ''}`
         : outcome === 'escalated'
-          ? `Not restored by automation${applied.list ? ` (tried ${applied.list})` : ''}; a human has the incident${record.escalationReason ? `: ${record.escalationReason}` : ''}.`
+          ? `Not restored by automation${applied.list ? ` (tried ${applied.list})` : ''}; a human has the incident${record.escalationReason ? `: ${record.escalationReason.replace(/\.$/, '')}` : ''}.`
           : `The execution ended with the incident ${record.status}.`;
     await deps.store.appendTimeline(id, { at, kind: 'closed', message: `Automation finished: ${summary}`, data: { ...metrics } });
     await deps.store.updateIncident(id, {

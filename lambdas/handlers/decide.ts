@@ -22,15 +22,18 @@ export function createDecideHandler(deps: DecideDeps) {
     const tried = state.incident.round > 0 ? (await deps.store.listActions(state.incident.incidentId)).filter((a) => a.status !== 'dry-run') : [];
     const isTried = (c: Plan['candidates'][number]) => tried.some((a) => a.type === c.type && a.target === c.target);
     const candidates = matrix.candidates.filter((c) => !isTried(c));
-    const dropped = matrix.candidates.length - candidates.length;
-    const plan: Plan = dropped === 0
-      ? matrix
-      : {
-          ...matrix,
-          candidates,
-          hasCandidate: candidates.some((c) => c.executable),
-          rationale: `${matrix.rationale} Already tried in an earlier round and left out: ${matrix.candidates.filter(isTried).map((c) => `${c.type} on ${c.target}`).join(', ')}.`,
-        };
+    const triedText = matrix.candidates.filter(isTried).map((c) => `${c.type} on ${c.target}`).join(', ');
+    const plan: Plan =
+      triedText === ''
+        ? matrix
+        : {
+            ...matrix,
+            candidates,
+            hasCandidate: candidates.some((c) => c.executable),
+            rationale: candidates.length
+              ? `The alarm fired again after an earlier mitigation (round ${state.incident.round}). Already tried and left out: ${triedText}. Next: ${candidates.map((c) => `${c.type} on ${c.target}`).join(', then ')}.`
+              : `The alarm fired again after an earlier mitigation (round ${state.incident.round}), and every candidate the decision matrix proposes (${matrixCase(matrix.scenario)}) was already tried: ${triedText}. Nothing new to try automatically.`,
+          };
     await deps.store.appendTimeline(state.incident.incidentId, {
       at: deps.clock().toISOString(),
       kind: 'decision',
@@ -41,6 +44,8 @@ export function createDecideHandler(deps: DecideDeps) {
     return plan;
   };
 }
+
+const matrixCase = (scenario: string): string => `case ${scenario}`;
 
 export const handler = lambdaHandler(() =>
   createDecideHandler({ store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }), clock: () => new Date() }),

@@ -97,9 +97,9 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
   });
 
   /** Pages the escalation topic about an incident a human must look at, with its history. */
-  const page = async (incidentId: string, why: string, now: Date): Promise<void> => {
+  const page = async (incidentId: string, why: string, now: Date, cause: 'refire' | 'orphaned'): Promise<void> => {
     const [incident, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listActions(incidentId)]);
-    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now });
+    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause });
     await deps.publisher.publish({
       topicArn: deps.escalationTopicArn,
       subject: rendered.subject,
@@ -172,7 +172,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
         case 'join':
         case 'repage': {
           const event: TimelineEvent = {
-            at: signal.stateChangeTime,
+            at: signalTime(signal, episode!),
             kind: 'signal',
             message: signalMessage(signal, role, decision.action === 'repage'),
             data: { alarm: signal.alarmName, state: signal.state, role, recordedAt: now.toISOString() },
@@ -195,7 +195,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           }
           summary.joined.push(`${decision.incidentId}: ${label}`);
           if (decision.action === 'repage') {
-            await page(decision.incidentId, `Alarm ${signal.alarmName} entered ALARM again at ${when} while the incident is ${episode!.status}. ${signal.reason}`, now);
+            await page(decision.incidentId, `Alarm ${signal.alarmName} entered ALARM again at ${when} while the incident is ${episode!.status}. ${signal.reason}`, now, 'refire');
             summary.paged.push(decision.incidentId);
           }
           return;
@@ -210,7 +210,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
             leaseUntil: leaseUntil(now),
             key,
             event: {
-              at: signal.stateChangeTime,
+              at: signalTime(signal, episode!),
               kind: 'reopened',
               message:
                 decision.from === 'WATCHING'
@@ -246,10 +246,10 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           await deps.store.recordSignal(decision.incidentId, {
             key,
             expectStatus: 'ESCALATED',
-            event: { at: signal.stateChangeTime, kind: 'escalation', message: `Escalated: ${reason}`, data: { alarm: signal.alarmName, recordedAt: now.toISOString() } },
+            event: { at: signalTime(signal, episode!), kind: 'escalation', message: `Escalated: ${reason}`, data: { alarm: signal.alarmName, recordedAt: now.toISOString() } },
             ...(role === 'incident' && !episode!.alarms?.includes(signal.alarmName) ? { addAlarm: { alarm: signal.alarmName, service: service.name } } : {}),
           });
-          await page(decision.incidentId, reason, now);
+          await page(decision.incidentId, reason, now, 'orphaned');
           summary.paged.push(decision.incidentId);
           return;
         }
@@ -293,6 +293,15 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
     logger.info('alarm signals admitted', { ...summary });
     return summary;
   };
+}
+
+/**
+ * Where a signal goes on the timeline: its transition time, but never before the incident opened
+ * (two alarms of one episode often change in the same second). Derived from stored facts only, so a
+ * redelivery computes the same key.
+ */
+function signalTime(signal: AlarmSignal, episode: Pick<EpisodeRecord, 'openedAt'>): string {
+  return Date.parse(signal.stateChangeTime) < Date.parse(episode.openedAt) ? episode.openedAt : signal.stateChangeTime;
 }
 
 function signalMessage(signal: AlarmSignal, role: 'incident' | 'symptom', humanHolds: boolean): string {

@@ -143,11 +143,11 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
   };
 
   /** Pages about an incident a human must look at, with its history; claimed first so overlapping runs page once. */
-  const pageOne = async (incident: IncidentRecord, why: string, now: Date, result: StatusCadenceResult): Promise<void> => {
+  const pageOne = async (incident: IncidentRecord, why: string, now: Date, result: StatusCadenceResult, cause: 'orphaned' | 'timer'): Promise<void> => {
     const at = now.toISOString();
     if (!(await deps.store.claimPage(incident.incidentId, incident.lastPageAt, at, incident.pages + 1))) return;
     const actions = await deps.store.listActions(incident.incidentId);
-    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now });
+    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause });
     await deps.publisher.publish({
       topicArn: deps.escalationTopicArn,
       subject: rendered.subject,
@@ -164,7 +164,7 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
       const reason = `The workflow working on this incident stopped reporting: its lease ran out at ${utcMinute(episode.leaseUntil)} while the incident was ${incident.status}. Automation is not acting on it.`;
       if (await deps.store.transition(incident.incidentId, 'ESCALATED', { from: [incident.status], round: incident.round, patch: { escalatedAt: now.toISOString(), escalationReason: reason } })) {
         const escalated = { ...incident, status: 'ESCALATED' as const, escalatedAt: now.toISOString(), escalationReason: reason };
-        await pageOne(escalated, reason, now, result);
+        await pageOne(escalated, reason, now, result, 'orphaned');
         return escalated;
       }
       return incident;
@@ -177,7 +177,7 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
       incident.status === 'ESCALATED'
         ? `Still ESCALATED and not acknowledged ${humanDuration(now.getTime() - Date.parse(incident.escalatedAt ?? incident.openedAt))} after the escalation; re-paged every ${interval} min until someone runs tourniquet ack.`
         : `Reminder: acknowledged by ${incident.acknowledgedBy ?? 'a human'} and still not resolved; reminded every ${interval} min until tourniquet resolve.`;
-    await pageOne(incident, why, now, result);
+    await pageOne(incident, why, now, result, 'timer');
     return incident;
   };
 
