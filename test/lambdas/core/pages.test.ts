@@ -56,6 +56,16 @@ describe('renderPage', () => {
     expect(page.message).not.toContain('Re-opened');
   });
 
+  it('says in the subject why it pages: an alarm fired again, the workflow stopped, or a timer', () => {
+    const subject = (cause: 'refire' | 'orphaned' | 'timer' | undefined, status: PageIncident['status'] = 'ESCALATED') =>
+      renderPage({ incident: incident({ status }), why: 'w', actions: [], now: NOW, ...(cause ? { cause } : {}) }).subject;
+    expect(subject('refire')).toBe('[SEV1][Page] checkout: alarm fired again (inc-20261123T031000Z-abcd1234)');
+    expect(subject('refire', 'ACKNOWLEDGED')).toBe('[SEV1][Page] checkout: alarm fired again (inc-20261123T031000Z-abcd1234)');
+    expect(subject('orphaned')).toBe('[SEV1][Page] checkout: workflow stopped, needs a human (inc-20261123T031000Z-abcd1234)');
+    expect(subject('timer')).toBe('[SEV1][Page] checkout: needs a human (inc-20261123T031000Z-abcd1234)');
+    expect(subject(undefined, 'ACKNOWLEDGED')).toBe('[SEV1][Page] checkout: reminder (inc-20261123T031000Z-abcd1234)');
+  });
+
   it('keeps the subject within what SNS accepts: ASCII, at most 100 characters', () => {
     const page = renderPage({ incident: incident({ service: `prüfung-${'x'.repeat(120)}` }), why: 'w', actions: [], now: NOW });
     expect(page.subject.length).toBeLessThanOrEqual(100);

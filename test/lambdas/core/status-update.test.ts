@@ -21,6 +21,14 @@ describe('status updates', () => {
     expect(update.message).toContain('https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn%3Aaws%3Astates');
   });
 
+  it('Investigating of a re-opened incident says it is the same incident, looking for a next candidate', () => {
+    const reopened = workflowState({ incident: { ...workflowState().incident, round: 2, mode: 'reopened' } });
+    expect(statusUpdateFor(reopened, 'Investigating', now).message).toContain(
+      'The alarm fired again after a mitigation, so Tourniquet re-opened incident inc-20261123T031000Z-abcd1234 (round 2) and is looking for a next candidate.',
+    );
+    expect(statusUpdateFor(workflowState(), 'Investigating', now).message).toContain('Tourniquet opened an incident and is checking what changed.');
+  });
+
   it('has scannable subjects: [SEV][Status] service: what', () => {
     expect(statusUpdateFor(workflowState(), 'Investigating', now).subject).toBe('[SEV2][Investigating] checkout: 5xx rate');
     expect(statusUpdateFor(workflowState({ plan }), 'Escalated', now).subject).toBe('[SEV2][Escalated] checkout: 5xx rate');

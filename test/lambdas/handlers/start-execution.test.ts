@@ -354,7 +354,7 @@ describe('start-execution: pages', () => {
     const [page] = ctx.published();
     expect(page).toMatchObject({
       TopicArn: ESCALATION_TOPIC,
-      Subject: `[SEV2][Page] checkout: needs a human (${incidentId})`,
+      Subject: `[SEV2][Page] checkout: alarm fired again (${incidentId})`,
       MessageAttributes: expect.objectContaining({ status: { DataType: 'String', StringValue: 'Page' } }),
     });
     expect(page!.Message).toContain('Alarm checkout-p99-latency entered ALARM again at 2026-11-23 03:30 UTC while the incident is ESCALATED.');
@@ -367,7 +367,7 @@ describe('start-execution: pages', () => {
     expect(ctx.started()).toHaveLength(1);
   });
 
-  it('a re-fire of an ACKNOWLEDGED incident pages too (a reminder that says who has it)', async () => {
+  it('a re-fire of an ACKNOWLEDGED incident pages too, saying who has it', async () => {
     const ctx = await setup();
     const incidentId = await openCheckout(ctx);
     await ctx.store.transition(incidentId, 'ESCALATED', { patch: { escalatedAt: at(9) } });
@@ -376,7 +376,7 @@ describe('start-execution: pages', () => {
 
     expect((await ctx.handler(alarmEvent('checkout-5xx-rate', 'ALARM', 20))).paged).toEqual([incidentId]);
     const [page] = ctx.published();
-    expect(page!.Subject).toBe(`[SEV2][Page] checkout: reminder (${incidentId})`);
+    expect(page!.Subject).toBe(`[SEV2][Page] checkout: alarm fired again (${incidentId})`);
     expect(page!.Message).toContain('Status: ACKNOWLEDGED (acknowledged by alice at 2026-11-23 03:22 UTC)');
     expect(page!.Message).toContain(`tourniquet resolve ${incidentId}`);
   });
@@ -399,7 +399,7 @@ describe('start-execution: pages', () => {
     const incident = await ctx.store.getIncident(incidentId);
     expect(incident).toMatchObject({ status: 'ESCALATED', escalationReason: expect.stringContaining('stopped reporting (its lease ran out at 2026-11-23 03:40 UTC)'), pages: 1 });
     expect(incident.alarms).toEqual(['checkout-5xx-rate', 'checkout-p99-latency']);
-    expect(ctx.published()[0]).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: `[SEV2][Page] checkout: needs a human (${incidentId})` });
+    expect(ctx.published()[0]).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: `[SEV2][Page] checkout: workflow stopped, needs a human (${incidentId})` });
     expect(ctx.published()[0]!.Message).toContain('Automation is not acting on it.');
     expect((await ctx.store.listTimeline(incidentId)).some((e) => e.kind === 'escalation' && e.message.startsWith('Escalated: The workflow working on this incident stopped reporting'))).toBe(true);
     expect(await ctx.store.getEpisode('checkout')).toMatchObject({ status: 'ESCALATED' });

@@ -408,7 +408,7 @@ describe('status-cadence: pages', () => {
     expect(incident1).toMatchObject({ status: 'ESCALATED', escalatedAt: minutes(30.5), pages: 1, lastPageAt: minutes(30.5) });
     expect(incident1.escalationReason).toContain('Automation is not acting on it.');
     expect(await store.getEpisode('inc-1')).toMatchObject({ status: 'ESCALATED' });
-    expect(publisher.pages()[0]).toMatchObject({ subject: '[SEV1][Page] inc-1: needs a human (inc-1)' });
+    expect(publisher.pages()[0]).toMatchObject({ subject: '[SEV1][Page] inc-1: workflow stopped, needs a human (inc-1)' });
     expect(publisher.pages()[0]!.message).toContain('stopped reporting');
 
     // Escalated now: the next run re-pages on the SEV1 timer, not again at once.
