@@ -102,7 +102,7 @@ const mark = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 export function transitionLines(result: Pick<DrillResult, 'alarmTransitions'>): string[] {
   return result.alarmTransitions.map((t) => {
     const failed = t.deliveries.filter((d) => d.error !== undefined).length;
-    const copies = t.deliveries.length === 1 ? '' : ` (×${t.deliveries.length} deliveries)`;
+    const copies = t.deliveries.length <= 1 ? '' : ` (×${t.deliveries.length} deliveries)`;
     const undelivered = t.deliveries.length === 0 ? ' (not delivered before the drill ended)' : '';
     return `${hms(t.at)}  ${t.alarm} → ${t.state}${copies}${undelivered}${failed ? `, ${failed} failed in the starter` : ''}`;
   });

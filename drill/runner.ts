@@ -38,8 +38,11 @@ import { isReadOnlyCommand } from './sim/wire.js';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_CONFIG_PATH = resolve(REPO_ROOT, 'tourniquet.config.json');
 
-/** Wake-ups before a drill counts as runaway (an alarm flapping forever, a workflow that loops). */
-const MAX_STEPS = 500_000;
+/**
+ * Wake-ups before a drill counts as runaway (an alarm flapping forever, a workflow that loops). The
+ * alert storm takes a few thousand; a quiet week of hourly alarm re-checks a few hundred.
+ */
+const MAX_STEPS = 100_000;
 /** Real milliseconds between progress lines of a long drill. */
 const PROGRESS_EVERY_MS = 2000;
 
@@ -243,7 +246,10 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   } catch (error) {
     if (!(error instanceof SchedulerError)) throw error;
     endReason = 'stopped';
-    problems.push(`the drill was stopped: ${error.message}`);
+    const flapping = pump.transitions.slice(-3).map((t) => t.alarm);
+    problems.push(
+      `the drill was stopped: ${error.message}${flapping.length ? ` (the last alarm transitions: ${[...new Set(flapping)].join(', ')}; an alarm that never settles needs \`until\` in the scenario)` : ''}`,
+    );
   }
   const endedAt = clock.now();
   for (const f of scheduler.failures) problems.push(`${f.actor} failed at ${f.at}: ${(f.error as Error).name}: ${(f.error as Error).message}`);
