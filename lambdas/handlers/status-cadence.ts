@@ -148,12 +148,21 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
     if (!(await deps.store.claimPage(incident.incidentId, incident.lastPageAt, at, incident.pages + 1))) return;
     const actions = await deps.store.listActions(incident.incidentId);
     const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause });
-    await deps.publisher.publish({
-      topicArn: deps.escalationTopicArn,
-      subject: rendered.subject,
-      message: rendered.message,
-      attributes: { incidentId: incident.incidentId, status: 'Page', severity: incident.severity },
-    });
+    try {
+      await deps.publisher.publish({
+        topicArn: deps.escalationTopicArn,
+        subject: rendered.subject,
+        message: rendered.message,
+        attributes: { incidentId: incident.incidentId, status: 'Page', severity: incident.severity },
+      });
+    } catch (error) {
+      // Hand the claim back (only if still ours) with a last page old enough that the next run pages
+      // again: otherwise a page SNS refused would wait a whole re-page interval, or a day for a reminder.
+      await deps.store
+        .claimPage(incident.incidentId, at, incident.lastPageAt ?? incident.openedAt, incident.pages)
+        .catch((releaseError: unknown) => logger.error('could not release the claim of a failed page', { incidentId: incident.incidentId, error: releaseError as Error }));
+      throw error;
+    }
     result.paged.push({ incidentId: incident.incidentId, why });
     await deps.store.appendTimeline(incident.incidentId, { at, kind: 'page', message: `Paged: ${why}` });
   };
