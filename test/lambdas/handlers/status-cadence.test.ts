@@ -428,6 +428,29 @@ describe('status-cadence: pages', () => {
     expect((await store.getIncident('alive')).status).toBe('OPEN');
   });
 
+  it('a page that could not be published is sent by the next run, not an interval later', async () => {
+    const { run, publisher, store, incident, setMinute } = await setup();
+    await incident('timer', { status: 'ESCALATED', patch: escalatedAt(0) });
+    await incident('orphan', { status: 'MITIGATING', leaseMinute: 20 });
+    setMinute(21);
+    publisher.failNext(2);
+
+    const error = (await run().catch((e: unknown) => e)) as StatusCadenceError;
+    expect(error).toBeInstanceOf(StatusCadenceError);
+    expect(error.result.failed.map((f) => f.incidentId).sort()).toEqual(['orphan', 'timer']);
+    expect(publisher.pages()).toEqual([]);
+    // The orphaned incident was escalated even though its page failed: that is not undone.
+    expect((await store.getIncident('orphan')).status).toBe('ESCALATED');
+    expect((await store.getIncident('timer')).pages).toBe(1);
+
+    setMinute(26);
+    const retried = await run();
+    expect(retried.paged.map((p) => p.incidentId).sort()).toEqual(['orphan', 'timer']);
+    expect(publisher.pages().map((p) => p.subject).sort()).toEqual(['[SEV1][Page] orphan: needs a human (orphan)', '[SEV1][Page] timer: needs a human (timer)']);
+    expect(await store.getIncident('timer')).toMatchObject({ pages: 2, lastPageAt: minutes(26) });
+    expect(await store.getIncident('orphan')).toMatchObject({ pages: 1, lastPageAt: minutes(26) });
+  });
+
   it('pages once when two runs overlap', async () => {
     const { store, publisher, incident, setMinute, deps } = await setup();
     await incident('inc-1', { status: 'ESCALATED', patch: escalatedAt(0) });
