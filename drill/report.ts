@@ -114,7 +114,7 @@ export function renderReport(result: DrillResult): string {
   out.push(`━━ Drill: ${result.scenario} ━━`);
   out.push(result.description);
   out.push('');
-  out.push('Before the alarm (simulated account history):');
+  out.push('Scenario history (changes made through the simulated APIs, not by Tourniquet):');
   if (result.history.length === 0) out.push('  (no changes)');
   for (const h of result.history) out.push(`  ${hms(h.at)}  ${h.message}`);
   out.push('');
