@@ -149,11 +149,15 @@ export function registerResolve(program: Command): void {
       const store = storeFor('resolve', options);
       if (!store) return;
       const region = options.region ? { region: options.region } : {};
+      const cooldown = Number(options.flapCooldown ?? DEFAULT_FLAP_COOLDOWN_MINUTES);
+      if (!Number.isInteger(cooldown) || cooldown < 0 || cooldown > 10_080) {
+        throw new IncidentActionError(`--flap-cooldown must be a whole number of minutes from 0 to 10080, got "${options.flapCooldown}"`);
+      }
       const result = await resolveIncident(
         {
           store,
           clock: () => new Date(),
-          flapCooldownMinutes: Number(options.flapCooldown ?? DEFAULT_FLAP_COOLDOWN_MINUTES),
+          flapCooldownMinutes: cooldown,
           ...(options.statusTopic ? { publisher: new SnsPublisher(new SNSClient(region)), statusTopicArn: options.statusTopic } : {}),
         },
         incidentId,

@@ -226,8 +226,11 @@ export const LifecycleConfigSchema = z
   .object({
     /** Incidents open (not RESOLVED) at once; past it a new incident is paged and automation does not act on it. */
     maxOpenIncidents: z.number().int().min(1).max(1000).default(10),
-    /** Quiet minutes after a verified mitigation before the incident is RESOLVED. Default: 3 alarm periods, at least 5 minutes. */
-    watchMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    /**
+     * Quiet minutes after a verified mitigation before the incident is RESOLVED. Default: 3 alarm periods, at least 5 minutes.
+     * At most 240: the watch runs inside the workflow, whose executions time out after 6 hours.
+     */
+    watchMinutes: z.number().int().min(1).max(240, 'lifecycle.watchMinutes must be at most 240: the watch runs inside the 6-hour workflow').optional(),
     /** Minutes after RESOLVED during which a re-fire re-opens the same incident as a flap. */
     flapCooldownMinutes: z.number().int().min(0).max(7 * 24 * 60).default(30),
     /** Minutes between re-pages of an ESCALATED incident nobody acknowledged, per severity (defaults in lambdas/core/lifecycle.ts). */

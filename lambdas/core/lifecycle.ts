@@ -65,10 +65,13 @@ export function revertsWhenIneffective(type: MitigationType, overrides: RevertIn
   return overrides[type] ?? DEFAULT_REVERT_INEFFECTIVE[type];
 }
 
-/** Watch period after a verified mitigation: the configured minutes, else 3 alarm periods, at least 5 minutes. */
+/** The longest watch: it runs inside the workflow execution, which times out after 6 hours. */
+export const MAX_WATCH_SECONDS = 4 * 3600;
+
+/** Watch period after a verified mitigation: the configured minutes, else 3 alarm periods, at least 5 minutes (at most 4 hours). */
 export function watchSeconds(lifecycle: Pick<LifecycleConfig, 'watchMinutes'>, alarmPeriodSeconds: number | undefined): number {
-  if (lifecycle.watchMinutes !== undefined) return lifecycle.watchMinutes * 60;
-  return Math.max(5 * 60, 3 * (alarmPeriodSeconds ?? 60));
+  if (lifecycle.watchMinutes !== undefined) return Math.min(MAX_WATCH_SECONDS, lifecycle.watchMinutes * 60);
+  return Math.min(MAX_WATCH_SECONDS, Math.max(5 * 60, 3 * (alarmPeriodSeconds ?? 60)));
 }
 
 /** The part of the episode pointer the starter decides on. */

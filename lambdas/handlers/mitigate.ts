@@ -9,7 +9,7 @@ import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
-import { leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
+import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
 import { undoAction } from '../operations/undo.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { PauseSwitch } from '../store/pause.js';
@@ -24,7 +24,16 @@ const MUTATION_LOCK_SECONDS = 30 * 60;
 export interface MitigateDeps {
   readonly store: Pick<
     IncidentStore,
-    'recordActionStart' | 'completeAction' | 'appendTimeline' | 'acquireMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'listActions' | 'markActionUndone'
+    | 'recordActionStart'
+    | 'completeAction'
+    | 'appendTimeline'
+    | 'acquireMutationLock'
+    | 'releaseMutationLock'
+    | 'getIncident'
+    | 'transition'
+    | 'renewLease'
+    | 'listActions'
+    | 'markActionUndone'
   >;
   readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
   readonly ecs: Pick<EcsAdapter, 'rollback' | 'previewRollback' | 'scaleOut' | 'previewScaleOut' | 'restoreService'>;
@@ -68,6 +77,8 @@ export function createMitigateHandler(deps: MitigateDeps) {
     const record = await deps.store.getIncident(incident.incidentId);
     if (record.round !== incident.round || (record.status !== 'OPEN' && record.status !== 'MITIGATING')) {
       const detail = `Incident is ${record.status} (round ${record.round}); this execution of round ${incident.round} changes nothing.`;
+      // A human took over (resolved or escalated it): no execution of this incident will change the service again.
+      if (!AUTOMATION_STATUSES.includes(record.status)) await deps.store.releaseMutationLock(service.name, incident.incidentId);
       return { ...base, status: 'superseded', detail, checkAt: now.toISOString() };
     }
     // An incident alarm that joined before the first change: look again with every alarm in view.

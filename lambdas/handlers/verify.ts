@@ -4,7 +4,7 @@ import { WorkflowStateSchema, type Verification } from '../core/model.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
-import { leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
+import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
@@ -49,6 +49,8 @@ export function createVerifyHandler(deps: VerifyDeps) {
     const record = await deps.store.getIncident(incident.incidentId);
     const expected = watching ? ['WATCHING'] : ['OPEN', 'MITIGATING'];
     if (record.round !== incident.round || !expected.includes(record.status)) {
+      // A human took over (resolved or escalated it): no execution of this incident will change the service again.
+      if (!AUTOMATION_STATUSES.includes(record.status)) await deps.store.releaseMutationLock(state.service.name, incident.incidentId);
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
