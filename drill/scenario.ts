@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { ConfigInvalidError, findAlarm, parseConfig, type ServiceConfig, type TourniquetConfig } from '../lambdas/core/config.js';
-import { MitigationTypeSchema } from '../lambdas/core/model.js';
+import { IncidentStatusSchema, MitigationTypeSchema } from '../lambdas/core/model.js';
 import { AlarmRuleSyntaxError, findRuleCycle, MAX_ALARM_RULE_CHARS, parseAlarmRule, ruleAlarmNames } from './sim/alarm-rule.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
@@ -262,8 +262,8 @@ const IncidentExpectationSchema = z
   .object({
     /** The service the incident belongs to (one incident per service episode). */
     service: serviceKey,
-    /** Its lifecycle status at the end (OPEN, MITIGATING, WATCHING, RESOLVED, ESCALATED, ACKNOWLEDGED). */
-    status: z.string().regex(/^[A-Z_]+$/, 'status is an incident status in capitals, e.g. "RESOLVED"').optional(),
+    /** Its lifecycle status at the end (docs/lifecycle.md). */
+    status: IncidentStatusSchema.optional(),
     /** Alarms that must be on the incident (others may be too). */
     alarms: z.array(z.string().min(1)).optional(),
     /** Mitigation types applied, in order (ledger entries that changed the account). */
@@ -311,7 +311,7 @@ const ScenarioObjectSchema = z
         wafv2: WafScenarioSchema.optional(),
       })
       .strict(),
-    /** Changes before the alarm, applied through the simulated APIs at startsAt + at, in order. */
+    /** Changes made by people or pipelines, applied through the simulated APIs at startsAt + at while the drill runs, in order. */
     history: z.array(HistoryEntrySchema).default([]),
     /** The on-call human: scripted answers to approval requests (see drill/operator.ts), pause, actions at offsets. */
     operator: ScenarioOperatorSchema.default({ approvals: [], actions: [] }),
