@@ -174,12 +174,13 @@ function describeExpectation(e: DrillResult['expected']): string {
 export function renderSummary(results: readonly DrillResult[]): string {
   const passed = results.filter((r) => r.passed).length;
   const lines = ['━━ Drill summary ━━'];
+  const width = Math.max(24, ...results.map((r) => r.scenario.length + 1));
   for (const r of results) {
     const what =
       r.incidents.length > 1
         ? `${r.incidents.length} incidents, ${r.incidents.filter((i) => i.restored).length} restored; ${r.mutations} changes`
         : `${r.restored ? 'restored' : 'not restored'}${r.escalated ? ', escalated' : ''}; actions [${r.actions.map((a) => a.type).join(', ')}]`;
-    lines.push(`  ${mark(r.passed)}  ${r.scenario.padEnd(24)} ${what}`);
+    lines.push(`  ${mark(r.passed)}  ${r.scenario.padEnd(width)} ${what}`);
   }
   lines.push(`${passed} of ${results.length} scenario(s) behaved as expected.`);
   return lines.join('\n');
