@@ -56,6 +56,7 @@ describe('loadWorkflowDefinition', () => {
       AwaitApproval: 'request-approval',
       Verify: 'verify',
       NotifyMitigated: 'notify',
+      NotifyResolved: 'notify',
       Escalate: 'escalate',
       CloseIncident: 'close-incident',
     });
@@ -106,9 +107,14 @@ describe('loadWorkflowDefinition', () => {
 
   it('goes from Mitigate to the approval gate when the candidate needs a human, and back to Mitigate once approved', () => {
     expect(states.Mitigate!.Next).toBe('NeedsApproval');
+    // An alarm that joined before the first change sends the workflow back to triage; an incident that moved on stops it.
     expect(states.NeedsApproval).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.attempt.status', StringEquals: 'needs-approval', Next: 'AwaitApproval' }],
+      Choices: [
+        { Variable: '$.attempt.status', StringEquals: 'needs-approval', Next: 'AwaitApproval' },
+        { Variable: '$.attempt.status', StringEquals: 'retriage', Next: 'Triage' },
+        { Variable: '$.attempt.status', StringEquals: 'superseded', Next: 'Superseded' },
+      ],
       Default: 'WaitForEffect',
     });
     expect(states.ApprovalDecision).toEqual({
@@ -144,6 +150,7 @@ describe('loadWorkflowDefinition', () => {
     expect(states.ReadExecutionContext).toEqual({
       Type: 'Pass',
       Parameters: {
+        'incidentId.$': '$.incidentId',
         'signal.$': '$.signal',
         'service.$': '$.service',
         'settings.$': '$.settings',
@@ -163,6 +170,7 @@ describe('loadWorkflowDefinition', () => {
       Mitigate: { ResultPath: '$.attempt' },
       Verify: { ResultPath: '$.verification' },
       NotifyMitigated: { ResultPath: null, Parameters: { phase: 'Mitigated', 'state.$': '$' } },
+      NotifyResolved: { ResultPath: null, Parameters: { phase: 'Resolved', 'state.$': '$' } },
       Escalate: { ResultPath: '$.escalation' },
       CloseIncident: { ResultPath: '$.closed' },
     };
@@ -174,10 +182,14 @@ describe('loadWorkflowDefinition', () => {
 
   it('follows the incident flow', () => {
     const next = (name: string) => states[name]!.Next as string | undefined;
-    expect(next('OpenIncident')).toBe('IsDuplicate');
-    expect(states.IsDuplicate).toEqual({
+    expect(next('OpenIncident')).toBe('Admission');
+    // An execution whose incident moved on stops; one opened past the cap on open incidents pages at once.
+    expect(states.Admission).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.incident.duplicate', BooleanEquals: true, Next: 'AlreadyHandled' }],
+      Choices: [
+        { Variable: '$.incident.mode', StringEquals: 'superseded', Next: 'Superseded' },
+        { Variable: '$.incident.mode', StringEquals: 'capped', Next: 'Escalate' },
+      ],
       Default: 'NotifyInvestigating',
     });
     expect([next('NotifyInvestigating'), next('Triage'), next('Decide')]).toEqual(['Triage', 'Decide', 'CanMitigate']);
@@ -197,7 +209,9 @@ describe('loadWorkflowDefinition', () => {
     expect(states.VerificationOutcome).toEqual({
       Type: 'Choice',
       Choices: [
-        { Variable: '$.verification.outcome', StringEquals: 'restored', Next: 'NotifyMitigated' },
+        { Variable: '$.verification.outcome', StringEquals: 'watching', Next: 'NotifyMitigated' },
+        { Variable: '$.verification.outcome', StringEquals: 'resolved', Next: 'NotifyResolved' },
+        { Variable: '$.verification.outcome', StringEquals: 'superseded', Next: 'Superseded' },
         { Variable: '$.verification.outcome', StringEquals: 'pending', Next: 'WaitBeforeRecheck' },
         {
           And: [
@@ -209,8 +223,10 @@ describe('loadWorkflowDefinition', () => {
       ],
       Default: 'Escalate',
     });
-    expect([next('NotifyMitigated'), next('Escalate'), next('CloseIncident')]).toEqual(['CloseIncident', 'CloseIncident', 'Done']);
-    expect([states.Done!.Type, states.AlreadyHandled!.Type]).toEqual(['Succeed', 'Succeed']);
+    // Verified OK: one Wait for the whole watch period, then a last check that resolves it (or finds it superseded).
+    expect(states.WaitForWatch).toEqual({ Type: 'Wait', TimestampPath: '$.verification.checkAt', Next: 'Verify' });
+    expect([next('NotifyMitigated'), next('NotifyResolved'), next('Escalate'), next('CloseIncident')]).toEqual(['WaitForWatch', 'CloseIncident', 'CloseIncident', 'Done']);
+    expect([states.Done!.Type, states.Superseded!.Type]).toEqual(['Succeed', 'Succeed']);
   });
 
   it('retries transient Lambda and AWS errors on every Task that invokes its function directly', () => {
