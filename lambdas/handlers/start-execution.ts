@@ -114,9 +114,17 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
    * have failed after the store write and before StartExecution, so start it again (same name, so
    * at most one execution ever runs).
    */
-  const resumeIfOwner = async (incidentId: string, signal: AlarmSignal, service: ServiceConfig, summary: StartSummary): Promise<void> => {
+  const resumeIfOwner = async (
+    incidentId: string,
+    episode: Pick<EpisodeRecord, 'incidentId' | 'executionName'> | undefined,
+    signal: AlarmSignal,
+    service: ServiceConfig,
+    summary: StartSummary,
+  ): Promise<void> => {
     const name = executionNameFor(signal);
-    if ((await deps.store.getIncident(incidentId)).execution.name === name) await startWorkflow(name, workflowInput(signal, service, incidentId), summary);
+    // The pointer names the current round's execution; read the incident only for a pointer written before it did.
+    const owner = episode?.incidentId === incidentId && episode.executionName !== undefined ? episode.executionName : (await deps.store.getIncident(incidentId)).execution.name;
+    if (owner === name) await startWorkflow(name, workflowInput(signal, service, incidentId), summary);
   };
 
   const admitSignal = async (signal: AlarmSignal, service: ServiceConfig, role: 'incident' | 'symptom', summary: StartSummary): Promise<void> => {
@@ -128,7 +136,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
     // Its first event is not keyed like a signal, so without this it would join (or re-open, or page) its own incident.
     if (episode?.incidentId === incidentIdFor(signal)) {
       summary.duplicates.push(`${episode.incidentId}: ${label}`);
-      await resumeIfOwner(episode.incidentId, signal, service, summary);
+      await resumeIfOwner(episode.incidentId, episode, signal, service, summary);
       return;
     }
     for (let attempt = 1; attempt <= MAX_ADMISSION_ATTEMPTS; attempt += 1) {
@@ -190,7 +198,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           }
           if (result === 'duplicate') {
             summary.duplicates.push(`${decision.incidentId}: ${label}`);
-            if (role === 'incident' && signal.state === 'ALARM') await resumeIfOwner(decision.incidentId, signal, service, summary);
+            if (role === 'incident' && signal.state === 'ALARM') await resumeIfOwner(decision.incidentId, episode, signal, service, summary);
             return;
           }
           summary.joined.push(`${decision.incidentId}: ${label}`);
@@ -226,7 +234,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           if (result === 'duplicate') {
             // Recorded before: the re-fire that re-opened it (resume its continuation), or a signal that joined earlier (nothing to start).
             summary.duplicates.push(`${decision.incidentId}: ${label}`);
-            await resumeIfOwner(decision.incidentId, signal, service, summary);
+            await resumeIfOwner(decision.incidentId, episode, signal, service, summary);
             return;
           }
           summary.reopened.push(decision.incidentId);

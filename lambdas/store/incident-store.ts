@@ -120,6 +120,7 @@ export class IncidentStore {
       round: 0,
       openedAt: open.openedAt,
       updatedAt: now,
+      executionName: open.execution.name,
       alarms: new Set([open.alarmName]),
       leaseUntil: open.leaseUntil,
     };
@@ -327,7 +328,8 @@ export class IncidentStore {
                 Update: {
                   TableName: this.tableName,
                   Key: episodeKey(reopen.service),
-                  UpdateExpression: 'SET #status = :open, #round = :round, #leaseUntil = :lease, #updatedAt = :now, #gpk = :gpk, #gsk = :gsk REMOVE #reopenUntil',
+                  UpdateExpression:
+                    'SET #status = :open, #round = :round, #leaseUntil = :lease, #updatedAt = :now, #executionName = :executionName, #gpk = :gpk, #gsk = :gsk REMOVE #reopenUntil',
                   ConditionExpression: 'incidentId = :id',
                   ExpressionAttributeNames: {
                     '#status': 'status',
@@ -335,6 +337,7 @@ export class IncidentStore {
                     '#leaseUntil': 'leaseUntil',
                     '#updatedAt': 'updatedAt',
                     '#reopenUntil': 'reopenUntil',
+                    '#executionName': 'executionName',
                     '#gpk': TABLE_KEYS.gsi1PartitionKey,
                     '#gsk': TABLE_KEYS.gsi1SortKey,
                   },
@@ -343,6 +346,7 @@ export class IncidentStore {
                     ':round': round,
                     ':lease': reopen.leaseUntil,
                     ':now': now,
+                    ':executionName': reopen.execution.name,
                     ':id': incidentId,
                     ...activeEpisodeIndexValues(now, incidentId),
                   },

@@ -79,6 +79,8 @@ export const EpisodeRecordSchema = z.object({
   round: z.number().int().min(0).default(0),
   openedAt: isoTime,
   updatedAt: isoTime,
+  /** The execution working on the current round (a copy of the incident's): lets the starter resume it without a read. */
+  executionName: z.string().optional(),
   /** The incident's alarms (a copy of the incident's set): a signal of a known alarm is recorded with one write. */
   alarms: AlarmSetSchema.optional(),
   /** While the automation works on the incident: when its execution must have reported again. */

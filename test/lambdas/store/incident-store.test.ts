@@ -102,6 +102,7 @@ describe('openIncident', () => {
       status: 'OPEN',
       round: 0,
       alarms: ['checkout-5xx'],
+      executionName: openInput('inc-1').execution.name,
       openedAt: '2026-11-02T10:00:00.000Z',
       updatedAt: '2026-11-02T10:00:00.000Z',
       leaseUntil: at(30),
@@ -296,7 +297,7 @@ describe('reopenIncident', () => {
     const incident = await store.getIncident('inc-1');
     expect(incident).toMatchObject({ status: 'OPEN', round: 1, execution: reopenOf('WATCHING', 0).execution, mitigatedAt: at(5), updatedAt: at(12) });
     expect(incident).not.toHaveProperty('watchUntil');
-    expect(await store.getEpisode('checkout')).toMatchObject({ incidentId: 'inc-1', status: 'OPEN', round: 1, leaseUntil: at(42) });
+    expect(await store.getEpisode('checkout')).toMatchObject({ incidentId: 'inc-1', status: 'OPEN', round: 1, leaseUntil: at(42), executionName: 'cont-1' });
     expect((await store.listTimeline('inc-1')).at(-1)).toEqual(reopenOf('WATCHING', 0).event);
     expect((await store.listActiveEpisodes()).map((e) => e.incidentId)).toEqual(['inc-1']);
   });
