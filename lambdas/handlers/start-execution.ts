@@ -314,7 +314,9 @@ function signalTime(signal: AlarmSignal, episode: Pick<EpisodeRecord, 'openedAt'
 
 function signalMessage(signal: AlarmSignal, role: 'incident' | 'symptom', humanHolds: boolean): string {
   const when = utcMinute(signal.stateChangeTime);
-  if (signal.state !== 'ALARM') return `cleared: ${signal.alarmName} went to ${signal.state} at ${when}`;
+  if (signal.state === 'OK') return `cleared: ${signal.alarmName} went to OK at ${when}`;
+  // No data is not a recovery: say so rather than "cleared".
+  if (signal.state !== 'ALARM') return `no data: ${signal.alarmName} went to ${signal.state} at ${when}`;
   if (role === 'symptom') return `symptom: ${signal.alarmName} entered ALARM at ${when}`;
   const joined = `joined: ${signal.alarmName} entered ALARM at ${when}`;
   return humanHolds ? `${joined}; a human has the incident, paged again` : joined;

@@ -273,11 +273,7 @@ export class IncidentStore {
       return 'recorded';
     } catch (error) {
       if (!isCancelled(error)) throw error;
-      const codes = error.cancellationCodes ?? [];
-      if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed') return 'stale';
-      if (codes.includes('TransactionConflict')) return 'stale';
-      throw new StoreError(`could not record signal ${signal.key} on ${incidentId}`, { cause: error.cause });
+      return signalResultOf(error, `could not record signal ${signal.key} on ${incidentId}`);
     }
   }
 
@@ -360,10 +356,7 @@ export class IncidentStore {
       return 'recorded';
     } catch (error) {
       if (!isCancelled(error)) throw error;
-      const codes = error.cancellationCodes ?? [];
-      if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'stale';
-      throw new StoreError(`could not re-open ${incidentId}`, { cause: error.cause });
+      return signalResultOf(error, `could not re-open ${incidentId}`);
     }
   }
 
@@ -890,6 +883,18 @@ export class IncidentStore {
       throw new StoreError(`${operation} on table ${this.tableName} failed: ${message}`, { cause: error });
     }
   }
+}
+
+/**
+ * How a cancelled signal transaction ended. Its items are [incident update, pointer update, event
+ * put]: the event already there means a redelivery; a changed incident or pointer (or a concurrent
+ * writer) means the caller read a state that is gone and must read the episode again.
+ */
+function signalResultOf(error: StoreError, what: string): SignalResult {
+  const codes = error.cancellationCodes ?? [];
+  if (codes[2] === 'ConditionalCheckFailed') return 'duplicate';
+  if (codes[0] === 'ConditionalCheckFailed' || codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'stale';
+  throw new StoreError(what, { cause: error.cause });
 }
 
 /** gsi1 attributes that list an episode pointer among the active ones. */
