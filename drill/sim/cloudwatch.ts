@@ -723,19 +723,7 @@ export class SimCloudWatch implements SimService {
   #metricAlarm(alarm: AlarmSpec, now: number): MetricAlarm {
     const current = this.#stateAt(alarm.name, now);
     return {
-      AlarmName: alarm.name,
-      AlarmArn: SimCloudWatch.alarmArn(alarm.name),
-      ...(alarm.description !== undefined ? { AlarmDescription: alarm.description } : {}),
-      AlarmConfigurationUpdatedTimestamp: new Date(this.#createdAt),
-      ActionsEnabled: true,
-      OKActions: [],
-      AlarmActions: [],
-      InsufficientDataActions: [],
-      StateValue: current.state,
-      StateReason: current.reason,
-      StateReasonData: current.reasonData,
-      StateUpdatedTimestamp: new Date(current.timestamp),
-      StateTransitionedTimestamp: new Date(current.timestamp),
+      ...this.#alarmHead(alarm.name, alarm.description, current),
       MetricName: alarm.metricName,
       Namespace: alarm.namespace,
       Statistic: alarm.statistic,
@@ -750,14 +738,12 @@ export class SimCloudWatch implements SimService {
     };
   }
 
-  #compositeAlarm(composite: CompositeEntry, now: number): CompositeAlarm {
-    const { name, description, rule } = composite.spec;
-    const current = this.#stateAt(name, now);
+  /** What DescribeAlarms reports alike for metric and composite alarms: identity, actions, current state. */
+  #alarmHead(name: string, description: string | undefined, current: AlarmStateRecord) {
     return {
       AlarmName: name,
       AlarmArn: SimCloudWatch.alarmArn(name),
       ...(description !== undefined ? { AlarmDescription: description } : {}),
-      AlarmRule: rule,
       AlarmConfigurationUpdatedTimestamp: new Date(this.#createdAt),
       ActionsEnabled: true,
       OKActions: [],
@@ -768,6 +754,15 @@ export class SimCloudWatch implements SimService {
       StateReasonData: current.reasonData,
       StateUpdatedTimestamp: new Date(current.timestamp),
       StateTransitionedTimestamp: new Date(current.timestamp),
+    };
+  }
+
+  #compositeAlarm(composite: CompositeEntry, now: number): CompositeAlarm {
+    const { name, description, rule } = composite.spec;
+    const current = this.#stateAt(name, now);
+    return {
+      ...this.#alarmHead(name, description, current),
+      AlarmRule: rule,
     };
   }
 }
