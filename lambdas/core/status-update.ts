@@ -132,7 +132,7 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
         : state.attempt?.status === 'dry-run'
           ? `${state.attempt.detail}`
         : state.error
-        ? `The automation hit an error (${state.error.Error}).`
+        ? `The automation hit an error: ${describeWorkflowError(state.error)}`
         : plan && !plan.hasCandidate
           ? plan.rationale
           : state.verification?.outcome === 'failed'
@@ -167,4 +167,23 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
     executionArn: state.execution.id,
     nextUpdate,
   });
+}
+
+/**
+ * A workflow error in words. Step Functions puts a Lambda error's JSON (`errorType`, `errorMessage`,
+ * `trace`) in `Cause`; the message says what happened, the class name alone does not.
+ */
+export function describeWorkflowError(error: { Error: string; Cause?: string }): string {
+  let message = error.Cause?.trim();
+  if (message?.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(message) as { errorMessage?: unknown };
+      message = typeof parsed.errorMessage === 'string' ? parsed.errorMessage : undefined;
+    } catch {
+      // Not JSON after all: keep the text as it is.
+    }
+  }
+  if (!message) return `${error.Error} (no further detail was reported).`;
+  const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+  return `${sentence} (${error.Error})`;
 }

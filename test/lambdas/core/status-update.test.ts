@@ -93,7 +93,9 @@ describe('status updates', () => {
     const noAction = decide(triage(), checkout, ALARM_AT);
     expect(statusUpdateFor(workflowState({ plan: noAction }), 'Escalated', now).message).toContain('no automated action; paging a human');
     const failed = statusUpdateFor(workflowState({ error: { Error: 'States.TaskFailed', Cause: 'boom' } }), 'Escalated', now).message;
-    expect(failed).toContain('The automation hit an error (States.TaskFailed)');
+    expect(failed).toContain('The automation hit an error: boom. (States.TaskFailed)');
+    const lambdaError = { Error: 'DeploymentInFlightError', Cause: JSON.stringify({ errorType: 'DeploymentInFlightError', errorMessage: 'flag deployment #2 is still baking', trace: ['at x'] }) };
+    expect(statusUpdateFor(workflowState({ error: lambdaError }), 'Escalated', now).message).toContain('flag deployment #2 is still baking. (DeploymentInFlightError)');
   });
 
   it('renders long durations in hours', () => {

@@ -18,7 +18,7 @@ describe('escalate', () => {
     const publisher = fakePublisher();
 
     const result = await createEscalateHandler({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock })(state);
-    expect(result).toEqual({ paged: true, reason: expect.stringContaining('The automation hit an error (States.TaskFailed).'), messageId: 'msg-1' });
+    expect(result).toEqual({ paged: true, reason: expect.stringContaining('The automation hit an error: boom. (States.TaskFailed)'), messageId: 'msg-1' });
     expect(publisher.published.map((p) => [p.topicArn, p.subject])).toEqual([
       [ESCALATION_TOPIC, '[SEV2][Escalated] checkout: 5xx rate'],
       [STATUS_TOPIC, '[SEV2][Escalated] checkout: 5xx rate'],
