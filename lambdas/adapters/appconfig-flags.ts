@@ -6,6 +6,8 @@ import {
   ListDeploymentsCommand,
   ListHostedConfigurationVersionsCommand,
   StartDeploymentCommand,
+  StopDeploymentCommand,
+  type Deployment,
   type DeploymentSummary,
 } from '@aws-sdk/client-appconfig';
 import * as z from 'zod';
@@ -42,8 +44,31 @@ export const FlagSetResultSchema = z.object({
     /** The deployment that put `deployedVersion` in place. */
     deploymentNumber: z.number().int().optional(),
   }),
-  /** The version written and the deployment started; null when nothing had to change. */
-  after: z.object({ version: z.string(), deploymentNumber: z.number().int() }).nullable(),
+  /**
+   * The change made; null when nothing had to change. Usually the version written and the deployment
+   * started (wait for it to be COMPLETE). With `stopped`, no version was written: `deploymentNumber` is
+   * the in-flight deployment that turned the flag on, stopped with StopDeployment (wait for it to be
+   * ROLLED_BACK, or REVERTED if it completed just before the stop), and `version` is the version
+   * AppConfig rolls back to.
+   */
+  after: z
+    .object({
+      version: z.string(),
+      deploymentNumber: z.number().int(),
+      stopped: z
+        .object({
+          /** The version that deployment was rolling out (the one with the flag on). */
+          version: z.string(),
+          /** Its state when it was stopped: VALIDATING, DEPLOYING or BAKING. */
+          state: z.string(),
+          percentageComplete: z.number(),
+          strategyId: z.string().optional(),
+          /** What StopDeployment answered: ROLLING_BACK, ROLLED_BACK or REVERTED. */
+          stateAfterStop: z.string(),
+        })
+        .optional(),
+    })
+    .nullable(),
   /** Human-readable account of what was found and done, including anything surprising. */
   detail: z.string(),
 });
@@ -81,6 +106,12 @@ export interface SetFlagRequest {
   readonly deploymentStrategyId: string;
   /** Goes on the new hosted version and on the deployment (ASCII only: AppConfig sends it in a header). */
   readonly description: string;
+  /**
+   * The deployment triage blamed for turning the flag on. When it is still in flight, it is stopped
+   * (in either direction of the switch). Without it, a kill switch (`enabled: false`) finds the suspect
+   * itself: the in-flight deployment of the profile whose version turned this flag on.
+   */
+  readonly suspectDeploymentNumber?: number;
 }
 
 /** Options of `deployVersion`. */
@@ -127,6 +158,35 @@ export class NoDeployedConfigurationError extends Error {
   }
 }
 
+/** A deployment in flight in the environment, as the errors and details describe it. */
+export interface InFlightDeployment {
+  readonly deploymentNumber: number;
+  readonly configurationProfileId?: string;
+  readonly configurationVersion?: string;
+  /** VALIDATING, DEPLOYING, BAKING or ROLLING_BACK. */
+  readonly state: string;
+  readonly percentageComplete: number;
+  readonly strategyId?: string;
+  /** When its final bake ends, for a BAKING deployment (ISO time). */
+  readonly bakeEndsAt?: string;
+}
+
+/**
+ * Another deployment holds the environment (AppConfig runs one at a time, so StartDeployment would
+ * answer ConflictException) and it is not the one to stop. Named like TransientAwsError on purpose:
+ * the workflow retries it, and the message, which names the deployment, ends up on the page if it is
+ * still in flight after the retries.
+ */
+export class DeploymentInFlightError extends TransientAwsError {
+  constructor(
+    readonly deployment: InFlightDeployment,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A hosted version's content is not a feature flag document Tourniquet can read. */
 export class FlagContentInvalidError extends Error {
   override readonly name = 'FlagContentInvalidError';
@@ -144,8 +204,10 @@ type FlagDocument = z.infer<typeof FlagDocumentSchema>;
 
 /** Deployments that never took effect or were undone: they say nothing about the live value. */
 const UNDONE_STATES: ReadonlySet<string> = new Set(['ROLLING_BACK', 'ROLLED_BACK', 'REVERTED']);
-/** Deployments that are not finished; AppConfig runs one at a time per environment. */
+/** Deployments that are not finished; AppConfig runs one at a time per environment. StopDeployment (with AllowRevert) rolls them back. */
 const IN_PROGRESS_STATES: ReadonlySet<string> = new Set(['VALIDATING', 'DEPLOYING', 'BAKING']);
+/** Deployments that keep AppConfig from starting another one in the environment. */
+const BUSY_STATES: ReadonlySet<string> = new Set([...IN_PROGRESS_STATES, 'ROLLING_BACK']);
 /** Deployments whose configuration reached (some) applications. VALIDATING has not yet. */
 const EFFECTIVE_STATES: ReadonlySet<string> = new Set(['DEPLOYING', 'BAKING', 'COMPLETE']);
 
@@ -224,17 +286,31 @@ export class AppConfigFlagsAdapter {
    * nothing is written. A version left behind by an earlier attempt whose deployment failed is
    * reused rather than duplicated.
    *
+   * A deployment still in flight in the environment (AppConfig refuses to start another) is handled
+   * first: when it is the one that turned the flag on (see {@link SetFlagRequest.suspectDeploymentNumber}),
+   * it is stopped with StopDeployment, which rolls it back to the previous version; this writes no
+   * version and starts no deployment (`after.stopped`). Any other in-flight deployment is left alone.
+   *
    * @throws FlagNotInProfileError when the key is not a flag of the profile
    * @throws NoDeployedConfigurationError when nothing of the profile is deployed
-   * @throws TransientAwsError on throttling, a concurrent version write, or a deployment in progress
+   * @throws DeploymentInFlightError (a TransientAwsError) when another deployment holds the environment
+   * @throws TransientAwsError on throttling or a concurrent version write
    */
   async setFlag(target: FlagTarget, request: SetFlagRequest): Promise<FlagSetResult> {
     const { flag, enabled } = request;
-    const { document, baseVersion, latestHosted, current, before, notes } = await this.inspect(target, flag, enabled);
+    const deployments = await this.listDeployments(target);
+    const { document, baseVersion, latestHosted, current, before, notes, base } = await this.inspect(target, flag, enabled, deployments);
 
     if (current === enabled) {
       notes.unshift(`flag ${flag} is already ${enabled ? 'enabled' : 'disabled'}; nothing written`);
       return FlagSetResultSchema.parse({ status: 'already-applied', flag, enabled, before, after: null, detail: notes.join('; ') });
+    }
+
+    const busy = await this.busyDeployment(target, deployments);
+    if (busy) {
+      const verdict = await this.judgeInFlight(target, request, busy, base.deployment, deployments, current);
+      if (!verdict.stop) throw this.inFlightError(target, busy, verdict.reason);
+      return this.stopSuspect(target, request, busy, verdict, before);
     }
 
     const updated = withFlagEnabled(document, flag, enabled);
@@ -273,16 +349,58 @@ export class AppConfigFlagsAdapter {
    * setting the flag would change anything. Throws the same errors as `setFlag` for a flag that is
    * not in the profile or cannot be switched.
    */
-  async previewFlag(target: FlagTarget, request: Pick<SetFlagRequest, 'flag' | 'enabled'>): Promise<FlagPreview> {
+  async previewFlag(target: FlagTarget, request: Pick<SetFlagRequest, 'flag' | 'enabled' | 'suspectDeploymentNumber'>): Promise<FlagPreview> {
     const { flag, enabled } = request;
-    const { current, before, notes } = await this.inspect(target, flag, enabled);
+    const deployments = await this.listDeployments(target);
+    const { current, before, notes, base } = await this.inspect(target, flag, enabled, deployments);
     const wouldChange = current !== enabled;
-    notes.unshift(
-      wouldChange
-        ? `would set ${flag} to ${enabled ? 'enabled' : 'disabled'} (now ${current === null ? 'unset' : current ? 'enabled' : 'disabled'})`
-        : `flag ${flag} is already ${enabled ? 'enabled' : 'disabled'}; nothing would be written`,
-    );
+    const busy = wouldChange ? await this.busyDeployment(target, deployments) : undefined;
+    if (busy) {
+      const verdict = await this.judgeInFlight(target, request, busy, base.deployment, deployments, current);
+      notes.unshift(
+        verdict.stop
+          ? `would stop ${describeInFlight(busy, target)} with StopDeployment: it switched ${flag} ${onOff(!enabled)}, and AppConfig rolls it back to version ${verdict.previousVersion}`
+          : `${describeInFlight(busy, target)} holds the environment and would not be stopped (${verdict.reason}); switching ${flag} waits for it`,
+      );
+    } else {
+      notes.unshift(
+        wouldChange
+          ? `would set ${flag} to ${enabled ? 'enabled' : 'disabled'} (now ${current === null ? 'unset' : current ? 'enabled' : 'disabled'})`
+          : `flag ${flag} is already ${enabled ? 'enabled' : 'disabled'}; nothing would be written`,
+      );
+    }
     return FlagPreviewSchema.parse({ flag, enabled, wouldChange, before, detail: notes.join('; ') });
+  }
+
+  /**
+   * Whether the change `setFlag` made has taken effect in AppConfig: the deployment it started is
+   * COMPLETE, or the deployment it stopped is ROLLED_BACK (REVERTED when it completed just before the
+   * stop). `failed` means it never will: a started deployment that was rolled back, for instance.
+   */
+  async changeSettled(target: FlagTarget, after: NonNullable<FlagSetResult['after']>): Promise<{ settled: boolean; failed: boolean; state: string; detail: string }> {
+    const status = await this.deploymentState(target, after.deploymentNumber);
+    if (after.stopped) {
+      const settled = status.state === 'ROLLED_BACK' || status.state === 'REVERTED';
+      const failed = status.state === 'COMPLETE';
+      return {
+        settled,
+        failed,
+        state: status.state,
+        detail: settled
+          ? `stopped deployment #${after.deploymentNumber} is ${status.state}: version ${after.version} is live again`
+          : `stopped deployment #${after.deploymentNumber} is ${status.state}${failed ? ', not rolled back' : '; the rollback to version ' + after.version + ' is not finished'}`,
+      };
+    }
+    const settled = status.state === 'COMPLETE';
+    const failed = UNDONE_STATES.has(status.state);
+    return {
+      settled,
+      failed,
+      state: status.state,
+      detail: settled
+        ? `deployment #${after.deploymentNumber} of version ${after.version} is COMPLETE`
+        : `deployment #${after.deploymentNumber} of version ${after.version} is ${status.state}${failed ? '' : ` (${status.percentageComplete}%)`}`,
+    };
   }
 
   /** Deploys an existing hosted version again; the undo of `setFlag` passes `before.deployedVersion`. */
@@ -312,8 +430,7 @@ export class AppConfigFlagsAdapter {
   }
 
   /** Reads the live configuration and the flag in it; shared by `setFlag` and `previewFlag`. */
-  private async inspect(target: FlagTarget, flag: string, enabled: boolean) {
-    const deployments = await this.listDeployments(target);
+  private async inspect(target: FlagTarget, flag: string, enabled: boolean, deployments: readonly DeploymentSummary[]) {
     const base = await this.findLiveDeployment(target, deployments);
     const latestHosted = await this.latestHostedVersion(target);
     const baseVersion = base.deployment.ConfigurationVersion!;
@@ -342,7 +459,138 @@ export class AppConfigFlagsAdapter {
     if (latestHosted !== undefined && String(latestHosted) !== baseVersion) {
       notes.push(`latest hosted version ${latestHosted} differs from the deployed version ${baseVersion} and was not used as the base`);
     }
-    return { document, baseVersion, latestHosted, current, before, notes };
+    return { document, baseVersion, latestHosted, current, before, notes, base };
+  }
+
+  /**
+   * The deployment holding the environment, if any, with the fields ListDeployments leaves out
+   * (profile, strategy). Any profile counts: AppConfig runs one deployment at a time per environment.
+   */
+  private async busyDeployment(target: FlagTarget, deployments: readonly DeploymentSummary[]): Promise<InFlightDeployment | undefined> {
+    const summary = deployments.find((d) => BUSY_STATES.has(d.State ?? ''));
+    if (!summary) return undefined;
+    const n = summary.DeploymentNumber!;
+    const full: Deployment = await callAws('AppConfig GetDeployment', `deployment #${n} in ${describeTarget(target)}`, () =>
+      this.client.send(new GetDeploymentCommand({ ApplicationId: target.applicationId, EnvironmentId: target.environmentId, DeploymentNumber: n })),
+    );
+    return inFlightOf(full, summary);
+  }
+
+  /**
+   * Stop the in-flight deployment only when it is the suspect: it deploys this profile, is still
+   * stoppable, and its version switched this flag away from the wanted value compared with the
+   * previous deployment (which StopDeployment brings back). Anything else is someone else's change.
+   */
+  private async judgeInFlight(
+    target: FlagTarget,
+    request: Pick<SetFlagRequest, 'flag' | 'enabled' | 'suspectDeploymentNumber'>,
+    busy: InFlightDeployment,
+    base: DeploymentSummary,
+    deployments: readonly DeploymentSummary[],
+    current: boolean | null,
+  ): Promise<{ stop: true; previousVersion: string; previousDeployment: number; previousValue: boolean | null; otherChanges: string[] } | { stop: false; reason: string }> {
+    const { flag, enabled, suspectDeploymentNumber } = request;
+    const n = busy.deploymentNumber;
+    if (busy.configurationProfileId !== target.configurationProfileId) {
+      return { stop: false, reason: `it deploys configuration profile ${busy.configurationProfileId ?? '(unknown)'}, not the flag profile ${target.configurationProfileId}` };
+    }
+    if (!IN_PROGRESS_STATES.has(busy.state)) return { stop: false, reason: `it is already ${busy.state}` };
+    if (base.DeploymentNumber !== n) return { stop: false, reason: `the flag's live value comes from deployment #${base.DeploymentNumber}, not from it` };
+    if (suspectDeploymentNumber !== undefined && suspectDeploymentNumber !== n) {
+      return { stop: false, reason: `triage blamed deployment #${suspectDeploymentNumber}, not this one` };
+    }
+    if (suspectDeploymentNumber === undefined && enabled) {
+      return { stop: false, reason: `only a kill switch stops a deployment it was not told to stop` };
+    }
+    const profiles = new ProfileLookup(this.client, target);
+    let previous: DeploymentSummary | undefined;
+    for (const d of deployments) {
+      if (d.DeploymentNumber! >= n || d.State !== 'COMPLETE' || d.ConfigurationVersion === undefined) continue;
+      if (await profiles.matches(d)) {
+        previous = d;
+        break;
+      }
+    }
+    if (!previous) return { stop: false, reason: 'it is the first deployment of the profile, so stopping it would leave no configuration in effect' };
+    const [before, inFlight] = await Promise.all([this.readVersion(target, previous.ConfigurationVersion!), this.readVersion(target, busy.configurationVersion!)]);
+    const was = enabledOf(before, flag);
+    if (was === current) {
+      return { stop: false, reason: `it did not switch ${flag}: version ${previous.ConfigurationVersion} before it had the same value` };
+    }
+    const otherChanges = Object.keys({ ...(before.values ?? {}), ...(inFlight.values ?? {}) })
+      .sort()
+      .filter((k) => k !== flag && enabledOf(before, k) !== enabledOf(inFlight, k))
+      .map((k) => `${k} ${onOff(enabledOf(inFlight, k))} → ${onOff(enabledOf(before, k))}`);
+    return { stop: true, previousVersion: previous.ConfigurationVersion!, previousDeployment: previous.DeploymentNumber!, previousValue: was, otherChanges };
+  }
+
+  /** StopDeployment on the suspect: AppConfig rolls it back to the previous version; nothing is written. */
+  private async stopSuspect(
+    target: FlagTarget,
+    request: SetFlagRequest,
+    busy: InFlightDeployment,
+    verdict: { previousVersion: string; previousDeployment: number; previousValue: boolean | null; otherChanges: string[] },
+    before: FlagSetResult['before'],
+  ): Promise<FlagSetResult> {
+    const { flag, enabled } = request;
+    const n = busy.deploymentNumber;
+    const resource = `deployment #${n} in ${describeTarget(target)}`;
+    let stateAfterStop: string;
+    try {
+      // Without AllowRevert only a DEPLOYING deployment can be stopped; with it a BAKING one is rolled
+      // back too, and one that completed since we read it is reverted: either way the previous version returns.
+      const out = await callAws('AppConfig StopDeployment', resource, () =>
+        this.client.send(new StopDeploymentCommand({ ApplicationId: target.applicationId, EnvironmentId: target.environmentId, DeploymentNumber: n, AllowRevert: true })),
+      );
+      stateAfterStop = out.State ?? 'ROLLING_BACK';
+    } catch (err) {
+      // Someone (or AppConfig's own alarm rollback) may have stopped it first: then the work is done.
+      const now = await this.deploymentState(target, n).catch(() => undefined);
+      if (now && UNDONE_STATES.has(now.state)) {
+        return FlagSetResultSchema.parse({
+          status: 'already-applied',
+          flag,
+          enabled,
+          before,
+          after: null,
+          detail: `${describeInFlight(busy, target, 'was')} and switched ${flag} ${onOff(!enabled)}; it was already ${now.state} when Tourniquet tried to stop it, so version ${verdict.previousVersion} is live again; nothing changed`,
+        });
+      }
+      throw err;
+    }
+    const notes = [
+      `${describeInFlight(busy, target, 'was')} and is the one that switched ${flag} ${onOff(!enabled)} (deployment #${verdict.previousDeployment}, version ${verdict.previousVersion}, had it ${onOff(verdict.previousValue)})`,
+      `stopped it: AppConfig rolls back to version ${verdict.previousVersion} (deployment #${n} now ${stateAfterStop})`,
+      'no new version written',
+    ];
+    if (verdict.otherChanges.length > 0) notes.push(`the rollback also undoes its other change${verdict.otherChanges.length > 1 ? 's' : ''}: ${verdict.otherChanges.join(', ')}`);
+    return FlagSetResultSchema.parse({
+      status: 'applied',
+      flag,
+      enabled,
+      before,
+      after: {
+        version: verdict.previousVersion,
+        deploymentNumber: n,
+        stopped: {
+          version: busy.configurationVersion!,
+          state: busy.state,
+          percentageComplete: busy.percentageComplete,
+          ...(busy.strategyId !== undefined ? { strategyId: busy.strategyId } : {}),
+          stateAfterStop,
+        },
+      },
+      detail: notes.join('; '),
+    });
+  }
+
+  private inFlightError(target: FlagTarget, busy: InFlightDeployment, reason: string, cause?: unknown): DeploymentInFlightError {
+    return new DeploymentInFlightError(
+      busy,
+      `${describeInFlight(busy, target)} in environment ${target.environmentId}, and AppConfig starts no other deployment there until it ends; ` +
+        `Tourniquet does not stop it because ${reason}. The step retries; if it is still in flight, a human is paged`,
+      cause !== undefined ? { cause } : undefined,
+    );
   }
 
   /** Every deployment of the environment, newest first (sorted here, not trusted from the API). */
@@ -467,18 +715,28 @@ export class AppConfigFlagsAdapter {
   }
 
   private async startDeployment(target: FlagTarget, version: string, strategyId: string, description: string): Promise<number> {
-    const started = await callAws('AppConfig StartDeployment', `version ${version} of ${describeTarget(target)}`, () =>
-      this.client.send(
-        new StartDeploymentCommand({
-          ApplicationId: target.applicationId,
-          EnvironmentId: target.environmentId,
-          ConfigurationProfileId: target.configurationProfileId,
-          ConfigurationVersion: version,
-          DeploymentStrategyId: strategyId,
-          Description: asciiDescription(description),
-        }),
-      ),
-    );
+    let started;
+    try {
+      started = await callAws('AppConfig StartDeployment', `version ${version} of ${describeTarget(target)}`, () =>
+        this.client.send(
+          new StartDeploymentCommand({
+            ApplicationId: target.applicationId,
+            EnvironmentId: target.environmentId,
+            ConfigurationProfileId: target.configurationProfileId,
+            ConfigurationVersion: version,
+            DeploymentStrategyId: strategyId,
+            Description: asciiDescription(description),
+          }),
+        ),
+      );
+    } catch (err) {
+      // ConflictException: a deployment started since we looked. Name it, so the page says which.
+      if (err instanceof TransientAwsError && awsErrorName(err.cause) === 'ConflictException') {
+        const busy = await this.busyDeployment(target, await this.listDeployments(target)).catch(() => undefined);
+        if (busy) throw this.inFlightError(target, busy, 'it started after Tourniquet looked, so it is not known to be the suspect', err.cause);
+      }
+      throw err;
+    }
     if (typeof started.DeploymentNumber !== 'number') {
       throw new AwsOperationError(`AppConfig StartDeployment of version ${version} on ${describeTarget(target)} returned no deployment number`);
     }
@@ -517,6 +775,44 @@ class ProfileLookup {
     return (await profile) === this.target.configurationProfileId;
   }
 }
+
+function inFlightOf(full: Deployment, summary: DeploymentSummary): InFlightDeployment {
+  const state = full.State ?? summary.State ?? 'UNKNOWN';
+  const started = full.StartedAt ?? summary.StartedAt;
+  const duration = full.DeploymentDurationInMinutes ?? summary.DeploymentDurationInMinutes;
+  const bake = full.FinalBakeTimeInMinutes ?? summary.FinalBakeTimeInMinutes;
+  const bakeStarted = full.EventLog?.find((e) => e.EventType === 'BAKE_TIME_STARTED')?.OccurredAt;
+  const bakeFrom = bakeStarted ?? (started && duration !== undefined ? new Date(started.getTime() + duration * 60_000) : undefined);
+  return {
+    deploymentNumber: full.DeploymentNumber ?? summary.DeploymentNumber!,
+    ...(full.ConfigurationProfileId ?? summary.ConfigurationProfileId ? { configurationProfileId: (full.ConfigurationProfileId ?? summary.ConfigurationProfileId)! } : {}),
+    ...(full.ConfigurationVersion ?? summary.ConfigurationVersion ? { configurationVersion: (full.ConfigurationVersion ?? summary.ConfigurationVersion)! } : {}),
+    state,
+    percentageComplete: full.PercentageComplete ?? summary.PercentageComplete ?? 0,
+    ...(full.DeploymentStrategyId ? { strategyId: full.DeploymentStrategyId } : {}),
+    ...(state === 'BAKING' && bakeFrom && bake !== undefined ? { bakeEndsAt: new Date(bakeFrom.getTime() + bake * 60_000).toISOString() } : {}),
+  };
+}
+
+/**
+ * "flag deployment #2 (version 3, strategy AppConfig.AllAtOnce) is still baking (bake ends 03:15 UTC)":
+ * pages and the timeline say what is in the way, not just an error class.
+ */
+function describeInFlight(d: InFlightDeployment, target: FlagTarget, verb: 'is' | 'was' = 'is'): string {
+  const ours = d.configurationProfileId === target.configurationProfileId;
+  const what = ours ? `flag deployment #${d.deploymentNumber}` : `deployment #${d.deploymentNumber} of configuration profile ${d.configurationProfileId ?? '(unknown)'}`;
+  const facts = [d.configurationVersion !== undefined ? `version ${d.configurationVersion}` : '', d.strategyId ? `strategy ${d.strategyId}` : ''].filter(Boolean).join(', ');
+  const bakeEnds = d.bakeEndsAt ? ` (bake ends ${d.bakeEndsAt.slice(11, 16)} UTC)` : '';
+  const doing: Record<string, string> = {
+    BAKING: `still baking${bakeEnds}`,
+    DEPLOYING: `still deploying (${d.percentageComplete}% of targets)`,
+    VALIDATING: 'still validating',
+    ROLLING_BACK: 'rolling back',
+  };
+  return `${what}${facts ? ` (${facts})` : ''} ${verb} ${doing[d.state] ?? d.state}`;
+}
+
+const onOff = (v: boolean | null): string => (v === null ? 'unset' : v ? 'on' : 'off');
 
 function parseFlagDocument(content: Uint8Array | string | undefined, what: string): FlagDocument {
   if (content === undefined) throw new FlagContentInvalidError(`${what} has no content`);

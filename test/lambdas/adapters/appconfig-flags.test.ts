@@ -9,12 +9,14 @@ import {
   ListDeploymentsCommand,
   ListHostedConfigurationVersionsCommand,
   StartDeploymentCommand,
+  StopDeploymentCommand,
   type DeploymentState,
   type DeploymentSummary,
 } from '@aws-sdk/client-appconfig';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AppConfigFlagsAdapter,
+  DeploymentInFlightError,
   FlagContentInvalidError,
   FlagNotInProfileError,
   FlagNotSwitchableError,
@@ -262,20 +264,40 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
     expect(appconfig.commandCalls(StartDeploymentCommand).map((c) => c.args[0].input)).toContainEqual(expect.objectContaining({ ConfigurationVersion: '3' }));
   });
 
-  it('bases the change on a deployment still in progress and says so', async () => {
+  it('leaves an in-flight deployment of the profile alone when it did not switch the flag, and says which holds the environment', async () => {
     givenDeployments([
       { n: 4, profile: 'flg6prf', version: '3', state: 'DEPLOYING', startedAt: '2026-11-02T10:10:00Z' },
       { n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' },
     ]);
+    // Version 3 only changes express-pay: the flag was on before it too.
     givenHosted({ 2: live, 3: flagDoc({ 'new-checkout-flow': { enabled: true }, 'express-pay': { enabled: false } }) });
-    appconfig.on(CreateHostedConfigurationVersionCommand).resolves({ VersionNumber: 4 });
-    appconfig.on(StartDeploymentCommand).resolves({ DeploymentNumber: 5 });
+
+    const error = await adapter.setFlag(target, killSwitch).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DeploymentInFlightError);
+    expect(error).toBeInstanceOf(TransientAwsError);
+    // The workflow retries on this name.
+    expect((error as Error).name).toBe('TransientAwsError');
+    expect((error as Error).message).toContain('flag deployment #4 (version 3) is still deploying (40% of targets) in environment prd5env');
+    expect((error as Error).message).toContain('it did not switch new-checkout-flow: version 2 before it had the same value');
+    expect((error as DeploymentInFlightError).deployment).toMatchObject({ deploymentNumber: 4, state: 'DEPLOYING', percentageComplete: 40, configurationVersion: '3' });
+    expect(appconfig.commandCalls(CreateHostedConfigurationVersionCommand)).toHaveLength(0);
+    expect(appconfig.commandCalls(StartDeploymentCommand)).toHaveLength(0);
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('writes nothing when a deployment still in flight already has the wanted value', async () => {
+    givenDeployments([
+      { n: 4, profile: 'flg6prf', version: '3', state: 'BAKING', startedAt: '2026-11-02T10:10:00Z' },
+      { n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' },
+    ]);
+    givenHosted({ 2: live, 3: flagDoc({ 'new-checkout-flow': { enabled: false } }) });
 
     const result = await adapter.setFlag(target, killSwitch);
 
-    expect(result.before).toEqual({ deployedVersion: '3', enabled: true, deploymentNumber: 4 });
-    expect(result.detail).toContain('deployment #4 of version 3 is still DEPLOYING');
-    expect(createdContent()).toEqual(flagDoc({ 'new-checkout-flow': { enabled: false }, 'express-pay': { enabled: false } }));
+    expect(result).toMatchObject({ status: 'already-applied', after: null, before: { deployedVersion: '3', enabled: false, deploymentNumber: 4 } });
+    expect(result.detail).toContain('deployment #4 of version 3 is still BAKING');
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
   });
 
   it('skips a rolled-back deployment: the configuration before it is what runs', async () => {
@@ -385,6 +407,195 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
     appconfig.on(ListDeploymentsCommand).rejects(sdkError('ResourceNotFoundException', 'Environment prd5env not found', { status: 404 }));
 
     await expect(adapter.setFlag(target, killSwitch)).rejects.toThrow(AwsResourceNotFoundError);
+  });
+});
+
+describe('AppConfigFlagsAdapter.setFlag with a deployment in flight', () => {
+  const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
+  const killSwitch = { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: STRATEGY, description: 'Tourniquet inc-1: kill switch' };
+  const flagOff = flagDoc({ 'new-checkout-flow': { enabled: false }, 'express-pay': { enabled: true } });
+  const flagOn = flagDoc({ 'new-checkout-flow': { enabled: true }, 'express-pay': { enabled: true } });
+
+  /** Deployment #2 switched the flag on with AllAtOnce at 10:05; deployed at once, it bakes until 10:15. */
+  function givenBaking(state: DeploymentState = 'BAKING'): void {
+    givenDeployments([
+      { n: 2, profile: 'flg6prf', version: '2', state, startedAt: '2026-11-02T10:05:00Z' },
+      { n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' },
+    ]);
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolves({
+      ...summary({ n: 2, profile: 'flg6prf', version: '2', state, startedAt: '2026-11-02T10:05:00Z' }),
+      ConfigurationProfileId: 'flg6prf',
+      DeploymentStrategyId: 'AppConfig.AllAtOnce',
+      DeploymentDurationInMinutes: 0,
+      FinalBakeTimeInMinutes: 10,
+      PercentageComplete: state === 'BAKING' ? 100 : 40,
+      EventLog: state === 'BAKING' ? [{ EventType: 'BAKE_TIME_STARTED', OccurredAt: new Date('2026-11-02T10:05:00Z') }] : [],
+    });
+    givenHosted({ 1: flagOff, 2: flagOn });
+  }
+
+  beforeEach(() => {
+    appconfig.reset();
+  });
+
+  it('stops the baking deployment that turned the flag on: AppConfig rolls back, nothing is written', async () => {
+    givenBaking();
+    appconfig.on(StopDeploymentCommand).resolves({ DeploymentNumber: 2, State: 'ROLLED_BACK' });
+
+    const result = await adapter.setFlag(target, killSwitch);
+
+    expect(FlagSetResultSchema.parse(result)).toEqual(result);
+    expect(result).toEqual({
+      status: 'applied',
+      flag: 'new-checkout-flow',
+      enabled: false,
+      before: { deployedVersion: '2', enabled: true, deploymentNumber: 2 },
+      after: {
+        version: '1',
+        deploymentNumber: 2,
+        stopped: { version: '2', state: 'BAKING', percentageComplete: 100, strategyId: 'AppConfig.AllAtOnce', stateAfterStop: 'ROLLED_BACK' },
+      },
+      detail: expect.any(String),
+    });
+    expect(result.detail).toContain('flag deployment #2 (version 2, strategy AppConfig.AllAtOnce) was still baking (bake ends 10:15 UTC)');
+    expect(result.detail).toContain('is the one that switched new-checkout-flow on (deployment #1, version 1, had it off)');
+    expect(result.detail).toContain('stopped it: AppConfig rolls back to version 1');
+    expect(appconfig.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([
+      { ApplicationId: 'chk4app', EnvironmentId: 'prd5env', DeploymentNumber: 2, AllowRevert: true },
+    ]);
+    expect(appconfig.commandCalls(CreateHostedConfigurationVersionCommand)).toHaveLength(0);
+    expect(appconfig.commandCalls(StartDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('names the other changes the rollback undoes', async () => {
+    givenBaking();
+    givenHosted({ 1: flagOff, 2: flagDoc({ 'new-checkout-flow': { enabled: true }, 'express-pay': { enabled: false } }) });
+    appconfig.on(StopDeploymentCommand).resolves({ DeploymentNumber: 2, State: 'ROLLED_BACK' });
+
+    const result = await adapter.setFlag(target, killSwitch);
+
+    expect(result.detail).toContain('the rollback also undoes its other change: express-pay off → on');
+  });
+
+  it('stops the deployment triage named, while it is still DEPLOYING', async () => {
+    givenBaking('DEPLOYING');
+    appconfig.on(StopDeploymentCommand).resolves({ DeploymentNumber: 2, State: 'ROLLING_BACK' });
+
+    const result = await adapter.setFlag(target, { ...killSwitch, suspectDeploymentNumber: 2 });
+
+    expect(result.after).toMatchObject({ version: '1', deploymentNumber: 2, stopped: { state: 'DEPLOYING', percentageComplete: 40, stateAfterStop: 'ROLLING_BACK' } });
+    expect(result.detail).toContain('was still deploying (40% of targets)');
+  });
+
+  it('does not stop an in-flight deployment other than the one triage named', async () => {
+    givenBaking();
+
+    const attempt = adapter.setFlag(target, { ...killSwitch, suspectDeploymentNumber: 7 });
+
+    await expect(attempt).rejects.toThrow(DeploymentInFlightError);
+    await expect(attempt).rejects.toThrow(/triage blamed deployment #7, not this one/);
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('does not stop a deployment on its own for a degrade switch (enabled: true)', async () => {
+    givenBaking();
+    givenHosted({ 1: flagDoc({ 'serve-cached-recommendations': { enabled: true } }), 2: flagDoc({ 'serve-cached-recommendations': { enabled: false } }) });
+
+    const attempt = adapter.setFlag(target, { flag: 'serve-cached-recommendations', enabled: true, deploymentStrategyId: STRATEGY, description: 'degrade' });
+
+    await expect(attempt).rejects.toThrow(/only a kill switch stops a deployment it was not told to stop/);
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('leaves a deployment of another profile alone and names it, state and progress included', async () => {
+    givenDeployments([
+      { n: 3, profile: OTHER_PROFILE, version: '9', state: 'DEPLOYING', startedAt: '2026-11-02T10:10:00Z' },
+      { n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' },
+    ]);
+    givenHosted({ 1: flagOn });
+
+    const error = (await adapter.setFlag(target, killSwitch).catch((e: unknown) => e)) as DeploymentInFlightError;
+
+    expect(error).toBeInstanceOf(DeploymentInFlightError);
+    expect(error.message).toBe(
+      'deployment #3 of configuration profile oth7prf (version 9) is still deploying (40% of targets) in environment prd5env, and AppConfig starts no other deployment there until it ends; ' +
+        'Tourniquet does not stop it because it deploys configuration profile oth7prf, not the flag profile flg6prf. The step retries; if it is still in flight, a human is paged',
+    );
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+    expect(appconfig.commandCalls(CreateHostedConfigurationVersionCommand)).toHaveLength(0);
+  });
+
+  it('reports already-applied when the deployment was rolled back before the stop landed', async () => {
+    givenBaking();
+    appconfig.on(StopDeploymentCommand).callsFake(() => {
+      // Someone else's stop landed first: the re-read after the failed stop sees the rollback.
+      appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolves({ DeploymentNumber: 2, State: 'ROLLED_BACK', PercentageComplete: 100 });
+      throw sdkError('BadRequestException', 'Deployment #2 is already ROLLED_BACK');
+    });
+
+    const result = await adapter.setFlag(target, killSwitch);
+
+    expect(result).toMatchObject({ status: 'already-applied', after: null });
+    expect(result.detail).toContain('it was already ROLLED_BACK when Tourniquet tried to stop it');
+  });
+
+  it('a retry after the stop finds the flag off and changes nothing', async () => {
+    givenDeployments([
+      { n: 2, profile: 'flg6prf', version: '2', state: 'ROLLED_BACK', startedAt: '2026-11-02T10:05:00Z' },
+      { n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' },
+    ]);
+    givenHosted({ 1: flagOff, 2: flagOn });
+
+    await expect(adapter.setFlag(target, killSwitch)).resolves.toMatchObject({ status: 'already-applied', before: { deployedVersion: '1', enabled: false } });
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+
+  it('names the deployment that started meanwhile when StartDeployment answers ConflictException', async () => {
+    givenDeployments([{ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' }]);
+    givenHosted({ 1: flagOn });
+    appconfig.on(CreateHostedConfigurationVersionCommand).resolves({ VersionNumber: 2 });
+    appconfig.on(StartDeploymentCommand).rejects(new ConflictException({ message: 'Deployment number 2 already in progress', $metadata: { httpStatusCode: 409 } }));
+    appconfig
+      .on(ListDeploymentsCommand)
+      .resolvesOnce({ Items: [summary({ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' })] })
+      .resolves({ Items: [summary({ n: 2, profile: OTHER_PROFILE, version: '4', state: 'VALIDATING', startedAt: '2026-11-02T10:20:00Z' }), summary({ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' })] });
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolves({ DeploymentNumber: 2, State: 'VALIDATING', ConfigurationProfileId: OTHER_PROFILE, ConfigurationVersion: '4', DeploymentStrategyId: 'AppConfig.Linear20PercentEvery6Minutes' });
+
+    const error = (await adapter.setFlag(target, killSwitch).catch((e: unknown) => e)) as DeploymentInFlightError;
+
+    expect(error).toBeInstanceOf(DeploymentInFlightError);
+    expect(error.message).toContain('deployment #2 of configuration profile oth7prf (version 4, strategy AppConfig.Linear20PercentEvery6Minutes) is still validating');
+    expect(error.message).toContain('it started after Tourniquet looked');
+    expect((error.cause as Error).name).toBe('ConflictException');
+  });
+
+  it('previewFlag says it would stop the suspect, and changes nothing', async () => {
+    givenBaking();
+
+    const preview = await adapter.previewFlag(target, { flag: 'new-checkout-flow', enabled: false });
+
+    expect(preview.wouldChange).toBe(true);
+    expect(preview.detail).toContain('would stop flag deployment #2 (version 2, strategy AppConfig.AllAtOnce) is still baking');
+    expect(preview.detail).toContain('AppConfig rolls it back to version 1');
+    expect(appconfig.commandCalls(StopDeploymentCommand)).toHaveLength(0);
+  });
+});
+
+describe('AppConfigFlagsAdapter.changeSettled', () => {
+  const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
+
+  beforeEach(() => {
+    appconfig.reset();
+  });
+
+  it('expects a stopped deployment to be ROLLED_BACK (or REVERTED), a started one COMPLETE', async () => {
+    const stopped = { version: '1', deploymentNumber: 2, stopped: { version: '2', state: 'BAKING', percentageComplete: 100, stateAfterStop: 'ROLLING_BACK' } };
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolvesOnce({ DeploymentNumber: 2, State: 'ROLLING_BACK', PercentageComplete: 100 }).resolves({ DeploymentNumber: 2, State: 'ROLLED_BACK', PercentageComplete: 100 });
+    await expect(adapter.changeSettled(target, stopped)).resolves.toMatchObject({ settled: false, failed: false, state: 'ROLLING_BACK' });
+    await expect(adapter.changeSettled(target, stopped)).resolves.toEqual({ settled: true, failed: false, state: 'ROLLED_BACK', detail: 'stopped deployment #2 is ROLLED_BACK: version 1 is live again' });
+
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 5 }).resolves({ DeploymentNumber: 5, State: 'ROLLED_BACK', PercentageComplete: 100 });
+    await expect(adapter.changeSettled(target, { version: '3', deploymentNumber: 5 })).resolves.toMatchObject({ settled: false, failed: true });
   });
 });
 
