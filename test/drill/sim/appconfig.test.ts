@@ -125,6 +125,29 @@ describe('simulated AppConfig: deployments', () => {
     expect(account.appconfig.effectiveFlags(APP, ENV, PROFILE, at(120 + 44))['new-checkout-flow']).toBe(true);
   });
 
+  it('stops a BAKING deployment only with AllowRevert: ROLLED_BACK, the previous version live again, the environment free', async () => {
+    const account = fixtureAccount();
+    const { appconfig } = account.clients();
+    await appconfig.send(start(2, 'AppConfig.AllAtOnce'));
+    account.clock.advanceTo(at(4 * 60));
+    const get = () => appconfig.send(new GetDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, DeploymentNumber: 2 }));
+    expect(await get()).toMatchObject({ State: 'BAKING', PercentageComplete: 100, FinalBakeTimeInMinutes: 10 });
+    // The flag is live for every target while the deployment bakes: this is when the alarm fires.
+    expect(account.appconfig.effectiveFlags(APP, ENV, PROFILE, at(4 * 60))['new-checkout-flow']).toBe(true);
+
+    const plain = new StopDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, DeploymentNumber: 2 });
+    await expect(appconfig.send(plain)).rejects.toBeInstanceOf(BadRequestException);
+    const stopped = await appconfig.send(new StopDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, DeploymentNumber: 2, AllowRevert: true }));
+    expect(stopped).toMatchObject({ State: 'ROLLED_BACK', CompletedAt: at(4 * 60) });
+    expect((await get()).EventLog?.map((e) => e.EventType).slice(0, 2)).toEqual(['ROLLBACK_COMPLETED', 'ROLLBACK_STARTED']);
+    // The application's agent picks version 1 up at its next poll.
+    expect(account.appconfig.effectiveFlags(APP, ENV, PROFILE, at(4 * 60 + 44))['new-checkout-flow']).toBe(true);
+    expect(account.appconfig.effectiveFlags(APP, ENV, PROFILE, at(4 * 60 + 45))['new-checkout-flow']).toBe(false);
+    // A second stop is refused, and the environment takes a new deployment at once.
+    await expect(appconfig.send(plain)).rejects.toThrow(/already ROLLED_BACK/);
+    await expect(appconfig.send(start(1))).resolves.toMatchObject({ DeploymentNumber: 3 });
+  });
+
   it('answers ResourceNotFoundException for unknown applications, environments and deployments', async () => {
     const { appconfig } = fixtureAccount().clients();
     await expect(appconfig.send(new ListDeploymentsCommand({ ApplicationId: 'zzz9app', EnvironmentId: ENV }))).rejects.toBeInstanceOf(ResourceNotFoundException);
