@@ -105,8 +105,10 @@ export function judge(scenario: Scenario, facts: DrillFacts): string[] {
     if (restored !== e.restored) mismatches.push(`expected ${e.restored ? 'restored' : 'not restored'}, got ${restored ? 'restored' : 'not restored'}`);
     if (escalated !== e.escalated) mismatches.push(`expected ${e.escalated ? 'an escalation' : 'no escalation'}, got ${escalated ? 'one' : 'none'}`);
     if (JSON.stringify(applied) !== JSON.stringify(e.actions)) mismatches.push(`expected actions [${e.actions.join(', ')}], got [${applied.join(', ')}]`);
-    if (e.actions.length === 0 && facts.mutatingCalls.length > 0) {
-      mismatches.push(`expected no change to the account, got ${facts.mutatingCalls.map((c) => c.command).join(', ')}`);
+    // A call the account refused (throttled, denied, conflicting) changed nothing; an accepted one did.
+    const accepted = facts.mutatingCalls.filter((c) => c.error === undefined);
+    if (e.actions.length === 0 && accepted.length > 0) {
+      mismatches.push(`expected no change to the account, got ${accepted.map((c) => c.command).join(', ')}`);
     }
   }
 

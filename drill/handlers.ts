@@ -28,6 +28,7 @@ import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalTaskHandler } from './local-workflow.js';
+import { asInvocation } from './sim/faults.js';
 
 /** What the real handlers get in a drill instead of their Lambda defaults. */
 export interface DrillWiring {
@@ -64,7 +65,8 @@ export function drillAdapters(w: Pick<DrillWiring, 'clients' | 'clock' | 'sleep'
 export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
   const { publisher, flags, alarms, ecs, route53, wafFor } = drillAdapters(w);
   const { store, clock } = w;
-  return {
+  // Each call is one Lambda invocation: a crashAfterMutation fault ends it as a crash ends a real one.
+  const handlers: Record<string, LocalTaskHandler> = {
     'open-incident': createOpenIncidentHandler({ store, clock }),
     notify: createNotifyHandler({ store, publisher, statusTopicArn: w.statusTopicArn, clock }),
     triage: createTriageHandler({ store, flags, ecs, alarms, clock }),
@@ -83,11 +85,12 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
     escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),
     'close-incident': createCloseIncidentHandler({ store, clock }),
   };
+  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, asInvocation(name, handler)]));
 }
 
 /** The starter function, wired to the local workflow's StartExecution. */
 export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: string) {
-  return createStartExecutionHandler({
+  return asInvocation('start-execution', createStartExecutionHandler({
     config: w.config,
     store: w.store,
     sfn,
@@ -95,7 +98,7 @@ export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: 
     publisher: new SnsPublisher(w.clients.sns),
     escalationTopicArn: w.escalationTopicArn,
     clock: w.clock,
-  });
+  }));
 }
 
 /** One run of the scheduled status-cadence function (every CADENCE_SCHEDULE_MINUTES in production). */
@@ -108,7 +111,7 @@ export function cadenceHandler(w: DrillWiring): () => Promise<unknown> {
     settings: cadenceSettingsFor(w.config),
     clock: w.clock,
   });
-  return () => run({});
+  return asInvocation('status-cadence', () => run({}));
 }
 
 /** The on-call human's commands, through the same code as `tourniquet ack|resolve`. */

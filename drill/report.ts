@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
 import { UndoStepSchema } from '../lambdas/operations/undo.js';
+import { FAULT_KINDS } from './sim/faults.js';
 
 /** One ledger action as the report shows it. */
 const ActionSchema = z.object({ type: z.string(), target: z.string(), status: z.string(), detail: z.string().optional() });
@@ -65,9 +66,23 @@ export const DrillResultSchema = z.object({
   /** Every execution, in start order, with the number of states it entered. */
   executions: z.array(z.object({ name: z.string(), status: z.string(), transitions: z.number().int(), error: z.string().optional() })),
   /** Mutating calls the simulated account received from the automation (not from scenario history), failed ones with their error. */
-  mutatingCalls: z.array(z.object({ at: z.string(), service: z.string(), command: z.string(), error: z.string().optional() })),
-  /** Mutating calls from the automation that the account accepted (changes made). */
+  mutatingCalls: z.array(z.object({ at: z.string(), service: z.string(), command: z.string(), error: z.string().optional(), fault: z.enum(FAULT_KINDS).optional() })),
+  /**
+   * Mutating calls from the automation that the account accepted (changes made): a throttled, denied,
+   * conflicting or failed call is not one; a call whose invocation crashed afterwards (crashAfterMutation) is.
+   */
   mutations: z.number().int(),
+  /** Each of the scenario's faults (drill/sim/faults.ts) with the calls it hit; `fired: 0` means it never matched a call. */
+  faults: z.array(
+    z.object({
+      index: z.number().int(),
+      kind: z.enum(FAULT_KINDS),
+      service: z.string().optional(),
+      operation: z.string().optional(),
+      fired: z.number().int(),
+      calls: z.array(z.object({ at: z.string(), service: z.string(), command: z.string(), error: z.string().optional() })),
+    }),
+  ),
   /** Changes beyond what the ledger accounts for: 0 unless some incident action was carried out twice (docs/scenarios.md). */
   duplicateMutations: z.number().int(),
   /** Every alarm transition the pump found, in order, with each delivery of its event to the starter. */
@@ -108,6 +123,17 @@ export function transitionLines(result: Pick<DrillResult, 'alarmTransitions'>): 
   });
 }
 
+/** One line per scenario fault: what it hits and when it fired ("appconfig StartDeployment throttle: 2 call(s) at 03:12:04, 03:12:04"). */
+export function faultLines(result: Pick<DrillResult, 'faults'>): string[] {
+  return result.faults.map((f) => {
+    const what = `${f.service ?? ''} ${f.operation ?? ''} ${f.kind}`.trim();
+    if (f.fired === 0) return `${what}: never fired`;
+    const times = [...new Set(f.calls.map((c) => hms(c.at)))].join(', ');
+    const error = f.calls.find((c) => c.error !== undefined)?.error;
+    return `${what}: ${f.fired} call(s) at ${times}${error ? ` (${error.length > 140 ? `${error.slice(0, 140)}…` : error})` : ''}`;
+  });
+}
+
 /** A report a person reads top to bottom: what happened, in simulated time, and whether it was expected. */
 export function renderReport(result: DrillResult): string {
   const out: string[] = [];
@@ -137,6 +163,10 @@ export function renderReport(result: DrillResult): string {
   for (const a of allActions) out.push(`  ${several ? `${a.service}: ` : ''}${a.type} on ${a.target}: ${a.status}`);
   for (const h of result.operatorActions) {
     out.push(`  ${hms(h.at)}  ${h.by}: tourniquet ${h.action} ${h.incidentId ?? `(no incident of ${h.service})`}: ${h.error ?? h.result ?? ''}`);
+  }
+  if (result.faults.length > 0) {
+    out.push('Injected faults:');
+    for (const line of faultLines(result)) out.push(`  ${line}`);
   }
   out.push('Notifications:');
   for (const n of result.notifications) out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.subject}`);

@@ -23,7 +23,7 @@ import { Scheduler, SchedulerError } from './scheduler.js';
 import { SimulatedAccount, type AppliedChange } from './sim/account.js';
 import { VirtualClock } from './sim/clock.js';
 import { SIM_ACCOUNT, SIM_REGION } from './sim/ids.js';
-import { isReadOnlyCommand } from './sim/wire.js';
+import { isMutation, isReadOnlyCommand } from './sim/wire.js';
 
 /**
  * Runs one scenario as an episode: everything that happens is an actor of one discrete-event
@@ -105,7 +105,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     status: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-status`,
     escalation: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-escalation`,
   };
-  const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation] });
+  // Slow calls and SDK retry backoffs (scenario faults) wait in simulated time, letting other actors run.
+  const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation], sleep: (seconds) => scheduler.sleep(seconds) });
 
   const tableName = `tourniquet-drill-${++tableCounter}-${scenario.name}`.slice(0, 255);
   await createLocalTable(session.dynamodb.endpoint, tableName);
@@ -280,8 +281,9 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const mutatingCalls = account
     .calls()
     .filter((c) => c.origin === 'drill' && c.service !== 'sns' && !isReadOnlyCommand(c.command))
-    .map((c) => ({ at: c.at, service: c.service, command: c.command, ...(c.error ? { error: `${c.error.name}: ${c.error.message}` } : {}) }));
-  const mutations = mutatingCalls.filter((c) => c.error === undefined).length;
+    .map((c) => ({ at: c.at, service: c.service, command: c.command, ...(c.error ? { error: `${c.error.name}: ${c.error.message}` } : {}), ...(c.fault ? { fault: c.fault } : {}) }));
+  // Accepted writes only: a throttled, denied or conflicting call changed nothing; one whose invocation crashed afterwards did.
+  const mutations = mutatingCalls.filter(isMutation).length;
   const budget = mutationBudget(incidents.flatMap((i) => i.actions));
   const executions = workflow.executions;
   const outcomes: IncidentOutcome[] = incidents.map((i) => ({
@@ -374,6 +376,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     executions: executions.map((e) => ({ name: e.name, status: e.status, transitions: e.states.length, ...(e.error ? { error: e.error } : {}) })),
     mutatingCalls,
     mutations,
+    faults: account.faultReport(),
     duplicateMutations: Math.max(0, mutations - budget),
     alarmTransitions: pump.transitions.map((t) => ({ ...t, deliveries: [...t.deliveries] })),
     operatorActions,

@@ -10,6 +10,7 @@ import { FLAG_KEY_PATTERN } from './sim/flags.js';
 import { OperatorSchema } from './operator.js';
 import { Route53ScenarioSchema } from './sim/route53.js';
 import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
+import { faultSpecSchema } from './sim/faults.js';
 
 /**
  * The drill scenario format: one JSON file describes a simulated AWS account (its initial
@@ -311,6 +312,8 @@ const ScenarioObjectSchema = z
         wafv2: WafScenarioSchema.optional(),
       })
       .strict(),
+    /** Failures of the simulated account's APIs (throttling, server errors, access denied, ...) the automation meets; drill/sim/faults.ts. */
+    faults: z.array(faultSpecSchema(OffsetSchema, offsetSeconds)).default([]),
     /** Changes made by people or pipelines, applied through the simulated APIs at startsAt + at while the drill runs, in order. */
     history: z.array(HistoryEntrySchema).default([]),
     /** The on-call human: scripted answers to approval requests (see drill/operator.ts), pause, actions at offsets. */

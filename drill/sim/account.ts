@@ -10,6 +10,7 @@ import { VirtualClock } from './clock.js';
 import { SimCloudWatch, type AlarmSpec, type CloudWatchSnapshot } from './cloudwatch.js';
 import { SimEcs, type EcsSnapshot } from './ecs.js';
 import { buildFlagDocument } from './flags.js';
+import { FaultInjector, type FaultReport } from './faults.js';
 import { HealthModel, type Fault, type ServiceHealth } from './health.js';
 import { SIM_REGION } from './ids.js';
 import { SimRoute53 } from './route53.js';
@@ -40,6 +41,11 @@ export interface SimulatedAccountOptions {
   readonly topicArns: readonly string[];
   /** The drill's clock; default a new clock at the scenario's startsAt. Must not be past startsAt. */
   readonly clock?: VirtualClock;
+  /**
+   * How a slow call (a `slow` fault) and the SDK's retry backoff wait, in simulated seconds. The drill
+   * passes its scheduler's sleep so other actors run meanwhile; by default the clock simply moves.
+   */
+  readonly sleep?: (seconds: number) => Promise<void>;
 }
 
 /** Plain JSON of every mutable part of the account, for before/after comparisons. */
@@ -91,7 +97,10 @@ export class SimulatedAccount {
   readonly sns: SimSns;
   readonly route53: SimRoute53;
   readonly wafv2: SimWafv2;
+  /** The scenario's `faults`, applied to the automation's calls (drill/sim/faults.ts). */
+  readonly faults: FaultInjector;
   readonly #scenario: Scenario;
+  readonly #sleep: ((seconds: number) => Promise<void>) | undefined;
   readonly #recorder = new CallRecorder();
   readonly #clients = new Map<CallOrigin, SimClients>();
   #historyApplied = false;
@@ -106,6 +115,10 @@ export class SimulatedAccount {
     }
     const at = (offset: string) => atOffset(scenario.startsAt, offset);
     const { appconfig: ac, ecs, alarms, health } = scenario.account;
+    this.#sleep = options.sleep;
+    this.faults = new FaultInjector(
+      (scenario.faults ?? []).map((spec) => ({ spec, ...(spec.from !== undefined ? { from: at(spec.from) } : {}), ...(spec.until !== undefined ? { until: at(spec.until) } : {}) })),
+    );
 
     this.appconfig = new SimAppConfig({ clock: this.clock, propagationSeconds: ac.propagationSeconds ?? 45 });
     this.appconfig.addApplication(ac.application);
@@ -235,6 +248,11 @@ export class SimulatedAccount {
     return this.#recorder.writes();
   }
 
+  /** What each of the scenario's faults did so far: the calls it hit. */
+  faultReport(): FaultReport[] {
+    return this.faults.report();
+  }
+
   /** Every message published to the account's SNS topics so far. */
   published(): PublishedMessage[] {
     return this.sns.published();
@@ -355,7 +373,7 @@ export class SimulatedAccount {
   #clientsFor(origin: CallOrigin): SimClients {
     let clients = this.#clients.get(origin);
     if (!clients) {
-      const wire = { clock: this.clock, recorder: this.#recorder, origin };
+      const wire = { clock: this.clock, recorder: this.#recorder, origin, faults: this.faults, ...(this.#sleep ? { sleep: this.#sleep } : {}) };
       clients = {
         appconfig: wireClient(new AppConfigClient(CLIENT_CONFIG), { ...wire, service: this.appconfig }),
         ecs: wireClient(new ECSClient(CLIENT_CONFIG), { ...wire, service: this.ecs }),

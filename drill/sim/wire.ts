@@ -1,4 +1,5 @@
 import type { VirtualClock } from './clock.js';
+import { crashInvocation, currentInvocation, faultError, retryDelayMs, sdkRetries, type FaultInjector, type FaultKind } from './faults.js';
 
 /**
  * How real SDK v3 clients are wired to the simulation: a middleware at the `initialize` step
@@ -38,6 +39,11 @@ export interface SimCall {
   readonly at: string;
   /** Set when the call failed: the exception's name and message. */
   readonly error?: { readonly name: string; readonly message: string };
+  /**
+   * Set when a scenario fault hit the call (drill/sim/faults.ts). A `crashAfterMutation` call has no
+   * `error`: AWS accepted it (the change is made); the invocation that made it died afterwards.
+   */
+  readonly fault?: FaultKind;
 }
 
 /** Thrown for a command the simulation does not implement: never answer with a silent empty result. */
@@ -76,6 +82,15 @@ export function isReadOnlyCommand(command: string): boolean {
   return /^(Get|List|Describe|Check)/.test(command);
 }
 
+/**
+ * Whether a recorded call changed the simulated account: a write (not a read, not an SNS publish)
+ * that the service accepted. A throttled, denied, conflicting or failed call changed nothing; a call
+ * whose invocation crashed afterwards (`crashAfterMutation`) did.
+ */
+export function isMutation(call: { readonly service: string; readonly command: string; readonly error?: unknown }): boolean {
+  return call.service !== 'sns' && !isReadOnlyCommand(call.command) && call.error === undefined;
+}
+
 /** Keeps the ordered list of every call made against the simulated account. */
 export class CallRecorder {
   readonly #calls: SimCall[] = [];
@@ -107,6 +122,7 @@ export class CallRecorder {
 
 /** The part of an SDK v3 client the wiring needs (every generated client has it). */
 interface MiddlewareClient {
+  config?: { maxAttempts?: number | (() => Promise<number>) };
   middlewareStack: {
     add(
       middleware: (next: unknown, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>,
@@ -121,6 +137,20 @@ export interface WireOptions {
   readonly clock: VirtualClock;
   readonly recorder: CallRecorder;
   readonly origin: CallOrigin;
+  /** Faults the scenario injects; they apply to origin "drill" only. */
+  readonly faults?: FaultInjector;
+  /**
+   * How a slow call or an SDK retry backoff waits, in simulated seconds. The drill passes its
+   * scheduler's sleep, so other actors run meanwhile; by default the clock simply moves.
+   */
+  readonly sleep?: (seconds: number) => Promise<void>;
+}
+
+/** Attempts the client's retry strategy makes (the SDK's default is 3). */
+async function maxAttemptsOf(client: MiddlewareClient): Promise<number> {
+  const configured = client.config?.maxAttempts;
+  const n = typeof configured === 'function' ? await configured() : configured;
+  return typeof n === 'number' && n >= 1 ? n : 3;
 }
 
 /**
@@ -129,28 +159,60 @@ export interface WireOptions {
  */
 export function wireClient<C>(client: C, options: WireOptions): C {
   const { service, clock, recorder, origin } = options;
+  const faults = origin === 'drill' && options.faults && !options.faults.empty ? options.faults : undefined;
+  const sleep = options.sleep ?? (async (seconds: number) => clock.advanceBy(seconds));
+  const name = service.service;
   (client as unknown as MiddlewareClient).middlewareStack.add(
     (_next, context) => async (args) => {
       const command = (context.commandName ?? 'UnknownCommand').replace(/Command$/, '');
-      const at = clock.now().toISOString();
       // Snapshot the input before the handler runs, so a handler can never alter the record.
       const input = toJsonSafe(args.input);
       const handler = service.commands()[command];
-      try {
-        if (!handler) throw new UnsupportedCommandError(service.service, command);
-        const body = (handler as (input: unknown) => unknown)(args.input);
-        const seq = recorder.record({ origin, service: service.service, command, input, at });
+      // The SDK's retry strategy runs after this middleware, so for injected faults it is replayed
+      // here: throttling and server errors are retried up to maxAttempts, backing off in simulated time.
+      const maxAttempts = faults ? await maxAttemptsOf(client as unknown as MiddlewareClient) : 1;
+      let totalRetryDelay = 0;
+      for (let attempt = 1; ; attempt++) {
+        if (faults) {
+          const delay = faults.takeDelay(name, command, clock.now());
+          if (delay > 0) await sleep(delay);
+        }
+        const at = clock.now().toISOString();
+        const fault = faults?.peek(name, command, clock.now());
+        if (fault && fault.kind !== 'crashAfterMutation') {
+          const error = faultError(fault.kind, { service: name, command, input: (input ?? {}) as Record<string, unknown>, invocation: currentInvocation() }, attempt, totalRetryDelay);
+          faults!.fire(fault.index, { at, service: name, command, error: `${error.name}: ${error.message}` });
+          recorder.record({ origin, service: name, command, input, at, error: { name: error.name, message: error.message }, fault: fault.kind });
+          if (attempt < maxAttempts && sdkRetries(fault.kind, name)) {
+            const wait = retryDelayMs(fault.kind, name, attempt);
+            totalRetryDelay += wait;
+            await sleep(wait / 1000);
+            continue;
+          }
+          throw error;
+        }
+        let body: unknown;
+        try {
+          if (!handler) throw new UnsupportedCommandError(name, command);
+          body = (handler as (input: unknown) => unknown)(args.input);
+        } catch (error) {
+          const e = error as Error;
+          recorder.record({ origin, service: name, command, input, at, error: { name: e.name, message: e.message } });
+          throw error;
+        }
+        const crash = fault?.kind === 'crashAfterMutation';
+        const seq = recorder.record({ origin, service: name, command, input, at, ...(crash ? { fault: 'crashAfterMutation' as const } : {}) });
+        if (crash) {
+          faults!.fire(fault.index, { at, service: name, command, error: 'Lambda.Unknown (the invocation crashed after the call returned)' });
+          return crashInvocation(name, command);
+        }
         return {
           output: {
             ...(body as object),
-            $metadata: { httpStatusCode: 200, requestId: `sim-${seq}`, attempts: 1, totalRetryDelay: 0 },
+            $metadata: { httpStatusCode: 200, requestId: `sim-${seq}`, attempts: attempt, totalRetryDelay },
           },
           response: {},
         };
-      } catch (error) {
-        const e = error as Error;
-        recorder.record({ origin, service: service.service, command, input, at, error: { name: e.name, message: e.message } });
-        throw error;
       }
     },
     { step: 'initialize', name: 'tourniquetSimulatedAccount', priority: 'high' },
