@@ -95,7 +95,10 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
         return { ...base, status: 'would-undo', detail: `Would set ${flag} back ${previous.enabled ? 'on' : 'off'}. ${preview.detail}` };
       }
       // Set the flag back on the configuration deployed now, rather than redeploying the old version,
-      // so changes other people made since the incident are kept.
+      // so changes other people made since the incident are kept. After a kill switch that stopped the
+      // suspect deployment (`after.stopped`), the pre-incident state is that stopped version: setFlag
+      // redeploys it as is when it differs from the live one only by this flag; otherwise only the flag
+      // comes back, and the stopped deployment's other changes are left for their owner to redeploy.
       const result = await deps.flags.setFlag(flags, {
         flag,
         enabled: previous.enabled,
