@@ -79,3 +79,84 @@ describe('escalate', () => {
     expect((await store.getIncident(ID)).status).toBe('ESCALATED');
   });
 });
+
+describe('escalate from whatever it has', () => {
+  const { incident: _incident, ...withoutIncident } = workflowState({ error: { Error: 'StoreError', Cause: 'read incident failed: DynamoDB unavailable' } });
+  const handlerFor = (store: Parameters<typeof createEscalateHandler>[0]['store'], clock: () => Date, publisher = fakePublisher()) => ({
+    publisher,
+    handler: createEscalateHandler({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock }),
+  });
+
+  it('OpenIncident failed (no $.incident): escalates the recorded incident, releases its lock, and pages with the alarm, service, reason and error', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    await store.acquireMutationLock('checkout', ID, 600);
+    const { handler, publisher } = handlerFor(store, clock);
+    expect(await handler(withoutIncident)).toMatchObject({ paged: true });
+    const page = publisher.published[0]!;
+    expect(page.topicArn).toBe(ESCALATION_TOPIC);
+    expect(page.subject).toBe('[SEV2][Escalated] checkout: 5xx rate');
+    expect(page.message).toContain('read incident failed: DynamoDB unavailable');
+    expect(page.message).toContain(`Alarm checkout-5xx-rate (checkout): ${state.signal.reason}`);
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', pages: 1, lastPageAt: NOW });
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'ESCALATED' });
+    expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
+  });
+
+  it('records the incident when the starter left none, then escalates it', async () => {
+    const { store, clock } = await storeWithIncident(db, workflowState({ incidentId: 'inc-other', incident: { ...state.incident, incidentId: 'inc-other' } }), NOW);
+    await store.transition('inc-other', 'ESCALATED');
+    await store.transition('inc-other', 'RESOLVED');
+    const { handler } = handlerFor(store, clock);
+    expect(await handler(withoutIncident)).toMatchObject({ paged: true });
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', alarmName: 'checkout-5xx-rate', pages: 1 });
+  });
+
+  it('SNS down: the record is ESCALATED with the lock released before the page fails; a retry pages once, a later call not again', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    await store.acquireMutationLock('checkout', ID, 600);
+    const down = {
+      publish: async () => {
+        throw Object.assign(new Error('SNS Publish failed: InternalError'), { name: 'TransientAwsError' });
+      },
+    };
+    await expect(handlerFor(store, clock, down as never).handler(state)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', escalatedAt: NOW, pages: 0 });
+    expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
+    expect((await store.listTimeline(ID)).at(-1)).toMatchObject({ kind: 'error', message: expect.stringContaining('could not be sent') });
+
+    const { handler, publisher } = handlerFor(store, clock);
+    expect(await handler(state)).toMatchObject({ paged: true });
+    expect(await handler(state)).toMatchObject({ paged: false });
+    expect(publisher.published.filter((p) => p.topicArn === ESCALATION_TOPIC)).toHaveLength(1);
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', pages: 1, lastPageAt: NOW });
+  });
+
+  it('pages an unreadable state raw rather than throwing', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    const { handler, publisher } = handlerFor(store, clock);
+    expect(await handler({ signal: { alarmName: 'checkout-5xx-rate' }, service: { name: 'checkout' }, error: { Error: 'Boom' } })).toMatchObject({ paged: true, recorded: false });
+    expect(publisher.published[0]).toMatchObject({ topicArn: ESCALATION_TOPIC, subject: '[Tourniquet][Escalated] checkout: checkout-5xx-rate' });
+    expect(publisher.published[0]!.message).toContain('"Boom"');
+  });
+
+  it('failure net: records the failed execution’s incident ESCALATED and frees its lock without paging; leaves a continuation alone', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    await store.acquireMutationLock('checkout', ID, 600);
+    const { handler, publisher } = handlerFor(store, clock);
+    const { execution: _execution, incident: _i, error: _e, ...input } = state;
+    const event = (name: string) => ({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: `arn:x:${name}`, name, status: 'FAILED', input: JSON.stringify(input), error: 'Tourniquet.EscalationFailed', cause: 'boom' },
+    });
+    expect(await handler(event('someone-else'))).toMatchObject({ recorded: false });
+    expect((await store.getIncident(ID)).status).toBe('OPEN');
+    expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(false);
+
+    expect(await handler(event(state.execution.name))).toMatchObject({ paged: false, recorded: true, reason: expect.stringContaining('ended FAILED (Tourniquet.EscalationFailed: boom)') });
+    expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', escalationReason: expect.stringContaining('the failure net paged') });
+    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'ESCALATED' });
+    expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
+    expect(publisher.published).toEqual([]);
+  });
+});
