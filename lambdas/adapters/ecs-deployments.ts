@@ -411,7 +411,7 @@ export class EcsAdapter {
       before: plan.before,
       after: { desiredCount: plan.target },
       detail: plan.change
-        ? `Would scale ${describeRef(ref)} from ${plan.before.desiredCount} to ${plan.target} desired tasks with UpdateService (${plan.rule}).`
+        ? `Would scale ${describeRef(ref)} from ${plan.before.desiredCount} to ${plan.target} desired tasks with UpdateService (${plan.rule}).${plan.rollout}`
         : `Nothing to do: ${plan.reason}`,
     });
   }
@@ -442,7 +442,7 @@ export class EcsAdapter {
       action: 'ecs-scale-out',
       before: plan.before,
       after: { desiredCount: plan.target, call: 'UpdateService' },
-      detail: `Scaled ${describeRef(ref)} from ${plan.before.desiredCount} to ${plan.target} desired tasks (${plan.rule}); new tasks count once they run.`,
+      detail: `Scaled ${describeRef(ref)} from ${plan.before.desiredCount} to ${plan.target} desired tasks (${plan.rule}); new tasks count once they run.${plan.rollout}`,
     });
   }
 
@@ -508,17 +508,18 @@ export class EcsAdapter {
     const snapshot = await this.describeService(ref);
     const current = snapshot.desiredCount;
     const before: EcsBeforeState = { desiredCount: current };
+    const rollout = rolloutNote(snapshot);
     if (current >= maxDesiredCount) {
       const where = current === maxDesiredCount ? 'the cap' : 'above the cap';
-      return { before, target: current, change: false, rule: '', reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, ${where} of ${maxDesiredCount} (maxDesiredCount); not scaling further.` };
+      return { before, target: current, change: false, rule: '', rollout, reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, ${where} of ${maxDesiredCount} (maxDesiredCount); not scaling further.${rollout}` };
     }
     const base = fromDesiredCount ?? current;
     const target = scaleOutTarget(base, { maxDesiredCount, factor });
     const rule = `${base} × ${factor}, at least +1, capped at ${maxDesiredCount}`;
     if (current >= target) {
-      return { before, target: current, change: false, rule, reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, at or above the target ${target} (${rule}).` };
+      return { before, target: current, change: false, rule, rollout, reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, at or above the target ${target} (${rule}).${rollout}` };
     }
-    return { before, target, change: true, rule, reason: '' };
+    return { before, target, change: true, rule, rollout, reason: '' };
   }
 
   private async planRollback(ref: EcsServiceRef): Promise<RollbackPlan> {
@@ -710,6 +711,21 @@ interface RollbackPlan {
     | { readonly kind: 'update' };
 }
 
+/**
+ * " A deployment is still in progress: …" when the service is mid-rollout. Scaling then adds tasks of
+ * the revision being rolled out, and the service is not steady until that rollout ends.
+ */
+function rolloutNote(snapshot: EcsServiceSnapshot): string {
+  const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');
+  const moving = primary?.rolloutState === 'IN_PROGRESS' || snapshot.deployments.length > 1;
+  if (!primary || !moving) return '';
+  const others = snapshot.deployments.filter((d) => d !== primary).map((d) => `${shortTaskDefinition(d.taskDefinition)} ${d.status}`);
+  return (
+    ` A deployment is still in progress (PRIMARY ${primary.deploymentId} ${shortTaskDefinition(primary.taskDefinition)}, rollout ${primary.rolloutState ?? 'unknown'}` +
+    `${others.length > 0 ? `; also ${others.join(', ')}` : ''}): added tasks run ${shortTaskDefinition(primary.taskDefinition)}, and the service is not steady until the rollout ends.`
+  );
+}
+
 interface ScaleOutPlan {
   readonly before: EcsBeforeState;
   readonly target: number;
@@ -718,6 +734,8 @@ interface ScaleOutPlan {
   readonly rule: string;
   /** Why nothing changes, when `change` is false. */
   readonly reason: string;
+  /** A deployment still rolling out, in words (empty when none): scaling does not make the service steady. */
+  readonly rollout: string;
 }
 
 /** A revision ECS saw succeed: `since` is the earliest instant it is known stable, `at` orders claims newest first. */

@@ -741,6 +741,17 @@ describe('EcsAdapter.scaleOut', () => {
     });
   });
 
+  it('says so when a deployment is still rolling out: the added tasks run that revision, and the service is not steady', async () => {
+    givenRunning(42, { rollout: 'IN_PROGRESS', desiredCount: 4, others: [deployment('ecs-svc/old', 41, 'ACTIVE', '2026-11-02T09:00:00Z', { rolloutState: 'COMPLETED' })] });
+
+    const result = await adapter.scaleOut(ref, { maxDesiredCount: 10 });
+    const preview = await adapter.previewScaleOut(ref, { maxDesiredCount: 10 });
+
+    const note = ' A deployment is still in progress (PRIMARY ecs-svc/primary checkout:42, rollout IN_PROGRESS; also checkout:41 ACTIVE): added tasks run checkout:42, and the service is not steady until the rollout ends.';
+    expect(result.detail).toBe(`Scaled service checkout in cluster shop-prod from 4 to 6 desired tasks (4 × 1.5, at least +1, capped at 10); new tasks count once they run.${note}`);
+    expect(preview.detail.endsWith(note)).toBe(true);
+  });
+
   it('never exceeds the cap', async () => {
     givenRunning(41, { desiredCount: 8 });
 
