@@ -37,6 +37,11 @@ export interface LocalWorkflowOptions {
    * timeline shows steps in order rather than all at one instant. @default 1
    */
   readonly taskSeconds?: number;
+  /**
+   * Called when an execution stops, as Step Functions emits its status-change event to EventBridge
+   * (the drill's failure net listens for FAILED and TIMED_OUT). Runs inside the execution's actor.
+   */
+  readonly onEnded?: (execution: ExecutionRecord) => void;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
@@ -48,6 +53,11 @@ export interface ExecutionRecord {
   readonly status: ExecutionStatus;
   readonly output?: unknown;
   readonly error?: string;
+  /** The error name and cause of a FAILED execution (what the status-change event carries). */
+  readonly errorName?: string;
+  readonly cause?: string;
+  /** The execution's input as a JSON string. */
+  readonly input?: string;
   /** States entered, in order (what the Step Functions console would show). */
   readonly states: readonly string[];
   /** Task failures, caught or not, with the error each handler threw. */
@@ -110,6 +120,8 @@ interface MutableRecord {
   status: ExecutionStatus;
   output?: unknown;
   error?: string;
+  errorName?: string;
+  cause?: string;
   states: string[];
   failures: { state: string; error: string; cause: string }[];
   startedAt: string;
@@ -122,6 +134,9 @@ const snapshot = (r: MutableRecord): ExecutionRecord => ({
   status: r.status,
   ...(r.output !== undefined ? { output: r.output } : {}),
   ...(r.error !== undefined ? { error: r.error } : {}),
+  ...(r.errorName !== undefined ? { errorName: r.errorName } : {}),
+  ...(r.cause !== undefined ? { cause: r.cause } : {}),
+  input: r.input,
   states: [...r.states],
   failures: [...r.failures],
   startedAt: r.startedAt,
@@ -268,8 +283,13 @@ export class LocalWorkflow {
       await collect.catch(() => undefined);
       record.status = timedOut ? 'TIMED_OUT' : 'FAILED';
       record.error = timedOut ? `States.Timeout: ${timeoutError().message}` : (error as Error).message;
+      // The library wraps the failing state's error (a Fail state's Error and Cause) in an ExecutionError.
+      const failed = ((error as Error).cause ?? error) as Error;
+      record.errorName = timedOut ? 'States.Timeout' : failed.name;
+      record.cause = timedOut ? timeoutError().message : failed.message;
     }
     record.stoppedAt = scheduler.now().toISOString();
+    this.options.onEnded?.(snapshot(record));
   }
 
   /** An SFN client whose StartExecution starts an execution here, so the real starter function needs no changes. */

@@ -76,6 +76,7 @@ export class TourniquetStack extends Stack {
     this.failureNet = new FailureNet(this, 'FailureNet', {
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
+      recorder: this.functions.lambdas.escalate,
     });
 
     this.statusCadence = new StatusCadence(this, 'StatusCadence', {
