@@ -50,6 +50,9 @@ export interface OperatorWiring {
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
+  /** Where approval requests with their links go, and who they are addressed to. */
+  readonly approversTopicArn: string;
+  readonly approverEmails: readonly string[];
   readonly clock: { now(): Date };
   /** Waits in simulated time (the drill's scheduler): other actors run while the human thinks. */
   readonly sleep: (seconds: number) => Promise<void>;
@@ -82,6 +85,8 @@ export function awaitApprovalHandler(w: OperatorWiring): LocalTaskHandler {
     tableName: w.tableName,
     statusTopicArn: w.statusTopicArn,
     escalationTopicArn: w.escalationTopicArn,
+    approversTopicArn: w.approversTopicArn,
+    approverEmails: w.approverEmails,
     clock: () => w.clock.now(),
   });
   let asked = 0;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { isDeepStrictEqual } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, judge, mutationBudget, type IncidentOutcome } from './expectations.js';
 import { cadenceHandler, drillAdapters, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
+import { DrillFailureNet } from './failure-net.js';
 import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
 import { awaitApprovalHandler } from './operator.js';
 import { setPause } from '../cli/commands/pause.js';
@@ -86,6 +88,8 @@ export interface RunOptions {
   readonly undo?: boolean;
   /** Receives a progress line every few seconds of wall time during a long drill (the CLI prints them on stderr). */
   readonly progress?: (line: string) => void;
+  /** Wraps the handler of each Task state (by state name): tests inject failures with it. */
+  readonly taskFault?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
 }
 
 /** One scripted human action and what came of it. */
@@ -104,9 +108,10 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const topics = {
     status: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-status`,
     escalation: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-escalation`,
+    approvers: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-approvers`,
   };
   // Slow calls and SDK retry backoffs (scenario faults) wait in simulated time, letting other actors run.
-  const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation], sleep: (seconds) => scheduler.sleep(seconds) });
+  const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation, topics.approvers], sleep: (seconds) => scheduler.sleep(seconds) });
 
   const tableName = `tourniquet-drill-${++tableCounter}-${scenario.name}`.slice(0, 255);
   await createLocalTable(session.dynamodb.endpoint, tableName);
@@ -134,16 +139,27 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
       publisher: drillAdapters(wiring).publisher,
       statusTopicArn: topics.status,
       escalationTopicArn: topics.escalation,
+      approversTopicArn: topics.approvers,
+      approverEmails: config.notifications.approverEmails,
       clock,
       sleep: (seconds) => scheduler.sleep(seconds),
     }),
   };
   const stateMachineArn = `arn:aws:states:${SIM_REGION}:${SIM_ACCOUNT}:stateMachine:Tourniquet-${config.stage}`;
-  const workflow = new LocalWorkflow({
-    definition,
-    handlers: Object.fromEntries(Object.entries(handlerByState).map(([state, name]) => [state, handlers[name]!])),
+  // The failure net's SNS target publishes through the same simulated SNS, so an SNS outage holds its pages too.
+  const failureNet = new DrillFailureNet({
     scheduler,
     stateMachineArn,
+    publish: async (message) => ({ messageId: (await wiring.clients.sns.send(new PublishCommand({ TopicArn: topics.escalation, Message: message }))).MessageId! }),
+    record: (event) => handlers['escalate']!(event),
+  });
+  const taskFault = options.taskFault ?? ((_state: string, handler: LocalTaskHandler) => handler);
+  const workflow = new LocalWorkflow({
+    definition,
+    handlers: Object.fromEntries(Object.entries(handlerByState).map(([state, name]) => [state, taskFault(state, handlers[name]!)])),
+    scheduler,
+    stateMachineArn,
+    onEnded: (execution) => failureNet.onExecutionEnded(execution),
   });
   const starter = starterHandler(wiring, workflow.client(), stateMachineArn);
 
@@ -296,6 +312,16 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     restored: i.restored,
     escalated: i.escalated,
   }));
+  for (const d of failureNet.deliveries) {
+    if (d.deadLettered) problems.push(`the failure net's ${d.target} for ${d.execution} went to the dead-letter queue after ${d.attempts} attempts: ${d.deadLettered}`);
+  }
+  for (const i of incidents) {
+    const own = executions.filter((e) => incidentIdOf(e.input) === i.record.incidentId);
+    const netPages = failureNet.deliveries.filter((d) => d.target === 'page' && d.messageId && own.some((e) => e.name === d.execution)).length;
+    if (i.record.status !== 'RESOLVED' && i.pages + netPages === 0 && !own.some((e) => e.status === 'RUNNING')) {
+      problems.push(`incident ${i.record.incidentId} ended ${i.record.status} with no page and no resolve: a silent end`);
+    }
+  }
   const mismatches = judge(scenario, {
     ...(primaryFired && scenario.alarm !== undefined ? { primaryFiredAt: new Date(primaryFired.at) } : {}),
     ...(primaryFinalState !== undefined ? { primaryFinalState } : {}),
@@ -361,9 +387,10 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     notifications: published.map((m) => ({
       status: /^\[[^\]]+\]\[([^\]]+)\]/.exec(m.subject ?? '')?.[1] ?? 'Report',
       subject: m.subject ?? '',
-      topic: m.topicArn === topics.escalation ? 'escalation' : 'status',
+      topic: m.topicArn === topics.escalation ? 'escalation' : m.topicArn === topics.approvers ? 'approvers' : 'status',
       at: m.at,
       ...(m.messageAttributes?.['incidentId']?.StringValue ? { incidentId: m.messageAttributes['incidentId'].StringValue } : {}),
+      ...(failureNet.pageIds.has(m.messageId) ? { via: 'failure-net' as const } : {}),
       body: m.message,
     })),
     simulatedMttdSeconds: metrics?.mttdSeconds ?? null,
@@ -399,4 +426,13 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     return summary;
   };
   return { result, before, after: account.snapshot(), account, store, redeliver, undo: (by = 'drill operator') => runUndo(by) };
+}
+
+/** The incident an execution works on, from its input (the starter's `incidentId`). */
+function incidentIdOf(input: string | undefined): string | undefined {
+  try {
+    return (JSON.parse(input ?? '{}') as { incidentId?: string }).incidentId;
+  } catch {
+    return undefined;
+  }
 }

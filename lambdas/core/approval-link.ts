@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MitigationTypeSchema, RiskSchema } from './model.js';
 
 /**
@@ -268,7 +268,10 @@ export type ApprovalChannel = z.infer<typeof ApprovalChannelSchema>;
  */
 export const ApprovalDecisionOutputSchema = z.object({
   decision: ApprovalDecisionSchema,
-  /** `email link` for links (whoever held the email), the caller's IAM ARN for the CLI. */
+  /**
+   * The CLI: the caller's IAM ARN (authenticated by AWS). An email link: `<name> <<email>> (email link)`
+   * as typed on the confirmation page, a claim by whoever held the link, not an authenticated identity.
+   */
   by: z.string().min(1),
   via: ApprovalChannelSchema,
   reason: z.string().max(MAX_REASON_LENGTH).nullable(),
@@ -285,6 +288,49 @@ export const ApprovalCandidateSchema = z.object({
   risk: RiskSchema,
 });
 export type ApprovalCandidate = z.infer<typeof ApprovalCandidateSchema>;
+
+/** Longest name or email the confirmation page accepts. */
+export const MAX_APPROVER_NAME_LENGTH = 100;
+export const MAX_APPROVER_EMAIL_LENGTH = 254;
+
+/**
+ * What is known of the person behind an email-link decision. `name` and `email` are what they
+ * typed on the confirmation page (a claim, not authentication); `sourceIp` and `userAgent` come
+ * from the request; `recipients` are the addresses the signed link was emailed to, and
+ * `emailIsRecipient` says whether the typed email is one of them. The link itself proves only that
+ * its holder received (or was forwarded) the email.
+ */
+export const ApproverIdentitySchema = z.object({
+  name: z.string().min(1).max(MAX_APPROVER_NAME_LENGTH),
+  email: z.string().min(3).max(MAX_APPROVER_EMAIL_LENGTH),
+  sourceIp: z.string().max(64).optional(),
+  userAgent: z.string().max(200).optional(),
+  recipients: z.array(z.string()),
+  emailIsRecipient: z.boolean(),
+});
+export type ApproverIdentity = z.infer<typeof ApproverIdentitySchema>;
+
+/** The result of {@link readApproverIdentity}. */
+export type TypedIdentity = { ok: true; name: string; email: string } | { ok: false; message: string };
+
+const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+
+/**
+ * Checks the name and email typed on the confirmation page: both required, one line each, the
+ * email shaped like an address. Control characters are removed (they end up in one-line texts).
+ */
+export function readApproverIdentity(name: string | null | undefined, email: string | null | undefined): TypedIdentity {
+  const clean = (text: string | null | undefined) => (text ?? '').replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const n = clean(name);
+  const e = clean(email).toLowerCase();
+  if (n === '') return { ok: false, message: 'Type your name: it is recorded with the decision' };
+  if (n.length > MAX_APPROVER_NAME_LENGTH) return { ok: false, message: `Keep the name to ${MAX_APPROVER_NAME_LENGTH} characters` };
+  if (e === '' || e.length > MAX_APPROVER_EMAIL_LENGTH || !EMAIL.test(e)) return { ok: false, message: 'Type your email address: it is recorded with the decision' };
+  return { ok: true, name: n, email: e };
+}
+
+/** How an email-link decider appears in `by`, on the timeline and in the workflow's output. */
+export const emailLinkDecider = (identity: Pick<ApproverIdentity, 'name' | 'email'>): string => `${identity.name} <${identity.email}> (email link)`;
 
 /** The result of {@link normalizeReason}. */
 export type NormalizedReason = { ok: true; reason: string | null } | { ok: false; message: string };

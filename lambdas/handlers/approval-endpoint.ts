@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   decisionOf,
+  emailLinkDecider,
   formatTime,
   normalizeReason,
   openTaskToken,
+  readApproverIdentity,
   verifyApprovalLink,
   type ApprovalChannel,
   type ApprovalDecision,
   type ApprovalDecisionOutput,
   type ApprovalLinkRefusal,
+  type ApproverIdentity,
 } from '../core/approval-link.js';
 import { ApprovalSecretSource } from '../adapters/approval-secret.js';
 import { StepFunctionsTasks, TaskNoLongerWaitingError } from '../adapters/step-functions-tasks.js';
@@ -50,13 +53,16 @@ export interface DecideApprovalRequest {
   readonly incidentId: string;
   readonly approvalId: string;
   readonly decision: ApprovalDecision;
-  /** `email link`, or the caller's ARN. */
+  /** `<name> <<email>> (email link)` (see `emailLinkDecider`), or the caller's ARN. */
   readonly by: string;
   readonly via: ApprovalChannel;
   /** Already normalized (see `normalizeReason`). */
   readonly reason: string | null;
-  /** Extra audit facts for the timeline, e.g. the source IP of a click. */
-  readonly context?: Readonly<Record<string, string>>;
+  /**
+   * For an email link: the typed name and email, source IP, user agent and the link's recipients.
+   * The recipients are filled in from the approval record here, so callers may leave them empty.
+   */
+  readonly identity?: Omit<ApproverIdentity, 'recipients' | 'emailIsRecipient'>;
 }
 
 export type DecideApprovalOutcome =
@@ -94,11 +100,18 @@ export async function decideApproval(deps: DecideApprovalDeps, request: DecideAp
   // Open the token before claiming: a token we cannot read must not burn the approval.
   const taskToken = openTaskToken(record.sealedTaskToken, await deps.secrets.getSecret(record.tokenSecretId), { incidentId, approvalId });
 
+  const recipients = record.recipients ?? [];
+  const identity: ApproverIdentity | undefined = request.identity && {
+    ...request.identity,
+    recipients,
+    emailIsRecipient: recipients.some((r) => r.toLowerCase() === request.identity!.email.toLowerCase()),
+  };
   const claim = await deps.approvals.claimDecision(incidentId, approvalId, {
     decision: request.decision,
     by: request.by,
     via: request.via,
     reason: request.reason,
+    ...(identity ? { identity } : {}),
   });
   if (!claim.claimed) {
     if (claim.state === 'not-found') return { outcome: 'not-found' };
@@ -114,7 +127,24 @@ export async function decideApproval(deps: DecideApprovalDeps, request: DecideAp
     at: decided.decidedAt ?? deps.clock().toISOString(),
     approvalId,
   };
-  const facts = { approval: 'decided', approvalId, decision: request.decision, by: request.by, via: request.via, reason: request.reason, ...request.context };
+  const facts = {
+    approval: 'decided',
+    approvalId,
+    decision: request.decision,
+    by: request.by,
+    via: request.via,
+    reason: request.reason,
+    ...(identity
+      ? {
+          approverName: identity.name,
+          approverEmail: identity.email,
+          emailIsRecipient: identity.emailIsRecipient,
+          linkRecipients: identity.recipients.join(', '),
+          ...(identity.sourceIp ? { sourceIp: identity.sourceIp } : {}),
+          ...(identity.userAgent ? { userAgent: identity.userAgent } : {}),
+        }
+      : {}),
+  };
   const because = request.reason ? `: "${request.reason}"` : ' (no reason given)';
 
   try {
@@ -173,7 +203,7 @@ const STYLE =
   'body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:2rem;background:#f6f6f6;color:#111}' +
   'main{max-width:40rem;margin:auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;border:1px solid #ddd}' +
   'h1{font-size:1.3rem;margin-top:0}dt{font-weight:600}dd{margin:0 0 .6rem}' +
-  'textarea{width:100%;box-sizing:border-box;font:inherit}button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;cursor:pointer}' +
+  'textarea,input{width:100%;box-sizing:border-box;font:inherit;margin-bottom:.6rem}label{display:block}button{font:inherit;padding:.5rem 1.2rem;margin-top:.8rem;cursor:pointer}' +
   '.approve{background:#1a7f37;color:#fff;border:0;border-radius:6px}.reject{background:#b42318;color:#fff;border:0;border-radius:6px}' +
   '.note{color:#555;font-size:.9rem}';
 
@@ -218,6 +248,7 @@ function details(record: ApprovalRecord): Html {
     ['Risk', record.candidate.risk],
     ['Requested', formatTime(new Date(record.requestedAt))],
     ['Expires', formatTime(new Date(record.expiresAt))],
+    ...(record.recipients?.length ? ([['Links sent to', record.recipients.join(', ')]] as Array<[string, string]>) : []),
   ];
   return raw(`<dl>${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>`);
 }
@@ -264,6 +295,10 @@ function confirmationPage(record: ApprovalRecord, action: 'approve' | 'reject', 
   const form =
     '<form method="post">' +
     `<input type="hidden" name="t" value="${h(token)}">` +
+    '<label for="name">Your name</label>' +
+    '<input id="name" name="name" type="text" required maxlength="100" autocomplete="name">' +
+    '<label for="email">Your email</label>' +
+    '<input id="email" name="email" type="email" required maxlength="254" autocomplete="email">' +
     '<label for="reason">Reason (optional; recorded on the incident timeline)</label>' +
     '<textarea id="reason" name="reason" rows="3" maxlength="500"></textarea>' +
     `<button type="submit" class="${action}">${h(`${verb} ${record.candidate.type}`)}</button>` +
@@ -276,7 +311,12 @@ function confirmationPage(record: ApprovalRecord, action: 'approve' | 'reject', 
     details(record),
     consequence,
     raw(form),
-    raw(`<p class="note">${h('Nothing has been changed yet. This link works once and only until the request expires.')}</p>`),
+    raw(
+      `<p class="note">${h(
+        'Nothing has been changed yet. This link works once and only until the request expires. Your name and email, the address ' +
+          'this request comes from and your browser are recorded with the decision; the link proves only that you hold the email.',
+      )}</p>`,
+    ),
   ]);
 }
 
@@ -369,10 +409,23 @@ export function createApprovalEndpointHandler(deps: ApprovalEndpointDeps) {
     const link = await readLink(form.get('t'));
     if (!link.ok) return page(REFUSALS[link.reason].status, REFUSALS[link.reason].title, [link.message, NOTHING_CHANGED]);
     const { incidentId, approvalId, action } = link.payload;
-    const context: Record<string, string> = {};
-    if (event.requestContext.http.sourceIp) context.sourceIp = event.requestContext.http.sourceIp;
-    if (event.requestContext.http.userAgent) context.userAgent = event.requestContext.http.userAgent.slice(0, 200);
-    const outcome = await decideApproval(deps, { incidentId, approvalId, decision: decisionOf(action), by: 'email link', via: 'email-link', reason: reason.reason, context });
+    const typed = readApproverIdentity(form.get('name'), form.get('email'));
+    if (!typed.ok) return page(400, 'Who is deciding?', [`${typed.message}. Go back to the confirmation page and fill it in. ${NOTHING_CHANGED}`]);
+    const identity = {
+      name: typed.name,
+      email: typed.email,
+      ...(event.requestContext.http.sourceIp ? { sourceIp: event.requestContext.http.sourceIp.slice(0, 64) } : {}),
+      ...(event.requestContext.http.userAgent ? { userAgent: event.requestContext.http.userAgent.slice(0, 200) } : {}),
+    };
+    const outcome = await decideApproval(deps, {
+      incidentId,
+      approvalId,
+      decision: decisionOf(action),
+      by: emailLinkDecider(typed),
+      via: 'email-link',
+      reason: reason.reason,
+      identity,
+    });
     logger.info('approval decision', { incidentId, approvalId, action, outcome: outcome.outcome });
     return outcomePage(outcome);
   }

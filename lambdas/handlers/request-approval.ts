@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ApprovalCandidateSchema,
   approvalLinkUrl,
@@ -22,9 +22,13 @@ import { lambdaHandler } from '../runtime/lambda.js';
 
 /**
  * `AwaitApproval` (a `.waitForTaskToken` Task): records an approval request with the task token
- * sealed, and asks people by SNS with an Approve and a Reject link. The state machine then waits
- * until someone decides (the approval endpoint or `tourniquet approve|reject` calls
- * SendTaskSuccess) or the state's timeout fires.
+ * sealed, and asks the approvers (their own SNS topic) with an Approve and a Reject link. The
+ * status topic, and for SEV1-2 the escalation topic, hear that an approval is pending, without
+ * links: a link decides, so it goes to the people who may decide and to nobody else. The state
+ * machine then waits until someone decides (the approval endpoint or `tourniquet approve|reject`
+ * calls SendTaskSuccess) or the state's timeout fires.
+ *
+ * The task token is never logged here: it is sealed before it is stored and appears in no message.
  */
 
 /** Just enough of the service config to say who is affected; the whole `$.service` slice may be passed. */
@@ -66,6 +70,10 @@ export interface RequestApprovalDeps {
   readonly tableName: string;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
+  /** The approvers topic: the only one that receives the signed links. */
+  readonly approversTopicArn: string;
+  /** Who the approvers topic emails (config `notifications.approverEmails`): recorded as the links' recipients. */
+  readonly approverEmails: readonly string[];
   readonly clock: () => Date;
   /** @default {@link newApprovalId} */
   readonly newId?: (now: Date) => string;
@@ -74,7 +82,7 @@ export interface RequestApprovalDeps {
 export interface RequestApprovalResult {
   readonly approvalId: string;
   readonly expiresAt: string;
-  /** SNS message ids, status topic first. */
+  /** SNS message ids: approvers topic first, then status (and escalation for SEV1-2). */
   readonly messageIds: string[];
 }
 
@@ -102,13 +110,14 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps) {
       timeoutSeconds: request.timeoutSeconds,
       sealedTaskToken: sealTaskToken(request.taskToken, secret, ids),
       tokenSecretId: deps.secretId,
+      recipients: [...deps.approverEmails],
     });
     // A retried invocation or the next candidate asks again: older emails must not answer the new question.
     await deps.approvals.supersedeOthers(request.incidentId, approvalId);
 
     const link = (action: 'approve' | 'reject') =>
       approvalLinkUrl(deps.endpointUrl, signApprovalLink({ ...ids, action }, secret, { now, expiresAt }));
-    const text = approvalRequestMessage({
+    const facts = {
       incidentId: request.incidentId,
       approvalId,
       severity: request.severity,
@@ -121,21 +130,34 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps) {
       timeoutSeconds: request.timeoutSeconds,
       executionArn: request.executionArn,
       tableName: deps.tableName,
-    });
+      recipients: deps.approverEmails,
+    };
+    const text = approvalRequestMessage(facts);
+    const notice = approvalPendingNotice(facts);
 
     await deps.incidents.appendTimeline(request.incidentId, {
       at: now.toISOString(),
       kind: 'decision',
       message: `Approval requested for ${request.candidate.type} on ${request.candidate.target} (risk ${request.candidate.risk}); expires ${formatTime(expiresAt)}`,
-      data: { approval: 'requested', approvalId, type: request.candidate.type, target: request.candidate.target, risk: request.candidate.risk, expiresAt: expiresAt.toISOString() },
+      data: {
+        approval: 'requested',
+        approvalId,
+        type: request.candidate.type,
+        target: request.candidate.target,
+        risk: request.candidate.risk,
+        expiresAt: expiresAt.toISOString(),
+        recipients: deps.approverEmails.join(', ') || '(none configured: CLI only)',
+      },
     });
 
     const attributes = { incidentId: request.incidentId, status: 'ApprovalRequested', severity: request.severity };
-    const topics = PAGED.has(request.severity) ? [deps.statusTopicArn, deps.escalationTopicArn] : [deps.statusTopicArn];
     const messageIds: string[] = [];
-    for (const topicArn of topics) {
-      const { messageId } = await deps.publisher.publish({ topicArn, subject: text.subject, message: text.message, attributes });
-      messageIds.push(messageId);
+    const { messageId } = await deps.publisher.publish({ topicArn: deps.approversTopicArn, subject: text.subject, message: text.message, attributes });
+    messageIds.push(messageId);
+    const told = PAGED.has(request.severity) ? [deps.statusTopicArn, deps.escalationTopicArn] : [deps.statusTopicArn];
+    for (const topicArn of told) {
+      const published = await deps.publisher.publish({ topicArn, subject: notice.subject, message: notice.message, attributes });
+      messageIds.push(published.messageId);
     }
     return { approvalId, expiresAt: expiresAt.toISOString(), messageIds };
   };
@@ -166,6 +188,8 @@ export interface ApprovalRequestText {
   readonly timeoutSeconds: number;
   readonly executionArn: string;
   readonly tableName: string;
+  /** The approver addresses the links were sent to (none: the CLI is the only way to answer). */
+  readonly recipients?: readonly string[];
 }
 
 /** Shell-quotes a value for the pasted CLI command (names are safe already; this is belt and braces). */
@@ -176,8 +200,7 @@ const shellQuote = (value: string): string => (/^[A-Za-z0-9._:/@-]+$/.test(value
  * links, when they expire, and the CLI alternative. Plain text because SNS email is plain text.
  */
 export function approvalRequestMessage(t: ApprovalRequestText): { subject: string; message: string } {
-  const region = t.executionArn.split(':')[3];
-  const cliFlags = ` --table ${shellQuote(t.tableName)}${region ? ` --region ${shellQuote(region)}` : ''}`;
+  const cliFlags = cliFlagsOf(t);
   const minutes = Math.round(t.timeoutSeconds / 60);
   const subject = `[${t.severity}] APPROVAL NEEDED: ${t.candidate.type} for ${t.service} (${t.incidentId})`;
   const message = [
@@ -201,6 +224,9 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
     'Reject:',
     `  ${t.rejectUrl}`,
     '',
+    'The confirmation page asks for your name and email: they are recorded with the decision, with the address the',
+    'request came from and the recipients of these links. Anyone holding this email can use the links: do not forward it.',
+    '',
     `These links work once and expire at ${formatTime(t.expiresAt)} (${minutes} minute${minutes === 1 ? '' : 's'} after this request).`,
     'If nobody decides by then, Tourniquet does not apply this mitigation and escalates to a human.',
     '',
@@ -214,8 +240,44 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
   return { subject, message };
 }
 
+const cliFlagsOf = (t: Pick<ApprovalRequestText, 'executionArn' | 'tableName'>): string => {
+  const region = t.executionArn.split(':')[3];
+  return ` --table ${shellQuote(t.tableName)}${region ? ` --region ${shellQuote(region)}` : ''}`;
+};
+
+/**
+ * What the status list (and, for SEV1-2, the escalation list) hears about a pending approval: what
+ * is proposed and who was asked, without the links. The CLI command is there: it decides with the
+ * caller's AWS identity, so it is safe to show to anyone.
+ */
+export function approvalPendingNotice(t: ApprovalRequestText): { subject: string; message: string } {
+  const cliFlags = cliFlagsOf(t);
+  const asked = t.recipients?.length ? `The approvers (${t.recipients.join(', ')}) were sent the approval links.` : 'No approver emails are configured: answer with the CLI.';
+  const subject = `[${t.severity}] Waiting for approval: ${t.candidate.type} for ${t.service} (${t.incidentId})`;
+  const message = [
+    `Tourniquet is waiting for a human decision before it mitigates incident ${t.incidentId} (${t.severity}, service ${t.service}).`,
+    '',
+    'Proposed mitigation',
+    `  ${t.candidate.type} on ${t.candidate.target} (risk ${t.candidate.risk})`,
+    '',
+    'Why',
+    `  ${t.candidate.rationale}`,
+    '',
+    asked,
+    `The request expires at ${formatTime(t.expiresAt)}; if nobody decides by then, Tourniquet does not apply it and escalates.`,
+    '',
+    'Decide from a terminal with AWS credentials (your IAM identity is recorded):',
+    `  npx tourniquet approve ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
+    `  npx tourniquet reject ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
+    '',
+    `Approval ${t.approvalId}`,
+    `Workflow: ${executionConsoleUrl(t.executionArn)}`,
+  ].join('\n');
+  return { subject, message };
+}
+
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'APPROVAL_SECRET_ARN', 'APPROVAL_ENDPOINT_URL');
+  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'APPROVERS_TOPIC_ARN', 'APPROVER_EMAILS', 'APPROVAL_SECRET_ARN', 'APPROVAL_ENDPOINT_URL');
   const secrets = new ApprovalSecretSource(new SecretsManagerClient({}));
   return createRequestApprovalHandler({
     approvals: new ApprovalStore({ tableName: env.TABLE_NAME }),
@@ -227,6 +289,8 @@ export const handler = lambdaHandler(() => {
     tableName: env.TABLE_NAME,
     statusTopicArn: env.STATUS_TOPIC_ARN,
     escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    approversTopicArn: env.APPROVERS_TOPIC_ARN,
+    approverEmails: env.APPROVER_EMAILS,
     clock: () => new Date(),
   });
 });

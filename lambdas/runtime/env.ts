@@ -15,6 +15,13 @@ const EnvSchema = z.object({
   APPROVAL_SECRET_ARN: z.string().startsWith('arn:'),
   /** Base URL of the approval endpoint (the approval function's URL); links go to `<url>/approval`. */
   APPROVAL_ENDPOINT_URL: z.url({ protocol: /^https$/, error: 'must be an https URL' }),
+  /** The topic approval requests (with their signed links) go to; only approvers subscribe to it. */
+  APPROVERS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The approvers' addresses, comma-separated (`-` for none): recorded with each request as the links' recipients. */
+  APPROVER_EMAILS: z
+    .string()
+    .min(1)
+    .transform((text) => (text === '-' ? [] : text.split(',').map((e) => e.trim()).filter((e) => e !== ''))),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -23,7 +30,7 @@ export class EnvironmentError extends Error {
 }
 
 export function readEnv<K extends keyof Env>(...names: K[]): Pick<Env, K> {
-  const values: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const name of names) {
     const result = EnvSchema.shape[name].safeParse(process.env[name]);

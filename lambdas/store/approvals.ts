@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ApprovalCandidateSchema,
   ApprovalChannelSchema,
   ApprovalDecisionSchema,
   ApprovalIdSchema,
+  ApproverIdentitySchema,
   MAX_REASON_LENGTH,
   type ApprovalChannel,
   type ApprovalDecision,
+  type ApproverIdentity,
 } from '../core/approval-link.js';
 import { SeveritySchema } from '../core/config.js';
 import { APPROVAL_PREFIX, approvalKey } from './approval-keys.js';
@@ -53,9 +55,13 @@ export const ApprovalRecordSchema = z.object({
   sealedTaskToken: z.string().min(1).optional(),
   /** The secret the token was sealed under (Secrets Manager ARN), so the CLI can open it without configuration. */
   tokenSecretId: z.string().min(1),
+  /** Who the signed links were emailed to (the approvers topic's addresses at request time); absent on older records. */
+  recipients: z.array(z.string()).optional(),
   decision: ApprovalDecisionSchema.optional(),
   decidedBy: z.string().optional(),
   decidedVia: ApprovalChannelSchema.optional(),
+  /** What is known of the person behind an email-link decision (typed on the page, plus request facts); see docs/approvals.md. */
+  decidedByIdentity: ApproverIdentitySchema.optional(),
   reason: z.string().max(MAX_REASON_LENGTH).nullable().optional(),
   decidedAt: isoTime.optional(),
   /** Identifies one claim, so only the claimer can release it or record its delivery. */
@@ -80,6 +86,7 @@ export const NewApprovalSchema = ApprovalRecordSchema.pick({
   expiresAt: true,
   timeoutSeconds: true,
   tokenSecretId: true,
+  recipients: true,
 }).extend({ sealedTaskToken: z.string().min(1) });
 export type NewApproval = z.infer<typeof NewApprovalSchema>;
 
@@ -89,6 +96,8 @@ export interface DecisionClaim {
   readonly by: string;
   readonly via: ApprovalChannel;
   readonly reason: string | null;
+  /** For an email link: the name and email typed on the confirmation page, and the request's facts. */
+  readonly identity?: ApproverIdentity;
 }
 
 /** Where an approval stands at a given moment. */
@@ -227,8 +236,9 @@ export class ApprovalStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: approvalKey(incidentId, approvalId),
-            UpdateExpression:
-              'SET #status = :decided, decision = :decision, decidedBy = :by, decidedVia = :via, reason = :reason, decidedAt = :at, claimId = :claimId',
+            UpdateExpression: `SET #status = :decided, decision = :decision, decidedBy = :by, decidedVia = :via, reason = :reason, decidedAt = :at, claimId = :claimId${
+              claim.identity ? ', decidedByIdentity = :identity' : ''
+            }`,
             ConditionExpression: 'attribute_exists(pk) AND #status = :pending AND expiresAtEpoch > :nowEpoch',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -241,6 +251,7 @@ export class ApprovalStore {
               ':at': now.toISOString(),
               ':claimId': claimId,
               ':nowEpoch': Math.floor(now.getTime() / 1000),
+              ...(claim.identity ? { ':identity': claim.identity } : {}),
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -271,7 +282,7 @@ export class ApprovalStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: approvalKey(incidentId, approvalId),
-            UpdateExpression: 'SET #status = :pending REMOVE decision, decidedBy, decidedVia, reason, decidedAt, claimId',
+            UpdateExpression: 'SET #status = :pending REMOVE decision, decidedBy, decidedVia, decidedByIdentity, reason, decidedAt, claimId',
             ConditionExpression: '#status = :decided AND claimId = :claimId AND attribute_not_exists(delivery)',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':pending': 'PENDING', ':decided': 'DECIDED', ':claimId': claimId },

@@ -16,6 +16,7 @@ import {
   approvalTable,
   ENDPOINT,
   ESCALATION_TOPIC,
+  APPROVERS_TOPIC,
   fakePublisher,
   fakeSecrets,
   INCIDENT_ID,
@@ -47,6 +48,8 @@ async function setup() {
     tableName: tables.tableName,
     statusTopicArn: STATUS_TOPIC,
     escalationTopicArn: ESCALATION_TOPIC,
+    approversTopicArn: APPROVERS_TOPIC,
+    approverEmails: [],
     clock: time.clock,
     newId: () => `apr-cli-${++n}`,
   });

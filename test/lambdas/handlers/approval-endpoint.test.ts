@@ -6,6 +6,8 @@ import { StepFunctionsTasks } from '../../../lambdas/adapters/step-functions-tas
 import { createApprovalEndpointHandler, escapeHtml } from '../../../lambdas/handlers/approval-endpoint.js';
 import { createRequestApprovalHandler } from '../../../lambdas/handlers/request-approval.js';
 import {
+  APPROVER_EMAILS,
+  APPROVERS_TOPIC,
   approvalEvent,
   approvalTable,
   candidate,
@@ -44,7 +46,9 @@ function urlEvent(method: string, options: { path?: string; query?: string; body
   };
 }
 
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+/** The confirmation form as a browser posts it: name and email typed, unless a test says otherwise. */
+const form = (fields: Record<string, string>) => new URLSearchParams({ name: 'Ada Lovelace', email: 'Lead@Example.com', ...fields }).toString();
+const ADA = 'Ada Lovelace <lead@example.com> (email link)';
 const FORM = 'application/x-www-form-urlencoded';
 
 /** An open incident with one approval request (made by the real request-approval handler), and the endpoint. */
@@ -62,6 +66,8 @@ async function setup(candidateOverride: Partial<typeof candidate> = {}) {
     tableName: tables.tableName,
     statusTopicArn: STATUS_TOPIC,
     escalationTopicArn: ESCALATION_TOPIC,
+    approversTopicArn: APPROVERS_TOPIC,
+    approverEmails: APPROVER_EMAILS,
     clock: time.clock,
     newId: () => 'apr-endpoint-1',
   })(approvalEvent({ candidate: { ...candidate, ...candidateOverride } }));
@@ -115,6 +121,9 @@ describe('GET /approval', () => {
     expect(response.body).toContain('<form method="post">');
     expect(response.body).toContain(`<input type="hidden" name="t" value="${approve}">`);
     expect(response.body).toContain('name="reason"');
+    expect(response.body).toContain('<input id="name" name="name" type="text" required');
+    expect(response.body).toContain('<input id="email" name="email" type="email" required');
+    expect(response.body).toContain('<dd>lead@example.com, sre@example.com</dd>');
     expect(response.body).toContain('Nothing has been changed yet.');
     expect(response.body).not.toMatch(/<script/i);
 
@@ -207,21 +216,56 @@ describe('POST /approval', () => {
     expect(sendCalls()[0]!.taskToken).toBe(TASK_TOKEN);
     expect(JSON.parse(sendCalls()[0]!.output!)).toEqual({
       decision: 'approved',
-      by: 'email link',
+      by: ADA,
       via: 'email-link',
       reason: 'Only change in the window',
       at,
       approvalId: 'apr-endpoint-1',
     });
     const stored = await record();
-    expect(stored).toMatchObject({ status: 'DECIDED', decision: 'approved', decidedBy: 'email link', decidedAt: at, reason: 'Only change in the window', delivery: 'delivered' });
+    expect(stored).toMatchObject({ status: 'DECIDED', decision: 'approved', decidedBy: ADA, decidedAt: at, reason: 'Only change in the window', delivery: 'delivered' });
     expect(stored).not.toHaveProperty('sealedTaskToken');
     expect((await incidents.listTimeline(INCIDENT_ID)).at(-1)).toMatchObject({
       at,
       kind: 'decision',
-      message: 'Approved feature-flag-off on flag new-checkout-flow in abc1234/env5678/prof901 by email link: "Only change in the window"',
-      data: { approval: 'decided', decision: 'approved', by: 'email link', sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' },
+      message: `Approved feature-flag-off on flag new-checkout-flow in abc1234/env5678/prof901 by ${ADA}: "Only change in the window"`,
+      data: {
+        approval: 'decided',
+        decision: 'approved',
+        by: ADA,
+        approverName: 'Ada Lovelace',
+        approverEmail: 'lead@example.com',
+        emailIsRecipient: true,
+        linkRecipients: 'lead@example.com, sre@example.com',
+        sourceIp: '198.51.100.7',
+        userAgent: 'Mozilla/5.0 test',
+      },
     });
+    expect(stored!.decidedByIdentity).toEqual({
+      name: 'Ada Lovelace',
+      email: 'lead@example.com',
+      sourceIp: '198.51.100.7',
+      userAgent: 'Mozilla/5.0 test',
+      recipients: APPROVER_EMAILS,
+      emailIsRecipient: true,
+    });
+  });
+
+  it('asks who decides: without a name or a plausible email nothing is decided', async () => {
+    const { call, approve, record } = await setup();
+    for (const fields of [{ name: '' }, { email: '' }, { email: 'not an email' }, { name: 'x'.repeat(101) }] as Record<string, string>[]) {
+      const response = await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve, ...fields }) }));
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toContain('Nothing was changed.');
+    }
+    expect(sendCalls()).toEqual([]);
+    expect(await record()).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('records an email the links were not sent to, and says so', async () => {
+    const { call, approve, record } = await setup();
+    await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve, name: 'Mallory', email: 'mallory@example.net' }) }));
+    expect((await record())!.decidedByIdentity).toMatchObject({ name: 'Mallory', email: 'mallory@example.net', emailIsRecipient: false });
   });
 
   it('refuses a replay with 409 and never sends a second SendTaskSuccess', async () => {
@@ -229,7 +273,7 @@ describe('POST /approval', () => {
     await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve }) }));
     const replay = await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve }) }));
     expect(replay.statusCode).toBe(409);
-    expect(replay.body).toContain('This request was already approved by email link at 2026-11-23 03:11:00 UTC.');
+    expect(replay.body).toContain(`This request was already approved by ${escapeHtml(ADA)} at 2026-11-23 03:11:00 UTC.`);
     const other = await call(urlEvent('POST', { contentType: FORM, body: form({ t: reject, reason: 'changed my mind' }) }));
     expect(other.statusCode).toBe(409);
     const show = await call(urlEvent('GET', { query: `t=${reject}` }));

@@ -5,6 +5,8 @@ import { createRequestApprovalHandler, type RequestApprovalDeps } from '../../..
 import { approvalKey } from '../../../lambdas/store/approval-keys.js';
 import { checkout } from '../../fixtures/workflow.js';
 import {
+  APPROVER_EMAILS,
+  APPROVERS_TOPIC,
   approvalEvent,
   approvalTable,
   ENDPOINT,
@@ -38,6 +40,8 @@ async function setup(overrides: Partial<RequestApprovalDeps> = {}) {
     tableName: tables.tableName,
     statusTopicArn: STATUS_TOPIC,
     escalationTopicArn: ESCALATION_TOPIC,
+    approversTopicArn: APPROVERS_TOPIC,
+    approverEmails: APPROVER_EMAILS,
     clock: time.clock,
     newId: () => `apr-test-${++n}`,
     ...overrides,
@@ -49,7 +53,7 @@ describe('request-approval', () => {
   it('stores a PENDING approval with the task token sealed, never in the clear', async () => {
     const { handler, approvals, tableName } = await setup();
     const result = await handler(approvalEvent());
-    expect(result).toEqual({ approvalId: 'apr-test-1', expiresAt: new Date(T0 + 900_000).toISOString(), messageIds: ['msg-1', 'msg-2'] });
+    expect(result).toEqual({ approvalId: 'apr-test-1', expiresAt: new Date(T0 + 900_000).toISOString(), messageIds: ['msg-1', 'msg-2', 'msg-3'] });
 
     const record = await approvals.get(INCIDENT_ID, 'apr-test-1');
     expect(record).toMatchObject({
@@ -60,16 +64,24 @@ describe('request-approval', () => {
       requestedAt: new Date(T0).toISOString(),
       expiresAt: new Date(T0 + 900_000).toISOString(),
       tokenSecretId: SECRET_ARN,
+      recipients: APPROVER_EMAILS,
     });
     const raw = await db.client.send(new GetCommand({ TableName: tableName, Key: approvalKey(INCIDENT_ID, 'apr-test-1') }));
     expect(JSON.stringify(raw.Item)).not.toContain(TASK_TOKEN.slice(0, 40));
     expect(openTaskToken(record!.sealedTaskToken!, SECRET, { incidentId: INCIDENT_ID, approvalId: 'apr-test-1' })).toBe(TASK_TOKEN);
   });
 
-  it('publishes Approve and Reject links to the status and escalation topics for SEV2', async () => {
+  it('publishes Approve and Reject links to the approvers topic only; status and (SEV2) escalation hear of it without links', async () => {
     const { handler, publisher, clock } = await setup();
     await handler(approvalEvent());
-    expect(publisher.published.map((p) => p.topicArn)).toEqual([STATUS_TOPIC, ESCALATION_TOPIC]);
+    expect(publisher.published.map((p) => p.topicArn)).toEqual([APPROVERS_TOPIC, STATUS_TOPIC, ESCALATION_TOPIC]);
+    for (const notice of publisher.published.slice(1)) {
+      expect(notice.message).not.toContain(ENDPOINT);
+      expect(notice.message).not.toMatch(/approval\?t=/);
+      expect(notice.subject).toBe(`[SEV2] Waiting for approval: feature-flag-off for checkout (${INCIDENT_ID})`);
+      expect(notice.message).toContain('The approvers (lead@example.com, sre@example.com) were sent the approval links.');
+      expect(notice.message).toContain(`npx tourniquet approve ${INCIDENT_ID} --reason "…"`);
+    }
     const [message] = publisher.published;
     expect(message!.subject).toBe(`[SEV2] APPROVAL NEEDED: feature-flag-off for checkout (${INCIDENT_ID})`);
     expect(message!.attributes).toEqual({ incidentId: INCIDENT_ID, status: 'ApprovalRequested', severity: 'SEV2' });
@@ -98,10 +110,10 @@ describe('request-approval', () => {
     expect(text).toContain('Approval apr-test-1');
   });
 
-  it('only asks the status topic for SEV3, and honours timeoutSeconds', async () => {
+  it('tells only the status topic besides the approvers for SEV3, and honours timeoutSeconds', async () => {
     const { handler, publisher, approvals } = await setup();
     await handler(approvalEvent({ severity: 'SEV3', timeoutSeconds: 120, impact: 'Internal dashboards are stale.' }));
-    expect(publisher.published.map((p) => p.topicArn)).toEqual([STATUS_TOPIC]);
+    expect(publisher.published.map((p) => p.topicArn)).toEqual([APPROVERS_TOPIC, STATUS_TOPIC]);
     expect(publisher.published[0]!.message).toContain('Internal dashboards are stale.');
     expect(publisher.published[0]!.message).toContain('(2 minutes after this request)');
     expect((await approvals.get(INCIDENT_ID, 'apr-test-1'))?.expiresAt).toBe(new Date(T0 + 120_000).toISOString());
@@ -114,8 +126,22 @@ describe('request-approval', () => {
     expect(events.at(-1)).toMatchObject({
       kind: 'decision',
       message: expect.stringMatching(/^Approval requested for feature-flag-off on flag new-checkout-flow .* \(risk medium\); expires 2026-11-23 03:26:00 UTC$/),
-      data: { approval: 'requested', approvalId: 'apr-test-1' },
+      data: { approval: 'requested', approvalId: 'apr-test-1', recipients: 'lead@example.com, sre@example.com' },
     });
+  });
+
+  it('without approver emails still publishes the links to the approvers topic and tells the status list to use the CLI', async () => {
+    const { handler, publisher, approvals } = await setup({ approverEmails: [] });
+    await handler(approvalEvent({ severity: 'SEV3' }));
+    expect(publisher.published[1]!.message).toContain('No approver emails are configured: answer with the CLI.');
+    expect((await approvals.get(INCIDENT_ID, 'apr-test-1'))?.recipients).toEqual([]);
+  });
+
+  it('never puts the task token in a message or on the timeline', async () => {
+    const { handler, publisher, incidents } = await setup();
+    await handler(approvalEvent());
+    for (const message of publisher.published) expect(JSON.stringify(message)).not.toContain(TASK_TOKEN.slice(0, 40));
+    expect(JSON.stringify(await incidents.listTimeline(INCIDENT_ID))).not.toContain(TASK_TOKEN.slice(0, 40));
   });
 
   it('supersedes the previous pending request when asked again (a retry or the next candidate)', async () => {
