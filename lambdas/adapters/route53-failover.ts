@@ -134,7 +134,16 @@ export type ChangeStatus = z.infer<typeof ChangeStatusSchema>;
 export interface FailoverOptions {
   /** Goes on the change batch (weighted mode; UpdateHealthCheck takes no comment). Cut to 256 characters. */
   readonly comment: string;
+  /**
+   * A record change submitted earlier for this record (the ledger's `after.changeId`: a retried failover,
+   * or the failover an undo reverts). While GetChange says it is PENDING, no other change is submitted:
+   * Route 53 would answer PriorRequestNotComplete, and resolvers may still see either set of records.
+   */
+  readonly priorChangeId?: string;
 }
+
+/** The change submitted before is still PENDING; submitting another now would conflict with it. */
+export class PriorChangePendingError extends TransientAwsError {}
 
 /** A record the config names is not in the hosted zone. */
 export class FailoverRecordNotFoundError extends AwsResourceNotFoundError {
@@ -181,7 +190,7 @@ export class Route53FailoverAdapter {
       const pair = await this.#failoverPair(config);
       return this.#setHealthCheck(config, pair, { inverted: true, disabled: true }, 'failover');
     }
-    return this.#weightedFailover(config, options.comment);
+    return this.#weightedFailover(config, options);
   }
 
   /** What `failover` would do, without writing anything. */
@@ -237,10 +246,11 @@ export class Route53FailoverAdapter {
     const { before: current } = await this.#weightedState(config);
     const changes = [recorded.primary, recorded.secondary].filter((r, i) => fingerprint(r) !== fingerprint(i === 0 ? current.primary : current.secondary));
     const settleSeconds = weightedSettle(current, recorded);
+    const pending = await this.#pendingNote(config, options.priorChangeId, changes.length > 0);
     if (changes.length === 0) {
       return FailoverResultSchema.parse({
         status: 'already-applied', mode: 'weighted', before: current, after: current, settleSeconds,
-        detail: `${describeRecord(current.primary)} and ${describeRecord(current.secondary)} already match the recorded records (weights ${current.primary.Weight}/${current.secondary.Weight}); nothing written.`,
+        detail: `${describeRecord(current.primary)} and ${describeRecord(current.secondary)} already match the recorded records (weights ${current.primary.Weight}/${current.secondary.Weight}); nothing written.${pending}`,
       });
     }
     const changeId = await this.#changeRecords(config.hostedZoneId, changes, options.comment);
@@ -248,6 +258,23 @@ export class Route53FailoverAdapter {
       status: 'applied', mode: 'weighted', before: current, after: recorded, changeId, settleSeconds,
       detail: `Restored ${changes.map(describeRecord).join(' and ')} to the recorded records (weights ${current.primary.Weight}/${current.secondary.Weight} → ${recorded.primary.Weight}/${recorded.secondary.Weight}) in change ${changeId}; allow ${settleSeconds} s before verifying.`,
     });
+  }
+
+  /**
+   * " Change C123 is still PENDING: …" for the detail when the earlier change has not reached every
+   * Route 53 server; throws instead when a new change would have to be submitted on top of it.
+   */
+  async #pendingNote(config: WeightedConfig, priorChangeId: string | undefined, wouldSubmit: boolean): Promise<string> {
+    if (priorChangeId === undefined) return '';
+    const id = priorChangeId.replace(/^\/change\//, '');
+    if ((await this.changeStatus(priorChangeId)) !== 'PENDING') return '';
+    if (wouldSubmit) {
+      throw new PriorChangePendingError(
+        `change ${id} to ${config.recordName} ${config.recordType} in hosted zone ${config.hostedZoneId} is still PENDING; ` +
+          'not submitting a conflicting change on top of it (Route 53 would answer PriorRequestNotComplete). The step retries once it is INSYNC',
+      );
+    }
+    return ` Change ${id} is still PENDING: until it is INSYNC some Route 53 servers may answer with the records before it.`;
   }
 
   /** Whether a record change has reached all Route 53 servers (`INSYNC`) or not yet (`PENDING`). */
@@ -339,17 +366,18 @@ export class Route53FailoverAdapter {
 
   // ---- weighted mode ----
 
-  async #weightedFailover(config: WeightedConfig, comment: string): Promise<FailoverResult> {
+  async #weightedFailover(config: WeightedConfig, options: FailoverOptions): Promise<FailoverResult> {
     const { before, others } = await this.#weightedState(config);
     const plan = planWeighted(before);
     const settleSeconds = weightedSettle(before);
+    const pending = await this.#pendingNote(config, options.priorChangeId, plan !== undefined);
     if (!plan) {
       return FailoverResultSchema.parse({
         status: 'already-applied', mode: 'weighted', before, after: before, settleSeconds,
-        detail: `${describeRecord(before.primary)} already has weight 0 and ${describeRecord(before.secondary)} weight ${before.secondary.Weight}, so traffic is on the secondary; nothing written.${othersNote(others)}`,
+        detail: `${describeRecord(before.primary)} already has weight 0 and ${describeRecord(before.secondary)} weight ${before.secondary.Weight}, so traffic is on the secondary; nothing written.${pending}${othersNote(others)}`,
       });
     }
-    const changeId = await this.#changeRecords(config.hostedZoneId, [plan.primary, plan.secondary], comment);
+    const changeId = await this.#changeRecords(config.hostedZoneId, [plan.primary, plan.secondary], options.comment);
     return FailoverResultSchema.parse({
       status: 'applied', mode: 'weighted', before, after: plan, changeId, settleSeconds,
       detail:

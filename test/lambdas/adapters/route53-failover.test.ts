@@ -20,6 +20,7 @@ import {
   FailoverRecordNotFoundError,
   FailoverResultSchema,
   FailoverSetupError,
+  PriorChangePendingError,
   Route53FailoverAdapter,
   type FailoverState,
 } from '../../../lambdas/adapters/route53-failover.js';
@@ -263,6 +264,33 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
     expect(result).toMatchObject({ status: 'already-applied', before: { primary: blue(0) }, after: { primary: blue(0) } });
     expect(result.changeId).toBeUndefined();
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  it('a retry while its earlier change is still PENDING writes nothing and says so', async () => {
+    givenWeighted(blue(0), green(100));
+    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C123', Status: 'PENDING', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
+
+    const result = await adapter().failover(weightedConfig, { comment: 'x', priorChangeId: '/change/C123' });
+
+    expect(result.status).toBe('already-applied');
+    expect(result.detail).toContain('Change C123 is still PENDING');
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  it('does not submit a change on top of a PENDING one, and names it', async () => {
+    givenWeighted(blue(70), green(30));
+    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C123', Status: 'PENDING', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
+
+    const attempt = adapter().failover(weightedConfig, { comment: 'x', priorChangeId: 'C123' });
+
+    await expect(attempt).rejects.toThrow(PriorChangePendingError);
+    await expect(attempt).rejects.toThrow(TransientAwsError);
+    await expect(attempt).rejects.toThrow(/change C123 to www\.example\.com.* is still PENDING; not submitting a conflicting change/);
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+
+    route53.on(GetChangeCommand).resolves({ ChangeInfo: { Id: '/change/C123', Status: 'INSYNC', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
+    givenChangeAccepted();
+    await expect(adapter().failover(weightedConfig, { comment: 'x', priorChangeId: 'C123' })).resolves.toMatchObject({ status: 'applied' });
   });
 
   it('names other weighted records that keep their share', async () => {
