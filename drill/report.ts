@@ -52,7 +52,16 @@ export const DrillResultSchema = z.object({
   ),
   /** Every SNS message published, in order. */
   notifications: z.array(
-    z.object({ status: z.string(), subject: z.string(), topic: z.string(), at: z.string(), incidentId: z.string().optional(), body: z.string() }),
+    z.object({
+      status: z.string(),
+      subject: z.string(),
+      topic: z.string(),
+      at: z.string(),
+      incidentId: z.string().optional(),
+      /** failure-net: published by the failure net's EventBridge rule (a failed, timed-out or aborted execution). */
+      via: z.literal('failure-net').optional(),
+      body: z.string(),
+    }),
   ),
   simulatedMttdSeconds: z.number().nullable(),
   simulatedMttmSeconds: z.number().nullable(),
@@ -169,7 +178,7 @@ export function renderReport(result: DrillResult): string {
     for (const line of faultLines(result)) out.push(`  ${line}`);
   }
   out.push('Notifications:');
-  for (const n of result.notifications) out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.subject}`);
+  for (const n of result.notifications) out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.via === 'failure-net' ? `(failure net) ${n.body.slice(0, 90)}` : n.subject}`);
   out.push('');
   const metric = (label: string, s: number | null) => `${label} ${s === null ? 'n/a' : humanDuration(s * 1000)}`;
   const alarmNow = result.alarm ? `; alarm now ${result.alarm.finalState}` : '';

@@ -8,6 +8,7 @@ import { describeAction, renderPage } from '../core/pages.js';
 import { resolveSeverity } from '../core/severity.js';
 import type { AlarmSignal } from '../core/signal.js';
 import type { TimelineEvent, WorkflowInput } from '../core/model.js';
+import { alarmNameIn, excerpt, rawEventId } from '../core/raw-event.js';
 import { utcMinute } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { classifyAwsError } from '../adapters/errors.js';
@@ -273,10 +274,14 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
       signals = parseAlarmEvent(event);
     } catch (error) {
       if (!(error instanceof AlarmEventInvalidError)) throw error;
-      logger.error('alarm event rejected', { error, event: excerpt(event) });
+      // The whole event goes to the log under an id the page names; if the page fails, the throw
+      // sends the event to the intake dead-letter queue (EventBridge and Lambda retries end there).
+      const rawId = rawEventId(event);
+      const alarm = alarmNameIn(event);
+      logger.error('alarm event rejected', { rawEventId: rawId, alarmName: alarm, error, event });
       await report(
-        `[Tourniquet] Alarm event rejected${alarmNameIn(event) ? `: ${alarmNameIn(event)}` : ''}`,
-        `An alarm event reached Tourniquet but could not be read: ${error.message}\nNo incident was opened. Check the alarm's action or the EventBridge rule.\n\nThe event as received (first 2,000 characters):\n${excerpt(event)}`,
+        `[Tourniquet] Alarm event rejected: ${alarm ?? 'alarm name unreadable'}`.slice(0, 100),
+        `An alarm event${alarm ? ` of alarm "${alarm}"` : ''} reached Tourniquet but could not be read: ${error.message}\nNo incident was opened. Check the alarm's action or the EventBridge rule.\n\nThe whole event is in the starter's log under rawEventId ${rawId}. As received (first 2,000 characters):\n${excerpt(event)}`,
       );
       return summary;
     }
@@ -290,9 +295,11 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
           continue;
         }
         summary.unknownAlarms.push(signal.alarmName);
+        const rawId = rawEventId(event);
+        logger.warn('alarm not configured', { rawEventId: rawId, alarmName: signal.alarmName, event });
         await report(
           `[Tourniquet] Unconfigured alarm: ${signal.alarmName}`.slice(0, 100),
-          `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime}, but no service in the Tourniquet config owns it, so no incident was opened. Reason: ${signal.reason}`,
+          `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime}, but no service in the Tourniquet config owns it, so no incident was opened. Reason: ${signal.reason}\n\nThe event is in the starter's log under rawEventId ${rawId}.`,
         );
         continue;
       }
@@ -320,23 +327,6 @@ function signalMessage(signal: AlarmSignal, role: 'incident' | 'symptom', humanH
   if (role === 'symptom') return `symptom: ${signal.alarmName} entered ALARM at ${when}`;
   const joined = `joined: ${signal.alarmName} entered ALARM at ${when}`;
   return humanHolds ? `${joined}; a human has the incident, paged again` : joined;
-}
-
-/** The alarm name of an event that failed to parse, when one can be found, so the report names it. */
-function alarmNameIn(event: unknown): string | undefined {
-  const detail = (event as { detail?: { alarmName?: unknown } } | null)?.detail;
-  const name = typeof detail?.alarmName === 'string' ? detail.alarmName : undefined;
-  return name?.replace(/[^\x20-\x7E]/g, '?').slice(0, 60);
-}
-
-function excerpt(event: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(event) ?? String(event);
-  } catch {
-    text = String(event);
-  }
-  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
 export const handler = lambdaHandler(() => {

@@ -438,9 +438,19 @@ describe('start-execution: reports', () => {
     await ctx.handler({ ...broken, detail: { ...broken.detail, state: { value: 'ALARM' } } });
     expect(ctx.started()).toHaveLength(0);
     const [first, second] = ctx.published();
-    expect(first).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: '[Tourniquet] Alarm event rejected' });
+    expect(first).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: '[Tourniquet] Alarm event rejected: alarm name unreadable' });
     expect(first!.Message).toMatch(/could not be read/);
     expect(second!.Subject).toBe('[Tourniquet] Alarm event rejected: checkout-5xx-rate');
     expect(second!.Message).toContain('"alarmName":"checkout-5xx-rate"');
+    // The page names the log entry that keeps the whole event; the same event always gets the same id.
+    expect(second!.Message).toMatch(/under rawEventId raw-[0-9a-f]{12}\./);
+  });
+
+  it('names the alarm of a malformed SNS-delivered alarm notification', async () => {
+    const ctx = await setup();
+    const message = JSON.stringify({ AlarmName: 'checkout-5xx-rate', NewStateValue: 'SIDEWAYS' });
+    await ctx.handler({ Records: [{ EventSource: 'aws:sns', Sns: { Message: message } }] });
+    expect(ctx.published()[0]!.Subject).toBe('[Tourniquet] Alarm event rejected: checkout-5xx-rate');
+    expect(ctx.started()).toHaveLength(0);
   });
 });
