@@ -46,6 +46,7 @@ export class TourniquetStack extends Stack {
     this.topics = new NotificationTopics(this, 'Notifications', {
       statusEmails: config.notifications.statusEmails,
       escalationEmails: config.notifications.escalationEmails,
+      approverEmails: config.notifications.approverEmails,
     });
     // The intake dead-letter alarm pages through the escalation topic.
     allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
@@ -60,6 +61,8 @@ export class TourniquetStack extends Stack {
       table: this.table,
       statusTopic: this.topics.statusTopic,
       escalationTopic: this.topics.escalationTopic,
+      approversTopic: this.topics.approversTopic,
+      approverEmails: config.notifications.approverEmails,
       deploymentStrategyId: this.deploymentStrategy.strategyId,
       approvals: this.approvals,
     });
@@ -90,6 +93,7 @@ export class TourniquetStack extends Stack {
     new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName, description: 'Incident table' });
     new CfnOutput(this, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
     new CfnOutput(this, 'EscalationTopicArn', { value: this.topics.escalationTopic.topicArn, description: 'Escalation pages' });
+    new CfnOutput(this, 'ApproversTopicArn', { value: this.topics.approversTopic.topicArn, description: 'Approval requests (signed links)' });
     new CfnOutput(this, 'AlarmIntakeTopicArn', {
       value: this.intake.intakeTopic.topicArn,
       description: 'Point alarm actions here to deliver alarms by SNS',

@@ -32,6 +32,38 @@ const flagKey = z
   .string()
   .regex(/^[a-z][a-zA-Z0-9_-]{0,63}$/, 'flag key must start with a lowercase letter and contain only letters, digits, _ and - (max 64), as AppConfig requires');
 
+/** An ECS cluster ARN: `arn:<partition>:ecs:<region>:<12-digit account>:cluster/<name>`. */
+const ECS_CLUSTER_ARN = /^arn:aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?:ecs:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
+/** An ECS cluster name: up to 255 letters, digits, hyphens and underscores. */
+const ECS_CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** Why `cluster` is neither an ECS cluster name nor a well-formed cluster ARN, or undefined when it is one of them. */
+export function ecsClusterProblem(cluster: string): string | undefined {
+  if (cluster.startsWith('arn:')) {
+    return ECS_CLUSTER_ARN.test(cluster)
+      ? undefined
+      : `"${cluster}" is not an ECS cluster ARN (arn:aws:ecs:<region>:<12-digit account>:cluster/<name>); give that ARN or just the cluster name`;
+  }
+  return ECS_CLUSTER_NAME.test(cluster) ? undefined : `"${cluster}" is not an ECS cluster name (letters, digits, - and _, max 255) or cluster ARN`;
+}
+
+/** WAFV2 IDs (web ACL, IP set) are lowercase UUIDs, as the WAFV2 API's `Id` pattern requires. */
+const WAF_ID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/;
+
+/** A WAFV2 ID; an ARN in its place is refused with the ID it contains. */
+const wafId = (what: string) =>
+  z.string().superRefine((id, ctx) => {
+    if (WAF_ID.test(id)) return;
+    const fromArn = id.startsWith('arn:') ? id.split('/').at(-1) : undefined;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        fromArn !== undefined && WAF_ID.test(fromArn)
+          ? `${what} is the ID, not the ARN: use "${fromArn}"`
+          : `${what} must be a WAFV2 ID: a lowercase UUID such as a1b2c3d4-5678-90ab-cdef-111111111111 (the last part of the ARN)`,
+    });
+  });
+
 export const AlarmConfigSchema = z
   .object({
     /** CloudWatch alarm name, exactly as in CloudWatch. */
@@ -70,7 +102,11 @@ export type FeatureFlagsConfig = z.infer<typeof FeatureFlagsConfigSchema>;
 
 export const EcsConfigSchema = z
   .object({
-    cluster: name('ecs.cluster'),
+    /** The cluster's name, or its ARN (`arn:aws:ecs:<region>:<account>:cluster/<name>`). */
+    cluster: name('ecs.cluster').superRefine((cluster, ctx) => {
+      const problem = ecsClusterProblem(cluster);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     service: name('ecs.service'),
     /** Upper bound for scale-out; scale-out is never chosen without it. */
     maxDesiredCount: z.number().int().min(1).max(5000).optional(),
@@ -106,15 +142,20 @@ export type Route53Config = z.infer<typeof Route53ConfigSchema>;
 export const WafConfigSchema = z
   .object({
     webAclName: name('waf.webAclName'),
-    webAclId: z.string().min(1).max(128),
+    /** The web ACL's ID (a UUID, the last part of its ARN), not its ARN. */
+    webAclId: wafId('waf.webAclId'),
     scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL'),
     /** Requests per 5 minutes per client IP above which the rate-based rule the automation adds blocks. */
     rateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
     /** Optional IP set (referenced by a rule of the web ACL) that the automation may add offending addresses to. */
     ipSetName: name('waf.ipSetName').optional(),
-    ipSetId: z.string().min(1).max(128).optional(),
+    ipSetId: wafId('waf.ipSetId').optional(),
   })
-  .strict();
+  .strict()
+  .refine((w) => (w.ipSetName === undefined) === (w.ipSetId === undefined), {
+    path: ['ipSetId'],
+    message: 'waf.ipSetName and waf.ipSetId go together: give both (the IP set the automation may add addresses to) or neither',
+  });
 export type WafConfig = z.infer<typeof WafConfigSchema>;
 
 /**
@@ -277,7 +318,7 @@ export const TourniquetConfigSchema = z
         escalationEmails: z.array(z.email('not a valid email address')).default([]),
       })
       .strict()
-      .default({ statusEmails: [], escalationEmails: [] }),
+      .default({ statusEmails: [], escalationEmails: [], approverEmails: [] }),
     services: z.array(ServiceConfigSchema).min(1, 'configure at least one service'),
   })
   .strict()
@@ -297,6 +338,11 @@ export const TourniquetConfigSchema = z
             path: ['services', i, 'alarms', j, 'name'],
             message: `alarm "${alarm.name}" already belongs to service "${owner}"; an alarm maps to one service`,
           });
+        /**
+         * Subscribed by email to the approvers topic: the only messages with signed Approve/Reject
+         * links. Without any, approvals are answered with `tourniquet approve|reject` only.
+         */
+        approverEmails: z.array(z.email('not a valid email address')).default([]),
         }
         alarmOwners.set(alarm.name, service.name);
       });
@@ -323,6 +369,17 @@ export interface ConfigProblem {
 export class ConfigInvalidError extends Error {
   override readonly name = 'ConfigInvalidError';
   constructor(
+      for (const list of ['killSwitchFlags', 'degradeFlags'] as const) {
+        flags?.[list].forEach((flag, k) => {
+          if (flags[list].indexOf(flag) !== k) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', i, 'resources', 'featureFlags', list, k],
+              message: `flag "${flag}" is listed twice in ${list}`,
+            });
+          }
+        });
+      }
     readonly source: string,
     readonly problems: readonly ConfigProblem[],
   ) {
@@ -333,6 +390,32 @@ export class ConfigInvalidError extends Error {
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
 
+    // An alarm is either an incident alarm (opens incidents) or a symptom alarm (evidence for one): not both.
+    config.services.forEach((service, i) => {
+      for (const [kind, names] of Object.entries(service.symptomAlarms)) {
+        names.forEach((alarm, k) => {
+          const owner = alarmOwners.get(alarm);
+          if (owner !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', i, 'symptomAlarms', kind, k],
+              message: `alarm "${alarm}" is an incident alarm of service "${owner}"; an alarm is an incident alarm or a symptom alarm, not both`,
+            });
+          }
+        });
+      }
+    });
+    config.maintenanceWindows.forEach((window, i) => {
+      window.services?.forEach((name, j) => {
+        if (!serviceNames.has(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maintenanceWindows', i, 'services', j],
+            message: `unknown service "${name}": a maintenance window names services of this config (${[...serviceNames].join(', ')})`,
+          });
+        }
+      });
+    });
 /** Validates a parsed config object; returns the typed config or every problem found. */
 export function checkConfig(raw: unknown): { ok: true; config: TourniquetConfig } | { ok: false; problems: ConfigProblem[] } {
   const result = TourniquetConfigSchema.safeParse(raw);

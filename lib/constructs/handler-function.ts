@@ -17,6 +17,8 @@ export const HANDLER_ENV = {
   deploymentStrategyId: 'DEPLOYMENT_STRATEGY_ID',
   approvalSecretArn: 'APPROVAL_SECRET_ARN',
   approvalEndpointUrl: 'APPROVAL_ENDPOINT_URL',
+  approversTopicArn: 'APPROVERS_TOPIC_ARN',
+  approverEmails: 'APPROVER_EMAILS',
 } as const;
 
 /** Settings every Tourniquet function shares (Powertools, source-mapped stack traces). */

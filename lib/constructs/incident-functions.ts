@@ -1,10 +1,11 @@
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
-import { acknowledgeCompositeAlarmRead, acknowledgeNag, nagArnOf } from '../nag.js';
+import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
 import {
   alarmReadStatements,
   appConfigReadStatements,
@@ -20,9 +21,11 @@ import {
   wafReadStatements,
   wafWriteStatements,
 } from '../permissions.js';
+import { mutexKey } from '../../lambdas/store/keys.js';
+import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
-import type { IncidentTable } from './incident-table.js';
+import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 
 export interface IncidentFunctionsProps {
   /** The validated config: IAM statements are generated from the resources it names. */
@@ -31,6 +34,14 @@ export interface IncidentFunctionsProps {
   readonly table: IncidentTable;
   readonly statusTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
+  /** Where `request-approval` sends approval requests with their signed links. */
+  readonly approversTopic: sns.ITopic;
+  /**
+   * The addresses subscribed to the approvers topic: each approval records them as the recipients
+   * of its links.
+   * @default - none
+   */
+  readonly approverEmails?: readonly string[];
   /** ID of the AppConfig strategy the kill switch deploys with. */
   readonly deploymentStrategyId: string;
   /** The approval secret and endpoint `request-approval` signs links with and points them at. */
@@ -48,6 +59,34 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
   escalate: 'Tourniquet: page a human with everything known so far',
   'close-incident': "Tourniquet: end the execution's part: metrics and summary on the incident",
 };
+
+/**
+ * The table actions of each workflow step: exactly what its handler's store calls send (see
+ * `lambdas/store/incident-store.ts`; a test maps each handler's calls to these lists).
+ * getIncident/findIncident and the pause switch → GetItem; appendTimeline → UpdateItem (the event
+ * counter) + PutItem (the event); updateIncident, renewLease, transition, completeAction,
+ * setActionEffect → UpdateItem (transition reads the incident first: GetItem); listActions →
+ * Query; acquireMutationLock → PutItem; recordActionStart → ConditionCheckItem + PutItem.
+ * None of them queries the index. DeleteItem is never among them: releasing the mutation lock is
+ * the only delete, granted apart to {@link LOCK_RELEASERS} and confined to lock items.
+ */
+export const WORKFLOW_TABLE_ACTIONS: Readonly<Record<WorkflowHandlerName, readonly IncidentStoreAction[]>> = {
+  'open-incident': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  notify: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  triage: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  decide: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  mitigate: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  'request-approval': APPROVAL_REQUEST_TABLE_ACTIONS,
+  verify: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  escalate: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  'close-incident': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+};
+
+/** The steps that release the service's mutation lock (`releaseMutationLock`, a conditional DeleteItem). */
+export const LOCK_RELEASERS = ['mitigate', 'verify', 'escalate', 'close-incident'] as const satisfies readonly WorkflowHandlerName[];
+
+/** Partition keys of mutation-lock items (`MUTEX#<service>`), as an IAM `StringLike` pattern. */
+export const LOCK_ITEM_KEYS = mutexKey('*').pk;
 
 /** The steps that describe alarms: triage (evaluation settings) and verify (state). */
 export const ALARM_READERS = ['triage', 'verify'] as const satisfies readonly WorkflowHandlerName[];
@@ -76,6 +115,9 @@ export class IncidentFunctions extends Construct {
       'request-approval': {
         ...statusEnv,
         [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn,
+        [HANDLER_ENV.approversTopicArn]: props.approversTopic.topicArn,
+        // `-` for none: an empty value is not worth finding out whether every deploy path accepts.
+        [HANDLER_ENV.approverEmails]: props.approverEmails?.length ? props.approverEmails.join(',') : '-',
         [HANDLER_ENV.approvalSecretArn]: approvals.secret.secretArn,
         [HANDLER_ENV.approvalEndpointUrl]: approvals.functionUrl.url,
       },
@@ -91,9 +133,10 @@ export class IncidentFunctions extends Construct {
         handler: name,
         description: DESCRIPTIONS[name],
         environment: environments[name],
+        // Mitigate's claim lease is derived from its timeout (lambdas/core/mutation.ts): keep them together.
+        ...(name === 'mitigate' ? { timeout: Duration.seconds(MITIGATE_TIMEOUT_SECONDS) } : {}),
       });
-      // request-approval touches approval and timeline items only: it gets its few actions below.
-      if (name !== 'request-approval') table.grantStoreAccess(fn.role);
+      table.grantItemActions(fn.role, WORKFLOW_TABLE_ACTIONS[name]);
       functions[name] = fn;
       lambdas[name] = fn.function;
     }
@@ -129,21 +172,25 @@ export class IncidentFunctions extends Construct {
       if (statements.length === 0) continue;
       acknowledgeCompositeAlarmRead(new iam.Policy(functions[name], 'CompositeAlarmRead', { roles: [functions[name].role], statements }));
     }
-    table.grantItemActions(functions['request-approval'].role, APPROVAL_REQUEST_TABLE_ACTIONS);
+    for (const name of LOCK_RELEASERS) {
+      // Only lock items: the condition holds the partition key of every item the call names.
+      functions[name].role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReleaseMutationLock',
+          actions: ['dynamodb:DeleteItem'],
+          resources: [table.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOCK_ITEM_KEYS] } },
+        }),
+      );
+    }
     approvals.grantSecretRead(functions['request-approval'].role);
     statusTopic.grantPublish(functions['request-approval'].role);
     escalationTopic.grantPublish(functions['request-approval'].role);
+    props.approversTopic.grantPublish(functions['request-approval'].role);
     statusTopic.grantPublish(functions.notify.role);
     statusTopic.grantPublish(functions.escalate.role);
     escalationTopic.grantPublish(functions.escalate.role);
 
-    const tableIndexes = `Resource::${nagArnOf(table.table)}/index/*`;
-    for (const [name, fn] of Object.entries(functions)) {
-      if (name === 'request-approval') continue;
-      acknowledgeNag(fn.role, 'AwsSolutions-IAM5', 'The table grant covers its GSI (gsi1) through <table>/index/*; the stack defines every index.', [
-        tableIndexes,
-      ]);
-    }
     for (const name of ['notify', 'escalate', 'request-approval'] as const) {
       acknowledgeNag(
         functions[name].role,

@@ -69,6 +69,29 @@ export interface IncidentWorkflowProps {
    * @default Duration.hours(6)
    */
   readonly timeout?: Duration;
+/**
+ * The `proposal` in AwaitApproval's parameters: the waiting mitigation as a human reads it in the
+ * Step Functions console (what, on which resource, why, risk, when the wait ends, how to answer).
+ * Built from `$.attempt` with intrinsic functions; `region` is the stack's (a pseudo parameter).
+ */
+export function approvalProposal(region: string): Record<string, unknown> {
+  const minutes = APPROVAL_TIMEOUT_SECONDS / 60;
+  const cli = (verb: 'approve' | 'reject') =>
+    sfn.JsonPath.format(`npx tourniquet ${verb} {} --reason <why> --table <IncidentTableName stack output> --region ${region}`, sfn.JsonPath.stringAt('$.incident.incidentId'));
+  return {
+    what: sfn.JsonPath.format('{} on {}', sfn.JsonPath.stringAt('$.attempt.type'), sfn.JsonPath.stringAt('$.attempt.target')),
+    resource: sfn.JsonPath.stringAt('$.attempt.target'),
+    why: sfn.JsonPath.stringAt('$.attempt.rationale'),
+    risk: sfn.JsonPath.stringAt('$.attempt.risk'),
+    severity: sfn.JsonPath.stringAt('$.incident.severity'),
+    expires: `${minutes} minutes after AwaitApproval was entered (the approval record and its links carry the exact time)`,
+    ifNobodyAnswers: sfn.JsonPath.stringAt('$.attempt.onTimeout'),
+    approve: cli('approve'),
+    reject: cli('reject'),
+    orUseTheLinks: 'the Approve / Reject links in the approvers email open a confirmation page; only its form decides',
+  };
+}
+
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -195,6 +218,8 @@ export class IncidentWorkflow extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
+        // What an operator watching this state in the console reads (request-approval ignores it).
+        proposal: approvalProposal(Stack.of(this).region),
     const approvalTimedOut = new sfn.Pass(this, S.approvalTimedOut, {
       result: sfn.Result.fromObject({
         Error: 'ApprovalTimedOut',
@@ -289,7 +314,10 @@ export class IncidentWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(readContext),
       timeout: props.timeout ?? Duration.hours(6),
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every event, but no inputs or outputs: AwaitApproval's input carries the task token, and a
+      // token in a log group is a way to decide an approval for anyone who can read the logs and
+      // call SendTaskSuccess. Payloads stay in the execution history (console, GetExecutionHistory).
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Tourniquet: from a CloudWatch alarm to a verified mitigation, or a human.',
     });
 

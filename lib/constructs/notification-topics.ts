@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { GuardedTopic } from './topic-access.js';
 
 export interface NotificationTopicsProps {
   /**
@@ -15,17 +16,26 @@ export interface NotificationTopicsProps {
    * @default - no subscriptions
    */
   readonly escalationEmails?: readonly string[];
+  /**
+   * Addresses subscribed by email to the approvers topic: the only topic whose messages carry
+   * signed Approve and Reject links.
+   * @default - no subscriptions (approvals are then answered with `tourniquet approve|reject`)
+   */
+  readonly approverEmails?: readonly string[];
 }
 
 /**
- * The two human-facing channels: status updates (Investigating → Identified → Mitigated → Resolved)
- * and escalation pages. Both are encrypted with one customer-managed key so that the key policy,
- * not only IAM, decides who may publish.
+ * The three human-facing channels: status updates (Investigating → Identified → Mitigated →
+ * Resolved), escalation pages, and approval requests (signed links, for approvers only). All are
+ * encrypted with one customer-managed key so that the key policy, not only IAM, decides who may
+ * publish; AWS service principals may publish only from this account (see {@link GuardedTopic}).
  */
 export class NotificationTopics extends Construct {
   public readonly key: kms.Key;
   public readonly statusTopic: sns.Topic;
   public readonly escalationTopic: sns.Topic;
+  /** Approval requests with their signed links: a narrower list than the status topic. */
+  public readonly approversTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: NotificationTopicsProps = {}) {
     super(scope, id);
@@ -36,13 +46,18 @@ export class NotificationTopics extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    this.statusTopic = new sns.Topic(this, 'StatusTopic', {
+    this.statusTopic = new GuardedTopic(this, 'StatusTopic', {
       displayName: 'Tourniquet status',
       masterKey: this.key,
       enforceSSL: true,
     });
-    this.escalationTopic = new sns.Topic(this, 'EscalationTopic', {
+    this.escalationTopic = new GuardedTopic(this, 'EscalationTopic', {
       displayName: 'Tourniquet escalation',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.approversTopic = new GuardedTopic(this, 'ApproversTopic', {
+      displayName: 'Tourniquet approvals',
       masterKey: this.key,
       enforceSSL: true,
     });
@@ -51,6 +66,9 @@ export class NotificationTopics extends Construct {
     }
     for (const email of props.escalationEmails ?? []) {
       this.escalationTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    for (const email of props.approverEmails ?? []) {
+      this.approversTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
   }
 }

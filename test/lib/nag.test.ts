@@ -32,14 +32,14 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('reports no finding with every mitigation kind configured: health-check failover, a CLOUDFRONT web ACL with an IP set, two ECS services', () => {
     const config = configWith((raw) => {
-      raw.services[0].resources.waf = { webAclName: 'shop-edge', webAclId: 'e1e2e3e4', scope: 'CLOUDFRONT', ipSetName: 'blocked', ipSetId: 'b10c4ed0' };
+      raw.services[0].resources.waf = { webAclName: 'shop-edge', webAclId: 'e1e2e3e4-0000-4000-8000-000000000002', scope: 'CLOUDFRONT', ipSetName: 'blocked', ipSetId: 'b10c4ed0-0000-4000-8000-000000000001' };
       raw.services.push({
         name: 'search',
         alarms: [{ name: 'search-errors' }],
         resources: {
           ecs: { cluster: 'shop-prod', service: 'search' },
           route53: { mode: 'health-check', hostedZoneId: 'Z0SEARCH', recordName: 'search.shop.example.com', primaryHealthCheckId: '3f2c6b1e-1111-4222-8333-944455556666' },
-          waf: { webAclName: 'search', webAclId: 'abcd', ipSetName: 'blocked-search', ipSetId: 'efgh' },
+          waf: { webAclName: 'search', webAclId: 'abcdabcd-0000-4000-8000-000000000003', ipSetName: 'blocked-search', ipSetId: 'efefefef-0000-4000-8000-000000000004' },
         },
       });
     });

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { LOCK_ITEM_KEYS, LOCK_RELEASERS, WORKFLOW_TABLE_ACTIONS } from '../../lib/constructs/incident-functions.js';
 import { INCIDENT_STORE_ACTIONS } from '../../lib/constructs/incident-table.js';
-import { HANDLER_NAMES } from '../../lib/handlers.js';
+import { HANDLER_NAMES, WORKFLOW_HANDLERS } from '../../lib/handlers.js';
 import { normalizedRecordName } from '../../lib/permissions.js';
 import {
   type CfnResource,
@@ -109,7 +110,11 @@ describe('IAM generated from the config', () => {
     expect(resourcesFor(statementsOf(template, 'close-incident'), 'sns:Publish')).toEqual([]);
     expect(resourcesFor(statementsOf(template, 'escalate'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
     expect(resourcesFor(statementsOf(template, 'start-execution'), 'sns:Publish')).toEqual([escalation]);
-    expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
+    const approvers = `\${${idOf('Tourniquet approvals')}}`;
+    expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([approvers, escalation, status].sort());
+    for (const handler of HANDLER_NAMES.filter((h) => h !== 'request-approval')) {
+      expect({ handler, approvers: resourcesFor(statementsOf(template, handler), 'sns:Publish').includes(approvers) }).toEqual({ handler, approvers: false });
+    }
   });
 
   it('lets the starter start executions of the incident state machine only', () => {
@@ -126,11 +131,90 @@ describe('IAM generated from the config', () => {
     }
   });
 
-  it('grants the table actions the incident store uses, on the table and its index, and nothing broader', () => {
+  it('grants each workflow step only the table actions its store calls send, on the base table only', () => {
     const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
-    const s = statementsOf(template, 'open-incident');
-    expect(actionsOf(s).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...INCIDENT_STORE_ACTIONS].sort());
-    expect(resourcesFor(s, 'dynamodb:Query')).toEqual([`\${${tableId}.Arn}`, `\${${tableId}.Arn}/index/*`]);
+    for (const handler of WORKFLOW_HANDLERS) {
+      const s = statementsOf(template, handler).filter((st) => asArray(st.Action).some((a) => a.startsWith('dynamodb:')));
+      const unconditioned = s.filter((st) => st.Condition === undefined);
+      expect({ handler, actions: actionsOf(unconditioned).sort() }).toEqual({ handler, actions: [...WORKFLOW_TABLE_ACTIONS[handler]].sort() });
+      expect({ handler, resources: [...new Set(s.flatMap((st) => asArray(st.Resource).map(render)))] }).toEqual({ handler, resources: [`\${${tableId}.Arn}`] });
+    }
+  });
+
+  it('lets no workflow step delete anything but mutation-lock items; Decide, Triage, Notify, Open and Request-approval cannot delete at all', () => {
+    for (const handler of WORKFLOW_HANDLERS) {
+      const deletes = statementsOf(template, handler).filter((st) => asArray(st.Action).includes('dynamodb:DeleteItem'));
+      if (!(LOCK_RELEASERS as readonly string[]).includes(handler)) {
+        expect({ handler, deletes }).toEqual({ handler, deletes: [] });
+        continue;
+      }
+      // Escalate, verify, mitigate and close release the service's mutation lock (a conditional DeleteItem of MUTEX#<service>).
+      expect({ handler, deletes: deletes.map((d) => ({ actions: d.Action, condition: d.Condition })) }).toEqual({
+        handler,
+        deletes: [{ actions: 'dynamodb:DeleteItem', condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MUTEX#*'] } } }],
+      });
+    }
+    expect(LOCK_ITEM_KEYS).toBe('MUTEX#*');
+    for (const handler of ['decide', 'triage', 'notify', 'escalate'] as const) {
+      expect({ handler, unconditionedDelete: actionsOf(statementsOf(template, handler).filter((st) => !st.Condition)).includes('dynamodb:DeleteItem') }).toEqual({
+        handler,
+        unconditionedDelete: false,
+      });
+    }
+  });
+
+  it('keeps each workflow step table grant in step with the store methods its handler declares and calls', () => {
+    const storeSource = readFileSync(path.join(ROOT, 'lambdas/store/incident-store.ts'), 'utf8');
+    const methods = new Map<string, string>();
+    const starts = [...storeSource.matchAll(/^ {2}(?:private |public )?(?:async )?(\w+)(?:<[^>]*>)?\(/gm)];
+    starts.forEach((m, i) => methods.set(m[1]!, storeSource.slice(m.index, starts[i + 1]?.index ?? storeSource.length)));
+    const DIRECT: Record<string, string> = {
+      GetCommand: 'dynamodb:GetItem',
+      QueryCommand: 'dynamodb:Query',
+      PutCommand: 'dynamodb:PutItem',
+      UpdateCommand: 'dynamodb:UpdateItem',
+      DeleteCommand: 'dynamodb:DeleteItem',
+      'Put:': 'dynamodb:PutItem',
+      'Update:': 'dynamodb:UpdateItem',
+      'Delete:': 'dynamodb:DeleteItem',
+      'ConditionCheck:': 'dynamodb:ConditionCheckItem',
+      IndexName: 'index',
+    };
+    const memo = new Map<string, Set<string>>();
+    const actionsOfMethod = (name: string, seen = new Set<string>()): Set<string> => {
+      if (memo.has(name)) return memo.get(name)!;
+      const body = methods.get(name) ?? '';
+      const out = new Set(Object.entries(DIRECT).filter(([k]) => body.includes(k)).map(([, v]) => v));
+      for (const [, callee] of body.matchAll(/this\.(\w+)\(/g)) {
+        if (callee === name || seen.has(callee!) || !methods.has(callee!)) continue;
+        for (const a of actionsOfMethod(callee!, new Set([...seen, name]))) out.add(a);
+      }
+      memo.set(name, out);
+      return out;
+    };
+    for (const handler of WORKFLOW_HANDLERS.filter((h) => h !== 'request-approval')) {
+      const source = readFileSync(path.join(ROOT, `lambdas/handlers/${handler}.ts`), 'utf8');
+      const declared = [...source.matchAll(/Pick<IncidentStore,([^>]*)>/g)].flatMap((m) => [...m[1]!.matchAll(/'(\w+)'/g)].map((n) => n[1]!));
+      const called = [...source.matchAll(/\bstore\.(\w+)\(/g)].map((m) => m[1]!);
+      const used = [...new Set([...declared, ...called])].filter((m) => methods.has(m));
+      expect(used.length).toBeGreaterThan(0);
+      const granted = new Set<string>([...WORKFLOW_TABLE_ACTIONS[handler], ...((LOCK_RELEASERS as readonly string[]).includes(handler) ? ['dynamodb:DeleteItem'] : [])]);
+      // Other store modules the handler builds (pause switch, brake): every command they send.
+      for (const [, module] of source.matchAll(/from '\.\.\/store\/(\w[\w-]*)\.js'/g)) {
+        if (['incident-store', 'errors', 'keys', 'records', 'table'].includes(module!)) continue;
+        const other = readFileSync(path.join(ROOT, `lambdas/store/${module}.ts`), 'utf8');
+        for (const [k, action] of Object.entries(DIRECT)) {
+          if (other.includes(k)) expect({ handler, module, action, granted: granted.has(action) }).toEqual({ handler, module, action, granted: true });
+        }
+      }
+      for (const method of used) {
+        for (const action of actionsOfMethod(method)) {
+          // The lock-scoped delete covers releaseMutationLock only; an index query needs a grant on the index.
+          const ok = action === 'dynamodb:DeleteItem' ? method === 'releaseMutationLock' && granted.has(action) : granted.has(action);
+          expect({ handler, method, action, ok }).toEqual({ handler, method, action, ok: true });
+        }
+      }
+    }
   });
 
   it('keeps the granted table actions in step with the commands the incident store sends', () => {

@@ -51,7 +51,15 @@ describe('TourniquetStack (sample config)', () => {
       expect(own('notify')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('close-incident')).toEqual(['TABLE_NAME']);
       expect(own('escalate')).toEqual(['ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
-      expect(own('request-approval')).toEqual(['APPROVAL_ENDPOINT_URL', 'APPROVAL_SECRET_ARN', 'ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('request-approval')).toEqual([
+        'APPROVAL_ENDPOINT_URL',
+        'APPROVAL_SECRET_ARN',
+        'APPROVERS_TOPIC_ARN',
+        'APPROVER_EMAILS',
+        'ESCALATION_TOPIC_ARN',
+        'STATUS_TOPIC_ARN',
+        'TABLE_NAME',
+      ]);
       expect(own('approval-endpoint')).toEqual(['APPROVAL_SECRET_ARN', 'TABLE_NAME']);
     });
 
@@ -129,7 +137,7 @@ describe('TourniquetStack (sample config)', () => {
 
     it('denies publishing without TLS on every topic', () => {
       const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, CfnResource>);
-      expect(policies).toHaveLength(3);
+      expect(policies).toHaveLength(4);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -140,7 +148,7 @@ describe('TourniquetStack (sample config)', () => {
     it('subscribes the configured addresses by email', () => {
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'pager@example.com' });
-      template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 2);
+      template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 3);
     });
 
     it('lets EventBridge use the topic key, so the failure net can page through the encrypted escalation topic', () => {
@@ -158,9 +166,42 @@ describe('TourniquetStack (sample config)', () => {
       });
     });
 
+    it('lets a service principal publish or use a key only from this account: aws:SourceAccount and aws:SourceArn on every grant', () => {
+      const statements = [
+        ...Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, CfnResource>).flatMap((p) => p.Properties.PolicyDocument.Statement as any[]),
+        ...Object.values(template.findResources('AWS::KMS::Key') as Record<string, CfnResource>).flatMap((k) => k.Properties.KeyPolicy.Statement as any[]),
+      ];
+      const services = statements.filter((s) => s.Effect === 'Allow' && s.Principal?.Service);
+      expect(services.map((s) => s.Principal.Service).sort()).toEqual(
+        expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']),
+      );
+      const sourceArn: Record<string, string> = {
+        'events.amazonaws.com': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*',
+        'cloudwatch.amazonaws.com': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*',
+      };
+      for (const statement of services) {
+        const service = statement.Principal.Service as string;
+        expect({ service, account: statement.Condition?.StringEquals?.['aws:SourceAccount'] }).toEqual({ service, account: { Ref: 'AWS::AccountId' } });
+        expect({ service, arn: render(statement.Condition?.ArnLike?.['aws:SourceArn']) }).toEqual({ service, arn: sourceArn[service] });
+      }
+    });
+
+    it('sends approval links to an encrypted approvers topic the configured approvers subscribe to', () => {
+      const [keyId] = Object.keys(template.findResources('AWS::KMS::Key', { Properties: { Description: 'Tourniquet status and escalation topics' } }));
+      const topics = template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'Tourniquet approvals' } }) as Record<string, CfnResource>;
+      expect(Object.values(topics).map((t) => t.Properties.KmsMasterKeyId)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
+      const topicId = Object.keys(topics)[0]!;
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'approver@example.com', TopicArn: { Ref: topicId } });
+      expect(functionsByHandler(template)['request-approval']!.Properties.Environment.Variables).toMatchObject({
+        APPROVERS_TOPIC_ARN: { Ref: topicId },
+        APPROVER_EMAILS: 'approver@example.com',
+      });
+    });
+
     it('subscribes no email when the config lists none', () => {
       const quiet = templateFor(configWith((raw) => (raw.notifications = { statusEmails: [], escalationEmails: [] })));
       quiet.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'email' }, 0);
+      expect(functionsByHandler(quiet)['request-approval']!.Properties.Environment.Variables.APPROVER_EMAILS).toBe('-');
     });
   });
 
@@ -180,6 +221,7 @@ describe('TourniquetStack (sample config)', () => {
       'AlarmIntakeTopicArn',
       'ApprovalEndpointUrl',
       'ApprovalSecretArn',
+      'ApproversTopicArn',
       'EscalationTopicArn',
       'IncidentTableName',
       'StateMachineArn',

@@ -22,9 +22,9 @@ describe('IncidentWorkflow', () => {
     });
   });
 
-  it('logs every event with execution data to a vended-logs group kept for one month', () => {
+  it('logs every event, without execution data (no task token in a log), to a vended-logs group kept for one month', () => {
     const logGroupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] as string;
-    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     const group = (template.findResources('AWS::Logs::LogGroup') as Record<string, CfnResource>)[logGroupId]!;
     expect(group.Properties).toEqual({ LogGroupName: '/aws/vendedlogs/states/Tourniquet-prod-incident-workflow', RetentionInDays: 30 });
   });
