@@ -26,6 +26,7 @@ import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
+import { AutomationBrake } from '../lambdas/store/brake.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalTaskHandler } from './local-workflow.js';
 import { asInvocation } from './sim/faults.js';
@@ -78,8 +79,10 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
       route53,
       wafFor,
       pause: new PauseSwitch({ tableName: w.tableName, client: w.documentClient, clock }),
+      brake: new AutomationBrake({ tableName: w.tableName, client: w.documentClient, clock }),
       deploymentStrategyId: w.deploymentStrategyId,
       clock,
+      sleep: w.sleep,
     }),
     verify: createVerifyHandler({ store, alarms, ecs, clock }),
     escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),

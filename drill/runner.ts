@@ -7,6 +7,7 @@ import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStore, type IncidentRecord } from '../lambdas/store/incident-store.js';
 import { incidentPostmortem, metricsOf } from '../lambdas/operations/postmortem.js';
+import { AutomationBrake } from '../lambdas/store/brake.js';
 import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
 import type { StartSummary } from '../lambdas/handlers/start-execution.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
@@ -343,7 +344,15 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   async function runUndo(by: string): Promise<UndoStep[]> {
     if (!first) return [];
     return undoIncident(
-      { store, ...drillAdapters(wiring), serviceFor: (name) => config.services.find((s) => s.name === name), deploymentStrategyId: wiring.deploymentStrategyId, clock: wiring.clock, by },
+      {
+        store,
+        ...drillAdapters(wiring),
+        brake: new AutomationBrake({ tableName: wiring.tableName, client: wiring.documentClient, clock: wiring.clock }),
+        serviceFor: (name) => config.services.find((s) => s.name === name),
+        deploymentStrategyId: wiring.deploymentStrategyId,
+        clock: wiring.clock,
+        by,
+      },
       first.record.incidentId,
     );
   }

@@ -12,6 +12,7 @@ import { EcsAdapter } from '../../lambdas/adapters/ecs-deployments.js';
 import { Route53FailoverAdapter } from '../../lambdas/adapters/route53-failover.js';
 import { WafRulesAdapter } from '../../lambdas/adapters/waf-rules.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
+import { AutomationBrake } from '../../lambdas/store/brake.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import { DEFAULT_CONFIG_FILE } from './validate.js';
 
@@ -43,9 +44,11 @@ export async function runUndo(incidentId: string, options: UndoOptions): Promise
     return 2;
   }
   const region = options.region ? { region: options.region } : {};
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient(region), { marshallOptions: { removeUndefinedValues: true } });
   const steps = await undoIncident(
     {
-      store: new IncidentStore({ tableName: table, client: DynamoDBDocumentClient.from(new DynamoDBClient(region), { marshallOptions: { removeUndefinedValues: true } }) }),
+      store: new IncidentStore({ tableName: table, client: documentClient }),
+      brake: new AutomationBrake({ tableName: table, client: documentClient }),
       flags: new AppConfigFlagsAdapter(new AppConfigClient(region)),
       ecs: new EcsAdapter(new ECSClient(region)),
       route53: new Route53FailoverAdapter(new Route53Client(region)),

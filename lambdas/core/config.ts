@@ -282,6 +282,26 @@ export const LifecycleConfigSchema = z
   .strict();
 export type LifecycleConfig = z.infer<typeof LifecycleConfigSchema>;
 
+/**
+ * The brake on automation (docs/configuration.md): how many automated changes in an hour, how soon
+ * after one another may touch the same service, and how many of a kind may stand on one resource.
+ * Past a limit the change needs a human's approval (or, with onLimit "escalate", a human is paged).
+ */
+export const BrakeConfigSchema = z
+  .object({
+    /** Automated mutations across all services in any rolling hour. 0 = every change needs approval. */
+    mutationsPerHour: z.number().int().min(0).max(1000).default(5),
+    /** Minutes after an automated change to a service during which another incident (or a re-opened one) may not change it on its own. */
+    serviceCooldownMinutes: z.number().int().min(0).max(24 * 60).default(10),
+    /** Per mitigation type: at most this many automated actions in place on one resource at once (default: one WAF rule per web ACL). */
+    perResourceLimits: z.partialRecord(z.enum(MITIGATION_KEYS), z.number().int().min(1).max(100)).default({}),
+    /** Past a limit: ask for approval (default), or page a human without changing anything. */
+    onLimit: z.enum(['approval', 'escalate']).default('approval'),
+  })
+  .strict();
+export type BrakeConfig = z.infer<typeof BrakeConfigSchema>;
+export const DEFAULT_BRAKE: BrakeConfig = { mutationsPerHour: 5, serviceCooldownMinutes: 10, perResourceLimits: {}, onLimit: 'approval' };
+
 export const TourniquetConfigSchema = z
   .object({
     version: z.literal(1, 'version must be 1'),
@@ -310,12 +330,19 @@ export const TourniquetConfigSchema = z
     updateCadenceMinutes: UpdateCadenceOverridesSchema.optional(),
     /** Episodes, watch period, flap cooldown, re-page timers and the cap on open incidents. */
     lifecycle: LifecycleConfigSchema.default({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
+    /** Budget, cooldown and per-resource limits on automated changes. */
+    brake: BrakeConfigSchema.default(DEFAULT_BRAKE),
     notifications: z
       .object({
         /** Subscribed by email to the status topic (updates at every phase). */
         statusEmails: z.array(z.email('not a valid email address')).default([]),
         /** Subscribed by email to the escalation topic (pages when automation cannot help). */
         escalationEmails: z.array(z.email('not a valid email address')).default([]),
+        /**
+         * Subscribed by email to the approvers topic: the only messages with signed Approve/Reject
+         * links. Without any, approvals are answered with `tourniquet approve|reject` only.
+         */
+        approverEmails: z.array(z.email('not a valid email address')).default([]),
       })
       .strict()
       .default({ statusEmails: [], escalationEmails: [], approverEmails: [] }),
@@ -338,37 +365,10 @@ export const TourniquetConfigSchema = z
             path: ['services', i, 'alarms', j, 'name'],
             message: `alarm "${alarm.name}" already belongs to service "${owner}"; an alarm maps to one service`,
           });
-        /**
-         * Subscribed by email to the approvers topic: the only messages with signed Approve/Reject
-         * links. Without any, approvals are answered with `tourniquet approve|reject` only.
-         */
-        approverEmails: z.array(z.email('not a valid email address')).default([]),
         }
         alarmOwners.set(alarm.name, service.name);
       });
       const flags = service.resources.featureFlags;
-      flags?.degradeFlags.forEach((flag, k) => {
-        if (flags.killSwitchFlags.includes(flag)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['services', i, 'resources', 'featureFlags', 'degradeFlags', k],
-            message: `flag "${flag}" cannot be both a kill switch (turned off) and a degrade flag (turned on)`,
-          });
-        }
-      });
-    });
-  });
-export type TourniquetConfig = z.infer<typeof TourniquetConfigSchema>;
-
-/** One problem in a config file, with the JSON path where it was found. */
-export interface ConfigProblem {
-  readonly path: string;
-  readonly message: string;
-}
-
-export class ConfigInvalidError extends Error {
-  override readonly name = 'ConfigInvalidError';
-  constructor(
       for (const list of ['killSwitchFlags', 'degradeFlags'] as const) {
         flags?.[list].forEach((flag, k) => {
           if (flags[list].indexOf(flag) !== k) {
@@ -380,16 +380,16 @@ export class ConfigInvalidError extends Error {
           }
         });
       }
-    readonly source: string,
-    readonly problems: readonly ConfigProblem[],
-  ) {
-    super(`${source}: ${problems.length} problem(s) in the Tourniquet config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
-  }
-}
-
-const formatPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-
+      flags?.degradeFlags.forEach((flag, k) => {
+        if (flags.killSwitchFlags.includes(flag)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'resources', 'featureFlags', 'degradeFlags', k],
+            message: `flag "${flag}" cannot be both a kill switch (turned off) and a degrade flag (turned on)`,
+          });
+        }
+      });
+    });
     // An alarm is either an incident alarm (opens incidents) or a symptom alarm (evidence for one): not both.
     config.services.forEach((service, i) => {
       for (const [kind, names] of Object.entries(service.symptomAlarms)) {
@@ -416,6 +416,28 @@ const formatPath = (path: readonly PropertyKey[]): string =>
         }
       });
     });
+  });
+export type TourniquetConfig = z.infer<typeof TourniquetConfigSchema>;
+
+/** One problem in a config file, with the JSON path where it was found. */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigInvalidError extends Error {
+  override readonly name = 'ConfigInvalidError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem(s) in the Tourniquet config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+  }
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+
 /** Validates a parsed config object; returns the typed config or every problem found. */
 export function checkConfig(raw: unknown): { ok: true; config: TourniquetConfig } | { ok: false; problems: ConfigProblem[] } {
   const result = TourniquetConfigSchema.safeParse(raw);

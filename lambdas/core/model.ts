@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { LifecycleConfigSchema, PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
+import { BrakeConfigSchema, DEFAULT_BRAKE, LifecycleConfigSchema, PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
 import { AlarmSignalSchema } from './signal.js';
 
 /**
@@ -48,6 +48,8 @@ export const WorkflowInputSchema = z.object({
     maintenanceWindows: z.array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() })).default([]),
     /** Watch period, flap cooldown, re-page timers (config `lifecycle`). */
     lifecycle: LifecycleConfigSchema.default({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
+    /** The brake on automated changes (config `brake`). */
+    brake: BrakeConfigSchema.default(DEFAULT_BRAKE),
   }),
   execution: ExecutionRefSchema,
 });

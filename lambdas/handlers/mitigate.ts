@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { nextExecutableCursor } from '../core/decision.js';
 import { WorkflowStateSchema, type Attempt, type Candidate, type WorkflowState } from '../core/model.js';
@@ -8,23 +10,32 @@ import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import { WafRulesAdapter } from '../adapters/waf-rules.js';
-import { TransientAwsError } from '../adapters/errors.js';
+import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../adapters/errors.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
 import { undoAction } from '../operations/undo.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { PauseSwitch } from '../store/pause.js';
+import { AutomationBrake } from '../store/brake.js';
+import { CLAIM_LEASE_SECONDS, MUTATION_LOCK_LEASE_SECONDS } from '../core/mutation.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /** Margin after the expected recovery before the first check, so one slow datapoint does not read as failure. */
 const CHECK_MARGIN_SECONDS = 30;
-/** The mutation lock outlives a crashed execution by at most this long. */
-const MUTATION_LOCK_SECONDS = 30 * 60;
+/** The mutation lock's lease past the next check; verify renews it (heartbeat) while it verifies. */
+const MUTATION_LOCK_SECONDS = MUTATION_LOCK_LEASE_SECONDS;
+/** How long an invocation waits on a claim another one holds before handing back to the workflow's retry. */
+const CLAIM_WAIT_SECONDS = 20;
+const CLAIM_POLL_SECONDS = 2;
 
 export interface MitigateDeps {
   readonly store: Pick<
     IncidentStore,
     | 'recordActionStart'
+    | 'claimAction'
+    | 'recordClaimIntent'
+    | 'releaseActionClaim'
+    | 'findAction'
     | 'completeAction'
     | 'appendTimeline'
     | 'acquireMutationLock'
@@ -41,8 +52,26 @@ export interface MitigateDeps {
   /** The WAF adapter for a web ACL scope: CLOUDFRONT web ACLs are managed in us-east-1. */
   readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'addRateBasedBlock' | 'previewRateBasedBlock' | 'removeAutomationRules'>;
   readonly pause: Pick<PauseSwitch, 'inForce'>;
+  readonly brake: Pick<AutomationBrake, 'reserve' | 'releaseResource'>;
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
+  /** Waits between looks at a claim another invocation holds; the drill passes its virtual clock's. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A unique id per invocation: the owner of the claims it takes. @default crypto.randomUUID */
+  readonly invocationId?: () => string;
+}
+
+/**
+ * Another invocation holds the claim on this very change and is still within its lease (a
+ * concurrent duplicate, or a retry while a crashed attempt's lease runs out). Retried by the workflow.
+ */
+export class MutationInProgressError extends Error {
+  override readonly name = 'MutationInProgress';
+}
+
+/** The brake stopped an automated change and the config says to page rather than ask (brake.onLimit = escalate). */
+export class AutomationBrakeError extends Error {
+  override readonly name = 'AutomationBrakeEngaged';
 }
 
 export class MitigationNotExecutableError extends Error {
@@ -132,48 +161,161 @@ export function createMitigateHandler(deps: MitigateDeps) {
       return { ...base, status: 'dry-run', detail, checkAt: now.toISOString() };
     }
 
+    // The brake: budget per hour, cooldown per service, cap per resource. A human's approval lets a change past it.
+    const approved = candidate.policy === 'approval' || approvedHere(state, cursor);
+    const reservation = await deps.brake.reserve(
+      state.settings.brake,
+      { key: `${incident.incidentId}#${cursorInLedger}#${candidate.type}`, incidentId: incident.incidentId, round: incident.round, service: service.name, type: candidate.type, target: candidate.target },
+      { override: approved },
+    );
+    if (!reservation.ok) {
+      const detail = `The brake on automation stopped ${candidate.type} on ${candidate.target}: ${reservation.reason}.`;
+      await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail, data: { brake: reservation.kind } });
+      if (reservation.counted) {
+        // Approved past the brake: counted, and going ahead.
+      } else if (state.settings.brake.onLimit === 'escalate') {
+        throw new AutomationBrakeError(`${detail} Nothing was changed (brake.onLimit is escalate).`);
+      } else {
+        await markMitigating(deps, state, record.status, leaseUntil(new Date(now.getTime() + APPROVAL_WAIT_SECONDS * 1000)));
+        return {
+          ...base,
+          status: 'needs-approval',
+          detail: `${detail} A human decides whether it goes ahead.`,
+          rationale: `${candidate.rationale} Held by the brake: ${reservation.reason}.`,
+          risk: candidate.risk,
+          // Silence is never consent past the brake.
+          onTimeout: 'escalate',
+          checkAt: now.toISOString(),
+        };
+      }
+    } else if (approved && candidate.policy !== 'approval') {
+      await deps.store.appendTimeline(incident.incidentId, {
+        at: now.toISOString(),
+        kind: 'decision',
+        message: `Going ahead with ${candidate.type}: approved by ${state.approval?.by ?? 'a human'}.`,
+      });
+    }
+
     if (!(await deps.store.acquireMutationLock(service.name, incident.incidentId, MUTATION_LOCK_SECONDS))) {
       throw new TransientAwsError(`Another incident is changing service ${service.name}; waiting for it to finish (one change at a time)`);
     }
 
     await revertIneffective(deps, state);
 
-    const started = await deps.store.recordActionStart(incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target });
-    if (!started.started && started.existing.status !== 'started' && started.existing.status !== 'failed') {
-      // A retried invocation after the change was made: report the recorded result, change nothing.
-      const existing = started.existing;
-      logger.info('mitigation already recorded', { cursor, type: candidate.type });
+    // Claim before apply: one invocation at a time owns this change, and writes the before-state first.
+    const owner = deps.invocationId?.() ?? randomUUID();
+    const claim = await claimOrWait(deps, incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target, owner, leaseSeconds: CLAIM_LEASE_SECONDS });
+    if (claim.outcome === 'done') {
+      const existing = claim.record;
+      if (existing.status === 'failed') throw new MitigationFailedError(`${candidate.type} on ${candidate.target} failed earlier in this step: ${existing.detail ?? 'no detail recorded'}`);
+      // A retried or duplicate invocation after the change was made: report the recorded result, change nothing.
+      logger.info('mitigation already recorded', { cursor, type: candidate.type, status: existing.status });
       const checkAt = checkAfter(0);
       await markMitigating(deps, state, record.status, leaseUntil(checkAt));
       return { ...base, status: 'already-applied', detail: existing.detail ?? 'Already applied by this incident.', checkAt };
     }
 
+    const ledger = { incidentId: incident.incidentId, cursor: cursorInLedger, type: candidate.type, owner };
+    const recorded = claim.record.before !== undefined && claim.record.wouldChange !== undefined ? claim.record : undefined;
     try {
+      // Intent and before-state on the claim, before the mutating call (a resumed claim already has them).
+      const intent = recorded ?? (await recordIntent(deps, state, candidate, ledger));
       const result = await apply(deps, state, candidate);
+      const reconciled = recorded !== undefined;
+      const status = reconciled ? (intent.wouldChange ? 'applied' : result.status) : result.status;
       // The candidate's parameters travel with the before-state: undo needs both (which flag, and its old value).
-      const before = { params: candidate.params, state: result.before };
-      await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: result.status, before, after: result.after, detail: result.detail });
+      const before = reconciled ? intent.before : { params: candidate.params, state: result.before };
+      const detail = reconciled
+        ? result.status === 'already-applied'
+          ? `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change is in place, so nothing was sent again. ${intent.intent ?? ''}`.trim()
+          : `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change was not in place; made it now. ${result.detail}`
+        : result.detail;
+      await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status, before, after: result.after, detail, ...(reconciled ? { reconciled } : {}) }, owner);
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),
         kind: 'mitigation',
-        message: `${result.status === 'applied' ? 'Applied' : 'Already in place'}: ${candidate.type} on ${candidate.target}. ${result.detail}`,
-        data: { cursor, ledgerCursor: cursorInLedger, type: candidate.type, before: result.before, after: result.after },
+        message: `${status === 'applied' ? 'Applied' : 'Already in place'}: ${candidate.type} on ${candidate.target}. ${detail}`,
+        data: { cursor, ledgerCursor: cursorInLedger, type: candidate.type, before: (before as { state?: unknown }).state, after: result.after, ...(reconciled ? { reconciled } : {}) },
       });
       const checkAt = checkAfter(result.takesEffectSeconds);
       await markMitigating(deps, state, record.status, leaseUntil(checkAt));
-      return { ...base, status: result.status, detail: result.detail, checkAt };
+      return { ...base, status, detail, checkAt };
     } catch (error) {
-      if (!(error instanceof TransientAwsError)) {
-        await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'failed', detail: (error as Error).message });
+      const message = (error as Error).message;
+      if (changedNothing(error)) {
+        // The call was refused: nothing changed, and trying again will not help. Record why, in words.
+        await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'failed', detail: message }, owner);
+        await deps.brake.releaseResource(candidate.type, candidate.target, incident.incidentId);
         await deps.store.appendTimeline(incident.incidentId, {
           at: deps.clock().toISOString(),
           kind: 'error',
-          message: `Mitigation ${candidate.type} on ${candidate.target} failed: ${(error as Error).message}`,
+          message: `Mitigation ${candidate.type} on ${candidate.target} failed; nothing was changed: ${message}`,
         });
+      } else {
+        // The change may or may not have been made: give the claim back with its before-state; the next attempt reads the resource and reconciles.
+        await deps.store.releaseActionClaim(incident.incidentId, cursorInLedger, candidate.type, owner, `${(error as Error).name}: ${message}`).catch((releaseError: unknown) => {
+          logger.error('could not give the claim back; the next attempt waits out its lease', { error: releaseError as Error });
+        });
+        await deps.store
+          .appendTimeline(incident.incidentId, {
+            at: deps.clock().toISOString(),
+            kind: 'error',
+            message: `Mitigation ${candidate.type} on ${candidate.target} did not finish (${message}); the next attempt reads ${candidate.target} and goes on from what it finds.`,
+          })
+          .catch(() => undefined);
       }
       throw error;
     }
   };
+}
+
+/** The failed result of an earlier attempt of this same step, reported again (the workflow escalates). */
+export class MitigationFailedError extends Error {
+  override readonly name = 'MitigationFailed';
+}
+
+/**
+ * True for errors that prove the mutating call was refused before anything changed, so the action
+ * can be closed as failed: a missing permission, a resource that is not there,
+ * or a mitigation that cannot run here. Anything else (throttling after retries, 5xx, timeouts,
+ * crashes, errors AWS did not classify) leaves the outcome unknown until the resource is read.
+ */
+function changedNothing(error: unknown): boolean {
+  return (
+    error instanceof MitigationNotExecutableError ||
+    error instanceof AwsAccessDeniedError ||
+    error instanceof AwsResourceNotFoundError
+  );
+}
+
+/** Takes the claim, or waits a little for the invocation holding it to finish, then hands back to the workflow's retry. */
+async function claimOrWait(deps: MitigateDeps, incidentId: string, request: Parameters<MitigateDeps['store']['claimAction']>[1]) {
+  const sleep = deps.sleep ?? ((ms: number) => delay(ms));
+  for (let waited = 0; ; waited += CLAIM_POLL_SECONDS) {
+    const claim = await deps.store.claimAction(incidentId, request);
+    if (claim.outcome !== 'held') return claim;
+    if (waited >= CLAIM_WAIT_SECONDS) {
+      throw new MutationInProgressError(
+        `Another attempt (${claim.record.owner ?? 'unknown'}) is applying ${request.type} on ${request.target} for this incident until ${claim.record.leaseUntil ?? '?'}; ` +
+          'this attempt changes nothing and checks again (never two changes at once)',
+      );
+    }
+    await sleep(CLAIM_POLL_SECONDS * 1000);
+  }
+}
+
+/** Reads the resource as it is before the change and writes it, with the intent, on the claim. */
+async function recordIntent(
+  deps: MitigateDeps,
+  state: WorkflowState,
+  candidate: Candidate,
+  ledger: { incidentId: string; cursor: number; type: Candidate['type']; owner: string },
+): Promise<{ before: unknown; wouldChange: boolean; intent?: string }> {
+  const read = await readBefore(deps, state, candidate);
+  const intent = `${read.wouldChange ? 'Will apply' : 'Found already in place'}: ${candidate.type} on ${candidate.target}. ${read.detail}`;
+  const before = { params: candidate.params, state: read.before };
+  await deps.store.recordClaimIntent(ledger.incidentId, ledger.cursor, ledger.type, ledger.owner, { before, intent, wouldChange: read.wouldChange });
+  return { before, wouldChange: read.wouldChange, intent };
 }
 
 /** OPEN → MITIGATING on the first change of a round (with the lease for the next check), or a renewed lease after that. */
@@ -264,7 +406,7 @@ async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candid
       const off = candidate.type === 'feature-flag-off';
       const allowed = off ? flags.killSwitchFlags : flags.degradeFlags;
       if (!allowed.includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured ${off ? 'kill switch' : 'degrade flag'} of ${state.service.name}`);
-      const result = await deps.flags.setFlag(flags, { flag, enabled: !off, deploymentStrategyId: deps.deploymentStrategyId, description: why });
+      const result = await deps.flags.setFlag(flags, { flag, enabled: !off, deploymentStrategyId: deps.deploymentStrategyId, description: why, suspectDeploymentNumber: suspectDeployment(candidate) });
       return { ...pick(result), takesEffectSeconds: flags.propagationSeconds };
     }
     case 'ecs-rollback': {
@@ -291,6 +433,44 @@ async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candid
 }
 
 const pick = (r: { status: 'applied' | 'already-applied'; before: unknown; after: unknown; detail: string }) => ({ status: r.status, before: r.before, after: r.after, detail: r.detail });
+
+/**
+ * The resource as it is now, read without changing it: exactly what undo needs to put it back, and
+ * whether the change is still to be made. Written on the claim before the mutating call.
+ */
+async function readBefore(deps: MitigateDeps, state: WorkflowState, candidate: Candidate): Promise<{ before: unknown; wouldChange: boolean; detail: string }> {
+  const res = resources(state);
+  switch (candidate.type) {
+    case 'feature-flag-off':
+    case 'degrade-flag-on': {
+      const p = await deps.flags.previewFlag(res.flags(), { flag: String(candidate.params.flag), enabled: candidate.type === 'degrade-flag-on', suspectDeploymentNumber: suspectDeployment(candidate) });
+      return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
+    }
+    case 'ecs-rollback': {
+      const p = await deps.ecs.previewRollback(res.ecs());
+      return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
+    }
+    case 'ecs-scale-out': {
+      const p = await deps.ecs.previewScaleOut(res.ecs(), { maxDesiredCount: res.ecs().maxDesiredCount ?? 0 });
+      return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
+    }
+    case 'route53-failover': {
+      const p = await deps.route53.previewFailover(res.route53());
+      return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
+    }
+    case 'waf-block': {
+      const p = await deps.wafFor(res.waf().scope).previewRateBasedBlock(res.waf(), { incidentId: state.incident.incidentId });
+      // The rule names the change will add travel with the before-state: undo removes exactly those.
+      return { before: { ...p.before, addedRules: p.changed.added }, wouldChange: p.wouldChange, detail: p.detail };
+    }
+  }
+}
+
+/** The deployment triage blamed for turning the flag on, when the plan names one. */
+function suspectDeployment(candidate: Candidate): number | undefined {
+  const n = candidate.params.deploymentNumber;
+  return typeof n === 'number' ? n : undefined;
+}
 
 /** Read-only look at what `apply` would change, for dry runs. */
 async function preview(deps: MitigateDeps, state: WorkflowState, candidate: Candidate): Promise<string> {
@@ -337,6 +517,7 @@ export const handler = lambdaHandler(() => {
   return createMitigateHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     pause: new PauseSwitch({ tableName: env.TABLE_NAME }),
+    brake: new AutomationBrake({ tableName: env.TABLE_NAME }),
     flags: new AppConfigFlagsAdapter(new AppConfigClient({})),
     ecs: new EcsAdapter(new ECSClient({})),
     // Route 53's control plane is global; the SDK routes it.

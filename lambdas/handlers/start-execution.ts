@@ -94,6 +94,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
         .filter((w) => !w.services || w.services.includes(service.name))
         .map(({ start, end, reason }) => ({ start, end, ...(reason ? { reason } : {}) })),
       lifecycle: deps.config.lifecycle,
+      brake: deps.config.brake,
     },
   });
 

@@ -1,19 +1,20 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { nextExecutableCursor } from '../core/decision.js';
-import { WorkflowStateSchema, type Verification } from '../core/model.js';
+import { WorkflowStateSchema, type Verification, type WorkflowState } from '../core/model.js';
+import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
-import { lambdaHandler } from '../runtime/lambda.js';
+import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
 export const MAX_CHECKS_PER_ATTEMPT = 3;
 
 export interface VerifyDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'renewMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarms'>;
   readonly ecs: Pick<EcsAdapter, 'deploymentSteady'>;
   readonly clock: () => Date;
@@ -102,7 +103,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
         kind: 'verification',
         message: `${alarmsText} OK but the ECS deployment is not steady yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
       });
-      await deps.store.renewLease(state.service.name, incident.incidentId, leaseUntil(checkAt));
+      await heartbeat(deps, state, checkAt);
       return { outcome: 'pending', alarmState, checks, checkAt, hasNext: false };
     }
     if (notOk.length === 0) {
@@ -132,7 +133,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
         kind: 'verification',
         message: `${notOk.map((a) => `${a.name} still ${a.state}`).join(', ')} after ${attempt.type} (check ${checks} of ${MAX_CHECKS_PER_ATTEMPT}); checking again at ${checkAt.slice(11, 19)}`,
       });
-      await deps.store.renewLease(state.service.name, incident.incidentId, leaseUntil(checkAt));
+      await heartbeat(deps, state, checkAt);
       return { outcome: 'pending', alarmState, checks, checkAt, hasNext: false, notOk: notOk.map((a) => a.name) };
     }
 
@@ -156,3 +157,16 @@ export const handler = lambdaHandler(() =>
     clock: () => new Date(),
   }),
 );
+
+/**
+ * The incident is still verifying its change: renew the episode's lease and the service's mutation
+ * lock past the next check, so no other incident changes the service mid-verification.
+ */
+async function heartbeat(deps: VerifyDeps, state: WorkflowState, checkAt: string): Promise<void> {
+  const { incident, service } = state;
+  await deps.store.renewLease(service.name, incident.incidentId, leaseUntil(checkAt));
+  const ttl = Math.ceil((Date.parse(checkAt) - deps.clock().getTime()) / 1000) + MUTATION_LOCK_RENEWAL_MARGIN_SECONDS;
+  if (!(await deps.store.renewMutationLock(service.name, incident.incidentId, Math.max(ttl, MUTATION_LOCK_RENEWAL_MARGIN_SECONDS)))) {
+    logger.warn('the service mutation lock is no longer held by this incident while it verifies', { service: service.name });
+  }
+}

@@ -6,6 +6,7 @@ import { FailoverStateSchema, type Route53FailoverAdapter } from '../adapters/ro
 import type { WafRulesAdapter } from '../adapters/waf-rules.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
+import type { AutomationBrake } from '../store/brake.js';
 
 /**
  * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back
@@ -28,6 +29,8 @@ export interface UndoDeps {
   readonly clock: () => Date;
   /** Who runs the undo (the caller's identity), for the timeline. */
   readonly by: string;
+  /** The brake's per-resource caps: an undone action stops counting against its resource. */
+  readonly brake?: Pick<AutomationBrake, 'releaseResource'>;
 }
 
 export const UndoStepSchema = z.object({
@@ -62,7 +65,7 @@ export async function undoIncident(deps: UndoDeps, incidentId: string, options: 
 }
 
 /** What reverting one action needs: the adapters, and the store's ledger and timeline. */
-export type UndoActionDeps = Pick<UndoDeps, 'flags' | 'ecs' | 'route53' | 'wafFor' | 'deploymentStrategyId' | 'clock' | 'by'> & {
+export type UndoActionDeps = Pick<UndoDeps, 'flags' | 'ecs' | 'route53' | 'wafFor' | 'deploymentStrategyId' | 'clock' | 'by' | 'brake'> & {
   readonly store: Pick<IncidentStore, 'markActionUndone' | 'appendTimeline'>;
 };
 
@@ -140,6 +143,7 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
     }
   }
   await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail);
+  await deps.brake?.releaseResource(action.type, action.target, incidentId);
   await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });
   return { ...base, status: 'undone', detail };
 }

@@ -45,3 +45,16 @@ export class ActionNotFoundError extends StoreError {
 export class RecordInvalidError extends StoreError {
   override readonly name: string = 'RecordInvalidError';
 }
+
+/** The invocation no longer holds the action's claim: its lease ran out and another attempt took over. */
+export class ClaimLostError extends StoreError {
+  override readonly name: string = 'ClaimLostError';
+  constructor(
+    readonly incidentId: string,
+    readonly cursor: number,
+    readonly type: string,
+    readonly owner: string,
+  ) {
+    super(`the claim on action #${cursor} (${type}) of incident ${incidentId} is no longer held by ${owner}; another attempt took it over`);
+  }
+}

@@ -12,9 +12,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
-import { statusesLeadingTo } from '../core/lifecycle.js';
+import { AUTOMATION_STATUSES, statusesLeadingTo } from '../core/lifecycle.js';
 import { type ExecutionRef, type IncidentStatus, type TimelineEvent, TimelineEventSchema } from '../core/model.js';
-import { ActionNotFoundError, IncidentNotFoundError, RecordInvalidError, StoreError } from './errors.js';
+import { ActionNotFoundError, ClaimLostError, IncidentNotFoundError, RecordInvalidError, StoreError } from './errors.js';
 import {
   ACTION_PREFIX,
   ACTIVE_EPISODE_PARTITION,
@@ -31,6 +31,9 @@ import {
   signalEventKey,
 } from './keys.js';
 import {
+  type ActionClaim,
+  type ActionClaimRequest,
+  ActionClaimRequestSchema,
   type ActionCompletion,
   ActionCompletionSchema,
   type ActionEffect,
@@ -47,6 +50,8 @@ import {
   IncidentRecordSchema,
   type LastNotification,
   LastNotificationSchema,
+  type MutationLock,
+  MutationLockSchema,
   type OpenIncidentInput,
   OpenIncidentInputSchema,
   type OpenIncidentResult,
@@ -68,6 +73,9 @@ export interface IncidentStoreOptions {
 
 /** How often a transaction is retried when DynamoDB reports a conflict with a concurrent one, or a lock changed under us. */
 const MAX_TRANSACTION_ATTEMPTS = 4;
+
+/** An incident in these statuses may still be changing its service: its lock is never taken over before it expires. */
+const statusesHoldingLocks: readonly string[] = AUTOMATION_STATUSES;
 
 /** Item type tags, so a raw table scan is readable. */
 type Entity = 'incident' | 'event' | 'action' | 'episode' | 'mutex';
@@ -640,10 +648,13 @@ export class IncidentStore {
     cursor: number,
     type: ActionRecord['type'],
     completion: ActionCompletion,
+    /** The claim's owner: only the invocation holding the claim may complete it. */
+    owner?: string,
   ): Promise<ActionRecord> {
     const parsed = parseInput(ActionCompletionSchema, completion, 'action completion');
     const key = actionKey(incidentId, cursor, type);
     const update = setExpression({ ...parsed, completedAt: this.now() });
+    const byOwner = owner === undefined ? '' : ' AND #owner = :owner';
     try {
       const result = await this.send('complete action', () =>
         this.client.send(
@@ -651,9 +662,16 @@ export class IncidentStore {
             TableName: this.tableName,
             Key: key,
             ...update,
-            ConditionExpression: 'attribute_exists(pk) AND #status = :started',
-            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#status': 'status' },
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':started': 'started' },
+            // The claim's lease is finished with the action: leaving it would read as a live claim.
+            UpdateExpression: `${update.UpdateExpression} REMOVE #leaseUntil`,
+            ConditionExpression: `attribute_exists(pk) AND #status = :started${byOwner}`,
+            ExpressionAttributeNames: {
+              ...update.ExpressionAttributeNames,
+              '#status': 'status',
+              '#leaseUntil': 'leaseUntil',
+              ...(owner === undefined ? {} : { '#owner': 'owner' }),
+            },
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':started': 'started', ...(owner === undefined ? {} : { ':owner': owner }) },
             ReturnValues: 'ALL_NEW',
           }),
         ),
@@ -665,6 +683,155 @@ export class IncidentStore {
       if (!existing) throw new ActionNotFoundError(incidentId, cursor, type);
       return existing;
     }
+  }
+
+  /**
+   * Claims a mitigation action before anything is changed: exactly one invocation at a time holds
+   * the claim, under a lease that outlives the longest possible invocation. A concurrent invocation
+   * finds it `held`; a later one after the holder died (lease over) or gave it back takes it over
+   * (`resumed`) and must read the resource to learn whether the change was made; a completed action
+   * comes back `done`. Never two owners at once: every takeover is a conditional write.
+   */
+  async claimAction(incidentId: string, request: ActionClaimRequest): Promise<ActionClaim> {
+    const claim = parseInput(ActionClaimRequestSchema, request, 'action claim');
+    const key = actionKey(incidentId, claim.cursor, claim.type);
+    const what = `action ${key.sk} of ${incidentId}`;
+    for (let attempt = 1; ; attempt += 1) {
+      const now = this.clock();
+      const lease = new Date(now.getTime() + claim.leaseSeconds * 1000).toISOString();
+      const record: ActionRecord = {
+        cursor: claim.cursor,
+        type: claim.type,
+        target: claim.target,
+        status: 'started',
+        startedAt: now.toISOString(),
+        owner: claim.owner,
+        leaseUntil: lease,
+        attempts: 1,
+      };
+      try {
+        await this.send('claim action', () =>
+          this.client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { ConditionCheck: { TableName: this.tableName, Key: incidentKey(incidentId), ConditionExpression: 'attribute_exists(pk)' } },
+                this.putIfAbsent(key, 'action', record),
+              ],
+            }),
+          ),
+        );
+        return { outcome: 'claimed', record };
+      } catch (error) {
+        if (!isCancelled(error)) throw error;
+        if (error.cancellationCodes?.[0] === 'ConditionalCheckFailed') throw new IncidentNotFoundError(incidentId);
+        if (!retryableCancellation(error)) throw new StoreError(`could not claim ${what}`, { cause: error.cause });
+      }
+      const existing = await this.getItem(key, ActionRecordSchema, what);
+      if (!existing) {
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS) throw new StoreError(`could not claim ${what}: it kept changing`);
+        await backoff(attempt);
+        continue;
+      }
+      if (existing.status !== 'started') return { outcome: 'done', record: existing };
+      const mine = existing.owner === claim.owner;
+      if (!mine && existing.leaseUntil !== undefined && Date.parse(existing.leaseUntil) > now.getTime()) return { outcome: 'held', record: existing };
+      // The holder is provably gone (its lease ran out, or it gave the claim back): take it over, unless someone else just did.
+      try {
+        const result = await this.send('take over action claim', () =>
+          this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: key,
+              UpdateExpression: 'SET #owner = :me, #leaseUntil = :lease, #attempts = if_not_exists(#attempts, :one) + :one',
+              ConditionExpression:
+                '#status = :started AND (attribute_not_exists(#leaseUntil) OR #leaseUntil = :seenLease) AND (attribute_not_exists(#owner) OR #owner = :seenOwner)',
+              ExpressionAttributeNames: { '#owner': 'owner', '#leaseUntil': 'leaseUntil', '#attempts': 'attempts', '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':me': claim.owner,
+                ':lease': lease,
+                ':one': 1,
+                ':started': 'started',
+                ':seenLease': existing.leaseUntil ?? '',
+                ':seenOwner': existing.owner ?? '',
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+        );
+        const taken = parseRecord(ActionRecordSchema, result.Attributes, what);
+        // Our own claim again (the same invocation asking twice) with nothing written yet is a fresh claim.
+        return { outcome: mine && taken.before === undefined && taken.wouldChange === undefined ? 'claimed' : 'resumed', record: taken };
+      } catch (error) {
+        if (!isConditionalFailure(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Writes the intent and the before-state on a held claim, before the mutating call: whatever
+   * happens next (crash, timeout, a failed completion write), the next attempt and undo know what
+   * the resource looked like. Throws {@link ClaimLostError} when the caller no longer holds the claim.
+   */
+  async recordClaimIntent(
+    incidentId: string,
+    cursor: number,
+    type: ActionRecord['type'],
+    owner: string,
+    intent: { before: unknown; intent: string; wouldChange: boolean },
+  ): Promise<ActionRecord> {
+    const key = actionKey(incidentId, cursor, type);
+    try {
+      const result = await this.send('record action intent', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET #before = :before, #intent = :intent, #wouldChange = :wouldChange',
+            ConditionExpression: '#status = :started AND #owner = :owner',
+            ExpressionAttributeNames: { '#before': 'before', '#intent': 'intent', '#wouldChange': 'wouldChange', '#status': 'status', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':before': intent.before, ':intent': intent.intent, ':wouldChange': intent.wouldChange, ':started': 'started', ':owner': owner },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return parseRecord(ActionRecordSchema, result.Attributes, `action ${key.sk} of ${incidentId}`);
+    } catch (error) {
+      if (isConditionalFailure(error)) throw new ClaimLostError(incidentId, cursor, type, owner);
+      throw error;
+    }
+  }
+
+  /**
+   * Gives a claim back after an error, so the next attempt takes it over at once instead of waiting
+   * out the lease; the claim stays `started`, and keeps its before-state for the reconciliation.
+   * Returns false when the caller did not hold it (nothing written).
+   */
+  async releaseActionClaim(incidentId: string, cursor: number, type: ActionRecord['type'], owner: string, lastError: string): Promise<boolean> {
+    const key = actionKey(incidentId, cursor, type);
+    try {
+      await this.send('release action claim', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET #leaseUntil = :now, #lastError = :error',
+            ConditionExpression: '#status = :started AND #owner = :owner',
+            ExpressionAttributeNames: { '#leaseUntil': 'leaseUntil', '#lastError': 'lastError', '#status': 'status', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':now': this.now(), ':error': lastError.slice(0, 1000), ':started': 'started', ':owner': owner },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** One action record, or undefined. */
+  async findAction(incidentId: string, cursor: number, type: ActionRecord['type']): Promise<ActionRecord | undefined> {
+    const key = actionKey(incidentId, cursor, type);
+    return this.getItem(key, ActionRecordSchema, `action ${key.sk} of ${incidentId}`);
   }
 
   /**
@@ -713,6 +880,50 @@ export class IncidentStore {
    * deletion is lazy (up to days in AWS, never in DynamoDB Local).
    */
   async acquireMutationLock(service: string, incidentId: string, ttlSeconds: number): Promise<boolean> {
+    if (await this.putMutationLock(service, incidentId, ttlSeconds)) return true;
+    // Held by another incident with time left on its lease: take it over only when that holder is
+    // provably done (its incident left automation: resolved, escalated or acknowledged).
+    const lock = await this.getMutationLock(service);
+    if (!lock || lock.incidentId === incidentId) return this.putMutationLock(service, incidentId, ttlSeconds);
+    // A holder that is no incident (an operator's undo) keeps the lock until it expires.
+    const holder = await this.findIncident(lock.incidentId);
+    if (!holder || statusesHoldingLocks.includes(holder.status)) return false;
+    return this.putMutationLock(service, incidentId, ttlSeconds, { heldBy: lock.incidentId, acquiredAt: lock.acquiredAt });
+  }
+
+  /** Who holds the service's mutation lock now, if anyone (an expired lock still reads here until TTL deletes it). */
+  async getMutationLock(service: string): Promise<MutationLock | undefined> {
+    return this.getItem(mutexKey(service), MutationLockSchema, `mutation lock of ${service}`);
+  }
+
+  /**
+   * The holder's heartbeat: pushes the lock's expiry to `ttlSeconds` from now while its incident
+   * is still verifying. Returns false when the lock is no longer this incident's.
+   */
+  async renewMutationLock(service: string, incidentId: string, ttlSeconds: number): Promise<boolean> {
+    const expiresAt = Math.floor(this.clock().getTime() / 1000) + ttlSeconds;
+    try {
+      await this.send('renew mutation lock', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: mutexKey(service),
+            UpdateExpression: 'SET #expiresAt = :expiresAt',
+            ConditionExpression: 'incidentId = :incidentId',
+            ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.ttlAttribute },
+            ExpressionAttributeValues: { ':expiresAt': expiresAt, ':incidentId': incidentId },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Puts the lock when free, expired, already ours, or (takeover) still exactly as we read it from a finished holder. */
+  private async putMutationLock(service: string, incidentId: string, ttlSeconds: number, takeover?: { heldBy: string; acquiredAt: string }): Promise<boolean> {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
       throw new RecordInvalidError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
     }
@@ -731,9 +942,15 @@ export class IncidentStore {
               acquiredAt: now.toISOString(),
               [TABLE_KEYS.ttlAttribute]: nowSeconds + ttlSeconds,
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now OR incidentId = :incidentId',
+            ConditionExpression:
+              'attribute_not_exists(pk) OR #expiresAt < :now OR incidentId = :incidentId' +
+              (takeover ? ' OR (incidentId = :heldBy AND acquiredAt = :heldSince)' : ''),
             ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.ttlAttribute },
-            ExpressionAttributeValues: { ':now': nowSeconds, ':incidentId': incidentId },
+            ExpressionAttributeValues: {
+              ':now': nowSeconds,
+              ':incidentId': incidentId,
+              ...(takeover ? { ':heldBy': takeover.heldBy, ':heldSince': takeover.acquiredAt } : {}),
+            },
           }),
         ),
       );

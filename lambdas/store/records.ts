@@ -165,8 +165,40 @@ export const ActionRecordSchema = z.object({
   undoDetail: z.string().optional(),
   /** Set by verification: the action restored service, or had no measurable effect. */
   effect: ActionEffectSchema.optional(),
+  /** While `started`: the invocation that holds the claim (Lambda request id or another unique id). */
+  owner: z.string().optional(),
+  /** While `started`: until when the owner may still be running; after it, the next attempt takes over and reconciles. */
+  leaseUntil: isoTime.optional(),
+  /** How many invocations have held the claim (more than 1 after a crash, a timeout or an error). */
+  attempts: z.number().int().min(1).optional(),
+  /** The change the claim is for, in words, written before the mutating call. */
+  intent: z.string().optional(),
+  /** Whether the change was still to be made when the before-state was read (false: it was already in place). */
+  wouldChange: z.boolean().optional(),
+  /** The error that ended the last attempt, when one did. */
+  lastError: z.string().optional(),
+  /** True when the outcome was decided by reading the resource after an interrupted attempt. */
+  reconciled: z.boolean().optional(),
 });
 export type ActionRecord = z.infer<typeof ActionRecordSchema>;
+
+/** What `claimAction` needs: the action, and who claims it for how long. */
+export const ActionClaimRequestSchema = z.object({
+  cursor: cursorSchema,
+  type: MitigationTypeSchema,
+  target: z.string(),
+  owner: z.string().min(1),
+  leaseSeconds: z.number().int().positive(),
+});
+export type ActionClaimRequest = z.infer<typeof ActionClaimRequestSchema>;
+
+/**
+ * How a claim ended. claimed: nobody had it. resumed: an earlier attempt held it and is gone (its
+ * lease ran out, or it gave the claim back after an error): read the resource before acting. held:
+ * another invocation is working on it now. done: the action was completed before.
+ */
+export type ActionClaim =
+  | { readonly outcome: 'claimed' | 'resumed' | 'held' | 'done'; readonly record: ActionRecord };
 
 /** What `recordActionStart` needs. `startedAt` comes from the store's clock. */
 export const ActionStartSchema = z.object({
@@ -189,6 +221,8 @@ export const ActionCompletionSchema = z
     before: z.unknown().optional(),
     after: z.unknown().optional(),
     detail: z.string().optional(),
+    /** The outcome was read from the resource after an interrupted attempt. */
+    reconciled: z.boolean().optional(),
   })
   .strict();
 export type ActionCompletion = z.infer<typeof ActionCompletionSchema>;

@@ -51,6 +51,15 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+/** Thrown by mitigate while another attempt holds the claim on the same change (lambdas/handlers/mitigate.ts). */
+export const MUTATION_IN_PROGRESS_ERROR = 'MutationInProgress';
+
+/**
+ * What Step Functions reports for a Lambda that died rather than returned an error: an unhandled
+ * crash or kill (`Lambda.Unknown`), and the function timeout (`Sandbox.Timedout`, `States.Timeout`).
+ */
+export const LAMBDA_CRASH_ERRORS = ['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'] as const;
+
 /** Error name the handlers throw for throttling and optimistic-lock conflicts of the AWS APIs they call. */
 export const TRANSIENT_AWS_ERROR = 'TransientAwsError';
 
@@ -60,15 +69,6 @@ export const TRANSIENT_AWS_ERROR = 'TransientAwsError';
  */
 export const APPROVAL_TIMEOUT_SECONDS = 900;
 
-export interface IncidentWorkflowProps {
-  /** The function behind each Task state. */
-  readonly functions: Readonly<Record<WorkflowHandlerName, lambda.IFunction>>;
-  /**
-   * Upper bound for one incident, waits included; after it the execution times out and the
-   * failure net pages a human.
-   * @default Duration.hours(6)
-   */
-  readonly timeout?: Duration;
 /**
  * The `proposal` in AwaitApproval's parameters: the waiting mitigation as a human reads it in the
  * Step Functions console (what, on which resource, why, risk, when the wait ends, how to answer).
@@ -92,6 +92,15 @@ export function approvalProposal(region: string): Record<string, unknown> {
   };
 }
 
+export interface IncidentWorkflowProps {
+  /** The function behind each Task state. */
+  readonly functions: Readonly<Record<WorkflowHandlerName, lambda.IFunction>>;
+  /**
+   * Upper bound for one incident, waits included; after it the execution times out and the
+   * failure net pages a human.
+   * @default Duration.hours(6)
+   */
+  readonly timeout?: Duration;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -188,6 +197,11 @@ export class IncidentWorkflow extends Construct {
     const canMitigate = new sfn.Choice(this, S.canMitigate);
     const notifyIdentified = notify(S.notifyIdentified, 'Identified');
     const mitigate = invoke(S.mitigate, 'mitigate', { resultPath: '$.attempt' });
+    // Another attempt holds the claim on this change (a duplicate, or a crashed one whose lease runs out):
+    // come back later and read the claim; never a second change. Covers a claim lease several times over.
+    mitigate.addRetry({ errors: [MUTATION_IN_PROGRESS_ERROR], interval: Duration.seconds(15), maxAttempts: 8, backoffRate: 1.5 });
+    // The function died mid-change (crash, out of memory, timeout): the next attempt reconciles from the claim.
+    mitigate.addRetry({ errors: [...LAMBDA_CRASH_ERRORS], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
     const needsApproval = new sfn.Choice(this, S.needsApproval);
     // Callback pattern: Step Functions invokes request-approval with `Payload` as the event and
     // waits for SendTaskSuccess with the task token (the approval endpoint or the CLI sends it);
@@ -204,6 +218,8 @@ export class IncidentWorkflow extends Construct {
         candidate: sfn.JsonPath.objectAt('$.attempt'),
         executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
         timeoutSeconds: APPROVAL_TIMEOUT_SECONDS,
+        // What an operator watching this state in the console reads (request-approval ignores it).
+        proposal: approvalProposal(Stack.of(this).region),
       }),
       taskTimeout: sfn.Timeout.duration(Duration.seconds(APPROVAL_TIMEOUT_SECONDS)),
       resultPath: '$.approval',
@@ -218,8 +234,6 @@ export class IncidentWorkflow extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     });
-        // What an operator watching this state in the console reads (request-approval ignores it).
-        proposal: approvalProposal(Stack.of(this).region),
     const approvalTimedOut = new sfn.Pass(this, S.approvalTimedOut, {
       result: sfn.Result.fromObject({
         Error: 'ApprovalTimedOut',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from '../../../lambdas/core/decision.js';
+import { DEFAULT_BRAKE } from '../../../lambdas/core/config.js';
 import { renderStatusUpdate, statusUpdateFor } from '../../../lambdas/core/status-update.js';
 import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
 
@@ -41,7 +42,7 @@ describe('status updates', () => {
   it('Identified names the action and the fallback, and says "would" in dry-run', () => {
     const live = statusUpdateFor(workflowState({ plan }), 'Identified', now).message;
     expect(live).toContain('Applying feature-flag-off on flag new-checkout-flow');
-    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [], lifecycle: LIFECYCLE } }), 'Identified', now).message;
+    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [], lifecycle: LIFECYCLE, brake: DEFAULT_BRAKE } }), 'Identified', now).message;
     expect(dry).toContain('Dry run: would apply feature-flag-off');
   });
 

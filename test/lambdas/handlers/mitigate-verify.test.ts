@@ -104,7 +104,7 @@ function fakeAdapters() {
         calls.push('failover');
         return { status: 'applied' as const, before: {}, after: {}, detail: 'Failed over to us-west-2.', settleSeconds: 60 };
       },
-      previewFailover: async () => ({ detail: 'Would fail over.' }),
+      previewFailover: async () => ({ mode: 'weighted' as const, wouldChange: true, before: {}, after: {}, detail: 'Would fail over.', settleSeconds: 60 }),
       restore: async () => {
         throw new Error('restore not expected');
       },
@@ -122,6 +122,8 @@ function mitigateDeps(store: IncidentStore, clock: () => Date, adapters = fakeAd
       throw new Error('WAF not expected');
     },
     pause: { inForce: async () => undefined },
+    // The brake's own rules are tested against DynamoDB Local in brake.test.ts; here it always lets the change through.
+    brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
     deploymentStrategyId: 'imm0001',
     clock,
     ...overrides,

@@ -1,0 +1,181 @@
+import { describe, expect, it } from '@jest/globals';
+import { AwsAccessDeniedError } from '../../../lambdas/adapters/errors.js';
+import { CLAIM_LEASE_SECONDS } from '../../../lambdas/core/mutation.js';
+import { decide } from '../../../lambdas/core/decision.js';
+import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
+import { createMitigateHandler, MutationInProgressError, type MitigateDeps } from '../../../lambdas/handlers/mitigate.js';
+import { IncidentStore } from '../../../lambdas/store/incident-store.js';
+import { ALARM_AT, checkout, triage, workflowState } from '../../fixtures/workflow.js';
+import { useDynamoDbLocal } from '../../support/dynamodb.js';
+
+/**
+ * Claim before apply, against DynamoDB Local: concurrent duplicates, a crash after the mutating
+ * call, a failed ledger write after it, and a refused call. The flag "resource" is a stateful fake
+ * that counts real mutations, the way the drill's simulated account does.
+ */
+
+const db = useDynamoDbLocal();
+
+const NOW = Date.parse('2026-11-23T03:11:00.000Z');
+const flagChange = { flag: 'new-checkout-flow', from: false, to: true, deploymentNumber: 7, configurationVersion: '2', changedAt: '2026-11-23T03:03:00.000Z' };
+const t = triage({ flagChanges: [flagChange] });
+const plan = decide(t, checkout, ALARM_AT);
+const state = workflowState({ triage: t, plan });
+const INCIDENT_ID = state.incident.incidentId;
+
+async function openStore() {
+  let now = NOW;
+  const clock = () => new Date(now);
+  const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock });
+  const openedAt = state.incident.openedAt;
+  await store.openIncident({
+    incidentId: INCIDENT_ID,
+    service: 'checkout',
+    alarmName: 'checkout-5xx-rate',
+    severity: 'SEV2',
+    signal: state.signal,
+    execution: state.execution,
+    openedAt,
+    leaseUntil: leaseUntil(openedAt),
+    firstEvent: { at: openedAt, kind: 'incident-opened', message: 'Incident opened' },
+  });
+  return { store, clock, advance: (ms: number) => void (now += ms) };
+}
+
+/** A flag that is on until switched off; every switch that changes it is a mutation. */
+function flagResource(options: { crashAfterMutation?: boolean; refuse?: Error } = {}) {
+  let enabled = true;
+  let crash = options.crashAfterMutation ?? false;
+  const resource = { mutations: 0, setCalls: 0 };
+  const before = { deployedVersion: '2', enabled: true, deploymentNumber: 7 };
+  const flags = {
+    previewFlag: async () => ({ flag: 'new-checkout-flow', enabled: false, wouldChange: enabled, before: { ...before, enabled }, detail: `flag is ${enabled ? 'on' : 'off'}` }),
+    setFlag: async () => {
+      resource.setCalls += 1;
+      // Another event-loop turn between the read and the write, as a real API call has.
+      await new Promise((r) => setImmediate(r));
+      if (options.refuse) throw options.refuse;
+      if (!enabled) return { status: 'already-applied' as const, flag: 'new-checkout-flow', enabled: false, before: { ...before, enabled: false }, after: null, detail: 'already off; nothing written' };
+      enabled = false;
+      resource.mutations += 1;
+      if (crash) {
+        crash = false;
+        throw Object.assign(new Error('the function died after StartDeployment returned'), { name: 'Runtime.ExitError' });
+      }
+      return { status: 'applied' as const, flag: 'new-checkout-flow', enabled: false, before, after: { version: '3', deploymentNumber: 8 }, detail: 'switched off in version 3 (deployment #8)' };
+    },
+  };
+  return { resource, flags };
+}
+
+function deps(store: Pick<IncidentStore, keyof MitigateDeps['store']>, clock: () => Date, flags: object, overrides: Partial<MitigateDeps> = {}): MitigateDeps {
+  let invocation = 0;
+  const runtime = Math.random().toString(36).slice(2, 8);
+  return {
+    store,
+    flags: flags as never,
+    ecs: {} as never,
+    route53: {} as never,
+    wafFor: () => {
+      throw new Error('WAF not expected');
+    },
+    pause: { inForce: async () => undefined },
+    brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
+    deploymentStrategyId: 'imm0001',
+    clock,
+    sleep: async () => new Promise((r) => setTimeout(r, 5)),
+    invocationId: () => `${runtime}-${(invocation += 1)}`,
+    ...overrides,
+  };
+}
+
+describe('mitigate: exactly one change per claimed action', () => {
+  it('10 concurrent invocations of the same step switch the flag once; the others wait and report the recorded change', async () => {
+    const { store, clock } = await openStore();
+    const { resource, flags } = flagResource();
+    const handler = createMitigateHandler(deps(store, clock, flags));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => handler(state)));
+
+    expect(resource.mutations).toBe(1);
+    expect(resource.setCalls).toBe(1);
+    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : (r.reason as Error).name));
+    expect(statuses.filter((s) => s === 'applied')).toHaveLength(1);
+    expect(statuses.filter((s) => s !== 'applied').every((s) => s === 'already-applied' || s === 'MutationInProgress')).toBe(true);
+    const actions = await store.listActions(INCIDENT_ID);
+    expect(actions).toEqual([expect.objectContaining({ status: 'applied', before: { params: { flag: 'new-checkout-flow' }, state: expect.objectContaining({ enabled: true }) } })]);
+  });
+
+  it('a crash after the mutating call: the next attempt waits out the lease, reads the flag, records the change once, and keeps the before-state', async () => {
+    const { store, clock, advance } = await openStore();
+    const { resource, flags } = flagResource({ crashAfterMutation: true });
+    // A real crash runs no more code: the dying invocation cannot give its claim back.
+    const dyingStore = Object.assign(Object.create(store) as IncidentStore, { releaseActionClaim: async () => false, appendTimeline: async () => undefined });
+    await expect(createMitigateHandler(deps(dyingStore, clock, flags))(state)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+    expect(resource.mutations).toBe(1);
+    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'started', wouldChange: true, before: expect.objectContaining({ state: expect.objectContaining({ enabled: true }) }) })]);
+
+    // The workflow retries at once: the claim is still within its lease, so nothing is sent.
+    const retry = createMitigateHandler(deps(store, clock, flags, { sleep: async (ms) => advance(ms) }));
+    await expect(retry(state)).rejects.toBeInstanceOf(MutationInProgressError);
+    expect(resource.setCalls).toBe(1);
+
+    advance(CLAIM_LEASE_SECONDS * 1000);
+    const attempt = await retry(state);
+    expect(attempt.status).toBe('applied');
+    expect(attempt.detail).toMatch(/^Reconciled after an interrupted attempt \(attempt 2\): the change is in place, so nothing was sent again/);
+    expect(resource.mutations).toBe(1);
+    const [action] = await store.listActions(INCIDENT_ID);
+    expect(action).toMatchObject({ status: 'applied', reconciled: true, attempts: 2, before: { params: { flag: 'new-checkout-flow' }, state: { enabled: true } } });
+    expect(action!.leaseUntil).toBeUndefined();
+  });
+
+  it('the change is made but the ledger write fails: the claim keeps the before-state, and the retry reconciles without a second change', async () => {
+    const { store, clock } = await openStore();
+    const { resource, flags } = flagResource();
+    const failingLedger = Object.assign(Object.create(store) as IncidentStore, {
+      completeAction: async () => {
+        throw new Error('DynamoDB unavailable');
+      },
+    });
+    await expect(createMitigateHandler(deps(failingLedger, clock, flags))(state)).rejects.toThrow('DynamoDB unavailable');
+    expect(resource.mutations).toBe(1);
+    // Given back at once (the invocation was alive to do it): the retry need not wait for the lease.
+    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'started', lastError: 'Error: DynamoDB unavailable', before: expect.anything() })]);
+
+    const attempt = await createMitigateHandler(deps(store, clock, flags))(state);
+    expect(attempt.status).toBe('applied');
+    expect(resource.mutations).toBe(1);
+    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'applied', reconciled: true, before: { params: { flag: 'new-checkout-flow' }, state: expect.objectContaining({ enabled: true }) } })]);
+  });
+
+  it('a refused call (missing permission) is recorded failed with its reason; a retry of the step does not call AWS again', async () => {
+    const { store, clock } = await openStore();
+    const denied = new AwsAccessDeniedError('AppConfig StartDeployment was denied: not authorized to perform appconfig:StartDeployment');
+    const { resource, flags } = flagResource({ refuse: denied });
+    await expect(createMitigateHandler(deps(store, clock, flags))(state)).rejects.toBe(denied);
+    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'failed', detail: expect.stringContaining('appconfig:StartDeployment') })]);
+    await expect(createMitigateHandler(deps(store, clock, flags))(state)).rejects.toMatchObject({ name: 'MitigationFailed' });
+    expect(resource.setCalls).toBe(1);
+    expect((await store.listTimeline(INCIDENT_ID)).map((e) => e.message)).toContainEqual(expect.stringContaining('nothing was changed'));
+  });
+
+  it('the brake asks for approval instead of acting, and says why on the timeline', async () => {
+    const { store, clock } = await openStore();
+    const { resource, flags } = flagResource();
+    const reason = 'the automation budget is spent: 5 automated change(s) in the last hour';
+    const handler = createMitigateHandler(
+      deps(store, clock, flags, { brake: { reserve: async () => ({ ok: false, kind: 'budget', reason, counted: false }), releaseResource: async () => undefined } }),
+    );
+    const attempt = await handler(state);
+    expect(attempt).toMatchObject({ status: 'needs-approval', onTimeout: 'escalate' });
+    expect(attempt.detail).toContain(reason);
+    expect(resource.setCalls).toBe(0);
+    expect((await store.listTimeline(INCIDENT_ID)).at(-1)!.message).toContain('The brake on automation stopped feature-flag-off');
+
+    const escalating = workflowState({ triage: t, plan, settings: { ...state.settings, brake: { ...state.settings.brake, onLimit: 'escalate' } } });
+    await expect(
+      createMitigateHandler(deps(store, clock, flags, { brake: { reserve: async () => ({ ok: false, kind: 'budget', reason, counted: false }), releaseResource: async () => undefined } }))(escalating),
+    ).rejects.toMatchObject({ name: 'AutomationBrakeEngaged', message: expect.stringContaining(reason) });
+    expect(resource.setCalls).toBe(0);
+  });
+});
