@@ -22,9 +22,14 @@ export async function runValidate(file: string = DEFAULT_CONFIG_FILE): Promise<C
     const config = parseConfig(text, file);
     const alarms = config.services.reduce((n, s) => n + s.alarms.length, 0);
     const mode = config.dryRun ? ' (dry run: decides and notifies, changes nothing)' : '';
+    // Not an error: approvals still work with the CLI. But nobody would get a link, so say it.
+    const note =
+      config.notifications.approverEmails.length === 0
+        ? `${file}: note: notifications.approverEmails is empty: approval requests email no links; answer them with tourniquet approve|reject\n`
+        : '';
     return {
       stdout: `${file}: valid: ${config.services.length} service(s), ${alarms} alarm(s), change window ${config.changeWindowMinutes} min${mode}\n`,
-      stderr: '',
+      stderr: note,
       exitCode: 0,
     };
   } catch (error) {

@@ -107,6 +107,66 @@ describe('config', () => {
     expect(findSymptomAlarm(sampleConfig, 'checkout-5xx-rate')).toBeUndefined();
   });
 
+  it('refuses what used to pass silently, each with its JSON path: unknown maintenance-window service, malformed ARNs and IDs, duplicate flags, an incident alarm used as a symptom', () => {
+    const raw = base();
+    raw.maintenanceWindows = [{ start: '2026-11-23T01:00:00Z', end: '2026-11-23T02:00:00Z', services: ['checkout', 'chekout'] }];
+    raw.services[0].resources.featureFlags.killSwitchFlags = ['new-checkout-flow', 'express-pay', 'new-checkout-flow'];
+    raw.services[0].symptomAlarms = { ...raw.services[0].symptomAlarms, saturation: ['checkout-p99-latency'] };
+    const result = checkConfig(raw);
+    const messages = !result.ok ? result.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'maintenanceWindows[0].services[1]: unknown service "chekout": a maintenance window names services of this config (checkout)',
+        'services[0].resources.featureFlags.killSwitchFlags[2]: flag "new-checkout-flow" is listed twice in killSwitchFlags',
+        'services[0].symptomAlarms.saturation[0]: alarm "checkout-p99-latency" is an incident alarm of service "checkout"; an alarm is an incident alarm or a symptom alarm, not both',
+      ]),
+    );
+    expect(messages).toHaveLength(3);
+  });
+
+  it('checks ECS cluster names and ARNs, and WAF IDs (an ARN in place of an ID names the ID to use)', () => {
+    const withResources = (resources: Record<string, unknown>) => {
+      const raw = base();
+      raw.services[0].resources = { ...raw.services[0].resources, ...resources };
+      const result = checkConfig(raw);
+      return !result.ok ? result.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    };
+    const ecs = (cluster: string) => withResources({ ecs: { cluster, service: 'checkout' } });
+    expect(ecs('shop-prod')).toEqual([]);
+    expect(ecs('arn:aws:ecs:eu-west-1:123456789012:cluster/shop-prod')).toEqual([]);
+    expect(ecs('arn:aws-us-gov:ecs:us-gov-west-1:123456789012:cluster/shop_prod')).toEqual([]);
+    expect(ecs('arn:aws:ecs:eu-west-1:1234:cluster/shop-prod')).toEqual([
+      'services[0].resources.ecs.cluster: "arn:aws:ecs:eu-west-1:1234:cluster/shop-prod" is not an ECS cluster ARN (arn:aws:ecs:<region>:<12-digit account>:cluster/<name>); give that ARN or just the cluster name',
+    ]);
+    expect(ecs('arn:aws:ecs:eu-west-1:123456789012:service/shop-prod/checkout')).toHaveLength(1);
+    expect(ecs('shop/prod')).toEqual(['services[0].resources.ecs.cluster: "shop/prod" is not an ECS cluster name (letters, digits, - and _, max 255) or cluster ARN']);
+
+    const waf = (fields: Record<string, unknown>) => withResources({ waf: { webAclName: 'shop-prod', webAclId: 'a1b2c3d4-5678-90ab-cdef-111111111111', ...fields } });
+    expect(waf({})).toEqual([]);
+    expect(waf({ webAclId: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop-prod/a1b2c3d4-5678-90ab-cdef-111111111111' })).toEqual([
+      'services[0].resources.waf.webAclId: waf.webAclId is the ID, not the ARN: use "a1b2c3d4-5678-90ab-cdef-111111111111"',
+    ]);
+    expect(waf({ webAclId: 'shop-prod' })).toEqual([
+      'services[0].resources.waf.webAclId: waf.webAclId must be a WAFV2 ID: a lowercase UUID such as a1b2c3d4-5678-90ab-cdef-111111111111 (the last part of the ARN)',
+    ]);
+    expect(waf({ ipSetName: 'blocked' })).toEqual([
+      'services[0].resources.waf.ipSetId: waf.ipSetName and waf.ipSetId go together: give both (the IP set the automation may add addresses to) or neither',
+    ]);
+    expect(waf({ ipSetName: 'blocked', ipSetId: 'B10C4ED0-0000-4000-8000-000000000001' })).toHaveLength(1);
+  });
+
+  it('takes approver emails (default none) for the approvers topic', () => {
+    expect(sampleConfig.notifications.approverEmails).toEqual(['approver@example.com']);
+    const none = base();
+    delete none.notifications.approverEmails;
+    const defaulted = checkConfig(none);
+    expect(defaulted.ok && defaulted.config.notifications.approverEmails).toEqual([]);
+    const raw = base();
+    raw.notifications.approverEmails = ['lead@example.com', 'nope'];
+    const result = checkConfig(raw);
+    expect(!result.ok && result.problems.map((p) => p.path)).toEqual(['notifications.approverEmails[1]']);
+  });
+
   it('finds the service that owns an alarm', () => {
     expect(findAlarm(sampleConfig, 'checkout-p99-latency')?.service.name).toBe('checkout');
     expect(findAlarm(sampleConfig, 'nope')).toBeUndefined();

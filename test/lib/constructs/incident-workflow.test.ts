@@ -55,6 +55,25 @@ describe('IncidentWorkflow', () => {
     expect(invoked.join(' ')).not.toContain(fns['approval-endpoint']!.logicalId);
     expect(invoked.join(' ')).not.toContain(fns['start-execution']!.logicalId);
   });
+
+  it('shows the waiting AwaitApproval task as a proposal: what, on which resource, why, risk, expiry, and how to answer', () => {
+    const definition = JSON.parse(render(machine.Properties.DefinitionString)) as { States: Record<string, any> };
+    const payload = definition.States.AwaitApproval.Parameters.Payload;
+    expect(payload['taskToken.$']).toBe('$$.Task.Token');
+    expect(payload.proposal).toEqual({
+      'what.$': "States.Format('{} on {}', $.attempt.type, $.attempt.target)",
+      'resource.$': '$.attempt.target',
+      'why.$': '$.attempt.rationale',
+      'risk.$': '$.attempt.risk',
+      'severity.$': '$.incident.severity',
+      expires: '15 minutes after AwaitApproval was entered (the approval record and its links carry the exact time)',
+      'ifNobodyAnswers.$': '$.attempt.onTimeout',
+      'approve.$': "States.Format('npx tourniquet approve {} --reason <why> --table <IncidentTableName stack output> --region ${AWS::Region}', $.incident.incidentId)",
+      'reject.$': "States.Format('npx tourniquet reject {} --reason <why> --table <IncidentTableName stack output> --region ${AWS::Region}', $.incident.incidentId)",
+      orUseTheLinks: 'the Approve / Reject links in the approvers email open a confirmation page; only its form decides',
+    });
+    expect(definition.States.AwaitApproval.TimeoutSeconds).toBe(900);
+  });
 });
 
 describe('IncidentWorkflow: the episode lifecycle', () => {
