@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { HANDLER_NAMES } from '../../lib/handlers.js';
 import { type CfnResource, configWith, fastStack, functionsByHandler, render, sampleConfig, templateFor } from './support.js';
 
@@ -15,14 +16,15 @@ describe('TourniquetStack (sample config)', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLER_NAMES.length);
     });
 
-    it('runs every function on Node 22 / arm64 with 256 MB, 30 s, active tracing and the shared environment', () => {
+    it('runs every function on Node 22 / arm64 with 256 MB, 30 s (mitigate 60 s), active tracing and the shared environment', () => {
       for (const [handler, fn] of Object.entries(functionsByHandler(template))) {
         expect({ handler, ...fn.Properties }).toMatchObject({
           handler,
           Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           MemorySize: 256,
-          Timeout: 30,
+          // Mitigate's claim lease is derived from its longer timeout (lambdas/core/mutation.ts).
+          Timeout: handler === 'mitigate' ? MITIGATE_TIMEOUT_SECONDS : 30,
           Handler: 'index.handler',
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.stringContaining('LogGroup') } },
