@@ -1,7 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -909,9 +908,10 @@ export class IncidentStore {
             TableName: this.tableName,
             Key: mutexKey(service),
             UpdateExpression: 'SET #expiresAt = :expiresAt',
-            ConditionExpression: 'incidentId = :incidentId',
+            // Not a lock it released or that lapsed: a heartbeat never revives a lock.
+            ConditionExpression: 'incidentId = :incidentId AND #expiresAt >= :now',
             ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.ttlAttribute },
-            ExpressionAttributeValues: { ':expiresAt': expiresAt, ':incidentId': incidentId },
+            ExpressionAttributeValues: { ':expiresAt': expiresAt, ':incidentId': incidentId, ':now': Math.floor(this.clock().getTime() / 1000) },
           }),
         ),
       );
@@ -963,14 +963,18 @@ export class IncidentStore {
 
   /** Releases the service's mutation lock if this incident holds it; returns whether it did. */
   async releaseMutationLock(service: string, incidentId: string): Promise<boolean> {
+    // An update that expires the lock rather than a delete: acquiring treats an expired lock as free,
+    // TTL removes the item later, and no workflow step needs the right to delete anything.
     try {
       await this.send('release mutation lock', () =>
         this.client.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName: this.tableName,
             Key: mutexKey(service),
-            ConditionExpression: 'incidentId = :incidentId',
-            ExpressionAttributeValues: { ':incidentId': incidentId },
+            UpdateExpression: 'SET #expiresAt = :released, releasedAt = :now',
+            ConditionExpression: 'incidentId = :incidentId AND #expiresAt > :released',
+            ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.ttlAttribute },
+            ExpressionAttributeValues: { ':incidentId': incidentId, ':released': 0, ':now': this.now() },
           }),
         ),
       );

@@ -234,6 +234,8 @@ export const MutationLockSchema = z.object({
   acquiredAt: isoTime,
   /** Epoch seconds; DynamoDB TTL deletes it eventually, and the store treats it as free from then on. */
   expiresAt: z.number().int(),
+  /** Set when its holder released it (expiresAt is then 0). */
+  releasedAt: isoTime.optional(),
 });
 export type MutationLock = z.infer<typeof MutationLockSchema>;
 

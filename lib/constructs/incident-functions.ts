@@ -21,7 +21,6 @@ import {
   wafReadStatements,
   wafWriteStatements,
 } from '../permissions.js';
-import { mutexKey } from '../../lambdas/store/keys.js';
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
@@ -67,8 +66,8 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
  * counter) + PutItem (the event); updateIncident, renewLease, transition, completeAction,
  * setActionEffect → UpdateItem (transition reads the incident first: GetItem); listActions →
  * Query; acquireMutationLock → PutItem; recordActionStart → ConditionCheckItem + PutItem.
- * None of them queries the index. DeleteItem is never among them: releasing the mutation lock is
- * the only delete, granted apart to {@link LOCK_RELEASERS} and confined to lock items.
+ * None of them queries the index, and none may delete: releasing the mutation lock is an update
+ * that expires it (TTL removes the item later).
  */
 export const WORKFLOW_TABLE_ACTIONS: Readonly<Record<WorkflowHandlerName, readonly IncidentStoreAction[]>> = {
   'open-incident': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -81,12 +80,6 @@ export const WORKFLOW_TABLE_ACTIONS: Readonly<Record<WorkflowHandlerName, readon
   escalate: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
   'close-incident': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
 };
-
-/** The steps that release the service's mutation lock (`releaseMutationLock`, a conditional DeleteItem). */
-export const LOCK_RELEASERS = ['mitigate', 'verify', 'escalate', 'close-incident'] as const satisfies readonly WorkflowHandlerName[];
-
-/** Partition keys of mutation-lock items (`MUTEX#<service>`), as an IAM `StringLike` pattern. */
-export const LOCK_ITEM_KEYS = mutexKey('*').pk;
 
 /** The steps that describe alarms: triage (evaluation settings) and verify (state). */
 export const ALARM_READERS = ['triage', 'verify'] as const satisfies readonly WorkflowHandlerName[];
@@ -171,17 +164,6 @@ export class IncidentFunctions extends Construct {
       const statements = compositeAlarmReadStatements(config);
       if (statements.length === 0) continue;
       acknowledgeCompositeAlarmRead(new iam.Policy(functions[name], 'CompositeAlarmRead', { roles: [functions[name].role], statements }));
-    }
-    for (const name of LOCK_RELEASERS) {
-      // Only lock items: the condition holds the partition key of every item the call names.
-      functions[name].role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReleaseMutationLock',
-          actions: ['dynamodb:DeleteItem'],
-          resources: [table.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [LOCK_ITEM_KEYS] } },
-        }),
-      );
     }
     approvals.grantSecretRead(functions['request-approval'].role);
     statusTopic.grantPublish(functions['request-approval'].role);
