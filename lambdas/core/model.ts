@@ -179,6 +179,23 @@ export const AttemptSchema = z.object({
   risk: RiskSchema.optional(),
   /** With needs-approval: what the workflow does if nobody answers in time (TimeoutPolicy state). */
   onTimeout: z.enum(['escalate', 'proceed']).optional(),
+  /**
+   * With needs-approval: the proposal as an operator reads it in the Step Functions console, where
+   * AwaitApproval's input shows it: what, where, why, how risky, until when, and how to answer.
+   */
+  proposal: z
+    .object({
+      what: z.string(),
+      resource: z.string(),
+      why: z.string(),
+      risk: z.string(),
+      expiresAt: isoTime,
+      ifNobodyAnswers: z.string(),
+      approve: z.string(),
+      reject: z.string(),
+      orUseTheLinks: z.string(),
+    })
+    .optional(),
   /** When to check whether the mitigation worked (Wait state TimestampPath). */
   checkAt: isoTime,
 });

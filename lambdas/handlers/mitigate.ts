@@ -131,13 +131,15 @@ export function createMitigateHandler(deps: MitigateDeps) {
       const detail = `Waiting for a human to approve ${candidate.type} on ${candidate.target} (${candidate.policyReason}).`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail });
       await markMitigating(deps, state, record.status, leaseUntil(new Date(now.getTime() + APPROVAL_WAIT_SECONDS * 1000)));
+      const onTimeout = state.service.onApprovalTimeout[incident.severity] ?? 'escalate';
       return {
         ...base,
         status: 'needs-approval',
         detail,
         rationale: candidate.rationale,
         risk: candidate.risk,
-        onTimeout: state.service.onApprovalTimeout[incident.severity] ?? 'escalate',
+        onTimeout,
+        proposal: proposalFor(state, candidate, candidate.rationale, onTimeout, now),
         checkAt: now.toISOString(),
       };
     }
@@ -168,12 +170,18 @@ export function createMitigateHandler(deps: MitigateDeps) {
       { key: `${incident.incidentId}#${cursorInLedger}#${candidate.type}`, incidentId: incident.incidentId, round: incident.round, service: service.name, type: candidate.type, target: candidate.target },
       { override: approved },
     );
-    if (!reservation.ok) {
+    if (!reservation.ok && reservation.counted) {
+      // Approved past the brake: counted, and going ahead. The timeline says so, not that the brake stopped it.
+      await deps.store.appendTimeline(incident.incidentId, {
+        at: now.toISOString(),
+        kind: 'decision',
+        message: `Going ahead with ${candidate.type} on ${candidate.target} past the brake (${reservation.reason}): approved by ${state.approval?.by ?? 'a human'}.`,
+        data: { brake: reservation.kind },
+      });
+    } else if (!reservation.ok) {
       const detail = `The brake on automation stopped ${candidate.type} on ${candidate.target}: ${reservation.reason}.`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail, data: { brake: reservation.kind } });
-      if (reservation.counted) {
-        // Approved past the brake: counted, and going ahead.
-      } else if (state.settings.brake.onLimit === 'escalate') {
+      if (state.settings.brake.onLimit === 'escalate') {
         throw new AutomationBrakeError(`${detail} Nothing was changed (brake.onLimit is escalate).`);
       } else {
         await markMitigating(deps, state, record.status, leaseUntil(new Date(now.getTime() + APPROVAL_WAIT_SECONDS * 1000)));
@@ -185,6 +193,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
           risk: candidate.risk,
           // Silence is never consent past the brake.
           onTimeout: 'escalate',
+          proposal: proposalFor(state, candidate, `${candidate.rationale} Held by the brake: ${reservation.reason}.`, 'escalate', now),
           checkAt: now.toISOString(),
         };
       }
@@ -318,6 +327,22 @@ async function recordIntent(
   return { before, wouldChange: read.wouldChange, intent };
 }
 
+/** The approval request as the console shows it in AwaitApproval's input (see AttemptSchema.proposal). */
+function proposalFor(state: WorkflowState, candidate: Candidate, why: string, onTimeout: 'escalate' | 'proceed', now: Date): NonNullable<Attempt['proposal']> {
+  const id = state.incident.incidentId;
+  return {
+    what: `${candidate.type} on ${candidate.target}`,
+    resource: candidate.target,
+    why,
+    risk: String(candidate.risk),
+    expiresAt: new Date(now.getTime() + APPROVAL_WAIT_SECONDS * 1000).toISOString(),
+    ifNobodyAnswers: onTimeout === 'proceed' ? 'the change goes ahead (onApprovalTimeout: proceed for this severity)' : 'a human is paged and nothing is changed',
+    approve: `npx tourniquet approve ${id} --reason "<why>" --table <IncidentTableName stack output>`,
+    reject: `npx tourniquet reject ${id} --reason "<why>" --table <IncidentTableName stack output>`,
+    orUseTheLinks: 'the Approve / Reject links in the approvers email open a confirmation page; only its form decides',
+  };
+}
+
 /** OPEN → MITIGATING on the first change of a round (with the lease for the next check), or a renewed lease after that. */
 async function markMitigating(deps: MitigateDeps, state: WorkflowState, status: string, lease: string): Promise<void> {
   const { incident, service } = state;
@@ -421,7 +446,8 @@ async function apply(deps: MitigateDeps, state: WorkflowState, candidate: Candid
     }
     case 'route53-failover': {
       const result = await deps.route53.failover(res.route53(), { comment: why });
-      return { ...pick(result), takesEffectSeconds: result.settleSeconds };
+      // The change id travels with the after-state: an undo while it is still PENDING waits for it instead of stacking a change on it.
+      return { ...pick(result), after: { ...result.after, ...(result.changeId ? { changeId: result.changeId } : {}) }, takesEffectSeconds: result.settleSeconds };
     }
     case 'waf-block': {
       const waf = res.waf();

@@ -128,7 +128,11 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
       if (!route53) throw new UndoError(`Service ${service.name} has no route53 resources in the config`);
       const previous = FailoverStateSchema.parse(before.state);
       if (dryRun) return { ...base, status: 'would-undo', detail: `Would restore ${route53.recordName} routing as recorded before the failover.` };
-      const result = await deps.route53.restore(route53, previous, { comment: `Tourniquet undo of ${incidentId} by ${deps.by}` });
+      const changeId = (action.after as { changeId?: unknown } | undefined)?.changeId;
+      const result = await deps.route53.restore(route53, previous, {
+        comment: `Tourniquet undo of ${incidentId} by ${deps.by}`,
+        ...(typeof changeId === 'string' ? { priorChangeId: changeId } : {}),
+      });
       detail = `Route 53 ${route53.recordName} restored: ${result.detail}`;
       break;
     }

@@ -169,6 +169,14 @@ describe('mitigate: exactly one change per claimed action', () => {
     const attempt = await handler(state);
     expect(attempt).toMatchObject({ status: 'needs-approval', onTimeout: 'escalate' });
     expect(attempt.detail).toContain(reason);
+    // What the Step Functions console shows in AwaitApproval's input.
+    expect(attempt.proposal).toMatchObject({
+      what: expect.stringMatching(/^feature-flag-off on flag new-checkout-flow/),
+      why: expect.stringContaining(reason),
+      expiresAt: '2026-11-23T03:26:00.000Z',
+      ifNobodyAnswers: 'a human is paged and nothing is changed',
+      approve: expect.stringContaining(`npx tourniquet approve ${INCIDENT_ID}`),
+    });
     expect(resource.setCalls).toBe(0);
     expect((await store.listTimeline(INCIDENT_ID)).at(-1)!.message).toContain('The brake on automation stopped feature-flag-off');
 
