@@ -186,4 +186,32 @@ describe('mitigate: exactly one change per claimed action', () => {
     ).rejects.toMatchObject({ name: 'AutomationBrakeEngaged', message: expect.stringContaining(reason) });
     expect(resource.setCalls).toBe(0);
   });
+
+  it('approved past the brake: the change goes ahead and the timeline says so (not that the brake stopped it)', async () => {
+    const { store, clock } = await openStore();
+    const { resource, flags } = flagResource();
+    const reason = 'the automation budget is spent: 5 automated change(s) in the last hour';
+    const candidate = plan.candidates[0]!;
+    const approved = workflowState({
+      triage: t,
+      plan,
+      attempt: { cursor: 0, type: candidate.type, target: candidate.target, status: 'needs-approval', detail: `Held by the brake: ${reason}`, onTimeout: 'escalate', checkAt: new Date(NOW).toISOString() },
+      approval: { decision: 'approved', by: 'arn:aws:iam::123456789012:user/alice', via: 'cli', reason: null, approvalId: 'apr-1' },
+    });
+    let override: boolean | undefined;
+    const handler = createMitigateHandler(
+      deps(store, clock, flags, {
+        brake: {
+          reserve: async (_config, _request, options) => ((override = options?.override), { ok: false, kind: 'budget', reason, counted: true }),
+          releaseResource: async () => undefined,
+        },
+      }),
+    );
+    expect(await handler(approved)).toMatchObject({ status: 'applied' });
+    expect(override).toBe(true);
+    expect(resource.mutations).toBe(1);
+    const messages = (await store.listTimeline(INCIDENT_ID)).map((e) => e.message);
+    expect(messages).toContainEqual(expect.stringMatching(/^Going ahead with feature-flag-off .* past the brake \(the automation budget is spent.*\): approved by arn:aws:iam::123456789012:user\/alice\.$/));
+    expect(messages.filter((m) => m.startsWith('The brake on automation stopped'))).toEqual([]);
+  });
 });
