@@ -236,7 +236,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
       const before = reconciled ? intent.before : { params: candidate.params, state: result.before };
       const detail = reconciled
         ? result.status === 'already-applied'
-          ? `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change is in place, so nothing was sent again. ${intent.intent ?? ''}`.trim()
+          ? `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change is in place, so nothing was sent again.${intent.intent ? ` (Recorded before the change: ${intent.intent})` : ''}`
           : `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change was not in place; made it now. ${result.detail}`
         : result.detail;
       await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status, before, after: result.after, detail, ...(reconciled ? { reconciled } : {}) }, owner);

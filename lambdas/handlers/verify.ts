@@ -112,7 +112,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
+        message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail.replace(/\.$/, '')}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
       });
       const moved = await deps.store.transition(incident.incidentId, 'WATCHING', {
         // OPEN too: a retried Mitigate that found its change already made returns before marking MITIGATING.
