@@ -1,10 +1,13 @@
-import { WorkflowStateSchema } from '../core/model.js';
+import { OpenedIncidentSchema, WorkflowStateSchema } from '../core/model.js';
 import { describeOutcomeOfActions } from '../core/postmortem.js';
 import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
+
+/** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
+const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });
 
 export interface CloseIncidentDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'updateIncident' | 'releaseMutationLock'>;
@@ -19,8 +22,8 @@ export interface CloseIncidentDeps {
  */
 export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
   return async (event: unknown): Promise<{ outcome: 'resolved' | 'escalated' | 'open'; summary: string }> => {
-    const state = WorkflowStateSchema.parse(event);
-    const id = state.incident.incidentId;
+    const state = CloseStateSchema.parse(event);
+    const id = state.incident?.incidentId ?? state.incidentId;
     const [record, actions] = await Promise.all([deps.store.getIncident(id), deps.store.listActions(id)]);
     const at = deps.clock().toISOString();
     const outcome = record.status === 'RESOLVED' ? 'resolved' : record.status === 'ESCALATED' || record.status === 'ACKNOWLEDGED' ? 'escalated' : 'open';

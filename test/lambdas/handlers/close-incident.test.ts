@@ -77,4 +77,15 @@ describe('close-incident', () => {
     await store.transition(ID, 'ACKNOWLEDGED');
     expect((await createCloseIncidentHandler({ store, clock })(state)).outcome).toBe('escalated');
   });
+
+  it('closes from the state Escalate hands on after OpenIncident failed (no $.incident), by the starter\'s incident id', async () => {
+    const { store, clock } = await storeWithIncident(db, state, iso(0));
+    await store.acquireMutationLock('checkout', ID, 600);
+    await store.transition(ID, 'ESCALATED', { patch: { escalationReason: 'The automation hit an error.' } });
+    const { incident: _incident, ...withoutIncident } = state;
+    const closed = await createCloseIncidentHandler({ store, clock })({ ...withoutIncident, error: { Error: 'StoreError', Cause: 'throttled' } });
+    expect(closed).toEqual({ outcome: 'escalated', summary: 'Not restored by automation; a human has the incident: The automation hit an error.' });
+    expect((await store.listTimeline(ID)).at(-1)).toMatchObject({ kind: 'closed' });
+    expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
+  });
 });
