@@ -76,6 +76,8 @@ export interface DrillFacts {
   readonly mutations: number;
   /** What the ledger accounts for (see {@link mutationBudget}). */
   readonly budget: number;
+  /** Pages the failure net delivered to the escalation topic: the execution each was about, and its incident. */
+  readonly failureNetPages?: readonly { readonly execution: string; readonly incidentId?: string }[];
   /** Problems found while running: actor errors, runaway guards, failed deliveries or human actions. */
   readonly problems: readonly string[];
 }
@@ -92,8 +94,12 @@ export function judge(scenario: Scenario, facts: DrillFacts): string[] {
     }
   }
 
+  const netPages = facts.failureNetPages ?? [];
+  const netPaged = new Set(netPages.map((p) => p.execution));
   for (const execution of facts.executions) {
-    // A failure a Catch handled is part of the story (an approval timing out); only an execution that failed is a mismatch.
+    // A failure a Catch handled is part of the story (an approval timing out); only an execution that failed is a mismatch,
+    // unless the scenario expects the failure net to page for it and the net's page for it was delivered.
+    if (e.pagedVia === 'failure-net' && netPaged.has(execution.name)) continue;
     if (execution.status === 'FAILED' || execution.status === 'TIMED_OUT') {
       mismatches.push(`execution ${execution.name} ${execution.status}: ${execution.error ?? ''}`);
       if (execution.status === 'FAILED') for (const f of execution.failures) mismatches.push(`state ${f.state} failed: ${f.error}: ${f.cause}`);
@@ -109,6 +115,18 @@ export function judge(scenario: Scenario, facts: DrillFacts): string[] {
     const accepted = facts.mutatingCalls.filter((c) => c.error === undefined);
     if (e.actions.length === 0 && accepted.length > 0) {
       mismatches.push(`expected no change to the account, got ${accepted.map((c) => c.command).join(', ')}`);
+    }
+  }
+
+  if (e.pagedVia !== undefined) {
+    const first = facts.incidents[0];
+    const viaNet = first ? netPages.filter((p) => p.incidentId === first.incidentId).length : 0;
+    if (!first) mismatches.push(`expected the first incident to be paged via ${e.pagedVia === 'failure-net' ? 'the failure net' : 'the workflow'}, but no incident was opened`);
+    else if (e.pagedVia === 'failure-net' && viaNet === 0) {
+      mismatches.push(`expected the page for ${first.incidentId} to arrive through the failure net, but the net delivered no page for its executions`);
+    } else if (e.pagedVia === 'workflow') {
+      if (first.pages === 0) mismatches.push(`expected the workflow to page for ${first.incidentId}, but no message on the escalation topic carries its id`);
+      if (viaNet > 0) mismatches.push(`expected the workflow to page for ${first.incidentId}, but the failure net had to (${viaNet} page(s))`);
     }
   }
 

@@ -25,6 +25,7 @@ export const DrillResultSchema = z.object({
     incidents: z.array(z.record(z.string(), z.unknown())).optional(),
     incidentCount: z.number().optional(),
     maxExecutions: z.number().optional(),
+    pagedVia: z.enum(['workflow', 'failure-net']).optional(),
   }),
   /** True when the outcome matches the scenario's expectation. */
   passed: z.boolean(),
@@ -88,6 +89,8 @@ export const DrillResultSchema = z.object({
       kind: z.enum(FAULT_KINDS),
       service: z.string().optional(),
       operation: z.string().optional(),
+      /** taskFailure: the Task state it fails (its calls are that state's invocations, service `states`). */
+      state: z.string().optional(),
       fired: z.number().int(),
       calls: z.array(z.object({ at: z.string(), service: z.string(), command: z.string(), error: z.string().optional() })),
     }),
@@ -135,7 +138,7 @@ export function transitionLines(result: Pick<DrillResult, 'alarmTransitions'>): 
 /** One line per scenario fault: what it hits and when it fired ("appconfig StartDeployment throttle: 2 call(s) at 03:12:04, 03:12:04"). */
 export function faultLines(result: Pick<DrillResult, 'faults'>): string[] {
   return result.faults.map((f) => {
-    const what = `${f.service ?? ''} ${f.operation ?? ''} ${f.kind}`.trim();
+    const what = (f.state !== undefined ? `${f.state} ${f.kind}` : `${f.service ?? ''} ${f.operation ?? ''} ${f.kind}`).trim();
     if (f.fired === 0) return `${what}: never fired`;
     const times = [...new Set(f.calls.map((c) => hms(c.at)))].join(', ');
     const error = f.calls.find((c) => c.error !== undefined)?.error;
@@ -203,6 +206,7 @@ function describeExpectation(e: DrillResult['expected']): string {
   if (e.restored !== undefined) parts.push(e.restored ? 'restored' : 'not restored');
   if (e.actions !== undefined) parts.push(`actions [${e.actions.join(', ')}]`);
   if (e.escalated !== undefined) parts.push(e.escalated ? 'escalated' : 'not escalated');
+  if (e.pagedVia !== undefined) parts.push(`paged via ${e.pagedVia === 'failure-net' ? 'the failure net' : 'the workflow'}`);
   if (e.incidentCount !== undefined) parts.push(`${e.incidentCount} incident(s)`);
   if (e.incidents !== undefined) parts.push(`${e.incidents.length} incident expectation(s)`);
   if (e.maxExecutions !== undefined) parts.push(`at most ${e.maxExecutions} executions`);

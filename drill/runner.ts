@@ -21,7 +21,7 @@ import { awaitApprovalHandler } from './operator.js';
 import { setPause } from '../cli/commands/pause.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
 import type { DrillResult } from './report.js';
-import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, type Scenario } from './scenario.js';
+import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, ScenarioInvalidError, type Scenario } from './scenario.js';
 import { Scheduler, SchedulerError } from './scheduler.js';
 import { SimulatedAccount, type AppliedChange } from './sim/account.js';
 import { VirtualClock } from './sim/clock.js';
@@ -154,7 +154,22 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     publish: async (message) => ({ messageId: (await wiring.clients.sns.send(new PublishCommand({ TopicArn: topics.escalation, Message: message }))).MessageId! }),
     record: (event) => handlers['escalate']!(event),
   });
-  const taskFault = options.taskFault ?? ((_state: string, handler: LocalTaskHandler) => handler);
+  // The scenario's taskFailure faults must name Task states of the definition it drills.
+  const unknownStates = account.faults.taskFailureStates().filter(({ state }) => !(state in handlerByState));
+  if (unknownStates.length > 0) {
+    const known = Object.keys(handlerByState).sort().join(', ');
+    throw new ScenarioInvalidError(
+      scenario.name,
+      unknownStates.map(({ index, state }) => ({ path: `faults[${index}].state`, message: `the synthesized definition has no Task state "${state}" (its Task states: ${known})` })),
+    );
+  }
+  // A taskFailure fault fails the invocation before the handler runs (nothing it would have done happens).
+  const scenarioFault = (state: string, handler: LocalTaskHandler): LocalTaskHandler => async (input) => {
+    const failure = account.faults.takeTaskFailure(state, clock.now());
+    if (failure) throw failure;
+    return handler(input);
+  };
+  const taskFault = (state: string, handler: LocalTaskHandler) => scenarioFault(state, options.taskFault ? options.taskFault(state, handler) : handler);
   const workflow = new LocalWorkflow({
     definition,
     handlers: Object.fromEntries(Object.entries(handlerByState).map(([state, name]) => [state, taskFault(state, handlers[name]!)])),
@@ -332,6 +347,11 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     mutatingCalls,
     mutations,
     budget,
+    failureNetPages: failureNet.deliveries.flatMap((d) => {
+      if (d.target !== 'page' || !d.messageId) return [];
+      const incidentId = incidentIdOf(executions.find((e) => e.name === d.execution)?.input);
+      return [{ execution: d.execution, ...(incidentId ? { incidentId } : {}) }];
+    }),
     problems,
   });
   before ??= account.snapshot();

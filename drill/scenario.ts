@@ -334,6 +334,13 @@ const ScenarioObjectSchema = z
         incidentCount: z.number().int().min(0).optional(),
         /** At most this many workflow executions are started. */
         maxExecutions: z.number().int().min(0).optional(),
+        /**
+         * How the first incident's page reached the escalation topic. `failure-net`: its workflow execution
+         * ended FAILED or TIMED_OUT and the failure net's page was delivered (such an execution is then part
+         * of the story, not a mismatch). `workflow`: a page carrying the incident's id (Escalate's, or a
+         * status-cadence re-page) and no failure-net page.
+         */
+        pagedVia: z.enum(['workflow', 'failure-net']).optional(),
       })
       .strict(),
   })

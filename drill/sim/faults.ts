@@ -13,6 +13,8 @@ import type { SimServiceName } from './wire.js';
  * Fault injection for the simulated account: per service and operation, a call can be throttled,
  * fail with a server error, be denied by IAM, lose an optimistic-lock race, answer slowly, or
  * succeed and then take the calling Lambda invocation down with it; SNS can be down for a window.
+ * One kind is not about an API call: `taskFailure` makes a Task state of the workflow fail with a
+ * given error (the runner wires it to the state's handler and checks the state exists).
  * Every error is the exception AWS SDK v3 raises for that failure (the modelled class where the
  * service's SDK has one, else the service's base exception with AWS's error code as `name`), so the
  * adapters classify it exactly as they would in production. docs/scenarios.md ("faults") documents
@@ -20,8 +22,10 @@ import type { SimServiceName } from './wire.js';
  */
 
 /** The fault kinds a scenario can inject. */
-export const FAULT_KINDS = ['throttle', '5xx', 'accessDenied', 'lockConflict', 'slow', 'crashAfterMutation', 'snsDown'] as const;
+export const FAULT_KINDS = ['throttle', '5xx', 'accessDenied', 'lockConflict', 'slow', 'crashAfterMutation', 'snsDown', 'taskFailure'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+/** The kinds that hit calls to the simulated account (all but taskFailure, which hits a Task state). */
+export type ApiFaultKind = Exclude<FaultKind, 'taskFailure'>;
 
 /**
  * The operations each simulated service implements (what a fault may name). Kept in step with the
@@ -67,12 +71,23 @@ export function faultSpecSchema(offset: z.ZodType<string>, offsetSeconds: (offse
       until: offset.optional(),
       /** slow only: seconds of simulated time before the call is answered. */
       seconds: z.number().positive().max(MAX_SLOW_SECONDS).optional(),
+      /** taskFailure only: the Task state of the workflow that fails ("OpenIncident"); the runner checks it against the synthesized definition. */
+      state: z.string().min(1).optional(),
+      /** taskFailure only: the error name the Task fails with (what Retry and Catch match, e.g. "StoreError"). */
+      error: z.string().regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'error is an error name: letters, digits, _ and .').optional(),
+      /** taskFailure only: the error's message (the Cause Step Functions reports). */
+      cause: z.string().min(1).max(2000).optional(),
       description: z.string().max(500).optional(),
     })
     .strict()
     .superRefine((f, ctx) => {
       const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-      if (f.kind === 'snsDown') {
+      if (f.kind === 'taskFailure') {
+        if (f.state === undefined) issue('state', 'a taskFailure fault needs the Task state that fails, e.g. "OpenIncident"');
+        if (f.error === undefined) issue('error', 'a taskFailure fault needs the error name the Task fails with, e.g. "StoreError"');
+        if (f.service !== undefined) issue('service', 'a taskFailure fault hits a Task state, not an AWS service: leave out service');
+        if (f.operation !== undefined) issue('operation', 'a taskFailure fault hits a Task state, not an AWS operation: leave out operation');
+      } else if (f.kind === 'snsDown') {
         if (f.service !== undefined && f.service !== 'sns') issue('service', 'snsDown is about SNS: leave out service (or write "sns")');
         if (f.operation !== undefined && f.operation !== 'Publish') issue('operation', 'snsDown fails every SNS Publish: leave out operation (or write "Publish")');
       } else {
@@ -84,6 +99,9 @@ export function faultSpecSchema(offset: z.ZodType<string>, offsetSeconds: (offse
       }
       if (f.kind === 'slow' && f.seconds === undefined) issue('seconds', 'a slow fault needs seconds: how long the call takes, in simulated time');
       if (f.kind !== 'slow' && f.seconds !== undefined) issue('seconds', 'seconds is for slow faults only');
+      if (f.kind !== 'taskFailure') {
+        for (const key of ['state', 'error', 'cause'] as const) if (f[key] !== undefined) issue(key, `${key} is for taskFailure faults only`);
+      }
       if (f.kind === 'lockConflict' && f.service !== undefined && !LOCKING_SERVICES.includes(f.service)) {
         issue('service', `lockConflict is modelled for ${LOCKING_SERVICES.join(', ')} (their conflict errors), not ${f.service}`);
       }
@@ -104,10 +122,12 @@ export interface ResolvedFault {
   readonly until?: Date;
 }
 
-/** One call a fault hit. */
+/** One call a fault hit (for taskFailure: one invocation of the Task state's handler). */
 export interface FaultFiring {
   readonly at: string;
-  readonly service: SimServiceName;
+  /** The simulated service called; `states` for a taskFailure (the call is the Task state's invocation). */
+  readonly service: SimServiceName | 'states';
+  /** The command; for a taskFailure, the Task state's name. */
   readonly command: string;
   /** The error the caller saw (for slow: none, the call went on). */
   readonly error?: string;
@@ -120,6 +140,8 @@ export interface FaultReport {
   readonly kind: FaultKind;
   readonly service?: string;
   readonly operation?: string;
+  /** taskFailure: the Task state it fails. */
+  readonly state?: string;
   /** Calls the fault hit. */
   readonly fired: number;
   readonly calls: FaultFiring[];
@@ -190,7 +212,23 @@ export function crashInvocation(service: SimServiceName, command: string): Promi
 }
 
 /** Kinds that fail the call with an exception (slow delays it, crashAfterMutation lets it succeed). */
-export type ErrorFaultKind = Exclude<FaultKind, 'slow' | 'crashAfterMutation'>;
+export type ErrorFaultKind = Exclude<ApiFaultKind, 'slow' | 'crashAfterMutation'>;
+
+/**
+ * A Task state failed by a `taskFailure` fault. Its `name` is the scenario's `error`, since Step
+ * Functions matches Retry and Catch on the error name the function reports.
+ */
+export class InjectedTaskFailureError extends Error {
+  override readonly name: string;
+  constructor(
+    name: string,
+    message: string,
+    readonly state: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
 
 /** Whether the SDK's standard retry strategy retries the error (throttling and server errors). */
 export function sdkRetries(kind: ErrorFaultKind, service: SimServiceName): boolean {
@@ -327,6 +365,7 @@ export class FaultInjector {
         if (left <= 0) return false;
         if (from && at.getTime() < from.getTime()) return false;
         if (until && at.getTime() >= until.getTime()) return false;
+        if (spec.kind === 'taskFailure') return false;
         if (spec.kind === 'snsDown') return service === 'sns' && command === 'Publish';
         return spec.service === service && spec.operation === command;
       });
@@ -343,9 +382,32 @@ export class FaultInjector {
   }
 
   /** The first error or crash fault that matches the call, without using it up (see {@link fire}). */
-  peek(service: SimServiceName, command: string, at: Date): { index: number; kind: Exclude<FaultKind, 'slow'> } | undefined {
+  peek(service: SimServiceName, command: string, at: Date): { index: number; kind: Exclude<ApiFaultKind, 'slow'> } | undefined {
     const f = this.#matching(service, command, at).find((x) => x.fault.spec.kind !== 'slow');
-    return f ? { index: f.index, kind: f.fault.spec.kind as Exclude<FaultKind, 'slow'> } : undefined;
+    return f ? { index: f.index, kind: f.fault.spec.kind as Exclude<ApiFaultKind, 'slow'> } : undefined;
+  }
+
+  /** The Task states the scenario's taskFailure faults name, with each fault's index (for validation). */
+  taskFailureStates(): { index: number; state: string }[] {
+    return this.#faults.flatMap(({ fault: { spec } }, index) => (spec.kind === 'taskFailure' && spec.state !== undefined ? [{ index, state: spec.state }] : []));
+  }
+
+  /**
+   * The first taskFailure fault that hits this invocation of Task state `state` at `at`, used up by
+   * it (each invocation, Step Functions' retries included, counts as one of its `times`): the error to
+   * fail the Task with. Undefined when none matches.
+   */
+  takeTaskFailure(state: string, at: Date): InjectedTaskFailureError | undefined {
+    const index = this.#faults.findIndex(({ fault: { spec, from, until }, left }) => {
+      if (spec.kind !== 'taskFailure' || spec.state !== state || left <= 0) return false;
+      if (from && at.getTime() < from.getTime()) return false;
+      return !(until && at.getTime() >= until.getTime());
+    });
+    if (index < 0) return undefined;
+    const spec = this.#faults[index]!.fault.spec;
+    const error = new InjectedTaskFailureError(spec.error!, spec.cause ?? `injected failure of Task state ${state} (scenario fault #${index})`, state);
+    this.#fire(index, { at: at.toISOString(), service: 'states', command: state, error: `${error.name}: ${error.message}` });
+    return error;
   }
 
   /** Counts one call against fault `index`. */
@@ -366,6 +428,7 @@ export class FaultInjector {
       kind: spec.kind,
       ...(spec.service !== undefined ? { service: spec.service } : spec.kind === 'snsDown' ? { service: 'sns' } : {}),
       ...(spec.operation !== undefined ? { operation: spec.operation } : spec.kind === 'snsDown' ? { operation: 'Publish' } : {}),
+      ...(spec.state !== undefined ? { state: spec.state } : {}),
       fired: calls.length,
       calls: calls.map((c) => ({ ...c })),
     }));

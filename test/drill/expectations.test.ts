@@ -134,4 +134,30 @@ describe('judge', () => {
       'expected checkout incident #2, but checkout had only 1',
     ]);
   });
+
+  it('pagedVia failure-net: a failed execution whose net page was delivered is the story; without that page it is a mismatch', () => {
+    const s = fixtureScenario((input) => {
+      input.expect = { ...input.expect, pagedVia: 'failure-net' };
+    });
+    const failed = execution({ name: 'e1', status: 'FAILED', error: 'EscalationFailed', input: '{"incidentId":"inc-1"}', failures: [{ state: 'Escalate', error: 'TransientAwsError', cause: 'sns down' }] });
+    expect(judge(s, facts({ executions: [failed], failureNetPages: [{ execution: 'e1', incidentId: 'inc-1' }] }))).toEqual([]);
+    expect(judge(s, facts({ executions: [failed], failureNetPages: [] }))).toEqual([
+      'execution e1 FAILED: EscalationFailed',
+      'state Escalate failed: TransientAwsError: sns down',
+      'expected the page for inc-1 to arrive through the failure net, but the net delivered no page for its executions',
+    ]);
+    // Without pagedVia a failed execution stays a mismatch even when the net paged for it.
+    expect(judge(scenario, facts({ executions: [failed], failureNetPages: [{ execution: 'e1', incidentId: 'inc-1' }] }))[0]).toBe('execution e1 FAILED: EscalationFailed');
+  });
+
+  it('pagedVia workflow: a page carrying the incident id, and none from the failure net', () => {
+    const s = fixtureScenario((input) => {
+      input.expect = { ...input.expect, pagedVia: 'workflow' };
+    });
+    expect(judge(s, facts({ incidents: [incident({ pages: 1 })] }))).toEqual([]);
+    expect(judge(s, facts({ incidents: [incident({ pages: 0 })], failureNetPages: [{ execution: 'e1', incidentId: 'inc-1' }] }))).toEqual([
+      'expected the workflow to page for inc-1, but no message on the escalation topic carries its id',
+      'expected the workflow to page for inc-1, but the failure net had to (1 page(s))',
+    ]);
+  });
 });

@@ -35,6 +35,7 @@ describe('fault schema', () => {
         { service: 'ecs', operation: 'DescribeServices', kind: 'slow', seconds: 5 },
         { service: 'route53', operation: 'ChangeResourceRecordSets', kind: '5xx' },
         { kind: 'lockConflict', service: 'wafv2', operation: 'UpdateWebACL', times: 1 },
+        { kind: 'taskFailure', state: 'OpenIncident', error: 'StoreError', cause: 'throttled', times: 2 },
       ),
     ).toEqual([]);
   });
@@ -58,6 +59,16 @@ describe('fault schema', () => {
     ]);
     expect(problemsOf({ kind: 'snsDown', from: '+00:20', until: '+00:02' })).toEqual(['faults[0].until: until must be later than from']);
     expect(problemsOf({ kind: 'flaky' as 'throttle', service: 'ecs', operation: 'UpdateService' })[0]).toMatch(/kind must be one of throttle, 5xx, accessDenied/);
+    expect(problemsOf({ kind: 'taskFailure', service: 'ecs', operation: 'UpdateService' })).toEqual([
+      'faults[0].state: a taskFailure fault needs the Task state that fails, e.g. "OpenIncident"',
+      'faults[0].error: a taskFailure fault needs the error name the Task fails with, e.g. "StoreError"',
+      'faults[0].service: a taskFailure fault hits a Task state, not an AWS service: leave out service',
+      'faults[0].operation: a taskFailure fault hits a Task state, not an AWS operation: leave out operation',
+    ]);
+    expect(problemsOf({ kind: 'snsDown', state: 'OpenIncident', error: 'StoreError' })).toEqual([
+      'faults[0].state: state is for taskFailure faults only',
+      'faults[0].error: error is for taskFailure faults only',
+    ]);
   });
 
   it('lists exactly the operations the simulators implement', () => {
@@ -194,6 +205,18 @@ describe('faults on the wire', () => {
     await expect(publish()).resolves.toHaveProperty('MessageId');
     expect(account.published()).toHaveLength(2);
     expect(account.faultReport()[0]).toMatchObject({ kind: 'snsDown', service: 'sns', operation: 'Publish', fired: 3 });
+  });
+
+  it('taskFailure fails invocations of its Task state only, in its window, `times` times, and never an API call', () => {
+    const account = fixtureAccount(withFaults({ kind: 'taskFailure', state: 'OpenIncident', error: 'StoreError', cause: 'read failed: ProvisionedThroughputExceededException', from: '+00:02', times: 2 }));
+    expect(account.faults.takeTaskFailure('OpenIncident', at(60))).toBeUndefined();
+    const failure = account.faults.takeTaskFailure('OpenIncident', at(120));
+    expect(failure).toMatchObject({ name: 'StoreError', message: 'read failed: ProvisionedThroughputExceededException', state: 'OpenIncident' });
+    expect(account.faults.takeTaskFailure('Triage', at(120))).toBeUndefined();
+    expect(account.faults.takeTaskFailure('OpenIncident', at(121))).toBeDefined();
+    expect(account.faults.takeTaskFailure('OpenIncident', at(122))).toBeUndefined();
+    expect(account.faults.peek('sns', 'Publish', at(120))).toBeUndefined();
+    expect(account.faultReport()[0]).toMatchObject({ kind: 'taskFailure', state: 'OpenIncident', fired: 2, calls: [{ service: 'states', command: 'OpenIncident' }, { command: 'OpenIncident' }] });
   });
 
   it("never touches the scenario's own history", async () => {
