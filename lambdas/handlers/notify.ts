@@ -25,12 +25,27 @@ export function createNotifyHandler(deps: NotifyDeps) {
     const { phase, state } = NotifyEventSchema.parse(event);
     const now = deps.clock();
     const update = statusUpdateFor(state, phase, now);
-    const { messageId } = await deps.publisher.publish({
-      topicArn: deps.statusTopicArn,
-      subject: update.subject,
-      message: update.message,
-      attributes: { incidentId: state.incident.incidentId, status: phase, severity: state.incident.severity },
-    });
+    let messageId: string;
+    try {
+      ({ messageId } = await deps.publisher.publish({
+        topicArn: deps.statusTopicArn,
+        subject: update.subject,
+        message: update.message,
+        attributes: { incidentId: state.incident.incidentId, status: phase, severity: state.incident.severity },
+      }));
+    } catch (error) {
+      // The workflow retries, then goes on without this update (a failed status update never stops a
+      // mitigation); the status cadence sends the next one when it is due. The record says what was missed.
+      await deps.store
+        .appendTimeline(state.incident.incidentId, {
+          at: now.toISOString(),
+          kind: 'error',
+          message: `Status update "${update.subject}" could not be sent: ${(error as Error).message}`,
+          data: { status: phase },
+        })
+        .catch(() => undefined);
+      throw error;
+    }
     const at = now.toISOString();
     await deps.store.appendTimeline(state.incident.incidentId, {
       at,

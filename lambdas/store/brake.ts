@@ -12,7 +12,7 @@ import {
   perResourceLimit,
 } from '../core/brake.js';
 import type { BrakeConfig } from '../core/config.js';
-import { StoreError } from './errors.js';
+import { StoreError, storeErrorFor } from './errors.js';
 
 /**
  * The brake ledger in the incident table: the changes automation made in the last hour (one item),
@@ -149,7 +149,7 @@ export class AutomationBrake {
       return await call();
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new StoreError(`${operation} on table ${this.options.tableName} failed: ${message}`, { cause: error });
+      throw storeErrorFor(`${operation} on table ${this.options.tableName} failed: ${message}`, error);
     }
   }
 }

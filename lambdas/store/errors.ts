@@ -58,3 +58,28 @@ export class ClaimLostError extends StoreError {
     super(`the claim on action #${cursor} (${type}) of incident ${incidentId} is no longer held by ${owner}; another attempt took it over`);
   }
 }
+
+/** DynamoDB error names that mean "try again later": throttling and server-side faults. */
+const TRANSIENT_DYNAMODB_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionInProgressException',
+]);
+
+/**
+ * The table is throttled or briefly unavailable (after the SDK's own retries). Named like the
+ * adapters' transient errors so the workflow's Retry backs off and runs the step again, instead of
+ * escalating an incident because DynamoDB was busy for a minute.
+ */
+export class StoreUnavailableError extends StoreError {
+  override readonly name: string = 'TransientAwsError';
+}
+
+/** The StoreError for a failed DynamoDB call: retryable when DynamoDB says it is throttled or unavailable. */
+export function storeErrorFor(message: string, cause: unknown): StoreError {
+  const name = (cause as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && TRANSIENT_DYNAMODB_ERRORS.has(name) ? new StoreUnavailableError(message, { cause }) : new StoreError(message, { cause });
+}

@@ -13,7 +13,7 @@ import {
 import type * as z from 'zod';
 import { AUTOMATION_STATUSES, statusesLeadingTo } from '../core/lifecycle.js';
 import { type ExecutionRef, type IncidentStatus, type TimelineEvent, TimelineEventSchema } from '../core/model.js';
-import { ActionNotFoundError, ClaimLostError, IncidentNotFoundError, RecordInvalidError, StoreError } from './errors.js';
+import { ActionNotFoundError, ClaimLostError, IncidentNotFoundError, RecordInvalidError, StoreError, storeErrorFor } from './errors.js';
 import {
   ACTION_PREFIX,
   ACTIVE_EPISODE_PARTITION,
@@ -1101,7 +1101,7 @@ export class IncidentStore {
       return await call();
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new StoreError(`${operation} on table ${this.tableName} failed: ${message}`, { cause: error });
+      throw storeErrorFor(`${operation} on table ${this.tableName} failed: ${message}`, error);
     }
   }
 }

@@ -310,9 +310,17 @@ export class IncidentWorkflow extends Construct {
     notifyResolved.next(closeIncident);
 
     // Any step failing after its retries hands the incident to a human, with the error in $.error.
-    for (const task of [openIncident, notifyInvestigating, triage, decide, notifyIdentified, mitigate, verify, notifyMitigated, notifyResolved]) {
+    for (const task of [openIncident, triage, decide, mitigate, verify]) {
       task.addCatch(escalate, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     }
+    // A status update that cannot be sent (SNS down) must not stop a mitigation that would work: the
+    // workflow goes on, the timeline says which update was missed, and the status cadence sends the
+    // next one when it is due. Pages have their own fallback (the failure net).
+    const skipUpdate = (task: tasks.LambdaInvoke, next: sfn.IChainable) => task.addCatch(next, { errors: [sfn.Errors.ALL], resultPath: '$.notifyError' });
+    skipUpdate(notifyInvestigating, triage);
+    skipUpdate(notifyIdentified, mitigate);
+    skipUpdate(notifyMitigated, waitForWatch);
+    skipUpdate(notifyResolved, closeIncident);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account-wide CloudWatch Logs resource policy.

@@ -8,7 +8,7 @@ import {
   loadWorkflowDefinition,
   type WorkflowDefinition,
 } from '../../drill/definition.js';
-import { APPROVAL_TIMEOUT_SECONDS, LAMBDA_TRANSIENT_ERRORS, TRANSIENT_AWS_ERROR, WORKFLOW_STATES } from '../../lib/constructs/incident-workflow.js';
+import { APPROVAL_TIMEOUT_SECONDS, LAMBDA_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS, MUTATION_IN_PROGRESS_ERROR, TRANSIENT_AWS_ERROR, WORKFLOW_STATES } from '../../lib/constructs/incident-workflow.js';
 import { configWith, sampleConfig, templateFor } from '../lib/support.js';
 
 // asl-validator is CommonJS without type declarations.
@@ -236,13 +236,25 @@ describe('loadWorkflowDefinition', () => {
         Retry: [
           { ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
           { ErrorEquals: [TRANSIENT_AWS_ERROR], IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2 },
+          // Mitigate only: a claim another attempt holds, and a crashed attempt (reconciled by the retry).
+          ...(name === 'Mitigate'
+            ? [
+                { ErrorEquals: [MUTATION_IN_PROGRESS_ERROR], IntervalSeconds: 15, MaxAttempts: 8, BackoffRate: 1.5 },
+                { ErrorEquals: [...LAMBDA_CRASH_ERRORS], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2 },
+              ]
+            : []),
         ],
       });
     }
   });
 
-  it('escalates any failed step, and ends in a Fail state only when escalating or closing itself fails', () => {
+  it('escalates any failed step, goes on past a failed status update, and ends in a Fail state only when escalating or closing itself fails', () => {
+    const afterUpdate: Record<string, string> = { NotifyInvestigating: 'Triage', NotifyIdentified: 'Mitigate', NotifyMitigated: 'WaitForWatch', NotifyResolved: 'CloseIncident' };
     for (const name of Object.keys(loaded.handlerByState).filter((n) => !loaded.taskTokenStates.includes(n))) {
+      if (afterUpdate[name]) {
+        expect({ name, Catch: states[name]!.Catch }).toEqual({ name, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: afterUpdate[name] }] });
+        continue;
+      }
       const target = name === 'Escalate' ? 'EscalationFailed' : name === 'CloseIncident' ? 'CloseFailed' : 'Escalate';
       expect({ name, Catch: states[name]!.Catch }).toEqual({ name, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: target }] });
     }

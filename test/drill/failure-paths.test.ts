@@ -60,8 +60,10 @@ async function expectHumanToldAndRecordConsistent({ result, store }: ScenarioRun
     const record = await store.getIncident(i.incidentId);
     const episode = await store.getEpisode(i.service);
     const paged = result.notifications.some((n) => n.topic === 'escalation' && n.incidentId === i.incidentId) || netPages.length > 0;
+    // Released = gone, or expired (release is an update that sets the expiry to 0).
     const lock = await store.getMutationLock(i.service);
-    expect({ label, status: record.status, pointer: episode?.status, told: paged || record.status === 'RESOLVED', lock: lock?.incidentId ?? null }).toEqual({
+    const held = lock !== undefined && lock.expiresAt * 1000 > Date.parse(result.ended.at) ? lock.incidentId : null;
+    expect({ label, status: record.status, pointer: episode?.status, told: paged || record.status === 'RESOLVED', lock: held }).toEqual({
       label,
       status: expect.stringMatching(/^(ESCALATED|RESOLVED)$/),
       pointer: record.status,

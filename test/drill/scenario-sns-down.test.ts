@@ -43,8 +43,8 @@ describe('drill: sns-down', () => {
     for (const n of run.result.notifications) expect(Date.parse(n.at)).toBeGreaterThanOrEqual(UNTIL);
   });
 
-  it('the status update failed, Escalate could not page, and the execution ended FAILED for the failure net', () => {
-    expect(run.result.states).toEqual(['ReadExecutionContext', 'OpenIncident', 'Admission', 'NotifyInvestigating', 'Escalate', 'EscalationFailed']);
+  it('the status update failed and the workflow went on; Escalate could not page, and the execution ended FAILED for the failure net', () => {
+    expect(run.result.states).toEqual(['ReadExecutionContext', 'OpenIncident', 'Admission', 'NotifyInvestigating', 'Triage', 'Decide', 'CanMitigate', 'Escalate', 'EscalationFailed']);
     expect(run.result.executions).toEqual([expect.objectContaining({ status: 'FAILED', error: expect.stringContaining('escalate step failed') })]);
   });
 
@@ -71,14 +71,16 @@ describe('drill: sns-down', () => {
     expect(record.status).toBe('ESCALATED');
     // Recorded first, during the outage, a few seconds after the alarm: not when a page finally got through.
     expect(Date.parse(record.escalatedAt!) - Date.parse('2026-11-23T14:43:00Z')).toBeLessThan(60_000);
-    expect(record.escalationReason).toContain('InternalErrorException');
+    expect(record.escalationReason).toContain('no automated action; paging a human');
     expect((await run.store.getEpisode('checkout'))?.status).toBe('ESCALATED');
     // Free: never taken (no mitigation), or released (expired at 0).
     expect((await run.store.getMutationLock('checkout'))?.expiresAt ?? 0).toBe(0);
     const kinds = run.result.timeline.map((t) => t.kind);
     expect(kinds[0]).toBe('incident-opened');
     expect(kinds).toContain('error');
-    expect(run.result.timeline.find((t) => t.kind === 'error')?.message).toContain('The escalation page could not be sent');
+    const errors = run.result.timeline.filter((t) => t.kind === 'error').map((t) => t.message);
+    expect(errors[0]).toMatch(/^Status update "\[SEV2\]\[Investigating\] checkout: 5xx rate" could not be sent/);
+    expect(errors).toContainEqual(expect.stringContaining('The escalation page could not be sent'));
     expect(kinds.at(-1)).toBe('page');
   });
 });
