@@ -140,7 +140,9 @@ describe('IncidentWorkflow: the episode lifecycle', () => {
       expect({ name, retries: (state.Retry ?? []).length > 0 }).toEqual({ name, retries: true });
       expect({ name, catches: (state.Catch ?? []).some((c: { ErrorEquals: string[] }) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catches: true });
     }
-    expect(states.NotifyResolved!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
+    // A Resolved update that cannot be sent does not undo the resolution: the incident is still closed.
+    expect(states.NotifyResolved!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: 'CloseIncident' }]);
+    expect(states.Verify!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' }]);
   });
 });
 
