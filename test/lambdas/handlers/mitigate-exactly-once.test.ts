@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { AwsAccessDeniedError } from '../../../lambdas/adapters/errors.js';
 import { CLAIM_LEASE_SECONDS } from '../../../lambdas/core/mutation.js';
 import { decide } from '../../../lambdas/core/decision.js';
-import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import { createMitigateHandler, MutationInProgressError, type MitigateDeps } from '../../../lambdas/handlers/mitigate.js';
-import { IncidentStore } from '../../../lambdas/store/incident-store.js';
+import type { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, triage, workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
+import { storeWithIncident } from '../../support/incidents.js';
 
 /**
  * Claim before apply, against DynamoDB Local: concurrent duplicates, a crash after the mutating
@@ -23,23 +23,10 @@ const plan = decide(t, checkout, ALARM_AT);
 const state = workflowState({ triage: t, plan });
 const INCIDENT_ID = state.incident.incidentId;
 
+/** The store on a fresh table with the fixture's incident open; `advance` moves the clock by milliseconds. */
 async function openStore() {
-  let now = NOW;
-  const clock = () => new Date(now);
-  const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock });
-  const openedAt = state.incident.openedAt;
-  await store.openIncident({
-    incidentId: INCIDENT_ID,
-    service: 'checkout',
-    alarmName: 'checkout-5xx-rate',
-    severity: 'SEV2',
-    signal: state.signal,
-    execution: state.execution,
-    openedAt,
-    leaseUntil: leaseUntil(openedAt),
-    firstEvent: { at: openedAt, kind: 'incident-opened', message: 'Incident opened' },
-  });
-  return { store, clock, advance: (ms: number) => void (now += ms) };
+  const { store, clock, advance } = await storeWithIncident(db, state, NOW);
+  return { store, clock, advance: (ms: number) => advance(ms / 1000) };
 }
 
 /** A flag that is on until switched off; every switch that changes it is a mutation. */
