@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import { STARTER_HANDLER } from '../handlers.js';
@@ -140,15 +140,7 @@ export class AlarmIntake extends Construct {
     allowCloudWatchAlarmsToPublish(this.intakeTopic, this.intakeKey);
     this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(this.starter.function));
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.escalationTopic));
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.', props.escalationTopic);
 
     acknowledgeNag(
       this.deadLetterQueue,

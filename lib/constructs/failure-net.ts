@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 import { acknowledgeNag } from '../nag.js';
 
 /** Execution outcomes that mean nobody may have been told what happened. */
@@ -77,15 +77,7 @@ export class FailureNet extends Construct {
     });
 
     // Anything here is a failed execution nobody may have heard of: page (the topic may be back by then).
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Tourniquet: a failed-workflow page or record could not be delivered for 24 hours; inspect the failure-net dead-letter queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.escalationTopic));
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'Tourniquet: a failed-workflow page or record could not be delivered for 24 hours; inspect the failure-net dead-letter queue.', props.escalationTopic);
 
     acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the failure-net rule targets.');
   }
