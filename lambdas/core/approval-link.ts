@@ -286,6 +286,8 @@ export const ApprovalCandidateSchema = z.object({
   target: z.string().min(1),
   rationale: z.string(),
   risk: RiskSchema,
+  /** What the workflow does if nobody answers in time (the service's onApprovalTimeout for this severity). */
+  onTimeout: z.enum(['escalate', 'proceed']).optional(),
 });
 export type ApprovalCandidate = z.infer<typeof ApprovalCandidateSchema>;
 

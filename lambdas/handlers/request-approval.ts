@@ -228,7 +228,7 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
     'request came from and the recipients of these links. Anyone holding this email can use the links: do not forward it.',
     '',
     `These links work once and expire at ${formatTime(t.expiresAt)} (${minutes} minute${minutes === 1 ? '' : 's'} after this request).`,
-    'If nobody decides by then, Tourniquet does not apply this mitigation and escalates to a human.',
+    `If nobody decides by then, ${ifNobodyDecides(t)}.`,
     '',
     'Or decide from a terminal with AWS credentials:',
     `  npx tourniquet approve ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
@@ -239,6 +239,12 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
   ].join('\n');
   return { subject, message };
 }
+
+/** What silence does, as the service's onApprovalTimeout says for this severity. */
+const ifNobodyDecides = (t: Pick<ApprovalRequestText, 'candidate'>): string =>
+  t.candidate.onTimeout === 'proceed'
+    ? 'Tourniquet APPLIES this mitigation (onApprovalTimeout is "proceed" for this severity); reject it to stop that'
+    : 'Tourniquet does not apply this mitigation and escalates to a human';
 
 const cliFlagsOf = (t: Pick<ApprovalRequestText, 'executionArn' | 'tableName'>): string => {
   const region = t.executionArn.split(':')[3];
@@ -264,7 +270,7 @@ export function approvalPendingNotice(t: ApprovalRequestText): { subject: string
     `  ${t.candidate.rationale}`,
     '',
     asked,
-    `The request expires at ${formatTime(t.expiresAt)}; if nobody decides by then, Tourniquet does not apply it and escalates.`,
+    `The request expires at ${formatTime(t.expiresAt)}; if nobody decides by then, ${ifNobodyDecides(t)}.`,
     '',
     'Decide from a terminal with AWS credentials (your IAM identity is recorded):',
     `  npx tourniquet approve ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,

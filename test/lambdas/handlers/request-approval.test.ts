@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { openTaskToken, verifyApprovalLink } from '../../../lambdas/core/approval-link.js';
-import { createRequestApprovalHandler, type RequestApprovalDeps } from '../../../lambdas/handlers/request-approval.js';
+import { approvalPendingNotice, approvalRequestMessage, createRequestApprovalHandler, type RequestApprovalDeps } from '../../../lambdas/handlers/request-approval.js';
 import { approvalKey } from '../../../lambdas/store/approval-keys.js';
 import { checkout } from '../../fixtures/workflow.js';
 import {
@@ -161,5 +161,35 @@ describe('request-approval', () => {
     await expect(handler(approvalEvent({ candidate: { type: 'reboot-everything' } }))).rejects.toThrow();
     expect(publisher.published).toEqual([]);
     expect(await approvals.list(INCIDENT_ID)).toEqual([]);
+  });
+});
+
+describe('approval texts say what silence does', () => {
+  const text = (onTimeout?: 'escalate' | 'proceed') => ({
+    incidentId: 'inc-20261123T031000Z-1a2b3c4d',
+    approvalId: 'apr-1',
+    severity: 'SEV1' as const,
+    service: 'checkout',
+    candidate: { type: 'route53-failover' as const, target: 'api.shop.example', rationale: 'us-east-1 is failing', risk: 'medium' as const, ...(onTimeout ? { onTimeout } : {}) },
+    impact: 'checkout unavailable',
+    approveUrl: 'https://x/approve',
+    rejectUrl: 'https://x/reject',
+    expiresAt: new Date('2026-11-23T03:25:00Z'),
+    timeoutSeconds: 900,
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:x',
+    tableName: 'tourniquet-prod-incidents',
+  });
+
+  it('escalate (the default): nothing is applied on silence', () => {
+    for (const render of [approvalRequestMessage, approvalPendingNotice]) {
+      expect(render(text()).message).toContain('nobody decides by then, Tourniquet does not apply');
+      expect(render(text('escalate')).message).not.toContain('APPLIES');
+    }
+  });
+
+  it('proceed: both the approvers and the status list read that silence applies it', () => {
+    for (const render of [approvalRequestMessage, approvalPendingNotice]) {
+      expect(render(text('proceed')).message).toContain('Tourniquet APPLIES this mitigation (onApprovalTimeout is "proceed" for this severity)');
+    }
   });
 });
