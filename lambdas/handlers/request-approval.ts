@@ -200,7 +200,6 @@ const shellQuote = (value: string): string => (/^[A-Za-z0-9._:/@-]+$/.test(value
  * links, when they expire, and the CLI alternative. Plain text because SNS email is plain text.
  */
 export function approvalRequestMessage(t: ApprovalRequestText): { subject: string; message: string } {
-  const cliFlags = cliFlagsOf(t);
   const minutes = Math.round(t.timeoutSeconds / 60);
   const subject = `[${t.severity}] APPROVAL NEEDED: ${t.candidate.type} for ${t.service} (${t.incidentId})`;
   const message = [
@@ -231,14 +230,22 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
     `If nobody decides by then, ${ifNobodyDecides(t)}.`,
     '',
     'Or decide from a terminal with AWS credentials:',
+    ...terminalDecision(t),
+  ].join('\n');
+  return { subject, message };
+}
+
+/** The CLI commands that answer the request (with the caller's IAM identity), and where to find it. */
+const terminalDecision = (t: ApprovalRequestText): string[] => {
+  const cliFlags = cliFlagsOf(t);
+  return [
     `  npx tourniquet approve ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
     `  npx tourniquet reject ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
     '',
     `Approval ${t.approvalId}`,
     `Workflow: ${executionConsoleUrl(t.executionArn)}`,
-  ].join('\n');
-  return { subject, message };
-}
+  ];
+};
 
 /** What silence does, as the service's onApprovalTimeout says for this severity. */
 const ifNobodyDecides = (t: Pick<ApprovalRequestText, 'candidate'>): string =>
@@ -257,7 +264,6 @@ const cliFlagsOf = (t: Pick<ApprovalRequestText, 'executionArn' | 'tableName'>):
  * caller's AWS identity, so it is safe to show to anyone.
  */
 export function approvalPendingNotice(t: ApprovalRequestText): { subject: string; message: string } {
-  const cliFlags = cliFlagsOf(t);
   const asked = t.recipients?.length ? `The approvers (${t.recipients.join(', ')}) were sent the approval links.` : 'No approver emails are configured: answer with the CLI.';
   const subject = `[${t.severity}] Waiting for approval: ${t.candidate.type} for ${t.service} (${t.incidentId})`;
   const message = [
@@ -273,11 +279,7 @@ export function approvalPendingNotice(t: ApprovalRequestText): { subject: string
     `The request expires at ${formatTime(t.expiresAt)}; if nobody decides by then, ${ifNobodyDecides(t)}.`,
     '',
     'Decide from a terminal with AWS credentials (your IAM identity is recorded):',
-    `  npx tourniquet approve ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
-    `  npx tourniquet reject ${shellQuote(t.incidentId)} --reason "…"${cliFlags}`,
-    '',
-    `Approval ${t.approvalId}`,
-    `Workflow: ${executionConsoleUrl(t.executionArn)}`,
+    ...terminalDecision(t),
   ].join('\n');
   return { subject, message };
 }
