@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MITIGATION_TYPES as MITIGATION_KEYS } from './mitigation-types.js';
 
 /**
  * The one Tourniquet configuration, read by `cdk synth`, the CLI and the drill.
@@ -158,6 +159,60 @@ export const WafConfigSchema = z
   });
 export type WafConfig = z.infer<typeof WafConfigSchema>;
 
+/** Route 53 ARC routing controls: failover turns the secondary cell's control On and the primary's Off in one call. */
+export const ArcConfigSchema = z
+  .object({
+    /** The ARC cluster that hosts the routing controls (`arn:aws:route53-recovery-control::<account>:cluster/<id>`). */
+    clusterArn: z.string().regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/, 'arc.clusterArn must be an ARC cluster ARN'),
+    /**
+     * The cluster's regional data-plane endpoints (DescribeCluster's ClusterEndpoints). The data plane is
+     * called on each in turn until one answers, as AWS recommends; list all five.
+     */
+    clusterEndpoints: z
+      .array(z.object({ endpoint: z.url({ protocol: /^https$/, error: 'arc endpoint must be an https URL' }), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'arc endpoint region must be an AWS region') }).strict())
+      .min(1, 'arc.clusterEndpoints needs at least one endpoint')
+      .max(5),
+    /** Routing control of the primary cell (On in normal operation). */
+    primaryRoutingControlArn: z.string().regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/, 'arc.primaryRoutingControlArn must be a routing control ARN'),
+    /** Routing control of the standby cell (Off in normal operation). */
+    secondaryRoutingControlArn: z.string().regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/, 'arc.secondaryRoutingControlArn must be a routing control ARN'),
+    /** Safety rules the automation may override (ARNs). Default none: every safety rule is honoured. */
+    safetyRulesToOverride: z.array(z.string().startsWith('arn:')).max(10).default([]),
+  })
+  .strict()
+  .refine((a) => a.primaryRoutingControlArn !== a.secondaryRoutingControlArn, { path: ['secondaryRoutingControlArn'], message: 'the secondary routing control must differ from the primary' });
+export type ArcConfig = z.infer<typeof ArcConfigSchema>;
+
+/** An Aurora database the automation may fail over (seed 000: database lock or corruption, fail over to a replica). */
+export const DatabaseConfigSchema = z
+  .object({
+    /**
+     * cluster: FailoverDBCluster to `targetInstanceId` inside the cluster. global-switchover / global-failover:
+     * SwitchoverGlobalCluster (no data loss, needs a healthy primary) or FailoverGlobalCluster with
+     * AllowDataLoss to `targetClusterArn`, a secondary cluster of `globalClusterId`.
+     * @default cluster
+     */
+    mode: z.enum(['cluster', 'global-switchover', 'global-failover']).default('cluster'),
+    /** The writer's DB cluster identifier. */
+    clusterId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'database.clusterId must be a DB cluster identifier'),
+    /** cluster mode: the reader instance to promote. */
+    targetInstanceId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'database.targetInstanceId must be a DB instance identifier').optional(),
+    /** global modes: the global database. */
+    globalClusterId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/).optional(),
+    /** global modes: the secondary DB cluster's ARN to promote. */
+    targetClusterArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-zA-Z][a-zA-Z0-9-]*$/, 'database.targetClusterArn must be a DB cluster ARN').optional(),
+    /** The replica counts as healthy only under this lag (AuroraReplicaLag, or global replication lag), in seconds. */
+    maxReplicaLagSeconds: z.number().min(0).max(3600).default(30),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.mode === 'cluster' && d.targetInstanceId === undefined) ctx.addIssue({ code: 'custom', path: ['targetInstanceId'], message: 'database.targetInstanceId is required in cluster mode: the replica to promote' });
+    if (d.mode !== 'cluster' && (d.globalClusterId === undefined || d.targetClusterArn === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [d.globalClusterId === undefined ? 'globalClusterId' : 'targetClusterArn'], message: `database.globalClusterId and database.targetClusterArn are required in ${d.mode} mode` });
+    }
+  });
+export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
+
 /**
  * CloudWatch alarms whose ALARM state confirms a symptom the decision matrix acts on. Without them
  * the matching mitigation is never chosen: failover, circuit break, WAF and scale-out need evidence.
@@ -168,6 +223,8 @@ export const SymptomAlarmsSchema = z
     regionalFailure: z.array(alarmName).default([]),
     trafficFlood: z.array(alarmName).default([]),
     saturation: z.array(alarmName).default([]),
+    /** The database is failing (locks, corruption, writer down): confirms a database failover. */
+    databaseFailure: z.array(alarmName).default([]),
   })
   .strict();
 export type SymptomAlarms = z.infer<typeof SymptomAlarmsSchema>;
@@ -184,7 +241,6 @@ export const PolicyRuleSchema = z.union([
 ]);
 export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
 
-const MITIGATION_KEYS = ['feature-flag-off', 'ecs-rollback', 'route53-failover', 'degrade-flag-on', 'waf-block', 'ecs-scale-out'] as const;
 export const PolicyConfigSchema = z.partialRecord(z.enum(MITIGATION_KEYS), PolicyRuleSchema);
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
@@ -206,6 +262,8 @@ export const ServiceConfigSchema = z
         ecs: EcsConfigSchema.optional(),
         route53: Route53ConfigSchema.optional(),
         waf: WafConfigSchema.optional(),
+        arc: ArcConfigSchema.optional(),
+        database: DatabaseConfigSchema.optional(),
       })
       .strict()
       .default({}),
@@ -224,7 +282,7 @@ export const ServiceConfigSchema = z
     /** Per-mitigation overrides of the default policy (see lambdas/core/policy.ts). */
     policy: PolicyConfigSchema.default({}),
     /** Alarms that confirm symptoms (dependency failing, region failing, flood, saturation). */
-    symptomAlarms: SymptomAlarmsSchema.default({ downstreamFailure: [], regionalFailure: [], trafficFlood: [], saturation: [] }),
+    symptomAlarms: SymptomAlarmsSchema.default({ downstreamFailure: [], regionalFailure: [], trafficFlood: [], saturation: [], databaseFailure: [] }),
     /** Overrides of which ineffective mitigations are reverted before the next candidate (docs/lifecycle.md). */
     revertIneffective: RevertIneffectiveSchema.default({}),
   })

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BrakeConfigSchema, DEFAULT_BRAKE, LifecycleConfigSchema, PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
 import { AlarmSignalSchema } from './signal.js';
+import { MITIGATION_TYPES } from './mitigation-types.js';
 
 /**
  * The payloads that flow through the incident state machine. Each Task state writes its result
@@ -10,20 +11,8 @@ import { AlarmSignalSchema } from './signal.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
-/** Mitigation kinds, in the doctrine's order of preference. */
-export const MITIGATION_TYPES = [
-  'feature-flag-off',
-  'ecs-rollback',
-  'route53-failover',
-  'degrade-flag-on',
-  'waf-block',
-  'ecs-scale-out',
-] as const;
+export { MITIGATION_TYPES, type MitigationType } from './mitigation-types.js';
 export const MitigationTypeSchema = z.enum(MITIGATION_TYPES);
-export type MitigationType = z.infer<typeof MitigationTypeSchema>;
-
-/** Mitigations this build can execute. Others are decided, explained, and escalated to a human. */
-export const EXECUTABLE_MITIGATIONS: ReadonlySet<MitigationType> = new Set(MITIGATION_TYPES);
 
 export const ExecutionRefSchema = z.object({
   /** Execution ARN ($$.Execution.Id). */
@@ -115,6 +104,7 @@ export const SymptomsSchema = z.object({
   regionalFailure: z.boolean().default(false),
   trafficFlood: z.boolean().default(false),
   saturation: z.boolean().default(false),
+  databaseFailure: z.boolean().default(false),
 });
 export type Symptoms = z.infer<typeof SymptomsSchema>;
 
@@ -152,6 +142,8 @@ export const CandidateSchema = z.object({
   executable: z.boolean(),
 });
 export type Candidate = z.infer<typeof CandidateSchema>;
+/** A candidate's parameters: plain values only, so they travel through the workflow state. */
+export type CandidateParams = Candidate['params'];
 
 export const PlanSchema = z.object({
   /** Matrix scenario that matched ("feature-regression", "bad-deployment", "unknown", ...). */

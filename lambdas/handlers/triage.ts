@@ -122,6 +122,7 @@ const SYMPTOM_LABELS: Record<keyof Symptoms, string> = {
   regionalFailure: 'primary region failing',
   trafficFlood: 'traffic flood',
   saturation: 'saturation',
+  databaseFailure: 'database failing',
 };
 
 /** A symptom is confirmed when any of its configured alarms is in ALARM; the evidence names which. */
@@ -129,7 +130,7 @@ async function readSymptoms(
   alarms: SymptomAlarms,
   stateOf: (name: string) => Promise<string | undefined>,
 ): Promise<{ symptoms: Symptoms; evidence: string[] }> {
-  const symptoms: Symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false };
+  const symptoms: Symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false };
   const evidence: string[] = [];
   for (const kind of Object.keys(symptoms) as (keyof Symptoms)[]) {
     const states = await Promise.all(alarms[kind].map(async (name) => ({ name, state: await stateOf(name) })));

@@ -79,13 +79,13 @@ describe('decision matrix', () => {
   });
 
   it('downstream failure → degrade flag on', () => {
-    const plan = decide(triage({ symptoms: { downstreamFailure: true, regionalFailure: false, trafficFlood: false, saturation: false } }), checkout, ALARM_AT);
+    const plan = decide(triage({ symptoms: { downstreamFailure: true, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false } }), checkout, ALARM_AT);
     expect(plan.scenario).toBe('downstream-failure');
     expect(plan.candidates).toMatchObject([{ type: 'degrade-flag-on', params: { flag: 'serve-cached-recommendations' } }]);
   });
 
   it('region failure → failover, only when Route 53 is configured', () => {
-    const symptoms = { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false };
+    const symptoms = { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false };
     const { route53: _route53, ...withoutRoute53 } = checkout.resources;
     expect(decide(triage({ symptoms }), { ...checkout, resources: withoutRoute53 }, ALARM_AT).candidates).toEqual([]);
     const service = withResources({ route53: { mode: 'weighted', hostedZoneId: 'Z123ABC', recordName: 'api.example.com', recordType: 'A', primarySetIdentifier: 'use1', secondarySetIdentifier: 'usw2' } });
@@ -94,12 +94,12 @@ describe('decision matrix', () => {
 
   it('traffic flood → WAF rule when a web ACL is configured', () => {
     const service = withResources({ waf: { webAclName: 'shop', webAclId: 'a1b2', scope: 'REGIONAL', rateLimit: 1000 } });
-    const plan = decide(triage({ symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: true, saturation: false } }), service, ALARM_AT);
+    const plan = decide(triage({ symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: true, saturation: false, databaseFailure: false } }), service, ALARM_AT);
     expect(plan).toMatchObject({ scenario: 'traffic-flood', candidates: [{ type: 'waf-block' }] });
   });
 
   it('saturation → scale out, but only with no recent change and a configured cap', () => {
-    const symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: true };
+    const symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: true, databaseFailure: false };
     expect(decide(triage({ symptoms }), checkout, ALARM_AT)).toMatchObject({ scenario: 'capacity-saturation', candidates: [{ type: 'ecs-scale-out', params: { maxDesiredCount: 12 } }] });
     expect(decide(triage({ symptoms, ecsDeployments: [deployment] }), checkout, ALARM_AT).candidates.map((c) => c.type)).toEqual(['ecs-rollback']);
     const uncapped = withResources({ ecs: { cluster: 'shop-prod', service: 'checkout' } });

@@ -277,7 +277,7 @@ describe('mitigate: candidates that did not help', () => {
   it('reverts an ineffective ECS rollback before the next candidate, and the ledger says so', async () => {
     const { store, clock } = await openStore();
     const service: ServiceConfig = { ...checkout, policy: { 'route53-failover': 'auto' } };
-    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false } });
+    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false } });
     const plan2 = decide(t2, service, ALARM_AT);
     expect(plan2.candidates.map((c) => c.type)).toEqual(['ecs-rollback', 'route53-failover']);
     await store.transition(INCIDENT_ID, 'MITIGATING');
@@ -334,7 +334,7 @@ describe('mitigate: candidates that did not help', () => {
   it('follows revertIneffective: an ECS rollback configured to stay is kept', async () => {
     const { store, clock } = await openStore();
     const service: ServiceConfig = { ...checkout, policy: { 'route53-failover': 'auto' }, revertIneffective: { 'ecs-rollback': false } };
-    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false } });
+    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false } });
     const plan2 = decide(t2, service, ALARM_AT);
     await store.transition(INCIDENT_ID, 'MITIGATING');
     await store.recordActionStart(INCIDENT_ID, { cursor: 0, type: 'ecs-rollback', target: plan2.candidates[0]!.target });

@@ -1,0 +1,17 @@
+import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import type { EcsAdapter } from '../adapters/ecs-deployments.js';
+import type { Route53FailoverAdapter } from '../adapters/route53-failover.js';
+import type { WafRulesAdapter } from '../adapters/waf-rules.js';
+
+/**
+ * The adapters the catalogue's mitigations act through, each built on first use (and only then is
+ * its SDK client loaded). The composition root (`lambdas/runtime/compose.ts`) builds them over real
+ * clients for Lambda and the CLI, and over the simulated account's clients in the drill.
+ */
+export interface MitigationAdapters {
+  flags(): Promise<AppConfigFlagsAdapter>;
+  ecs(): Promise<EcsAdapter>;
+  route53(): Promise<Route53FailoverAdapter>;
+  /** CLOUDFRONT web ACLs are managed in us-east-1 whatever the stack's region. */
+  waf(scope: 'REGIONAL' | 'CLOUDFRONT'): Promise<WafRulesAdapter>;
+}

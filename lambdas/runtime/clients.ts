@@ -1,0 +1,52 @@
+import type { AppConfigClient } from '@aws-sdk/client-appconfig';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { WAFV2Client } from '@aws-sdk/client-wafv2';
+
+/**
+ * Where AWS SDK clients come from. Every client is created on first use and loaded with a dynamic
+ * import, so a handler pays the start-up cost of only the clients it calls. The drill passes its
+ * simulated account's clients through the same interface.
+ */
+export interface AwsClients {
+  appconfig(): Promise<AppConfigClient>;
+  ecs(): Promise<ECSClient>;
+  cloudwatch(): Promise<CloudWatchClient>;
+  sns(): Promise<SNSClient>;
+  /** Route 53's control plane is global; the SDK routes it. */
+  route53(): Promise<Route53Client>;
+  /** @param region - us-east-1 for CLOUDFRONT web ACLs; the default region otherwise. */
+  wafv2(region?: string): Promise<WAFV2Client>;
+}
+
+/** Caches one promise per key: concurrent first uses share one client. */
+export function memo<K, V>(make: (key: K) => Promise<V>): (key: K) => Promise<V> {
+  const cache = new Map<K, Promise<V>>();
+  return (key: K) => {
+    let value = cache.get(key);
+    if (!value) cache.set(key, (value = make(key)));
+    return value;
+  };
+}
+
+/** The real clients, in the region of the environment (Lambda's AWS_REGION, or the CLI's profile). */
+export function awsClients(config: { region?: string } = {}): AwsClients {
+  const options = config.region ? { region: config.region } : {};
+  const client = <C>(load: () => Promise<C>) => memo<string, C>(() => load());
+  const appconfig = client(async () => new (await import('@aws-sdk/client-appconfig')).AppConfigClient(options));
+  const ecs = client(async () => new (await import('@aws-sdk/client-ecs')).ECSClient(options));
+  const cloudwatch = client(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(options));
+  const sns = client(async () => new (await import('@aws-sdk/client-sns')).SNSClient(options));
+  const route53 = client(async () => new (await import('@aws-sdk/client-route-53')).Route53Client(options));
+  const wafv2 = memo<string, WAFV2Client>(async (region) => new (await import('@aws-sdk/client-wafv2')).WAFV2Client(region ? { region } : options));
+  return {
+    appconfig: () => appconfig(''),
+    ecs: () => ecs(''),
+    cloudwatch: () => cloudwatch(''),
+    sns: () => sns(''),
+    route53: () => route53(''),
+    wafv2: (region) => wafv2(region ?? ''),
+  };
+}

@@ -1,0 +1,30 @@
+import type { MitigationAdapters } from '../mitigations/ports.js';
+import { type AwsClients, memo } from './clients.js';
+
+/**
+ * The composition root: builds what the operations need from clients, settings and a clock, the
+ * same way for the Lambda entry points, the CLI and the drill (which passes simulated clients and
+ * its virtual clock).
+ */
+
+export interface AdapterOptions {
+  /** How adapters that back off (WAF lock conflicts) wait; the drill passes its virtual clock's. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** The mitigations' adapters over `clients`, each built on first use. */
+export function mitigationAdapters(clients: AwsClients, options: AdapterOptions = {}): MitigationAdapters {
+  const once = <T>(make: () => Promise<T>) => memo<string, T>(make);
+  const flags = once(async () => new (await import('../adapters/appconfig-flags.js')).AppConfigFlagsAdapter(await clients.appconfig()));
+  const ecs = once(async () => new (await import('../adapters/ecs-deployments.js')).EcsAdapter(await clients.ecs()));
+  const route53 = once(async () => new (await import('../adapters/route53-failover.js')).Route53FailoverAdapter(await clients.route53()));
+  const waf = memo<'REGIONAL' | 'CLOUDFRONT', import('../adapters/waf-rules.js').WafRulesAdapter>(async (scope) => {
+    const { WafRulesAdapter } = await import('../adapters/waf-rules.js');
+    return new WafRulesAdapter(await clients.wafv2(scope === 'CLOUDFRONT' ? 'us-east-1' : undefined), {
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  });
+  return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf };
+}
