@@ -1,4 +1,5 @@
 import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
+import type { ArcRoutingControlAdapter } from '../adapters/arc-routing-control.js';
 import type { EcsAdapter } from '../adapters/ecs-deployments.js';
 import type { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import type { WafRulesAdapter } from '../adapters/waf-rules.js';
@@ -14,4 +15,6 @@ export interface MitigationAdapters {
   route53(): Promise<Route53FailoverAdapter>;
   /** CLOUDFRONT web ACLs are managed in us-east-1 whatever the stack's region. */
   waf(scope: 'REGIONAL' | 'CLOUDFRONT'): Promise<WafRulesAdapter>;
+  /** ARC routing controls: one data-plane client per cluster endpoint, each created when first tried. */
+  arc(): Promise<ArcRoutingControlAdapter>;
 }

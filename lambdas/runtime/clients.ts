@@ -2,6 +2,7 @@ import type { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 
@@ -19,6 +20,14 @@ export interface AwsClients {
   route53(): Promise<Route53Client>;
   /** @param region - us-east-1 for CLOUDFRONT web ACLs; the default region otherwise. */
   wafv2(region?: string): Promise<WAFV2Client>;
+  /**
+   * The ARC routing-control data plane of one cluster endpoint (one client per endpoint, created on
+   * first use). Each of a cluster's regional endpoints is its own host, so the ARC adapter asks for
+   * them one at a time until one answers.
+   * @param endpoint - a cluster endpoint URL (DescribeCluster's ClusterEndpoints[].Endpoint)
+   * @param region - the endpoint's region, which signs the requests sent to it
+   */
+  arcCluster(endpoint: string, region: string): Promise<Route53RecoveryClusterClient>;
 }
 
 /** Caches one promise per key: concurrent first uses share one client. */
@@ -41,6 +50,20 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
   const sns = client(async () => new (await import('@aws-sdk/client-sns')).SNSClient(options));
   const route53 = client(async () => new (await import('@aws-sdk/client-route-53')).Route53Client(options));
   const wafv2 = memo<string, WAFV2Client>(async (region) => new (await import('@aws-sdk/client-wafv2')).WAFV2Client(region ? { region } : options));
+  // One client per endpoint (a cluster's endpoints are distinct hosts, each signed for its own region).
+  const arcClients = new Map<string, Promise<Route53RecoveryClusterClient>>();
+  const arcCluster = (endpoint: string, region: string): Promise<Route53RecoveryClusterClient> => {
+    let client = arcClients.get(endpoint);
+    if (!client) {
+      client = import('@aws-sdk/client-route53-recovery-cluster').then(
+        // One attempt per endpoint: the ARC adapter moves on to the cluster's next endpoint instead of
+        // retrying one that may be down, as AWS recommends; the workflow retries the step after that.
+        ({ Route53RecoveryClusterClient }) => new Route53RecoveryClusterClient({ endpoint, region, maxAttempts: 1 }),
+      );
+      arcClients.set(endpoint, client);
+    }
+    return client;
+  };
   return {
     appconfig: () => appconfig(''),
     ecs: () => ecs(''),
@@ -48,5 +71,6 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
     sns: () => sns(''),
     route53: () => route53(''),
     wafv2: (region) => wafv2(region ?? ''),
+    arcCluster,
   };
 }

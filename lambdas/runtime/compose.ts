@@ -11,6 +11,8 @@ export interface AdapterOptions {
   /** How adapters that back off (WAF lock conflicts) wait; the drill passes its virtual clock's. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** Where the ARC adapter starts among a cluster's endpoints (default random); the drill passes a fixed one. */
+  readonly random?: () => number;
 }
 
 /** The mitigations' adapters over `clients`, each built on first use. */
@@ -26,5 +28,9 @@ export function mitigationAdapters(clients: AwsClients, options: AdapterOptions 
       ...(options.now ? { now: options.now } : {}),
     });
   });
-  return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf };
+  const arc = once(async () => {
+    const { ArcRoutingControlAdapter } = await import('../adapters/arc-routing-control.js');
+    return new ArcRoutingControlAdapter(({ endpoint, region }) => clients.arcCluster(endpoint, region), options.random ? { random: options.random } : {});
+  });
+  return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf, arc: () => arc('') };
 }
