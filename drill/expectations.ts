@@ -1,3 +1,4 @@
+import { CATALOGUE } from '../lambdas/mitigations/index.js';
 import type { ActionRecord } from '../lambdas/store/incident-store.js';
 import type { ExecutionRecord } from './local-workflow.js';
 import { atOffset, type Scenario } from './scenario.js';
@@ -16,19 +17,14 @@ export function appliedTypes(actions: readonly Pick<ActionRecord, 'status' | 'ty
 }
 
 /**
- * Mutating calls one change of each mitigation type makes: a flag change creates a hosted
- * configuration version and deploys it; every other mitigation is one write (UpdateService or
- * StopServiceDeployment, ChangeResourceRecordSets or UpdateHealthCheck, UpdateWebACL or UpdateIPSet).
+ * Mutating calls one change of each mitigation type makes (its catalogue module's `writesPerChange`):
+ * a flag change creates a hosted configuration version and deploys it; most others are one write.
  * Undoing or reverting a change is one change of the same kind.
  */
-export const WRITES_PER_CHANGE: Readonly<Record<ActionRecord['type'], number>> = {
-  'feature-flag-off': 2,
-  'degrade-flag-on': 2,
-  'ecs-rollback': 1,
-  'ecs-scale-out': 1,
-  'route53-failover': 1,
-  'waf-block': 1,
-};
+export const WRITES_PER_CHANGE: Readonly<Record<ActionRecord['type'], number>> = Object.fromEntries(CATALOGUE.map((m) => [m.type, m.writesPerChange])) as Record<
+  ActionRecord['type'],
+  number
+>;
 
 /**
  * How many accepted mutating calls the ledger accounts for. Every automated change is claimed in

@@ -1,12 +1,4 @@
-import type { AppConfigClient } from '@aws-sdk/client-appconfig';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { Route53Client } from '@aws-sdk/client-route-53';
-import type { SNSClient } from '@aws-sdk/client-sns';
-import type { WAFV2Client } from '@aws-sdk/client-wafv2';
-import { Route53FailoverAdapter } from '../lambdas/adapters/route53-failover.js';
-import { WafRulesAdapter } from '../lambdas/adapters/waf-rules.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
 import { CloudWatchAlarmsAdapter } from '../lambdas/adapters/cloudwatch-alarms.js';
@@ -28,6 +20,9 @@ import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
 import { AutomationBrake } from '../lambdas/store/brake.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mitigationAdapters } from '../lambdas/runtime/compose.js';
+import { simulatedAwsClients } from './clients.js';
+import type { SimClients } from './sim/account.js';
 import type { LocalTaskHandler } from './local-workflow.js';
 import { asInvocation } from './sim/faults.js';
 
@@ -35,7 +30,7 @@ import { asInvocation } from './sim/faults.js';
 export interface DrillWiring {
   readonly config: TourniquetConfig;
   readonly store: IncidentStore;
-  readonly clients: { appconfig: AppConfigClient; ecs: ECSClient; cloudwatch: CloudWatchClient; sns: SNSClient; route53: Route53Client; wafv2: WAFV2Client };
+  readonly clients: SimClients;
   readonly clock: () => Date;
   readonly tableName: string;
   readonly documentClient: DynamoDBDocumentClient;
@@ -52,19 +47,18 @@ export interface DrillWiring {
  */
 /** The real adapters over the simulated account's clients. */
 export function drillAdapters(w: Pick<DrillWiring, 'clients' | 'clock' | 'sleep'>) {
-  const waf = new WafRulesAdapter(w.clients.wafv2, { sleep: w.sleep, now: () => w.clock().getTime() });
   return {
     publisher: new SnsPublisher(w.clients.sns),
     flags: new AppConfigFlagsAdapter(w.clients.appconfig),
     alarms: new CloudWatchAlarmsAdapter(w.clients.cloudwatch),
     ecs: new EcsAdapter(w.clients.ecs),
-    route53: new Route53FailoverAdapter(w.clients.route53),
-    wafFor: () => waf,
+    /** The catalogue's adapters, composed as in production over the simulated clients. */
+    adapters: mitigationAdapters(simulatedAwsClients(w.clients), { sleep: w.sleep, now: () => w.clock().getTime() }),
   };
 }
 
 export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
-  const { publisher, flags, alarms, ecs, route53, wafFor } = drillAdapters(w);
+  const { publisher, flags, alarms, ecs, adapters } = drillAdapters(w);
   const { store, clock } = w;
   // Each call is one Lambda invocation: a crashAfterMutation fault ends it as a crash ends a real one.
   const handlers: Record<string, LocalTaskHandler> = {
@@ -74,10 +68,7 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
     decide: createDecideHandler({ store, clock }),
     mitigate: createMitigateHandler({
       store,
-      flags,
-      ecs,
-      route53,
-      wafFor,
+      adapters,
       pause: new PauseSwitch({ tableName: w.tableName, client: w.documentClient, clock }),
       brake: new AutomationBrake({ tableName: w.tableName, client: w.documentClient, clock }),
       deploymentStrategyId: w.deploymentStrategyId,

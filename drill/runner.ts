@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { isDeepStrictEqual } from 'node:util';
@@ -12,7 +13,7 @@ import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
 import type { StartSummary } from '../lambdas/handlers/start-execution.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
 import { loadWorkflowDefinition } from './definition.js';
-import { createLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { createLocalTable, deleteLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, judge, mutationBudget, type IncidentOutcome } from './expectations.js';
 import { cadenceHandler, drillAdapters, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
 import { DrillFailureNet } from './failure-net.js';
@@ -54,10 +55,33 @@ export interface DrillSession {
   close(): Promise<void>;
 }
 
-/** Starts what every scenario shares (DynamoDB Local); close it when done. */
-export async function openDrillSession(): Promise<DrillSession> {
-  const dynamodb = await startDynamoDbLocal();
-  return { dynamodb, close: () => dynamodb.stop() };
+export interface DrillSessionOptions {
+  /**
+   * A DynamoDB Local that is already running (the one a test run shares): the session uses it
+   * instead of starting its own, and on close deletes the tables its scenarios made and leaves it running.
+   */
+  readonly endpoint?: string;
+}
+
+/** Tables made by the scenarios of a session on an endpoint it does not own, deleted when it closes. */
+const borrowedTables = new WeakMap<DrillSession, string[]>();
+
+/** Starts what every scenario shares (DynamoDB Local, unless given one); close it when done. */
+export async function openDrillSession(options: DrillSessionOptions = {}): Promise<DrillSession> {
+  if (options.endpoint === undefined) {
+    const dynamodb = await startDynamoDbLocal();
+    return { dynamodb, close: () => dynamodb.stop() };
+  }
+  const endpoint = options.endpoint;
+  const tables: string[] = [];
+  const session: DrillSession = {
+    dynamodb: { endpoint, port: Number(new URL(endpoint).port), stop: async () => {} },
+    close: async () => {
+      await Promise.all(tables.splice(0).map((name) => deleteLocalTable(endpoint, name)));
+    },
+  };
+  borrowedTables.set(session, tables);
+  return session;
 }
 
 export function loadDrillConfig(scenario: Scenario): TourniquetConfig {
@@ -114,8 +138,10 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   // Slow calls and SDK retry backoffs (scenario faults) wait in simulated time, letting other actors run.
   const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation, topics.approvers], sleep: (seconds) => scheduler.sleep(seconds) });
 
-  const tableName = `tourniquet-drill-${++tableCounter}-${scenario.name}`.slice(0, 255);
+  // Unique across processes too: the drill suites of a test run share one DynamoDB Local.
+  const tableName = `tourniquet-drill-${++tableCounter}-${randomUUID().slice(0, 8)}-${scenario.name}`.slice(0, 255);
   await createLocalTable(session.dynamodb.endpoint, tableName);
+  borrowedTables.get(session)?.push(tableName);
   const store = new IncidentStore({ tableName, client: localDocumentClient(session.dynamodb.endpoint), clock: () => clock.now() });
   const wiring: DrillWiring = {
     config,
@@ -366,7 +392,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     return undoIncident(
       {
         store,
-        ...drillAdapters(wiring),
+        adapters: drillAdapters(wiring).adapters,
         brake: new AutomationBrake({ tableName: wiring.tableName, client: wiring.documentClient, clock: wiring.clock }),
         serviceFor: (name) => config.services.find((s) => s.name === name),
         deploymentStrategyId: wiring.deploymentStrategyId,

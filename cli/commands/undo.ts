@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { parseConfig } from '../../lambdas/core/config.js';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
-import { AppConfigFlagsAdapter } from '../../lambdas/adapters/appconfig-flags.js';
-import { EcsAdapter } from '../../lambdas/adapters/ecs-deployments.js';
-import { Route53FailoverAdapter } from '../../lambdas/adapters/route53-failover.js';
-import { WafRulesAdapter } from '../../lambdas/adapters/waf-rules.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
+import { awsClients } from '../../lambdas/runtime/clients.js';
+import { mitigationAdapters } from '../../lambdas/runtime/compose.js';
 import { AutomationBrake } from '../../lambdas/store/brake.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import { DEFAULT_CONFIG_FILE } from './validate.js';
@@ -49,10 +43,7 @@ export async function runUndo(incidentId: string, options: UndoOptions): Promise
     {
       store: new IncidentStore({ tableName: table, client: documentClient }),
       brake: new AutomationBrake({ tableName: table, client: documentClient }),
-      flags: new AppConfigFlagsAdapter(new AppConfigClient(region)),
-      ecs: new EcsAdapter(new ECSClient(region)),
-      route53: new Route53FailoverAdapter(new Route53Client(region)),
-      wafFor: (scope) => new WafRulesAdapter(new WAFV2Client(scope === 'CLOUDFRONT' ? { region: 'us-east-1' } : region)),
+      adapters: mitigationAdapters(awsClients(region)),
       serviceFor: (name) => config.services.find((s) => s.name === name),
       deploymentStrategyId: strategy,
       clock: () => new Date(),

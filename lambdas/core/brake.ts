@@ -1,5 +1,6 @@
 import type { BrakeConfig } from './config.js';
-import type { MitigationType } from './model.js';
+import { CATALOGUE } from '../mitigations/index.js';
+import type { MitigationType } from './mitigation-types.js';
 
 /**
  * The brake on automation, as pure rules over what the brake ledger holds (lambdas/store/brake.ts
@@ -8,10 +9,9 @@ import type { MitigationType } from './model.js';
  */
 
 /** Default caps per mitigation type and resource; config `brake.perResourceLimits` overrides them. */
-export const DEFAULT_PER_RESOURCE_LIMITS: Partial<Record<MitigationType, number>> = {
-  // Each incident would otherwise add its own rate-based rule to the same web ACL.
-  'waf-block': 1,
-};
+export const DEFAULT_PER_RESOURCE_LIMITS: Partial<Record<MitigationType, number>> = Object.fromEntries(
+  CATALOGUE.flatMap((m) => (m.perResourceLimit === undefined ? [] : [[m.type, m.perResourceLimit]])),
+);
 
 export const BUDGET_WINDOW_SECONDS = 3600;
 

@@ -1,5 +1,6 @@
 import type { LifecycleConfig, RevertIneffective, Severity } from './config.js';
 import type { IncidentStatus, MitigationType } from './model.js';
+import { CATALOGUE } from '../mitigations/index.js';
 
 /**
  * The incident lifecycle as pure rules: which states follow which, what the starter does with an
@@ -52,14 +53,9 @@ export function leaseUntil(nextDueAt: Date | string): string {
  * (a suspect feature off is the safe state); every other change that did not help is taken back,
  * since it moves traffic, capacity or code for no benefit.
  */
-export const DEFAULT_REVERT_INEFFECTIVE: Readonly<Record<MitigationType, boolean>> = {
-  'feature-flag-off': false,
-  'ecs-rollback': true,
-  'route53-failover': true,
-  'degrade-flag-on': true,
-  'waf-block': true,
-  'ecs-scale-out': true,
-};
+export const DEFAULT_REVERT_INEFFECTIVE: Readonly<Record<MitigationType, boolean>> = Object.fromEntries(
+  CATALOGUE.map((m) => [m.type, m.revertWhenIneffective]),
+) as Record<MitigationType, boolean>;
 
 export function revertsWhenIneffective(type: MitigationType, overrides: RevertIneffective = {}): boolean {
   return overrides[type] ?? DEFAULT_REVERT_INEFFECTIVE[type];

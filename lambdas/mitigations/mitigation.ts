@@ -31,8 +31,8 @@ export interface Mitigation {
   readonly matrixCase: string;
   /** Whether the service's config gives this mitigation something to act on. */
   configured(service: ServiceConfig): boolean;
-  /** The candidates this mitigation proposes for the triage facts (none when its evidence is absent). */
-  propose(input: ProposeInput): readonly Proposal[];
+  /** The candidates this mitigation proposes for the triage facts (none when its evidence is absent), and notes for the plan. */
+  propose(input: ProposeInput): Proposals;
   /** A read-only look: the before-state undo needs, whether apply would change anything, and what. */
   preview(ctx: MitigationContext, params: CandidateParams): Promise<Preview>;
   /** Makes the change (idempotent: a second call finds it in place). */
@@ -72,6 +72,10 @@ export interface Proposal {
   readonly target: string;
   readonly params: CandidateParams;
   readonly rationale: string;
+}
+
+export interface Proposals {
+  readonly proposals: readonly Proposal[];
   /** Notes for the plan's rationale (a flag that turned on but is not a kill switch). */
   readonly notes?: readonly string[];
 }
@@ -154,6 +158,8 @@ export interface MitigationPermissions {
 
 /** Formats ARNs in the deploying stack's partition, region and account (CDK tokens in `lib/`, literals in tests). */
 export interface ArnFormatter {
+  /** The AppConfig strategy the stack deploys flag changes with (its ARN is part of StartDeployment's grant). */
+  readonly deploymentStrategyId?: string;
   arn(parts: { service: string; resource: string; resourceName: string; region?: string; account?: string; separator?: '/' | ':' }): string;
 }
 

@@ -1,9 +1,7 @@
 import * as z from 'zod';
 import type { ServiceConfig } from '../core/config.js';
-import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
-import { EcsBeforeStateSchema, type EcsAdapter } from '../adapters/ecs-deployments.js';
-import { FailoverStateSchema, type Route53FailoverAdapter } from '../adapters/route53-failover.js';
-import type { WafRulesAdapter } from '../adapters/waf-rules.js';
+import { isCatalogued, mitigationOf } from '../mitigations/index.js';
+import type { MitigationAdapters } from '../mitigations/ports.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 import type { AutomationBrake } from '../store/brake.js';
@@ -15,14 +13,11 @@ import type { AutomationBrake } from '../store/brake.js';
  */
 
 const BeforeSchema = z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), state: z.unknown() });
-const FlagBeforeSchema = z.object({ deployedVersion: z.string(), enabled: z.boolean().nullable() });
 
 export interface UndoDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'markActionUndone' | 'acquireMutationLock' | 'releaseMutationLock'>;
-  readonly flags: Pick<AppConfigFlagsAdapter, 'setFlag' | 'previewFlag'>;
-  readonly ecs: Pick<EcsAdapter, 'restoreService'>;
-  readonly route53: Pick<Route53FailoverAdapter, 'restore'>;
-  readonly wafFor: (scope: 'REGIONAL' | 'CLOUDFRONT') => Pick<WafRulesAdapter, 'removeAutomationRules'>;
+  /** The adapters the catalogue's mitigations undo through. */
+  readonly adapters: MitigationAdapters;
   /** The config slice of the incident's service: the only resources undo may touch. */
   readonly serviceFor: (serviceName: string) => ServiceConfig | undefined;
   readonly deploymentStrategyId: string;
@@ -65,7 +60,7 @@ export async function undoIncident(deps: UndoDeps, incidentId: string, options: 
 }
 
 /** What reverting one action needs: the adapters, and the store's ledger and timeline. */
-export type UndoActionDeps = Pick<UndoDeps, 'flags' | 'ecs' | 'route53' | 'wafFor' | 'deploymentStrategyId' | 'clock' | 'by' | 'brake'> & {
+export type UndoActionDeps = Pick<UndoDeps, 'adapters' | 'deploymentStrategyId' | 'clock' | 'by' | 'brake'> & {
   readonly store: Pick<IncidentStore, 'markActionUndone' | 'appendTimeline'>;
 };
 
@@ -83,69 +78,14 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
   if (action.status !== 'applied') {
     return { ...base, status: 'skipped', detail: `Nothing to undo: the action ended ${action.status}${action.status === 'already-applied' ? ' (it changed nothing)' : ''}.` };
   }
+  if (!isCatalogued(action.type)) return { ...base, status: 'skipped', detail: `This build cannot undo ${action.type}: it is not in the catalogue; undo it by hand.` };
   const before = BeforeSchema.parse(action.before);
-  let detail: string;
-  switch (action.type) {
-    case 'feature-flag-off':
-    case 'degrade-flag-on': {
-      const flags = service.resources.featureFlags;
-      if (!flags) throw new UndoError(`Service ${service.name} has no featureFlags resources in the config`);
-      const flag = String(before.params.flag);
-      const previous = FlagBeforeSchema.parse(before.state);
-      if (previous.enabled === null) return { ...base, status: 'skipped', detail: `Flag ${flag} had no value before the incident; left as it is.` };
-      if (dryRun) {
-        const preview = await deps.flags.previewFlag(flags, { flag, enabled: previous.enabled });
-        return { ...base, status: 'would-undo', detail: `Would set ${flag} back ${previous.enabled ? 'on' : 'off'}. ${preview.detail}` };
-      }
-      // Set the flag back on the configuration deployed now, rather than redeploying the old version,
-      // so changes other people made since the incident are kept. After a kill switch that stopped the
-      // suspect deployment (`after.stopped`), the pre-incident state is that stopped version: setFlag
-      // redeploys it as is when it differs from the live one only by this flag; otherwise only the flag
-      // comes back, and the stopped deployment's other changes are left for their owner to redeploy.
-      const result = await deps.flags.setFlag(flags, {
-        flag,
-        enabled: previous.enabled,
-        deploymentStrategyId: deps.deploymentStrategyId,
-        description: `Tourniquet undo of ${incidentId} by ${deps.by}`,
-      });
-      detail = `Flag ${flag} set back ${previous.enabled ? 'on' : 'off'}: ${result.detail}`;
-      break;
-    }
-    case 'ecs-rollback':
-    case 'ecs-scale-out': {
-      const ecs = service.resources.ecs;
-      if (!ecs) throw new UndoError(`Service ${service.name} has no ecs resources in the config`);
-      const previous = EcsBeforeStateSchema.parse(before.state);
-      // Roll forward to exactly what the mitigation changed: the task definition for a rollback, the count for a scale-out.
-      const target = action.type === 'ecs-rollback' ? { taskDefinition: previous.taskDefinition } : { desiredCount: previous.desiredCount };
-      if (dryRun) return { ...base, status: 'would-undo', detail: `Would restore ${ecs.cluster}/${ecs.service} to ${JSON.stringify(target)}.` };
-      const result = await deps.ecs.restoreService(ecs, target);
-      detail = `ECS ${ecs.cluster}/${ecs.service} restored: ${result.detail}`;
-      break;
-    }
-    case 'route53-failover': {
-      const route53 = service.resources.route53;
-      if (!route53) throw new UndoError(`Service ${service.name} has no route53 resources in the config`);
-      const previous = FailoverStateSchema.parse(before.state);
-      if (dryRun) return { ...base, status: 'would-undo', detail: `Would restore ${route53.recordName} routing as recorded before the failover.` };
-      const changeId = (action.after as { changeId?: unknown } | undefined)?.changeId;
-      const result = await deps.route53.restore(route53, previous, {
-        comment: `Tourniquet undo of ${incidentId} by ${deps.by}`,
-        ...(typeof changeId === 'string' ? { priorChangeId: changeId } : {}),
-      });
-      detail = `Route 53 ${route53.recordName} restored: ${result.detail}`;
-      break;
-    }
-    case 'waf-block': {
-      const waf = service.resources.waf;
-      if (!waf) throw new UndoError(`Service ${service.name} has no waf resources in the config`);
-      const ruleNames = z.object({ addedRules: z.array(z.string()) }).parse(before.state).addedRules;
-      if (dryRun) return { ...base, status: 'would-undo', detail: `Would remove ${ruleNames.join(', ') || 'no rule'} from web ACL ${waf.webAclName}.` };
-      const result = await deps.wafFor(waf.scope).removeAutomationRules(waf, { ruleNames });
-      detail = `WAF ${waf.webAclName}: ${result.detail}`;
-      break;
-    }
-  }
+  const result = await mitigationOf(action.type).undo(
+    { service, adapters: deps.adapters, incidentId, reason: `Tourniquet undo of ${incidentId} by ${deps.by}`, deploymentStrategyId: deps.deploymentStrategyId, clock: deps.clock },
+    { params: before.params, before: before.state, after: action.after, by: deps.by, dryRun },
+  );
+  if (result.status !== 'undone') return { ...base, status: result.status, detail: result.detail };
+  const detail = result.detail;
   await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail);
   await deps.brake?.releaseResource(action.type, action.target, incidentId);
   await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });

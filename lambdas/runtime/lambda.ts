@@ -1,9 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 
-/** One structured logger for all handlers (service name and level come from POWERTOOLS_* variables). */
-export const logger = new Logger({ serviceName: 'tourniquet' });
+import { logger } from './logger.js';
+
+export { logger };
 
 /**
  * Wraps a handler factory for Lambda: dependencies (clients, env) are built on the first

@@ -1,0 +1,18 @@
+import type { AwsClients } from '../lambdas/runtime/clients.js';
+import type { SimClients } from './sim/account.js';
+
+/**
+ * The simulated account's clients behind the same interface the Lambda entry points get real
+ * clients through (lambdas/runtime/clients.ts), so the drill composes handlers exactly as
+ * production does. One client per service: the simulated account answers every region.
+ */
+export function simulatedAwsClients(clients: SimClients): AwsClients {
+  return {
+    appconfig: async () => clients.appconfig,
+    ecs: async () => clients.ecs,
+    cloudwatch: async () => clients.cloudwatch,
+    sns: async () => clients.sns,
+    route53: async () => clients.route53,
+    wafv2: async () => clients.wafv2,
+  };
+}

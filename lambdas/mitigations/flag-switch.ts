@@ -1,0 +1,150 @@
+import * as z from 'zod';
+import type { FeatureFlagsConfig, ServiceConfig, TourniquetConfig } from '../core/config.js';
+import type { CandidateParams } from '../core/model.js';
+import {
+  type ArnFormatter,
+  type Mitigation,
+  type MitigationContext,
+  MitigationNotExecutableError,
+  type MitigationPermissions,
+  type ReadinessReport,
+  type StatementSpec,
+} from './mitigation.js';
+
+/**
+ * What the two AppConfig flag mitigations share: the kill switch (a flag off) and the degrade
+ * switch (a flag on) are the same change in opposite directions, on the same resources.
+ */
+
+/** The flag configuration a service gives, or the reason the mitigation cannot run. */
+export function flagsOf(service: ServiceConfig): FeatureFlagsConfig {
+  const flags = service.resources.featureFlags;
+  if (!flags) throw new MitigationNotExecutableError(`Service ${service.name} has no featureFlags resources configured`);
+  return flags;
+}
+
+export const describeFlag = (flags: FeatureFlagsConfig, flag: string): string =>
+  `flag ${flag} (${flags.applicationId}/${flags.environmentId}/${flags.configurationProfileId})`;
+
+const FlagBeforeSchema = z.object({ deployedVersion: z.string(), enabled: z.boolean().nullable() });
+
+/** The deployment triage blamed for turning the flag on, when the plan names one. */
+const suspectDeployment = (params: CandidateParams): number | undefined => (typeof params.deploymentNumber === 'number' ? params.deploymentNumber : undefined);
+
+/** The flag lists the mitigation may touch: kill switches for `off`, degrade flags for `on`. */
+export interface FlagDirection {
+  /** The value the mitigation sets. */
+  readonly enabled: boolean;
+  readonly allowed: (flags: FeatureFlagsConfig) => readonly string[];
+  /** "kill switch" / "degrade flag" */
+  readonly role: string;
+}
+
+function allowedFlag(ctx: MitigationContext, params: CandidateParams, direction: FlagDirection): { flags: FeatureFlagsConfig; flag: string } {
+  const flags = flagsOf(ctx.service);
+  const flag = String(params.flag);
+  if (!direction.allowed(flags).includes(flag)) throw new MitigationNotExecutableError(`Flag ${flag} is not a configured ${direction.role} of ${ctx.service.name}`);
+  return { flags, flag };
+}
+
+/** preview / apply / undo / readiness of a flag switch in one direction. */
+export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation, 'preview' | 'apply' | 'undo' | 'readiness'> {
+  return {
+    async preview(ctx, params) {
+      const { flags, flag } = allowedFlag(ctx, params, direction);
+      const p = await (await ctx.adapters.flags()).previewFlag(flags, { flag, enabled: direction.enabled, suspectDeploymentNumber: suspectDeployment(params) });
+      return {
+        before: p.before,
+        wouldChange: p.wouldChange,
+        detail: p.detail,
+        // The flag already has the value the alarm fires with: switching it cannot be the fix.
+        ...(p.wouldChange ? {} : { notExecutable: `${flag} is already ${direction.enabled ? 'on' : 'off'} in the deployed configuration` }),
+      };
+    },
+    async apply(ctx, params) {
+      const { flags, flag } = allowedFlag(ctx, params, direction);
+      const result = await (await ctx.adapters.flags()).setFlag(flags, {
+        flag,
+        enabled: direction.enabled,
+        deploymentStrategyId: ctx.deploymentStrategyId,
+        description: ctx.reason,
+        suspectDeploymentNumber: suspectDeployment(params),
+      });
+      return { status: result.status, before: result.before, after: result.after, detail: result.detail, takesEffectSeconds: flags.propagationSeconds };
+    },
+    async undo(ctx, action) {
+      const flags = flagsOf(ctx.service);
+      const flag = String(action.params.flag);
+      const previous = FlagBeforeSchema.parse(action.before);
+      if (previous.enabled === null) return { status: 'skipped', detail: `Flag ${flag} had no value before the incident; left as it is.` };
+      const adapter = await ctx.adapters.flags();
+      if (action.dryRun) {
+        const preview = await adapter.previewFlag(flags, { flag, enabled: previous.enabled });
+        return { status: 'would-undo', detail: `Would set ${flag} back ${previous.enabled ? 'on' : 'off'}. ${preview.detail}` };
+      }
+      // Set the flag back on the configuration deployed now rather than redeploying the old version, so
+      // changes other people made since are kept. After a kill switch that stopped the suspect deployment,
+      // setFlag redeploys that stopped version as is when it differs from the live one only by this flag.
+      const result = await adapter.setFlag(flags, { flag, enabled: previous.enabled, deploymentStrategyId: ctx.deploymentStrategyId, description: ctx.reason });
+      return { status: 'undone', detail: `Flag ${flag} set back ${previous.enabled ? 'on' : 'off'}: ${result.detail}` };
+    },
+    async readiness(ctx) {
+      const flags = ctx.service.resources.featureFlags;
+      if (!flags) return [];
+      const adapter = await ctx.adapters.flags();
+      const reports: ReadinessReport[] = [];
+      for (const flag of direction.allowed(flags)) {
+        const checks = [];
+        try {
+          const p = await adapter.previewFlag(flags, { flag, enabled: direction.enabled });
+          checks.push({ check: `${flag} in the deployed configuration`, ok: true, detail: `deployed version ${p.before.deployedVersion} has ${flag} ${onOff(p.before.enabled)}` });
+          if (!p.wouldChange) checks.push({ check: `${flag} can be switched ${onOff(direction.enabled)}`, ok: false, detail: `${flag} is already ${onOff(direction.enabled)}: the ${direction.role} would change nothing` });
+        } catch (error) {
+          checks.push({ check: `${flag} in the deployed configuration`, ok: false, detail: (error as Error).message });
+        }
+        reports.push({ type: direction.enabled ? 'degrade-flag-on' : 'feature-flag-off', target: describeFlag(flags, flag), ready: checks.every((c) => c.ok), checks });
+      }
+      return reports;
+    },
+  };
+}
+
+const onOff = (value: boolean | null) => (value === null ? 'unset' : value ? 'on' : 'off');
+
+/**
+ * Read the deployment history and hosted flag versions (triage, previews, readiness), and write a new
+ * flag version deployed with the stack's own zero-bake strategy. StartDeployment is authorized against
+ * the application, environment, profile and strategy together; deployment and hosted-version numbers
+ * are assigned by AppConfig at run time, hence the wildcards, each confined to one environment or profile.
+ */
+export function flagPermissions(config: TourniquetConfig, arns: ArnFormatter): MitigationPermissions {
+  const all = config.services.flatMap((s) => (s.resources.featureFlags ? [s.resources.featureFlags] : []));
+  if (all.length === 0) return { read: [], write: [] };
+  const app = (name: string) => arns.arn({ service: 'appconfig', resource: 'application', resourceName: name });
+  const unique = (values: string[]) => [...new Set(values)];
+  const env = (f: FeatureFlagsConfig) => `${f.applicationId}/environment/${f.environmentId}`;
+  const profile = (f: FeatureFlagsConfig) => `${f.applicationId}/configurationprofile/${f.configurationProfileId}`;
+  const applications = unique(all.map((f) => app(f.applicationId)));
+  const environments = unique(all.map((f) => app(env(f))));
+  const profiles = unique(all.map((f) => app(profile(f))));
+  const runtimeIds = 'AppConfig assigns deployment and hosted-version numbers at run time; each wildcard is confined to one configured environment or profile.';
+  const read: StatementSpec[] = [
+    { sid: 'AppConfigListDeployments', actions: ['appconfig:ListDeployments'], resources: environments },
+    { sid: 'AppConfigGetDeployment', actions: ['appconfig:GetDeployment'], resources: unique(all.map((f) => app(`${env(f)}/deployment/*`))), wildcardReason: runtimeIds },
+    { sid: 'AppConfigListHostedVersions', actions: ['appconfig:ListHostedConfigurationVersions'], resources: profiles },
+    {
+      sid: 'AppConfigGetHostedVersion',
+      actions: ['appconfig:GetHostedConfigurationVersion'],
+      resources: unique(all.map((f) => app(`${profile(f)}/hostedconfigurationversion/*`))),
+      wildcardReason: runtimeIds,
+    },
+  ];
+  const strategy = arns.arn({ service: 'appconfig', resource: 'deploymentstrategy', resourceName: arns.deploymentStrategyId ?? '*' });
+  const write: StatementSpec[] = [
+    { sid: 'AppConfigCreateHostedVersion', actions: ['appconfig:CreateHostedConfigurationVersion'], resources: profiles },
+    { sid: 'AppConfigStartDeployment', actions: ['appconfig:StartDeployment'], resources: [...applications, ...environments, ...profiles, strategy] },
+    // A kill switch stops the suspect deployment while it is still baking (StopDeployment, AllowRevert).
+    { sid: 'AppConfigStopDeployment', actions: ['appconfig:StopDeployment'], resources: unique(all.map((f) => app(`${env(f)}/deployment/*`))), wildcardReason: runtimeIds },
+  ];
+  return { read, write };
+}
