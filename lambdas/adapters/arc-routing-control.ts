@@ -420,7 +420,8 @@ export class ArcRoutingControlAdapter {
         return { value, endpoint, skipped };
       } catch (err) {
         const classified = arcError(err, operation, resource, endpoint);
-        if (!(classified instanceof TransientAwsError)) throw classified;
+        // A conflict is about the routing controls, not the endpoint: the workflow backs off instead.
+        if (!(classified instanceof TransientAwsError) || awsErrorName(err) === 'ConflictException') throw classified;
         skipped.push({ endpoint, error: errorText(err) });
       }
     }
