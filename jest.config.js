@@ -10,5 +10,8 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // One DynamoDB Local for the whole run; its endpoint reaches the workers as TOURNIQUET_TEST_DYNAMODB_ENDPOINT.
+  globalSetup: '<rootDir>/test/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/global-teardown.mjs',
   testTimeout: 120000,
 };

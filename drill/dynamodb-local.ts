@@ -4,8 +4,10 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -74,6 +76,30 @@ export async function createLocalTable(endpoint: string, tableName: string): Pro
     );
   } finally {
     client.destroy();
+  }
+}
+
+/** Deletes a table made by {@link createLocalTable}; a table that is already gone is fine. */
+export async function deleteLocalTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localDynamoDbClient(endpoint);
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Waits until an already running DynamoDB Local (or any DynamoDB endpoint) answers `ListTables`.
+ * @throws DynamoDbLocalError when it does not answer within `timeoutMs`.
+ */
+export async function waitForDynamoDb(endpoint: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitUntilReady(endpoint, timeoutMs, () => undefined);
+  } catch (error) {
+    throw new DynamoDbLocalError(`no DynamoDB answered ListTables on ${endpoint} within ${timeoutMs} ms`, { cause: error });
   }
 }
 

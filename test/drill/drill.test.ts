@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { DrillResultSchema } from '../../drill/report.js';
 import { openDrillSession, REPO_ROOT, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: the synthesized state machine, the real handlers, DynamoDB Local and the simulated account.
@@ -12,7 +13,7 @@ import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();

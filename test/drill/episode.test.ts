@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DrillResultSchema } from '../../drill/report.js';
 import { openDrillSession, runScenario, type DrillSession } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: whole episodes (several alarms, redeliveries, humans, days of simulated time) through
@@ -10,7 +11,7 @@ import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();

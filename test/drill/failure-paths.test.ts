@@ -3,6 +3,7 @@ import { loadWorkflowDefinition } from '../../drill/definition.js';
 import type { LocalTaskHandler } from '../../drill/local-workflow.js';
 import { loadDrillConfig, openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * "Every failure ends with a human told and a consistent record": a failure is injected at every
@@ -14,7 +15,7 @@ import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 }, 60_000);
 afterAll(async () => {
   await session?.close();

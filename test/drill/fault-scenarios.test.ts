@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDrillSession, runScenario, type DrillSession } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: the built-in fault scenarios (drill/sim/faults.ts) through the synthesized state
@@ -9,7 +10,7 @@ import { loadScenario } from '../../drill/scenario.js';
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: flag-still-baking. The flag was switched on with AppConfig.AllAtOnce (10-minute bake), so
@@ -10,7 +11,7 @@ import { loadScenario } from '../../drill/scenario.js';
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();

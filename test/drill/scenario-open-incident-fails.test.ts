@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario, ScenarioInvalidError } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: open-incident-fails. As feature-regression, but the workflow's first step cannot read
@@ -11,7 +12,7 @@ import { loadScenario, ScenarioInvalidError } from '../../drill/scenario.js';
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();

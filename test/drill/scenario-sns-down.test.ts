@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
+import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
 /**
  * Integration: sns-down. An outage nothing of ours explains fires checkout's alarm while SNS is down
@@ -12,7 +13,7 @@ import { loadScenario } from '../../drill/scenario.js';
 
 let session: DrillSession;
 beforeAll(async () => {
-  session = await openDrillSession();
+  session = await openDrillSession({ endpoint: sharedDynamoDbEndpoint() });
 });
 afterAll(async () => {
   await session?.close();
