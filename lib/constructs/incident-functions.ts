@@ -6,21 +6,8 @@ import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
 import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
-import {
-  alarmReadStatements,
-  appConfigReadStatements,
-  appConfigWriteStatements,
-  compositeAlarmReadStatements,
-  ecsReadStatements,
-  ecsRevisionReadStatements,
-  ecsSteadyStateStatements,
-  ecsWriteStatements,
-  route53ReadStatements,
-  route53WriteStatements,
-  runtimeIdWildcardFindings,
-  wafReadStatements,
-  wafWriteStatements,
-} from '../permissions.js';
+import { CATALOGUE, mitigationOf } from '../../lambdas/mitigations/index.js';
+import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
 import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
@@ -139,25 +126,14 @@ export class IncidentFunctions extends Construct {
     const addStatements = (name: WorkflowHandlerName, statements: iam.PolicyStatement[]) =>
       statements.forEach((statement) => functions[name].role.addToPolicy(statement));
 
-    addStatements('triage', [...appConfigReadStatements(this, config), ...ecsReadStatements(this, config), ...alarmReadStatements(this, config)]);
-    addStatements('mitigate', [
-      // Reads: the before-state of every mitigation, and what a dry run reports it would do.
-      ...appConfigReadStatements(this, config),
-      ...ecsReadStatements(this, config),
-      ...ecsRevisionReadStatements(this, config),
-      ...route53ReadStatements(this, config),
-      ...wafReadStatements(this, config),
-      // A dry run decides and reports but changes nothing: it does not get the means to change anything either.
-      ...(config.dryRun
-        ? []
-        : [
-            ...appConfigWriteStatements(this, config, props.deploymentStrategyId),
-            ...ecsWriteStatements(this, config),
-            ...route53WriteStatements(this, config),
-            ...wafWriteStatements(this, config),
-          ]),
-    ]);
-    addStatements('verify', [...alarmReadStatements(this, config), ...ecsSteadyStateStatements(this, config)]);
+    // Triage reads what changed: flag deployments and ECS deployments (the reads of those mitigations).
+    grantCatalogue(functions.triage.role, config, { mitigations: [mitigationOf('feature-flag-off'), mitigationOf('ecs-rollback')], read: true, write: false });
+    addStatements('triage', alarmReadStatements(this, config));
+    // Mitigate reads every mitigation's before-state (and what a dry run reports); a dry run gets no means to change anything.
+    grantCatalogue(functions.mitigate.role, config, { read: true, write: !config.dryRun, deploymentStrategyId: props.deploymentStrategyId });
+    // Verify reads the alarms, and whether a change has settled (mitigations that declare `settled`).
+    addStatements('verify', alarmReadStatements(this, config));
+    grantCatalogue(functions.verify.role, config, { mitigations: CATALOGUE.filter((m) => m.settled !== undefined), read: true, write: false });
     // The functions given alarmReadStatements above. DescribeAlarms on `*` goes in a policy of its own,
     // outside the role, so the role's X-Ray acknowledgement of `*` does not cover it: this one must.
     for (const name of ALARM_READERS) {
@@ -179,29 +155,6 @@ export class IncidentFunctions extends Construct {
         'AwsSolutions-IAM5',
         'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
         ['Action::kms:GenerateDataKey*'],
-      );
-    }
-    const wildcards = runtimeIdWildcardFindings(config);
-    const runtimeIdReason =
-      'AppConfig deployment and hosted-version numbers and ECS service-deployment and service-revision IDs are assigned at run time; each wildcard is confined to one configured environment, profile or service.';
-    acknowledgeNag(functions.triage.role, 'AwsSolutions-IAM5', runtimeIdReason, [...wildcards.appConfig, ...wildcards.ecsDeployments]);
-    acknowledgeNag(functions.mitigate.role, 'AwsSolutions-IAM5', runtimeIdReason, [
-      ...wildcards.appConfig,
-      ...wildcards.ecsDeployments,
-      ...wildcards.ecsRevisions,
-    ]);
-    if (!config.dryRun) {
-      acknowledgeNag(
-        functions.mitigate.role,
-        'AwsSolutions-IAM5',
-        'Route 53 assigns change IDs at ChangeResourceRecordSets time; GetChange (read-only) follows the change the function made to INSYNC.',
-        wildcards.route53Changes,
-      );
-      acknowledgeNag(
-        functions.mitigate.role,
-        'AwsSolutions-IAM5',
-        'UpdateWebACL is also authorized against every IP set, regex pattern set, rule group and managed rule set the web ACL references, which the config does not name; confined to the web ACL region and scope, and the only resource UpdateWebACL writes is the configured web ACL.',
-        wildcards.wafReferences,
       );
     }
   }
