@@ -1,5 +1,6 @@
 import type { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
 import type { ArcRoutingControlAdapter } from '../adapters/arc-routing-control.js';
+import type { AuroraFailoverAdapter } from '../adapters/aurora-failover.js';
 import type { EcsAdapter } from '../adapters/ecs-deployments.js';
 import type { Route53FailoverAdapter } from '../adapters/route53-failover.js';
 import type { WafRulesAdapter } from '../adapters/waf-rules.js';
@@ -17,4 +18,6 @@ export interface MitigationAdapters {
   waf(scope: 'REGIONAL' | 'CLOUDFRONT'): Promise<WafRulesAdapter>;
   /** ARC routing controls: one data-plane client per cluster endpoint, each created when first tried. */
   arc(): Promise<ArcRoutingControlAdapter>;
+  /** Aurora failover: RDS and CloudWatch (replica lag) in the stack's region, and in a global database's secondary region. */
+  aurora(): Promise<AuroraFailoverAdapter>;
 }

@@ -1,6 +1,7 @@
 import type { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -14,7 +15,8 @@ import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 export interface AwsClients {
   appconfig(): Promise<AppConfigClient>;
   ecs(): Promise<ECSClient>;
-  cloudwatch(): Promise<CloudWatchClient>;
+  /** @param region - another region's CloudWatch (a global database's secondary publishes its lag there); the default region otherwise. */
+  cloudwatch(region?: string): Promise<CloudWatchClient>;
   sns(): Promise<SNSClient>;
   /** Route 53's control plane is global; the SDK routes it. */
   route53(): Promise<Route53Client>;
@@ -28,6 +30,8 @@ export interface AwsClients {
    * @param region - the endpoint's region, which signs the requests sent to it
    */
   arcCluster(endpoint: string, region: string): Promise<Route53RecoveryClusterClient>;
+  /** @param region - a global database's secondary region; the default region otherwise. */
+  rds(region?: string): Promise<RDSClient>;
 }
 
 /** Caches one promise per key: concurrent first uses share one client. */
@@ -46,7 +50,8 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
   const client = <C>(load: () => Promise<C>) => memo<string, C>(() => load());
   const appconfig = client(async () => new (await import('@aws-sdk/client-appconfig')).AppConfigClient(options));
   const ecs = client(async () => new (await import('@aws-sdk/client-ecs')).ECSClient(options));
-  const cloudwatch = client(async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(options));
+  const cloudwatch = memo<string, CloudWatchClient>(async (region) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(region ? { region } : options));
+  const rds = memo<string, RDSClient>(async (region) => new (await import('@aws-sdk/client-rds')).RDSClient(region ? { region } : options));
   const sns = client(async () => new (await import('@aws-sdk/client-sns')).SNSClient(options));
   const route53 = client(async () => new (await import('@aws-sdk/client-route-53')).Route53Client(options));
   const wafv2 = memo<string, WAFV2Client>(async (region) => new (await import('@aws-sdk/client-wafv2')).WAFV2Client(region ? { region } : options));
@@ -67,10 +72,11 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
   return {
     appconfig: () => appconfig(''),
     ecs: () => ecs(''),
-    cloudwatch: () => cloudwatch(''),
+    cloudwatch: (region) => cloudwatch(region ?? ''),
     sns: () => sns(''),
     route53: () => route53(''),
     wafv2: (region) => wafv2(region ?? ''),
     arcCluster,
+    rds: (region) => rds(region ?? ''),
   };
 }

@@ -32,5 +32,13 @@ export function mitigationAdapters(clients: AwsClients, options: AdapterOptions 
     const { ArcRoutingControlAdapter } = await import('../adapters/arc-routing-control.js');
     return new ArcRoutingControlAdapter(({ endpoint, region }) => clients.arcCluster(endpoint, region), options.random ? { random: options.random } : {});
   });
-  return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf, arc: () => arc('') };
+  const aurora = once(async () => {
+    const { AuroraFailoverAdapter } = await import('../adapters/aurora-failover.js');
+    return new AuroraFailoverAdapter(await clients.rds(), await clients.cloudwatch(), {
+      // Global databases: the secondary's region, where its lag is published and a failover still answers when the primary region is down.
+      clientsIn: async (region) => ({ rds: await clients.rds(region), cloudwatch: await clients.cloudwatch(region) }),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  });
+  return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf, arc: () => arc(''), aurora: () => aurora('') };
 }
