@@ -1,6 +1,7 @@
 import type { MitigationType } from '../core/mitigation-types.js';
 import { MITIGATION_TYPES } from '../core/mitigation-types.js';
 import { arcRoutingControl } from './arc-routing-control.js';
+import { dbFailover } from './db-failover.js';
 import { degradeFlagOn } from './degrade-flag-on.js';
 import { ecsRollback } from './ecs-rollback.js';
 import { ecsScaleOut } from './ecs-scale-out.js';
@@ -14,7 +15,7 @@ import { wafBlock } from './waf-block.js';
  * preference (kill switch > rollback > failover > circuit break > scale; MITIGATION_TYPES). Adding a
  * mitigation means adding its module here (docs/mitigations.md has the checklist).
  */
-const MODULES: readonly Mitigation[] = [featureFlagOff, ecsRollback, route53Failover, arcRoutingControl, degradeFlagOn, wafBlock, ecsScaleOut];
+const MODULES: readonly Mitigation[] = [featureFlagOff, ecsRollback, route53Failover, arcRoutingControl, dbFailover, degradeFlagOn, wafBlock, ecsScaleOut];
 
 /** The catalogue in the doctrine's order: the order the decision matrix tries candidates in. */
 export const CATALOGUE: readonly Mitigation[] = [...MODULES].sort((a, b) => MITIGATION_TYPES.indexOf(a.type) - MITIGATION_TYPES.indexOf(b.type));
