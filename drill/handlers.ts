@@ -13,7 +13,7 @@ import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js'
 import { createStartExecutionHandler } from '../lambdas/handlers/start-execution.js';
 import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.js';
 import { cadenceSettingsFor } from '../lambdas/core/cadence.js';
-import { acknowledgeIncident, resolveIncident } from '../cli/commands/resolve.js';
+import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
@@ -75,7 +75,7 @@ export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandle
       clock,
       sleep: w.sleep,
     }),
-    verify: createVerifyHandler({ store, alarms, ecs, clock }),
+    verify: createVerifyHandler({ store, alarms, adapters, clock }),
     escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),
     'close-incident': createCloseIncidentHandler({ store, clock }),
   };

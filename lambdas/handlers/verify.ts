@@ -2,9 +2,11 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { nextExecutableCursor } from '../core/decision.js';
 import { WorkflowStateSchema, type Verification, type WorkflowState } from '../core/model.js';
 import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
-import { EcsAdapter } from '../adapters/ecs-deployments.js';
+import { isCatalogued, mitigationOf } from '../mitigations/index.js';
+import type { MitigationAdapters } from '../mitigations/ports.js';
+import { awsClients } from '../runtime/clients.js';
+import { mitigationAdapters } from '../runtime/compose.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { readEnv } from '../runtime/env.js';
@@ -16,7 +18,8 @@ export const MAX_CHECKS_PER_ATTEMPT = 3;
 export interface VerifyDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'renewMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarms'>;
-  readonly ecs: Pick<EcsAdapter, 'deploymentSteady'>;
+  /** The adapters a mitigation's `settled` check reads through. */
+  readonly adapters: MitigationAdapters;
   readonly clock: () => Date;
 }
 
@@ -93,15 +96,15 @@ export function createVerifyHandler(deps: VerifyDeps) {
       return { outcome: 'failed', alarmState, checks, hasNext: false, notOk: notOk.map((a) => a.name) };
     }
 
-    // After an ECS change the service must also settle: an OK alarm mid-rollout can flip back.
-    const ecs = state.service.resources.ecs;
-    const steadiness = notOk.length === 0 && ecs && (attempt.type === 'ecs-rollback' || attempt.type === 'ecs-scale-out') ? await deps.ecs.deploymentSteady(ecs) : undefined;
-    if (steadiness && !steadiness.steady && checks < MAX_CHECKS_PER_ATTEMPT) {
+    // The change must also settle (an ECS rollout, a database failover): an OK alarm mid-rollout can flip back.
+    const settle = notOk.length === 0 && isCatalogued(attempt.type) ? mitigationOf(attempt.type).settled : undefined;
+    const steadiness = settle ? await settle({ service: state.service, adapters: deps.adapters, clock: deps.clock }) : undefined;
+    if (steadiness && !steadiness.settled && checks < MAX_CHECKS_PER_ATTEMPT) {
       const checkAt = new Date(now.getTime() + period * 1000).toISOString();
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `${alarmsText} OK but the ECS deployment is not steady yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
+        message: `${alarmsText} OK but ${attempt.type} has not settled yet (${steadiness.detail}); checking again at ${checkAt.slice(11, 19)}`,
       });
       await heartbeat(deps, state, checkAt);
       return { outcome: 'pending', alarmState, checks, checkAt, hasNext: false };
@@ -112,7 +115,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
-        message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ECS: ${steadiness.detail.replace(/\.$/, '')}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
+        message: `Verified: ${alarmsText} OK after ${attempt.type} on ${attempt.target} (check ${checks})${steadiness ? `; ${steadiness.detail.replace(/\.$/, '')}` : ''}. Watching until ${watchUntil.slice(11, 16)} UTC before resolving.`,
       });
       const moved = await deps.store.transition(incident.incidentId, 'WATCHING', {
         // OPEN too: a retried Mitigate that found its change already made returns before marking MITIGATING.
@@ -153,7 +156,7 @@ export const handler = lambdaHandler(() =>
   createVerifyHandler({
     store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }),
     alarms: new CloudWatchAlarmsAdapter(new CloudWatchClient({})),
-    ecs: new EcsAdapter(new ECSClient({})),
+    adapters: mitigationAdapters(awsClients()),
     clock: () => new Date(),
   }),
 );

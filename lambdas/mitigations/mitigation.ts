@@ -50,7 +50,7 @@ export interface Mitigation {
    * After the alarms read OK: whether the change itself has settled (an ECS deployment steady, the
    * new database writer available). Absent: the alarm alone decides.
    */
-  settled?(ctx: MitigationContext): Promise<{ settled: boolean; detail: string }>;
+  settled?(ctx: SettleContext): Promise<{ settled: boolean; detail: string }>;
   /** IAM statements for the configured resources: read (triage, readiness, previews) and write (mitigate, undo). */
   permissions(config: TourniquetConfig, arns: ArnFormatter): MitigationPermissions;
 }
@@ -91,6 +91,9 @@ export interface MitigationContext {
   readonly deploymentStrategyId: string;
   readonly clock: () => Date;
 }
+
+/** What `settled` gets: verify runs it, with no change to make. */
+export type SettleContext = Pick<MitigationContext, 'service' | 'adapters' | 'clock'>;
 
 export interface ReadinessContext extends Omit<MitigationContext, 'incidentId' | 'reason'> {}
 

@@ -170,7 +170,7 @@ describe('watchSeconds', () => {
 describe('revertsWhenIneffective', () => {
   it('takes back every ineffective change but a kill switch by default', () => {
     const reverted = MITIGATION_TYPES.filter((type) => revertsWhenIneffective(type));
-    expect(reverted).toEqual(['ecs-rollback', 'route53-failover', 'degrade-flag-on', 'waf-block', 'ecs-scale-out']);
+    expect(reverted).toEqual(['ecs-rollback', 'route53-failover', 'arc-routing-control', 'degrade-flag-on', 'waf-block', 'ecs-scale-out']);
     expect(revertsWhenIneffective('feature-flag-off')).toBe(false);
   });
 

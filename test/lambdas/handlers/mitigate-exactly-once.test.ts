@@ -7,6 +7,7 @@ import type { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, triage, workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 import { storeWithIncident } from '../../support/incidents.js';
+import { fakeAdapters } from '../../support/adapters.js';
 
 /**
  * Claim before apply, against DynamoDB Local: concurrent duplicates, a crash after the mutating
@@ -60,12 +61,7 @@ function deps(store: Pick<IncidentStore, keyof MitigateDeps['store']>, clock: ()
   const runtime = Math.random().toString(36).slice(2, 8);
   return {
     store,
-    flags: flags as never,
-    ecs: {} as never,
-    route53: {} as never,
-    wafFor: () => {
-      throw new Error('WAF not expected');
-    },
+    adapters: fakeAdapters({ flags }),
     pause: { inForce: async () => undefined },
     brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
     deploymentStrategyId: 'imm0001',

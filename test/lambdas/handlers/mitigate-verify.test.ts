@@ -9,6 +9,7 @@ import { createVerifyHandler, MAX_CHECKS_PER_ATTEMPT, type VerifyDeps } from '..
 import { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
+import { fakeAdapters as catalogueAdapters } from '../../support/adapters.js';
 
 const db = useDynamoDbLocal();
 
@@ -115,12 +116,7 @@ function fakeAdapters() {
 function mitigateDeps(store: IncidentStore, clock: () => Date, adapters = fakeAdapters(), overrides: Partial<MitigateDeps> = {}): MitigateDeps {
   return {
     store,
-    flags: adapters.flags as never,
-    ecs: adapters.ecs as never,
-    route53: adapters.route53 as never,
-    wafFor: () => {
-      throw new Error('WAF not expected');
-    },
+    adapters: catalogueAdapters({ flags: adapters.flags, ecs: adapters.ecs, route53: adapters.route53 }),
     pause: { inForce: async () => undefined },
     // The brake's own rules are tested against DynamoDB Local in brake.test.ts; here it always lets the change through.
     brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
@@ -145,8 +141,8 @@ function alarmStates(initial: Record<string, string>) {
   };
 }
 
-function verifyDeps(store: IncidentStore, clock: () => Date, alarms: object, ecs: Partial<VerifyDeps['ecs']> = {}): VerifyDeps {
-  return { store, alarms: alarms as never, ecs: ecs as never, clock };
+function verifyDeps(store: IncidentStore, clock: () => Date, alarms: object, ecs: object = {}): VerifyDeps {
+  return { store, alarms: alarms as never, adapters: catalogueAdapters({ ecs }), clock };
 }
 
 const applied = (overrides: Partial<Attempt> = {}): Attempt => ({
