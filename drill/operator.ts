@@ -1,7 +1,7 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { runApprovalCommand } from '../cli/commands/approval.js';
+import { runApprovalCommand } from '../lambdas/operations/approval.js';
 import { createRequestApprovalHandler } from '../lambdas/handlers/request-approval.js';
 import { ApprovalStore } from '../lambdas/store/approvals.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';

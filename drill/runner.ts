@@ -19,7 +19,7 @@ import { cadenceHandler, drillAdapters, operatorCommands, starterHandler, workfl
 import { DrillFailureNet } from './failure-net.js';
 import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
 import { awaitApprovalHandler } from './operator.js';
-import { setPause } from '../cli/commands/pause.js';
+import { setPause } from '../lambdas/operations/pause.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
 import type { DrillResult } from './report.js';
 import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, ScenarioInvalidError, type Scenario } from './scenario.js';

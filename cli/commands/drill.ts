@@ -1,74 +1,7 @@
 import type { Command } from 'commander';
-import { logger } from '../../lambdas/runtime/lambda.js';
-import { renderReport, renderSummary, type DrillResult } from '../../drill/report.js';
-import { openDrillSession, runScenario } from '../../drill/runner.js';
-import { listBuiltInScenarios, loadScenario, type Scenario } from '../../drill/scenario.js';
+import type { DrillOptions } from './drill-action.js';
 
-interface DrillOptions {
-  readonly list?: boolean;
-  readonly scenario?: string;
-  readonly json?: boolean;
-  readonly undo?: boolean;
-}
-
-const progress = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
-/**
- * `tourniquet drill`: runs scenarios on a laptop, no AWS account needed. Exit 0 when every scenario
- * behaved as it declares, 1 when one did not, 2 for a scenario that cannot be loaded.
- */
-export async function runDrill(options: DrillOptions): Promise<number> {
-  if (options.list) {
-    for (const s of listBuiltInScenarios()) process.stdout.write(`${s.name.padEnd(22)} ${s.description}\n`);
-    return 0;
-  }
-
-  // One broken built-in must not hide the others: each that loads runs, and the exit status says 2.
-  const scenarios: Scenario[] = [];
-  let unloadable = 0;
-  for (const name of options.scenario ? [options.scenario] : listBuiltInScenarios().map((s) => s.name)) {
-    try {
-      scenarios.push(loadScenario(name));
-    } catch (error) {
-      unloadable += 1;
-      process.stderr.write(`tourniquet: ${(error as Error).message}\n`);
-    }
-  }
-  if (scenarios.length === 0) return 2;
-
-  // Handler logs would interleave with the report (and break --json); the timeline carries the story.
-  logger.setLogLevel('SILENT');
-  const started = performance.now();
-  progress('Starting DynamoDB Local (needs Java 17+)…');
-  const session = await openDrillSession();
-  const results: DrillResult[] = [];
-  try {
-    for (const scenario of scenarios) {
-      progress(`Running scenario ${scenario.name}…`);
-      const { result } = await runScenario(scenario, session, { undo: options.undo ?? false, progress });
-      results.push(result);
-      if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
-    }
-  } finally {
-    await session.close();
-  }
-
-  if (options.json) {
-    const payload = results.length === 1 && options.scenario ? results[0] : { passed: results.every((r) => r.passed), results };
-    process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
-  } else if (results.length > 1) {
-    process.stdout.write(`\n${renderSummary(results)}\n`);
-  }
-  progress(`Drill finished in ${((performance.now() - started) / 1000).toFixed(1)} s wall time.`);
-  if (unloadable > 0) {
-    progress(`${unloadable} scenario(s) could not be loaded (see above).`);
-    return 2;
-  }
-  return results.every((r) => r.passed) ? 0 : 1;
-}
-
+/** `tourniquet drill`. Registration only: what it does is loaded when it runs (drill-action.ts). */
 export function registerDrill(program: Command): void {
   program
     .command('drill')
@@ -79,6 +12,7 @@ export function registerDrill(program: Command): void {
     .option('--undo', 'after each incident, run `tourniquet undo` and check the account is back to its pre-incident state')
     .addHelpText('after', '\nScenario files are documented in docs/scenarios.md. Exit status: 0 when every scenario behaved as expected, 1 when one did not, 2 for bad input.')
     .action(async (options: DrillOptions) => {
+      const { runDrill } = await import('./drill-action.js');
       process.exitCode = await runDrill(options);
     });
 }

@@ -1,20 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
-import { GLOBAL_SCOPE, PauseSwitch, type PauseState } from '../../lambdas/store/pause.js';
+import type { PauseOptions } from './pause-action.js';
 
-interface PauseOptions {
-  readonly service?: string;
-  readonly reason?: string;
-  readonly table?: string;
-  readonly region?: string;
-  readonly by?: string;
-}
-
-/** Flips the pause switch; shared by `tourniquet pause|resume` and the drill operator. */
-export async function setPause(pause: Pick<PauseSwitch, 'set'>, paused: boolean, options: { service?: string; by: string; reason?: string }): Promise<PauseState> {
-  return pause.set(options.service ?? GLOBAL_SCOPE, paused, options.by, options.reason);
-}
+/**
+ * `tourniquet pause|resume`. Registration only: what they do is loaded when one runs (pause-action.ts;
+ * the switch itself is lambdas/operations/pause.ts, which the drill operator uses too).
+ */
 
 function register(program: Command, name: 'pause' | 'resume'): void {
   const paused = name === 'pause';
@@ -32,19 +22,8 @@ function register(program: Command, name: 'pause' | 'resume'): void {
     .option('--by <name>', 'who, for the record (default: $USER)')
     .addHelpText('after', `\nEvery mutating step reads the switch before acting. A global pause (no --service) wins over a service's own switch.`)
     .action(async (options: PauseOptions) => {
-      const table = options.table ?? process.env.TOURNIQUET_TABLE;
-      if (!table) {
-        process.stderr.write(`tourniquet: ${name} needs --table (or TOURNIQUET_TABLE): the TableName output of the Tourniquet stack\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const client = DynamoDBDocumentClient.from(new DynamoDBClient(options.region ? { region: options.region } : {}));
-      const state = await setPause(new PauseSwitch({ tableName: table, client }), paused, {
-        ...(options.service ? { service: options.service } : {}),
-        by: options.by ?? process.env.USER ?? 'operator',
-        ...(options.reason ? { reason: options.reason } : {}),
-      });
-      process.stdout.write(`Automation ${state.paused ? 'paused' : 'resumed'} for ${state.scope === GLOBAL_SCOPE ? 'every service' : state.scope} by ${state.by} at ${state.at}\n`);
+      const { pauseAction } = await import('./pause-action.js');
+      await pauseAction(name, options);
     });
 }
 

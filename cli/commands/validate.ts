@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ConfigInvalidError, parseConfig } from '../../lambdas/core/config.js';
 
 export const DEFAULT_CONFIG_FILE = 'tourniquet.config.json';
 
@@ -10,40 +8,13 @@ export interface CommandResult {
   readonly exitCode: number;
 }
 
-/** Checks a config file and reports every problem with its JSON path (exit 2 on any). */
-export async function runValidate(file: string = DEFAULT_CONFIG_FILE): Promise<CommandResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { stdout: '', stderr: `tourniquet: cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`, exitCode: 2 };
-  }
-  try {
-    const config = parseConfig(text, file);
-    const alarms = config.services.reduce((n, s) => n + s.alarms.length, 0);
-    const mode = config.dryRun ? ' (dry run: decides and notifies, changes nothing)' : '';
-    // Not an error: approvals still work with the CLI. But nobody would get a link, so say it.
-    const note =
-      config.notifications.approverEmails.length === 0
-        ? `${file}: note: notifications.approverEmails is empty: approval requests email no links; answer them with tourniquet approve|reject\n`
-        : '';
-    return {
-      stdout: `${file}: valid: ${config.services.length} service(s), ${alarms} alarm(s), change window ${config.changeWindowMinutes} min${mode}\n`,
-      stderr: note,
-      exitCode: 0,
-    };
-  } catch (error) {
-    if (error instanceof ConfigInvalidError) return { stdout: '', stderr: `${error.message}\n`, exitCode: 2 };
-    throw error;
-  }
-}
-
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('check a Tourniquet config file and print every problem with its path (exit 2 on any)')
     .argument('[file]', 'config file', DEFAULT_CONFIG_FILE)
     .action(async (file: string) => {
+      const { runValidate } = await import('./validate-action.js');
       const result = await runValidate(file);
       process.stdout.write(result.stdout);
       process.stderr.write(result.stderr);

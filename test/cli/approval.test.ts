@@ -3,12 +3,8 @@ import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist } from '@aws-sdk/cl
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import {
-  approvalCommand,
-  registerApproval,
-  runApprovalCommand,
-  type ApprovalCommandDeps,
-} from '../../cli/commands/approval.js';
+import { registerApproval, type ApprovalCommandDeps } from '../../cli/commands/approval.js';
+import { approvalCommand, runApprovalCommand } from '../../cli/commands/approval-action.js';
 import { StepFunctionsTasks } from '../../lambdas/adapters/step-functions-tasks.js';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval.js';
 import {

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
+import { registerParseEvent } from '../../cli/commands/parse-event.js';
 import {
   parseEventCommand,
   readEventInput,
-  registerParseEvent,
   runParseEvent,
   EventInputUnreadableError,
   type InputStream,
-} from '../../cli/commands/parse-event.js';
+} from '../../cli/commands/parse-event-action.js';
 import { parseAlarmEventText } from '../../lambdas/core/alarm-event.js';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/events/${name}`, import.meta.url));

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Command } from 'commander';
-import {
-  acknowledgeIncident,
-  IncidentActionError,
-  registerAck,
-  registerIncidents,
-  registerPostmortem,
-  registerResolve,
-  resolveIncident,
-} from '../../cli/commands/resolve.js';
+import { registerAck, registerIncidents, registerPostmortem, registerResolve } from '../../cli/commands/resolve.js';
+import { acknowledgeIncident, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
 import type { IncidentStatus } from '../../lambdas/core/model.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import { fakePublisher, STATUS_TOPIC } from '../support/approvals.js';

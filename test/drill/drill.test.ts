@@ -106,7 +106,7 @@ describe('drill: no-recent-change', () => {
     const incidentId = run.result.incidentId!;
     expect((await run.store.getIncident(incidentId)).status).toBe('ESCALATED');
     const published: string[] = [];
-    const { resolveIncident } = await import('../../cli/commands/resolve.js');
+    const { resolveIncident } = await import('../../lambdas/operations/resolve.js');
     await resolveIncident(
       { store: run.store, clock: () => run.account.clock.now(), publisher: { publish: async (m) => (published.push(m.subject ?? ''), { messageId: 'm' }) }, statusTopicArn: 'arn:aws:sns:us-east-1:123456789012:status' },
       incidentId,
