@@ -14,5 +14,7 @@ export function simulatedAwsClients(clients: SimClients): AwsClients {
     sns: async () => clients.sns,
     route53: async () => clients.route53,
     wafv2: async () => clients.wafv2,
+    // One client per cluster endpoint, each answering as that endpoint does (account.arc outages).
+    arcCluster: async (endpoint, region) => clients.arcCluster(endpoint, region),
   };
 }

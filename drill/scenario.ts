@@ -8,6 +8,8 @@ import { AlarmRuleSyntaxError, findRuleCycle, MAX_ALARM_RULE_CHARS, parseAlarmRu
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
 import { OperatorSchema } from './operator.js';
+import { ArcScenarioSchema } from './sim/arc.js';
+import { SIM_ACCOUNT } from './sim/ids.js';
 import { Route53ScenarioSchema } from './sim/route53.js';
 import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
 import { faultSpecSchema } from './sim/faults.js';
@@ -159,6 +161,8 @@ const FaultSchema = z
         taskDefinitionRunning: taskDefinitionRef.optional(),
         /** Active on the share of DNS answers that still point at this record (set identifier) of account.route53. */
         servedBy: z.object({ recordName: z.string().min(1), setIdentifier: z.string().min(1) }).strict().optional(),
+        /** Active on the share of users account.arc's routing controls still send to this cell (a routing control name of arc.traffic.cells). */
+        servedByCell: z.string().min(1).optional(),
         /** Active while the web ACL in force does not block this traffic. */
         trafficUnblocked: z.object({ webAcl: z.string().min(1), traffic: WafTrafficSchema }).strict().optional(),
         /** Active while the ECS service (same name as the health entry) runs fewer than this many tasks. */
@@ -166,7 +170,7 @@ const FaultSchema = z
         always: z.literal(true).optional(),
       })
       .strict()
-      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, trafficUnblocked, capacityBelow or always'),
+      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, servedByCell, trafficUnblocked, capacityBelow or always'),
     /** The fault can only be active from this offset on. */
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
@@ -308,6 +312,8 @@ const ScenarioObjectSchema = z
         health: z.record(serviceKey, ServiceHealthSchema),
         /** Hosted zone, records and health checks (failover scenarios). */
         route53: Route53ScenarioSchema.optional(),
+        /** An ARC cluster, its endpoints, routing controls and safety rules (ARC failover scenarios). */
+        arc: ArcScenarioSchema.optional(),
         /** Web ACLs and IP sets (flood scenarios). */
         wafv2: WafScenarioSchema.optional(),
       })
@@ -435,6 +441,9 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
       if (f.when.taskDefinitionRunning !== undefined) {
         if (!taskDefinitions.has(f.when.taskDefinitionRunning)) issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
         if (!ecsServices.has(name)) issue([...at, 'when', 'taskDefinitionRunning'], `taskDefinitionRunning needs an ECS service named "${name}" in account.ecs.services`);
+      }
+      if (f.when.servedByCell !== undefined && !s.account.arc?.traffic?.cells.includes(f.when.servedByCell)) {
+        issue([...at, 'when', 'servedByCell'], `"${f.when.servedByCell}" is not one of account.arc.traffic.cells`);
       }
       if (f.from !== undefined && f.until !== undefined && seconds(f.from) >= seconds(f.until)) issue([...at, 'until'], 'until must be later than from');
     });
@@ -581,6 +590,7 @@ export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig,
       if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
     }
   }
+  for (const service of services.values()) problems.push(...arcProblems(scenario, service, configName));
   const configured = new Set(config.services.map((x) => x.name));
   scenario.operator.actions.forEach((a, i) => {
     const [kind, target] = a.ack ? ['ack', a.ack] : ['resolve', a.resolve!];
@@ -590,6 +600,27 @@ export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig,
     if (!configured.has(inc.service)) problems.push({ path: `expect.incidents[${i}].service`, message: `service "${inc.service}" is not in ${configName}` });
   });
   return dedupe(problems);
+}
+
+/** A service's `arc` config must name the scenario's cluster, its endpoints and routing controls. */
+function arcProblems(scenario: Scenario, service: ServiceConfig, configName: string): ScenarioProblem[] {
+  const arc = service.resources.arc;
+  if (!arc) return [];
+  const section = scenario.account.arc;
+  if (!section) return [{ path: 'account.arc', message: `${configName} gives service "${service.name}" ARC routing controls; declare the cluster in account.arc` }];
+  const prefix = `arn:aws:route53-recovery-control::${SIM_ACCOUNT}`;
+  const problems: ScenarioProblem[] = [];
+  const cluster = `${prefix}:cluster/${section.cluster.id}`;
+  if (arc.clusterArn !== cluster) problems.push({ path: 'account.arc.cluster.id', message: `${configName} (service "${service.name}") names cluster ${arc.clusterArn}, the scenario declares ${cluster}` });
+  const declared = new Set(section.endpoints.map((e) => e.endpoint));
+  for (const e of arc.clusterEndpoints) {
+    if (!declared.has(e.endpoint)) problems.push({ path: 'account.arc.endpoints', message: `endpoint ${e.endpoint} of ${configName} (service "${service.name}") is not declared` });
+  }
+  const controls = new Set(section.routingControls.map((c) => `${prefix}:controlpanel/${section.controlPanel.id}/routingcontrol/${c.id}`));
+  for (const arn of [arc.primaryRoutingControlArn, arc.secondaryRoutingControlArn]) {
+    if (!controls.has(arn)) problems.push({ path: 'account.arc.routingControls', message: `routing control ${arn} of ${configName} (service "${service.name}") is not declared` });
+  }
+  return problems;
 }
 
 /** The same service problem found through two of its alarms is one problem. */

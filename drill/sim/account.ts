@@ -2,10 +2,12 @@ import { AppConfigClient, StartDeploymentCommand } from '@aws-sdk/client-appconf
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { atOffset, type HistoryEntry, type Scenario } from '../scenario.js';
 import { SimAppConfig, type AppConfigSnapshot } from './appconfig.js';
+import { SimArc, type ArcSnapshot } from './arc.js';
 import { VirtualClock } from './clock.js';
 import { SimCloudWatch, type AlarmSpec, type CloudWatchSnapshot } from './cloudwatch.js';
 import { SimEcs, type EcsSnapshot } from './ecs.js';
@@ -31,6 +33,8 @@ export interface SimClients {
   readonly sns: SNSClient;
   readonly route53: Route53Client;
   readonly wafv2: WAFV2Client;
+  /** The ARC data plane of one cluster endpoint (one client per endpoint, as in production). */
+  readonly arcCluster: (endpoint: string, region: string) => Route53RecoveryClusterClient;
 }
 
 /** Options for {@link SimulatedAccount}. */
@@ -57,6 +61,7 @@ export interface AccountSnapshot {
   sns: { topics: string[]; published: PublishedMessage[] };
   route53: unknown;
   wafv2: unknown;
+  arc: ArcSnapshot;
   health: Record<string, { errorRatePercent: number; activeFaults: { description: string; share: number }[] }>;
 }
 
@@ -97,6 +102,8 @@ export class SimulatedAccount {
   readonly sns: SimSns;
   readonly route53: SimRoute53;
   readonly wafv2: SimWafv2;
+  /** ARC routing controls (`account.arc`): the cluster's endpoints, routing controls and safety rules. */
+  readonly arc: SimArc;
   /** The scenario's `faults`, applied to the automation's calls (drill/sim/faults.ts). */
   readonly faults: FaultInjector;
   readonly #scenario: Scenario;
@@ -157,6 +164,7 @@ export class SimulatedAccount {
       ? SimRoute53.fromScenario(scenario.account.route53, { clock: this.clock, startsAt: scenario.startsAt })
       : new SimRoute53({ clock: this.clock });
     this.wafv2 = scenario.account.wafv2 ? SimWafv2.fromScenario(scenario.account.wafv2, { clock: this.clock }) : new SimWafv2({ clock: this.clock });
+    this.arc = scenario.account.arc ? SimArc.fromScenario(scenario.account.arc, { clock: this.clock, startsAt: scenario.startsAt }) : new SimArc({ clock: this.clock });
     const zoneId = scenario.account.route53?.hostedZone.id ?? '';
 
     const models: Record<string, ServiceHealth> = {};
@@ -174,6 +182,8 @@ export class SimulatedAccount {
               ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
             : f.when.servedBy !== undefined
               ? { servedBy: { hostedZoneId: zoneId, ...f.when.servedBy } }
+            : f.when.servedByCell !== undefined
+              ? { servedByCell: { routingControlArn: this.arc.routingControlArn(f.when.servedByCell) } }
             : f.when.trafficUnblocked !== undefined
               ? { trafficUnblocked: { webAclId: this.wafv2.webAclId(f.when.trafficUnblocked.webAcl), traffic: f.when.trafficUnblocked.traffic } }
             : f.when.capacityBelow !== undefined
@@ -185,7 +195,7 @@ export class SimulatedAccount {
         })),
       };
     }
-    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs, route53: this.route53, wafv2: this.wafv2 });
+    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs, route53: this.route53, wafv2: this.wafv2, arc: this.arc });
 
     this.cloudwatch = new SimCloudWatch({
       clock: this.clock,
@@ -276,6 +286,7 @@ export class SimulatedAccount {
       sns: { topics: this.sns.topicArns(), published: this.sns.published() },
       route53: this.route53.snapshot(),
       wafv2: this.wafv2.snapshot(),
+      arc: this.arc.snapshot(),
       health,
     });
   }
@@ -301,6 +312,8 @@ export class SimulatedAccount {
         webAcls: Object.fromEntries(waf.webAcls.map((a) => [a.name, a.rules.map((rule) => rule.Name)])),
         ipSets: Object.fromEntries(waf.ipSets.map((s) => [s.name, [...s.addresses].sort()])),
       },
+      // Routing control states, not write counts: undo must bring back the same routing.
+      arc: this.arc.observable(at),
     };
   }
 
@@ -374,6 +387,16 @@ export class SimulatedAccount {
     let clients = this.#clients.get(origin);
     if (!clients) {
       const wire = { clock: this.clock, recorder: this.#recorder, origin, faults: this.faults, ...(this.#sleep ? { sleep: this.#sleep } : {}) };
+      const arcClients = new Map<string, Route53RecoveryClusterClient>();
+      const arcCluster = (endpoint: string, region: string): Route53RecoveryClusterClient => {
+        let client = arcClients.get(endpoint);
+        if (!client) {
+          // Each endpoint answers (or not) on its own: the client is wired to that endpoint's view of the cluster.
+          client = wireClient(new Route53RecoveryClusterClient({ ...CLIENT_CONFIG, region, endpoint }), { ...wire, service: this.arc.endpointService(endpoint), endpoint });
+          arcClients.set(endpoint, client);
+        }
+        return client;
+      };
       clients = {
         appconfig: wireClient(new AppConfigClient(CLIENT_CONFIG), { ...wire, service: this.appconfig }),
         ecs: wireClient(new ECSClient(CLIENT_CONFIG), { ...wire, service: this.ecs }),
@@ -381,6 +404,7 @@ export class SimulatedAccount {
         sns: wireClient(new SNSClient(CLIENT_CONFIG), { ...wire, service: this.sns }),
         route53: wireClient(new Route53Client(CLIENT_CONFIG), { ...wire, service: this.route53 }),
         wafv2: wireClient(new WAFV2Client(CLIENT_CONFIG), { ...wire, service: this.wafv2 }),
+        arcCluster,
       };
       this.#clients.set(origin, clients);
     }

@@ -3,6 +3,11 @@ import { AppConfigServiceException, ConflictException as AppConfigConflictExcept
 import { CloudWatchServiceException, InternalServiceFault } from '@aws-sdk/client-cloudwatch';
 import { AccessDeniedException as EcsAccessDeniedException, ConflictException as EcsConflictException, ECSServiceException, ServerException } from '@aws-sdk/client-ecs';
 import { PriorRequestNotComplete, Route53ServiceException, ThrottlingException as Route53ThrottlingException } from '@aws-sdk/client-route-53';
+import {
+  AccessDeniedException as ArcAccessDeniedException,
+  InternalServerException as ArcInternalServerException,
+  ThrottlingException as ArcThrottlingException,
+} from '@aws-sdk/client-route53-recovery-cluster';
 import { AuthorizationErrorException, InternalErrorException, ThrottledException } from '@aws-sdk/client-sns';
 import { WAFInternalErrorException, WAFOptimisticLockException, WAFV2ServiceException } from '@aws-sdk/client-wafv2';
 import * as z from 'zod';
@@ -41,6 +46,7 @@ export const SIMULATED_OPERATIONS: Readonly<Record<SimServiceName, readonly stri
   sns: ['Publish'],
   route53: ['ListResourceRecordSets', 'ChangeResourceRecordSets', 'GetChange', 'GetHealthCheck', 'UpdateHealthCheck', 'GetHealthCheckStatus'],
   wafv2: ['GetWebACL', 'UpdateWebACL', 'ListWebACLs', 'GetIPSet', 'UpdateIPSet', 'ListIPSets'],
+  'route53-recovery-cluster': ['GetRoutingControlState', 'ListRoutingControls', 'UpdateRoutingControlState', 'UpdateRoutingControlStates'],
 };
 
 const SERVICES = Object.keys(SIMULATED_OPERATIONS) as SimServiceName[];
@@ -245,7 +251,15 @@ export function retryDelayMs(kind: ErrorFaultKind, service: SimServiceName, atte
 const meta = (httpStatusCode: number, attempts: number, totalRetryDelay: number) => ({ httpStatusCode, attempts, totalRetryDelay, requestId: 'sim-fault' });
 
 /** The IAM action prefix of each service, as AWS spells it in access-denied messages. */
-const IAM_PREFIX: Record<SimServiceName, string> = { appconfig: 'appconfig', ecs: 'ecs', cloudwatch: 'cloudwatch', sns: 'SNS', route53: 'route53', wafv2: 'wafv2' };
+const IAM_PREFIX: Record<SimServiceName, string> = {
+  appconfig: 'appconfig',
+  ecs: 'ecs',
+  cloudwatch: 'cloudwatch',
+  sns: 'SNS',
+  route53: 'route53',
+  wafv2: 'wafv2',
+  'route53-recovery-cluster': 'route53-recovery-cluster',
+};
 
 /** The ARN an access-denied message names for a call (what the IAM policy would have to allow). */
 export function resourceArn(service: SimServiceName, command: string, input: Record<string, unknown>): string {
@@ -276,6 +290,12 @@ export function resourceArn(service: SimServiceName, command: string, input: Rec
       return s('TopicArn');
     case 'cloudwatch':
       return `arn:aws:cloudwatch:${region}:alarm:*`;
+    case 'route53-recovery-cluster': {
+      // ListRoutingControls has no resource type; the updates name their first routing control.
+      const entries = input['UpdateRoutingControlStateEntries'];
+      const first = Array.isArray(entries) ? (entries[0] as { RoutingControlArn?: unknown } | undefined)?.RoutingControlArn : undefined;
+      return typeof first === 'string' ? first : s('RoutingControlArn');
+    }
   }
 }
 
@@ -300,6 +320,7 @@ export function faultError(
       if (service === 'route53') return new Route53ThrottlingException({ message, $metadata: m(400) });
       if (service === 'sns') return new ThrottledException({ message, $metadata: m(429) });
       if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'Throttling', 'client', 400, message);
+      if (service === 'route53-recovery-cluster') return new ArcThrottlingException({ message, $metadata: m(429) });
       const base = { appconfig: AppConfigServiceException, ecs: ECSServiceException, wafv2: WAFV2ServiceException }[service];
       return generic(base, 'ThrottlingException', 'client', 400, message);
     }
@@ -311,6 +332,7 @@ export function faultError(
       if (service === 'wafv2') return new WAFInternalErrorException({ message, Message: message, $metadata: m(500) } as never);
       if (service === 'sns') return new InternalErrorException({ message: 'Internal Error', $metadata: m(500) });
       if (service === 'cloudwatch') return new InternalServiceFault({ message, Message: message, $metadata: m(500) } as never);
+      if (service === 'route53-recovery-cluster') return new ArcInternalServerException({ message, $metadata: m(500) });
       return generic(Route53ServiceException, 'ServiceUnavailable', 'server', 503, 'Service Unavailable');
     }
     case 'accessDenied': {
@@ -323,6 +345,7 @@ export function faultError(
       if (service === 'sns') return new AuthorizationErrorException({ message, $metadata: m(403) });
       if (service === 'route53') return generic(Route53ServiceException, 'AccessDenied', 'client', 403, message);
       if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'AccessDenied', 'client', 403, message);
+      if (service === 'route53-recovery-cluster') return new ArcAccessDeniedException({ message, $metadata: m(403) });
       return generic(service === 'appconfig' ? AppConfigServiceException : WAFV2ServiceException, 'AccessDeniedException', 'client', service === 'appconfig' ? 403 : 400, message);
     }
     case 'lockConflict': {

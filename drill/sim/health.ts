@@ -1,4 +1,5 @@
 import type { SimAppConfig } from './appconfig.js';
+import type { SimArc } from './arc.js';
 import type { SimEcs } from './ecs.js';
 import type { SimRoute53 } from './route53.js';
 import type { SimWafv2, WafTraffic } from './wafv2.js';
@@ -18,6 +19,8 @@ export type FaultCondition =
   | { readonly taskDefinitionRunning: { readonly cluster: string; readonly service: string; readonly taskDefinition: string } }
   /** A failure on the share of traffic DNS still sends to this record (a failing region). */
   | { readonly servedBy: { readonly hostedZoneId: string; readonly recordName: string; readonly setIdentifier: string } }
+  /** A failure on the share of users the ARC routing controls still send to this cell (a failing region). */
+  | { readonly servedByCell: { readonly routingControlArn: string } }
   /** A flood that hurts while the web ACL in force does not block it. */
   | { readonly trafficUnblocked: { readonly webAclId: string; readonly traffic: WafTraffic } }
   /** Saturation while the service runs fewer tasks than this. */
@@ -62,6 +65,7 @@ export interface HealthSources {
   readonly ecs: Pick<SimEcs, 'taskDefinitionShare'> & Partial<Pick<SimEcs, 'capacity'>>;
   readonly route53?: Pick<SimRoute53, 'servingShare'>;
   readonly wafv2?: Pick<SimWafv2, 'blocks'>;
+  readonly arc?: Pick<SimArc, 'servingShare'>;
 }
 
 /** Raised when asked about a service the model does not know. */
@@ -139,6 +143,10 @@ export class HealthModel {
       const s = when.servedBy;
       if (!this.#sources.route53) throw new UnknownServiceError('a servedBy fault needs account.route53');
       return this.#sources.route53.servingShare(s.hostedZoneId, s.recordName, s.setIdentifier, t);
+    }
+    if ('servedByCell' in when) {
+      if (!this.#sources.arc) throw new UnknownServiceError('a servedByCell fault needs account.arc');
+      return this.#sources.arc.servingShare(when.servedByCell.routingControlArn, t);
     }
     if ('trafficUnblocked' in when) {
       if (!this.#sources.wafv2) throw new UnknownServiceError('a trafficUnblocked fault needs account.wafv2');

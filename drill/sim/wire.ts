@@ -8,7 +8,7 @@ import { crashInvocation, currentInvocation, faultError, retryDelayMs, sdkRetrie
  */
 
 /** The AWS services the simulated account answers. */
-export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2';
+export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2' | 'route53-recovery-cluster';
 
 /** Who made a call: the scenario's own history, or the code under drill (handlers, adapters). */
 export type CallOrigin = 'scenario' | 'drill';
@@ -37,6 +37,8 @@ export interface SimCall {
   readonly input: unknown;
   /** Virtual time of the call (ISO-8601). */
   readonly at: string;
+  /** The endpoint the client was sent to, for services called per endpoint (the ARC cluster's). */
+  readonly endpoint?: string;
   /** Set when the call failed: the exception's name and message. */
   readonly error?: { readonly name: string; readonly message: string };
   /**
@@ -144,6 +146,8 @@ export interface WireOptions {
    * scheduler's sleep, so other actors run meanwhile; by default the clock simply moves.
    */
   readonly sleep?: (seconds: number) => Promise<void>;
+  /** The endpoint this client is sent to (an ARC cluster endpoint); recorded on each call. */
+  readonly endpoint?: string;
 }
 
 /** Attempts the client's retry strategy makes (the SDK's default is 3). */
@@ -162,6 +166,7 @@ export function wireClient<C>(client: C, options: WireOptions): C {
   const faults = origin === 'drill' && options.faults && !options.faults.empty ? options.faults : undefined;
   const sleep = options.sleep ?? (async (seconds: number) => clock.advanceBy(seconds));
   const name = service.service;
+  const where = options.endpoint !== undefined ? { endpoint: options.endpoint } : {};
   (client as unknown as MiddlewareClient).middlewareStack.add(
     (_next, context) => async (args) => {
       const command = (context.commandName ?? 'UnknownCommand').replace(/Command$/, '');
@@ -182,7 +187,7 @@ export function wireClient<C>(client: C, options: WireOptions): C {
         if (fault && fault.kind !== 'crashAfterMutation') {
           const error = faultError(fault.kind, { service: name, command, input: (input ?? {}) as Record<string, unknown>, invocation: currentInvocation() }, attempt, totalRetryDelay);
           faults!.fire(fault.index, { at, service: name, command, error: `${error.name}: ${error.message}` });
-          recorder.record({ origin, service: name, command, input, at, error: { name: error.name, message: error.message }, fault: fault.kind });
+          recorder.record({ origin, service: name, command, input, at, ...where, error: { name: error.name, message: error.message }, fault: fault.kind });
           if (attempt < maxAttempts && sdkRetries(fault.kind, name)) {
             const wait = retryDelayMs(fault.kind, name, attempt);
             totalRetryDelay += wait;
@@ -197,11 +202,11 @@ export function wireClient<C>(client: C, options: WireOptions): C {
           body = (handler as (input: unknown) => unknown)(args.input);
         } catch (error) {
           const e = error as Error;
-          recorder.record({ origin, service: name, command, input, at, error: { name: e.name, message: e.message } });
+          recorder.record({ origin, service: name, command, input, at, ...where, error: { name: e.name, message: e.message } });
           throw error;
         }
         const crash = fault?.kind === 'crashAfterMutation';
-        const seq = recorder.record({ origin, service: name, command, input, at, ...(crash ? { fault: 'crashAfterMutation' as const } : {}) });
+        const seq = recorder.record({ origin, service: name, command, input, at, ...where, ...(crash ? { fault: 'crashAfterMutation' as const } : {}) });
         if (crash) {
           faults!.fire(fault.index, { at, service: name, command, error: 'Lambda.Unknown (the invocation crashed after the call returned)' });
           return crashInvocation(name, command);

@@ -252,7 +252,7 @@ export class ArcRoutingControlAdapter {
       endpoint: write.endpoint.endpoint,
       detail:
         `Set ARC routing control ${describe(secondary)} On (was ${secondary.state}) and ${describe(primary)} Off (was ${primary.state}) ` +
-        `in one UpdateRoutingControlStates call${overrideNote(config)} (${viaNote(write)}).`,
+        `in one UpdateRoutingControlStates call${overrideNote(config)} (${viaNote({ endpoint: write.endpoint, skipped: [...read.skipped, ...write.skipped] })}).`,
     };
   }
 
@@ -291,7 +291,7 @@ export class ArcRoutingControlAdapter {
       endpoint: write.endpoint.endpoint,
       detail:
         `Restored ARC routing controls in one UpdateRoutingControlStates call: ${describe(primary)} ${primary.state} → ${recorded.primary}, ` +
-        `${describe(secondary)} ${secondary.state} → ${recorded.secondary}${overrideNote(config)} (${viaNote(write)}).`,
+        `${describe(secondary)} ${secondary.state} → ${recorded.secondary}${overrideNote(config)} (${viaNote({ endpoint: write.endpoint, skipped: [...read.skipped, ...write.skipped] })}).`,
     };
   }
 

@@ -74,7 +74,8 @@ describe('fault schema', () => {
   it('lists exactly the operations the simulators implement', () => {
     const account = new SimulatedAccount({ scenario: loadScenario('traffic-flood'), topicArns: [STATUS_TOPIC] });
     for (const service of Object.keys(SIMULATED_OPERATIONS) as SimServiceName[]) {
-      expect([...SIMULATED_OPERATIONS[service]].sort()).toEqual(Object.keys(account[service].commands()).sort());
+      const sim = service === 'route53-recovery-cluster' ? account.arc : account[service];
+      expect([...SIMULATED_OPERATIONS[service]].sort()).toEqual(Object.keys(sim.commands()).sort());
     }
   });
 });
