@@ -46,17 +46,20 @@ function nagArns(deploymentStrategyId?: string): ArnFormatter {
 
 /** Which statements of which mitigations a function gets. */
 export interface CatalogueGrant {
+  /** @default the whole catalogue */
   readonly mitigations?: readonly Mitigation[];
-  readonly read: boolean;
-  readonly write: boolean;
+  /** Which of each module's statement groups (see MitigationPermissions). */
+  readonly groups: readonly StatementGroup[];
   /** The AppConfig strategy flag changes deploy with (part of StartDeployment's grant). */
   readonly deploymentStrategyId?: string;
 }
 
+export type StatementGroup = 'evidence' | 'read' | 'settle' | 'write';
+
 function specsFor(config: TourniquetConfig, grant: CatalogueGrant, arns: ArnFormatter): StatementSpec[] {
   const specs = (grant.mitigations ?? CATALOGUE).flatMap((m) => {
     const p = m.permissions(config, arns);
-    return [...(grant.read ? p.read : []), ...(grant.write ? p.write : [])];
+    return grant.groups.flatMap((group) => p[group] ?? []);
   });
   // Two mitigations on the same resources (kill switch and degrade flag) declare the same statements.
   return [...new Map(specs.map((s) => [s.sid, s])).values()];

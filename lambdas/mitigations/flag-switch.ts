@@ -7,6 +7,7 @@ import {
   type MitigationContext,
   MitigationNotExecutableError,
   type MitigationPermissions,
+  type ReadinessCheck,
   type ReadinessReport,
   type StatementSpec,
 } from './mitigation.js';
@@ -52,7 +53,15 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
   return {
     async preview(ctx, params) {
       const { flags, flag } = allowedFlag(ctx, params, direction);
-      const p = await (await ctx.adapters.flags()).previewFlag(flags, { flag, enabled: direction.enabled, suspectDeploymentNumber: suspectDeployment(params) });
+      let p;
+      try {
+        p = await (await ctx.adapters.flags()).previewFlag(flags, { flag, enabled: direction.enabled, suspectDeploymentNumber: suspectDeployment(params) });
+      } catch (error) {
+        // The flag is gone from the deployed configuration (or cannot be switched): this switch cannot act, a human must.
+        // By name: importing the adapter's error classes would load the AppConfig client with the catalogue.
+        if (CANNOT_SWITCH.has((error as Error).name)) return { before: undefined, wouldChange: false, detail: (error as Error).message, notExecutable: (error as Error).message };
+        throw error;
+      }
       return {
         before: p.before,
         wouldChange: p.wouldChange,
@@ -92,16 +101,21 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
       const flags = ctx.service.resources.featureFlags;
       if (!flags) return [];
       const adapter = await ctx.adapters.flags();
+      // One strategy for every flag of the profile: read once, reported with each.
+      const strategy = await strategyCheck(adapter, ctx.deploymentStrategyId);
       const reports: ReadinessReport[] = [];
       for (const flag of direction.allowed(flags)) {
-        const checks = [];
+        const checks: ReadinessCheck[] = [];
+        const check = `${flag} in the deployed configuration`;
         try {
           const p = await adapter.previewFlag(flags, { flag, enabled: direction.enabled });
-          checks.push({ check: `${flag} in the deployed configuration`, ok: true, detail: `deployed version ${p.before.deployedVersion} has ${flag} ${onOff(p.before.enabled)}` });
-          if (!p.wouldChange) checks.push({ check: `${flag} can be switched ${onOff(direction.enabled)}`, ok: false, detail: `${flag} is already ${onOff(direction.enabled)}: the ${direction.role} would change nothing` });
+          // Already at the value the switch sets is no defect: the switch is there for when it is not.
+          const now = p.wouldChange ? '' : `; the ${direction.role} has nothing to switch now`;
+          checks.push({ check, ok: true, detail: `deployed version ${p.before.deployedVersion} has ${flag} ${onOff(p.before.enabled)}${now}` });
         } catch (error) {
-          checks.push({ check: `${flag} in the deployed configuration`, ok: false, detail: (error as Error).message });
+          checks.push({ check, ok: false, detail: (error as Error).message });
         }
+        checks.push(strategy);
         reports.push({ type: direction.enabled ? 'degrade-flag-on' : 'feature-flag-off', target: describeFlag(flags, flag), ready: checks.every((c) => c.ok), checks });
       }
       return reports;
@@ -109,10 +123,26 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
   };
 }
 
+/** Errors of the flag adapter that mean the switch cannot act at all (not a passing hiccup). */
+const CANNOT_SWITCH: ReadonlySet<string> = new Set(['FlagNotInProfileError', 'FlagNotSwitchableError', 'NoDeployedConfigurationError', 'FlagContentInvalidError']);
+
+/** The zero-bake strategy flag changes deploy with exists and deploys at once. */
+async function strategyCheck(adapter: Awaited<ReturnType<MitigationContext['adapters']['flags']>>, strategyId: string): Promise<ReadinessCheck> {
+  const check = 'zero-bake deployment strategy';
+  if (strategyId === '') return { check, ok: true, detail: 'not checked: no deployment strategy ID given (preflight --stack reads it from the stack outputs)' };
+  try {
+    const s = await adapter.deploymentStrategy(strategyId);
+    return { check, ok: s.immediate, detail: s.detail };
+  } catch (error) {
+    return { check, ok: false, detail: (error as Error).message };
+  }
+}
+
 const onOff = (value: boolean | null) => (value === null ? 'unset' : value ? 'on' : 'off');
 
 /**
- * Read the deployment history and hosted flag versions (triage, previews, readiness), and write a new
+ * Read the deployment history and hosted flag versions (triage, previews, readiness) and, when the
+ * grant names it, the deployment strategy (readiness: it must deploy at once); write a new
  * flag version deployed with the stack's own zero-bake strategy. StartDeployment is authorized against
  * the application, environment, profile and strategy together; deployment and hosted-version numbers
  * are assigned by AppConfig at run time, hence the wildcards, each confined to one environment or profile.
@@ -140,11 +170,14 @@ export function flagPermissions(config: TourniquetConfig, arns: ArnFormatter): M
     },
   ];
   const strategy = arns.arn({ service: 'appconfig', resource: 'deploymentstrategy', resourceName: arns.deploymentStrategyId ?? '*' });
+  // Readiness reads the strategy flag changes deploy with; only a grant that names it gets the read.
+  if (arns.deploymentStrategyId !== undefined) read.push({ sid: 'AppConfigGetDeploymentStrategy', actions: ['appconfig:GetDeploymentStrategy'], resources: [strategy] });
   const write: StatementSpec[] = [
     { sid: 'AppConfigCreateHostedVersion', actions: ['appconfig:CreateHostedConfigurationVersion'], resources: profiles },
     { sid: 'AppConfigStartDeployment', actions: ['appconfig:StartDeployment'], resources: [...applications, ...environments, ...profiles, strategy] },
     // A kill switch stops the suspect deployment while it is still baking (StopDeployment, AllowRevert).
     { sid: 'AppConfigStopDeployment', actions: ['appconfig:StopDeployment'], resources: unique(all.map((f) => app(`${env(f)}/deployment/*`))), wildcardReason: runtimeIds },
   ];
-  return { read, write };
+  // Triage reads the deployment history and the hosted versions to find flags turned on (the first four reads).
+  return { read, write, evidence: read.slice(0, 4) };
 }

@@ -155,8 +155,14 @@ export interface StatementSpec {
 }
 
 export interface MitigationPermissions {
+  /** Reads of previews, readiness and mitigate's before-state. */
   readonly read: readonly StatementSpec[];
+  /** Writes: mitigate and undo only, never in a dry run. */
   readonly write: readonly StatementSpec[];
+  /** The subset of `read` triage needs to find this mitigation's evidence (recent flag changes, deployments). @default none */
+  readonly evidence?: readonly StatementSpec[];
+  /** The subset of `read` verify needs for `settled`. @default none */
+  readonly settle?: readonly StatementSpec[];
 }
 
 /** Formats ARNs in the deploying stack's partition, region and account (CDK tokens in `lib/`, literals in tests). */

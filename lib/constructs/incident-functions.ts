@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
 import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
-import { CATALOGUE, mitigationOf } from '../../lambdas/mitigations/index.js';
 import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
@@ -126,14 +125,14 @@ export class IncidentFunctions extends Construct {
     const addStatements = (name: WorkflowHandlerName, statements: iam.PolicyStatement[]) =>
       statements.forEach((statement) => functions[name].role.addToPolicy(statement));
 
-    // Triage reads what changed: flag deployments and ECS deployments (the reads of those mitigations).
-    grantCatalogue(functions.triage.role, config, { mitigations: [mitigationOf('feature-flag-off'), mitigationOf('ecs-rollback')], read: true, write: false });
+    // Triage reads what changed: each mitigation's evidence reads (flag deployments, ECS deployments).
+    grantCatalogue(functions.triage.role, config, { groups: ['evidence'] });
     addStatements('triage', alarmReadStatements(this, config));
     // Mitigate reads every mitigation's before-state (and what a dry run reports); a dry run gets no means to change anything.
-    grantCatalogue(functions.mitigate.role, config, { read: true, write: !config.dryRun, deploymentStrategyId: props.deploymentStrategyId });
-    // Verify reads the alarms, and whether a change has settled (mitigations that declare `settled`).
+    grantCatalogue(functions.mitigate.role, config, { groups: config.dryRun ? ['read'] : ['read', 'write'], deploymentStrategyId: props.deploymentStrategyId });
+    // Verify reads the alarms, and whether a change has settled (each mitigation's settle reads).
     addStatements('verify', alarmReadStatements(this, config));
-    grantCatalogue(functions.verify.role, config, { mitigations: CATALOGUE.filter((m) => m.settled !== undefined), read: true, write: false });
+    grantCatalogue(functions.verify.role, config, { groups: ['settle'] });
     // The functions given alarmReadStatements above. DescribeAlarms on `*` goes in a policy of its own,
     // outside the role, so the role's X-Ray acknowledgement of `*` does not cover it: this one must.
     for (const name of ALARM_READERS) {
