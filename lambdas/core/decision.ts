@@ -77,10 +77,10 @@ export function decide(triage: Triage, service: ServiceConfig, alarmAt: string =
   return { scenario, candidates, hasCandidate: executable.length > 0, rationale: parts.join(' ') };
 }
 
-/** The matrix case: a flag change and a deployment together are a mixed change; otherwise the first candidate's. */
+/** The matrix case: two kinds of recent change together are a mixed change; otherwise the first candidate's. */
 function scenarioOf(candidates: readonly Candidate[]): string {
-  const types = new Set(candidates.map((c) => c.type));
-  if (types.has('feature-flag-off') && types.has('ecs-rollback')) return 'mixed-change';
+  const changes = new Set(candidates.map((c) => mitigationOf(c.type)).filter((m) => CHANGE_EVIDENCE.has(m.evidence)).map((m) => m.evidence));
+  if (changes.size > 1) return 'mixed-change';
   const first = candidates[0];
   return first ? mitigationOf(first.type).matrixCase : 'unknown';
 }
