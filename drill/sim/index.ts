@@ -3,6 +3,7 @@
  * simulations of AppConfig, ECS, CloudWatch alarms and SNS over a health model.
  */
 export { SimulatedAccount, HistoryApplyError, type AccountSnapshot, type AppliedChange, type SimClients, type SimulatedAccountOptions } from './account.js';
+export { SimArc, ArcScenarioSchema, type ArcScenario, type ArcScenarioInput, type ArcSnapshot, type SimArcOptions } from './arc.js';
 export { SimAppConfig, PREDEFINED_STRATEGIES, FEATURE_FLAGS_TYPE, type AppConfigSnapshot, type SimAppConfigOptions, type StrategySpec } from './appconfig.js';
 export { VirtualClock, ClockError } from './clock.js';
 export {
