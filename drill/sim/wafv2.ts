@@ -1,5 +1,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import {
+  type CheckCapacityCommandInput,
+  type CheckCapacityCommandOutput,
   WAFDuplicateItemException,
   WAFInvalidParameterException,
   WAFLimitsExceededException,
@@ -342,7 +344,18 @@ export class SimWafv2 implements SimService {
       GetIPSet: (input: GetIPSetCommandInput) => this.getIpSet(input),
       UpdateIPSet: (input: UpdateIPSetCommandInput) => this.updateIpSet(input),
       ListIPSets: (input: ListIPSetsCommandInput) => this.listIpSets(input),
+      CheckCapacity: (input: CheckCapacityCommandInput) => this.checkCapacity(input),
     };
+  }
+
+  /**
+   * The WCU of a rule list, priced as UpdateWebACL prices it. A scenario's lowered `capacityLimit`
+   * stands for capacity taken by what the simulation does not price, so it is added here: a caller
+   * comparing the answer with WAF's 5,000 WCU limit sees the same "no room" UpdateWebACL would give.
+   */
+  checkCapacity(input: CheckCapacityCommandInput): Out<CheckCapacityCommandOutput> {
+    requireScope(input.Scope);
+    return { Capacity: capacityOf(input.Rules ?? []) + (WEB_ACL_WCU_LIMIT - this.#capacityLimit) };
   }
 
   getWebAcl(input: GetWebACLCommandInput): Out<GetWebACLCommandOutput> {
@@ -814,6 +827,9 @@ function setKeys(obj: object): string[] {
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k]) => k);
 }
+
+/** WAF's limit on the WCU of one web ACL (the default of `capacityLimit`). */
+const WEB_ACL_WCU_LIMIT = 5000;
 
 /** Approximate web ACL capacity units, after WAF's published per-statement costs. */
 function capacityOf(rules: readonly Rule[]): number {

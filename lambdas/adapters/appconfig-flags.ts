@@ -2,6 +2,7 @@ import {
   AppConfigClient,
   CreateHostedConfigurationVersionCommand,
   GetDeploymentCommand,
+  GetDeploymentStrategyCommand,
   GetHostedConfigurationVersionCommand,
   ListDeploymentsCommand,
   ListHostedConfigurationVersionsCommand,
@@ -95,6 +96,19 @@ export const FlagDeploymentStatusSchema = z.object({
   completedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type FlagDeploymentStatus = z.infer<typeof FlagDeploymentStatusSchema>;
+
+/** What `deploymentStrategy` found: the strategy's timing, and whether it deploys at once with no bake. */
+export const DeploymentStrategyReportSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  durationMinutes: z.number().min(0),
+  finalBakeMinutes: z.number().min(0),
+  growthFactor: z.number(),
+  /** Rollout and bake both 0: a change lands at once and blocks nothing after it. */
+  immediate: z.boolean(),
+  detail: z.string(),
+});
+export type DeploymentStrategyReport = z.infer<typeof DeploymentStrategyReportSchema>;
 
 /** Options of `setFlag`. */
 export interface SetFlagRequest {
@@ -426,6 +440,35 @@ export class AppConfigFlagsAdapter {
       percentageComplete: d.PercentageComplete ?? 0,
       configurationVersion: d.ConfigurationVersion,
       completedAt: d.CompletedAt?.toISOString(),
+    });
+  }
+
+  /**
+   * The deployment strategy a flag change deploys with, and whether it is the zero-bake kind a
+   * mitigation needs (readiness). A strategy with a rollout or bake time holds the environment for
+   * that long: the change lands late, and nothing else (the undo included) can deploy meanwhile.
+   *
+   * @throws AwsResourceNotFoundError when no strategy has this ID
+   */
+  async deploymentStrategy(strategyId: string): Promise<DeploymentStrategyReport> {
+    const s = await callAws('AppConfig GetDeploymentStrategy', `deployment strategy ${strategyId}`, () =>
+      this.client.send(new GetDeploymentStrategyCommand({ DeploymentStrategyId: strategyId })),
+    );
+    const durationMinutes = s.DeploymentDurationInMinutes ?? 0;
+    const finalBakeMinutes = s.FinalBakeTimeInMinutes ?? 0;
+    const growthFactor = s.GrowthFactor ?? 100;
+    const immediate = durationMinutes === 0 && finalBakeMinutes === 0;
+    const name = s.Name ? `${s.Name} (${strategyId})` : strategyId;
+    return DeploymentStrategyReportSchema.parse({
+      id: s.Id ?? strategyId,
+      ...(s.Name ? { name: s.Name } : {}),
+      durationMinutes,
+      finalBakeMinutes,
+      growthFactor,
+      immediate,
+      detail: immediate
+        ? `deployment strategy ${name} deploys at once with no bake (growth ${growthFactor}%)`
+        : `deployment strategy ${name} takes ${durationMinutes} min to roll out and bakes ${finalBakeMinutes} min: a flag change would land late and hold the environment meanwhile`,
     });
   }
 

@@ -2,6 +2,7 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
@@ -122,6 +123,16 @@ export const StableTaskDefinitionSchema = z.object({
   basis: z.enum(['service-deployments', 'describe-services']),
 });
 export type StableTaskDefinition = z.infer<typeof StableTaskDefinitionSchema>;
+
+/** A task definition's registration status, as DescribeTaskDefinition reports it. */
+export const TaskDefinitionStatusSchema = z.object({
+  taskDefinition: z.string(),
+  /** ACTIVE, INACTIVE (deregistered) or DELETE_IN_PROGRESS. */
+  status: z.string(),
+  /** Only an ACTIVE revision can be deployed with UpdateService. */
+  active: z.boolean(),
+});
+export type TaskDefinitionStatus = z.infer<typeof TaskDefinitionStatusSchema>;
 
 /** Whether the service has settled: what verify waits for besides the alarm. */
 export const DeploymentSteadinessSchema = z.object({
@@ -399,6 +410,29 @@ export class EcsAdapter {
       runningCount: snapshot.runningCount,
       deployments: snapshot.deployments.length,
     });
+  }
+
+  /**
+   * A task definition's registration status (readiness of a rollback): ECS refuses UpdateService to
+   * an INACTIVE (deregistered) revision, and a DELETE_IN_PROGRESS one is about to disappear.
+   *
+   * @throws AwsResourceNotFoundError when ECS does not know the task definition at all
+   */
+  async taskDefinitionStatus(taskDefinition: string): Promise<TaskDefinitionStatus> {
+    const td = shortTaskDefinition(taskDefinition);
+    const out = await callAws('ECS DescribeTaskDefinition', `task definition ${td}`, async () => {
+      try {
+        return await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+      } catch (err) {
+        // ECS answers an unknown (or deleted) revision with a ClientException, not a not-found error.
+        if (awsErrorName(err) === 'ClientException' && /unable to describe task definition/i.test((err as Error).message)) {
+          throw new AwsResourceNotFoundError(`ECS DescribeTaskDefinition on ${td} failed: ${(err as Error).message}`, { cause: err });
+        }
+        throw err;
+      }
+    });
+    const status = out.taskDefinition?.status ?? 'UNKNOWN';
+    return TaskDefinitionStatusSchema.parse({ taskDefinition: out.taskDefinition?.taskDefinitionArn ?? taskDefinition, status, active: status === 'ACTIVE' });
   }
 
   /** What `scaleOut` would do now, without changing anything. */

@@ -2,6 +2,7 @@ import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
   ListResourceRecordSetsCommand,
   Route53Client,
   UpdateHealthCheckCommand,
@@ -126,6 +127,25 @@ export const FailoverPreviewSchema = z.object({
 });
 export type FailoverPreview = z.infer<typeof FailoverPreviewSchema>;
 
+/**
+ * Route 53 counts an endpoint healthy when more than this share of its checkers report it healthy
+ * (Route 53 Developer Guide, "How Amazon Route 53 determines whether a health check is healthy").
+ */
+export const HEALTHY_CHECKER_SHARE = 0.18;
+
+/** What `secondaryHealth` found: can the secondary take the traffic a failover sends it? */
+export const SecondaryHealthSchema = z.object({
+  /** The secondary record ("checkout.shop.example.com. A \"us-west-2\""). */
+  record: z.string(),
+  healthCheckId: z.string().optional(),
+  /** `unknown`: no health check on the record, a calculated check, or no checker reporting yet. */
+  status: z.enum(['healthy', 'unhealthy', 'unknown']),
+  healthyCheckers: z.number().int().min(0),
+  checkers: z.number().int().min(0),
+  detail: z.string(),
+});
+export type SecondaryHealth = z.infer<typeof SecondaryHealthSchema>;
+
 /** Status of a record change, as GetChange reports it. */
 export const ChangeStatusSchema = z.enum(['PENDING', 'INSYNC']);
 export type ChangeStatus = z.infer<typeof ChangeStatusSchema>;
@@ -213,6 +233,52 @@ export class Route53FailoverAdapter {
       ? `Would set ${describeRecord(before.primary)} to weight 0 and ${describeRecord(before.secondary)} to weight ${plan.secondary.Weight} in one change batch; allow ${settleSeconds} s (${INSYNC_SECONDS} s to INSYNC + ${settleSeconds - INSYNC_SECONDS} s TTL).${othersNote(others)}`
       : `${describeRecord(before.primary)} already has weight 0 and ${describeRecord(before.secondary)} weight ${before.secondary.Weight}; nothing to do.${othersNote(others)}`;
     return FailoverPreviewSchema.parse({ mode: config.mode, wouldChange: plan !== undefined, before, after: plan ?? before, detail, settleSeconds });
+  }
+
+  /**
+   * Whether the secondary can take the traffic: the health of the SECONDARY record's own health
+   * check (health-check mode), or of the secondary weighted record's (weighted mode), as Route 53's
+   * checkers report it (GetHealthCheckStatus). Route 53 counts an endpoint healthy when more than
+   * 18% of its checkers report it healthy. A secondary without a health check is `unknown`: Route 53
+   * then answers with it whatever its endpoint does.
+   *
+   * @throws FailoverRecordNotFoundError / FailoverSetupError when the records do not match the config
+   */
+  async secondaryHealth(config: Route53Config): Promise<SecondaryHealth> {
+    const secondary = config.mode === 'health-check' ? (await this.#failoverPair(config)).secondary : (await this.#weightedState(config)).before.secondary;
+    const record = describeRecord(secondary);
+    const id = secondary.HealthCheckId;
+    if (id === undefined) {
+      return SecondaryHealthSchema.parse({ record, status: 'unknown', healthyCheckers: 0, checkers: 0, detail: `${record} has no health check: Route 53 answers with it whatever the health of its endpoint; not checked` });
+    }
+    let observations;
+    try {
+      ({ HealthCheckObservations: observations } = await this.client.send(new GetHealthCheckStatusCommand({ HealthCheckId: id })));
+    } catch (err) {
+      // Calculated health checks have no checkers; their status is only visible in the console and CloudWatch.
+      if (awsErrorName(err) === 'InvalidInput') {
+        return SecondaryHealthSchema.parse({ record, healthCheckId: id, status: 'unknown', healthyCheckers: 0, checkers: 0, detail: `the status of health check ${id} of ${record} cannot be read with GetHealthCheckStatus (${(err as Error).message}); not checked` });
+      }
+      throw route53Error(err, 'GetHealthCheckStatus', `health check ${id}`);
+    }
+    const reports = (observations ?? []).map((o) => o.StatusReport?.Status ?? '');
+    const healthyCheckers = reports.filter((r) => r.startsWith('Success')).length;
+    const checkers = reports.length;
+    if (checkers === 0) {
+      return SecondaryHealthSchema.parse({ record, healthCheckId: id, status: 'unknown', healthyCheckers, checkers, detail: `no Route 53 checker reports on health check ${id} of ${record} yet` });
+    }
+    const healthy = healthyCheckers / checkers > HEALTHY_CHECKER_SHARE;
+    const failing = reports.find((r) => !r.startsWith('Success'));
+    return SecondaryHealthSchema.parse({
+      record,
+      healthCheckId: id,
+      status: healthy ? 'healthy' : 'unhealthy',
+      healthyCheckers,
+      checkers,
+      detail: healthy
+        ? `health check ${id} of ${record} is healthy (${healthyCheckers} of ${checkers} checkers report success)`
+        : `health check ${id} of ${record} is unhealthy: ${healthyCheckers} of ${checkers} checkers report success${failing ? ` (${failing})` : ''}; failing over would send users to a failing endpoint`,
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  CheckCapacityCommand,
   GetIPSetCommand,
   GetWebACLCommand,
   UpdateIPSetCommand,
@@ -49,6 +50,12 @@ const READ_ONLY_WEB_ACL_FIELDS = [
   'LabelNamespace',
 ] as const satisfies readonly (keyof WebACL)[];
 type ReadOnlyWebAclField = (typeof READ_ONLY_WEB_ACL_FIELDS)[number];
+
+/**
+ * Web ACL capacity units (WCU) one web ACL may use: 5,000 since April 2023, without a quota increase
+ * (AWS WAF Developer Guide, "Web ACL capacity units"; above 1,500 WCU WAF charges extra).
+ */
+export const WEB_ACL_CAPACITY_LIMIT = 5000;
 
 // ---- result schemas ----
 
@@ -129,6 +136,18 @@ const preview = <S extends z.ZodType>(state: S) =>
     detail: z.string(),
   });
 
+/** What `capacityForRateBasedBlock` found. */
+export const WebAclCapacitySchema = z.object({
+  /** WCU the web ACL uses now, as GetWebACL reports it. */
+  current: z.number().int().min(0).optional(),
+  /** WCU of the ACL's rules plus the rate-based rule (CheckCapacity). */
+  withRule: z.number().int().min(0),
+  limit: z.number().int().positive(),
+  fits: z.boolean(),
+  detail: z.string(),
+});
+export type WebAclCapacity = z.infer<typeof WebAclCapacitySchema>;
+
 /** Dry run of `addRateBasedBlock`. */
 export const WebAclPreviewSchema = preview(WebAclStateSchema);
 export type WebAclPreview = z.infer<typeof WebAclPreviewSchema>;
@@ -197,6 +216,8 @@ export interface WafRulesAdapterOptions {
   readonly baseDelayMs?: number;
   /** Minimum gap between two writes of this adapter (WAF: ~1 write/s per action and account). @default 1000 */
   readonly minWriteIntervalMs?: number;
+  /** Web ACL capacity units a web ACL may use ({@link WEB_ACL_CAPACITY_LIMIT}). @default 5000 */
+  readonly capacityLimit?: number;
 }
 
 /** What the rate-based rule mitigation needs: the incident it belongs to names the rule. */
@@ -242,6 +263,7 @@ export class WafRulesAdapter {
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #minWriteIntervalMs: number;
+  readonly #capacityLimit: number;
   /** When this adapter last sent a write; kept across calls because a warm Lambda reuses it. */
   #lastWriteAt: number | undefined;
 
@@ -255,6 +277,7 @@ export class WafRulesAdapter {
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#baseDelayMs = options.baseDelayMs ?? 500;
     this.#minWriteIntervalMs = options.minWriteIntervalMs ?? 1000;
+    this.#capacityLimit = options.capacityLimit ?? WEB_ACL_CAPACITY_LIMIT;
   }
 
   /**
@@ -283,6 +306,42 @@ export class WafRulesAdapter {
       after: webAclState(config, plan.write ? { ...acl, Rules: plan.write } : acl),
       changed: { added: plan.added, removed: plan.removed },
       detail: `Dry run: ${plan.write ? 'would have ' : ''}${plan.note}.`,
+    });
+  }
+
+  /**
+   * Whether the web ACL has room for the rate-based rule {@link addRateBasedBlock} would add
+   * (readiness): WAFV2 CheckCapacity prices the ACL's rules plus that rule, and the total must stay
+   * within the web ACL capacity limit (5,000 WCU per web ACL; above 1,500 WAF charges extra).
+   * Read-only: CheckCapacity changes nothing.
+   *
+   * @throws AwsResourceNotFoundError when the web ACL does not exist (in that scope)
+   */
+  async capacityForRateBasedBlock(config: WafConfig, request: RateBasedBlockRequest): Promise<WebAclCapacity> {
+    const resource = describeAcl(config);
+    const { acl } = await this.#readWebAcl(config);
+    const ruleName = automationRuleName(request.incidentId);
+    const plan = planRateRule(acl, ruleName, config.rateLimit);
+    const rules = plan.write ?? acl.Rules ?? [];
+    let out;
+    try {
+      out = await this.client.send(new CheckCapacityCommand({ Scope: config.scope, Rules: rules }));
+    } catch (err) {
+      throw classifyWafError(err, 'WAFV2 CheckCapacity', resource);
+    }
+    if (typeof out.Capacity !== 'number') throw new AwsOperationError(`WAFV2 CheckCapacity on ${resource} returned no capacity`);
+    const withRule = out.Capacity;
+    const limit = this.#capacityLimit;
+    const fits = withRule <= limit;
+    const current = typeof acl.Capacity === 'number' ? ` (${acl.Capacity} WCU now)` : '';
+    return WebAclCapacitySchema.parse({
+      ...(typeof acl.Capacity === 'number' ? { current: acl.Capacity } : {}),
+      withRule,
+      limit,
+      fits,
+      detail: fits
+        ? `${capitalise(resource)}${current} would use ${withRule} of ${limit} WCU with a rate-based rule added`
+        : `${capitalise(resource)}${current} would need ${withRule} WCU with a rate-based rule added, more than the ${limit} WCU a web ACL may use: make room before an incident needs it`,
     });
   }
 

@@ -1,9 +1,12 @@
 import * as z from 'zod';
 import { describeEcs, ECS_DEPLOYMENT_SECONDS, ecsOf, ecsPermissions, ecsSettled } from './ecs-service.js';
-import type { Mitigation } from './mitigation.js';
+import type { Mitigation, ReadinessCheck } from './mitigation.js';
 
 const minutesBefore = (earlier: string, later: string): number => Math.max(0, Math.round((Date.parse(later) - Date.parse(earlier)) / 60_000));
 const shortTaskDefinition = (arn: string): string => arn.split('/').pop() ?? arn;
+
+const inactive = (taskDefinition: string, status: string): string =>
+  `the stable task definition ${shortTaskDefinition(taskDefinition)} is ${status}${status === 'INACTIVE' ? ' (deregistered)' : ''}: ECS refuses UpdateService to it; register it again or roll forward by hand`;
 
 const BeforeSchema = z.object({ taskDefinition: z.string().optional(), desiredCount: z.number().int().min(0) });
 
@@ -42,7 +45,16 @@ export const ecsRollback: Mitigation = {
   },
   async preview(ctx) {
     try {
-      const p = await (await ctx.adapters.ecs()).previewRollback(ecsOf(ctx.service));
+      const adapter = await ctx.adapters.ecs();
+      const p = await adapter.previewRollback(ecsOf(ctx.service));
+      // ECS refuses UpdateService to a deregistered revision; StopServiceDeployment leaves the choice to ECS.
+      if (p.call === 'UpdateService' && p.after.taskDefinition !== undefined) {
+        const td = await adapter.taskDefinitionStatus(p.after.taskDefinition);
+        if (!td.active) {
+          const why = inactive(td.taskDefinition, td.status);
+          return { before: p.before, wouldChange: false, detail: `${p.detail} ${why}`, notExecutable: why };
+        }
+      }
       return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
     } catch (error) {
       // By name: importing the adapter's error class would load the ECS client with the catalogue.
@@ -66,19 +78,23 @@ export const ecsRollback: Mitigation = {
     const ecs = ctx.service.resources.ecs;
     if (!ecs) return [];
     const adapter = await ctx.adapters.ecs();
+    const target = describeEcs(ecs);
+    const found = 'a stable previous task definition';
+    let stable;
     try {
-      const stable = await adapter.findStableTaskDefinition(ecs);
-      return [
-        {
-          type: 'ecs-rollback',
-          target: describeEcs(ecs),
-          ready: true,
-          checks: [{ check: 'a stable previous task definition', ok: true, detail: `${shortTaskDefinition(stable.stable)}: ${stable.evidence}` }],
-        },
-      ];
+      stable = await adapter.findStableTaskDefinition(ecs);
     } catch (error) {
-      return [{ type: 'ecs-rollback', target: describeEcs(ecs), ready: false, checks: [{ check: 'a stable previous task definition', ok: false, detail: (error as Error).message }] }];
+      return [{ type: 'ecs-rollback', target, ready: false, checks: [{ check: found, ok: false, detail: (error as Error).message }] }];
     }
+    const checks: ReadinessCheck[] = [{ check: found, ok: true, detail: `${shortTaskDefinition(stable.stable)}: ${stable.evidence}` }];
+    const registered = `${shortTaskDefinition(stable.stable)} is ACTIVE`;
+    try {
+      const td = await adapter.taskDefinitionStatus(stable.stable);
+      checks.push({ check: registered, ok: td.active, detail: td.active ? `${shortTaskDefinition(td.taskDefinition)} is registered (ACTIVE)` : inactive(td.taskDefinition, td.status) });
+    } catch (error) {
+      checks.push({ check: registered, ok: false, detail: (error as Error).message });
+    }
+    return [{ type: 'ecs-rollback', target, ready: checks.every((c) => c.ok), checks }];
   },
   settled: ecsSettled,
   permissions: ecsPermissions,

@@ -1,6 +1,6 @@
 import type { FailoverState } from '../adapters/route53-failover.js';
 import type { Route53Config, ServiceConfig, TourniquetConfig } from '../core/config.js';
-import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions, type StatementSpec } from './mitigation.js';
+import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions, type ReadinessCheck, type StatementSpec } from './mitigation.js';
 
 function route53Of(service: ServiceConfig): Route53Config {
   const route53 = service.resources.route53;
@@ -40,8 +40,15 @@ export const route53Failover: Mitigation = {
     };
   },
   async preview(ctx) {
-    const p = await (await ctx.adapters.route53()).previewFailover(route53Of(ctx.service));
-    return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
+    const route53 = route53Of(ctx.service);
+    const adapter = await ctx.adapters.route53();
+    const p = await adapter.previewFailover(route53);
+    if (!p.wouldChange) return { before: p.before, wouldChange: false, detail: p.detail };
+    // Moving users onto a failing secondary turns a partial outage into a full one. A status that cannot be
+    // read does not hold the failover back: the approver (or the policy) decides without it, and is told so.
+    const secondary = await adapter.secondaryHealth(route53).catch((error: unknown) => ({ status: 'unread' as const, detail: `the secondary's health could not be read (${(error as Error).message})` }));
+    if (secondary.status === 'unhealthy') return { before: p.before, wouldChange: false, detail: `${p.detail} ${secondary.detail}.`, notExecutable: secondary.detail };
+    return { before: p.before, wouldChange: true, detail: `${p.detail} Secondary: ${secondary.detail}.` };
   },
   async apply(ctx) {
     const result = await (await ctx.adapters.route53()).failover(route53Of(ctx.service), { comment: ctx.reason });
@@ -68,13 +75,24 @@ export const route53Failover: Mitigation = {
   async readiness(ctx) {
     const route53 = ctx.service.resources.route53;
     if (!route53) return [];
-    const check = 'failover records and primary health check readable';
+    const adapter = await ctx.adapters.route53();
+    const target = describeRoute53(route53);
+    const checks: ReadinessCheck[] = [];
+    const readable = route53.mode === 'health-check' ? 'failover records and primary health check readable' : 'weighted records readable';
     try {
-      const p = await (await ctx.adapters.route53()).previewFailover(route53);
-      return [{ type: 'route53-failover', target: describeRoute53(route53), ready: true, checks: [{ check, ok: true, detail: p.detail }] }];
+      checks.push({ check: readable, ok: true, detail: (await adapter.previewFailover(route53)).detail });
     } catch (error) {
-      return [{ type: 'route53-failover', target: describeRoute53(route53), ready: false, checks: [{ check, ok: false, detail: (error as Error).message }] }];
+      return [{ type: 'route53-failover', target, ready: false, checks: [{ check: readable, ok: false, detail: (error as Error).message }] }];
     }
+    const healthy = 'secondary healthy';
+    try {
+      const secondary = await adapter.secondaryHealth(route53);
+      // No health check on the secondary (or a calculated one) cannot be judged here; the detail says so.
+      checks.push({ check: healthy, ok: secondary.status !== 'unhealthy', detail: secondary.detail });
+    } catch (error) {
+      checks.push({ check: healthy, ok: false, detail: (error as Error).message });
+    }
+    return [{ type: 'route53-failover', target, ready: checks.every((c) => c.ok), checks }];
   },
   permissions: route53Permissions,
 };
@@ -92,7 +110,8 @@ type WeightedRoute53 = Extract<Route53Config, { mode: 'weighted' }>;
 type HealthCheckRoute53 = Extract<Route53Config, { mode: 'health-check' }>;
 
 /**
- * Read the records at the configured name and the primary's health check; write: UpdateHealthCheck on
+ * Read the records at the configured name, the primary's health check and the status of the secondary
+ * record's health check (readiness, and previews refuse a failover onto a failing secondary); write: UpdateHealthCheck on
  * the configured health checks (health-check mode), or ChangeResourceRecordSets confined by condition
  * keys to the configured record name, type and UPSERT (weighted mode), plus GetChange to follow the
  * change to INSYNC (change IDs are assigned by Route 53, hence `change/*`). Route 53 ARNs have neither
@@ -109,6 +128,13 @@ function route53Permissions(config: TourniquetConfig, arns: ArnFormatter): Mitig
   const read: StatementSpec[] = [
     { sid: 'Route53ListRecords', actions: ['route53:ListResourceRecordSets'], resources: unique(all.map((r) => arn('hostedzone', r.hostedZoneId))) },
     ...(checks.length === 0 ? [] : [{ sid: 'Route53GetHealthCheck', actions: ['route53:GetHealthCheck'], resources: checkArns }]),
+    {
+      sid: 'Route53GetSecondaryHealthCheckStatus',
+      actions: ['route53:GetHealthCheckStatus'],
+      resources: [arn('healthcheck', '*')],
+      wildcardReason:
+        "The secondary record's health check is found on the record at run time (the config names the primary's only); GetHealthCheckStatus is read-only and tells whether failing over would send users to a healthy endpoint.",
+    },
   ];
   const records = [...new Map(weighted.map((r) => [`${r.hostedZoneId} ${normalizedRecordName(r.recordName)} ${r.recordType}`, r] as const)).values()];
   const write: StatementSpec[] = [

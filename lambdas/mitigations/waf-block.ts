@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { ServiceConfig, TourniquetConfig, WafConfig } from '../core/config.js';
-import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions } from './mitigation.js';
+import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions, type ReadinessCheck } from './mitigation.js';
 
 /** WAF applies an ACL change within seconds; a rate-based rule then needs a detection window to start blocking. */
 const WAF_EFFECT_SECONDS = 60;
@@ -12,6 +12,9 @@ function wafOf(service: ServiceConfig): WafConfig {
 }
 
 const BeforeSchema = z.object({ addedRules: z.array(z.string()) });
+
+/** The incident a readiness check names the rule it prices after (nothing is written). */
+const READINESS_INCIDENT = 'readiness';
 
 /**
  * WAF block: when request rates show a flood (a symptom alarm), a rate-based rule is added to the
@@ -45,9 +48,16 @@ export const wafBlock: Mitigation = {
   },
   async preview(ctx) {
     const waf = wafOf(ctx.service);
-    const p = await (await ctx.adapters.waf(waf.scope)).previewRateBasedBlock(waf, { incidentId: ctx.incidentId });
+    const adapter = await ctx.adapters.waf(waf.scope);
+    const p = await adapter.previewRateBasedBlock(waf, { incidentId: ctx.incidentId });
     // The rule names the change will add travel with the before-state: undo removes exactly those.
-    return { before: { ...p.before, addedRules: p.changed.added }, wouldChange: p.wouldChange, detail: p.detail };
+    const before = { ...p.before, addedRules: p.changed.added };
+    if (!p.wouldChange) return { before, wouldChange: false, detail: p.detail };
+    // A web ACL at its capacity refuses the rule (WAFLimitsExceededException): skip it rather than fail on it.
+    // A capacity that cannot be read does not hold the block back; UpdateWebACL has the last word.
+    const capacity = await adapter.capacityForRateBasedBlock(waf, { incidentId: ctx.incidentId }).catch(() => undefined);
+    if (capacity && !capacity.fits) return { before, wouldChange: false, detail: `${p.detail} ${capacity.detail}.`, notExecutable: capacity.detail };
+    return { before, wouldChange: true, detail: p.detail };
   },
   async apply(ctx) {
     const waf = wafOf(ctx.service);
@@ -64,13 +74,23 @@ export const wafBlock: Mitigation = {
   async readiness(ctx) {
     const waf = ctx.service.resources.waf;
     if (!waf) return [];
-    const check = 'web ACL readable and a rate-based rule can be added';
+    const target = `web ACL ${waf.webAclName}`;
+    const adapter = await ctx.adapters.waf(waf.scope);
+    const readable = 'web ACL readable and a rate-based rule can be added';
+    const checks: ReadinessCheck[] = [];
     try {
-      const p = await (await ctx.adapters.waf(waf.scope)).previewRateBasedBlock(waf, { incidentId: 'preflight' });
-      return [{ type: 'waf-block', target: `web ACL ${waf.webAclName}`, ready: true, checks: [{ check, ok: true, detail: p.detail }] }];
+      checks.push({ check: readable, ok: true, detail: (await adapter.previewRateBasedBlock(waf, { incidentId: READINESS_INCIDENT })).detail });
     } catch (error) {
-      return [{ type: 'waf-block', target: `web ACL ${waf.webAclName}`, ready: false, checks: [{ check, ok: false, detail: (error as Error).message }] }];
+      return [{ type: 'waf-block', target, ready: false, checks: [{ check: readable, ok: false, detail: (error as Error).message }] }];
     }
+    const room = 'capacity (WCU) for one more rule';
+    try {
+      const capacity = await adapter.capacityForRateBasedBlock(waf, { incidentId: READINESS_INCIDENT });
+      checks.push({ check: room, ok: capacity.fits, detail: capacity.detail });
+    } catch (error) {
+      checks.push({ check: room, ok: false, detail: (error as Error).message });
+    }
+    return [{ type: 'waf-block', target, ready: checks.every((c) => c.ok), checks }];
   },
   permissions: wafPermissions,
 };
@@ -105,7 +125,16 @@ function wafPermissions(config: TourniquetConfig, arns: ArnFormatter): Mitigatio
   };
   const webAcls = unique(all.map((w) => arn(w, `webacl/${w.webAclName}/${w.webAclId}`)));
   return {
-    read: [{ sid: 'WafGetWebAcl', actions: ['wafv2:GetWebACL'], resources: webAcls }],
+    read: [
+      { sid: 'WafGetWebAcl', actions: ['wafv2:GetWebACL'], resources: webAcls },
+      {
+        sid: 'WafCheckCapacity',
+        actions: ['wafv2:CheckCapacity'],
+        resources: ['*'],
+        wildcardReason:
+          'wafv2:CheckCapacity names no resource: it prices a list of rules (the web ACL plus the rule the automation would add) and changes nothing; readiness and previews use it to see the web ACL has room.',
+      },
+    ],
     write: [
       { sid: 'WafUpdateWebAcl', actions: ['wafv2:UpdateWebACL'], resources: webAcls },
       {

@@ -38,6 +38,8 @@ describe('IAM generated from the config', () => {
       for (const statement of statementsOf(template, handler)) {
         const actions = asArray(statement.Action);
         expect(actions.filter((a) => a.endsWith(':*'))).toEqual([]);
+        // Read-only actions AWS authorizes on "*" only stand alone in their statement, so "*" covers nothing else.
+        if (actions.every((a) => RESOURCELESS_READS.includes(a))) continue;
         if (actions.some((a) => /^(appconfig|ecs|route53|wafv2|cloudwatch|dynamodb|sns|states|secretsmanager|iam):/.test(a))) {
           expect({ handler, actions, resources: asArray(statement.Resource) }).not.toMatchObject({ resources: expect.arrayContaining(['*']) });
         }
@@ -307,7 +309,9 @@ const MITIGATION_WRITES = [
   'wafv2:UpdateWebACL',
   'wafv2:UpdateIPSet',
 ];
-const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe)/;
+const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe|Check)/;
+/** Read-only actions with no resource-level permission (Service Authorization Reference): granted on "*", each alone. */
+const RESOURCELESS_READS = ['ecs:DescribeTaskDefinition', 'wafv2:CheckCapacity'];
 const HEALTH_CHECK = {
   mode: 'health-check',
   hostedZoneId: 'Z0SEARCH0EXAMPLE',
@@ -356,8 +360,9 @@ describe('IAM for the mitigation catalogue (sample config: flags, ECS, weighted 
     });
     expect(resourcesFor(s, 'route53:ListResourceRecordSets')).toEqual([ZONE]);
     expect(resourcesFor(s, 'route53:GetChange')).toEqual(['arn:${AWS::Partition}:route53:::change/*']);
-    // Weighted mode never touches a health check.
-    expect(actionsOf(s).filter((a) => /HealthCheck/.test(a))).toEqual([]);
+    // Weighted mode never touches a health check; it only reads the status of the secondary record's (readiness, preview).
+    expect(actionsOf(s).filter((a) => /HealthCheck/.test(a))).toEqual(['route53:GetHealthCheckStatus']);
+    expect(resourcesFor(s, 'route53:GetHealthCheckStatus')).toEqual(['arn:${AWS::Partition}:route53:::healthcheck/*']);
   });
 
   it('lets mitigate read and update only the configured web ACL, plus what UpdateWebACL authorizes for its references', () => {

@@ -4,6 +4,7 @@ import {
   ConflictException,
   CreateHostedConfigurationVersionCommand,
   GetDeploymentCommand,
+  GetDeploymentStrategyCommand,
   GetHostedConfigurationVersionCommand,
   type GetHostedConfigurationVersionCommandOutput,
   ListDeploymentsCommand,
@@ -805,5 +806,46 @@ describe('AppConfigFlagsAdapter.deployVersion and deploymentState', () => {
     appconfig.on(GetDeploymentCommand).resolves({ DeploymentNumber: 4, State: 'DEPLOYING', PercentageComplete: 50 });
 
     await expect(adapter.deploymentState(target, 4)).resolves.toEqual({ deploymentNumber: 4, state: 'DEPLOYING', percentageComplete: 50 });
+  });
+});
+
+describe('AppConfigFlagsAdapter.deploymentStrategy', () => {
+  const adapter = new AppConfigFlagsAdapter(new AppConfigClient({}));
+  beforeEach(() => {
+    appconfig.reset();
+  });
+
+  it('reports the stack strategy (no rollout, no bake) as immediate', async () => {
+    appconfig.on(GetDeploymentStrategyCommand, { DeploymentStrategyId: STRATEGY }).resolves({
+      Id: STRATEGY,
+      Name: 'Tourniquet-Immediate-prod',
+      DeploymentDurationInMinutes: 0,
+      FinalBakeTimeInMinutes: 0,
+      GrowthFactor: 100,
+      GrowthType: 'LINEAR',
+    });
+
+    const report = await adapter.deploymentStrategy(STRATEGY);
+
+    expect(report).toMatchObject({ id: STRATEGY, name: 'Tourniquet-Immediate-prod', durationMinutes: 0, finalBakeMinutes: 0, growthFactor: 100, immediate: true });
+    expect(report.detail).toBe(`deployment strategy Tourniquet-Immediate-prod (${STRATEGY}) deploys at once with no bake (growth 100%)`);
+  });
+
+  it('says why a strategy that bakes is not the one a mitigation needs', async () => {
+    appconfig.on(GetDeploymentStrategyCommand).resolves({ Id: 'AppConfig.AllAtOnce', Name: 'AppConfig.AllAtOnce', DeploymentDurationInMinutes: 0, FinalBakeTimeInMinutes: 10, GrowthFactor: 100 });
+
+    const report = await adapter.deploymentStrategy('AppConfig.AllAtOnce');
+
+    expect(report.immediate).toBe(false);
+    expect(report.detail).toContain('bakes 10 min');
+  });
+
+  it('turns a missing strategy into a not-found error naming it', async () => {
+    appconfig.on(GetDeploymentStrategyCommand).rejects(sdkError('ResourceNotFoundException', 'Deployment strategy not found', { status: 404 }));
+
+    const error = await adapter.deploymentStrategy('gone000').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsResourceNotFoundError);
+    expect((error as Error).message).toContain('AppConfig GetDeploymentStrategy on deployment strategy gone000 failed');
   });
 });

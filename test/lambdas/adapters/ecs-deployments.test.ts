@@ -5,6 +5,7 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
   ServiceDeploymentNotFoundException,
@@ -880,5 +881,39 @@ describe('EcsAdapter.restoreService', () => {
 
   it('refuses an empty target', async () => {
     await expect(adapter.restoreService(ref, {})).rejects.toBeInstanceOf(InvalidEcsChangeRequestError);
+  });
+});
+
+describe('EcsAdapter.taskDefinitionStatus', () => {
+  const adapter = new EcsAdapter(new ECSClient({}));
+  beforeEach(() => {
+    ecs.reset();
+  });
+
+  it('reports an ACTIVE revision as deployable', async () => {
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: td(41) }).resolves({ taskDefinition: { taskDefinitionArn: td(41), family: 'checkout', revision: 41, status: 'ACTIVE' } });
+
+    await expect(adapter.taskDefinitionStatus(td(41))).resolves.toEqual({ taskDefinition: td(41), status: 'ACTIVE', active: true });
+  });
+
+  it('reports a deregistered revision as INACTIVE, not deployable', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: td(40), status: 'INACTIVE' } });
+
+    await expect(adapter.taskDefinitionStatus(td(40))).resolves.toEqual({ taskDefinition: td(40), status: 'INACTIVE', active: false });
+  });
+
+  it("turns ECS's ClientException for an unknown revision into a not-found error", async () => {
+    ecs.on(DescribeTaskDefinitionCommand).rejects(sdkError('ClientException', 'Unable to describe task definition.'));
+
+    const error = await adapter.taskDefinitionStatus('checkout:7').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AwsResourceNotFoundError);
+    expect((error as Error).message).toContain('checkout:7');
+  });
+
+  it('classifies access denied like every other ECS call', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).rejects(sdkError('AccessDeniedException', 'not authorized to perform: ecs:DescribeTaskDefinition'));
+
+    await expect(adapter.taskDefinitionStatus(td(41))).rejects.toBeInstanceOf(AwsAccessDeniedError);
   });
 });

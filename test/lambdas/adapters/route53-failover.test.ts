@@ -3,6 +3,7 @@ import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHealthCheckCommand,
+  GetHealthCheckStatusCommand,
   HealthCheckVersionMismatch,
   InvalidChangeBatch,
   ListResourceRecordSetsCommand,
@@ -404,5 +405,67 @@ describe('Route53FailoverAdapter.previewFailover', () => {
     expect(await adapter().previewFailover(healthCheckConfig)).toMatchObject({ wouldChange: false, settleSeconds: 210 });
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(route53.commandCalls(UpdateHealthCheckCommand)).toHaveLength(0);
+  });
+});
+
+describe('Route53FailoverAdapter.secondaryHealth', () => {
+  const SECONDARY_HC = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
+  const observations = (success: number, failure: number) => ({
+    HealthCheckObservations: [
+      ...Array.from({ length: success }, (_, i) => ({ Region: 'us-east-1' as const, IPAddress: `15.177.0.${i}`, StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date('2026-11-23T10:00:00Z') } })),
+      ...Array.from({ length: failure }, (_, i) => ({ Region: 'eu-west-1' as const, IPAddress: `15.177.1.${i}`, StatusReport: { Status: 'Failure: HTTP Status Code 503, Service Unavailable', CheckedTime: new Date('2026-11-23T10:00:00Z') } })),
+    ],
+  });
+
+  it("reads the SECONDARY failover record's own health check and finds it healthy", async () => {
+    givenFailoverRecords([failoverPrimary, { ...failoverSecondary, HealthCheckId: SECONDARY_HC }, nextName]);
+    route53.on(GetHealthCheckStatusCommand, { HealthCheckId: SECONDARY_HC }).resolves(observations(14, 2));
+
+    const health = await adapter().secondaryHealth(healthCheckConfig);
+
+    expect(health).toMatchObject({ healthCheckId: SECONDARY_HC, status: 'healthy', healthyCheckers: 14, checkers: 16 });
+    expect(health.detail).toContain('is healthy (14 of 16 checkers report success)');
+  });
+
+  it('calls the secondary unhealthy at 18% of checkers or fewer, as Route 53 does', async () => {
+    givenFailoverRecords([failoverPrimary, { ...failoverSecondary, HealthCheckId: SECONDARY_HC }, nextName]);
+    route53.on(GetHealthCheckStatusCommand).resolves(observations(2, 14));
+
+    const health = await adapter().secondaryHealth(healthCheckConfig);
+
+    expect(health.status).toBe('unhealthy');
+    expect(health.detail).toContain('2 of 16 checkers report success (Failure: HTTP Status Code 503, Service Unavailable)');
+  });
+
+  it("reads the secondary weighted record's health check in weighted mode", async () => {
+    givenWeighted(blue(100), { ...green(0), HealthCheckId: SECONDARY_HC });
+    route53.on(GetHealthCheckStatusCommand, { HealthCheckId: SECONDARY_HC }).resolves(observations(8, 0));
+
+    await expect(adapter().secondaryHealth(weightedConfig)).resolves.toMatchObject({ healthCheckId: SECONDARY_HC, status: 'healthy' });
+    expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(1);
+  });
+
+  it('is unknown, with no call, when the secondary record has no health check', async () => {
+    givenFailoverRecords();
+
+    const health = await adapter().secondaryHealth(healthCheckConfig);
+
+    expect(health.status).toBe('unknown');
+    expect(health.detail).toContain('has no health check');
+    expect(route53.commandCalls(GetHealthCheckStatusCommand)).toHaveLength(0);
+  });
+
+  it('is unknown when the status cannot be read through the API (a calculated check)', async () => {
+    givenFailoverRecords([failoverPrimary, { ...failoverSecondary, HealthCheckId: SECONDARY_HC }, nextName]);
+    route53.on(GetHealthCheckStatusCommand).rejects(sdkError('InvalidInput', 'calculated health checks have no status'));
+
+    await expect(adapter().secondaryHealth(healthCheckConfig)).resolves.toMatchObject({ status: 'unknown', healthCheckId: SECONDARY_HC });
+  });
+
+  it('names a missing secondary health check', async () => {
+    givenFailoverRecords([failoverPrimary, { ...failoverSecondary, HealthCheckId: SECONDARY_HC }, nextName]);
+    route53.on(GetHealthCheckStatusCommand).rejects(new NoSuchHealthCheck({ message: 'gone', ...meta }));
+
+    await expect(adapter().secondaryHealth(healthCheckConfig)).rejects.toBeInstanceOf(AwsResourceNotFoundError);
   });
 });

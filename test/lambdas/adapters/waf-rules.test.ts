@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
+  CheckCapacityCommand,
   GetIPSetCommand,
   GetWebACLCommand,
   UpdateIPSetCommand,
@@ -569,5 +570,48 @@ describe('WafRulesAdapter.restoreIpSet', () => {
   it('refuses a before-state of another IP set', async () => {
     await expect(adapter().restoreIpSet(config, { ...before, ipSetId: 'other' })).rejects.toThrow('is not the configured one');
     expect(waf.calls()).toHaveLength(0);
+  });
+});
+
+describe('WafRulesAdapter.capacityForRateBasedBlock', () => {
+  it("prices the ACL's rules plus the rate-based rule with CheckCapacity and finds room under 5,000 WCU", async () => {
+    waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl(), LockToken: 't' });
+    waf.on(CheckCapacityCommand).resolves({ Capacity: 714 });
+
+    const capacity = await adapter().capacityForRateBasedBlock(config, { incidentId: INCIDENT });
+
+    expect(capacity).toMatchObject({ current: 712, withRule: 714, limit: 5000, fits: true });
+    const sent = waf.commandCalls(CheckCapacityCommand)[0]!.args[0].input;
+    expect(sent.Scope).toBe('REGIONAL');
+    expect(sent.Rules?.map((r) => r.Name)).toEqual(['aws-common', 'block-listed', 'tourniquet-20261120T101010Z-99999999-rate', RULE]);
+    expect(sent.Rules?.at(-1)?.Statement?.RateBasedStatement).toEqual({ Limit: 1000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    expect(waf.commandCalls(UpdateWebACLCommand)).toHaveLength(0);
+  });
+
+  it('says the web ACL has no room when the rule would take it past the limit', async () => {
+    waf.on(GetWebACLCommand).resolves({ WebACL: { ...fullAcl(), Capacity: 4999 }, LockToken: 't' });
+    waf.on(CheckCapacityCommand).resolves({ Capacity: 5001 });
+
+    const capacity = await adapter().capacityForRateBasedBlock(config, { incidentId: INCIDENT });
+
+    expect(capacity.fits).toBe(false);
+    expect(capacity.detail).toBe('Web ACL shop-prod (a1b2c3d4-5678-90ab-cdef-111111111111, REGIONAL) (4999 WCU now) would need 5001 WCU with a rate-based rule added, more than the 5000 WCU a web ACL may use: make room before an incident needs it');
+  });
+
+  it('prices the ACL as it is when the rule is already there', async () => {
+    const present: Rule = { ...otherAutomationRule, Name: RULE };
+    waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl([managedRule, present]), LockToken: 't' });
+    waf.on(CheckCapacityCommand).resolves({ Capacity: 702 });
+
+    await adapter().capacityForRateBasedBlock(config, { incidentId: INCIDENT });
+
+    expect(waf.commandCalls(CheckCapacityCommand)[0]!.args[0].input.Rules?.map((r) => r.Name)).toEqual(['aws-common', RULE]);
+  });
+
+  it('classifies a CheckCapacity failure (a referenced IP set that is gone)', async () => {
+    waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl(), LockToken: 't' });
+    waf.on(CheckCapacityCommand).rejects(sdkError('WAFNonexistentItemException', 'the IP set does not exist'));
+
+    await expect(adapter().capacityForRateBasedBlock(config, { incidentId: INCIDENT })).rejects.toBeInstanceOf(AwsResourceNotFoundError);
   });
 });
