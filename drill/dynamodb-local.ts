@@ -186,12 +186,14 @@ async function launch(port: number, readyTimeoutMs: number): Promise<DynamoDbLoc
 
 /** Polls ListTables until it succeeds; `failure()` reports a process that died or never spawned. */
 async function waitUntilReady(endpoint: string, timeoutMs: number, failure: () => Error | undefined): Promise<void> {
-  // One attempt per poll with short timeouts: the SDK's own retries would hide a dead process.
+  // One attempt per poll: the SDK's own retries would hide a dead process. A refused connection fails
+  // at once; an answer that is slow (a JVM still warming up on a busy machine) is waited for, up to the
+  // deadline, not abandoned: requestTimeout only warns, so it is set above a healthy answer's time.
   const client = new DynamoDBClient({
     ...LOCAL_CLIENT_CONFIG,
     endpoint,
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1000 },
+    requestHandler: { connectionTimeout: 500, requestTimeout: 10_000 },
   });
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
@@ -200,7 +202,7 @@ async function waitUntilReady(endpoint: string, timeoutMs: number, failure: () =
       const failed = failure();
       if (failed) throw failed;
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now()))) });
         return;
       } catch (error) {
         lastError = error;
