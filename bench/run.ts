@@ -4,13 +4,17 @@
  *   incident, mutating calls, duplicate mutations;
  * - the alert storm (bench/storm.ts): 1,000 alarm transitions for 20 services × 2 alarms, each
  *   delivered 3 times, 50 at once, through the real starter and open-incident step on DynamoDB Local;
- * - DynamoDB Local start-up, the in-process synth of the state machine, peak memory.
+ * - DynamoDB Local start-up, the in-process synth of the state machine, peak memory;
+ * - every Lambda bundle (bench/bundles.ts): bytes, cold init in a fresh node process, the sum over
+ *   the critical path from the alarm to the first mutation; `--why` lists each bundle's largest
+ *   contributors (alone: `npx tsx bench/bundles.ts [--why]`).
  * `npm run bench -- --json` prints exactly one JSON object on stdout (progress goes to stderr).
  */
 import { logger } from '../lambdas/runtime/lambda.js';
 import { loadWorkflowDefinition } from '../drill/definition.js';
 import { openDrillSession, runScenario, loadDrillConfig } from '../drill/runner.js';
 import { listBuiltInScenarios, loadScenario } from '../drill/scenario.js';
+import { bundleBenchJson, formatBundleBench, runBundleBench } from './bundles.js';
 import { runStorm, type StormResult } from './storm.js';
 
 const json = process.argv.includes('--json');
@@ -99,6 +103,10 @@ try {
 }
 sample();
 
+// After DynamoDB Local has stopped: cold init is timed in fresh node processes and the JVM would skew it.
+out('Lambda bundles…');
+const bundles = await runBundleBench();
+
 const s = storm!;
 const killSwitch = figures['feature-regression'];
 const duplicateMutations = Object.values(figures).reduce((sum, f) => sum + f.duplicateMutations, 0);
@@ -113,6 +121,8 @@ out(`  control plane ms per incident (median)    ${s.controlPlaneMsPerIncident.t
 out(`  duplicate mutations (all scenarios)       ${String(duplicateMutations).padStart(6)}          0`);
 out(`  transitions, kill-switch incident         ${String(killSwitch?.transitionsPerIncident ?? 'n/a').padStart(6)}          ≤ 40`);
 out(`peak RSS (this process; DynamoDB Local's JVM not included)  ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+out('');
+for (const line of formatBundleBench(bundles, process.argv.includes('--why'))) out(line);
 
 if (json) {
   process.stdout.write(
@@ -133,6 +143,7 @@ if (json) {
       dynamoDbStartMs: round(dynamoDbStartMs, 0),
       synthColdMs: round(synthColdMs, 0),
       peakRssMiB: Math.round(peakRss / 1024 / 1024),
+      ...bundleBenchJson(bundles),
     })}\n`,
   );
 }

@@ -1,12 +1,14 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type BuildOptions, buildSync } from 'esbuild';
 import { acknowledgeNag } from '../nag.js';
 import { HANDLER_METADATA_KEY, type HandlerName, PROJECT_ROOT, handlerEntry } from '../handlers.js';
+import { handlerBuildOptions } from './bundling.js';
 
 /** Names of the environment variables the handlers read. Each function gets only the ones it needs. */
 export const HANDLER_ENV = {
@@ -29,10 +31,44 @@ export const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
 };
 
 /**
- * Makes the ESM bundle able to load the CommonJS dependencies that still call `require`
- * (esbuild leaves those calls in place when the output format is ESM).
+ * Builds a handler bundle with esbuild's API in this process, with the options of
+ * lib/constructs/bundling.ts (the bench builds with the same ones).
+ *
+ * This is what NodejsFunction does (`Code.fromAsset(projectRoot, { assetHashType: OUTPUT, bundling })`
+ * with local bundling) minus its runner: with esbuild installed in the project, NodejsFunction
+ * spawns `npx --no-install esbuild` for every function (CDK uses the package manager's bin runner
+ * whenever `require('esbuild/package.json')` resolves; no prop changes that), ~0.4 s of npm start-up
+ * per function. Skipping bundling (`aws:cdk:bundling-stacks`) works as before: CDK never calls
+ * `tryBundle` then.
  */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+class EsbuildLocalBundling implements ILocalBundling {
+  /**
+   * The build options, as data: CDK caches staged assets by a hash of the JSON of the bundling
+   * options (functions drop out), so they must be here for every handler to get its own bundle.
+   */
+  public readonly options: BuildOptions;
+
+  constructor(handler: HandlerName, define: Readonly<Record<string, string>> | undefined) {
+    this.options = handlerBuildOptions(handlerEntry(handler), 'index.mjs', define);
+  }
+
+  public tryBundle(outputDir: string): boolean {
+    buildSync({ ...this.options, outfile: path.join(outputDir, 'index.mjs') });
+    return true;
+  }
+}
+
+/** The bundled code of a handler: `index.mjs` and `index.mjs.map`, hashed by their content. */
+function handlerCode(handler: HandlerName, define: Readonly<Record<string, string>> | undefined): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: local bundling always succeeds or throws. CDK requires an image all the same.
+      image: DockerImage.fromRegistry('dummy'),
+      local: new EsbuildLocalBundling(handler, define),
+    },
+  });
+}
 
 export interface HandlerFunctionProps {
   /** Which `lambdas/handlers/<name>.ts` to bundle. */
@@ -92,10 +128,8 @@ export class HandlerFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.handler),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: handlerCode(props.handler, props.define),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -106,21 +140,6 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...COMMON_ENVIRONMENT, ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        // Maps keep file/line positions without shipping the sources a second time.
-        sourcesContent: false,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the SDK v3 clients instead of using the runtime's copy: pinned versions, and only the code the handler uses.
-        externalModules: [],
-        define: props.define ? { ...props.define } : undefined,
-        // esbuild's per-file size table is noise in every synth; warnings and errors still show.
-        logLevel: LogLevel.WARNING,
-      },
     });
     (this.function.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
 
