@@ -386,7 +386,7 @@ export class ArcRoutingControlAdapter {
   }
 
   async #update(config: ArcConfig, target: ArcState): Promise<Answer<void>> {
-    const resource = `routing controls ${target.secondaryArn} and ${target.primaryArn}`;
+    const resource = `routing controls ${routingControlId(target.secondaryArn)} → ${target.secondary} and ${routingControlId(target.primaryArn)} → ${target.primary}`;
     return this.#onAnyEndpoint(config, 'UpdateRoutingControlStates', resource, async (client) => {
       await client.send(
         new UpdateRoutingControlStatesCommand({
@@ -449,8 +449,8 @@ export function arcError(err: unknown, operation: string, resource: string, endp
     if (rules.length > 0 || /safety rule/i.test(message)) {
       const named = rules.length > 0 ? `safety rule ${rules.join(', ')}` : 'a safety rule';
       return new ArcSafetyRuleConflictError(
-        `${where}: refused by ${named} (${message}). The rule is honoured, not overridden; a human decides ` +
-          '(list the rule in arc.safetyRulesToOverride only if the automation may break it)',
+        `ARC ${named} refused ${operation} (${resource}) via ${endpoint.endpoint}: "${message}". The rule is honoured, not overridden: ` +
+          'a human decides (list the rule in arc.safetyRulesToOverride only if the automation may break it)',
         rules,
         { cause: err },
       );

@@ -164,7 +164,7 @@ describe('ArcRoutingControlAdapter.failover', () => {
     expect(err).toBeInstanceOf(ArcSafetyRuleConflictError);
     expect(err).not.toBeInstanceOf(TransientAwsError);
     expect((err as ArcSafetyRuleConflictError).safetyRuleArns).toEqual([RULE]);
-    expect((err as Error).message).toContain(`refused by safety rule ${RULE}`);
+    expect((err as Error).message).toMatch(new RegExp(`^ARC safety rule ${RULE} refused UpdateRoutingControlStates \\(routing controls 0123456789abcdef → On and abcdef0123456789 → Off\\)`));
     expect((err as Error).message).toContain('honoured, not overridden');
     expect(updates(1)).toHaveLength(0);
     expect(updates(2)).toHaveLength(0);
