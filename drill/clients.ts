@@ -16,5 +16,6 @@ export function simulatedAwsClients(clients: SimClients): AwsClients {
     wafv2: async () => clients.wafv2,
     // One client per cluster endpoint, each answering as that endpoint does (account.arc outages).
     arcCluster: async (endpoint, region) => clients.arcCluster(endpoint, region),
+    rds: async () => clients.rds,
   };
 }

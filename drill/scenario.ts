@@ -9,6 +9,7 @@ import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
 import { FLAG_KEY_PATTERN } from './sim/flags.js';
 import { OperatorSchema } from './operator.js';
 import { ArcScenarioSchema } from './sim/arc.js';
+import { RdsScenarioSchema } from './sim/rds.js';
 import { SIM_ACCOUNT } from './sim/ids.js';
 import { Route53ScenarioSchema } from './sim/route53.js';
 import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
@@ -163,6 +164,8 @@ const FaultSchema = z
         servedBy: z.object({ recordName: z.string().min(1), setIdentifier: z.string().min(1) }).strict().optional(),
         /** Active on the share of users account.arc's routing controls still send to this cell (a routing control name of arc.traffic.cells). */
         servedByCell: z.string().min(1).optional(),
+        /** Active while this DB instance of account.database is the cluster's writer (a writer that locked up). */
+        databaseWriter: z.string().min(1).optional(),
         /** Active while the web ACL in force does not block this traffic. */
         trafficUnblocked: z.object({ webAcl: z.string().min(1), traffic: WafTrafficSchema }).strict().optional(),
         /** Active while the ECS service (same name as the health entry) runs fewer than this many tasks. */
@@ -170,7 +173,7 @@ const FaultSchema = z
         always: z.literal(true).optional(),
       })
       .strict()
-      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, servedByCell, trafficUnblocked, capacityBelow or always'),
+      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, servedByCell, databaseWriter, trafficUnblocked, capacityBelow or always'),
     /** The fault can only be active from this offset on. */
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
@@ -314,6 +317,8 @@ const ScenarioObjectSchema = z
         route53: Route53ScenarioSchema.optional(),
         /** An ARC cluster, its endpoints, routing controls and safety rules (ARC failover scenarios). */
         arc: ArcScenarioSchema.optional(),
+        /** An Aurora cluster: instances with their roles, replica lag series, how long a failover takes (database failover scenarios). */
+        database: RdsScenarioSchema.optional(),
         /** Web ACLs and IP sets (flood scenarios). */
         wafv2: WafScenarioSchema.optional(),
       })
@@ -444,6 +449,9 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
       }
       if (f.when.servedByCell !== undefined && !s.account.arc?.traffic?.cells.includes(f.when.servedByCell)) {
         issue([...at, 'when', 'servedByCell'], `"${f.when.servedByCell}" is not one of account.arc.traffic.cells`);
+      }
+      if (f.when.databaseWriter !== undefined && !s.account.database?.cluster.instances.some((i) => i.id.toLowerCase() === f.when.databaseWriter!.toLowerCase())) {
+        issue([...at, 'when', 'databaseWriter'], `"${f.when.databaseWriter}" is not an instance of account.database.cluster`);
       }
       if (f.from !== undefined && f.until !== undefined && seconds(f.from) >= seconds(f.until)) issue([...at, 'until'], 'until must be later than from');
     });
@@ -590,7 +598,7 @@ export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig,
       if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
     }
   }
-  for (const service of services.values()) problems.push(...arcProblems(scenario, service, configName));
+  for (const service of services.values()) problems.push(...arcProblems(scenario, service, configName), ...databaseProblems(scenario, service, configName));
   const configured = new Set(config.services.map((x) => x.name));
   scenario.operator.actions.forEach((a, i) => {
     const [kind, target] = a.ack ? ['ack', a.ack] : ['resolve', a.resolve!];
@@ -619,6 +627,24 @@ function arcProblems(scenario: Scenario, service: ServiceConfig, configName: str
   const controls = new Set(section.routingControls.map((c) => `${prefix}:controlpanel/${section.controlPanel.id}/routingcontrol/${c.id}`));
   for (const arn of [arc.primaryRoutingControlArn, arc.secondaryRoutingControlArn]) {
     if (!controls.has(arn)) problems.push({ path: 'account.arc.routingControls', message: `routing control ${arn} of ${configName} (service "${service.name}") is not declared` });
+  }
+  return problems;
+}
+
+/** A service's `database` config (cluster mode; global databases are not simulated) must name the scenario's cluster and one of its instances. */
+function databaseProblems(scenario: Scenario, service: ServiceConfig, configName: string): ScenarioProblem[] {
+  const database = service.resources.database;
+  if (!database) return [];
+  const section = scenario.account.database;
+  if (!section) return [{ path: 'account.database', message: `${configName} gives service "${service.name}" an Aurora database; declare the cluster in account.database` }];
+  if (database.mode !== 'cluster') return [{ path: 'account.database', message: `${configName} (service "${service.name}") uses ${database.mode}; the drill simulates Aurora clusters, not global databases` }];
+  const problems: ScenarioProblem[] = [];
+  if (database.clusterId.toLowerCase() !== section.cluster.id.toLowerCase()) {
+    problems.push({ path: 'account.database.cluster.id', message: `${configName} (service "${service.name}") names cluster ${database.clusterId}, the scenario declares ${section.cluster.id}` });
+  }
+  const target = database.targetInstanceId?.toLowerCase();
+  if (!section.cluster.instances.some((i) => i.id.toLowerCase() === target)) {
+    problems.push({ path: 'account.database.cluster.instances', message: `instance ${database.targetInstanceId ?? '(none)'} of ${configName} (service "${service.name}") is not declared` });
   }
   return problems;
 }

@@ -1,6 +1,7 @@
 import { AppConfigClient, StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -15,6 +16,7 @@ import { buildFlagDocument } from './flags.js';
 import { FaultInjector, type FaultReport } from './faults.js';
 import { HealthModel, type Fault, type ServiceHealth } from './health.js';
 import { SIM_REGION } from './ids.js';
+import { SimRds, type RdsSnapshot } from './rds.js';
 import { SimRoute53 } from './route53.js';
 import { SimSns, type PublishedMessage } from './sns.js';
 import { SimWafv2 } from './wafv2.js';
@@ -35,6 +37,8 @@ export interface SimClients {
   readonly wafv2: WAFV2Client;
   /** The ARC data plane of one cluster endpoint (one client per endpoint, as in production). */
   readonly arcCluster: (endpoint: string, region: string) => Route53RecoveryClusterClient;
+  /** Aurora (`account.database`); the simulated account answers every region. */
+  readonly rds: RDSClient;
 }
 
 /** Options for {@link SimulatedAccount}. */
@@ -62,6 +66,7 @@ export interface AccountSnapshot {
   route53: unknown;
   wafv2: unknown;
   arc: ArcSnapshot;
+  rds: RdsSnapshot;
   health: Record<string, { errorRatePercent: number; activeFaults: { description: string; share: number }[] }>;
 }
 
@@ -104,6 +109,8 @@ export class SimulatedAccount {
   readonly wafv2: SimWafv2;
   /** ARC routing controls (`account.arc`): the cluster's endpoints, routing controls and safety rules. */
   readonly arc: SimArc;
+  /** Aurora clusters (`account.database`): writer, replicas and their lag, failovers that take time. */
+  readonly rds: SimRds;
   /** The scenario's `faults`, applied to the automation's calls (drill/sim/faults.ts). */
   readonly faults: FaultInjector;
   readonly #scenario: Scenario;
@@ -165,6 +172,8 @@ export class SimulatedAccount {
       : new SimRoute53({ clock: this.clock });
     this.wafv2 = scenario.account.wafv2 ? SimWafv2.fromScenario(scenario.account.wafv2, { clock: this.clock }) : new SimWafv2({ clock: this.clock });
     this.arc = scenario.account.arc ? SimArc.fromScenario(scenario.account.arc, { clock: this.clock, startsAt: scenario.startsAt }) : new SimArc({ clock: this.clock });
+    // Faults read which instance is the Aurora writer.
+    this.rds = scenario.account.database ? SimRds.fromScenario(scenario.account.database, { clock: this.clock, startsAt: scenario.startsAt }) : new SimRds({ clock: this.clock });
     const zoneId = scenario.account.route53?.hostedZone.id ?? '';
 
     const models: Record<string, ServiceHealth> = {};
@@ -184,6 +193,8 @@ export class SimulatedAccount {
               ? { servedBy: { hostedZoneId: zoneId, ...f.when.servedBy } }
             : f.when.servedByCell !== undefined
               ? { servedByCell: { routingControlArn: this.arc.routingControlArn(f.when.servedByCell) } }
+            : f.when.databaseWriter !== undefined
+              ? { databaseWriter: { instanceId: f.when.databaseWriter } }
             : f.when.trafficUnblocked !== undefined
               ? { trafficUnblocked: { webAclId: this.wafv2.webAclId(f.when.trafficUnblocked.webAcl), traffic: f.when.trafficUnblocked.traffic } }
             : f.when.capacityBelow !== undefined
@@ -195,7 +206,7 @@ export class SimulatedAccount {
         })),
       };
     }
-    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs, route53: this.route53, wafv2: this.wafv2, arc: this.arc });
+    this.health = new HealthModel(models, { appconfig: this.appconfig, ecs: this.ecs, route53: this.route53, wafv2: this.wafv2, arc: this.arc, rds: this.rds });
 
     this.cloudwatch = new SimCloudWatch({
       clock: this.clock,
@@ -221,6 +232,8 @@ export class SimulatedAccount {
         rule: c.rule,
         ...(c.description !== undefined ? { description: c.description } : {}),
       })),
+      // Aurora's AuroraReplicaLag, which the failover reads before promoting a replica.
+      metrics: (query) => this.rds.metric(query),
     });
 
     this.sns = new SimSns({ clock: this.clock, topicArns: options.topicArns });
@@ -287,6 +300,7 @@ export class SimulatedAccount {
       route53: this.route53.snapshot(),
       wafv2: this.wafv2.snapshot(),
       arc: this.arc.snapshot(),
+      rds: this.rds.snapshot(),
       health,
     });
   }
@@ -314,6 +328,8 @@ export class SimulatedAccount {
       },
       // Routing control states, not write counts: undo must bring back the same routing.
       arc: this.arc.observable(at),
+      // The writer of each cluster: undo (a fail-back) must bring back the same writer.
+      database: this.rds.observable(at),
     };
   }
 
@@ -405,6 +421,7 @@ export class SimulatedAccount {
         route53: wireClient(new Route53Client(CLIENT_CONFIG), { ...wire, service: this.route53 }),
         wafv2: wireClient(new WAFV2Client(CLIENT_CONFIG), { ...wire, service: this.wafv2 }),
         arcCluster,
+        rds: wireClient(new RDSClient(CLIENT_CONFIG), { ...wire, service: this.rds }),
       };
       this.#clients.set(origin, clients);
     }

@@ -10,7 +10,10 @@ import {
   type DescribeAlarmHistoryCommandOutput,
   type DescribeAlarmsCommandInput,
   type DescribeAlarmsCommandOutput,
+  type GetMetricDataCommandInput,
+  type GetMetricDataCommandOutput,
   type MetricAlarm,
+  type MetricDataResult,
   type StandardUnit,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
@@ -127,6 +130,11 @@ export interface SimCloudWatchOptions {
   readonly compositeAlarms?: readonly CompositeAlarmSpec[];
   /** When the alarms were created: metric alarms start OK at this instant. */
   readonly createdAt: Date;
+  /**
+   * Metrics other simulated services publish (Aurora's AuroraReplicaLag), answered by GetMetricData:
+   * the value at an instant, or undefined where there is no datapoint. Default: none.
+   */
+  readonly metrics?: (query: { namespace: string; metricName: string; dimensions: Readonly<Record<string, string>>; at: Date }) => number | undefined;
 }
 
 /** Plain-JSON view of the alarms, for snapshots (composites carry their `rule`). */
@@ -189,6 +197,7 @@ export class SimCloudWatch implements SimService {
   /** Composite names, children before parents: the order their transitions at one instant happen in. */
   readonly #compositeOrder: readonly string[];
   readonly #createdAt: number;
+  readonly #metrics: SimCloudWatchOptions['metrics'];
   /** Per metric alarm, datapoints of buckets that had ended when computed (bucket start → datapoint). */
   readonly #points = new Map<string, Map<number, Datapoint>>();
   readonly #settled = new Map<string, Settled>();
@@ -198,6 +207,7 @@ export class SimCloudWatch implements SimService {
     this.#health = options.health;
     this.#alarms = new Map(options.alarms.map((a) => [a.name, a]));
     this.#createdAt = options.createdAt.getTime();
+    this.#metrics = options.metrics;
     for (const a of options.alarms) {
       if (a.datapointsToAlarm < 1 || a.datapointsToAlarm > a.evaluationPeriods) {
         throw new RangeError(`alarm ${a.name}: datapointsToAlarm must be between 1 and evaluationPeriods`);
@@ -351,7 +361,48 @@ export class SimCloudWatch implements SimService {
     return {
       DescribeAlarms: (i: DescribeAlarmsCommandInput) => this.describeAlarms(i),
       DescribeAlarmHistory: (i: DescribeAlarmHistoryCommandInput) => this.describeAlarmHistory(i),
+      GetMetricData: (i: GetMetricDataCommandInput) => this.getMetricData(i),
     };
+  }
+
+  /**
+   * GetMetricData for MetricStat queries over the metrics other services publish (`metrics` option):
+   * one datapoint per complete period in [StartTime, EndTime), the statistic over samples every 10 s
+   * (or per second for shorter periods), newest first unless ScanBy says otherwise. Metric math is refused.
+   */
+  getMetricData(input: GetMetricDataCommandInput): Out<GetMetricDataCommandOutput> {
+    if (!(input.StartTime instanceof Date) || !(input.EndTime instanceof Date)) invalidValue('StartTime and EndTime are required.');
+    const start = input.StartTime.getTime();
+    const end = Math.min(input.EndTime.getTime(), this.#clock.nowMs());
+    const results: MetricDataResult[] = [];
+    for (const q of input.MetricDataQueries ?? []) {
+      const stat = q.MetricStat;
+      const namespace = stat?.Metric?.Namespace;
+      const metricName = stat?.Metric?.MetricName;
+      if (!stat?.Metric || namespace === undefined || metricName === undefined) return invalidValue(`query ${q.Id}: the simulation answers MetricStat queries only (no Expression)`);
+      const { Metric, Period, Stat } = stat;
+      if (!Period || Period < 1 || (Period >= 60 && Period % 60 !== 0)) invalidValue(`query ${q.Id}: Period must be 1, 5, 10, 30 or a multiple of 60.`);
+      const dimensions = Object.fromEntries((Metric.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
+      const step = Math.min(10, Period) * 1000;
+      const timestamps: Date[] = [];
+      const values: number[] = [];
+      for (let bucket = Math.ceil(start / (Period * 1000)) * Period * 1000; bucket + Period * 1000 <= end; bucket += Period * 1000) {
+        const samples: number[] = [];
+        for (let t = bucket; t < bucket + Period * 1000; t += step) {
+          const v = this.#metrics?.({ namespace, metricName, dimensions, at: new Date(t) });
+          if (v !== undefined) samples.push(v);
+        }
+        if (samples.length === 0) continue;
+        timestamps.push(new Date(bucket));
+        values.push(statistic(Stat ?? 'Average', samples));
+      }
+      if (input.ScanBy !== 'TimestampAscending') {
+        timestamps.reverse();
+        values.reverse();
+      }
+      if (q.ReturnData !== false) results.push({ Id: q.Id, Label: metricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' });
+    }
+    return { MetricDataResults: results, Messages: [] };
   }
 
   describeAlarms(input: DescribeAlarmsCommandInput): Out<DescribeAlarmsCommandOutput> {
@@ -812,6 +863,24 @@ function compositeRecord(atMs: number, state: SimAlarmState, triggering: readonl
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A CloudWatch statistic over raw samples. */
+function statistic(stat: string, samples: readonly number[]): number {
+  switch (stat) {
+    case 'Maximum':
+      return Math.max(...samples);
+    case 'Minimum':
+      return Math.min(...samples);
+    case 'Sum':
+      return samples.reduce((a, b) => a + b, 0);
+    case 'SampleCount':
+      return samples.length;
+    case 'Average':
+      return samples.reduce((a, b) => a + b, 0) / samples.length;
+    default:
+      return invalidValue(`Stat ${stat} is not simulated (Average, Maximum, Minimum, Sum, SampleCount).`);
+  }
+}
 
 function invalidValue(message: string): never {
   throw new InvalidParameterValueException({ message, $metadata: errorMetadata(400) });

@@ -8,6 +8,7 @@ import {
   InternalServerException as ArcInternalServerException,
   ThrottlingException as ArcThrottlingException,
 } from '@aws-sdk/client-route53-recovery-cluster';
+import { RDSServiceException } from '@aws-sdk/client-rds';
 import { AuthorizationErrorException, InternalErrorException, ThrottledException } from '@aws-sdk/client-sns';
 import { WAFInternalErrorException, WAFOptimisticLockException, WAFV2ServiceException } from '@aws-sdk/client-wafv2';
 import * as z from 'zod';
@@ -42,11 +43,12 @@ export const SIMULATED_OPERATIONS: Readonly<Record<SimServiceName, readonly stri
     'CreateHostedConfigurationVersion', 'GetConfigurationProfile', 'ListDeploymentStrategies', 'GetDeploymentStrategy', 'GetEnvironment',
   ],
   ecs: ['DescribeServices', 'UpdateService', 'DescribeTaskDefinition', 'ListServiceDeployments', 'DescribeServiceDeployments', 'DescribeServiceRevisions', 'StopServiceDeployment'],
-  cloudwatch: ['DescribeAlarms', 'DescribeAlarmHistory'],
+  cloudwatch: ['DescribeAlarms', 'DescribeAlarmHistory', 'GetMetricData'],
   sns: ['Publish'],
   route53: ['ListResourceRecordSets', 'ChangeResourceRecordSets', 'GetChange', 'GetHealthCheck', 'UpdateHealthCheck', 'GetHealthCheckStatus'],
   wafv2: ['GetWebACL', 'UpdateWebACL', 'ListWebACLs', 'GetIPSet', 'UpdateIPSet', 'ListIPSets'],
   'route53-recovery-cluster': ['GetRoutingControlState', 'ListRoutingControls', 'UpdateRoutingControlState', 'UpdateRoutingControlStates'],
+  rds: ['DescribeDBClusters', 'DescribeDBInstances', 'FailoverDBCluster'],
 };
 
 const SERVICES = Object.keys(SIMULATED_OPERATIONS) as SimServiceName[];
@@ -259,6 +261,7 @@ const IAM_PREFIX: Record<SimServiceName, string> = {
   route53: 'route53',
   wafv2: 'wafv2',
   'route53-recovery-cluster': 'route53-recovery-cluster',
+  rds: 'rds',
 };
 
 /** The ARN an access-denied message names for a call (what the IAM policy would have to allow). */
@@ -296,6 +299,8 @@ export function resourceArn(service: SimServiceName, command: string, input: Rec
       const first = Array.isArray(entries) ? (entries[0] as { RoutingControlArn?: unknown } | undefined)?.RoutingControlArn : undefined;
       return typeof first === 'string' ? first : s('RoutingControlArn');
     }
+    case 'rds':
+      return command === 'DescribeDBInstances' ? `arn:aws:rds:${region}:db:${s('DBInstanceIdentifier')}` : `arn:aws:rds:${region}:cluster:${s('DBClusterIdentifier')}`;
   }
 }
 
@@ -321,6 +326,7 @@ export function faultError(
       if (service === 'sns') return new ThrottledException({ message, $metadata: m(429) });
       if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'Throttling', 'client', 400, message);
       if (service === 'route53-recovery-cluster') return new ArcThrottlingException({ message, $metadata: m(429) });
+      if (service === 'rds') return generic(RDSServiceException, 'Throttling', 'client', 400, message);
       const base = { appconfig: AppConfigServiceException, ecs: ECSServiceException, wafv2: WAFV2ServiceException }[service];
       return generic(base, 'ThrottlingException', 'client', 400, message);
     }
@@ -333,6 +339,7 @@ export function faultError(
       if (service === 'sns') return new InternalErrorException({ message: 'Internal Error', $metadata: m(500) });
       if (service === 'cloudwatch') return new InternalServiceFault({ message, Message: message, $metadata: m(500) } as never);
       if (service === 'route53-recovery-cluster') return new ArcInternalServerException({ message, $metadata: m(500) });
+      if (service === 'rds') return generic(RDSServiceException, 'InternalFailure', 'server', 500, message);
       return generic(Route53ServiceException, 'ServiceUnavailable', 'server', 503, 'Service Unavailable');
     }
     case 'accessDenied': {
@@ -346,6 +353,7 @@ export function faultError(
       if (service === 'route53') return generic(Route53ServiceException, 'AccessDenied', 'client', 403, message);
       if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'AccessDenied', 'client', 403, message);
       if (service === 'route53-recovery-cluster') return new ArcAccessDeniedException({ message, $metadata: m(403) });
+      if (service === 'rds') return generic(RDSServiceException, 'AccessDenied', 'client', 403, message);
       return generic(service === 'appconfig' ? AppConfigServiceException : WAFV2ServiceException, 'AccessDeniedException', 'client', service === 'appconfig' ? 403 : 400, message);
     }
     case 'lockConflict': {

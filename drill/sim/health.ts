@@ -1,6 +1,7 @@
 import type { SimAppConfig } from './appconfig.js';
 import type { SimArc } from './arc.js';
 import type { SimEcs } from './ecs.js';
+import type { SimRds } from './rds.js';
 import type { SimRoute53 } from './route53.js';
 import type { SimWafv2, WafTraffic } from './wafv2.js';
 
@@ -23,6 +24,8 @@ export type FaultCondition =
   | { readonly servedByCell: { readonly routingControlArn: string } }
   /** A flood that hurts while the web ACL in force does not block it. */
   | { readonly trafficUnblocked: { readonly webAclId: string; readonly traffic: WafTraffic } }
+  /** A failure while this DB instance is its Aurora cluster's writer (a writer that locked up): a failover to a healthy replica ends it. */
+  | { readonly databaseWriter: { readonly instanceId: string } }
   /** Saturation while the service runs fewer tasks than this. */
   | { readonly capacityBelow: { readonly cluster: string; readonly service: string; readonly tasks: number } }
   /** An outage no change explains (a dependency down, a bad region). */
@@ -66,6 +69,7 @@ export interface HealthSources {
   readonly route53?: Pick<SimRoute53, 'servingShare'>;
   readonly wafv2?: Pick<SimWafv2, 'blocks'>;
   readonly arc?: Pick<SimArc, 'servingShare'>;
+  readonly rds?: Pick<SimRds, 'isWriter'>;
 }
 
 /** Raised when asked about a service the model does not know. */
@@ -147,6 +151,10 @@ export class HealthModel {
     if ('servedByCell' in when) {
       if (!this.#sources.arc) throw new UnknownServiceError('a servedByCell fault needs account.arc');
       return this.#sources.arc.servingShare(when.servedByCell.routingControlArn, t);
+    }
+    if ('databaseWriter' in when) {
+      if (!this.#sources.rds) throw new UnknownServiceError('a databaseWriter fault needs account.database');
+      return this.#sources.rds.isWriter(when.databaseWriter.instanceId, t) ? 1 : 0;
     }
     if ('trafficUnblocked' in when) {
       if (!this.#sources.wafv2) throw new UnknownServiceError('a trafficUnblocked fault needs account.wafv2');

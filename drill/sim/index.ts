@@ -4,6 +4,7 @@
  */
 export { SimulatedAccount, HistoryApplyError, type AccountSnapshot, type AppliedChange, type SimClients, type SimulatedAccountOptions } from './account.js';
 export { SimArc, ArcScenarioSchema, type ArcScenario, type ArcScenarioInput, type ArcSnapshot, type SimArcOptions } from './arc.js';
+export { SimRds, RdsScenarioSchema, clusterArn, type MetricQuery, type RdsScenario, type RdsScenarioInput, type RdsSnapshot, type SimRdsOptions } from './rds.js';
 export { SimAppConfig, PREDEFINED_STRATEGIES, FEATURE_FLAGS_TYPE, type AppConfigSnapshot, type SimAppConfigOptions, type StrategySpec } from './appconfig.js';
 export { VirtualClock, ClockError } from './clock.js';
 export {

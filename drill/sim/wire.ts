@@ -8,7 +8,7 @@ import { crashInvocation, currentInvocation, faultError, retryDelayMs, sdkRetrie
  */
 
 /** The AWS services the simulated account answers. */
-export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2' | 'route53-recovery-cluster';
+export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2' | 'route53-recovery-cluster' | 'rds';
 
 /** Who made a call: the scenario's own history, or the code under drill (handlers, adapters). */
 export type CallOrigin = 'scenario' | 'drill';
