@@ -127,7 +127,8 @@ export const dbFailover: Mitigation = {
  * global databases (DescribeGlobalClusters) and the replicas' lag (GetMetricData). Write: FailoverDBCluster
  * on the configured clusters; SwitchoverGlobalCluster / FailoverGlobalCluster on the configured global
  * database and its two clusters (both actions require the global-cluster and cluster resources; undo
- * always fails back with a switchover). RDS global-cluster ARNs have no region.
+ * always fails back with a switchover). Settle (verify): the writer, from the cluster or the global database.
+ * RDS global-cluster ARNs have no region.
  */
 export function databasePermissions(config: TourniquetConfig, arns: ArnFormatter): MitigationPermissions {
   const all = config.services.flatMap((s) => (s.resources.database ? [s.resources.database] : []));
@@ -138,8 +139,15 @@ export function databasePermissions(config: TourniquetConfig, arns: ArnFormatter
   const clusters = all.filter((d) => d.mode === 'cluster');
   const globals = all.filter((d) => d.mode !== 'cluster' && d.globalClusterId !== undefined && d.targetClusterArn !== undefined);
   const globalResources = (ds: DatabaseConfig[]) => unique(ds.flatMap((d) => [globalCluster(d.globalClusterId!), cluster(d.clusterId), d.targetClusterArn!]));
+  const describeClusters: StatementSpec = {
+    sid: 'RdsDescribeDBClusters',
+    actions: ['rds:DescribeDBClusters'],
+    resources: unique(all.flatMap((d) => [cluster(d.clusterId), ...(d.mode !== 'cluster' && d.targetClusterArn ? [d.targetClusterArn] : [])])),
+  };
+  const describeGlobals: StatementSpec[] =
+    globals.length === 0 ? [] : [{ sid: 'RdsDescribeGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: unique(globals.map((d) => globalCluster(d.globalClusterId!))) }];
   const read: StatementSpec[] = [
-    { sid: 'RdsDescribeDBClusters', actions: ['rds:DescribeDBClusters'], resources: unique(all.flatMap((d) => [cluster(d.clusterId), ...(d.mode !== 'cluster' && d.targetClusterArn ? [d.targetClusterArn] : [])])) },
+    describeClusters,
     ...(clusters.length === 0
       ? []
       : [
@@ -151,7 +159,7 @@ export function databasePermissions(config: TourniquetConfig, arns: ArnFormatter
               'Read-only status of DB instances in the stack’s region: an undo fails back to whichever instance was the writer before the failover, which the config does not name.',
           },
         ]),
-    ...(globals.length === 0 ? [] : [{ sid: 'RdsDescribeGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: unique(globals.map((d) => globalCluster(d.globalClusterId!))) }]),
+    ...describeGlobals,
     {
       sid: 'CloudWatchGetReplicaLag',
       actions: ['cloudwatch:GetMetricData'],
@@ -165,5 +173,7 @@ export function databasePermissions(config: TourniquetConfig, arns: ArnFormatter
     ...(globals.length === 0 ? [] : [{ sid: 'RdsSwitchoverGlobalCluster', actions: ['rds:SwitchoverGlobalCluster'], resources: globalResources(globals) }]),
     ...(failingOver.length === 0 ? [] : [{ sid: 'RdsFailoverGlobalCluster', actions: ['rds:FailoverGlobalCluster'], resources: globalResources(failingOver) }]),
   ];
-  return { read, write };
+  // Verify's settle check reads the writer: the cluster (cluster mode) or the global database (global modes).
+  const settle: StatementSpec[] = [...(clusters.length > 0 ? [describeClusters] : []), ...describeGlobals];
+  return { read, write, settle };
 }

@@ -151,6 +151,8 @@ describe('dbFailover.permissions', () => {
     ]);
     expect(p.read.filter((s) => s.resources.some((r) => r.includes('*'))).every((s) => (s.wildcardReason ?? '').length > 0)).toBe(true);
     expect(p.write).toEqual([{ sid: 'RdsFailoverDBCluster', actions: ['rds:FailoverDBCluster'], resources: ['arn:aws:rds:us-east-1:123456789012:cluster:orders-db'] }]);
+    expect(p.settle?.map((s) => s.sid)).toEqual(['RdsDescribeDBClusters']);
+    expect(p.evidence).toBeUndefined();
   });
 
   it('global modes: the global-cluster ARN has no region; switchover (used by every undo) and failover on the global database and both clusters', () => {
@@ -165,5 +167,6 @@ describe('dbFailover.permissions', () => {
     ]);
     const switchover = dbFailover.permissions(config({ mode: 'global-switchover', globalClusterId: 'orders-global', targetClusterArn: WEST }), arns);
     expect(switchover.write.map((s) => s.sid)).toEqual(['RdsSwitchoverGlobalCluster']);
+    expect(p.settle?.map((s) => s.sid)).toEqual(['RdsDescribeGlobalClusters']);
   });
 });
