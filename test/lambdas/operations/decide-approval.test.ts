@@ -148,12 +148,12 @@ describe('decideApproval', () => {
     expect(timeline[0]!.data).toMatchObject({ approverEmail: 'SRE@example.com', emailIsRecipient: true, linkRecipients: 'lead@example.com, sre@example.com', sourceIp: '198.51.100.7' });
   });
 
-  it.each([
+  it.each<[string, ApprovalRecord | null]>([
     ['not-found', null],
     ['decided-before', pendingRecord({ status: 'DECIDED', decision: 'approved', decidedBy: 'bob' })],
     ['superseded', pendingRecord({ status: 'SUPERSEDED' })],
     ['expired', pendingRecord({ expiresAtEpoch: T0 / 1000 })],
-  ] as const)('answers %s without claiming or sending', async (expected, record) => {
+  ])('answers %s without claiming or sending', async (expected, record) => {
     const { deps, sent, calls, timeline } = setup({ record });
     expect((await decideApproval(deps, byCli())).outcome).toBe(expected);
     expect(sent).toEqual([]);
@@ -220,12 +220,12 @@ describe('decideApproval', () => {
 });
 
 describe('reviewApproval', () => {
-  it.each([
+  it.each<[string, ApprovalRecord]>([
     ['pending', pendingRecord()],
     ['decided-before', pendingRecord({ status: 'DECIDED' })],
     ['superseded', pendingRecord({ status: 'SUPERSEDED' })],
     ['expired', pendingRecord({ expiresAtEpoch: T0 / 1000 })],
-  ] as const)('reads a %s approval and changes nothing', async (expected, record) => {
+  ])('reads a %s approval and changes nothing', async (expected, record) => {
     const { deps, calls } = setup({ record });
     expect(await reviewApproval(deps, INCIDENT_ID, APPROVAL_ID)).toEqual({ outcome: expected, record });
     expect(calls).toEqual([]);

@@ -8,6 +8,7 @@ import {
   SECURITY_HEADERS,
   type HtmlResponse,
 } from '../../../lambdas/presentation/approval-pages.js';
+import type { ApprovalLinkRefusal } from '../../../lambdas/core/approval-link.js';
 import type { ApprovalRecord } from '../../../lambdas/store/approvals.js';
 import { APPROVER_EMAILS, candidate, EXECUTION_ARN, INCIDENT_ID, SECRET_ARN, T0 } from '../../support/approvals.js';
 
@@ -118,12 +119,12 @@ describe('outcomePage', () => {
 });
 
 describe('refusals', () => {
-  it.each([
+  it.each<[ApprovalLinkRefusal, number, string]>([
     ['malformed', 400, 'This approval link is not valid'],
     ['unsupported-version', 400, 'This approval link is not valid'],
     ['bad-signature', 403, 'This approval link was not accepted'],
     ['expired', 410, 'This approval link has expired'],
-  ] as const)('a %s link → %i', (reason, status, title) => {
+  ])('a %s link → %i', (reason, status, title) => {
     const page = linkRefusedPage(reason, 'the verifier says why');
     expect(page.statusCode).toBe(status);
     expect(page.body).toContain(`<h1>${title}</h1><p>the verifier says why</p><p>Nothing was changed.</p>`);
