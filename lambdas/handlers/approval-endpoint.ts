@@ -9,7 +9,7 @@ import { decideApproval, reviewApproval, type DecideApprovalDeps } from '../oper
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /**
@@ -113,7 +113,7 @@ export function createApprovalEndpointHandler(deps: ApprovalEndpointDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'APPROVAL_SECRET_ARN');
+  const env = readEnvFor('approval-endpoint');
   const clock = () => new Date();
   return createApprovalEndpointHandler({
     approvals: new ApprovalStore({ tableName: env.TABLE_NAME, clock }),

@@ -3,7 +3,7 @@ import { describeOutcomeOfActions } from '../core/postmortem.js';
 import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 /** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
@@ -46,5 +46,5 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
 }
 
 export const handler = lambdaHandler(() =>
-  createCloseIncidentHandler({ store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }), clock: () => new Date() }),
+  createCloseIncidentHandler({ store: new IncidentStore({ tableName: readEnvFor('close-incident').TABLE_NAME }), clock: () => new Date() }),
 );

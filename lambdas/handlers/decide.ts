@@ -1,7 +1,7 @@
 import { decide } from '../core/decision.js';
 import { WorkflowStateSchema, type Plan } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export interface DecideDeps {
@@ -48,5 +48,5 @@ export function createDecideHandler(deps: DecideDeps) {
 const matrixCase = (scenario: string): string => `case ${scenario}`;
 
 export const handler = lambdaHandler(() =>
-  createDecideHandler({ store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }), clock: () => new Date() }),
+  createDecideHandler({ store: new IncidentStore({ tableName: readEnvFor('decide').TABLE_NAME }), clock: () => new Date() }),
 );

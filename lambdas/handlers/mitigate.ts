@@ -2,7 +2,7 @@ import { WorkflowStateSchema } from '../core/model.js';
 import { createMitigateOperation, type MitigateDeps } from '../operations/mitigate.js';
 import { awsClients } from '../runtime/clients.js';
 import { mitigationAdapters } from '../runtime/compose.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 import { AutomationBrake } from '../store/brake.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -18,7 +18,7 @@ export function createMitigateHandler(deps: MitigateDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'DEPLOYMENT_STRATEGY_ID');
+  const env = readEnvFor('mitigate');
   return createMitigateHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     pause: new PauseSwitch({ tableName: env.TABLE_NAME }),

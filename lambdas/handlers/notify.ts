@@ -4,7 +4,7 @@ import { StatusPhaseSchema, WorkflowStateSchema } from '../core/model.js';
 import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
@@ -59,7 +59,7 @@ export function createNotifyHandler(deps: NotifyDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN');
+  const env = readEnvFor('notify');
   return createNotifyHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     publisher: new SnsPublisher(new SNSClient({})),

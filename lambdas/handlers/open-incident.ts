@@ -1,7 +1,7 @@
 import { leaseUntil } from '../core/lifecycle.js';
 import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export interface OpenIncidentDeps {
@@ -32,5 +32,5 @@ export function createOpenIncidentHandler(deps: OpenIncidentDeps) {
 }
 
 export const handler = lambdaHandler(() =>
-  createOpenIncidentHandler({ store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }), clock: () => new Date() }),
+  createOpenIncidentHandler({ store: new IncidentStore({ tableName: readEnvFor('open-incident').TABLE_NAME }), clock: () => new Date() }),
 );

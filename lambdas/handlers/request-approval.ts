@@ -5,7 +5,7 @@ import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { requestApproval, RequestApprovalEventSchema, type RequestApprovalDeps, type RequestApprovalResult } from '../operations/request-approval.js';
 import { ApprovalStore } from '../store/approvals.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export type { RequestApprovalDeps, RequestApprovalEvent, RequestApprovalResult } from '../operations/request-approval.js';
@@ -20,7 +20,7 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'APPROVERS_TOPIC_ARN', 'APPROVER_EMAILS', 'APPROVAL_SECRET_ARN', 'APPROVAL_ENDPOINT_URL');
+  const env = readEnvFor('request-approval');
   const secrets = new ApprovalSecretSource(new SecretsManagerClient({}));
   return createRequestApprovalHandler({
     approvals: new ApprovalStore({ tableName: env.TABLE_NAME }),

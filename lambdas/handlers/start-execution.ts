@@ -13,7 +13,7 @@ import { utcMinute } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { classifyAwsError } from '../adapters/errors.js';
 import { IncidentStore, type EpisodeRecord } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /** The validated config, embedded by esbuild at bundle time (Lambda env vars are capped at 4 KB). */
@@ -332,7 +332,7 @@ function signalMessage(signal: AlarmSignal, role: 'incident' | 'symptom', humanH
 
 export const handler = lambdaHandler(() => {
   if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
-  const env = readEnv('TABLE_NAME', 'STATE_MACHINE_ARN', 'ESCALATION_TOPIC_ARN');
+  const env = readEnvFor('start-execution');
   return createStartExecutionHandler({
     config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config'),
     store: new IncidentStore({ tableName: env.TABLE_NAME }),

@@ -3,7 +3,7 @@ import { CadenceSettingsSchema } from '../core/cadence.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { createStatusCadence, type StatusCadenceDeps, type StatusCadenceResult } from '../operations/cadence.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
 
 export type { StatusCadenceDeps, StatusCadenceResult } from '../operations/cadence.js';
@@ -19,7 +19,7 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
 
 export const handler = lambdaHandler(() => {
   if (typeof __TOURNIQUET_CADENCE__ !== 'string') throw new Error('The cadence settings were not embedded in this bundle; redeploy with cdk deploy');
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN');
+  const env = readEnvFor('status-cadence');
   return createStatusCadenceHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     publisher: new SnsPublisher(new SNSClient({})),

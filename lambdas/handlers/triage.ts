@@ -10,7 +10,7 @@ import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export interface TriageDeps {
@@ -144,7 +144,7 @@ async function readSymptoms(
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME');
+  const env = readEnvFor('triage');
   return createTriageHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     flags: new AppConfigFlagsAdapter(new AppConfigClient({})),

@@ -9,7 +9,7 @@ import { awsClients } from '../runtime/clients.js';
 import { mitigationAdapters } from '../runtime/compose.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
@@ -154,7 +154,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
 
 export const handler = lambdaHandler(() =>
   createVerifyHandler({
-    store: new IncidentStore({ tableName: readEnv('TABLE_NAME').TABLE_NAME }),
+    store: new IncidentStore({ tableName: readEnvFor('verify').TABLE_NAME }),
     alarms: new CloudWatchAlarmsAdapter(new CloudWatchClient({})),
     adapters: mitigationAdapters(awsClients()),
     clock: () => new Date(),

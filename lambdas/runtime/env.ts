@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type EnvOf, FUNCTION_MANIFEST, type ManifestedFunction } from './manifest.js';
 
 /**
  * The only place that reads `process.env`. Each handler asks for the variables it needs and fails
@@ -39,4 +40,9 @@ export function readEnv<K extends keyof Env>(...names: K[]): Pick<Env, K> {
   }
   if (problems.length > 0) throw new EnvironmentError(`Lambda environment is incomplete (${problems.join('; ')}); redeploy the Tourniquet stack`);
   return values as Pick<Env, K>;
+}
+
+/** The environment of one function: exactly the variables its manifest entry (lambdas/runtime/manifest.ts) names. */
+export function readEnvFor<F extends ManifestedFunction>(fn: F): EnvOf<F> {
+  return readEnv(...(FUNCTION_MANIFEST[fn].env as readonly (keyof Env)[])) as unknown as EnvOf<F>;
 }

@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,11 +11,12 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deadLetterAlarm } from './dead-letter-alarm.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
-import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { readableAlarmNames } from '../permissions.js';
-import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { grantManifest, manifestEnvironment } from './function-access.js';
+import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
 
@@ -25,7 +25,7 @@ import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
  * `countActiveIncidents` (Query on gsi1), `listActions` (Query), `openIncident`, `recordSignal`,
  * `reopenIncident`, `transition` (PutItem and UpdateItem in transactions), `updateIncident` (UpdateItem).
  */
-export const STARTER_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+export const STARTER_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['start-execution'].table;
 
 /** Name of the esbuild constant the starter reads its config from. */
 export const CONFIG_DEFINE = '__TOURNIQUET_CONFIG__';
@@ -73,25 +73,15 @@ export class AlarmIntake extends Construct {
     this.starter = new HandlerFunction(this, 'StartExecution', {
       handler: STARTER_HANDLER,
       description: 'Tourniquet: turn an alarm (EventBridge or SNS) into a named workflow execution',
-      environment: {
-        [HANDLER_ENV.tableName]: props.table.table.tableName,
-        [HANDLER_ENV.stateMachineArn]: props.stateMachine.stateMachineArn,
-        [HANDLER_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
-      },
+      environment: manifestEnvironment(STARTER_HANDLER, {
+        TABLE_NAME: props.table.table.tableName,
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        ESCALATION_TOPIC_ARN: props.escalationTopic.topicArn,
+      }),
       // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
       define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
     });
-    props.stateMachine.grantStartExecution(this.starter.role);
-    // The episode index by name: a grant on <table>/index/* would be a wildcard cdk-nag (rightly) refuses.
-    props.table.grantItemActions(this.starter.role, STARTER_TABLE_ACTIONS);
-    iam.Grant.addToPrincipal({ grantee: this.starter.role, actions: ['dynamodb:Query'], resourceArns: [`${props.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`] });
-    props.escalationTopic.grantPublish(this.starter.role);
-    acknowledgeNag(
-      this.starter.role,
-      'AwsSolutions-IAM5',
-      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
-      ['Action::kms:GenerateDataKey*'],
-    );
+    grantManifest(this.starter, STARTER_HANDLER, { config, table: props.table, topics: { escalation: props.escalationTopic }, stateMachine: props.stateMachine });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -5,7 +5,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { APPROVAL_ENDPOINT_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
-import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { grantManifest, manifestEnvironment } from './function-access.js';
+import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 
 /**
@@ -13,19 +15,15 @@ import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
  * the decision (UpdateItem), and put it on the timeline (UpdateItem of the event counter, PutItem
  * of the event). See `ApprovalStore` and `IncidentStore.appendTimeline`.
  */
-export const APPROVAL_ENDPOINT_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+/** Table actions of the approval endpoint (from the function manifest). */
+export const APPROVAL_ENDPOINT_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['approval-endpoint'].table;
 
 /**
  * Table actions of `request-approval`: create the approval in a transaction that checks the
  * incident exists (ConditionCheckItem, PutItem), supersede older requests (Query, UpdateItem), and
  * put the request on the timeline (UpdateItem, PutItem).
  */
-export const APPROVAL_REQUEST_TABLE_ACTIONS: readonly IncidentStoreAction[] = [
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:Query',
-];
+export const APPROVAL_REQUEST_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['request-approval'].table;
 
 /** Length of the generated HMAC secret; the handlers refuse anything under 32 characters. */
 export const APPROVAL_SECRET_LENGTH = 64;
@@ -90,17 +88,10 @@ export class Approvals extends Construct {
     this.endpoint = new HandlerFunction(this, 'Endpoint', {
       handler: APPROVAL_ENDPOINT_HANDLER,
       description: 'Tourniquet: approval links (confirm page, then approve or reject the waiting mitigation)',
-      environment: {
-        [HANDLER_ENV.tableName]: table.table.tableName,
-        [HANDLER_ENV.approvalSecretArn]: this.secret.secretArn,
-      },
+      environment: manifestEnvironment(APPROVAL_ENDPOINT_HANDLER, { TABLE_NAME: table.table.tableName, APPROVAL_SECRET_ARN: this.secret.secretArn }),
       reservedConcurrentExecutions: props.reservedConcurrency ?? 5,
     });
-    table.grantItemActions(this.endpoint.role, APPROVAL_ENDPOINT_TABLE_ACTIONS);
-    this.grantSecretRead(this.endpoint.role);
-    this.endpoint.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'AnswerAwaitApproval', actions: ['states:SendTaskSuccess'], resources: [this.stateMachineArn] }),
-    );
+    grantManifest(this.endpoint, APPROVAL_ENDPOINT_HANDLER, { table, approvalSecretArn: this.secret.secretArn, stateMachineArn: this.stateMachineArn });
 
     this.functionUrl = this.endpoint.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
   }

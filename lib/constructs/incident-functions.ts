@@ -1,15 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
-import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
-import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
-import { APPROVAL_REQUEST_TABLE_ACTIONS, type Approvals } from './approvals.js';
-import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import type { Approvals } from './approvals.js';
+import { type EnvironmentValues, grantManifest, manifestEnvironment, type StackAccess } from './function-access.js';
+import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 
 export interface IncidentFunctionsProps {
@@ -45,27 +44,10 @@ const DESCRIPTIONS: Readonly<Record<WorkflowHandlerName, string>> = {
   'close-incident': "Tourniquet: end the execution's part: metrics and summary on the incident",
 };
 
-/**
- * The table actions of each workflow step: exactly what its handler's store calls send (see
- * `lambdas/store/incident-store.ts`; a test maps each handler's calls to these lists).
- * getIncident/findIncident and the pause switch → GetItem; appendTimeline → UpdateItem (the event
- * counter) + PutItem (the event); updateIncident, renewLease, transition, completeAction,
- * setActionEffect → UpdateItem (transition reads the incident first: GetItem); listActions →
- * Query; acquireMutationLock → PutItem; recordActionStart → ConditionCheckItem + PutItem.
- * None of them queries the index, and none may delete: releasing the mutation lock is an update
- * that expires it (TTL removes the item later).
- */
-export const WORKFLOW_TABLE_ACTIONS: Readonly<Record<WorkflowHandlerName, readonly IncidentStoreAction[]>> = {
-  'open-incident': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-  notify: ['dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  triage: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  decide: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  mitigate: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  'request-approval': APPROVAL_REQUEST_TABLE_ACTIONS,
-  verify: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  escalate: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-  'close-incident': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-};
+/** The table actions of each workflow step, from the function manifest (lambdas/runtime/manifest.ts). */
+export const WORKFLOW_TABLE_ACTIONS: Readonly<Record<WorkflowHandlerName, readonly IncidentStoreAction[]>> = Object.fromEntries(
+  WORKFLOW_HANDLERS.map((name) => [name, FUNCTION_MANIFEST[name].table]),
+) as unknown as Record<WorkflowHandlerName, readonly IncidentStoreAction[]>;
 
 /** The steps that describe alarms: triage (evaluation settings) and verify (state). */
 export const ALARM_READERS = ['triage', 'verify'] as const satisfies readonly WorkflowHandlerName[];
@@ -82,27 +64,24 @@ export class IncidentFunctions extends Construct {
   constructor(scope: Construct, id: string, props: IncidentFunctionsProps) {
     super(scope, id);
     const { config, table, statusTopic, escalationTopic, approvals } = props;
-    const tableEnv = { [HANDLER_ENV.tableName]: table.table.tableName };
-    const statusEnv = { ...tableEnv, [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn };
-
-    const environments: Readonly<Record<WorkflowHandlerName, Record<string, string>>> = {
-      'open-incident': tableEnv,
-      notify: statusEnv,
-      triage: tableEnv,
-      decide: tableEnv,
-      mitigate: { ...tableEnv, [HANDLER_ENV.deploymentStrategyId]: props.deploymentStrategyId },
-      'request-approval': {
-        ...statusEnv,
-        [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn,
-        [HANDLER_ENV.approversTopicArn]: props.approversTopic.topicArn,
-        // `-` for none: an empty value is not worth finding out whether every deploy path accepts.
-        [HANDLER_ENV.approverEmails]: props.approverEmails?.length ? props.approverEmails.join(',') : '-',
-        [HANDLER_ENV.approvalSecretArn]: approvals.secret.secretArn,
-        [HANDLER_ENV.approvalEndpointUrl]: approvals.functionUrl.url,
-      },
-      verify: tableEnv,
-      escalate: { ...statusEnv, [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn },
-      'close-incident': tableEnv,
+    // The values of every variable a workflow step may read; each function gets the ones its manifest names.
+    const values: EnvironmentValues = {
+      TABLE_NAME: table.table.tableName,
+      STATUS_TOPIC_ARN: statusTopic.topicArn,
+      ESCALATION_TOPIC_ARN: escalationTopic.topicArn,
+      APPROVERS_TOPIC_ARN: props.approversTopic.topicArn,
+      // `-` for none: an empty value is not worth finding out whether every deploy path accepts.
+      APPROVER_EMAILS: props.approverEmails?.length ? props.approverEmails.join(',') : '-',
+      APPROVAL_SECRET_ARN: approvals.secret.secretArn,
+      APPROVAL_ENDPOINT_URL: approvals.functionUrl.url,
+      DEPLOYMENT_STRATEGY_ID: props.deploymentStrategyId,
+    };
+    const access: StackAccess = {
+      config,
+      table,
+      topics: { status: statusTopic, escalation: escalationTopic, approvers: props.approversTopic },
+      deploymentStrategyId: props.deploymentStrategyId,
+      approvalSecretArn: approvals.secret.secretArn,
     };
 
     const functions = {} as Record<WorkflowHandlerName, HandlerFunction>;
@@ -111,51 +90,17 @@ export class IncidentFunctions extends Construct {
       const fn = new HandlerFunction(this, pascalCase(name), {
         handler: name,
         description: DESCRIPTIONS[name],
-        environment: environments[name],
+        environment: manifestEnvironment(name, values),
         // Mitigate's claim lease is derived from its timeout (lambdas/core/mutation.ts): keep them together.
         ...(name === 'mitigate' ? { timeout: Duration.seconds(MITIGATE_TIMEOUT_SECONDS) } : {}),
       });
-      table.grantItemActions(fn.role, WORKFLOW_TABLE_ACTIONS[name]);
+      grantManifest(fn, name, access);
       functions[name] = fn;
       lambdas[name] = fn.function;
     }
     this.functions = functions;
     this.lambdas = lambdas;
 
-    const addStatements = (name: WorkflowHandlerName, statements: iam.PolicyStatement[]) =>
-      statements.forEach((statement) => functions[name].role.addToPolicy(statement));
-
-    // Triage reads what changed: each mitigation's evidence reads (flag deployments, ECS deployments).
-    grantCatalogue(functions.triage.role, config, { groups: ['evidence'] });
-    addStatements('triage', alarmReadStatements(this, config));
-    // Mitigate reads every mitigation's before-state (and what a dry run reports); a dry run gets no means to change anything.
-    grantCatalogue(functions.mitigate.role, config, { groups: config.dryRun ? ['read'] : ['read', 'write'], deploymentStrategyId: props.deploymentStrategyId });
-    // Verify reads the alarms, and whether a change has settled (each mitigation's settle reads).
-    addStatements('verify', alarmReadStatements(this, config));
-    grantCatalogue(functions.verify.role, config, { groups: ['settle'] });
-    // The functions given alarmReadStatements above. DescribeAlarms on `*` goes in a policy of its own,
-    // outside the role, so the role's X-Ray acknowledgement of `*` does not cover it: this one must.
-    for (const name of ALARM_READERS) {
-      const statements = compositeAlarmReadStatements(config);
-      if (statements.length === 0) continue;
-      acknowledgeCompositeAlarmRead(new iam.Policy(functions[name], 'CompositeAlarmRead', { roles: [functions[name].role], statements }));
-    }
-    approvals.grantSecretRead(functions['request-approval'].role);
-    statusTopic.grantPublish(functions['request-approval'].role);
-    escalationTopic.grantPublish(functions['request-approval'].role);
-    props.approversTopic.grantPublish(functions['request-approval'].role);
-    statusTopic.grantPublish(functions.notify.role);
-    statusTopic.grantPublish(functions.escalate.role);
-    escalationTopic.grantPublish(functions.escalate.role);
-
-    for (const name of ['notify', 'escalate', 'request-approval'] as const) {
-      acknowledgeNag(
-        functions[name].role,
-        'AwsSolutions-IAM5',
-        'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
-        ['Action::kms:GenerateDataKey*'],
-      );
-    }
   }
 }
 

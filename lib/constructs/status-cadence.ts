@@ -1,15 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CADENCE_SCHEDULE_MINUTES, type CadenceSettings, cadenceSettingsFor } from '../../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
-import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import { STATUS_CADENCE_HANDLER } from '../handlers.js';
-import { acknowledgeNag } from '../nag.js';
-import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { grantManifest, manifestEnvironment } from './function-access.js';
+import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 
 /** Name of the esbuild constant the cadence function reads its settings from. */
@@ -20,7 +19,7 @@ export const CADENCE_DEFINE = '__TOURNIQUET_CADENCE__';
  * `findIncident` (GetItem), `listActions` (Query), `transition` (UpdateItem in a transaction),
  * `claimPage` and `compareAndSetLastNotification` (UpdateItem) and `appendTimeline` (UpdateItem, PutItem).
  */
-export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['status-cadence'].table;
 
 export interface StatusCadenceProps {
   /** The validated config: its cadence overrides and alarm texts are compiled into the function. */
@@ -52,31 +51,18 @@ export class StatusCadence extends Construct {
     this.handler = new HandlerFunction(this, 'StatusCadence', {
       handler: STATUS_CADENCE_HANDLER,
       description: 'Tourniquet: status updates, re-pages and lease checks of incidents that stay open',
-      environment: {
-        [HANDLER_ENV.tableName]: table.table.tableName,
-        [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn,
-        [HANDLER_ENV.escalationTopicArn]: escalationTopic.topicArn,
-      },
+      environment: manifestEnvironment(STATUS_CADENCE_HANDLER, {
+        TABLE_NAME: table.table.tableName,
+        STATUS_TOPIC_ARN: statusTopic.topicArn,
+        ESCALATION_TOPIC_ARN: escalationTopic.topicArn,
+      }),
       // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings are compiled in instead.
       define: { [CADENCE_DEFINE]: JSON.stringify(JSON.stringify(this.settings)) },
     });
     // The next scheduled run is the retry: an old schedule event, or a second attempt, adds nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(CADENCE_SCHEDULE_MINUTES) });
 
-    table.grantItemActions(this.handler.role, STATUS_CADENCE_TABLE_ACTIONS);
-    iam.Grant.addToPrincipal({
-      grantee: this.handler.role,
-      actions: ['dynamodb:Query'],
-      resourceArns: [`${table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`],
-    });
-    statusTopic.grantPublish(this.handler.role);
-    escalationTopic.grantPublish(this.handler.role);
-    acknowledgeNag(
-      this.handler.role,
-      'AwsSolutions-IAM5',
-      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
-      ['Action::kms:GenerateDataKey*'],
-    );
+    grantManifest(this.handler, STATUS_CADENCE_HANDLER, { config: props.config, table, topics: { status: statusTopic, escalation: escalationTopic } });
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Tourniquet: send due status updates of open incidents (every ${CADENCE_SCHEDULE_MINUTES} minutes)`,

@@ -1,0 +1,81 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import type { Env } from '../../lambdas/runtime/env.js';
+import { FUNCTION_MANIFEST, type ManifestedFunction, type TopicName } from '../../lambdas/runtime/manifest.js';
+import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
+import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
+import type { HandlerFunction } from './handler-function.js';
+import { TABLE_KEYS } from '../../lambdas/store/table.js';
+import type { IncidentTable } from './incident-table.js';
+
+/**
+ * Sets up a function from its manifest entry (lambdas/runtime/manifest.ts): the environment its
+ * handler reads and the access its code needs, nothing more. The handler reads the same entry
+ * (`readEnvFor`), so what the stack sets and what the code reads cannot drift apart.
+ */
+
+/** The values of the stack's environment variables; a function gets the ones its manifest names. */
+export type EnvironmentValues = Partial<Record<keyof Env, string>>;
+
+/** The environment of one function, from its manifest; a value the manifest needs but the stack lacks fails synth. */
+export function manifestEnvironment(name: ManifestedFunction, values: EnvironmentValues): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of FUNCTION_MANIFEST[name].env) {
+    const value = values[variable];
+    if (value === undefined) throw new Error(`Function ${name} reads ${variable} (lambdas/runtime/manifest.ts) but the stack provides no value for it`);
+    env[variable] = value;
+  }
+  return env;
+}
+
+/** The stack's resources a manifest entry may refer to. */
+export interface StackAccess {
+  /** Needed for the catalogue's statements and the alarm reads. */
+  readonly config?: TourniquetConfig;
+  readonly table: IncidentTable;
+  readonly topics?: Partial<Record<TopicName, sns.ITopic>>;
+  /** The AppConfig strategy flag changes deploy with. */
+  readonly deploymentStrategyId?: string;
+  readonly approvalSecretArn?: string;
+  readonly stateMachine?: sfn.IStateMachine;
+  /** For `send-task-success`: the state machine is built after the endpoint, so by ARN. */
+  readonly stateMachineArn?: string;
+}
+
+/** Grants one function exactly the access its manifest entry lists. */
+export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, access: StackAccess): void {
+  const entry: import('../../lambdas/runtime/manifest.js').FunctionManifest = FUNCTION_MANIFEST[name];
+  const role = fn.role;
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`Function ${name} needs ${what} (lambdas/runtime/manifest.ts) but the stack provides none`);
+    return value;
+  };
+  access.table.grantItemActions(role, entry.table);
+  if (entry.queriesEpisodeIndex) {
+    // The episode index by name: a grant on <table>/index/* would be a wildcard cdk-nag (rightly) refuses.
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:Query'], resourceArns: [`${access.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`] });
+  }
+  for (const topic of entry.publishes ?? []) need(access.topics?.[topic], `the ${topic} topic`).grantPublish(role);
+  if ((entry.publishes ?? []).length > 0) {
+    acknowledgeNag(role, 'AwsSolutions-IAM5', 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.', ['Action::kms:GenerateDataKey*']);
+  }
+  const groups = (entry.catalogue ?? []).filter((group) => group !== 'write' || !need(access.config, 'the config').dryRun);
+  // A dry run decides and reports but changes nothing: it does not get the means to change anything either.
+  if (groups.length > 0) grantCatalogue(role, need(access.config, 'the config'), { groups, ...(access.deploymentStrategyId !== undefined ? { deploymentStrategyId: access.deploymentStrategyId } : {}) });
+  if (entry.readsAlarms) {
+    const config = need(access.config, 'the config');
+    alarmReadStatements(role, config).forEach((statement) => role.addToPrincipalPolicy(statement));
+    // DescribeAlarms on `*` goes in a policy of its own, outside the role, so the role's X-Ray acknowledgement of `*` does not cover it.
+    const composite = compositeAlarmReadStatements(config);
+    if (composite.length > 0) acknowledgeCompositeAlarmRead(new iam.Policy(fn, 'CompositeAlarmRead', { roles: [role], statements: composite }));
+  }
+  if (entry.readsApprovalSecret) {
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [need(access.approvalSecretArn, 'the approval secret')] });
+  }
+  if (entry.stateMachine === 'start-execution') need(access.stateMachine, 'the state machine').grantStartExecution(role);
+  if (entry.stateMachine === 'send-task-success') {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'AnswerAwaitApproval', actions: ['states:SendTaskSuccess'], resources: [need(access.stateMachineArn, 'the state machine ARN')] }));
+  }
+}
