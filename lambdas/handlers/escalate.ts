@@ -10,7 +10,7 @@ import {
   type EscalateResult,
 } from '../operations/escalate.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnv } from '../runtime/env.js';
+import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
@@ -32,7 +32,7 @@ export function createEscalateHandler(deps: EscalateDeps) {
 }
 
 export const handler = lambdaHandler(() => {
-  const env = readEnv('TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN');
+  const env = readEnvFor('escalate');
   return createEscalateHandler({
     store: new IncidentStore({ tableName: env.TABLE_NAME }),
     publisher: new SnsPublisher(new SNSClient({})),
