@@ -36,8 +36,14 @@ export const APPROVAL_ENDPOINT_HANDLER = 'approval-endpoint';
  */
 export const STATUS_CADENCE_HANDLER = 'status-cadence';
 
+/**
+ * The readiness check sits outside the state machine too: a schedule invokes it to prove every
+ * configured mitigation could run, publish a metric per target, and page when one stops being ready.
+ */
+export const READINESS_HANDLER = 'readiness';
+
 /** Every handler the stack deploys. */
-export const HANDLER_NAMES = [STARTER_HANDLER, APPROVAL_ENDPOINT_HANDLER, STATUS_CADENCE_HANDLER, ...WORKFLOW_HANDLERS] as const;
+export const HANDLER_NAMES = [STARTER_HANDLER, APPROVAL_ENDPOINT_HANDLER, STATUS_CADENCE_HANDLER, READINESS_HANDLER, ...WORKFLOW_HANDLERS] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** Metadata key on each `AWS::Lambda::Function` naming its handler file. */

@@ -9,6 +9,7 @@ import { IncidentFunctions } from './constructs/incident-functions.js';
 import { IncidentTable } from './constructs/incident-table.js';
 import { IncidentWorkflow } from './constructs/incident-workflow.js';
 import { NotificationTopics } from './constructs/notification-topics.js';
+import { ReadinessCheck } from './constructs/readiness-check.js';
 import { StatusCadence } from './constructs/status-cadence.js';
 import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
 
@@ -20,8 +21,9 @@ export interface TourniquetStackProps extends StackProps {
 /**
  * Everything Tourniquet deploys: alarm intake → incident workflow (Step Functions + Lambda) →
  * incident table and notification topics, the approval endpoint for mitigations a human must
- * approve, the failure net that pages when a workflow dies, and the status cadence that keeps
- * open incidents' update promises.
+ * approve, the failure net that pages when a workflow dies, the status cadence that keeps
+ * open incidents' update promises, and the scheduled readiness check that proves every mitigation
+ * could run before an incident needs it.
  * Environment-agnostic: it synthesizes offline, without credentials or lookups.
  */
 export class TourniquetStack extends Stack {
@@ -34,6 +36,7 @@ export class TourniquetStack extends Stack {
   public readonly intake: AlarmIntake;
   public readonly failureNet: FailureNet;
   public readonly statusCadence: StatusCadence;
+  public readonly readiness: ReadinessCheck;
 
   constructor(scope: Construct, id: string, props: TourniquetStackProps) {
     super(scope, id, {
@@ -89,6 +92,13 @@ export class TourniquetStack extends Stack {
       escalationTopic: this.topics.escalationTopic,
     });
 
+    this.readiness = new ReadinessCheck(this, 'Readiness', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
+      deploymentStrategyId: this.deploymentStrategy.strategyId,
+    });
+
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });
     new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName, description: 'Incident table' });
     new CfnOutput(this, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
@@ -102,6 +112,9 @@ export class TourniquetStack extends Stack {
       value: this.approvals.functionUrl.url,
       description: 'Approval links point here (HMAC-signed; GET confirms, POST decides)',
     });
+    // `tourniquet preflight --stack` reads these two: the role whose write permissions it simulates, and the strategy it checks.
+    new CfnOutput(this, 'MitigateRoleArn', { value: this.functions.functions.mitigate.role.roleArn, description: 'Role of the mitigate function (preflight simulates its write permissions)' });
+    new CfnOutput(this, 'DeploymentStrategyId', { value: this.deploymentStrategy.strategyId, description: 'AppConfig strategy flag changes deploy with (zero bake)' });
     new CfnOutput(this, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
   }
 }

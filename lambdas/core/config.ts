@@ -390,6 +390,18 @@ export const TourniquetConfigSchema = z
     lifecycle: LifecycleConfigSchema.default({ maxOpenIncidents: 10, flapCooldownMinutes: 30, repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
     /** Budget, cooldown and per-resource limits on automated changes. */
     brake: BrakeConfigSchema.default(DEFAULT_BRAKE),
+    /**
+     * Minutes between runs of the scheduled readiness check (docs/readiness.md): every configured
+     * mitigation proves it could run, publishes a MitigationReady metric, and pages the status topic
+     * when one stops (or starts again) being ready.
+     * @default 60
+     */
+    readinessCheckMinutes: z
+      .number()
+      .int('readinessCheckMinutes must be a whole number of minutes')
+      .min(5, 'readinessCheckMinutes must be at least 5')
+      .max(24 * 60, 'readinessCheckMinutes must be at most 1440 (one day)')
+      .default(60),
     notifications: z
       .object({
         /** Subscribed by email to the status topic (updates at every phase). */

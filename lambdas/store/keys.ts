@@ -10,6 +10,7 @@
  * | signal event    | `INCIDENT#<id>`             | `EVENT#<utc iso>#S<hash 12>`     |
  * | episode pointer | `EPISODE#<service>`         | `CURRENT`                        |
  * | mutation lock   | `MUTEX#<service>`           | `LOCK`                           |
+ * | readiness       | `READINESS#<service>#<type>#<target>` | `LAST`                 |
  */
 
 export interface ItemKey {
@@ -58,6 +59,12 @@ export const signalEventKey = (incidentId: string, at: string, signalKey: string
 export const episodeKey = (service: string): ItemKey => ({ pk: `EPISODE#${service}`, sk: 'CURRENT' });
 
 export const mutexKey = (service: string): ItemKey => ({ pk: `MUTEX#${service}`, sk: 'LOCK' });
+
+/** Leading part of every readiness item's partition key (the readiness function may touch only these). */
+export const READINESS_PREFIX = 'READINESS#';
+
+/** The last readiness verdict of one mitigation target (the scheduled check pages on a change of it). */
+export const readinessKey = (service: string, type: string, target: string): ItemKey => ({ pk: `${READINESS_PREFIX}${service}#${type}#${target}`, sk: 'LAST' });
 
 /** GSI1 sort key: UTC open time, then id to break ties. */
 export const incidentListSortKey = (openedAt: string, incidentId: string): string => `${new Date(openedAt).toISOString()}#${incidentId}`;

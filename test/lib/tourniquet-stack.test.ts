@@ -16,7 +16,7 @@ describe('TourniquetStack (sample config)', () => {
       template.resourceCountIs('AWS::Lambda::Function', HANDLER_NAMES.length);
     });
 
-    it('runs every function on Node 22 / arm64 with 256 MB, 30 s (mitigate 60 s), active tracing and the shared environment', () => {
+    it('runs every function on Node 22 / arm64 with 256 MB, 30 s (mitigate 60 s, readiness 2 min), active tracing and the shared environment', () => {
       for (const [handler, fn] of Object.entries(functionsByHandler(template))) {
         expect({ handler, ...fn.Properties }).toMatchObject({
           handler,
@@ -24,7 +24,8 @@ describe('TourniquetStack (sample config)', () => {
           Architectures: ['arm64'],
           MemorySize: 256,
           // Mitigate's claim lease is derived from its longer timeout (lambdas/core/mutation.ts).
-          Timeout: handler === 'mitigate' ? MITIGATE_TIMEOUT_SECONDS : 30,
+          // The readiness check runs every service's checks in one invocation.
+          Timeout: handler === 'mitigate' ? MITIGATE_TIMEOUT_SECONDS : handler === 'readiness' ? 120 : 30,
           Handler: 'index.handler',
           TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: expect.stringContaining('LogGroup') } },
@@ -217,15 +218,17 @@ describe('TourniquetStack (sample config)', () => {
     });
   });
 
-  it('outputs the state machine ARN, table name, topic ARNs, and the approval endpoint URL and secret ARN', () => {
+  it('outputs the state machine ARN, table name, topic ARNs, the approval endpoint URL and secret ARN, and what preflight reads', () => {
     const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmIntakeTopicArn',
       'ApprovalEndpointUrl',
       'ApprovalSecretArn',
       'ApproversTopicArn',
+      'DeploymentStrategyId',
       'EscalationTopicArn',
       'IncidentTableName',
+      'MitigateRoleArn',
       'StateMachineArn',
       'StatusTopicArn',
     ]);

@@ -1,0 +1,95 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { READINESS_PREFIX } from '../../lambdas/store/keys.js';
+import { READINESS_HANDLER } from '../handlers.js';
+import { acknowledgeNag } from '../nag.js';
+import { grantCatalogue } from '../permissions.js';
+import { CONFIG_DEFINE } from './alarm-intake.js';
+import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
+
+/** The incident-store calls of the readiness function: the last verdict of each target (GetItem) and its conditional replacement (PutItem). */
+export const READINESS_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+
+export interface ReadinessCheckProps {
+  /** The validated config: compiled into the function whole (every mitigation's resources), and its `readinessCheckMinutes` sets the schedule. */
+  readonly config: TourniquetConfig;
+  /** Where the last verdict of each target is kept (items `READINESS#…` only). */
+  readonly table: IncidentTable;
+  /** Where a target that stops (or starts again) being ready is announced. */
+  readonly statusTopic: sns.ITopic;
+  /** The AppConfig strategy flag changes deploy with: its zero bake is one of the checks. */
+  readonly deploymentStrategyId: string;
+  /**
+   * Minutes between runs.
+   * @default config.readinessCheckMinutes (60)
+   */
+  readonly everyMinutes?: number;
+}
+
+/**
+ * The scheduled readiness check: an EventBridge schedule invokes the `readiness` function, which runs
+ * every configured mitigation's read-only readiness (the catalogue's `readiness`), publishes a
+ * `Tourniquet/MitigationReady` metric (1/0, dimensions service and mitigation) per target, and pages
+ * the status topic when a target stops being ready, and once more when it is ready again.
+ *
+ * Its role may read what the mitigations' readiness reads (the catalogue's read statements for the
+ * configured resources) and nothing they write; in the table, only the readiness items.
+ */
+export class ReadinessCheck extends Construct {
+  public readonly handler: HandlerFunction;
+  public readonly rule: events.Rule;
+  /** Minutes between runs. */
+  public readonly everyMinutes: number;
+
+  constructor(scope: Construct, id: string, props: ReadinessCheckProps) {
+    super(scope, id);
+    const { config, table, statusTopic } = props;
+    this.everyMinutes = props.everyMinutes ?? config.readinessCheckMinutes;
+
+    this.handler = new HandlerFunction(this, 'Readiness', {
+      handler: READINESS_HANDLER,
+      description: 'Tourniquet: prove every configured mitigation could run now; MitigationReady metric, page on a change',
+      environment: {
+        [HANDLER_ENV.tableName]: table.table.tableName,
+        [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn,
+        [HANDLER_ENV.deploymentStrategyId]: props.deploymentStrategyId,
+      },
+      // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
+      define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
+      // Every service's checks, one service at a time: ECS history and WAF reads add up.
+      timeout: Duration.minutes(2),
+    });
+    // The next scheduled run is the retry: a late or repeated run adds nothing.
+    this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(Math.min(this.everyMinutes, 360)) });
+
+    grantCatalogue(this.handler.role, config, { groups: ['read'], deploymentStrategyId: props.deploymentStrategyId });
+    // Only the readiness items: their partition keys all start with READINESS#.
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadinessVerdicts',
+        actions: [...READINESS_TABLE_ACTIONS],
+        resources: [table.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${READINESS_PREFIX}*`] } },
+      }),
+    );
+    statusTopic.grantPublish(this.handler.role);
+    acknowledgeNag(
+      this.handler.role,
+      'AwsSolutions-IAM5',
+      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
+      ['Action::kms:GenerateDataKey*'],
+    );
+
+    this.rule = new events.Rule(this, 'Schedule', {
+      description: `Tourniquet: check every configured mitigation could run (every ${this.everyMinutes} minutes)`,
+      schedule: events.Schedule.rate(Duration.minutes(this.everyMinutes)),
+      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.minutes(Math.min(this.everyMinutes, 60)) })],
+    });
+  }
+}
