@@ -51,6 +51,8 @@ export interface IncidentOutcome {
   readonly alarms: readonly string[];
   readonly actions: readonly Pick<ActionRecord, 'status' | 'type'>[];
   readonly pages: number;
+  /** When the first page for it reached the escalation topic. */
+  readonly firstPageAt?: string;
   readonly restored: boolean;
   readonly escalated: boolean;
 }
@@ -123,6 +125,16 @@ export function judge(scenario: Scenario, facts: DrillFacts): string[] {
     } else if (e.pagedVia === 'workflow') {
       if (first.pages === 0) mismatches.push(`expected the workflow to page for ${first.incidentId}, but no message on the escalation topic carries its id`);
       if (viaNet > 0) mismatches.push(`expected the workflow to page for ${first.incidentId}, but the failure net had to (${viaNet} page(s))`);
+    }
+  }
+
+  if (e.pagedWithinMinutes !== undefined) {
+    const first = facts.incidents[0];
+    const firedAt = facts.primaryFiredAt;
+    if (!first?.firstPageAt || !firedAt) mismatches.push(`expected a page within ${e.pagedWithinMinutes} min of the alarm, but ${first ? 'none came' : 'no incident was opened'}`);
+    else {
+      const minutes = (Date.parse(first.firstPageAt) - firedAt.getTime()) / 60_000;
+      if (minutes > e.pagedWithinMinutes) mismatches.push(`expected a page within ${e.pagedWithinMinutes} min of the alarm, the first came after ${minutes.toFixed(1)} min`);
     }
   }
 

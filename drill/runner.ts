@@ -320,8 +320,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   // ---- what happened ----
 
   const published = account.published();
-  const pagesOf = (incidentId: string) =>
-    published.filter((m) => m.topicArn === topics.escalation && m.messageAttributes?.['incidentId']?.StringValue === incidentId).length;
+  const pagesFor = (incidentId: string) => published.filter((m) => m.topicArn === topics.escalation && m.messageAttributes?.['incidentId']?.StringValue === incidentId);
+  const pagesOf = (incidentId: string) => pagesFor(incidentId).length;
   const records = (await store.listIncidents({ limit: 1000 })).reverse();
   const alarmsOf = (i: IncidentRecord) => (i.alarms && i.alarms.length > 0 ? i.alarms : [i.alarmName]);
   const allOk = (i: IncidentRecord) => alarmsOf(i).every((name) => account.cloudwatch.stateAt(name, endedAt).state === 'OK');
@@ -351,6 +351,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     alarms: alarmsOf(i.record),
     actions: i.actions,
     pages: i.pages,
+    ...(pagesFor(i.record.incidentId)[0] ? { firstPageAt: pagesFor(i.record.incidentId)[0]!.at } : {}),
     restored: i.restored,
     escalated: i.escalated,
   }));

@@ -72,12 +72,27 @@ const AppConfigSectionSchema = z
         z
           .object({
             values: z.record(flagKey, z.boolean()),
+            /** Flags deleted from the profile in this version: its document neither defines nor sets them. */
+            withoutFlags: z.array(flagKey).optional(),
             description: z.string().max(1024).optional(),
             label: z.string().min(1).max(64).regex(/\D/, 'a version label needs at least one non-digit').optional(),
           })
           .strict(),
       )
       .min(1, 'at least one hosted version is needed'),
+    /** Deployments of the profile before `deployed`, oldest first (flag changes the drill's triage may see). */
+    earlierDeployments: z
+      .array(
+        z
+          .object({
+            version: z.number().int().min(1),
+            at: OffsetSchema,
+            strategy: z.string().default('AppConfig.AllAtOnce'),
+            description: z.string().max(1024).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     /** The deployment live when the drill starts (it completed long before, typically). */
     deployed: z
       .object({
@@ -352,6 +367,8 @@ const ScenarioObjectSchema = z
          * status-cadence re-page) and no failure-net page.
          */
         pagedVia: z.enum(['workflow', 'failure-net']).optional(),
+        /** The first incident's first page reaches the escalation topic at most this many minutes after the primary alarm fired. */
+        pagedWithinMinutes: z.number().min(0).max(24 * 60).optional(),
       })
       .strict(),
   })
@@ -425,7 +442,19 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
   appconfig.versions.forEach((v, i) => {
     for (const k of Object.keys(v.values)) {
       if (!flagKeys.has(k)) issue(['account', 'appconfig', 'versions', i, 'values', k], `flag "${k}" is not declared in account.appconfig.flags`);
+      if (v.withoutFlags?.includes(k)) issue(['account', 'appconfig', 'versions', i, 'values', k], `flag "${k}" is deleted in this version (withoutFlags): it can have no value`);
     }
+    v.withoutFlags?.forEach((k, j) => {
+      if (!flagKeys.has(k)) issue(['account', 'appconfig', 'versions', i, 'withoutFlags', j], `flag "${k}" is not declared in account.appconfig.flags`);
+    });
+  });
+  let previousAt = -Infinity;
+  appconfig.earlierDeployments.forEach((d, i) => {
+    const at = ['account', 'appconfig', 'earlierDeployments', i];
+    if (d.version > versionCount) issue([...at, 'version'], `version ${d.version} does not exist (${versionCount} declared)`);
+    if (!strategies.has(d.strategy)) issue([...at, 'strategy'], `unknown deployment strategy "${d.strategy}"`);
+    if (!(seconds(d.at) > previousAt && seconds(d.at) < seconds(appconfig.deployed.at))) issue([...at, 'at'], 'earlier deployments come oldest first, each before account.appconfig.deployed');
+    previousAt = seconds(d.at);
   });
   if (appconfig.deployed.version > versionCount) issue(['account', 'appconfig', 'deployed', 'version'], `version ${appconfig.deployed.version} does not exist (${versionCount} declared)`);
   if (seconds(appconfig.deployed.at) > 0) issue(['account', 'appconfig', 'deployed', 'at'], 'the initial deployment must start at or before +00:00 (use history for later ones)');

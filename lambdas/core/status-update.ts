@@ -131,6 +131,8 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
           ? `Nobody approved ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'} in time; Tourniquet did not act on its own.`
         : state.attempt?.status === 'dry-run'
           ? `${state.attempt.detail}`
+        : state.error?.Error === 'NoCandidateCanAct'
+          ? `Tourniquet found no mitigation that can act now: ${describeWorkflowError(state.error)}`
         : state.error
         ? `The automation hit an error: ${describeWorkflowError(state.error)}`
         : plan && !plan.hasCandidate

@@ -41,7 +41,7 @@ export const ecsScaleOut: Mitigation = {
   },
   async preview(ctx) {
     const p = await (await ctx.adapters.ecs()).previewScaleOut(ecsOf(ctx.service), { maxDesiredCount: capOf(ctx) });
-    return { before: p.before, wouldChange: p.wouldChange, detail: p.detail, ...(p.wouldChange ? {} : { notExecutable: `no scale headroom: ${p.detail.replace(/^Nothing to do: /, '')}` }) };
+    return { before: p.before, wouldChange: p.wouldChange, detail: p.detail, ...(p.wouldChange ? {} : { notExecutable: `no scale headroom: ${p.detail.replace(/^Nothing to do: /, '').replace(/\.$/, '')}` }) };
   },
   async apply(ctx) {
     const result = await (await ctx.adapters.ecs()).scaleOut(ecsOf(ctx.service), { maxDesiredCount: capOf(ctx) });

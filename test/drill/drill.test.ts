@@ -223,3 +223,16 @@ describe('humans in the loop', () => {
     expect(writes(run)).toEqual([]);
   });
 });
+
+describe('readiness at incident time', () => {
+  it('saturated-at-cap: scale-out has no headroom, so it is skipped and a human is paged at once, with nothing changed', async () => {
+    const run = await runScenario(loadScenario('saturated-at-cap'), session);
+    expect(run.result.mismatches).toEqual([]);
+    expect(run.result).toMatchObject({ restored: false, escalated: true });
+    expect(run.result.actions).toEqual([]);
+    const timeline = await run.store.listTimeline(run.result.incidentId!);
+    expect(timeline.map((e) => e.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Skipped ecs-scale-out on ECS service shop-prod\/checkout: no scale headroom/)]));
+    // No verification wait: no Verify state ran.
+    expect(run.result.states).not.toContain('Verify');
+  });
+});
