@@ -6,12 +6,14 @@ import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type 
 /** Typical time for an ECS deployment to replace its tasks; verify also waits for steady state. */
 export const ECS_DEPLOYMENT_SECONDS = 180;
 
+/** The ECS service a service config gives, or the reason the mitigation cannot run. */
 export function ecsOf(service: ServiceConfig): EcsConfig {
   const ecs = service.resources.ecs;
   if (!ecs) throw new MitigationNotExecutableError(`Service ${service.name} has no ecs resources configured`);
   return ecs;
 }
 
+/** "ECS service <cluster>/<service>", as candidates and readiness reports name it. */
 export const describeEcs = (ecs: EcsConfig): string => `ECS service ${ecs.cluster}/${ecs.service}`;
 
 /** After the alarms read OK the service must also settle: an OK alarm mid-rollout can flip back. */

@@ -24,6 +24,7 @@ export function flagsOf(service: ServiceConfig): FeatureFlagsConfig {
   return flags;
 }
 
+/** "flag <key> (<application>/<environment>/<profile>)", as candidates and readiness reports name it. */
 export const describeFlag = (flags: FeatureFlagsConfig, flag: string): string =>
   `flag ${flag} (${flags.applicationId}/${flags.environmentId}/${flags.configurationProfileId})`;
 

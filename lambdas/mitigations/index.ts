@@ -34,4 +34,5 @@ export function mitigationOf(type: string): Mitigation {
   return mitigation;
 }
 
+/** The contract of a catalogue module (lambdas/mitigations/mitigation.ts). */
 export type { Mitigation } from './mitigation.js';

@@ -58,6 +58,7 @@ export interface Mitigation {
 /** The evidence rows of the decision matrix. */
 export type MatrixEvidence = 'flag-turned-on' | 'new-deployment' | 'regional-failure' | 'database-failure' | 'downstream-failure' | 'traffic-flood' | 'saturation';
 
+/** What `propose` reads: the triage facts and the service config. */
 export interface ProposeInput {
   readonly triage: Triage;
   readonly service: ServiceConfig;
@@ -67,6 +68,7 @@ export interface ProposeInput {
   readonly changeExplains: boolean;
 }
 
+/** One candidate a module proposes; the matrix adds risk and policy. */
 export interface Proposal {
   /** Human-readable target ("flag new-checkout-flow in abc1234/env5678/prof901"). */
   readonly target: string;
@@ -74,6 +76,7 @@ export interface Proposal {
   readonly rationale: string;
 }
 
+/** What `propose` returns: its candidates (often none) and notes for the plan. */
 export interface Proposals {
   readonly proposals: readonly Proposal[];
   /** Notes for the plan's rationale (a flag that turned on but is not a kill switch). */
@@ -95,8 +98,10 @@ export interface MitigationContext {
 /** What `settled` gets: verify runs it, with no change to make. */
 export type SettleContext = Pick<MitigationContext, 'service' | 'adapters' | 'clock'>;
 
+/** What `readiness` gets: the service and its adapters, with no incident. */
 export interface ReadinessContext extends Omit<MitigationContext, 'incidentId' | 'reason'> {}
 
+/** What `preview` read, without changing anything. */
 export interface Preview {
   readonly before: unknown;
   readonly wouldChange: boolean;
@@ -105,6 +110,7 @@ export interface Preview {
   readonly notExecutable?: string;
 }
 
+/** What `apply` did (or found in place). */
 export interface Applied {
   readonly status: 'applied' | 'already-applied';
   readonly before: unknown;
@@ -114,6 +120,7 @@ export interface Applied {
   readonly takesEffectSeconds: number;
 }
 
+/** The recorded action `undo` reverts. */
 export interface UndoInput {
   readonly params: CandidateParams;
   /** The before-state recorded on the action (preview's or apply's `before`). */
@@ -124,11 +131,13 @@ export interface UndoInput {
   readonly dryRun: boolean;
 }
 
+/** What `undo` did, or would do in a dry run. */
 export interface UndoResult {
   readonly status: 'undone' | 'would-undo' | 'skipped';
   readonly detail: string;
 }
 
+/** One read-only check of a readiness report. */
 export interface ReadinessCheck {
   /** What was checked ("flag new-checkout-flow in the deployed configuration"). */
   readonly check: string;
@@ -136,6 +145,7 @@ export interface ReadinessCheck {
   readonly detail: string;
 }
 
+/** Whether one configured target of a mitigation could act now, and why. */
 export interface ReadinessReport {
   readonly type: MitigationType;
   /** The resource checked ("flag new-checkout-flow (app/env/profile)"). */
@@ -154,6 +164,7 @@ export interface StatementSpec {
   readonly wildcardReason?: string;
 }
 
+/** A module's IAM statements for the configured resources, by who needs them. */
 export interface MitigationPermissions {
   /** Reads of previews, readiness and mitigate's before-state. */
   readonly read: readonly StatementSpec[];

@@ -24,6 +24,7 @@ const MUTATION_LOCK_SECONDS = MUTATION_LOCK_LEASE_SECONDS;
 const CLAIM_WAIT_SECONDS = 20;
 const CLAIM_POLL_SECONDS = 2;
 
+/** What the mitigate operation works with: the incident store, the brake and pause switch, the catalogue's adapters, a clock. */
 export interface MitigateDeps {
   readonly store: Pick<
     IncidentStore,

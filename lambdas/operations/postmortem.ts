@@ -8,6 +8,7 @@ import type { ActionRecord, IncidentRecord, IncidentStore } from '../store/incid
  * thousands of timeline events still closes, lists and renders.
  */
 
+/** What rendering a postmortem reads: the incident store and the config. */
 export interface PostmortemDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'listTimeline' | 'listActions'>;
   /** The incident's service config, for the impact sentence of its alarm. */
@@ -31,6 +32,7 @@ export function postmortemActions(actions: readonly ActionRecord[]): PostmortemA
     .map((a) => ({ description: `${a.type} on ${a.target}`, ...(a.effect ? { effect: a.effect } : {}), ...(a.status === 'undone' ? { reverted: true } : {}) }));
 }
 
+/** The postmortem draft (Markdown) of an incident, from its record, timeline and action ledger. */
 export async function incidentPostmortem(deps: PostmortemDeps, incidentId: string): Promise<string> {
   const [incident, timeline, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listTimeline(incidentId), deps.store.listActions(incidentId)]);
   const metrics = metricsOf(incident);

@@ -14,6 +14,7 @@ import type { AutomationBrake } from '../store/brake.js';
 
 const BeforeSchema = z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), state: z.unknown() });
 
+/** What undo works with: the store (ledger, timeline, lock), the catalogue's adapters, the config, who is undoing. */
 export interface UndoDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'markActionUndone' | 'acquireMutationLock' | 'releaseMutationLock'>;
   /** The adapters the catalogue's mitigations undo through. */
@@ -28,6 +29,7 @@ export interface UndoDeps {
   readonly brake?: Pick<AutomationBrake, 'releaseResource'>;
 }
 
+/** One action reverted (or not) by undo. */
 export const UndoStepSchema = z.object({
   cursor: z.number().int(),
   type: z.string(),
@@ -37,10 +39,12 @@ export const UndoStepSchema = z.object({
 });
 export type UndoStep = z.infer<typeof UndoStepSchema>;
 
+/** Undo cannot proceed (the incident's service is not in the config). */
 export class UndoError extends Error {
   override readonly name = 'UndoError';
 }
 
+/** Reverts every applied action of an incident, newest first, under the service's mutation lock (or reports what it would do). */
 export async function undoIncident(deps: UndoDeps, incidentId: string, options: { dryRun?: boolean } = {}): Promise<UndoStep[]> {
   const incident = await deps.store.getIncident(incidentId);
   const service = deps.serviceFor(incident.service);
