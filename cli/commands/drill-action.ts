@@ -10,6 +10,7 @@ export interface DrillOptions {
   readonly scenario?: string;
   readonly json?: boolean;
   readonly undo?: boolean;
+  readonly preflight?: boolean;
 }
 
 const progress = (line: string): void => {
@@ -38,6 +39,7 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     }
   }
   if (scenarios.length === 0) return 2;
+  if (options.preflight) return preflightScenarios(scenarios, options, unloadable);
 
   // Handler logs would interleave with the report (and break --json); the timeline carries the story.
   logger.setLogLevel('SILENT');
@@ -68,4 +70,27 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     return 2;
   }
   return results.every((r) => r.passed) ? 0 : 1;
+}
+
+/**
+ * `tourniquet drill --preflight`: `tourniquet preflight` against each scenario's simulated account as
+ * the drill begins; the scenarios themselves do not run. Exit 1 when a mitigation is not ready.
+ */
+async function preflightScenarios(scenarios: readonly Scenario[], options: DrillOptions, unloadable: number): Promise<number> {
+  const [{ preflightScenario }, { preflightJson, renderPreflight }] = await Promise.all([import('../../drill/preflight.js'), import('./preflight-report.js')]);
+  let ready = true;
+  for (const scenario of scenarios) {
+    const run = await preflightScenario(scenario);
+    ready &&= run.reports.every((r) => r.ready);
+    const context = {
+      config: run.configFile,
+      account: `${run.account} (simulated: scenario ${scenario.name} as the drill begins)`,
+      region: run.region,
+      deploymentStrategyId: run.deploymentStrategyId,
+      notes: ["the simulated account has no IAM: the mitigate role's permissions are not simulated"],
+    };
+    process.stdout.write(`${options.json ? preflightJson(run.reports, context) : `${renderPreflight(run.reports, context)}\n`}\n`);
+  }
+  if (unloadable > 0) return 2;
+  return ready ? 0 : 1;
 }

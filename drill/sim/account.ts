@@ -143,19 +143,23 @@ export class SimulatedAccount {
       this.appconfig.addVersion({
         applicationId: ac.application.id,
         profileId: ac.profile.id,
-        content: JSON.stringify(buildFlagDocument(ac.flags, v.values)),
+        // A flag deleted from the profile in this version is neither defined nor set in its document.
+        content: JSON.stringify(buildFlagDocument(Object.fromEntries(Object.entries(ac.flags).filter(([key]) => !v.withoutFlags?.includes(key))), v.values)),
         ...(v.description !== undefined ? { description: v.description } : {}),
         ...(v.label !== undefined ? { label: v.label } : {}),
       });
     }
-    this.appconfig.seedDeployment({
-      applicationId: ac.application.id,
-      environmentId: ac.environment.id,
-      profileId: ac.profile.id,
-      version: ac.deployed.version,
-      strategyId: ac.deployed.strategy,
-      startedAt: at(ac.deployed.at),
-    });
+    for (const d of [...ac.earlierDeployments, ac.deployed]) {
+      this.appconfig.seedDeployment({
+        applicationId: ac.application.id,
+        environmentId: ac.environment.id,
+        profileId: ac.profile.id,
+        version: d.version,
+        strategyId: d.strategy,
+        startedAt: at(d.at),
+        ...('description' in d && d.description !== undefined ? { description: d.description } : {}),
+      });
+    }
 
     this.ecs = new SimEcs({ clock: this.clock, deploymentSeconds: ecs.deploymentSeconds });
     this.ecs.addCluster(ecs.cluster);
