@@ -149,7 +149,8 @@ export class SimulatedAccount {
         ...(v.label !== undefined ? { label: v.label } : {}),
       });
     }
-    for (const d of [...ac.earlierDeployments, ac.deployed]) {
+    const seeded: { version: number; at: string; strategy: string; description?: string | undefined }[] = [...ac.earlierDeployments, ac.deployed];
+    for (const d of seeded) {
       this.appconfig.seedDeployment({
         applicationId: ac.application.id,
         environmentId: ac.environment.id,
@@ -157,7 +158,7 @@ export class SimulatedAccount {
         version: d.version,
         strategyId: d.strategy,
         startedAt: at(d.at),
-        ...('description' in d && d.description !== undefined ? { description: d.description } : {}),
+        ...(d.description !== undefined ? { description: d.description } : {}),
       });
     }
 
