@@ -21,10 +21,6 @@ import { lambdaHandler, logger } from '../runtime/lambda.js';
  * shared with `tourniquet approve|reject`) and the pages are `lambdas/presentation/approval-pages.ts`.
  */
 
-// Kept for callers that still import the decision from here; new code imports lambdas/operations/decide-approval.ts.
-export { decideApproval } from '../operations/decide-approval.js';
-export type { DecideApprovalDeps, DecideApprovalOutcome, DecideApprovalRequest } from '../operations/decide-approval.js';
-
 /** Bodies larger than this are not an approval form. */
 export const MAX_BODY_BYTES = 8192;
 

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { type ApprovalDecision, formatTime, normalizeReason } from '../core/approval-link.js';
-import { decideApproval, type DecideApprovalDeps, type DecideApprovalOutcome } from '../handlers/approval-endpoint.js';
+import { decideApproval, type DecideApprovalDeps, type DecideApprovalOutcome } from './decide-approval.js';
 import { type ApprovalRecord, approvalState, type ApprovalStore } from '../store/approvals.js';
 import type { IncidentStore } from '../store/incident-store.js';
 
