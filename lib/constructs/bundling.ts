@@ -2,9 +2,10 @@ import type { BuildOptions } from 'esbuild';
 import { PROJECT_ROOT } from '../handlers.js';
 
 /**
- * How every Tourniquet Lambda is bundled, in one place: {@link HandlerFunction} hands these options
- * to NodejsFunction (which runs the esbuild CLI at synth) and `npm run bench` (bench/bundles.ts)
- * builds with exactly the same ones through esbuild's API to report bundle size and cold init.
+ * How every Tourniquet Lambda is bundled, in one place: HandlerFunction builds each function's
+ * asset with these esbuild options (CDK local bundling, esbuild's API) and `npm run bench`
+ * (bench/bundles.ts) builds with exactly the same ones to report size and cold init.
+ * Measured figures and the reasoning: docs/performance.md.
  *
  * Keep this file free of aws-cdk-lib: the bench loads it on its own.
  */
@@ -17,60 +18,56 @@ export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const 
 
 /**
  * Left out of every bundle: the AWS SDK for JavaScript v3 and the Smithy packages under it come from
- * the Lambda nodejs22.x runtime, which ships the full SDK v3 in /var/runtime/node_modules and (since
+ * the Lambda nodejs22.x runtime, which ships SDK v3 in /var/runtime/node_modules and (since
  * nodejs18.x) resolves ES module imports through NODE_PATH.
  *
- * Why: bundled, the SDK was 60-85 % of every bundle (477-1,098 KB) and most of the cold init; every
- * handler needs at least DynamoDB. Left out, bundles are 40-200 KB and the clients load from the
- * runtime's copy (prebuilt `dist-cjs`, already on the machine, in the page cache of a warm host).
+ * Why: bundled, the SDK was most of every bundle (477-1,098 KB) and of every esbuild run at synth.
  *
- * The price is pinning: the functions run the SDK minor version the runtime has in that region
- * (Lambda updates it in place, region by region), not the one in package-lock.json that the tests
- * and the drill ran. Tourniquet only calls long-stable operations (DynamoDB, SNS, SFN, AppConfig,
- * ECS, Route 53, WAFv2, CloudWatch, Secrets Manager, RDS, IAM, STS, Route 53 ARC cluster), none of
- * which is newer than the runtime's SDK. If a handler ever needs an operation newer than the
- * runtime's SDK, bundle just that client (drop its pattern from this list for that function, or
- * pin it through a layer) instead of going back to bundling the whole SDK.
+ * The price is pinning, weighed and accepted: the functions run the SDK minor version the runtime
+ * has in that region (Lambda updates it in place, region by region), not the one in
+ * package-lock.json that the tests and the drill ran. Tourniquet calls long-stable operations only
+ * (DynamoDB, SNS, SFN, AppConfig, ECS, Route 53, WAFv2, CloudWatch, Secrets Manager, and the newer
+ * RDS, IAM, STS and Route 53 ARC cluster clients, all years older than any nodejs22.x SDK). Also:
+ * the runtime's SDK is the CommonJS build, and loading it costs more than a tree-shaken bundled copy
+ * (docs/performance.md), so clients are best loaded on first use. If a handler ever needs an
+ * operation newer than the runtime's SDK, bundle that one client (drop its pattern here for that
+ * function) rather than the whole SDK.
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smithy/*'];
 
-/** The esbuild settings of every handler bundle (the NodejsFunction `bundling` props and the bench use these). */
-export const HANDLER_BUNDLING = {
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  minify: true,
-  /** An external `index.mjs.map`: stack traces keep file/line positions (NODE_OPTIONS=--enable-source-maps). */
-  sourceMap: true,
-  /** Maps keep file/line positions without shipping the sources a second time. */
-  sourcesContent: false,
-  /** ESM builds of dependencies first: they tree-shake, CommonJS builds do not. */
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  externalModules: RUNTIME_PROVIDED_MODULES,
-} as const;
-
 /**
- * The esbuild API options equivalent to what NodejsFunction passes on the command line for
- * {@link HANDLER_BUNDLING} (`--bundle <entry> --target --platform=node --format --outfile --minify
- * --sourcemap --sources-content=false --external:… --define:… --banner:js --main-fields`).
+ * The esbuild options of a handler's asset: `<outdir>/index.mjs` plus, for every module the handler
+ * loads with `await import()`, a chunk under `<outdir>/chunks/`.
+ *
+ * Splitting is what makes `await import()` lazy: without it esbuild inlines the imported module
+ * and hoists the module's own imports of external packages (the SDK clients) to the top of the
+ * bundle, so every client an adapter uses was loaded at init even if that adapter never ran.
+ * Each chunk carries the banner and its own `.map`.
  */
-export function handlerBuildOptions(entry: string, outfile: string, define?: Readonly<Record<string, string>>): BuildOptions {
+export function handlerBuildOptions(entry: string, outdir: string, define?: Readonly<Record<string, string>>): BuildOptions {
   return {
-    entryPoints: [entry],
+    entryPoints: { index: entry },
     absWorkingDir: PROJECT_ROOT,
-    outfile,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
-    format: HANDLER_BUNDLING.format,
-    platform: HANDLER_BUNDLING.platform,
-    target: HANDLER_BUNDLING.target,
-    minify: HANDLER_BUNDLING.minify,
-    sourcemap: HANDLER_BUNDLING.sourceMap,
-    sourcesContent: HANDLER_BUNDLING.sourcesContent,
-    external: [...HANDLER_BUNDLING.externalModules],
-    mainFields: [...HANDLER_BUNDLING.mainFields],
-    banner: { js: HANDLER_BUNDLING.banner },
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    // External `.map` files: stack traces keep file/line positions (NODE_OPTIONS=--enable-source-maps)
+    // without shipping the sources a second time.
+    sourcemap: true,
+    sourcesContent: false,
+    // ESM builds of dependencies first: they tree-shake, CommonJS builds do not (packages with an
+    // `exports` map, like zod and Powertools, resolve through it either way).
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: [...RUNTIME_PROVIDED_MODULES],
     define: define ? { ...define } : undefined,
+    // esbuild's per-file size table is noise in every synth; warnings and errors still show.
     logLevel: 'warning',
   };
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { AssetHashType, DockerImage, Duration, type ILocalBundling, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -49,16 +48,16 @@ class EsbuildLocalBundling implements ILocalBundling {
   public readonly options: BuildOptions;
 
   constructor(handler: HandlerName, define: Readonly<Record<string, string>> | undefined) {
-    this.options = handlerBuildOptions(handlerEntry(handler), 'index.mjs', define);
+    this.options = handlerBuildOptions(handlerEntry(handler), '.', define);
   }
 
   public tryBundle(outputDir: string): boolean {
-    buildSync({ ...this.options, outfile: path.join(outputDir, 'index.mjs') });
+    buildSync({ ...this.options, outdir: outputDir });
     return true;
   }
 }
 
-/** The bundled code of a handler: `index.mjs` and `index.mjs.map`, hashed by their content. */
+/** The bundled code of a handler: `index.mjs`, its lazily loaded `chunks/`, their maps; hashed by content. */
 function handlerCode(handler: HandlerName, define: Readonly<Record<string, string>> | undefined): Code {
   return Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
