@@ -2,15 +2,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, verifyApprovalLink } from '../core/approval-link.js';
+
 import { ApprovalSecretSource } from '../adapters/approval-secret.js';
 import { StepFunctionsTasks } from '../adapters/step-functions-tasks.js';
-import { decideApproval, reviewApproval, type DecideApprovalDeps } from '../operations/decide-approval.js';
+import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, verifyApprovalLink } from '../core/approval-link.js';
+import { decideApproval, type DecideApprovalDeps, reviewApproval } from '../operations/decide-approval.js';
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
-import { ApprovalStore } from '../store/approvals.js';
-import { IncidentStore } from '../store/incident-store.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
+import { ApprovalStore } from '../store/approvals.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 /**
  * The approval endpoint, served by a Lambda function URL: `GET /approval?t=…` shows what the link

@@ -1,17 +1,18 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import {
+  type EscalateDeps,
   escalateIncident,
+  type EscalateResult,
   EscalationStateSchema,
   ExecutionEndedEventSchema,
   pageUnreadable,
   recordEndedExecution,
-  type EscalateDeps,
-  type EscalateResult,
 } from '../operations/escalate.js';
-import { IncidentStore } from '../store/incident-store.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler, logger } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
 
@@ -27,7 +28,14 @@ export function createEscalateHandler(deps: EscalateDeps) {
     const state = EscalationStateSchema.safeParse(event);
     if (state.success) return escalateIncident(deps, state.data);
     logger.error('escalation input unreadable; paging it raw', { issues: state.error.issues.slice(0, 5) });
-    return pageUnreadable(deps, event, state.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 3).join('; '));
+    return pageUnreadable(
+      deps,
+      event,
+      state.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .slice(0, 3)
+        .join('; '),
+    );
   };
 }
 

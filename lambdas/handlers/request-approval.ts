@@ -1,12 +1,13 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+
 import { ApprovalSecretSource } from '../adapters/approval-secret.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
-import { requestApproval, RequestApprovalEventSchema, type RequestApprovalDeps, type RequestApprovalResult } from '../operations/request-approval.js';
-import { ApprovalStore } from '../store/approvals.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema, type RequestApprovalResult } from '../operations/request-approval.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
+import { ApprovalStore } from '../store/approvals.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export type { RequestApprovalDeps, RequestApprovalEvent, RequestApprovalResult } from '../operations/request-approval.js';
 

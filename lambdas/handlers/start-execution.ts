@@ -1,14 +1,15 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { parseConfig } from '../core/config.js';
-import { AlarmEventInvalidError, parseAlarmEvent } from '../core/alarm-event.js';
-import type { AlarmSignal } from '../core/signal.js';
+
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { StepFunctionsExecutions } from '../adapters/step-functions-executions.js';
-import { admitSignals, reportRejectedEvent, type AdmitSignalsDeps, type StartSummary } from '../operations/start-execution.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { AlarmEventInvalidError, parseAlarmEvent } from '../core/alarm-event.js';
+import { parseConfig } from '../core/config.js';
+import type { AlarmSignal } from '../core/signal.js';
+import { admitSignals, type AdmitSignalsDeps, reportRejectedEvent, type StartSummary } from '../operations/start-execution.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export type { StarterOutput, StartSummary } from '../operations/start-execution.js';
 

@@ -1,10 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CadenceSettingsSchema } from '../core/cadence.js';
+
 import { SnsPublisher } from '../adapters/sns-publisher.js';
+import { CadenceSettingsSchema } from '../core/cadence.js';
 import { createStatusCadence, type StatusCadenceDeps, type StatusCadenceResult } from '../operations/cadence.js';
-import { IncidentStore } from '../store/incident-store.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export type { StatusCadenceDeps, StatusCadenceResult } from '../operations/cadence.js';
 

@@ -1,14 +1,15 @@
 import { AppConfigClient } from '@aws-sdk/client-appconfig';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { WorkflowStateSchema, type Triage } from '../core/model.js';
+
 import { AppConfigFlagsAdapter } from '../adapters/appconfig-flags.js';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { EcsAdapter } from '../adapters/ecs-deployments.js';
-import { triageIncident, type TriageDeps } from '../operations/triage.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { type Triage, WorkflowStateSchema } from '../core/model.js';
+import { type TriageDeps, triageIncident } from '../operations/triage.js';
 import { readEnvFor } from '../runtime/env.js';
 import { lambdaHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export type { TriageDeps } from '../operations/triage.js';
 

@@ -1,11 +1,4 @@
-import {
-  CADENCE_SCHEDULE_MINUTES,
-  type CadenceSettings,
-  cadenceDecision,
-  cadenceTable,
-  nextUpdateBy,
-  scheduledStatusUpdate,
-} from '../core/cadence.js';
+import { CADENCE_SCHEDULE_MINUTES, cadenceDecision, type CadenceSettings, cadenceTable, nextUpdateBy, scheduledStatusUpdate } from '../core/cadence.js';
 import { AUTOMATION_STATUSES, pageIntervalMinutes } from '../core/lifecycle.js';
 import { describeAction, renderPage } from '../core/pages.js';
 import { humanDuration, utcMinute } from '../core/status-update.js';
@@ -169,7 +162,13 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
   const keepAwake = async (episode: EpisodeRecord, incident: IncidentRecord, now: Date, result: StatusCadenceResult): Promise<IncidentRecord> => {
     if (AUTOMATION_STATUSES.includes(incident.status) && episode.leaseUntil !== undefined && Date.parse(episode.leaseUntil) < now.getTime()) {
       const reason = `The workflow working on this incident stopped reporting: its lease ran out at ${utcMinute(episode.leaseUntil)} while the incident was ${incident.status}. Automation is not acting on it.`;
-      if (await deps.store.transition(incident.incidentId, 'ESCALATED', { from: [incident.status], round: incident.round, patch: { escalatedAt: now.toISOString(), escalationReason: reason } })) {
+      if (
+        await deps.store.transition(incident.incidentId, 'ESCALATED', {
+          from: [incident.status],
+          round: incident.round,
+          patch: { escalatedAt: now.toISOString(), escalationReason: reason },
+        })
+      ) {
         const escalated = { ...incident, status: 'ESCALATED' as const, escalatedAt: now.toISOString(), escalationReason: reason };
         await pageOne(escalated, reason, now, result, 'orphaned');
         return escalated;

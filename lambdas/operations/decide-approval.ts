@@ -1,7 +1,7 @@
-import { openTaskToken, type ApprovalChannel, type ApprovalDecision, type ApprovalDecisionOutput, type ApproverIdentity } from '../core/approval-link.js';
 import { TaskNoLongerWaitingError } from '../adapters/step-functions-tasks.js';
+import { type ApprovalChannel, type ApprovalDecision, type ApprovalDecisionOutput, type ApproverIdentity, openTaskToken } from '../core/approval-link.js';
 import { logger } from '../runtime/logger.js';
-import { approvalState, type ApprovalDelivery, type ApprovalRecord, type ClaimResult, type DecisionClaim } from '../store/approvals.js';
+import { type ApprovalDelivery, type ApprovalRecord, approvalState, type ClaimResult, type DecisionClaim } from '../store/approvals.js';
 import { RecordInvalidError } from '../store/errors.js';
 import type { Clock, Timeline } from './ports.js';
 
@@ -86,7 +86,11 @@ const VERB: Record<ApprovalDecision, string> = { approved: 'Approved', rejected:
  * Reads an approval as a confirmation page shows it: whether it still waits for a decision.
  * Changes nothing (mail scanners open every link).
  */
-export async function reviewApproval(deps: { readonly approvals: Pick<ApprovalDecisions, 'get'>; readonly clock: Clock }, incidentId: string, approvalId: string): Promise<ApprovalReview> {
+export async function reviewApproval(
+  deps: { readonly approvals: Pick<ApprovalDecisions, 'get'>; readonly clock: Clock },
+  incidentId: string,
+  approvalId: string,
+): Promise<ApprovalReview> {
   const record = await deps.approvals.get(incidentId, approvalId);
   if (!record) return { outcome: 'not-found' };
   const state = approvalState(record, deps.clock());
@@ -164,9 +168,7 @@ export async function decideApproval(deps: DecideApprovalDeps, request: DecideAp
     await deps.tasks.sendDecision(taskToken, output);
   } catch (error) {
     if (error instanceof TaskNoLongerWaitingError) {
-      await bestEffort(warn, 'recording the late decision', () =>
-        deps.approvals.recordDelivery(incidentId, approvalId, claim.claimId, 'task-gone', error.code),
-      );
+      await bestEffort(warn, 'recording the late decision', () => deps.approvals.recordDelivery(incidentId, approvalId, claim.claimId, 'task-gone', error.code));
       await bestEffort(warn, 'appending the late decision to the timeline', () =>
         deps.incidents.appendTimeline(incidentId, {
           at: output.at,

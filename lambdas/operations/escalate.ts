@@ -1,10 +1,11 @@
 import * as z from 'zod';
+
 import type { Severity } from '../core/config.js';
-import { OpenedIncidentSchema, WorkflowInputSchema, WorkflowStateSchema, type WorkflowState } from '../core/model.js';
 import { AUTOMATION_STATUSES, leaseUntil } from '../core/lifecycle.js';
-import { resolveSeverity } from '../core/severity.js';
+import { OpenedIncidentSchema, WorkflowInputSchema, type WorkflowState, WorkflowStateSchema } from '../core/model.js';
 import { excerpt } from '../core/raw-event.js';
-import { statusUpdateFor, type StatusUpdate } from '../core/status-update.js';
+import { resolveSeverity } from '../core/severity.js';
+import { type StatusUpdate, statusUpdateFor } from '../core/status-update.js';
 import { logger } from '../runtime/logger.js';
 import type { IncidentRecord } from '../store/records.js';
 import type { Clock, IncidentFinder, IncidentOpener, IncidentTransitions, IncidentUpdater, MutationLockReleaser, Publisher, Timeline } from './ports.js';
@@ -68,6 +69,7 @@ export const ExecutionEndedEventSchema = z.object({
     cause: z.string().nullish(),
   }),
 });
+/** The failure net's event, parsed. */
 export type ExecutionEndedEvent = z.infer<typeof ExecutionEndedEventSchema>;
 
 /** What {@link record} did: 'moved-on' means another round or a human has the incident, so this execution pages nobody. */
@@ -123,7 +125,13 @@ async function openMissing(deps: EscalateDeps, state: EscalationState, at: strin
   return result.opened;
 }
 
-async function publishPage(deps: EscalateDeps, incidentId: string | undefined, severity: Severity | undefined, update: StatusUpdate, at: string): Promise<{ readonly messageId: string }> {
+async function publishPage(
+  deps: EscalateDeps,
+  incidentId: string | undefined,
+  severity: Severity | undefined,
+  update: StatusUpdate,
+  at: string,
+): Promise<{ readonly messageId: string }> {
   const attributes = { ...(incidentId ? { incidentId } : {}), status: 'Escalated', ...(severity ? { severity } : {}) };
   try {
     return await deps.publisher.publish({ topicArn: deps.escalationTopicArn, subject: update.subject, message: update.message, attributes });

@@ -1,15 +1,6 @@
 import type { PublishRequest } from '../adapters/sns-publisher.js';
 import type { ExecutionRef, IncidentStatus, TimelineEvent } from '../core/model.js';
-import type {
-  ActionRecord,
-  EpisodeRecord,
-  IncidentPatch,
-  IncidentRecord,
-  LastNotification,
-  OpenIncidentInput,
-  OpenIncidentResult,
-  SignalResult,
-} from '../store/records.js';
+import type { ActionRecord, EpisodeRecord, IncidentPatch, IncidentRecord, LastNotification, OpenIncidentInput, OpenIncidentResult, SignalResult } from '../store/records.js';
 
 /**
  * The small interfaces the operations depend on. The store (`lambdas/store/`) and the adapters
@@ -110,9 +101,5 @@ export interface CadenceClaims {
   /** Claims the next page: only if `lastPageAt` is still `expectedLastPageAt`. */
   claimPage(incidentId: string, expectedLastPageAt: string | undefined, at: string, pages: number): Promise<boolean>;
   /** Claims the next status update: only if `lastNotification` is still the one read. */
-  compareAndSetLastNotification(
-    incidentId: string,
-    expected: { readonly at: unknown; readonly status?: IncidentStatus },
-    next: LastNotification | undefined,
-  ): Promise<boolean>;
+  compareAndSetLastNotification(incidentId: string, expected: { readonly at: unknown; readonly status?: IncidentStatus }, next: LastNotification | undefined): Promise<boolean>;
 }

@@ -1,14 +1,7 @@
 import * as z from 'zod';
-import {
-  ApprovalCandidateSchema,
-  approvalLinkUrl,
-  DEFAULT_APPROVAL_TTL_SECONDS,
-  formatTime,
-  newApprovalId,
-  sealTaskToken,
-  signApprovalLink,
-} from '../core/approval-link.js';
-import { SeveritySchema, type Severity } from '../core/config.js';
+
+import { ApprovalCandidateSchema, approvalLinkUrl, DEFAULT_APPROVAL_TTL_SECONDS, formatTime, newApprovalId, sealTaskToken, signApprovalLink } from '../core/approval-link.js';
+import { type Severity, SeveritySchema } from '../core/config.js';
 import { approvalPendingNotice, approvalRequestMessage } from '../presentation/approval-email.js';
 import type { ApprovalRecord, NewApproval } from '../store/approvals.js';
 import type { Clock, Publisher, Timeline } from './ports.js';
@@ -44,7 +37,12 @@ export const RequestApprovalEventSchema = z.object({
   candidate: ApprovalCandidateSchema,
   executionArn: z.string().startsWith('arn:'),
   /** Must equal the Task state's TimeoutSeconds: links and the record expire with the wait. */
-  timeoutSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(DEFAULT_APPROVAL_TTL_SECONDS),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(DEFAULT_APPROVAL_TTL_SECONDS),
 });
 /** The event as the workflow sends it (defaults not yet applied). */
 export type RequestApprovalEvent = z.input<typeof RequestApprovalEventSchema>;

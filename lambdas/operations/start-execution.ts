@@ -1,12 +1,12 @@
-import { findAlarm, findSymptomAlarm, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
 import type { AlarmEventInvalidError } from '../core/alarm-event.js';
+import { findAlarm, findSymptomAlarm, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
 import { executionArnFor, executionNameFor, incidentIdFor, signalKeyFor } from '../core/identity.js';
-import { admit, AUTOMATION_STATUSES, leaseUntil, type Admission } from '../core/lifecycle.js';
+import { type Admission, admit, AUTOMATION_STATUSES, leaseUntil } from '../core/lifecycle.js';
+import type { TimelineEvent, WorkflowInput } from '../core/model.js';
 import { describeAction, renderPage } from '../core/pages.js';
+import { alarmNameIn, excerpt, rawEventId } from '../core/raw-event.js';
 import { resolveSeverity } from '../core/severity.js';
 import type { AlarmSignal } from '../core/signal.js';
-import type { TimelineEvent, WorkflowInput } from '../core/model.js';
-import { alarmNameIn, excerpt, rawEventId } from '../core/raw-event.js';
 import { utcMinute } from '../core/status-update.js';
 import { logger } from '../runtime/logger.js';
 import type { EpisodeRecord } from '../store/records.js';
@@ -204,10 +204,14 @@ async function admitSignal(deps: AdmitSignalsDeps, signal: AlarmSignal, service:
       case 'open': {
         const active = await deps.store.countActiveIncidents();
         const cap = deps.config.lifecycle.maxOpenIncidents;
-        const cappedReason = active >= cap ? `${active} incidents are already open (lifecycle.maxOpenIncidents is ${cap}): Tourniquet records and pages this one and does not act on it.` : undefined;
+        const cappedReason =
+          active >= cap ? `${active} incidents are already open (lifecycle.maxOpenIncidents is ${cap}): Tourniquet records and pages this one and does not act on it.` : undefined;
         const incidentId = incidentIdFor(signal);
         const name = executionNameFor(signal);
-        const severity = resolveSeverity(service, service.alarms.find((a) => a.name === signal.alarmName));
+        const severity = resolveSeverity(
+          service,
+          service.alarms.find((a) => a.name === signal.alarmName),
+        );
         const opened = await deps.store.openIncident({
           incidentId,
           service: service.name,
@@ -258,7 +262,13 @@ async function admitSignal(deps: AdmitSignalsDeps, signal: AlarmSignal, service:
         }
         summary.joined.push(`${decision.incidentId}: ${label}`);
         if (decision.action === 'repage') {
-          await page(deps, decision.incidentId, `Alarm ${signal.alarmName} entered ALARM again at ${when} while the incident is ${episode!.status}. ${signal.reason}`, now, 'refire');
+          await page(
+            deps,
+            decision.incidentId,
+            `Alarm ${signal.alarmName} entered ALARM again at ${when} while the incident is ${episode!.status}. ${signal.reason}`,
+            now,
+            'refire',
+          );
           summary.paged.push(decision.incidentId);
         }
         return;

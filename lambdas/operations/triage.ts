@@ -1,11 +1,11 @@
-import { SEVERITIES, type Severity, type SymptomAlarms } from '../core/config.js';
-import { resolveSeverity } from '../core/severity.js';
-import type { AlarmFacts, EcsDeploymentChange, FlagChange, Symptoms, Triage, WorkflowState } from '../core/model.js';
-import { estimateImpactStart } from '../core/postmortem.js';
 import type { FlagTarget } from '../adapters/appconfig-flags.js';
 import type { AlarmDescription } from '../adapters/cloudwatch-alarms.js';
 import type { EcsServiceRef } from '../adapters/ecs-deployments.js';
 import { TransientAwsError } from '../adapters/errors.js';
+import { SEVERITIES, type Severity, type SymptomAlarms } from '../core/config.js';
+import type { AlarmFacts, EcsDeploymentChange, FlagChange, Symptoms, Triage, WorkflowState } from '../core/model.js';
+import { estimateImpactStart } from '../core/postmortem.js';
+import { resolveSeverity } from '../core/severity.js';
 import { logger } from '../runtime/logger.js';
 import type { Clock, IncidentReader, IncidentUpdater, Timeline } from './ports.js';
 
@@ -78,12 +78,21 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
   // Every incident alarm of the episode: alarms that joined since the incident opened count too.
   const record = await deps.store.getIncident(incident.incidentId);
   const alarmNames = record.alarms?.length ? [signal.alarmName, ...record.alarms.filter((a) => a !== signal.alarmName)] : [signal.alarmName];
-  const severity = highestSeverity(alarmNames.map((name) => resolveSeverity(service, service.alarms.find((a) => a.name === name))));
+  const severity = highestSeverity(
+    alarmNames.map((name) =>
+      resolveSeverity(
+        service,
+        service.alarms.find((a) => a.name === name),
+      ),
+    ),
+  );
   const [alarmFacts, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
-    Promise.all(alarmNames.map((name) => attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => readAlarmFacts(deps.alarms, name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }))),
-    featureFlags
-      ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), [])
-      : Promise.resolve<FlagChange[]>([]),
+    Promise.all(
+      alarmNames.map((name) =>
+        attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => readAlarmFacts(deps.alarms, name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }),
+      ),
+    ),
+    featureFlags ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), []) : Promise.resolve<FlagChange[]>([]),
     ecs ? attempt<EcsDeploymentChange[]>('ECS deployments', () => deps.ecs.recentDeployments(ecs, window), []) : Promise.resolve<EcsDeploymentChange[]>([]),
     readSymptoms(service.symptomAlarms, (name) => attempt<string | undefined>(`symptom alarm ${name}`, async () => (await deps.alarms.describeAlarm(name)).state, undefined)),
   ]);
@@ -102,7 +111,9 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
   };
 
   const found = [
-    ...flagChanges.map((c) => `flag ${c.flag} ${c.from === null ? 'added' : c.from ? 'on' : 'off'} → ${c.to ? 'on' : 'off'} (deployment #${c.deploymentNumber} at ${c.changedAt.slice(11, 19)})`),
+    ...flagChanges.map(
+      (c) => `flag ${c.flag} ${c.from === null ? 'added' : c.from ? 'on' : 'off'} → ${c.to ? 'on' : 'off'} (deployment #${c.deploymentNumber} at ${c.changedAt.slice(11, 19)})`,
+    ),
     ...ecsDeployments.map((d) => `ECS deployment ${d.deploymentId} of ${d.taskDefinition.split('/').pop()} at ${d.createdAt.slice(11, 19)} (${d.status})`),
     ...symptomEvidence.evidence,
   ];
@@ -125,47 +136,44 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
  * the slowest child (period × evaluation periods) decides how soon a mitigation can show in it.
  */
 async function readAlarmFacts(alarms: AlarmSource, name: string): Promise<AlarmFacts> {
-const alarm = await alarms.describeAlarm(name);
-if (alarm.kind !== 'composite' || alarm.periodSeconds !== undefined) return alarm;
-const children = (await alarms.describeCompositeChildren(name)).filter((c) => c.periodSeconds !== undefined);
-if (children.length === 0) return alarm;
-const pace = slowestAlarm(children);
-return { ...alarm, periodSeconds: pace.periodSeconds, evaluationPeriods: pace.evaluationPeriods, datapointsToAlarm: pace.datapointsToAlarm };
+  const alarm = await alarms.describeAlarm(name);
+  if (alarm.kind !== 'composite' || alarm.periodSeconds !== undefined) return alarm;
+  const children = (await alarms.describeCompositeChildren(name)).filter((c) => c.periodSeconds !== undefined);
+  if (children.length === 0) return alarm;
+  const pace = slowestAlarm(children);
+  return { ...alarm, periodSeconds: pace.periodSeconds, evaluationPeriods: pace.evaluationPeriods, datapointsToAlarm: pace.datapointsToAlarm };
 }
 
 /** SEV1 is the highest. */
 function highestSeverity(severities: readonly Severity[]): Severity {
-return SEVERITIES.find((s) => severities.includes(s)) ?? 'SEV4';
+  return SEVERITIES.find((s) => severities.includes(s)) ?? 'SEV4';
 }
 
 /** The alarm that takes longest to show a recovery paces verification: period × evaluation periods. */
 function slowestAlarm(alarms: readonly AlarmFacts[]): AlarmFacts {
-const span = (a: AlarmFacts) => (a.periodSeconds ?? 0) * (a.evaluationPeriods ?? 1);
-return alarms.reduce((slowest, a) => (span(a) > span(slowest) ? a : slowest), alarms[0]!);
+  const span = (a: AlarmFacts) => (a.periodSeconds ?? 0) * (a.evaluationPeriods ?? 1);
+  return alarms.reduce((slowest, a) => (span(a) > span(slowest) ? a : slowest), alarms[0]!);
 }
 
 const SYMPTOM_LABELS: Record<keyof Symptoms, string> = {
-downstreamFailure: 'downstream dependency failing',
-regionalFailure: 'primary region failing',
-trafficFlood: 'traffic flood',
-saturation: 'saturation',
-databaseFailure: 'database failing',
+  downstreamFailure: 'downstream dependency failing',
+  regionalFailure: 'primary region failing',
+  trafficFlood: 'traffic flood',
+  saturation: 'saturation',
+  databaseFailure: 'database failing',
 };
 
 /** A symptom is confirmed when any of its configured alarms is in ALARM; the evidence names which. */
-async function readSymptoms(
-alarms: SymptomAlarms,
-stateOf: (name: string) => Promise<string | undefined>,
-): Promise<{ symptoms: Symptoms; evidence: string[] }> {
-const symptoms: Symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false };
-const evidence: string[] = [];
-for (const kind of Object.keys(symptoms) as (keyof Symptoms)[]) {
-  const states = await Promise.all(alarms[kind].map(async (name) => ({ name, state: await stateOf(name) })));
-  const firing = states.filter((s) => s.state === 'ALARM').map((s) => s.name);
-  if (firing.length > 0) {
-    symptoms[kind] = true;
-    evidence.push(`${SYMPTOM_LABELS[kind]} (${firing.join(', ')} in ALARM)`);
+async function readSymptoms(alarms: SymptomAlarms, stateOf: (name: string) => Promise<string | undefined>): Promise<{ symptoms: Symptoms; evidence: string[] }> {
+  const symptoms: Symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false };
+  const evidence: string[] = [];
+  for (const kind of Object.keys(symptoms) as (keyof Symptoms)[]) {
+    const states = await Promise.all(alarms[kind].map(async (name) => ({ name, state: await stateOf(name) })));
+    const firing = states.filter((s) => s.state === 'ALARM').map((s) => s.name);
+    if (firing.length > 0) {
+      symptoms[kind] = true;
+      evidence.push(`${SYMPTOM_LABELS[kind]} (${firing.join(', ')} in ALARM)`);
+    }
   }
-}
-return { symptoms, evidence };
+  return { symptoms, evidence };
 }

@@ -1,4 +1,4 @@
-import { formatTime, type ApprovalCandidate } from '../core/approval-link.js';
+import { type ApprovalCandidate, formatTime } from '../core/approval-link.js';
 import type { Severity } from '../core/config.js';
 import { executionConsoleUrl } from '../core/identity.js';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { formatTime, type ApprovalAction, type ApprovalLinkRefusal } from '../core/approval-link.js';
-import type { ApprovalRecord } from '../store/approvals.js';
+
+import { type ApprovalAction, type ApprovalLinkRefusal, formatTime } from '../core/approval-link.js';
 import type { DecideApprovalOutcome } from '../operations/decide-approval.js';
+import type { ApprovalRecord } from '../store/approvals.js';
 
 /**
  * The approval endpoint's HTML pages: the confirmation page a link opens, the result of a decision,
@@ -192,8 +193,7 @@ export const requestRefusals = {
   unsupportedMediaType: (): HtmlResponse => page(415, 'Unsupported request', ['Decisions are submitted with the form on the approval page.', NOTHING_CHANGED]),
   tooLarge: (): HtmlResponse => page(413, 'Request too large', [NOTHING_CHANGED]),
   reasonTooLong: (message: string): HtmlResponse => page(400, 'The reason is too long', [`${message}. ${NOTHING_CHANGED}`]),
-  identityMissing: (message: string): HtmlResponse =>
-    page(400, 'Who is deciding?', [`${message}. Go back to the confirmation page and fill it in. ${NOTHING_CHANGED}`]),
+  identityMissing: (message: string): HtmlResponse => page(400, 'Who is deciding?', [`${message}. Go back to the confirmation page and fill it in. ${NOTHING_CHANGED}`]),
   /** Something failed; the details stay in the log, never on the page. */
   internalError: (): HtmlResponse =>
     page(500, 'Something went wrong', [

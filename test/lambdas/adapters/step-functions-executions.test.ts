@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { StepFunctionsExecutions } from '../../../lambdas/adapters/step-functions-executions.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -25,7 +26,10 @@ describe('StepFunctionsExecutions.start', () => {
   });
 
   it('classifies other failures: throttling is transient, access denied is not', async () => {
-    sfn.on(StartExecutionCommand).rejectsOnce(sdkError('ThrottlingException', 'Rate exceeded', { status: 400 })).rejectsOnce(sdkError('AccessDeniedException', 'no', { status: 400 }));
+    sfn
+      .on(StartExecutionCommand)
+      .rejectsOnce(sdkError('ThrottlingException', 'Rate exceeded', { status: 400 }))
+      .rejectsOnce(sdkError('AccessDeniedException', 'no', { status: 400 }));
     await expect(executions().start('a', {})).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('StartExecution a') });
     await expect(executions().start('a', {})).rejects.toMatchObject({ name: 'AwsAccessDeniedError' });
   });

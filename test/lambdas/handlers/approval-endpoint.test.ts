@@ -1,16 +1,17 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { signApprovalLink } from '../../../lambdas/core/approval-link.js';
+
 import { StepFunctionsTasks } from '../../../lambdas/adapters/step-functions-tasks.js';
+import { signApprovalLink } from '../../../lambdas/core/approval-link.js';
 import { createApprovalEndpointHandler } from '../../../lambdas/handlers/approval-endpoint.js';
 import { createRequestApprovalHandler } from '../../../lambdas/handlers/request-approval.js';
 import { escapeHtml } from '../../../lambdas/presentation/approval-pages.js';
 import {
-  APPROVER_EMAILS,
-  APPROVERS_TOPIC,
   approvalEvent,
   approvalTable,
+  APPROVER_EMAILS,
+  APPROVERS_TOPIC,
   candidate,
   ENDPOINT,
   ESCALATION_TOPIC,
@@ -336,7 +337,10 @@ describe('POST /approval', () => {
 
   it('undoes the claim when Step Functions cannot be reached, so the link still works', async () => {
     const { call, approve, record } = await setup();
-    sfn.on(SendTaskSuccessCommand).rejectsOnce(sdkError('ThrottlingException', 'Rate exceeded', { status: 400 })).resolves({});
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejectsOnce(sdkError('ThrottlingException', 'Rate exceeded', { status: 400 }))
+      .resolves({});
     const first = await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve }) }));
     expect(first.statusCode).toBe(503);
     expect(first.headers).toMatchObject({ 'retry-after': '30' });

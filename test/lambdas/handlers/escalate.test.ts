@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { createEscalateHandler } from '../../../lambdas/handlers/escalate.js';
 import { workflowState } from '../../fixtures/workflow.js';
 import { ESCALATION_TOPIC, fakePublisher, STATUS_TOPIC } from '../../support/approvals.js';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { createRequestApprovalHandler } from '../../../lambdas/handlers/request-approval.js';
 import {
-  APPROVER_EMAILS,
-  APPROVERS_TOPIC,
   approvalEvent,
   approvalTable,
+  APPROVER_EMAILS,
+  APPROVERS_TOPIC,
   ENDPOINT,
   ESCALATION_TOPIC,
   fakePublisher,

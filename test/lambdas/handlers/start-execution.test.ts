@@ -1,10 +1,12 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseConfig } from '../../../lambdas/core/config.js';
+
 import { SnsPublisher } from '../../../lambdas/adapters/sns-publisher.js';
+import { parseConfig } from '../../../lambdas/core/config.js';
 import { createStartExecutionHandler } from '../../../lambdas/handlers/start-execution.js';
 import { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { cadenceSettingsFor } from '../../../lambdas/core/cadence.js';
 import { createStatusCadenceHandler } from '../../../lambdas/handlers/status-cadence.js';
 import { StatusCadenceError } from '../../../lambdas/operations/cadence.js';

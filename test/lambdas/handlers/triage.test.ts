@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { createTriageHandler } from '../../../lambdas/handlers/triage.js';
 import type { IncidentRecord } from '../../../lambdas/store/records.js';
 import { workflowState } from '../../fixtures/workflow.js';

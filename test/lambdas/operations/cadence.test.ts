@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { cadenceSettingsFor } from '../../../lambdas/core/cadence.js';
 import type { IncidentStatus } from '../../../lambdas/core/model.js';
 import type { AlarmSignal } from '../../../lambdas/core/signal.js';
@@ -226,7 +227,11 @@ describe('cadence: scheduled status updates', () => {
 
   it('still sees incidents opened more than 7 days ago', async () => {
     const { run, publisher, incident, setMinute } = await setup();
-    await incident('ancient', { status: 'ACKNOWLEDGED', openedMinute: -8 * 24 * 60, patch: { escalatedAt: minutes(-8 * 24 * 60), lastPageAt: minutes(-30), acknowledgedBy: 'alice' } });
+    await incident('ancient', {
+      status: 'ACKNOWLEDGED',
+      openedMinute: -8 * 24 * 60,
+      patch: { escalatedAt: minutes(-8 * 24 * 60), lastPageAt: minutes(-30), acknowledgedBy: 'alice' },
+    });
     await incident('recent', { openedMinute: 0 });
 
     setMinute(30);
@@ -249,7 +254,12 @@ describe('cadence: scheduled status updates', () => {
 
     expect([...a.sent, ...b.sent].map((s) => s.incidentId).sort()).toEqual(['inc-1', 'inc-2']);
     expect([...a.raced, ...b.raced].sort()).toEqual(['inc-1', 'inc-2']);
-    expect(publisher.updates().map((p) => p.attributes?.incidentId).sort()).toEqual(['inc-1', 'inc-2']);
+    expect(
+      publisher
+        .updates()
+        .map((p) => p.attributes?.incidentId)
+        .sort(),
+    ).toEqual(['inc-1', 'inc-2']);
     const notifications = (await store.listTimeline('inc-1')).filter((e) => e.kind === 'notification');
     expect(notifications).toHaveLength(1);
     expect((await run()).sent).toEqual([]);
@@ -326,7 +336,9 @@ describe('cadence: pages', () => {
 
     setMinute(30);
     const result = await run();
-    expect(result.paged).toEqual([{ incidentId: 'inc-1', why: expect.stringContaining('Still ESCALATED and not acknowledged 30 min after the escalation; re-paged every 30 min') }]);
+    expect(result.paged).toEqual([
+      { incidentId: 'inc-1', why: expect.stringContaining('Still ESCALATED and not acknowledged 30 min after the escalation; re-paged every 30 min') },
+    ]);
     expect(publisher.pages()).toHaveLength(1);
     const [page] = publisher.pages();
     expect(page).toMatchObject({ subject: '[SEV2][Page] inc-1: needs a human (inc-1)', attributes: { incidentId: 'inc-1', status: 'Page', severity: 'SEV2' } });
@@ -441,7 +453,12 @@ describe('cadence: pages', () => {
     setMinute(26);
     const retried = await run();
     expect(retried.paged.map((p) => p.incidentId).sort()).toEqual(['orphan', 'timer']);
-    expect(publisher.pages().map((p) => p.subject).sort()).toEqual(['[SEV1][Page] orphan: needs a human (orphan)', '[SEV1][Page] timer: needs a human (timer)']);
+    expect(
+      publisher
+        .pages()
+        .map((p) => p.subject)
+        .sort(),
+    ).toEqual(['[SEV1][Page] orphan: needs a human (orphan)', '[SEV1][Page] timer: needs a human (timer)']);
     expect(await store.getIncident('timer')).toMatchObject({ pages: 2, lastPageAt: minutes(26) });
     expect(await store.getIncident('orphan')).toMatchObject({ pages: 1, lastPageAt: minutes(26) });
   });

@@ -1,15 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { sealTaskToken, SealedTokenInvalidError, type ApprovalDecisionOutput } from '../../../lambdas/core/approval-link.js';
-import type { TimelineEvent } from '../../../lambdas/core/model.js';
+
 import { TaskNoLongerWaitingError } from '../../../lambdas/adapters/step-functions-tasks.js';
-import {
-  decideApproval,
-  reviewApproval,
-  type ApprovalDecisions,
-  type DecideApprovalDeps,
-  type DecideApprovalRequest,
-} from '../../../lambdas/operations/decide-approval.js';
-import { approvalState, type ApprovalRecord, type DecisionClaim } from '../../../lambdas/store/approvals.js';
+import { type ApprovalDecisionOutput, SealedTokenInvalidError, sealTaskToken } from '../../../lambdas/core/approval-link.js';
+import type { TimelineEvent } from '../../../lambdas/core/model.js';
+import { type ApprovalDecisions, decideApproval, type DecideApprovalDeps, type DecideApprovalRequest, reviewApproval } from '../../../lambdas/operations/decide-approval.js';
+import { type ApprovalRecord, approvalState, type DecisionClaim } from '../../../lambdas/store/approvals.js';
 import { APPROVER_EMAILS, candidate, EXECUTION_ARN, fakeSecrets, INCIDENT_ID, manualClock, SECRET, SECRET_ARN, T0, TASK_TOKEN } from '../../support/approvals.js';
 
 const APPROVAL_ID = 'apr-op-1';
@@ -145,7 +140,12 @@ describe('decideApproval', () => {
     });
     expect(current()!.decidedByIdentity).toEqual({ name: 'Ada', email: 'SRE@example.com', sourceIp: '198.51.100.7', recipients: APPROVER_EMAILS, emailIsRecipient: true });
     expect(timeline[0]!.message).toMatch(/^Rejected .* \(no reason given\)$/);
-    expect(timeline[0]!.data).toMatchObject({ approverEmail: 'SRE@example.com', emailIsRecipient: true, linkRecipients: 'lead@example.com, sre@example.com', sourceIp: '198.51.100.7' });
+    expect(timeline[0]!.data).toMatchObject({
+      approverEmail: 'SRE@example.com',
+      emailIsRecipient: true,
+      linkRecipients: 'lead@example.com, sre@example.com',
+      sourceIp: '198.51.100.7',
+    });
   });
 
   it.each<[string, ApprovalRecord | null]>([
@@ -183,7 +183,10 @@ describe('decideApproval', () => {
     const outcome = await decideApproval(deps, byCli());
     expect(outcome).toMatchObject({ outcome: 'task-gone', detail: 'Task Timed Out' });
     expect(calls).toEqual(['claim', 'delivery:task-gone']);
-    expect(timeline[0]).toMatchObject({ message: expect.stringMatching(/after the workflow stopped waiting \(TaskTimedOut\); not acted on/), data: { delivery: 'task-gone', code: 'TaskTimedOut' } });
+    expect(timeline[0]).toMatchObject({
+      message: expect.stringMatching(/after the workflow stopped waiting \(TaskTimedOut\); not acted on/),
+      data: { delivery: 'task-gone', code: 'TaskTimedOut' },
+    });
   });
 
   it('undoes the claim when the decision could not be delivered, so deciding again works', async () => {
@@ -212,10 +215,7 @@ describe('decideApproval', () => {
     approvals.recordDelivery = async () => Promise.reject(new Error('throttled'));
     const failing = { ...deps, incidents: { appendTimeline: async () => Promise.reject(new Error('throttled')) } };
     expect((await decideApproval(failing, byCli())).outcome).toBe('decided');
-    expect(warnings).toEqual([
-      'approval decision delivered, but recording the delivery failed',
-      'approval decision delivered, but appending the decision to the timeline failed',
-    ]);
+    expect(warnings).toEqual(['approval decision delivered, but recording the delivery failed', 'approval decision delivered, but appending the decision to the timeline failed']);
   });
 });
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
+
 import {
+  type EscalateDeps,
   escalateIncident,
   EscalationStateSchema,
   ExecutionEndedEventSchema,
   pageUnreadable,
   recordEndedExecution,
-  type EscalateDeps,
 } from '../../../lambdas/operations/escalate.js';
 import { workflowState } from '../../fixtures/workflow.js';
 import { ESCALATION_TOPIC, fakePublisher, STATUS_TOPIC } from '../../support/approvals.js';
@@ -181,7 +182,11 @@ describe('recordEndedExecution', () => {
     expect((await store.getIncident(ID)).status).toBe('OPEN');
     expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(false);
 
-    expect(await handler(event(state.execution.name))).toMatchObject({ paged: false, recorded: true, reason: expect.stringContaining('ended FAILED (Tourniquet.EscalationFailed: boom)') });
+    expect(await handler(event(state.execution.name))).toMatchObject({
+      paged: false,
+      recorded: true,
+      reason: expect.stringContaining('ended FAILED (Tourniquet.EscalationFailed: boom)'),
+    });
     expect(await store.getIncident(ID)).toMatchObject({ status: 'ESCALATED', escalationReason: expect.stringContaining('the failure net paged') });
     expect(await store.getEpisode('checkout')).toMatchObject({ status: 'ESCALATED' });
     expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
@@ -197,7 +202,11 @@ describe('recordEndedExecution', () => {
         'detail-type': 'Step Functions Execution Status Change',
         detail: { executionArn: 'arn:x:e', name: 'e', status: 'TIMED_OUT', input },
       });
-    expect(await recordEndedExecution(deps, ended(null))).toEqual({ paged: false, recorded: false, reason: 'The workflow e ended TIMED_OUT; the failure net paged the escalation topic.' });
+    expect(await recordEndedExecution(deps, ended(null))).toEqual({
+      paged: false,
+      recorded: false,
+      reason: 'The workflow e ended TIMED_OUT; the failure net paged the escalation topic.',
+    });
     const { execution: _execution, incident: _i, error: _e, ...input } = state;
     const unknown = await recordEndedExecution(deps, ended(JSON.stringify({ ...input, incidentId: 'inc-unknown' })));
     expect(unknown).toMatchObject({ recorded: false, reason: expect.stringContaining('No incident inc-unknown is recorded.') });

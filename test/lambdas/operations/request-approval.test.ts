@@ -1,14 +1,15 @@
-import { describe, expect, it } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
+
 import { openTaskToken, verifyApprovalLink } from '../../../lambdas/core/approval-link.js';
-import { requestApproval, RequestApprovalEventSchema, type RequestApprovalDeps } from '../../../lambdas/operations/request-approval.js';
+import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema } from '../../../lambdas/operations/request-approval.js';
 import { approvalKey } from '../../../lambdas/store/approval-keys.js';
 import { checkout } from '../../fixtures/workflow.js';
 import {
-  APPROVER_EMAILS,
-  APPROVERS_TOPIC,
   approvalEvent,
   approvalTable,
+  APPROVER_EMAILS,
+  APPROVERS_TOPIC,
   ENDPOINT,
   ESCALATION_TOPIC,
   fakePublisher,
@@ -88,7 +89,10 @@ describe('requestApproval', () => {
     expect(message!.subject).toBe(`[SEV2] APPROVAL NEEDED: feature-flag-off for checkout (${INCIDENT_ID})`);
     expect(message!.attributes).toEqual({ incidentId: INCIDENT_ID, status: 'ApprovalRequested', severity: 'SEV2' });
 
-    for (const [label, action] of [['Approve', 'approve'], ['Reject', 'reject']] as const) {
+    for (const [label, action] of [
+      ['Approve', 'approve'],
+      ['Reject', 'reject'],
+    ] as const) {
       const token = linkToken(message!.message, label);
       expect(message!.message).toContain(`${ENDPOINT}approval?t=${token}`);
       const link = verifyApprovalLink(token, SECRET, clock());

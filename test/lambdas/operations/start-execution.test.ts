@@ -1,13 +1,15 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseConfig, type TourniquetConfig } from '../../../lambdas/core/config.js';
-import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
-import { incidentIdFor } from '../../../lambdas/core/identity.js';
+
 import { SnsPublisher } from '../../../lambdas/adapters/sns-publisher.js';
 import { StepFunctionsExecutions } from '../../../lambdas/adapters/step-functions-executions.js';
+import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
+import { parseConfig, type TourniquetConfig } from '../../../lambdas/core/config.js';
+import { incidentIdFor } from '../../../lambdas/core/identity.js';
 import { admitSignals, type StartSummary } from '../../../lambdas/operations/start-execution.js';
 import { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
@@ -115,7 +117,10 @@ describe('admitSignals: opening', () => {
       execution: { name: execution!.name, id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${execution!.name}` },
     });
     expect(await ctx.store.getEpisode('checkout')).toMatchObject({ incidentId, status: 'OPEN', leaseUntil: new Date(T0 + 5_000 + 30 * 60_000).toISOString() });
-    expect((await ctx.store.listTimeline(incidentId))[0]).toMatchObject({ kind: 'incident-opened', message: expect.stringContaining('alarm checkout-5xx-rate entered ALARM at 2026-11-23 03:10 UTC') });
+    expect((await ctx.store.listTimeline(incidentId))[0]).toMatchObject({
+      kind: 'incident-opened',
+      message: expect.stringContaining('alarm checkout-5xx-rate entered ALARM at 2026-11-23 03:10 UTC'),
+    });
   });
 
   it('joins a second alarm of the same service to the incident: a timeline entry, the alarm added, no execution', async () => {
@@ -405,7 +410,9 @@ describe('admitSignals: pages', () => {
     expect(incident.alarms).toEqual(['checkout-5xx-rate', 'checkout-p99-latency']);
     expect(ctx.published()[0]).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: `[SEV2][Page] checkout: workflow stopped, needs a human (${incidentId})` });
     expect(ctx.published()[0]!.Message).toContain('Automation is not acting on it.');
-    expect((await ctx.store.listTimeline(incidentId)).some((e) => e.kind === 'escalation' && e.message.startsWith('Escalated: The workflow working on this incident stopped reporting'))).toBe(true);
+    expect(
+      (await ctx.store.listTimeline(incidentId)).some((e) => e.kind === 'escalation' && e.message.startsWith('Escalated: The workflow working on this incident stopped reporting')),
+    ).toBe(true);
     expect(await ctx.store.getEpisode('checkout')).toMatchObject({ status: 'ESCALATED' });
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import type { EcsDeploymentChange, FlagChange, TimelineEvent } from '../../../lambdas/core/model.js';
-import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
+
 import type { AlarmDescription } from '../../../lambdas/adapters/cloudwatch-alarms.js';
-import { triageIncident, type TriageDeps } from '../../../lambdas/operations/triage.js';
+import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
+import type { EcsDeploymentChange, FlagChange, TimelineEvent } from '../../../lambdas/core/model.js';
+import { type TriageDeps, triageIncident } from '../../../lambdas/operations/triage.js';
 import type { IncidentPatch, IncidentRecord } from '../../../lambdas/store/records.js';
 import { ALARM_AT, workflowState } from '../../fixtures/workflow.js';
 
@@ -107,8 +108,7 @@ describe('triageIncident', () => {
       {
         at: NOW.toISOString(),
         kind: 'triage',
-        message:
-          'Triage (30 min window): flag new-checkout-flow off → on (deployment #7 at 03:03:00); ECS deployment ecs-svc/123 of checkout:42 at 03:05:00 (PRIMARY)',
+        message: 'Triage (30 min window): flag new-checkout-flow off → on (deployment #7 at 03:03:00); ECS deployment ecs-svc/123 of checkout:42 at 03:05:00 (PRIMARY)',
         data: { flagChanges: 1, ecsDeployments: 1, gaps: [], alarms: ['checkout-5xx-rate'] },
       },
     ]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { approvalPendingNotice, approvalRequestMessage, type ApprovalRequestText } from '../../../lambdas/presentation/approval-email.js';
 
 const text = (onTimeout?: 'escalate' | 'proceed', overrides: Partial<ApprovalRequestText> = {}): ApprovalRequestText => ({

@@ -1,14 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  confirmationPage,
-  escapeHtml,
-  linkRefusedPage,
-  outcomePage,
-  requestRefusals,
-  SECURITY_HEADERS,
-  type HtmlResponse,
-} from '../../../lambdas/presentation/approval-pages.js';
+
 import type { ApprovalLinkRefusal } from '../../../lambdas/core/approval-link.js';
+import { confirmationPage, escapeHtml, type HtmlResponse, linkRefusedPage, outcomePage, requestRefusals, SECURITY_HEADERS } from '../../../lambdas/presentation/approval-pages.js';
 import type { ApprovalRecord } from '../../../lambdas/store/approvals.js';
 import { APPROVER_EMAILS, candidate, EXECUTION_ARN, INCIDENT_ID, SECRET_ARN, T0 } from '../../support/approvals.js';
 
@@ -71,7 +64,11 @@ describe('confirmationPage', () => {
   });
 
   it('escapes everything it shows, the token included', () => {
-    const page = confirmationPage(record({ candidate: { ...candidate, target: '<img src=x onerror=alert(1)>', rationale: '</dd><script>alert("x")</script>' } }), 'approve', '"><b>');
+    const page = confirmationPage(
+      record({ candidate: { ...candidate, target: '<img src=x onerror=alert(1)>', rationale: '</dd><script>alert("x")</script>' } }),
+      'approve',
+      '"><b>',
+    );
     expect(page.body).not.toContain('<img');
     expect(page.body).not.toContain('<script>');
     expect(page.body).not.toContain('<b>');
