@@ -1,8 +1,9 @@
+import { relative } from 'node:path';
+
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { checkReadiness, type ServiceReadinessReport } from '../lambdas/operations/readiness.js';
 import { mitigationAdapters } from '../lambdas/runtime/compose.js';
 import { simulatedAwsClients } from './clients.js';
-import { relative } from 'node:path';
 import { loadDrillConfig, REPO_ROOT } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { SimulatedAccount } from './sim/account.js';
@@ -32,5 +33,12 @@ export async function preflightScenario(scenario: Scenario): Promise<ScenarioPre
   const adapters = mitigationAdapters(simulatedAwsClients(account.clients()), { sleep: async (ms) => clock.advanceBy(ms / 1000), now: () => clock.nowMs() });
   const deploymentStrategyId = account.immediateStrategyId();
   const reports = await checkReadiness({ adapters, deploymentStrategyId, clock: () => clock.now() }, config);
-  return { config, configFile: scenario.config ? relative(REPO_ROOT, scenario.config) : 'tourniquet.config.json', deploymentStrategyId, account: SIM_ACCOUNT, region: SIM_REGION, reports };
+  return {
+    config,
+    configFile: scenario.config ? relative(REPO_ROOT, scenario.config) : 'tourniquet.config.json',
+    deploymentStrategyId,
+    account: SIM_ACCOUNT,
+    region: SIM_REGION,
+    reports,
+  };
 }

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+
 import { parseConfig, type TourniquetConfig } from '../../lambdas/core/config.js';
 import type { MitigationAdapters } from '../../lambdas/mitigations/ports.js';
 import { checkReadiness, type ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
 import { mitigationAdapters } from '../../lambdas/runtime/compose.js';
 import type { AccountLocation, PermissionSimulator } from './preflight-permissions.js';
-import { preflightJson, renderPreflight, type PreflightContext } from './preflight-report.js';
+import { type PreflightContext, preflightJson, renderPreflight } from './preflight-report.js';
 
 /** What `tourniquet preflight` does, loaded only when it runs (registration: preflight.ts). */
 
@@ -82,7 +83,10 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
       throw new PreflightInputError(`cannot read the outputs of stack ${options.stack}: ${oneLine(error)}`);
     }
     for (const key of [MITIGATE_ROLE_OUTPUT, DEPLOYMENT_STRATEGY_OUTPUT]) {
-      if (outputs[key] === undefined) notes.push(`stack ${options.stack} has no ${key} output (deployed by an older Tourniquet?): redeploy it, or pass ${key === MITIGATE_ROLE_OUTPUT ? '--role' : '--deployment-strategy'}`);
+      if (outputs[key] === undefined)
+        notes.push(
+          `stack ${options.stack} has no ${key} output (deployed by an older Tourniquet?): redeploy it, or pass ${key === MITIGATE_ROLE_OUTPUT ? '--role' : '--deployment-strategy'}`,
+        );
     }
   }
   const strategy = options.deploymentStrategy ?? process.env.TOURNIQUET_DEPLOYMENT_STRATEGY_ID ?? outputs[DEPLOYMENT_STRATEGY_OUTPUT];

@@ -50,7 +50,13 @@ export function roleLocation(roleArn: string): { partition: string; account: str
 export async function withPermissionChecks(
   reports: readonly ServiceReadinessReport[],
   config: TourniquetConfig,
-  options: { readonly roleArn: string; readonly where: AccountLocation; readonly deploymentStrategyId?: string; readonly simulator: PermissionSimulator; readonly catalogue?: readonly Mitigation[] },
+  options: {
+    readonly roleArn: string;
+    readonly where: AccountLocation;
+    readonly deploymentStrategyId?: string;
+    readonly simulator: PermissionSimulator;
+    readonly catalogue?: readonly Mitigation[];
+  },
 ): Promise<ServiceReadinessReport[]> {
   const arns = literalArns(options.where, options.deploymentStrategyId);
   // Two mitigations on the same statements (kill switch, degrade flag) are simulated once.
@@ -59,7 +65,11 @@ export async function withPermissionChecks(
     const mitigation = (options.catalogue ?? CATALOGUE).find((m) => m.type === type);
     const serviceConfig = config.services.find((s) => s.name === service);
     if (!mitigation || !serviceConfig) return undefined;
-    const statements = catalogueStatements({ ...config, services: [serviceConfig] }, { mitigations: [mitigation], groups: ['write'], ...(arns.deploymentStrategyId ? { deploymentStrategyId: arns.deploymentStrategyId } : {}) }, arns);
+    const statements = catalogueStatements(
+      { ...config, services: [serviceConfig] },
+      { mitigations: [mitigation], groups: ['write'], ...(arns.deploymentStrategyId ? { deploymentStrategyId: arns.deploymentStrategyId } : {}) },
+      arns,
+    );
     if (statements.length === 0) return undefined;
     const key = JSON.stringify(statements);
     let check = simulated.get(key);
@@ -94,7 +104,11 @@ async function simulate(simulator: PermissionSimulator, roleArn: string, stateme
     const actions = [...new Set(statements.flatMap((s) => s.actions))].sort();
     if (denied.length === 0) return { check: PERMISSION_CHECK, ok: true, detail: `${role} is allowed ${actions.join(', ')} on the configured resources` };
     const shown = denied.slice(0, 3).map((d) => `${d.action} on ${d.resource} (${d.decision})`);
-    return { check: PERMISSION_CHECK, ok: false, detail: `${role} is denied ${shown.join('; ')}${denied.length > 3 ? ` and ${denied.length - 3} more` : ''}: redeploy the stack or fix the role` };
+    return {
+      check: PERMISSION_CHECK,
+      ok: false,
+      detail: `${role} is denied ${shown.join('; ')}${denied.length > 3 ? ` and ${denied.length - 3} more` : ''}: redeploy the stack or fix the role`,
+    };
   } catch (error) {
     return { check: PERMISSION_CHECK, ok: false, detail: `could not simulate the policies of ${role}: ${(error as Error).message}` };
   }

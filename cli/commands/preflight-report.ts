@@ -30,10 +30,16 @@ export function renderPreflight(reports: readonly ServiceReadinessReport[], cont
     return [r.service, r.type, r.target, r.ready ? 'yes' : 'NO', first ? `${first.check}: ${first.detail}${more}` : ''];
   });
   const widths = HEADERS.slice(0, 4).map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const format = (cells: readonly string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c))
+      .join('  ')
+      .trimEnd();
   lines.push('', format(HEADERS), ...rows.map(format), '');
   const notReady = reports.filter((r) => !r.ready).length;
-  lines.push(notReady === 0 ? `All ${reports.length} mitigation targets are ready.` : `${notReady} of ${reports.length} mitigation targets are NOT ready. --json shows every check.`);
+  lines.push(
+    notReady === 0 ? `All ${reports.length} mitigation targets are ready.` : `${notReady} of ${reports.length} mitigation targets are NOT ready. --json shows every check.`,
+  );
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+
 import type { PreflightOptions } from './preflight-action.js';
 import { DEFAULT_CONFIG_FILE } from './validate.js';
 
@@ -6,7 +7,9 @@ import { DEFAULT_CONFIG_FILE } from './validate.js';
 export function registerPreflight(program: Command): void {
   program
     .command('preflight')
-    .description('prove every configured mitigation could run now (read-only): flags in the deployed configuration, ACTIVE rollback targets, a healthy secondary, web ACL capacity, scale headroom, the mitigate role\'s permissions')
+    .description(
+      "prove every configured mitigation could run now (read-only): flags in the deployed configuration, ACTIVE rollback targets, a healthy secondary, web ACL capacity, scale headroom, the mitigate role's permissions",
+    )
     .option('--config <file>', 'Tourniquet config (the mitigations and resources to check)', DEFAULT_CONFIG_FILE)
     .option('--stack <name>', 'deployed Tourniquet stack: its MitigateRoleArn and DeploymentStrategyId outputs add the permission and strategy checks')
     .option('--service <name>', 'check one service of the config (default: all)')
@@ -18,7 +21,7 @@ export function registerPreflight(program: Command): void {
       'after',
       [
         '',
-        'Runs each configured mitigation\'s readiness with your AWS credentials and changes nothing. With the mitigate',
+        "Runs each configured mitigation's readiness with your AWS credentials and changes nothing. With the mitigate",
         'role (--stack or --role), also asks IAM (iam:SimulatePrincipalPolicy) whether that role may make each change.',
         'The stack runs the same checks on a schedule (config readinessCheckMinutes) and pages the status topic when',
         'one stops being ready; docs/readiness.md lists every check. In a drill: npx tourniquet drill --scenario <name> --preflight',

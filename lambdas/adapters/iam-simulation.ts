@@ -1,4 +1,5 @@
-import { IAMClient, SimulatePrincipalPolicyCommand, type ContextEntry, type EvaluationResult } from '@aws-sdk/client-iam';
+import { type ContextEntry, type EvaluationResult, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+
 import { callAws } from './errors.js';
 
 /**
@@ -32,7 +33,11 @@ export class IamPolicySimulator {
 
   /** One decision per action and resource. */
   async simulate(request: SimulationRequest): Promise<SimulatedDecision[]> {
-    const context: ContextEntry[] = Object.entries(request.context ?? {}).map(([key, values]) => ({ ContextKeyName: key, ContextKeyValues: [...values], ContextKeyType: 'stringList' }));
+    const context: ContextEntry[] = Object.entries(request.context ?? {}).map(([key, values]) => ({
+      ContextKeyName: key,
+      ContextKeyValues: [...values],
+      ContextKeyType: 'stringList',
+    }));
     const decisions: SimulatedDecision[] = [];
     let marker: string | undefined;
     do {

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
 import type { MitigationType } from '../core/mitigation-types.js';
 
 /** CloudWatch namespace of Tourniquet's own metrics. */

@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { AwsResourceNotFoundError, awsErrorName, callAws } from './errors.js';
+
+import { awsErrorName, AwsResourceNotFoundError, callAws } from './errors.js';
 
 /**
  * The outputs of a deployed Tourniquet stack (CloudFormation DescribeStacks), so the CLI finds the

@@ -1,4 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+
 import { PowertoolsReadinessMetrics } from '../adapters/readiness-metrics.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { parseConfig } from '../core/config.js';
@@ -19,7 +20,12 @@ export function createReadinessHandler(deps: ScheduledReadinessDeps) {
   const run = createScheduledReadiness(deps);
   return async (_event: unknown) => {
     const result = await run();
-    logger.info('readiness run', { checked: result.checked, notReady: result.notReady, announced: result.announced.map((a) => `${a.service} ${a.type} ${a.target}: ${a.ready ? 'ready' : 'not ready'}`), raced: result.raced });
+    logger.info('readiness run', {
+      checked: result.checked,
+      notReady: result.notReady,
+      announced: result.announced.map((a) => `${a.service} ${a.type} ${a.target}: ${a.ready ? 'ready' : 'not ready'}`),
+      raced: result.raced,
+    });
     return result;
   };
 }

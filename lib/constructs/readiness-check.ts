@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { READINESS_PREFIX } from '../../lambdas/store/keys.js';
 import { READINESS_HANDLER } from '../handlers.js';
@@ -79,12 +80,9 @@ export class ReadinessCheck extends Construct {
       }),
     );
     statusTopic.grantPublish(this.handler.role);
-    acknowledgeNag(
-      this.handler.role,
-      'AwsSolutions-IAM5',
-      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.',
-      ['Action::kms:GenerateDataKey*'],
-    );
+    acknowledgeNag(this.handler.role, 'AwsSolutions-IAM5', 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.', [
+      'Action::kms:GenerateDataKey*',
+    ]);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Tourniquet: check every configured mitigation could run (every ${this.everyMinutes} minutes)`,

@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+
 import { describe, expect, it } from '@jest/globals';
-import { runPreflight, type PreflightDeps } from '../../cli/commands/preflight-action.js';
+
+import { type PreflightDeps, runPreflight } from '../../cli/commands/preflight-action.js';
 import type { SimulationRequest } from '../../lambdas/adapters/iam-simulation.js';
 import { fakeAdapters } from '../support/adapters.js';
 
@@ -25,16 +27,31 @@ function flags(defined: readonly string[]) {
   return {
     previewFlag: async (_target: unknown, request: { flag: string; enabled: boolean }) => {
       if (!defined.includes(request.flag)) {
-        throw Object.assign(new Error(`flag "${request.flag}" is not defined in configuration version 3 of the profile (flags there: ${defined.join(', ')}); refusing to create it`), { name: 'FlagNotInProfileError' });
+        throw Object.assign(
+          new Error(`flag "${request.flag}" is not defined in configuration version 3 of the profile (flags there: ${defined.join(', ')}); refusing to create it`),
+          { name: 'FlagNotInProfileError' },
+        );
       }
       return { flag: request.flag, enabled: request.enabled, wouldChange: !request.enabled, before: { deployedVersion: '3', enabled: true }, detail: '' };
     },
-    deploymentStrategy: async (id: string) => ({ id, durationMinutes: 0, finalBakeMinutes: 0, growthFactor: 100, immediate: true, detail: `deployment strategy ${id} deploys at once with no bake (growth 100%)` }),
+    deploymentStrategy: async (id: string) => ({
+      id,
+      durationMinutes: 0,
+      finalBakeMinutes: 0,
+      growthFactor: 100,
+      immediate: true,
+      detail: `deployment strategy ${id} deploys at once with no bake (growth 100%)`,
+    }),
   };
 }
 
 const ecs = {
-  findStableTaskDefinition: async () => ({ current: 'checkout:42', stable: 'checkout:41', evidence: 'deployment of checkout:41 completed successfully', basis: 'service-deployments' }),
+  findStableTaskDefinition: async () => ({
+    current: 'checkout:42',
+    stable: 'checkout:41',
+    evidence: 'deployment of checkout:41 completed successfully',
+    basis: 'service-deployments',
+  }),
   taskDefinitionStatus: async (taskDefinition: string) => ({ taskDefinition, status: 'ACTIVE', active: true }),
   previewScaleOut: async () => ({ wouldChange: true, detail: 'Would scale ECS service shop-prod/checkout from 6 to 9 tasks (cap 12).' }),
 };
@@ -53,7 +70,9 @@ function deps(options: { defined?: readonly string[]; outputs?: Record<string, s
     simulator: async () => ({
       simulate: async (request) => {
         simulated.push(request);
-        return request.actions.flatMap((action) => request.resources.map((resource) => ({ action, resource, decision: options.deny?.includes(action) ? ('implicitDeny' as const) : ('allowed' as const) })));
+        return request.actions.flatMap((action) =>
+          request.resources.map((resource) => ({ action, resource, decision: options.deny?.includes(action) ? ('implicitDeny' as const) : ('allowed' as const) })),
+        );
       },
     }),
     clock: () => new Date('2026-11-23T03:00:00Z'),
@@ -98,9 +117,19 @@ describe('tourniquet preflight', () => {
 
     await runPreflight({ config: configFile(), json: true, service: 'checkout', deploymentStrategy: 'imm0str' }, d);
 
-    const json = JSON.parse(out.join('\n')) as { ready: boolean; region: string; reports: { service: string; type: string; ready: boolean; checks: { check: string; ok: boolean }[] }[] };
+    const json = JSON.parse(out.join('\n')) as {
+      ready: boolean;
+      region: string;
+      reports: { service: string; type: string; ready: boolean; checks: { check: string; ok: boolean }[] }[];
+    };
     expect(json).toMatchObject({ ready: false, region: 'us-east-1', account: '123456789012', deploymentStrategyId: 'imm0str' });
-    expect(json.reports.map((r) => `${r.type} ${r.ready}`)).toEqual(['feature-flag-off false', 'feature-flag-off true', 'ecs-rollback true', 'degrade-flag-on true', 'ecs-scale-out true']);
+    expect(json.reports.map((r) => `${r.type} ${r.ready}`)).toEqual([
+      'feature-flag-off false',
+      'feature-flag-off true',
+      'ecs-rollback true',
+      'degrade-flag-on true',
+      'ecs-scale-out true',
+    ]);
     expect(json.reports[0]!.checks.map((c) => c.check)).toEqual(['new-checkout-flow in the deployed configuration', 'zero-bake deployment strategy']);
   });
 
@@ -116,7 +145,8 @@ describe('tourniquet preflight', () => {
     expect(permission('feature-flag-off')).toEqual({
       check: 'mitigate role may make the change',
       ok: true,
-      detail: 'Tourniquet-prod-MitigateRole1A2B is allowed appconfig:CreateHostedConfigurationVersion, appconfig:StartDeployment, appconfig:StopDeployment on the configured resources',
+      detail:
+        'Tourniquet-prod-MitigateRole1A2B is allowed appconfig:CreateHostedConfigurationVersion, appconfig:StartDeployment, appconfig:StopDeployment on the configured resources',
     });
     expect(permission('ecs-rollback').ok).toBe(false);
     expect(permission('ecs-rollback').detail).toContain('is denied ecs:UpdateService on arn:aws:ecs:us-east-1:123456789012:service/shop-prod/checkout (implicitDeny)');
@@ -139,7 +169,11 @@ describe('tourniquet preflight', () => {
     const cases: [Parameters<typeof runPreflight>[0], ReturnType<typeof deps>, RegExp][] = [
       [{ config: '/nonexistent/tourniquet.config.json' }, deps(), /^tourniquet: .*ENOENT/],
       [{ config: configFile(), service: 'payments' }, deps(), /^tourniquet: service "payments" is not in .* \(services: checkout\)$/],
-      [{ config: configFile(), stack: 'Tourniquet-dev' }, deps(), /^tourniquet: cannot read the outputs of stack Tourniquet-dev: AwsResourceNotFoundError: CloudFormation stack Tourniquet-dev does not exist/],
+      [
+        { config: configFile(), stack: 'Tourniquet-dev' },
+        deps(),
+        /^tourniquet: cannot read the outputs of stack Tourniquet-dev: AwsResourceNotFoundError: CloudFormation stack Tourniquet-dev does not exist/,
+      ],
       [
         { config: configFile() },
         deps({ identity: async () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) }),

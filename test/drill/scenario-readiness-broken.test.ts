@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { preflightScenario } from '../../drill/preflight.js';
-import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+import { type DrillSession, openDrillSession, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 

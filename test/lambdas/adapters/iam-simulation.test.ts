@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AwsAccessDeniedError } from '../../../lambdas/adapters/errors.js';
 import { IamPolicySimulator } from '../../../lambdas/adapters/iam-simulation.js';
 import { sdkError } from './sdk-errors.js';
@@ -31,7 +32,11 @@ describe('IamPolicySimulator.simulate', () => {
       IsTruncated: false,
     });
 
-    const decisions = await simulator().simulate({ principalArn: ROLE, actions: ['ecs:UpdateService'], resources: [SERVICE, 'arn:aws:ecs:us-east-1:123456789012:service/shop-prod/search'] });
+    const decisions = await simulator().simulate({
+      principalArn: ROLE,
+      actions: ['ecs:UpdateService'],
+      resources: [SERVICE, 'arn:aws:ecs:us-east-1:123456789012:service/shop-prod/search'],
+    });
 
     expect(decisions).toEqual([
       { action: 'ecs:UpdateService', resource: SERVICE, decision: 'allowed' },
@@ -48,8 +53,15 @@ describe('IamPolicySimulator.simulate', () => {
   it('reads the older shape (one result per action and resource), follows pages, and passes the condition keys of the call', async () => {
     iam
       .on(SimulatePrincipalPolicyCommand)
-      .resolvesOnce({ EvaluationResults: [{ EvalActionName: 'route53:ChangeResourceRecordSets', EvalResourceName: ZONE, EvalDecision: 'allowed' }], IsTruncated: true, Marker: 'next' })
-      .resolvesOnce({ EvaluationResults: [{ EvalActionName: 'route53:GetChange', EvalResourceName: 'arn:aws:route53:::change/*', EvalDecision: 'explicitDeny' }], IsTruncated: false });
+      .resolvesOnce({
+        EvaluationResults: [{ EvalActionName: 'route53:ChangeResourceRecordSets', EvalResourceName: ZONE, EvalDecision: 'allowed' }],
+        IsTruncated: true,
+        Marker: 'next',
+      })
+      .resolvesOnce({
+        EvaluationResults: [{ EvalActionName: 'route53:GetChange', EvalResourceName: 'arn:aws:route53:::change/*', EvalDecision: 'explicitDeny' }],
+        IsTruncated: false,
+      });
 
     const decisions = await simulator().simulate({
       principalArn: ROLE,

@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AwsAccessDeniedError, AwsResourceNotFoundError } from '../../../lambdas/adapters/errors.js';
 import { StackOutputsAdapter } from '../../../lambdas/adapters/stack-outputs.js';
 import { sdkError } from './sdk-errors.js';
@@ -29,13 +30,18 @@ describe('StackOutputsAdapter.outputs', () => {
       ],
     });
 
-    await expect(adapter().outputs('Tourniquet-prod')).resolves.toEqual({ MitigateRoleArn: 'arn:aws:iam::123456789012:role/Tourniquet-prod-MitigateRole', DeploymentStrategyId: 'imm0str' });
+    await expect(adapter().outputs('Tourniquet-prod')).resolves.toEqual({
+      MitigateRoleArn: 'arn:aws:iam::123456789012:role/Tourniquet-prod-MitigateRole',
+      DeploymentStrategyId: 'imm0str',
+    });
   });
 
   it('names a stack that does not exist (CloudFormation says ValidationError)', async () => {
     cfn.on(DescribeStacksCommand).rejects(sdkError('ValidationError', 'Stack with id Tourniquet-dev does not exist'));
 
-    const error = await adapter().outputs('Tourniquet-dev').catch((e: unknown) => e);
+    const error = await adapter()
+      .outputs('Tourniquet-dev')
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AwsResourceNotFoundError);
     expect((error as Error).message).toBe('CloudFormation stack Tourniquet-dev does not exist in this account and region: Stack with id Tourniquet-dev does not exist');

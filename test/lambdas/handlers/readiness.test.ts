@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
+
 import { METRICS_NAMESPACE, MITIGATION_READY_METRIC, PowertoolsReadinessMetrics } from '../../../lambdas/adapters/readiness-metrics.js';
 import { TourniquetConfigSchema } from '../../../lambdas/core/config.js';
 import { createReadinessHandler, handler, ReadinessRunError } from '../../../lambdas/handlers/readiness.js';
@@ -21,7 +22,9 @@ const waf = (ready: boolean): Mitigation =>
     type: 'waf-block',
     title: 'WAF rate-based block',
     configured: () => true,
-    readiness: async () => [{ type: 'waf-block', target: 'web ACL shop-prod', ready, checks: [{ check: 'capacity (WCU) for one more rule', ok: ready, detail: ready ? 'room' : 'no room' }] }],
+    readiness: async () => [
+      { type: 'waf-block', target: 'web ACL shop-prod', ready, checks: [{ check: 'capacity (WCU) for one more rule', ok: ready, detail: ready ? 'room' : 'no room' }] },
+    ],
   }) as unknown as Mitigation;
 
 function deps(options: { ready: boolean; publish?: () => Promise<{ messageId: string }> }) {
@@ -56,7 +59,9 @@ describe('readiness handler', () => {
   });
 
   it('refuses to run from a bundle without the embedded config', async () => {
-    await expect(handler(SCHEDULE_EVENT, { functionName: 'readiness', awsRequestId: 'r-1' } as Context)).rejects.toThrow('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
+    await expect(handler(SCHEDULE_EVENT, { functionName: 'readiness', awsRequestId: 'r-1' } as Context)).rejects.toThrow(
+      'The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy',
+    );
   });
 });
 
@@ -74,9 +79,17 @@ describe('MitigationReady metric (Powertools, embedded metric format)', () => {
     metrics.record({ service: 'checkout', type: 'feature-flag-off', target: 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', ready: false });
     metrics.record({ service: 'checkout', type: 'feature-flag-off', target: 'flag express-pay (chk4app/prd5env/flg6prf)', ready: true });
 
-    const docs = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('_aws')).map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } });
+    const docs = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('_aws'))
+      .map(
+        (l) =>
+          JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } },
+      );
     expect(docs).toHaveLength(2);
-    expect(docs[0]!._aws.CloudWatchMetrics).toEqual([{ Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'mitigation']], Metrics: [{ Name: MITIGATION_READY_METRIC, Unit: 'Count' }] }]);
+    expect(docs[0]!._aws.CloudWatchMetrics).toEqual([
+      { Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'mitigation']], Metrics: [{ Name: MITIGATION_READY_METRIC, Unit: 'Count' }] },
+    ]);
     expect(docs.map((d) => [d['service'], d['mitigation'], d['target'], d[MITIGATION_READY_METRIC]])).toEqual([
       ['checkout', 'feature-flag-off', 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', 0],
       ['checkout', 'feature-flag-off', 'flag express-pay (chk4app/prd5env/flg6prf)', 1],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ServiceConfigSchema, type ServiceConfig } from '../../../lambdas/core/config.js';
+
+import { type ServiceConfig, ServiceConfigSchema } from '../../../lambdas/core/config.js';
 import { mitigationOf } from '../../../lambdas/mitigations/index.js';
 import type { MitigationContext, ReadinessContext } from '../../../lambdas/mitigations/mitigation.js';
 import { fakeAdapters } from '../../support/adapters.js';
@@ -17,7 +18,13 @@ const service: ServiceConfig = ServiceConfigSchema.parse({
   name: 'checkout',
   alarms: [{ name: 'checkout-5xx-rate' }],
   resources: {
-    featureFlags: { applicationId: 'chk4app', environmentId: 'prd5env', configurationProfileId: 'flg6prf', killSwitchFlags: ['new-checkout-flow', 'express-pay'], degradeFlags: ['serve-cached'] },
+    featureFlags: {
+      applicationId: 'chk4app',
+      environmentId: 'prd5env',
+      configurationProfileId: 'flg6prf',
+      killSwitchFlags: ['new-checkout-flow', 'express-pay'],
+      degradeFlags: ['serve-cached'],
+    },
     ecs: { cluster: 'shop-prod', service: 'checkout', maxDesiredCount: 12 },
     route53: { mode: 'health-check', hostedZoneId: 'Z0SHOP0EXAMPLE', recordName: 'checkout.shop.example.com', primaryHealthCheckId: HC },
     waf: { webAclName: 'shop-prod', webAclId: ACL },
@@ -35,14 +42,26 @@ function incident(adapters: Parameters<typeof fakeAdapters>[0]): MitigationConte
 }
 
 /** A flag adapter whose deployed configuration holds `flags` (flag → enabled) as version 3, and a strategy. */
-function flagsAdapter(flags: Record<string, boolean>, strategy: { immediate: boolean; detail: string } | Error = { immediate: true, detail: 'deployment strategy imm0str deploys at once with no bake (growth 100%)' }) {
+function flagsAdapter(
+  flags: Record<string, boolean>,
+  strategy: { immediate: boolean; detail: string } | Error = { immediate: true, detail: 'deployment strategy imm0str deploys at once with no bake (growth 100%)' },
+) {
   return {
     previewFlag: async (_target: unknown, request: { flag: string; enabled: boolean }) => {
       if (!(request.flag in flags)) {
-        throw named('FlagNotInProfileError', `flag "${request.flag}" is not defined in configuration version 3 of the profile (flags there: ${Object.keys(flags).join(', ')}); refusing to create it`);
+        throw named(
+          'FlagNotInProfileError',
+          `flag "${request.flag}" is not defined in configuration version 3 of the profile (flags there: ${Object.keys(flags).join(', ')}); refusing to create it`,
+        );
       }
       const current = flags[request.flag]!;
-      return { flag: request.flag, enabled: request.enabled, wouldChange: current !== request.enabled, before: { deployedVersion: '3', enabled: current, deploymentNumber: 3 }, detail: 'live configuration is version 3 (deployment #3)' };
+      return {
+        flag: request.flag,
+        enabled: request.enabled,
+        wouldChange: current !== request.enabled,
+        before: { deployedVersion: '3', enabled: current, deploymentNumber: 3 },
+        detail: 'live configuration is version 3 (deployment #3)',
+      };
     },
     deploymentStrategy: async () => {
       if (strategy instanceof Error) throw strategy;
@@ -53,7 +72,9 @@ function flagsAdapter(flags: Record<string, boolean>, strategy: { immediate: boo
 
 describe('kill switch and degrade flag readiness', () => {
   it('is ready for a flag in the deployed configuration, whatever its value, with the zero-bake strategy', async () => {
-    const reports = await mitigationOf('feature-flag-off').readiness(readiness({ flags: flagsAdapter({ 'new-checkout-flow': true, 'express-pay': false, 'serve-cached': false }) }));
+    const reports = await mitigationOf('feature-flag-off').readiness(
+      readiness({ flags: flagsAdapter({ 'new-checkout-flow': true, 'express-pay': false, 'serve-cached': false }) }),
+    );
 
     expect(reports.map((r) => [r.target, r.ready])).toEqual([
       ['flag new-checkout-flow (chk4app/prd5env/flg6prf)', true],
@@ -83,7 +104,10 @@ describe('kill switch and degrade flag readiness', () => {
 
   it('fails every flag of the profile when the strategy bakes or is gone, and reads it once', async () => {
     let reads = 0;
-    const baking = flagsAdapter({ 'new-checkout-flow': true, 'express-pay': true }, { immediate: false, detail: 'deployment strategy imm0str takes 0 min to roll out and bakes 10 min' });
+    const baking = flagsAdapter(
+      { 'new-checkout-flow': true, 'express-pay': true },
+      { immediate: false, detail: 'deployment strategy imm0str takes 0 min to roll out and bakes 10 min' },
+    );
     const counted = { ...baking, deploymentStrategy: async () => (reads++, baking.deploymentStrategy()) };
 
     const reports = await mitigationOf('feature-flag-off').readiness(readiness({ flags: counted }));
@@ -92,8 +116,14 @@ describe('kill switch and degrade flag readiness', () => {
     expect(reports[0]!.checks[1]).toMatchObject({ check: 'zero-bake deployment strategy', ok: false });
     expect(reads).toBe(1);
 
-    const gone = await mitigationOf('degrade-flag-on').readiness(readiness({ flags: flagsAdapter({ 'serve-cached': false }, new Error('AppConfig GetDeploymentStrategy on deployment strategy imm0str failed: ResourceNotFoundException')) }));
-    expect(gone[0]!.checks[1]).toEqual({ check: 'zero-bake deployment strategy', ok: false, detail: 'AppConfig GetDeploymentStrategy on deployment strategy imm0str failed: ResourceNotFoundException' });
+    const gone = await mitigationOf('degrade-flag-on').readiness(
+      readiness({ flags: flagsAdapter({ 'serve-cached': false }, new Error('AppConfig GetDeploymentStrategy on deployment strategy imm0str failed: ResourceNotFoundException')) }),
+    );
+    expect(gone[0]!.checks[1]).toEqual({
+      check: 'zero-bake deployment strategy',
+      ok: false,
+      detail: 'AppConfig GetDeploymentStrategy on deployment strategy imm0str failed: ResourceNotFoundException',
+    });
   });
 
   it('says the strategy was not checked when no strategy ID is known', async () => {
@@ -133,7 +163,9 @@ describe('ECS rollback readiness', () => {
 
     const [report] = await mitigationOf('ecs-rollback').readiness(readiness({ ecs }));
     expect(report!.ready).toBe(false);
-    expect(report!.checks[1]!.detail).toBe('the stable task definition checkout:41 is INACTIVE (deregistered): ECS refuses UpdateService to it; register it again or roll forward by hand');
+    expect(report!.checks[1]!.detail).toBe(
+      'the stable task definition checkout:41 is INACTIVE (deregistered): ECS refuses UpdateService to it; register it again or roll forward by hand',
+    );
 
     const look = await mitigationOf('ecs-rollback').preview(incident({ ecs }), {});
     expect(look.notExecutable).toContain('checkout:41 is INACTIVE');
@@ -149,7 +181,12 @@ describe('ECS rollback readiness', () => {
   });
 
   it('reports no stable revision as one failing check', async () => {
-    const ecs = { findStableTaskDefinition: async () => Promise.reject(named('NoStableTaskDefinitionError', 'no stable task definition to roll ECS service shop-prod/checkout back to from checkout:42: only one revision ever ran')) };
+    const ecs = {
+      findStableTaskDefinition: async () =>
+        Promise.reject(
+          named('NoStableTaskDefinitionError', 'no stable task definition to roll ECS service shop-prod/checkout back to from checkout:42: only one revision ever ran'),
+        ),
+    };
 
     const [report] = await mitigationOf('ecs-rollback').readiness(readiness({ ecs }));
 
@@ -158,10 +195,22 @@ describe('ECS rollback readiness', () => {
 });
 
 describe('Route 53 failover readiness', () => {
-  const failoverPreview = { mode: 'health-check', wouldChange: true, before: { mode: 'health-check', healthCheckId: HC, inverted: false, disabled: false, healthCheckVersion: 1 }, detail: 'Would invert and disable health check.', settleSeconds: 150 };
+  const failoverPreview = {
+    mode: 'health-check',
+    wouldChange: true,
+    before: { mode: 'health-check', healthCheckId: HC, inverted: false, disabled: false, healthCheckVersion: 1 },
+    detail: 'Would invert and disable health check.',
+    settleSeconds: 150,
+  };
   const route53 = (status: 'healthy' | 'unhealthy' | 'unknown') => ({
     previewFailover: async () => failoverPreview,
-    secondaryHealth: async () => ({ record: 'checkout.shop.example.com. A "us-west-2"', status, healthyCheckers: status === 'healthy' ? 16 : 0, checkers: 16, detail: `health check of the secondary is ${status}` }),
+    secondaryHealth: async () => ({
+      record: 'checkout.shop.example.com. A "us-west-2"',
+      status,
+      healthyCheckers: status === 'healthy' ? 16 : 0,
+      checkers: 16,
+      detail: `health check of the secondary is ${status}`,
+    }),
   });
 
   it('checks the records and the health of the secondary', async () => {
@@ -192,8 +241,19 @@ describe('Route 53 failover readiness', () => {
 
 describe('WAF block readiness', () => {
   const webAcl = (fits: boolean) => ({
-    previewRateBasedBlock: async () => ({ wouldChange: true, before: { ruleNames: [] }, after: {}, changed: { added: ['tourniquet-inc-1-rate'], removed: [] }, detail: 'Dry run: would have added rule.' }),
-    capacityForRateBasedBlock: async () => ({ withRule: fits ? 702 : 5001, limit: 5000, fits, detail: fits ? 'would use 702 of 5000 WCU' : 'would need 5001 WCU, more than the 5000 WCU a web ACL may use' }),
+    previewRateBasedBlock: async () => ({
+      wouldChange: true,
+      before: { ruleNames: [] },
+      after: {},
+      changed: { added: ['tourniquet-inc-1-rate'], removed: [] },
+      detail: 'Dry run: would have added rule.',
+    }),
+    capacityForRateBasedBlock: async () => ({
+      withRule: fits ? 702 : 5001,
+      limit: 5000,
+      fits,
+      detail: fits ? 'would use 702 of 5000 WCU' : 'would need 5001 WCU, more than the 5000 WCU a web ACL may use',
+    }),
   });
 
   it('checks the web ACL and its capacity for one more rule', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { TourniquetConfigSchema, type TourniquetConfig } from '../../../lambdas/core/config.js';
+
+import { type TourniquetConfig, TourniquetConfigSchema } from '../../../lambdas/core/config.js';
 import type { Mitigation, ReadinessReport } from '../../../lambdas/mitigations/mitigation.js';
 import type { MitigationAdapters } from '../../../lambdas/mitigations/ports.js';
 import {
@@ -7,10 +8,10 @@ import {
   createScheduledReadiness,
   mustAnnounce,
   ReadinessRunError,
-  UnknownServiceError,
   type ReadinessVerdicts,
   type ScheduledReadinessDeps,
   type ServiceReadinessReport,
+  UnknownServiceError,
 } from '../../../lambdas/operations/readiness.js';
 import { ReadinessLedger, type ReadinessVerdict } from '../../../lambdas/store/readiness.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
@@ -20,14 +21,23 @@ const STATUS = 'arn:aws:sns:us-east-1:123456789012:Tourniquet-prod-status';
 const config: TourniquetConfig = TourniquetConfigSchema.parse({
   version: 1,
   services: [
-    { name: 'checkout', alarms: [{ name: 'checkout-5xx-rate' }], resources: { featureFlags: { applicationId: 'chk4app', environmentId: 'prd5env', configurationProfileId: 'flg6prf', killSwitchFlags: ['new-checkout-flow'] } } },
+    {
+      name: 'checkout',
+      alarms: [{ name: 'checkout-5xx-rate' }],
+      resources: { featureFlags: { applicationId: 'chk4app', environmentId: 'prd5env', configurationProfileId: 'flg6prf', killSwitchFlags: ['new-checkout-flow'] } },
+    },
     { name: 'search', alarms: [{ name: 'search-errors' }], resources: { ecs: { cluster: 'shop-prod', service: 'search' } } },
   ],
 });
 
 /** A module of the catalogue reduced to what readiness uses; `ready` decides its one report. */
 function module(type: Mitigation['type'], configured: (name: string) => boolean, report: (service: string) => Promise<ReadinessReport[]>): Mitigation {
-  const partial: Pick<Mitigation, 'type' | 'title' | 'configured' | 'readiness'> = { type, title: type, configured: (s) => configured(s.name), readiness: (ctx) => report(ctx.service.name) };
+  const partial: Pick<Mitigation, 'type' | 'title' | 'configured' | 'readiness'> = {
+    type,
+    title: type,
+    configured: (s) => configured(s.name),
+    readiness: (ctx) => report(ctx.service.name),
+  };
   return partial as Mitigation;
 }
 
@@ -46,8 +56,16 @@ const flagReport = (ready: boolean): ReadinessReport => ({
 /** The kill switch of checkout (ready or not, as `state.ready` says now) and an ECS rollback of search that throws. */
 function catalogue(state: { ready: boolean }): Mitigation[] {
   return [
-    module('feature-flag-off', (s) => s === 'checkout', async () => [flagReport(state.ready)]),
-    module('ecs-rollback', (s) => s === 'search', async () => Promise.reject(Object.assign(new Error('ECS DescribeServices on shop-prod/search failed: AccessDenied'), { name: 'AwsAccessDeniedError' }))),
+    module(
+      'feature-flag-off',
+      (s) => s === 'checkout',
+      async () => [flagReport(state.ready)],
+    ),
+    module(
+      'ecs-rollback',
+      (s) => s === 'search',
+      async () => Promise.reject(Object.assign(new Error('ECS DescribeServices on shop-prod/search failed: AccessDenied'), { name: 'AwsAccessDeniedError' })),
+    ),
   ];
 }
 
@@ -74,7 +92,9 @@ describe('checkReadiness', () => {
     const deps = { adapters, deploymentStrategyId: '', clock: () => new Date(), catalogue: catalogue({ ready: true }) };
 
     await expect(checkReadiness(deps, config, { service: 'checkout' })).resolves.toHaveLength(1);
-    await expect(checkReadiness(deps, config, { service: 'payments' })).rejects.toThrow(new UnknownServiceError('service "payments" is not in the config (services: checkout, search)'));
+    await expect(checkReadiness(deps, config, { service: 'payments' })).rejects.toThrow(
+      new UnknownServiceError('service "payments" is not in the config (services: checkout, search)'),
+    );
   });
 });
 
@@ -131,10 +151,14 @@ describe('createScheduledReadiness', () => {
     state.ready = false;
     const broken = await run();
     expect(broken.notReady).toEqual(['checkout feature-flag-off flag new-checkout-flow (chk4app/prd5env/flg6prf)']);
-    expect(broken.announced).toEqual([{ service: 'checkout', type: 'feature-flag-off', target: 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', ready: false, messageId: 'm-1' }]);
+    expect(broken.announced).toEqual([
+      { service: 'checkout', type: 'feature-flag-off', target: 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', ready: false, messageId: 'm-1' },
+    ]);
     expect(published[0]!.subject).toBe('Tourniquet: checkout feature-flag-off is NOT ready');
     expect(published[0]!.message).toContain('Not ready since 2026-11-23 04:00 UTC.');
-    expect(published[0]!.message).toContain('FAIL new-checkout-flow in the deployed configuration: flag "new-checkout-flow" is not defined in configuration version 3 of the profile');
+    expect(published[0]!.message).toContain(
+      'FAIL new-checkout-flow in the deployed configuration: flag "new-checkout-flow" is not defined in configuration version 3 of the profile',
+    );
     expect(published[0]!.attributes).toEqual({ service: 'checkout', mitigation: 'feature-flag-off', status: 'MitigationNotReady' });
 
     // Still broken an hour later: no second page.
@@ -146,7 +170,9 @@ describe('createScheduledReadiness', () => {
     state.ready = true;
     await expect(run()).resolves.toMatchObject({ announced: [{ ready: true }] });
     expect(published[1]!.subject).toBe('Tourniquet: checkout feature-flag-off is ready again');
-    expect(published[1]!.message).toContain('It had not been ready since 2026-11-23 04:00 UTC (new-checkout-flow in the deployed configuration: flag "new-checkout-flow" is not defined');
+    expect(published[1]!.message).toContain(
+      'It had not been ready since 2026-11-23 04:00 UTC (new-checkout-flow in the deployed configuration: flag "new-checkout-flow" is not defined',
+    );
 
     expect(metrics.map((m) => m.ready)).toEqual([true, false, false, true]);
     expect([...verdicts.items.values()][0]).toMatchObject({ ready: true, since: '2026-11-23T06:00:00.000Z', at: '2026-11-23T06:00:00.000Z', announced: true });
@@ -177,7 +203,9 @@ describe('createScheduledReadiness', () => {
 
     const error = await run().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReadinessRunError);
-    expect((error as ReadinessRunError).result.failed).toEqual([{ target: 'checkout feature-flag-off flag new-checkout-flow (chk4app/prd5env/flg6prf)', error: 'TransientAwsError: SNS Publish failed' }]);
+    expect((error as ReadinessRunError).result.failed).toEqual([
+      { target: 'checkout feature-flag-off flag new-checkout-flow (chk4app/prd5env/flg6prf)', error: 'TransientAwsError: SNS Publish failed' },
+    ]);
     expect([...verdicts.items.values()][0]).toMatchObject({ ready: false, announced: false });
 
     hourLater();
@@ -199,7 +227,15 @@ describe('createScheduledReadiness', () => {
 });
 
 describe('mustAnnounce', () => {
-  const verdict = (ready: boolean, announced: boolean): ReadinessVerdict => ({ service: 's', type: 'waf-block', target: 't', ready, since: '2026-11-23T03:00:00Z', at: '2026-11-23T03:00:00Z', announced });
+  const verdict = (ready: boolean, announced: boolean): ReadinessVerdict => ({
+    service: 's',
+    type: 'waf-block',
+    target: 't',
+    ready,
+    since: '2026-11-23T03:00:00Z',
+    at: '2026-11-23T03:00:00Z',
+    announced,
+  });
   it('announces changes and unannounced verdicts, never a first ready', () => {
     expect(mustAnnounce(undefined, true)).toBe(false);
     expect(mustAnnounce(undefined, false)).toBe(true);
@@ -215,7 +251,16 @@ describe('ReadinessLedger on DynamoDB Local', () => {
 
   it('keeps one verdict per target, replaced only by a writer that read the current one', async () => {
     const ledger = new ReadinessLedger({ tableName: await db.newTable(), client: db.client });
-    const first: ReadinessVerdict = { service: 'checkout', type: 'feature-flag-off', target: 'flag new-checkout-flow', ready: false, since: '2026-11-23T03:00:00.000Z', at: '2026-11-23T03:00:00.000Z', failing: 'x: y', announced: false };
+    const first: ReadinessVerdict = {
+      service: 'checkout',
+      type: 'feature-flag-off',
+      target: 'flag new-checkout-flow',
+      ready: false,
+      since: '2026-11-23T03:00:00.000Z',
+      at: '2026-11-23T03:00:00.000Z',
+      failing: 'x: y',
+      announced: false,
+    };
 
     await expect(ledger.last('checkout', 'feature-flag-off', 'flag new-checkout-flow')).resolves.toBeUndefined();
     await expect(ledger.replace(first, undefined)).resolves.toBe(true);

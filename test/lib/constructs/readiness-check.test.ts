@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { CONFIG_DEFINE } from '../../../lib/constructs/alarm-intake.js';
 import { READINESS_HANDLER } from '../../../lib/handlers.js';
 import { actionsOf, asArray, type CfnResource, configWith, fastStack, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
@@ -34,7 +35,11 @@ describe('ReadinessCheck', () => {
       State: 'ENABLED',
       Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } })],
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
   });
 
@@ -58,10 +63,28 @@ describe('ReadinessCheck', () => {
   it('lets the function read what readiness reads, write nothing of the mitigations, and touch only the READINESS# items', () => {
     const s = statementsOf(template, READINESS_HANDLER);
     const actions = actionsOf(s);
-    for (const read of ['appconfig:GetHostedConfigurationVersion', 'appconfig:GetDeploymentStrategy', 'ecs:DescribeServiceRevisions', 'ecs:DescribeTaskDefinition', 'route53:ListResourceRecordSets', 'route53:GetHealthCheckStatus', 'wafv2:GetWebACL', 'wafv2:CheckCapacity']) {
+    for (const read of [
+      'appconfig:GetHostedConfigurationVersion',
+      'appconfig:GetDeploymentStrategy',
+      'ecs:DescribeServiceRevisions',
+      'ecs:DescribeTaskDefinition',
+      'route53:ListResourceRecordSets',
+      'route53:GetHealthCheckStatus',
+      'wafv2:GetWebACL',
+      'wafv2:CheckCapacity',
+    ]) {
       expect(actions).toContain(read);
     }
-    for (const write of ['appconfig:StartDeployment', 'appconfig:CreateHostedConfigurationVersion', 'appconfig:StopDeployment', 'ecs:UpdateService', 'ecs:StopServiceDeployment', 'route53:ChangeResourceRecordSets', 'route53:UpdateHealthCheck', 'wafv2:UpdateWebACL']) {
+    for (const write of [
+      'appconfig:StartDeployment',
+      'appconfig:CreateHostedConfigurationVersion',
+      'appconfig:StopDeployment',
+      'ecs:UpdateService',
+      'ecs:StopServiceDeployment',
+      'route53:ChangeResourceRecordSets',
+      'route53:UpdateHealthCheck',
+      'wafv2:UpdateWebACL',
+    ]) {
       expect(actions).not.toContain(write);
     }
     const strategy = logicalIdOf(template, 'AWS::AppConfig::DeploymentStrategy');
