@@ -17,5 +17,12 @@ export function simulatedAwsClients(clients: SimClients): AwsClients {
     // One client per cluster endpoint, each answering as that endpoint does (account.arc outages).
     arcCluster: async (endpoint, region) => clients.arcCluster(endpoint, region),
     rds: async () => clients.rds,
+    // The drill runs Step Functions locally and signs approvals with its own secret: no simulated service answers these.
+    sfn: async () => {
+      throw new Error('The simulated account has no Step Functions: the drill passes its local workflow to the starter');
+    },
+    secretsManager: async () => {
+      throw new Error('The simulated account has no Secrets Manager: the drill answers approvals through drill/operator.ts');
+    },
   };
 }

@@ -1,8 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
-import { AppConfigFlagsAdapter } from '../lambdas/adapters/appconfig-flags.js';
-import { CloudWatchAlarmsAdapter } from '../lambdas/adapters/cloudwatch-alarms.js';
-import { EcsAdapter } from '../lambdas/adapters/ecs-deployments.js';
 import { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
 import { createCloseIncidentHandler } from '../lambdas/handlers/close-incident.js';
 import { createDecideHandler } from '../lambdas/handlers/decide.js';
@@ -17,10 +14,8 @@ import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/reso
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
-import { PauseSwitch } from '../lambdas/store/pause.js';
-import { AutomationBrake } from '../lambdas/store/brake.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mitigationAdapters } from '../lambdas/runtime/compose.js';
+import { compose, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose.js';
 import { simulatedAwsClients } from './clients.js';
 import type { SimClients } from './sim/account.js';
 import type { LocalTaskHandler } from './local-workflow.js';
@@ -41,72 +36,82 @@ export interface DrillWiring {
   readonly deploymentStrategyId: string;
 }
 
+/** The drill's runtime for the composition root: simulated clients, the virtual clock, waits in simulated time. */
+export function drillRuntime(w: DrillWiring, overrides: Partial<Runtime> = {}): Runtime {
+  return {
+    clients: simulatedAwsClients(w.clients),
+    clock: w.clock,
+    documentClient: w.documentClient,
+    sleep: w.sleep,
+    now: () => w.clock().getTime(),
+    // The ARC adapter starts at a cluster's first endpoint, so a drill tells the same story every run.
+    random: () => 0,
+    config: w.config,
+    cadence: cadenceSettingsFor(w.config),
+    ...overrides,
+  };
+}
+
+/** The environment the stack would give the functions, with the simulated account's topics and strategy. */
+function drillEnvironment(w: DrillWiring, stateMachineArn = ''): Record<string, string> {
+  return {
+    TABLE_NAME: w.tableName,
+    STATUS_TOPIC_ARN: w.statusTopicArn,
+    ESCALATION_TOPIC_ARN: w.escalationTopicArn,
+    DEPLOYMENT_STRATEGY_ID: w.deploymentStrategyId,
+    STATE_MACHINE_ARN: stateMachineArn,
+  };
+}
+
 /**
- * The workflow handlers by name (the `tourniquet:handler` metadata of each function), built from the
- * same factories the Lambda entry points use, with simulated clients and the virtual clock.
+ * A function as Lambda runs it: composed by the composition root on its first invocation (as the
+ * Lambda entry point does), each call one invocation, so a crashAfterMutation fault ends it as a crash ends a real one.
  */
-/** The real adapters over the simulated account's clients. */
+function composed<F extends keyof typeof compose, R>(
+  name: F,
+  create: (deps: Awaited<ReturnType<(typeof compose)[F]>>) => (event: unknown) => Promise<R>,
+  rt: Runtime,
+  env: Record<string, string>,
+): (event: unknown) => Promise<R> {
+  let handle: Promise<(event: unknown) => Promise<R>> | undefined;
+  const make = compose[name] as (rt: Runtime, env: unknown) => Promise<Awaited<ReturnType<(typeof compose)[F]>>>;
+  return asInvocation(name, async (event: unknown) => (await (handle ??= make(rt, env).then(create)))(event));
+}
+
+/** The real adapters over the simulated account's clients, for the drill's own steps (undo, scripted humans). */
 export function drillAdapters(w: Pick<DrillWiring, 'clients' | 'clock' | 'sleep'>) {
   return {
     publisher: new SnsPublisher(w.clients.sns),
-    flags: new AppConfigFlagsAdapter(w.clients.appconfig),
-    alarms: new CloudWatchAlarmsAdapter(w.clients.cloudwatch),
-    ecs: new EcsAdapter(w.clients.ecs),
-    /** The catalogue's adapters, composed as in production over the simulated clients. */
-    // random 0: the ARC adapter starts at a cluster's first endpoint, so a drill tells the same story every run.
     adapters: mitigationAdapters(simulatedAwsClients(w.clients), { sleep: w.sleep, now: () => w.clock().getTime(), random: () => 0 }),
   };
 }
 
+/** The workflow handlers by name (the `tourniquet:handler` metadata of each function), composed as in production. */
 export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
-  const { publisher, flags, alarms, ecs, adapters } = drillAdapters(w);
-  const { store, clock } = w;
-  // Each call is one Lambda invocation: a crashAfterMutation fault ends it as a crash ends a real one.
-  const handlers: Record<string, LocalTaskHandler> = {
-    'open-incident': createOpenIncidentHandler({ store, clock }),
-    notify: createNotifyHandler({ store, publisher, statusTopicArn: w.statusTopicArn, clock }),
-    triage: createTriageHandler({ store, flags, ecs, alarms, clock }),
-    decide: createDecideHandler({ store, clock }),
-    mitigate: createMitigateHandler({
-      store,
-      adapters,
-      pause: new PauseSwitch({ tableName: w.tableName, client: w.documentClient, clock }),
-      brake: new AutomationBrake({ tableName: w.tableName, client: w.documentClient, clock }),
-      deploymentStrategyId: w.deploymentStrategyId,
-      clock,
-      sleep: w.sleep,
-    }),
-    verify: createVerifyHandler({ store, alarms, adapters, clock }),
-    escalate: createEscalateHandler({ store, publisher, statusTopicArn: w.statusTopicArn, escalationTopicArn: w.escalationTopicArn, clock }),
-    'close-incident': createCloseIncidentHandler({ store, clock }),
+  const rt = drillRuntime(w);
+  const env = drillEnvironment(w);
+  return {
+    'open-incident': composed('open-incident', createOpenIncidentHandler, rt, env),
+    notify: composed('notify', createNotifyHandler, rt, env),
+    triage: composed('triage', createTriageHandler, rt, env),
+    decide: composed('decide', createDecideHandler, rt, env),
+    mitigate: composed('mitigate', createMitigateHandler, rt, env),
+    verify: composed('verify', createVerifyHandler, rt, env),
+    escalate: composed('escalate', createEscalateHandler, rt, env),
+    'close-incident': composed('close-incident', createCloseIncidentHandler, rt, env),
   };
-  return Object.fromEntries(Object.entries(handlers).map(([name, handler]) => [name, asInvocation(name, handler)]));
 }
 
 /** The starter function, wired to the local workflow's StartExecution. */
 export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: string) {
-  return asInvocation('start-execution', createStartExecutionHandler({
-    config: w.config,
-    store: w.store,
-    sfn,
-    stateMachineArn,
-    publisher: new SnsPublisher(w.clients.sns),
-    escalationTopicArn: w.escalationTopicArn,
-    clock: w.clock,
-  }));
+  const rt = drillRuntime(w, { clients: { ...simulatedAwsClients(w.clients), sfn: async () => sfn } });
+  return composed('start-execution', createStartExecutionHandler, rt, drillEnvironment(w, stateMachineArn));
 }
 
 /** One run of the scheduled status-cadence function (every CADENCE_SCHEDULE_MINUTES in production). */
 export function cadenceHandler(w: DrillWiring): () => Promise<unknown> {
-  const run = createStatusCadenceHandler({
-    store: w.store,
-    publisher: new SnsPublisher(w.clients.sns),
-    statusTopicArn: w.statusTopicArn,
-    escalationTopicArn: w.escalationTopicArn,
-    settings: cadenceSettingsFor(w.config),
-    clock: w.clock,
-  });
-  return asInvocation('status-cadence', () => run({}));
+  const run = composed('status-cadence', createStatusCadenceHandler, drillRuntime(w), drillEnvironment(w));
+  return () => run({});
 }
 
 /** The on-call human's commands, through the same code as `tourniquet ack|resolve`. */

@@ -1,17 +1,10 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 
-import { ApprovalSecretSource } from '../adapters/approval-secret.js';
-import { StepFunctionsTasks } from '../adapters/step-functions-tasks.js';
 import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, verifyApprovalLink } from '../core/approval-link.js';
 import { decideApproval, type DecideApprovalDeps, reviewApproval } from '../operations/decide-approval.js';
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler, logger } from '../runtime/lambda.js';
-import { ApprovalStore } from '../store/approvals.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 /**
  * The approval endpoint, served by a Lambda function URL: `GET /approval?t=…` shows what the link
@@ -109,15 +102,4 @@ export function createApprovalEndpointHandler(deps: ApprovalEndpointDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
-  const env = readEnvFor('approval-endpoint');
-  const clock = () => new Date();
-  return createApprovalEndpointHandler({
-    approvals: new ApprovalStore({ tableName: env.TABLE_NAME, clock }),
-    incidents: new IncidentStore({ tableName: env.TABLE_NAME, clock }),
-    tasks: new StepFunctionsTasks(new SFNClient({})),
-    secrets: new ApprovalSecretSource(new SecretsManagerClient({})),
-    secretId: env.APPROVAL_SECRET_ARN,
-    clock,
-  });
-});
+export const handler = composedHandler('approval-endpoint', createApprovalEndpointHandler);

@@ -3,8 +3,7 @@ import { describeOutcomeOfActions } from '../core/postmortem.js';
 import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler } from '../runtime/lambda.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 /** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
 const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });
@@ -45,6 +44,4 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
   };
 }
 
-export const handler = lambdaHandler(() =>
-  createCloseIncidentHandler({ store: new IncidentStore({ tableName: readEnvFor('close-incident').TABLE_NAME }), clock: () => new Date() }),
-);
+export const handler = composedHandler('close-incident', createCloseIncidentHandler);

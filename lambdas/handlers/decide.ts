@@ -1,8 +1,7 @@
 import { decide } from '../core/decision.js';
 import { WorkflowStateSchema, type Plan } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler } from '../runtime/lambda.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export interface DecideDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;
@@ -47,6 +46,4 @@ export function createDecideHandler(deps: DecideDeps) {
 
 const matrixCase = (scenario: string): string => `case ${scenario}`;
 
-export const handler = lambdaHandler(() =>
-  createDecideHandler({ store: new IncidentStore({ tableName: readEnvFor('decide').TABLE_NAME }), clock: () => new Date() }),
-);
+export const handler = composedHandler('decide', createDecideHandler);

@@ -1,6 +1,4 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 
-import { SnsPublisher } from '../adapters/sns-publisher.js';
 import {
   type EscalateDeps,
   escalateIncident,
@@ -10,9 +8,7 @@ import {
   pageUnreadable,
   recordEndedExecution,
 } from '../operations/escalate.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler, logger } from '../runtime/lambda.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
 
@@ -39,13 +35,4 @@ export function createEscalateHandler(deps: EscalateDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
-  const env = readEnvFor('escalate');
-  return createEscalateHandler({
-    store: new IncidentStore({ tableName: env.TABLE_NAME }),
-    publisher: new SnsPublisher(new SNSClient({})),
-    statusTopicArn: env.STATUS_TOPIC_ARN,
-    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
-    clock: () => new Date(),
-  });
-});
+export const handler = composedHandler('escalate', createEscalateHandler);

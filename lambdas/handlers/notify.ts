@@ -1,11 +1,9 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { StatusPhaseSchema, WorkflowStateSchema } from '../core/model.js';
 import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler } from '../runtime/lambda.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 
@@ -58,12 +56,4 @@ export function createNotifyHandler(deps: NotifyDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
-  const env = readEnvFor('notify');
-  return createNotifyHandler({
-    store: new IncidentStore({ tableName: env.TABLE_NAME }),
-    publisher: new SnsPublisher(new SNSClient({})),
-    statusTopicArn: env.STATUS_TOPIC_ARN,
-    clock: () => new Date(),
-  });
-});
+export const handler = composedHandler('notify', createNotifyHandler);

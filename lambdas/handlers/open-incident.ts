@@ -1,8 +1,7 @@
 import { leaseUntil } from '../core/lifecycle.js';
 import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler, logger } from '../runtime/lambda.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 export interface OpenIncidentDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'renewLease'>;
@@ -31,6 +30,4 @@ export function createOpenIncidentHandler(deps: OpenIncidentDeps) {
   };
 }
 
-export const handler = lambdaHandler(() =>
-  createOpenIncidentHandler({ store: new IncidentStore({ tableName: readEnvFor('open-incident').TABLE_NAME }), clock: () => new Date() }),
-);
+export const handler = composedHandler('open-incident', createOpenIncidentHandler);

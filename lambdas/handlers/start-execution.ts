@@ -1,15 +1,11 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 
-import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { StepFunctionsExecutions } from '../adapters/step-functions-executions.js';
 import { AlarmEventInvalidError, parseAlarmEvent } from '../core/alarm-event.js';
 import { parseConfig } from '../core/config.js';
 import type { AlarmSignal } from '../core/signal.js';
 import { admitSignals, type AdmitSignalsDeps, reportRejectedEvent, type StartSummary } from '../operations/start-execution.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler } from '../runtime/lambda.js';
-import { IncidentStore } from '../store/incident-store.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export type { StarterOutput, StartSummary } from '../operations/start-execution.js';
 
@@ -40,16 +36,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
   };
 }
 
-export const handler = lambdaHandler(() => {
+export const handler = composedHandler('start-execution', createStartExecutionHandler, () => {
   if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
-  const env = readEnvFor('start-execution');
-  return createStartExecutionHandler({
-    config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config'),
-    store: new IncidentStore({ tableName: env.TABLE_NAME }),
-    sfn: new SFNClient({}),
-    stateMachineArn: env.STATE_MACHINE_ARN,
-    publisher: new SnsPublisher(new SNSClient({})),
-    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
-    clock: () => new Date(),
-  });
+  return { config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config') };
 });

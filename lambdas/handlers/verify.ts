@@ -1,16 +1,12 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { nextExecutableCursor } from '../core/decision.js';
 import { WorkflowStateSchema, type Verification, type WorkflowState } from '../core/model.js';
 import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
-import { awsClients } from '../runtime/clients.js';
-import { mitigationAdapters } from '../runtime/compose.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
-import { readEnvFor } from '../runtime/env.js';
-import { lambdaHandler, logger } from '../runtime/lambda.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
 export const MAX_CHECKS_PER_ATTEMPT = 3;
@@ -152,14 +148,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
   };
 }
 
-export const handler = lambdaHandler(() =>
-  createVerifyHandler({
-    store: new IncidentStore({ tableName: readEnvFor('verify').TABLE_NAME }),
-    alarms: new CloudWatchAlarmsAdapter(new CloudWatchClient({})),
-    adapters: mitigationAdapters(awsClients()),
-    clock: () => new Date(),
-  }),
-);
+export const handler = composedHandler('verify', createVerifyHandler);
 
 /**
  * The incident is still verifying its change: renew the episode's lease and the service's mutation

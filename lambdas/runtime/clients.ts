@@ -2,6 +2,8 @@ import type { AppConfigClient } from '@aws-sdk/client-appconfig';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -32,6 +34,10 @@ export interface AwsClients {
   arcCluster(endpoint: string, region: string): Promise<Route53RecoveryClusterClient>;
   /** @param region - a global database's secondary region; the default region otherwise. */
   rds(region?: string): Promise<RDSClient>;
+  /** Step Functions: the starter starts executions, the approval endpoint answers waiting tasks. */
+  sfn(): Promise<SFNClient>;
+  /** Secrets Manager: the approval signing secret. */
+  secretsManager(): Promise<SecretsManagerClient>;
 }
 
 /** Caches one promise per key: concurrent first uses share one client. */
@@ -53,6 +59,8 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
   const cloudwatch = memo<string, CloudWatchClient>(async (region) => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(region ? { region } : options));
   const rds = memo<string, RDSClient>(async (region) => new (await import('@aws-sdk/client-rds')).RDSClient(region ? { region } : options));
   const sns = client(async () => new (await import('@aws-sdk/client-sns')).SNSClient(options));
+  const sfn = client(async () => new (await import('@aws-sdk/client-sfn')).SFNClient(options));
+  const secretsManager = client(async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(options));
   const route53 = client(async () => new (await import('@aws-sdk/client-route-53')).Route53Client(options));
   const wafv2 = memo<string, WAFV2Client>(async (region) => new (await import('@aws-sdk/client-wafv2')).WAFV2Client(region ? { region } : options));
   // One client per endpoint (a cluster's endpoints are distinct hosts, each signed for its own region).
@@ -78,5 +86,7 @@ export function awsClients(config: { region?: string } = {}): AwsClients {
     wafv2: (region) => wafv2(region ?? ''),
     arcCluster,
     rds: (region) => rds(region ?? ''),
+    sfn: () => sfn(''),
+    secretsManager: () => secretsManager(''),
   };
 }

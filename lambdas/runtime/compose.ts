@@ -1,5 +1,21 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CadenceSettings } from '../core/cadence.js';
+import type { TourniquetConfig } from '../core/config.js';
+import type { ApprovalEndpointDeps } from '../handlers/approval-endpoint.js';
+import type { CloseIncidentDeps } from '../handlers/close-incident.js';
+import type { DecideDeps } from '../handlers/decide.js';
+import type { EscalateDeps } from '../handlers/escalate.js';
+import type { MitigateDeps } from '../handlers/mitigate.js';
+import type { NotifyDeps } from '../handlers/notify.js';
+import type { OpenIncidentDeps } from '../handlers/open-incident.js';
+import type { RequestApprovalDeps } from '../handlers/request-approval.js';
+import type { StartExecutionDeps } from '../handlers/start-execution.js';
+import type { StatusCadenceDeps } from '../handlers/status-cadence.js';
+import type { TriageDeps } from '../handlers/triage.js';
+import type { VerifyDeps } from '../handlers/verify.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import { type AwsClients, memo } from './clients.js';
+import type { EnvOf, ManifestedFunction } from './manifest.js';
 
 /**
  * The composition root: builds what the operations need from clients, settings and a clock, the
@@ -42,3 +58,136 @@ export function mitigationAdapters(clients: AwsClients, options: AdapterOptions 
   });
   return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf, arc: () => arc(''), aurora: () => aurora('') };
 }
+
+/** What composing a function needs besides its environment: where clients come from, the clock, and (in the drill) how to wait. */
+export interface Runtime extends AdapterOptions {
+  readonly clients: AwsClients;
+  readonly clock: () => Date;
+  /** The incident table's document client. @default one over the environment's DynamoDB */
+  readonly documentClient?: DynamoDBDocumentClient;
+  /** The config, for the functions that carry it (the starter; Lambda compiles it into the bundle). */
+  readonly config?: TourniquetConfig;
+  /** The status cadence's settings (Lambda compiles them into the bundle). */
+  readonly cadence?: CadenceSettings;
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`The composition root needs ${what} for this function`);
+  return value;
+};
+
+/** The table's stores, on one document client. */
+async function stores(rt: Runtime, tableName: string) {
+  const [{ IncidentStore }] = await Promise.all([import('../store/incident-store.js')]);
+  const client = rt.documentClient;
+  return { incidents: new IncidentStore({ tableName, clock: rt.clock, ...(client ? { client } : {}) }), options: { tableName, clock: rt.clock, ...(client ? { client } : {}) } };
+}
+
+const publisher = async (rt: Runtime) => new (await import('../adapters/sns-publisher.js')).SnsPublisher(await rt.clients.sns());
+const alarms = async (rt: Runtime) => new (await import('../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await rt.clients.cloudwatch());
+
+/**
+ * The dependencies of every function, by its manifest name: the Lambda entry points, the drill and the
+ * CLI build them here and only here, from a runtime (clients, clock) and the function's environment.
+ */
+export const compose = {
+  'open-incident': async (rt: Runtime, env: EnvOf<'open-incident'>): Promise<OpenIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
+  decide: async (rt: Runtime, env: EnvOf<'decide'>): Promise<DecideDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
+  'close-incident': async (rt: Runtime, env: EnvOf<'close-incident'>): Promise<CloseIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
+  notify: async (rt: Runtime, env: EnvOf<'notify'>): Promise<NotifyDeps> => ({
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    publisher: await publisher(rt),
+    statusTopicArn: env.STATUS_TOPIC_ARN,
+    clock: rt.clock,
+  }),
+  triage: async (rt: Runtime, env: EnvOf<'triage'>): Promise<TriageDeps> => {
+    const [{ AppConfigFlagsAdapter }, { EcsAdapter }] = await Promise.all([import('../adapters/appconfig-flags.js'), import('../adapters/ecs-deployments.js')]);
+    return {
+      store: (await stores(rt, env.TABLE_NAME)).incidents,
+      flags: new AppConfigFlagsAdapter(await rt.clients.appconfig()),
+      ecs: new EcsAdapter(await rt.clients.ecs()),
+      alarms: await alarms(rt),
+      clock: rt.clock,
+    };
+  },
+  mitigate: async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
+    const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([stores(rt, env.TABLE_NAME), import('../store/pause.js'), import('../store/brake.js')]);
+    return {
+      store: incidents,
+      pause: new PauseSwitch(options),
+      brake: new AutomationBrake(options),
+      adapters: mitigationAdapters(rt.clients, rt),
+      deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
+      clock: rt.clock,
+      ...(rt.sleep ? { sleep: rt.sleep } : {}),
+    };
+  },
+  verify: async (rt: Runtime, env: EnvOf<'verify'>): Promise<VerifyDeps> => ({
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    alarms: await alarms(rt),
+    adapters: mitigationAdapters(rt.clients, rt),
+    clock: rt.clock,
+  }),
+  escalate: async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    publisher: await publisher(rt),
+    statusTopicArn: env.STATUS_TOPIC_ARN,
+    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    clock: rt.clock,
+  }),
+  'start-execution': async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({
+    config: need(rt.config, 'the config'),
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    sfn: await rt.clients.sfn(),
+    stateMachineArn: env.STATE_MACHINE_ARN,
+    publisher: await publisher(rt),
+    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    clock: rt.clock,
+  }),
+  'status-cadence': async (rt: Runtime, env: EnvOf<'status-cadence'>): Promise<StatusCadenceDeps> => ({
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    publisher: await publisher(rt),
+    statusTopicArn: env.STATUS_TOPIC_ARN,
+    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    settings: need(rt.cadence, 'the cadence settings'),
+    clock: rt.clock,
+  }),
+  'request-approval': async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {
+    const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }] = await Promise.all([
+      stores(rt, env.TABLE_NAME),
+      import('../store/approvals.js'),
+      import('../adapters/approval-secret.js'),
+    ]);
+    const secrets = new ApprovalSecretSource(await rt.clients.secretsManager());
+    return {
+      approvals: new ApprovalStore(options),
+      incidents,
+      publisher: await publisher(rt),
+      secret: () => secrets.getSecret(env.APPROVAL_SECRET_ARN),
+      secretId: env.APPROVAL_SECRET_ARN,
+      endpointUrl: env.APPROVAL_ENDPOINT_URL,
+      tableName: env.TABLE_NAME,
+      statusTopicArn: env.STATUS_TOPIC_ARN,
+      escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+      approversTopicArn: env.APPROVERS_TOPIC_ARN,
+      approverEmails: env.APPROVER_EMAILS,
+      clock: rt.clock,
+    };
+  },
+  'approval-endpoint': async (rt: Runtime, env: EnvOf<'approval-endpoint'>): Promise<ApprovalEndpointDeps> => {
+    const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }, { StepFunctionsTasks }] = await Promise.all([
+      stores(rt, env.TABLE_NAME),
+      import('../store/approvals.js'),
+      import('../adapters/approval-secret.js'),
+      import('../adapters/step-functions-tasks.js'),
+    ]);
+    return {
+      approvals: new ApprovalStore(options),
+      incidents,
+      tasks: new StepFunctionsTasks(await rt.clients.sfn()),
+      secrets: new ApprovalSecretSource(await rt.clients.secretsManager()),
+      secretId: env.APPROVAL_SECRET_ARN,
+      clock: rt.clock,
+    };
+  },
+} satisfies { readonly [F in ManifestedFunction]: (rt: Runtime, env: EnvOf<F>) => Promise<unknown> };

@@ -1,6 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 
+import { awsClients } from './clients.js';
+import { compose, type Runtime } from './compose.js';
+import { readEnvFor } from './env.js';
 import { logger } from './logger.js';
 
 export { logger };
@@ -9,10 +12,30 @@ export { logger };
  * Wraps a handler factory for Lambda: dependencies (clients, env) are built on the first
  * invocation, not at import, so the drill and tests can import handler modules without an AWS environment.
  */
-export function lambdaHandler<R>(factory: () => (event: unknown) => Promise<R>) {
-  let handle: ((event: unknown) => Promise<R>) | undefined;
+export function lambdaHandler<R>(factory: () => ((event: unknown) => Promise<R>) | Promise<(event: unknown) => Promise<R>>) {
+  let handle: Promise<(event: unknown) => Promise<R>> | undefined;
   return middy(async (event: unknown) => {
-    handle ??= factory();
-    return handle(event);
+    // A failed start is not cached: the next invocation tries again.
+    handle ??= Promise.resolve(factory()).catch((error: unknown) => {
+      handle = undefined;
+      throw error;
+    });
+    return (await handle)(event);
   }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/**
+ * The Lambda entry point of a function in the manifest: its dependencies come from the composition
+ * root (lambdas/runtime/compose.ts) over real clients, the wall clock and the function's environment.
+ */
+export function composedHandler<F extends keyof typeof compose, R>(
+  name: F,
+  create: (deps: Awaited<ReturnType<(typeof compose)[F]>>) => (event: unknown) => Promise<R>,
+  runtime: () => Partial<Runtime> = () => ({}),
+) {
+  return lambdaHandler(async () => {
+    const env = readEnvFor(name);
+    const compose_ = compose[name] as (rt: Runtime, env: unknown) => Promise<Awaited<ReturnType<(typeof compose)[F]>>>;
+    return create(await compose_({ clients: awsClients(), clock: () => new Date(), ...runtime() }, env));
+  });
 }
