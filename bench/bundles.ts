@@ -2,9 +2,9 @@
  * Bundle size and cold init of every Lambda handler (part of `npm run bench`; alone: `npx tsx bench/bundles.ts [--json] [--why]`).
  *
  * Each handler in HANDLER_NAMES is bundled with exactly the esbuild options of its stack asset
- * (lib/constructs/bundling.ts handlerBuildOptions), into node_modules/.cache/tourniquet-bench/<handler>/
- * (inside the project, so the modules left external resolve from node_modules as they resolve from
- * the runtime's /var/runtime/node_modules on Lambda).
+ * (lib/constructs/bundling.ts handlerBuildOptions), into a temporary folder <tmp>/<handler>/ next to
+ * a <tmp>/node_modules link to the project's, so the modules left external resolve from node_modules
+ * as they resolve from the runtime's /var/runtime/node_modules on Lambda.
  *
  * What is measured, per handler:
  * - bytes: all JavaScript in the asset as deployed (index.mjs and every chunk, minified; the .map
@@ -30,7 +30,8 @@
  * (stores, clients) is not included, except the module loading counted in lazyLoadMs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -175,8 +176,16 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function runBundleBench(options: { coldRuns?: number; handlers?: readonly HandlerName[] } = {}): Promise<BundleBenchResult> {
   const coldRuns = options.coldRuns ?? 7;
   const handlers = options.handlers ?? HANDLER_NAMES;
-  const root = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tourniquet-bench');
-  rmSync(root, { recursive: true, force: true });
+  const root = mkdtempSync(path.join(tmpdir(), 'tourniquet-bench-'));
+  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+  try {
+    return await benchIn(root, handlers, coldRuns);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function benchIn(root: string, handlers: readonly HandlerName[], coldRuns: number): Promise<BundleBenchResult> {
   const built: Partial<Record<HandlerName, { file: string; metafile: Metafile; sdk: string[]; deferred: string[]; sizes: ReturnType<typeof sizesOf> }>> = {};
   const failures: BundleBenchResult['failures'] = {};
 
