@@ -15,7 +15,7 @@ import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { compose, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose.js';
+import { compose, composeOperator, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose.js';
 import { simulatedAwsClients } from './clients.js';
 import type { SimClients } from './sim/account.js';
 import type { LocalTaskHandler } from './local-workflow.js';
@@ -114,12 +114,12 @@ export function cadenceHandler(w: DrillWiring): () => Promise<unknown> {
   return () => run({});
 }
 
-/** The on-call human's commands, through the same code as `tourniquet ack|resolve`. */
+/** The on-call human's commands, through the same code and composition as `tourniquet ack|resolve`. */
 export function operatorCommands(w: DrillWiring) {
-  const deps = { store: w.store, publisher: new SnsPublisher(w.clients.sns), statusTopicArn: w.statusTopicArn, clock: w.clock };
+  const deps = () => composeOperator.humanAction(drillRuntime(w), { tableName: w.tableName, statusTopicArn: w.statusTopicArn });
   return {
-    ack: (incidentId: string, by: string, reason?: string) => acknowledgeIncident(deps, incidentId, by, reason),
-    resolve: (incidentId: string, by: string, reason?: string) =>
-      resolveIncident({ ...deps, flapCooldownMinutes: w.config.lifecycle.flapCooldownMinutes }, incidentId, by, reason),
+    ack: async (incidentId: string, by: string, reason?: string) => acknowledgeIncident(await deps(), incidentId, by, reason),
+    resolve: async (incidentId: string, by: string, reason?: string) =>
+      resolveIncident({ ...(await deps()), flapCooldownMinutes: w.config.lifecycle.flapCooldownMinutes }, incidentId, by, reason),
   };
 }

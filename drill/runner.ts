@@ -8,14 +8,14 @@ import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStore, type IncidentRecord } from '../lambdas/store/incident-store.js';
 import { incidentPostmortem, metricsOf } from '../lambdas/operations/postmortem.js';
-import { AutomationBrake } from '../lambdas/store/brake.js';
 import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
 import type { StartSummary } from '../lambdas/operations/start-execution.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, deleteLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, judge, mutationBudget, type IncidentOutcome } from './expectations.js';
-import { cadenceHandler, drillAdapters, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
+import { cadenceHandler, drillAdapters, drillRuntime, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
+import { composeOperator } from '../lambdas/runtime/compose.js';
 import { DrillFailureNet } from './failure-net.js';
 import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
 import { awaitApprovalHandler } from './operator.js';
@@ -391,15 +391,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   async function runUndo(by: string): Promise<UndoStep[]> {
     if (!first) return [];
     return undoIncident(
-      {
-        store,
-        adapters: drillAdapters(wiring).adapters,
-        brake: new AutomationBrake({ tableName: wiring.tableName, client: wiring.documentClient, clock: wiring.clock }),
-        serviceFor: (name) => config.services.find((s) => s.name === name),
-        deploymentStrategyId: wiring.deploymentStrategyId,
-        clock: wiring.clock,
-        by,
-      },
+      await composeOperator.undo(drillRuntime(wiring), { tableName: wiring.tableName, deploymentStrategyId: wiring.deploymentStrategyId, config }, by),
       first.record.incidentId,
     );
   }

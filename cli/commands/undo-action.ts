@@ -4,9 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig } from '../../lambdas/core/config.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
-import { mitigationAdapters } from '../../lambdas/runtime/compose.js';
-import { AutomationBrake } from '../../lambdas/store/brake.js';
-import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { composeOperator } from '../../lambdas/runtime/compose.js';
 
 /** What `tourniquet undo` does, loaded only when it runs (registration: undo.ts). */
 
@@ -40,15 +38,11 @@ export async function runUndo(incidentId: string, options: UndoOptions): Promise
   const region = options.region ? { region: options.region } : {};
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient(region), { marshallOptions: { removeUndefinedValues: true } });
   const steps = await undoIncident(
-    {
-      store: new IncidentStore({ tableName: table, client: documentClient }),
-      brake: new AutomationBrake({ tableName: table, client: documentClient }),
-      adapters: mitigationAdapters(awsClients(region)),
-      serviceFor: (name) => config.services.find((s) => s.name === name),
-      deploymentStrategyId: strategy,
-      clock: () => new Date(),
-      by: options.by ?? process.env.USER ?? 'operator',
-    },
+    await composeOperator.undo(
+      { clients: awsClients(region), clock: () => new Date(), documentClient },
+      { tableName: table, deploymentStrategyId: strategy, config },
+      options.by ?? process.env.USER ?? 'operator',
+    ),
     incidentId,
     { dryRun: options.dryRun ?? false },
   );
