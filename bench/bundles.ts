@@ -34,9 +34,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+
 import { build, type Metafile } from 'esbuild';
+
 import { handlerBuildOptions } from '../lib/constructs/bundling.js';
-import { HANDLER_NAMES, PROJECT_ROOT, handlerEntry, type HandlerName } from '../lib/handlers.js';
+import { HANDLER_NAMES, handlerEntry, type HandlerName, PROJECT_ROOT } from '../lib/handlers.js';
 
 /** The environment the functions run with (lib/constructs/handler-function.ts COMMON_ENVIRONMENT), plus what Lambda sets. */
 const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
@@ -158,7 +160,13 @@ function probe(file: string, deferred: readonly string[]): Sample {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...FUNCTION_ENVIRONMENT };
   // Run from the bundle's folder: bare specifiers resolve from the project's node_modules.
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', PROBE, file, ...deferred], { env, encoding: 'utf8', cwd: path.dirname(file) });
-  if (child.status !== 0) throw new Error(child.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? child.stderr.trim().split('\n')[0]);
+  if (child.status !== 0)
+    throw new Error(
+      child.stderr
+        .trim()
+        .split('\n')
+        .find((l) => /Error/.test(l)) ?? child.stderr.trim().split('\n')[0],
+    );
   return JSON.parse(child.stdout) as Sample;
 }
 
@@ -201,7 +209,10 @@ async function benchIn(root: string, handlers: readonly HandlerName[], coldRuns:
       const lazyChunks = sizes.lazyChunks.map((file) => path.join(PROJECT_ROOT, file));
       built[handler] = { file: path.join(outdir, 'index.mjs'), metafile, sdk, deferred: [...lazyChunks, ...sdk], sizes };
     } catch (error) {
-      failures[handler] = String((error as Error).message).split('\n').slice(0, 2).join(' ');
+      failures[handler] = String((error as Error).message)
+        .split('\n')
+        .slice(0, 2)
+        .join(' ');
     }
   }
 
@@ -277,7 +288,9 @@ export function formatBundleBench(result: BundleBenchResult, why = false): strin
   lines.push(`  targets: bundle ≤ ${kb(BUNDLE_TARGETS.bytes)}, cold init ≤ ${BUNDLE_TARGETS.coldInitMs} ms (! marks a miss)`);
   const total = (n: number | null) => (n === null ? 'n/a (a handler failed)' : ms(n));
   lines.push(`  critical path (${CRITICAL_PATH.join(' → ')}):`);
-  lines.push(`    cold init ${total(result.criticalPathColdInitMs)} (target ≤ ${BUNDLE_TARGETS.criticalPathColdInitMs} ms); with everything deferred loaded too ${total(result.criticalPathWithLazyLoadMs)}`);
+  lines.push(
+    `    cold init ${total(result.criticalPathColdInitMs)} (target ≤ ${BUNDLE_TARGETS.criticalPathColdInitMs} ms); with everything deferred loaded too ${total(result.criticalPathWithLazyLoadMs)}`,
+  );
   return lines;
 }
 

@@ -10,10 +10,10 @@
  *   contributors (alone: `npx tsx bench/bundles.ts [--why]`).
  * `npm run bench -- --json` prints exactly one JSON object on stdout (progress goes to stderr).
  */
-import { logger } from '../lambdas/runtime/lambda.js';
 import { loadWorkflowDefinition } from '../drill/definition.js';
-import { openDrillSession, runScenario, loadDrillConfig } from '../drill/runner.js';
+import { loadDrillConfig, openDrillSession, runScenario } from '../drill/runner.js';
 import { listBuiltInScenarios, loadScenario } from '../drill/scenario.js';
+import { logger } from '../lambdas/runtime/lambda.js';
 import { bundleBenchJson, formatBundleBench, runBundleBench } from './bundles.js';
 import { runStorm, type StormResult } from './storm.js';
 

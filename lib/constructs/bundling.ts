@@ -1,4 +1,5 @@
 import type { BuildOptions } from 'esbuild';
+
 import { PROJECT_ROOT } from '../handlers.js';
 
 /**

@@ -5,8 +5,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type BuildOptions, buildSync } from 'esbuild';
+
+import { HANDLER_METADATA_KEY, handlerEntry, type HandlerName, PROJECT_ROOT } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
-import { HANDLER_METADATA_KEY, type HandlerName, PROJECT_ROOT, handlerEntry } from '../handlers.js';
 import { handlerBuildOptions } from './bundling.js';
 
 /** Names of the environment variables the handlers read. Each function gets only the ones it needs. */
@@ -142,9 +143,7 @@ export class HandlerFunction extends Construct {
     });
     (this.function.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
 
-    acknowledgeNag(this.role, 'AwsSolutions-IAM5', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.', [
-      'Resource::*',
-    ]);
+    acknowledgeNag(this.role, 'AwsSolutions-IAM5', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.', ['Resource::*']);
     acknowledgeNag(
       this.function,
       'AwsSolutions-L1',
