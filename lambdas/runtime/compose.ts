@@ -15,6 +15,7 @@ import type { TriageDeps } from '../handlers/triage.js';
 import type { VerifyDeps } from '../handlers/verify.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { HumanActionDeps } from '../operations/resolve.js';
+import type { ScheduledReadinessDeps } from '../operations/readiness.js';
 import type { UndoDeps } from '../operations/undo.js';
 import { type AwsClients, memo } from './clients.js';
 import type { EnvOf, ManifestedFunction } from './manifest.js';
@@ -189,6 +190,19 @@ export const compose = {
       tasks: new StepFunctionsTasks(await rt.clients.sfn()),
       secrets: new ApprovalSecretSource(await rt.clients.secretsManager()),
       secretId: env.APPROVAL_SECRET_ARN,
+      clock: rt.clock,
+    };
+  },
+  readiness: async (rt: Runtime, env: EnvOf<'readiness'>): Promise<ScheduledReadinessDeps> => {
+    const [{ ReadinessLedger }, { PowertoolsReadinessMetrics }] = await Promise.all([import('../store/readiness.js'), import('../adapters/readiness-metrics.js')]);
+    return {
+      config: need(rt.config, 'the config'),
+      adapters: mitigationAdapters(rt.clients, rt),
+      deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
+      verdicts: new ReadinessLedger({ tableName: env.TABLE_NAME, ...(rt.documentClient ? { client: rt.documentClient } : {}) }),
+      metrics: new PowertoolsReadinessMetrics(),
+      publisher: await publisher(rt),
+      statusTopicArn: env.STATUS_TOPIC_ARN,
       clock: rt.clock,
     };
   },

@@ -34,8 +34,10 @@ export function composedHandler<F extends keyof typeof compose, R>(
   runtime: () => Partial<Runtime> = () => ({}),
 ) {
   return lambdaHandler(async () => {
+    // What the bundle carries (the config) first: a bundle built without it is the clearer error.
+    const extra = runtime();
     const env = readEnvFor(name);
     const compose_ = compose[name] as (rt: Runtime, env: unknown) => Promise<Awaited<ReturnType<(typeof compose)[F]>>>;
-    return create(await compose_({ clients: awsClients(), clock: () => new Date(), ...runtime() }, env));
+    return create(await compose_({ clients: awsClients(), clock: () => new Date(), ...extra }, env));
   });
 }

@@ -1,3 +1,4 @@
+import { READINESS_PREFIX } from '../store/keys.js';
 import type { Env } from './env.js';
 
 /**
@@ -28,6 +29,8 @@ export interface FunctionManifest {
   readonly catalogue?: readonly CatalogueGroup[];
   /** Describes the configured alarms (and composite alarms on `*` when the config marks one). @default false */
   readonly readsAlarms?: boolean;
+  /** Only items whose partition key starts with this (IAM condition `dynamodb:LeadingKeys`). @default every item */
+  readonly tableKeyPrefix?: string;
   /** Queries the episode index (GSI1) by name. @default false */
   readonly queriesEpisodeIndex?: boolean;
   /** Reads the approval signing secret. @default false */
@@ -76,6 +79,14 @@ export const FUNCTION_MANIFEST = {
   },
   verify: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['settle'], readsAlarms: true },
   escalate: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status', 'escalation'] },
+  readiness: {
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'DEPLOYMENT_STRATEGY_ID'],
+    // Its last verdict per target, and nothing else of the table.
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    tableKeyPrefix: READINESS_PREFIX,
+    publishes: ['status'],
+    catalogue: ['read'],
+  },
   'close-incident': { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
 } as const satisfies Readonly<Record<string, FunctionManifest>>;
 

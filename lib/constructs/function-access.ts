@@ -52,7 +52,17 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
     if (value === undefined) throw new Error(`Function ${name} needs ${what} (lambdas/runtime/manifest.ts) but the stack provides none`);
     return value;
   };
-  access.table.grantItemActions(role, entry.table);
+  if (entry.tableKeyPrefix === undefined) access.table.grantItemActions(role, entry.table);
+  else {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnTableItems',
+        actions: [...entry.table],
+        resources: [access.table.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${entry.tableKeyPrefix}*`] } },
+      }),
+    );
+  }
   if (entry.queriesEpisodeIndex) {
     // The episode index by name: a grant on <table>/index/* would be a wildcard cdk-nag (rightly) refuses.
     iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:Query'], resourceArns: [`${access.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`] });

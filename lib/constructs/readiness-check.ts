@@ -1,21 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
-import { READINESS_PREFIX } from '../../lambdas/store/keys.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { READINESS_HANDLER } from '../handlers.js';
-import { acknowledgeNag } from '../nag.js';
-import { grantCatalogue } from '../permissions.js';
 import { CONFIG_DEFINE } from './alarm-intake.js';
-import { HANDLER_ENV, HandlerFunction } from './handler-function.js';
+import { grantManifest, manifestEnvironment } from './function-access.js';
+import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 
 /** The incident-store calls of the readiness function: the last verdict of each target (GetItem) and its conditional replacement (PutItem). */
-export const READINESS_TABLE_ACTIONS: readonly IncidentStoreAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+export const READINESS_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST.readiness.table;
 
 export interface ReadinessCheckProps {
   /** The validated config: compiled into the function whole (every mitigation's resources), and its `readinessCheckMinutes` sets the schedule. */
@@ -56,11 +54,11 @@ export class ReadinessCheck extends Construct {
     this.handler = new HandlerFunction(this, 'Readiness', {
       handler: READINESS_HANDLER,
       description: 'Tourniquet: prove every configured mitigation could run now; MitigationReady metric, page on a change',
-      environment: {
-        [HANDLER_ENV.tableName]: table.table.tableName,
-        [HANDLER_ENV.statusTopicArn]: statusTopic.topicArn,
-        [HANDLER_ENV.deploymentStrategyId]: props.deploymentStrategyId,
-      },
+      environment: manifestEnvironment(READINESS_HANDLER, {
+        TABLE_NAME: table.table.tableName,
+        STATUS_TOPIC_ARN: statusTopic.topicArn,
+        DEPLOYMENT_STRATEGY_ID: props.deploymentStrategyId,
+      }),
       // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
       define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
       // Every service's checks, one service at a time: ECS history and WAF reads add up.
@@ -69,20 +67,8 @@ export class ReadinessCheck extends Construct {
     // The next scheduled run is the retry: a late or repeated run adds nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(Math.min(this.everyMinutes, 360)) });
 
-    grantCatalogue(this.handler.role, config, { groups: ['read'], deploymentStrategyId: props.deploymentStrategyId });
-    // Only the readiness items: their partition keys all start with READINESS#.
-    this.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadinessVerdicts',
-        actions: [...READINESS_TABLE_ACTIONS],
-        resources: [table.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${READINESS_PREFIX}*`] } },
-      }),
-    );
-    statusTopic.grantPublish(this.handler.role);
-    acknowledgeNag(this.handler.role, 'AwsSolutions-IAM5', 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.', [
-      'Action::kms:GenerateDataKey*',
-    ]);
+    // Catalogue reads, its own READINESS# items only, and the status topic (lambdas/runtime/manifest.ts).
+    grantManifest(this.handler, READINESS_HANDLER, { config, table, topics: { status: statusTopic }, deploymentStrategyId: props.deploymentStrategyId });
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Tourniquet: check every configured mitigation could run (every ${this.everyMinutes} minutes)`,

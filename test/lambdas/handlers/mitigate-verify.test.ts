@@ -106,6 +106,7 @@ function fakeAdapters() {
         return { status: 'applied' as const, before: {}, after: {}, detail: 'Failed over to us-west-2.', settleSeconds: 60 };
       },
       previewFailover: async () => ({ mode: 'weighted' as const, wouldChange: true, before: {}, after: {}, detail: 'Would fail over.', settleSeconds: 60 }),
+      secondaryHealth: async () => ({ status: 'healthy' as const, detail: 'us-west-2 is healthy' }),
       restore: async () => {
         throw new Error('restore not expected');
       },

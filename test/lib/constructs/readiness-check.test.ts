@@ -93,7 +93,7 @@ describe('ReadinessCheck', () => {
     const table = s.filter((st) => asArray(st.Action).some((a) => a.startsWith('dynamodb:')));
     expect(table).toEqual([
       {
-        Sid: 'ReadinessVerdicts',
+        Sid: 'OwnTableItems',
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
