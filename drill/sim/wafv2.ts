@@ -1,4 +1,3 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import {
   type CheckCapacityCommandInput,
   type CheckCapacityCommandOutput,
@@ -8,34 +7,27 @@ import {
   WAFNonexistentItemException,
   WAFOptimisticLockException,
   WAFV2ServiceException,
-  type GetIPSetCommandInput,
-  type GetIPSetCommandOutput,
   type GetWebACLCommandInput,
   type GetWebACLCommandOutput,
-  type IPSetSummary,
-  type ListIPSetsCommandInput,
-  type ListIPSetsCommandOutput,
   type ListWebACLsCommandInput,
   type ListWebACLsCommandOutput,
   type ParameterExceptionField,
   type Rule,
   type Scope,
   type Statement,
-  type UpdateIPSetCommandInput,
-  type UpdateIPSetCommandOutput,
   type UpdateWebACLCommandInput,
   type UpdateWebACLCommandOutput,
   type WebACL,
   type WebACLSummary,
 } from '@aws-sdk/client-wafv2';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { VirtualClock } from './clock.js';
 import { SIM_ACCOUNT, SIM_REGION, stableUuid } from './ids.js';
 import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService, type SimServiceName } from './wire.js';
 
 /**
- * Simulated AWS WAF (WAFv2): web ACLs and IP sets with optimistic locking, whole-spec updates,
+ * Simulated AWS WAF (WAFv2): web ACLs with optimistic locking, whole-spec updates,
  * WAF's validation of rule names and priorities, a capacity (WCU) limit, and WAF's write-rate
  * throttling. The health model asks {@link SimWafv2.blocks} whether the ACL in force at an instant
  * stops a kind of traffic, so a WAF mitigation helps exactly when the rule it adds would.
@@ -52,8 +44,6 @@ import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, ty
 export const WafTrafficSchema = z.discriminatedUnion('kind', [
   /** Many clients, each above this rate: stopped by a rate-based rule with a lower limit. */
   z.object({ kind: z.literal('flood'), requestsPer5MinPerIp: z.number().positive() }).strict(),
-  /** One client address: stopped by a blocking rule whose IP set lists it. */
-  z.object({ kind: z.literal('ip'), address: z.string().refine((a) => isIPv4(a) || isIPv6(a), 'an IPv4 or IPv6 address') }).strict(),
 ]);
 export type WafTraffic = z.infer<typeof WafTrafficSchema>;
 
@@ -89,18 +79,6 @@ export interface Wafv2Snapshot {
     writes: number;
     lastWriteAt?: string;
   }[];
-  ipSets: {
-    name: string;
-    id: string;
-    scope: Scope;
-    arn: string;
-    lockToken: string;
-    ipAddressVersion: 'IPV4' | 'IPV6';
-    description?: string;
-    addresses: string[];
-    writes: number;
-    lastWriteAt?: string;
-  }[];
 }
 
 interface Versioned<T> {
@@ -121,28 +99,9 @@ interface AclRecord {
   lastWriteAt?: number;
 }
 
-interface IpSetSpec {
-  readonly addresses: string[];
-  readonly description?: string;
-}
-
-interface IpSetRecord {
-  readonly name: string;
-  readonly id: string;
-  readonly scope: Scope;
-  readonly arn: string;
-  readonly ipAddressVersion: 'IPV4' | 'IPV6';
-  lockToken: string;
-  tokenCounter: number;
-  pendingConflicts: number;
-  readonly versions: Versioned<IpSetSpec>[];
-  lastWriteAt?: number;
-}
-
 const NAME_PATTERN = /^[\w-]{1,128}$/;
 const METRIC_NAME_PATTERN = /^[\w#:.\-/]{1,255}$/;
 const EVALUATION_WINDOWS = new Set([60, 120, 300, 600]);
-const MAX_IP_SET_ADDRESSES = 10_000;
 const MAX_LIST_LIMIT = 100;
 
 /**
@@ -197,7 +156,6 @@ export class SimWafv2 implements SimService {
   readonly #writeIntervalMs: number;
   readonly #capacityLimit: number;
   readonly #acls = new Map<string, AclRecord>();
-  readonly #ipSets = new Map<string, IpSetRecord>();
   /** Last accepted call per write action, for the account-wide rate limit. */
   readonly #lastWrite = new Map<string, number>();
 
@@ -218,16 +176,6 @@ export class SimWafv2 implements SimService {
       ...(s.rateDetectionSeconds !== undefined ? { rateDetectionSeconds: s.rateDetectionSeconds } : {}),
       ...(s.capacityLimit !== undefined ? { capacityLimit: s.capacityLimit } : {}),
     });
-    for (const set of s.ipSets) {
-      sim.addIpSet({
-        name: set.name,
-        id: set.id ?? stableUuid(`wafv2:ipset:${set.scope}:${set.name}`),
-        scope: set.scope,
-        ipAddressVersion: set.ipAddressVersion,
-        addresses: set.addresses,
-        ...(set.description !== undefined ? { description: set.description } : {}),
-      });
-    }
     for (const acl of s.webAcls) {
       const id = acl.id ?? stableUuid(`wafv2:webacl:${acl.scope}:${acl.name}`);
       sim.addWebAcl({
@@ -237,7 +185,7 @@ export class SimWafv2 implements SimService {
         spec: {
           DefaultAction: acl.defaultAction === 'Block' ? { Block: {} } : { Allow: {} },
           ...(acl.description !== undefined ? { Description: acl.description } : {}),
-          Rules: acl.rules.map((r) => sim.#ruleFromScenario(r, acl.scope)),
+          Rules: acl.rules.map((r) => sim.#ruleFromScenario(r)),
           VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: acl.name },
         },
       });
@@ -248,33 +196,12 @@ export class SimWafv2 implements SimService {
 
   // ---- seeding (initial state; not AWS API) ----
 
-  /** Adds an IP set as it stands before the drill; returns its ARN. */
-  addIpSet(set: { name: string; id: string; scope: Scope; ipAddressVersion: 'IPV4' | 'IPV6'; addresses: readonly string[]; description?: string }): string {
-    if (!NAME_PATTERN.test(set.name)) throw new RangeError(`IP set name ${JSON.stringify(set.name)} does not match [\\w-]{1,128}`);
-    const arn = resourceArn(set.scope, 'ipset', set.name, set.id);
-    this.#checkAddresses(set.addresses, set.ipAddressVersion);
-    const record: IpSetRecord = {
-      name: set.name,
-      id: set.id,
-      scope: set.scope,
-      arn,
-      ipAddressVersion: set.ipAddressVersion,
-      lockToken: '',
-      tokenCounter: 0,
-      pendingConflicts: 0,
-      versions: [{ value: { addresses: [...set.addresses], ...(set.description !== undefined ? { description: set.description } : {}) }, effectiveAt: -Infinity }],
-    };
-    rotate(record, 'ipset');
-    this.#ipSets.set(key(set.scope, set.id), record);
-    return arn;
-  }
-
   /** Adds a web ACL as it stands before the drill (validated like UpdateWebACL); returns its ARN. */
   addWebAcl(acl: { name: string; id: string; scope: Scope; spec: WebAclSpec }): string {
     if (!NAME_PATTERN.test(acl.name)) throw new RangeError(`web ACL name ${JSON.stringify(acl.name)} does not match [\\w-]{1,128}`);
     const spec = structuredClone(acl.spec);
     this.#validateSpec(spec, acl.scope);
-    const arn = resourceArn(acl.scope, 'webacl', acl.name, acl.id);
+    const arn = webAclArn(acl.scope, acl.name, acl.id);
     const record: AclRecord = {
       name: acl.name,
       id: acl.id,
@@ -285,19 +212,19 @@ export class SimWafv2 implements SimService {
       pendingConflicts: 0,
       versions: [{ value: spec, effectiveAt: -Infinity }],
     };
-    rotate(record, 'webacl');
+    rotate(record);
     this.#acls.set(key(acl.scope, acl.id), record);
     return arn;
   }
 
   /**
-   * Makes the next `count` updates of the web ACL or IP set with this ID meet a concurrent writer:
+   * Makes the next `count` updates of the web ACL with this ID meet a concurrent writer:
    * just before each, someone else saves the resource (same content, new LockToken), so the update
    * fails with `WAFOptimisticLockException` and the caller must re-read.
    */
   injectConcurrentEdits(id: string, count: number): void {
-    const record = [...this.#acls.values(), ...this.#ipSets.values()].find((r) => r.id === id);
-    if (!record) throw new RangeError(`no web ACL or IP set with ID ${id}`);
+    const record = [...this.#acls.values()].find((r) => r.id === id);
+    if (!record) throw new RangeError(`no web ACL with ID ${id}`);
     record.pendingConflicts += count;
   }
 
@@ -309,9 +236,8 @@ export class SimWafv2 implements SimService {
    * Challenge stop the simulated traffic, which is automated; Allow lets it through; Count goes on),
    * then the default action. A flood matches a rate-based rule (IP or forwarded-IP aggregation, no
    * scope-down) whose limit, scaled to its window, is below the flood's rate, once the rule has been
-   * in force for the detection delay; an address matches an IP set reference whose set (as in force
-   * at `at`) contains it. Statements the simulation cannot judge (managed groups, byte matches...)
-   * never match.
+   * in force for the detection delay. Statements the simulation cannot judge (managed groups, byte
+   * matches...) never match.
    */
   blocks(webAclId: string, traffic: WafTraffic, at: Date): boolean {
     const acl = this.#aclById(webAclId);
@@ -341,9 +267,6 @@ export class SimWafv2 implements SimService {
       GetWebACL: (input: GetWebACLCommandInput) => this.getWebAcl(input),
       UpdateWebACL: (input: UpdateWebACLCommandInput) => this.updateWebAcl(input),
       ListWebACLs: (input: ListWebACLsCommandInput) => this.listWebAcls(input),
-      GetIPSet: (input: GetIPSetCommandInput) => this.getIpSet(input),
-      UpdateIPSet: (input: UpdateIPSetCommandInput) => this.updateIpSet(input),
-      ListIPSets: (input: ListIPSetsCommandInput) => this.listIpSets(input),
       CheckCapacity: (input: CheckCapacityCommandInput) => this.checkCapacity(input),
     };
   }
@@ -366,7 +289,7 @@ export class SimWafv2 implements SimService {
   updateWebAcl(input: UpdateWebACLCommandInput): Out<UpdateWebACLCommandOutput> {
     this.#throttle('UpdateWebACL');
     const acl = this.#acl(input.Name, input.Scope, input.Id);
-    this.#checkLock(acl, input.LockToken, 'web ACL', 'webacl');
+    this.#checkLock(acl, input.LockToken);
     const current = versionAt(acl.versions, Infinity);
     const { Name: _n, Scope: _s, Id: _i, LockToken: _l, ...given } = structuredClone(input);
     // Only UpdateWebACL's own members count; the SDK serializer would drop anything else.
@@ -377,7 +300,7 @@ export class SimWafv2 implements SimService {
       throw invalid('ApplicationConfig entries cannot be modified', 'WEB_ACL', 'ApplicationConfig');
     }
     this.#validateSpec(spec, acl.scope);
-    this.#commit(acl, spec, 'webacl');
+    this.#commit(acl, spec);
     return { NextLockToken: acl.lockToken };
   }
 
@@ -389,46 +312,6 @@ export class SimWafv2 implements SimService {
       WebACLs: page.map((a): WebACLSummary => {
         const spec = versionAt(a.versions, Infinity);
         return { Name: a.name, Id: a.id, ARN: a.arn, LockToken: a.lockToken, ...(spec.Description !== undefined ? { Description: spec.Description } : {}) };
-      }),
-      ...(nextToken !== undefined ? { NextMarker: nextToken } : {}),
-    };
-  }
-
-  getIpSet(input: GetIPSetCommandInput): Out<GetIPSetCommandOutput> {
-    const set = this.#ipSet(input.Name, input.Scope, input.Id);
-    const spec = versionAt(set.versions, Infinity);
-    return {
-      IPSet: {
-        Name: set.name,
-        Id: set.id,
-        ARN: set.arn,
-        IPAddressVersion: set.ipAddressVersion,
-        Addresses: [...spec.addresses],
-        ...(spec.description !== undefined ? { Description: spec.description } : {}),
-      },
-      LockToken: set.lockToken,
-    };
-  }
-
-  updateIpSet(input: UpdateIPSetCommandInput): Out<UpdateIPSetCommandOutput> {
-    this.#throttle('UpdateIPSet');
-    const set = this.#ipSet(input.Name, input.Scope, input.Id);
-    this.#checkLock(set, input.LockToken, 'IP set', 'ipset');
-    if (!Array.isArray(input.Addresses)) throw invalid('Addresses is required', 'IP_ADDRESS', 'Addresses');
-    this.#checkAddresses(input.Addresses, set.ipAddressVersion);
-    // UpdateIPSet replaces the whole spec: a Description left out is removed.
-    this.#commit(set, { addresses: [...input.Addresses], ...(input.Description !== undefined ? { description: input.Description } : {}) }, 'ipset');
-    return { NextLockToken: set.lockToken };
-  }
-
-  listIpSets(input: ListIPSetsCommandInput): Out<ListIPSetsCommandOutput> {
-    const scope = requireScope(input.Scope);
-    const items = [...this.#ipSets.values()].filter((s) => s.scope === scope);
-    const { page, nextToken } = this.#page(items, input.NextMarker, input.Limit);
-    return {
-      IPSets: page.map((s): IPSetSummary => {
-        const spec = versionAt(s.versions, Infinity);
-        return { Name: s.name, Id: s.id, ARN: s.arn, LockToken: s.lockToken, ...(spec.description !== undefined ? { Description: spec.description } : {}) };
       }),
       ...(nextToken !== undefined ? { NextMarker: nextToken } : {}),
     };
@@ -454,21 +337,6 @@ export class SimWafv2 implements SimService {
           ...(a.lastWriteAt !== undefined ? { lastWriteAt: new Date(a.lastWriteAt).toISOString() } : {}),
         };
       }),
-      ipSets: [...this.#ipSets.values()].map((s) => {
-        const spec = versionAt(s.versions, Infinity);
-        return {
-          name: s.name,
-          id: s.id,
-          scope: s.scope,
-          arn: s.arn,
-          lockToken: s.lockToken,
-          ipAddressVersion: s.ipAddressVersion,
-          ...(spec.description !== undefined ? { description: spec.description } : {}),
-          addresses: [...spec.addresses],
-          writes: s.versions.length - 1,
-          ...(s.lastWriteAt !== undefined ? { lastWriteAt: new Date(s.lastWriteAt).toISOString() } : {}),
-        };
-      }),
     });
   }
 
@@ -482,20 +350,20 @@ export class SimWafv2 implements SimService {
     this.#lastWrite.set(action, now);
   }
 
-  #checkLock(record: AclRecord | IpSetRecord, token: string | undefined, what: string, kind: 'webacl' | 'ipset'): void {
+  #checkLock(record: AclRecord, token: string | undefined): void {
     if (record.pendingConflicts > 0) {
       record.pendingConflicts--;
-      rotate(record, kind);
+      rotate(record);
     }
-    if (token === undefined || token === '') throw invalid('LockToken is required', kind === 'webacl' ? 'WEB_ACL' : 'IP_SET', 'LockToken');
-    if (token !== record.lockToken) throw lockConflict(what);
+    if (token === undefined || token === '') throw invalid('LockToken is required', 'WEB_ACL', 'LockToken');
+    if (token !== record.lockToken) throw lockConflict('web ACL');
   }
 
-  #commit<T>(record: { versions: Versioned<T>[]; lockToken: string; tokenCounter: number; lastWriteAt?: number; id: string }, value: T, kind: 'webacl' | 'ipset'): void {
+  #commit(record: AclRecord, spec: WebAclSpec): void {
     const now = this.#clock.nowMs();
-    record.versions.push({ value, effectiveAt: now + this.#propagationMs });
+    record.versions.push({ value: spec, effectiveAt: now + this.#propagationMs });
     record.lastWriteAt = now;
-    rotate(record, kind);
+    rotate(record);
   }
 
   #page<T>(items: readonly T[], marker: string | undefined, limit: number | undefined): { page: T[]; nextToken?: string } {
@@ -523,12 +391,6 @@ export class SimWafv2 implements SimService {
     const acl = [...this.#acls.values()].find((a) => a.id === id);
     if (!acl) throw new RangeError(`the simulated WAF has no web ACL with ID ${id}`);
     return acl;
-  }
-
-  #ipSet(name: string | undefined, scope: Scope | undefined, id: string | undefined): IpSetRecord {
-    const set = this.#ipSets.get(key(requireScope(scope), id ?? ''));
-    if (!set || set.name !== name) throw nonexistent(`AWS WAF couldn’t perform the operation because your resource doesn’t exist (IP set ${name ?? '(no name)'}, ${id ?? '(no id)'}, ${scope}).`);
-    return set;
   }
 
   #webAclOut(acl: AclRecord): WebACL {
@@ -598,22 +460,11 @@ export class SimWafv2 implements SimService {
       }
       if (rate.ScopeDownStatement) this.#validateStatement(rate.ScopeDownStatement, scope, ruleName, false);
     }
+    // The simulation has no IP sets, so a reference to one is a reference to a set that does not exist.
     const ref = statement.IPSetReferenceStatement;
-    if (ref) {
-      const set = [...this.#ipSets.values()].find((s) => s.arn === ref.ARN);
-      if (!set || set.scope !== scope) throw nonexistent(`AWS WAF couldn’t perform the operation because your resource doesn’t exist (IP set ${ref.ARN ?? '(no ARN)'} in scope ${scope}).`);
-    }
+    if (ref) throw nonexistent(`AWS WAF couldn’t perform the operation because your resource doesn’t exist (IP set ${ref.ARN ?? '(no ARN)'} in scope ${scope}).`);
     for (const child of [...(statement.AndStatement?.Statements ?? []), ...(statement.OrStatement?.Statements ?? [])]) this.#validateStatement(child, scope, ruleName, false);
     if (statement.NotStatement?.Statement) this.#validateStatement(statement.NotStatement.Statement, scope, ruleName, false);
-  }
-
-  #checkAddresses(addresses: readonly string[], version: 'IPV4' | 'IPV6'): void {
-    if (addresses.length > MAX_IP_SET_ADDRESSES) {
-      throw limitsExceeded(`AWS WAF couldn’t perform the operation because you exceeded your resource limit: an IP set holds at most ${MAX_IP_SET_ADDRESSES} addresses.`, 'IPSet');
-    }
-    for (const a of addresses) {
-      if (!validCidr(a, version)) throw invalid(`${a} is not an ${version === 'IPV4' ? 'IPv4' : 'IPv6'} CIDR range (prefix /1 to /${version === 'IPV4' ? 32 : 128})`, 'IP_ADDRESS', a);
-    }
   }
 
   /** Three-valued: true (matches), false (does not), undefined (the simulation cannot tell). */
@@ -627,26 +478,8 @@ export class SimWafv2 implements SimService {
       if (traffic.requestsPer5MinPerIp * (window / 300) <= (rate.Limit ?? Infinity)) return false;
       return atMs >= this.#rateRuleSince(context.acl, context.rule, atMs) + this.#rateDetectionMs;
     }
-    if (statement.IPSetReferenceStatement) {
-      if (traffic.kind !== 'ip') return undefined;
-      const set = [...this.#ipSets.values()].find((s) => s.arn === statement.IPSetReferenceStatement!.ARN);
-      if (!set) return false;
-      return cidrListContains(versionAt(set.versions, atMs).addresses, traffic.address);
-    }
-    if (statement.NotStatement?.Statement) {
-      const inner = this.#matches(statement.NotStatement.Statement, traffic, atMs, context);
-      return inner === undefined ? undefined : !inner;
-    }
-    if (statement.AndStatement) {
-      const results = (statement.AndStatement.Statements ?? []).map((s) => this.#matches(s, traffic, atMs, context));
-      if (results.includes(false)) return false;
-      return results.includes(undefined) ? undefined : true;
-    }
-    if (statement.OrStatement) {
-      const results = (statement.OrStatement.Statements ?? []).map((s) => this.#matches(s, traffic, atMs, context));
-      if (results.includes(true)) return true;
-      return results.includes(undefined) ? undefined : false;
-    }
+    // Rate-based statements cannot be nested, and nothing else is judged, so NOT, AND and OR of
+    // statements the simulation cannot tell about cannot be told either.
     return undefined;
   }
 
@@ -665,17 +498,12 @@ export class SimWafv2 implements SimService {
     return since;
   }
 
-  #ruleFromScenario(rule: WafScenarioRule, scope: Scope): Rule {
+  #ruleFromScenario(rule: WafScenarioRule): Rule {
     // Raw rules get UpdateWebACL's own validation when the ACL is seeded.
     if (rule.kind === 'raw') return structuredClone(rule.rule) as unknown as Rule;
     const visibility = { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: rule.name };
     const base = { Name: rule.name, Priority: rule.priority, VisibilityConfig: visibility };
     switch (rule.kind) {
-      case 'ip-set': {
-        const set = [...this.#ipSets.values()].find((s) => s.name === rule.ipSet && s.scope === scope);
-        if (!set) throw new RangeError(`rule ${rule.name} references IP set ${rule.ipSet}, which the scenario does not define in scope ${scope}`);
-        return { ...base, Action: { [rule.action]: {} }, Statement: { IPSetReferenceStatement: { ARN: set.arn } } };
-      }
       case 'rate':
         return {
           ...base,
@@ -700,8 +528,6 @@ const scopeSchema = z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL');
 const ruleBase = { name: wafName, priority: z.number().int().min(0) };
 
 const WafScenarioRuleSchema = z.discriminatedUnion('kind', [
-  /** A rule that blocks (or allows, or counts) the addresses of an IP set of the scenario, by set name. */
-  z.object({ kind: z.literal('ip-set'), ...ruleBase, ipSet: wafName, action: z.enum(['Block', 'Allow', 'Count']).default('Block') }).strict(),
   /** A rate-based rule aggregating by client IP. */
   z
     .object({
@@ -720,7 +546,7 @@ const WafScenarioRuleSchema = z.discriminatedUnion('kind', [
 export type WafScenarioRule = z.infer<typeof WafScenarioRuleSchema>;
 
 /**
- * The `account.wafv2` section of a drill scenario: the web ACLs and IP sets before the drill.
+ * The `account.wafv2` section of a drill scenario: the web ACLs before the drill.
  * IDs may be left out (a stable UUID is derived from the name).
  */
 export const WafScenarioSchema = z
@@ -731,20 +557,6 @@ export const WafScenarioSchema = z
     rateDetectionSeconds: z.number().min(0).max(600).optional(),
     /** WCU allowed per web ACL; lower it to drill the "no capacity left" path. Default 5000. */
     capacityLimit: z.number().int().min(1).max(5000).optional(),
-    ipSets: z
-      .array(
-        z
-          .object({
-            name: wafName,
-            id: wafId.optional(),
-            scope: scopeSchema,
-            ipAddressVersion: z.enum(['IPV4', 'IPV6']).default('IPV4'),
-            description: z.string().max(256).optional(),
-            addresses: z.array(z.string()).max(MAX_IP_SET_ADDRESSES).default([]),
-          })
-          .strict(),
-      )
-      .default([]),
     webAcls: z
       .array(
         z
@@ -776,13 +588,13 @@ function requireScope(scope: Scope | undefined): Scope {
   return scope;
 }
 
-function resourceArn(scope: Scope, type: 'webacl' | 'ipset', name: string, id: string): string {
-  return `arn:aws:wafv2:${SIM_REGION}:${SIM_ACCOUNT}:${scope === 'CLOUDFRONT' ? 'global' : 'regional'}/${type}/${name}/${id}`;
+function webAclArn(scope: Scope, name: string, id: string): string {
+  return `arn:aws:wafv2:${SIM_REGION}:${SIM_ACCOUNT}:${scope === 'CLOUDFRONT' ? 'global' : 'regional'}/webacl/${name}/${id}`;
 }
 
-function rotate(record: { id: string; lockToken: string; tokenCounter: number }, kind: 'webacl' | 'ipset'): void {
+function rotate(record: AclRecord): void {
   record.tokenCounter++;
-  record.lockToken = stableUuid(`wafv2:${kind}:${record.id}:lock:${record.tokenCounter}`);
+  record.lockToken = stableUuid(`wafv2:webacl:${record.id}:lock:${record.tokenCounter}`);
 }
 
 /** The version in force at `atMs` (the newest with effectiveAt ≤ atMs; Infinity gives the latest written). */
@@ -851,31 +663,4 @@ function statementCapacity(s: Statement): number {
   if (s.NotStatement?.Statement) return statementCapacity(s.NotStatement.Statement);
   if (s.ManagedRuleGroupStatement) return MANAGED_GROUP_WCU[s.ManagedRuleGroupStatement.Name ?? ''] ?? UNKNOWN_GROUP_WCU;
   return UNKNOWN_GROUP_WCU;
-}
-
-function splitCidr(text: string): { host: string; prefix: number } | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  return m ? { host: m[1]!, prefix: Number(m[2]) } : undefined;
-}
-
-/** WAF wants CIDR notation with an explicit prefix, of the set's IP version, and never /0. */
-function validCidr(text: string, version: 'IPV4' | 'IPV6'): boolean {
-  const c = splitCidr(text);
-  if (!c) return false;
-  if (version === 'IPV4') return isIPv4(c.host) && c.prefix >= 1 && c.prefix <= 32;
-  return isIPv6(c.host) && c.prefix >= 1 && c.prefix <= 128;
-}
-
-function cidrListContains(cidrs: readonly string[], address: string): boolean {
-  const type = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
-  if (!type) return false;
-  const list = new BlockList();
-  for (const text of cidrs) {
-    const c = splitCidr(text);
-    if (!c) continue;
-    const t = isIPv4(c.host) ? 'ipv4' : 'ipv6';
-    if (t !== type) continue;
-    list.addSubnet(c.host, c.prefix, t);
-  }
-  return list.check(address, type);
 }

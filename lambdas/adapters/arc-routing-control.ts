@@ -5,9 +5,11 @@ import {
   UpdateRoutingControlStatesCommand,
   type RoutingControl,
 } from '@aws-sdk/client-route53-recovery-cluster';
-import * as z from 'zod';
 import type { ArcConfig } from '../core/config.js';
 import { AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
+import { type ArcState, ArcStateSchema, type RoutingControlState, RoutingControlStateSchema, routingControlId } from './arc-state.js';
+
+export { type ArcState, ArcStateSchema, type RoutingControlState, RoutingControlStateSchema, routingControlId };
 
 /**
  * Route 53 Application Recovery Controller (ARC) routing controls: failover turns the secondary
@@ -31,21 +33,6 @@ import { AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsE
  * and resolvers let the old answer expire (the record's TTL). The catalogue module says how long that is.
  */
 
-/** A routing control's state, as ARC spells it. */
-export const RoutingControlStateSchema = z.enum(['On', 'Off']);
-export type RoutingControlState = z.infer<typeof RoutingControlStateSchema>;
-
-/**
- * The states of the two routing controls a failover flips: the before-state of a failover is the
- * input of its undo. The ARNs tie a recorded state to the config it was read with.
- */
-export const ArcStateSchema = z.object({
-  primaryArn: z.string(),
-  primary: RoutingControlStateSchema,
-  secondaryArn: z.string(),
-  secondary: RoutingControlStateSchema,
-});
-export type ArcState = z.infer<typeof ArcStateSchema>;
 
 /** What `failover` and `restore` did. */
 export interface ArcChangeResult {
@@ -495,10 +482,6 @@ export function controlPanelOf(routingControlArn: string): string {
   return i < 0 ? routingControlArn : routingControlArn.slice(0, i);
 }
 
-/** The routing control's ID: the last part of its ARN. */
-export function routingControlId(routingControlArn: string): string {
-  return routingControlArn.split('/').pop() ?? routingControlArn;
-}
 
 function stateOf(primary: ControlView, secondary: ControlView): ArcState {
   return { primaryArn: primary.arn, primary: primary.state, secondaryArn: secondary.arn, secondary: secondary.state };

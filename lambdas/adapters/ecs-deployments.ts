@@ -13,7 +13,7 @@ import {
   type ServiceDeploymentBrief,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EcsDeploymentChangeSchema, type EcsDeploymentChange } from '../core/model.js';
 import { AwsOperationError, AwsResourceNotFoundError, awsErrorName, callAws } from './errors.js';
 

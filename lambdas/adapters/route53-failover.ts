@@ -10,7 +10,7 @@ import {
   type ResourceRecordSet,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Route53Config } from '../core/config.js';
 import { AwsOperationError, AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
 

@@ -2,26 +2,23 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   CheckCapacityCommand,
-  GetIPSetCommand,
   GetWebACLCommand,
-  UpdateIPSetCommand,
   UpdateWebACLCommand,
   WAFV2Client,
-  type IPSet,
   type Rule,
   type UpdateWebACLCommandInput,
   type WebACL,
 } from '@aws-sdk/client-wafv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WafConfig } from '../core/config.js';
 import { AwsOperationError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
 
 /**
- * WAF (WAFv2) mitigations for traffic floods: a rate-based blocking rule appended to the web ACL,
- * offending addresses added to an IP set that a blocking rule already references, and their undo.
+ * WAF (WAFv2) mitigation for traffic floods: a rate-based blocking rule appended to the web ACL,
+ * and its undo.
  *
- * Both WAF write APIs replace the whole resource and are guarded by a LockToken (optimistic
- * locking). Every change here is therefore read → change → write with the token just read; when
+ * UpdateWebACL replaces the whole web ACL and is guarded by a LockToken (optimistic locking).
+ * Every change here is therefore read → change → write with the token just read; when
  * someone else wrote in between (`WAFOptimisticLockException`) the whole cycle runs again on a fresh
  * read, after a jittered pause, so the other writer's change is kept rather than overwritten.
  * WAF allows about one call per second to each Create/Put/Update action per account and Region,
@@ -30,9 +27,6 @@ import { AwsOperationError, awsErrorName, classifyAwsError, TransientAwsError } 
 
 /** Every rule the automation creates starts with this; undo removes only rules carrying it. */
 export const AUTOMATION_RULE_PREFIX = 'tourniquet-';
-
-/** WAF's limit on addresses in one IP set. */
-export const MAX_IP_SET_ADDRESSES = 10_000;
 
 /** The rate-based rule's evaluation window: the config's limit is per 5 minutes. */
 const EVALUATION_WINDOW_SEC = 300;
@@ -87,17 +81,6 @@ export const WebAclStateSchema = z.object({
 });
 export type WebAclState = z.infer<typeof WebAclStateSchema>;
 
-/** An IP set without its LockToken. `addresses` is kept exactly as WAF returned it. */
-export const IpSetStateSchema = z.object({
-  kind: z.literal('ip-set'),
-  ipSetName: z.string(),
-  ipSetId: z.string(),
-  scope: z.enum(['REGIONAL', 'CLOUDFRONT']),
-  ipAddressVersion: z.enum(['IPV4', 'IPV6']),
-  addresses: z.array(z.string()),
-});
-export type IpSetState = z.infer<typeof IpSetStateSchema>;
-
 const changeResult = <S extends z.ZodType>(state: S) =>
   z.object({
     status: z.enum(['applied', 'already-applied']),
@@ -105,7 +88,7 @@ const changeResult = <S extends z.ZodType>(state: S) =>
     before: state,
     /** State after the change (equal to `before` when nothing was written). */
     after: state,
-    /** Rule names or addresses added and removed by this call (empty when already applied). */
+    /** Rule names added and removed by this call (empty when already applied). */
     changed: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
     /** Read-modify-write cycles it took (more than 1 after lock conflicts); 0 when nothing was written. */
     attempts: z.number().int().min(0),
@@ -116,14 +99,6 @@ const changeResult = <S extends z.ZodType>(state: S) =>
 /** Result of a web ACL change (rate-based rule added, automation rules removed). */
 export const WebAclChangeResultSchema = changeResult(WebAclStateSchema);
 export type WebAclChangeResult = z.infer<typeof WebAclChangeResultSchema>;
-
-/** Result of an IP set change (addresses blocked, set restored). */
-export const IpSetChangeResultSchema = changeResult(IpSetStateSchema);
-export type IpSetChangeResult = z.infer<typeof IpSetChangeResultSchema>;
-
-/** Any WAF mitigation result; `before.kind` tells which resource it is about. */
-export const WafChangeResultSchema = z.union([WebAclChangeResultSchema, IpSetChangeResultSchema]);
-export type WafChangeResult = z.infer<typeof WafChangeResultSchema>;
 
 const preview = <S extends z.ZodType>(state: S) =>
   z.object({
@@ -152,39 +127,16 @@ export type WebAclCapacity = z.infer<typeof WebAclCapacitySchema>;
 export const WebAclPreviewSchema = preview(WebAclStateSchema);
 export type WebAclPreview = z.infer<typeof WebAclPreviewSchema>;
 
-/** Dry run of `blockIps`. */
-export const IpSetPreviewSchema = preview(IpSetStateSchema);
-export type IpSetPreview = z.infer<typeof IpSetPreviewSchema>;
-
 // ---- errors ----
 
 /**
- * The web ACL (or IP set) has no room for the change: web ACL capacity units, or the number of
- * addresses in an IP set. Waiting does not help; a human must make room or raise a quota.
+ * The web ACL has no room for the change (web ACL capacity units). Waiting does not help; a human
+ * must make room or raise a quota.
  */
 export class WafLimitsExceededError extends Error {
   override readonly name = 'WafLimitsExceededError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-  }
-}
-
-/** `blockIps` or `restoreIpSet` was called but the config names no IP set. */
-export class WafIpSetNotConfiguredError extends Error {
-  override readonly name = 'WafIpSetNotConfiguredError';
-  constructor(webAclName: string) {
-    super(`no IP set is configured for web ACL ${webAclName} (resources.waf.ipSetName and ipSetId); cannot block addresses`);
-  }
-}
-
-/** An address that is not an IPv4/IPv6 address or CIDR range WAF would accept. */
-export class InvalidIpAddressError extends Error {
-  override readonly name = 'InvalidIpAddressError';
-  constructor(
-    readonly addresses: readonly string[],
-    reason: string,
-  ) {
-    super(`${addresses.map((a) => JSON.stringify(a)).join(', ')}: ${reason}`);
   }
 }
 
@@ -225,23 +177,9 @@ export interface RateBasedBlockRequest {
   readonly incidentId: string;
 }
 
-/** Addresses (IPv4/IPv6, bare or CIDR) to add to the configured IP set. */
-export interface BlockIpsRequest {
-  readonly addresses: readonly string[];
-}
-
 /** Automation rules to take out of the web ACL (the undo of `addRateBasedBlock`). */
 export interface RemoveAutomationRulesRequest {
   readonly ruleNames: readonly string[];
-}
-
-/** Options of `restoreIpSet`. */
-export interface RestoreIpSetOptions {
-  /**
-   * The addresses the mitigation added (`changed.added` of `blockIps`). When given, only these are
-   * removed, so addresses someone else added since stay; otherwise the set is reset to `before`.
-   */
-  readonly added?: readonly string[];
 }
 
 /** The outcome of one planning step: the new spec to write, or nothing to do. */
@@ -253,7 +191,7 @@ interface Plan<T> {
 }
 
 /**
- * WAF web ACL and IP set changes over `@aws-sdk/client-wafv2`. For `scope: 'CLOUDFRONT'` the client
+ * WAF web ACL changes over `@aws-sdk/client-wafv2`. For `scope: 'CLOUDFRONT'` the client
  * must be built for us-east-1, where WAF keeps global (CloudFront) resources.
  */
 export class WafRulesAdapter {
@@ -373,51 +311,6 @@ export class WafRulesAdapter {
     });
   }
 
-  /**
-   * Adds addresses to the configured IP set (the union with what is there). Bare addresses become
-   * /32 or /128; ranges are reduced to their network address; duplicates and addresses already
-   * covered by an entry of the set are left out. Addresses of the other IP version than the set's
-   * cannot go in and are reported in `detail`. Idempotent: nothing new → `already-applied`.
-   *
-   * @throws WafIpSetNotConfiguredError when the config names no IP set
-   * @throws InvalidIpAddressError for malformed addresses, or when none matches the set's IP version
-   * @throws WafLimitsExceededError when the set would exceed 10,000 addresses
-   */
-  async blockIps(config: WafConfig, request: BlockIpsRequest): Promise<IpSetChangeResult> {
-    const ipSet = requireIpSet(config);
-    const wanted = normaliseAddresses(request.addresses);
-    return this.#changeIpSet(config, ipSet, (set) => planBlock(set, wanted));
-  }
-
-  /** Read-only form of {@link blockIps}. */
-  async previewBlockIps(config: WafConfig, request: BlockIpsRequest): Promise<IpSetPreview> {
-    const ipSet = requireIpSet(config);
-    const wanted = normaliseAddresses(request.addresses);
-    const { set } = await this.#readIpSet(config, ipSet);
-    const plan = planBlock(set, wanted);
-    return IpSetPreviewSchema.parse({
-      wouldChange: plan.write !== undefined,
-      before: ipSetState(config, ipSet, set),
-      after: ipSetState(config, ipSet, plan.write ? { ...set, Addresses: plan.write } : set),
-      changed: { added: plan.added, removed: plan.removed },
-      detail: `Dry run: ${plan.write ? 'would have ' : ''}${plan.note}.`,
-    });
-  }
-
-  /**
-   * Undo of {@link blockIps}. With `options.added`, removes exactly those addresses (unless they
-   * were already in `before`), keeping anything added by others since; without it, puts the set
-   * back to `before.addresses`. Idempotent: a set already in that state is not written.
-   */
-  async restoreIpSet(config: WafConfig, before: IpSetState, options: RestoreIpSetOptions = {}): Promise<IpSetChangeResult> {
-    const ipSet = requireIpSet(config);
-    const previous = IpSetStateSchema.parse(before);
-    if (previous.ipSetId !== ipSet.id) {
-      throw new AwsOperationError(`the recorded IP set ${previous.ipSetName} (${previous.ipSetId}) is not the configured one, ${ipSet.name} (${ipSet.id}); refusing to restore`);
-    }
-    return this.#changeIpSet(config, ipSet, (set) => planRestore(set, previous.addresses, options.added));
-  }
-
   // ---- read-modify-write cycles ----
 
   async #changeWebAcl(config: WafConfig, planFor: (acl: WebACL) => Plan<Rule[]>): Promise<WebAclChangeResult> {
@@ -436,35 +329,6 @@ export class WafRulesAdapter {
           : undefined,
       };
     }).then((r) => WebAclChangeResultSchema.parse(r));
-  }
-
-  async #changeIpSet(config: WafConfig, ipSet: { name: string; id: string }, planFor: (set: IPSet) => Plan<string[]>): Promise<IpSetChangeResult> {
-    const resource = `IP set ${ipSet.name} (${ipSet.id}, ${config.scope})`;
-    return this.#cycle('WAFV2 UpdateIPSet', resource, async () => {
-      const { set, lockToken } = await this.#readIpSet(config, ipSet);
-      const plan = planFor(set);
-      const before = ipSetState(config, ipSet, set);
-      const write = plan.write;
-      return {
-        plan,
-        before,
-        after: write ? ipSetState(config, ipSet, { ...set, Addresses: write }) : before,
-        send: write
-          ? () =>
-              this.client.send(
-                new UpdateIPSetCommand({
-                  Name: ipSet.name,
-                  Scope: config.scope,
-                  Id: ipSet.id,
-                  // UpdateIPSet replaces the whole set: a missing Description would erase it.
-                  ...(set.Description !== undefined ? { Description: set.Description } : {}),
-                  Addresses: write,
-                  LockToken: lockToken,
-                }),
-              )
-          : undefined,
-      };
-    }).then((r) => IpSetChangeResultSchema.parse(r));
   }
 
   /**
@@ -530,18 +394,6 @@ export class WafRulesAdapter {
     if (!out.WebACL || !out.LockToken) throw new AwsOperationError(`WAFV2 GetWebACL on ${resource} returned no web ACL or no LockToken`);
     return { acl: out.WebACL, lockToken: out.LockToken };
   }
-
-  async #readIpSet(config: WafConfig, ipSet: { name: string; id: string }): Promise<{ set: IPSet; lockToken: string }> {
-    const resource = `IP set ${ipSet.name} (${ipSet.id}, ${config.scope})`;
-    let out;
-    try {
-      out = await this.client.send(new GetIPSetCommand({ Name: ipSet.name, Scope: config.scope, Id: ipSet.id }));
-    } catch (err) {
-      throw classifyWafError(err, 'WAFV2 GetIPSet', resource);
-    }
-    if (!out.IPSet || !out.LockToken) throw new AwsOperationError(`WAFV2 GetIPSet on ${resource} returned no IP set or no LockToken`);
-    return { set: out.IPSet, lockToken: out.LockToken };
-  }
 }
 
 // ---- naming ----
@@ -592,50 +444,6 @@ function planRateRule(acl: WebACL, ruleName: string, limit: number): Plan<Rule[]
     removed: [],
     note: `added rule ${ruleName} to web ACL ${acl.Name} at priority ${priority}, blocking client IPs above ${limit} requests per 5 minutes`,
   };
-}
-
-function planBlock(set: IPSet, wanted: NormalisedAddresses): Plan<string[]> {
-  const current = set.Addresses ?? [];
-  const version = set.IPAddressVersion === 'IPV6' ? 6 : 4;
-  const entries = current.map((a) => parseCidr(a)).filter((c): c is Cidr => c !== undefined);
-  const usable = wanted.cidrs.filter((c) => c.version === version);
-  const otherVersion = wanted.cidrs.filter((c) => c.version !== version).map((c) => c.text);
-  if (usable.length === 0) {
-    throw new InvalidIpAddressError(otherVersion, `not IPv${version}, the version of IP set ${set.Name}; nothing could be added`);
-  }
-  const added = usable.filter((c) => !entries.some((e) => cidrContains(e, c))).map((c) => c.text);
-  const skipped = otherVersion.length > 0 ? ` (skipped ${otherVersion.join(', ')}: not IPv${version})` : '';
-  if (added.length === 0) {
-    return { added: [], removed: [], note: `${usable.map((c) => c.text).join(', ')} already covered by IP set ${set.Name}${skipped}` };
-  }
-  const next = [...current, ...added];
-  if (next.length > MAX_IP_SET_ADDRESSES) {
-    throw new WafLimitsExceededError(
-      `IP set ${set.Name} holds ${current.length} addresses; adding ${added.length} would exceed WAF's limit of ${MAX_IP_SET_ADDRESSES}`,
-    );
-  }
-  return { write: next, added, removed: [], note: `added ${added.join(', ')} to IP set ${set.Name}${skipped}` };
-}
-
-function planRestore(set: IPSet, previous: readonly string[], added: readonly string[] | undefined): Plan<string[]> {
-  const current = set.Addresses ?? [];
-  let target: string[];
-  if (added !== undefined) {
-    const keep = new Set(previous.map(canonicalOrSelf));
-    const drop = new Set(added.map(canonicalOrSelf).filter((a) => !keep.has(a)));
-    target = current.filter((a) => !drop.has(canonicalOrSelf(a)));
-  } else {
-    target = [...previous];
-  }
-  const now = new Set(current.map(canonicalOrSelf));
-  const wanted = new Set(target.map(canonicalOrSelf));
-  const removed = current.filter((a) => !wanted.has(canonicalOrSelf(a)));
-  const restored = target.filter((a) => !now.has(canonicalOrSelf(a)));
-  if (removed.length === 0 && restored.length === 0) {
-    return { added: [], removed: [], note: `IP set ${set.Name} already holds its recorded addresses` };
-  }
-  const parts = [removed.length > 0 ? `removed ${removed.join(', ')}` : '', restored.length > 0 ? `put back ${restored.join(', ')}` : ''].filter(Boolean);
-  return { write: target, added: restored, removed, note: `restored IP set ${set.Name}: ${parts.join('; ')}` };
 }
 
 // ---- shaping ----
@@ -691,25 +499,9 @@ function summariseRule(rule: Rule): WafRuleSummary {
   };
 }
 
-function ipSetState(config: WafConfig, ipSet: { name: string; id: string }, set: IPSet): IpSetState {
-  return {
-    kind: 'ip-set',
-    ipSetName: set.Name ?? ipSet.name,
-    ipSetId: set.Id ?? ipSet.id,
-    scope: config.scope,
-    ipAddressVersion: set.IPAddressVersion === 'IPV6' ? 'IPV6' : 'IPV4',
-    addresses: [...(set.Addresses ?? [])],
-  };
-}
-
 /** The first key of a WAF union-like object whose value is set (actions and statements are such unions). */
 function definedKey(obj: object): string | undefined {
   return Object.entries(obj).find(([, v]) => v !== undefined && v !== null)?.[0];
-}
-
-function requireIpSet(config: WafConfig): { name: string; id: string } {
-  if (config.ipSetName === undefined || config.ipSetId === undefined) throw new WafIpSetNotConfiguredError(config.webAclName);
-  return { name: config.ipSetName, id: config.ipSetId };
 }
 
 const describeAcl = (config: WafConfig): string => `web ACL ${config.webAclName} (${config.webAclId}, ${config.scope})`;
@@ -726,7 +518,7 @@ function classifyWafError(err: unknown, operation: string, resource: string): Er
   if (name === 'WAFLimitsExceededException') {
     return new WafLimitsExceededError(
       `${operation} on ${resource} failed: WAFLimitsExceededException: ${message} ` +
-        '(no capacity left for the change: make room in the web ACL or IP set, or raise the quota)',
+        '(no capacity left for the change: make room in the web ACL, or raise the quota)',
       { cause: err },
     );
   }
@@ -734,175 +526,4 @@ function classifyWafError(err: unknown, operation: string, resource: string): Er
     return new TransientAwsError(`${operation} on ${resource} failed: ${name}: ${message} (still propagating)`, { cause: err });
   }
   return classifyAwsError(err, operation, resource);
-}
-
-// ---- addresses ----
-
-/** A parsed CIDR range: network bits (host bits cleared), prefix length, and canonical text. */
-interface Cidr {
-  readonly version: 4 | 6;
-  readonly bits: bigint;
-  readonly prefix: number;
-  readonly text: string;
-}
-
-interface NormalisedAddresses {
-  readonly cidrs: Cidr[];
-}
-
-/**
- * Canonical WAF form of an address or range: `/32` or `/128` added to bare addresses, host bits
- * cleared, IPv6 in RFC 5952 form (lower case, longest zero run as `::`), IPv4-mapped IPv6 turned
- * into IPv4. WAF rejects `/0`, and so does this.
- *
- * @throws InvalidIpAddressError when the text is not an address or CIDR range
- */
-export function normaliseIpAddress(input: string): string {
-  const cidr = parseCidr(input);
-  if (!cidr) throw new InvalidIpAddressError([input], 'not an IPv4 or IPv6 address or CIDR range (prefix /1 to /32 or /128) that WAF accepts');
-  return cidr.text;
-}
-
-/** True when range `outer` contains range `inner` (same IP version, equal or longer prefix). */
-export function ipRangeContains(outer: string, inner: string): boolean {
-  const a = parseCidr(outer);
-  const b = parseCidr(inner);
-  return a !== undefined && b !== undefined && cidrContains(a, b);
-}
-
-function normaliseAddresses(addresses: readonly string[]): NormalisedAddresses {
-  if (addresses.length === 0) throw new InvalidIpAddressError([], 'no addresses given');
-  const bad = addresses.filter((a) => parseCidr(a) === undefined);
-  if (bad.length > 0) throw new InvalidIpAddressError(bad, 'not IPv4 or IPv6 addresses or CIDR ranges (prefix /1 to /32 or /128) that WAF accepts');
-  const seen = new Map<string, Cidr>();
-  for (const a of addresses) {
-    const c = parseCidr(a)!;
-    if (!seen.has(c.text)) seen.set(c.text, c);
-  }
-  // A range in the request that another one in the request contains adds nothing.
-  const all = [...seen.values()];
-  return { cidrs: all.filter((c) => !all.some((o) => o !== c && cidrContains(o, c))) };
-}
-
-function canonicalOrSelf(address: string): string {
-  return parseCidr(address)?.text ?? address;
-}
-
-function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.version !== inner.version || outer.prefix > inner.prefix) return false;
-  const width = outer.version === 4 ? 32 : 128;
-  const shift = BigInt(width - outer.prefix);
-  return outer.bits >> shift === inner.bits >> shift;
-}
-
-function parseCidr(input: string): Cidr | undefined {
-  const text = input.trim();
-  const slash = text.indexOf('/');
-  const host = slash === -1 ? text : text.slice(0, slash);
-  const prefixText = slash === -1 ? undefined : text.slice(slash + 1);
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
-
-  let version: 4 | 6;
-  let bits: bigint | undefined = parseIpv4(host);
-  if (bits !== undefined) {
-    version = 4;
-  } else {
-    bits = parseIpv6(host);
-    if (bits === undefined) return undefined;
-    version = 6;
-  }
-  const width = version === 4 ? 32 : 128;
-  let prefix = prefixText === undefined ? width : Number(prefixText);
-  if (prefix < 1 || prefix > width) return undefined;
-
-  // ::ffff:a.b.c.d is how dual-stack listeners log IPv4 clients; WAF sees them as IPv4.
-  if (version === 6 && bits >> 32n === 0xffffn && prefix >= 96) {
-    version = 4;
-    bits &= 0xffffffffn;
-    prefix -= 96;
-    if (prefix < 1) return undefined;
-  }
-  const w = version === 4 ? 32 : 128;
-  const mask = ((1n << BigInt(prefix)) - 1n) << BigInt(w - prefix);
-  bits &= mask;
-  const address = version === 4 ? formatIpv4(bits) : formatIpv6(bits);
-  return { version, bits, prefix, text: `${address}/${prefix}` };
-}
-
-function parseIpv4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const p of parts) {
-    // Leading zeros are refused: some tools read them as octal, so their meaning is ambiguous.
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    value = (value << 8n) | BigInt(p);
-  }
-  return value;
-}
-
-function parseIpv6(text: string): bigint | undefined {
-  if (!/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
-  let head = text;
-  let tail32: bigint | undefined;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    tail32 = parseIpv4(text.slice(lastColon + 1));
-    if (tail32 === undefined) return undefined;
-    head = text.slice(0, lastColon + 1);
-    // "::1.2.3.4" leaves "::", "x::1.2.3.4" leaves "x::", "x:y:...:1.2.3.4" leaves a trailing ":" to drop.
-    if (!head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const groupsWanted = tail32 === undefined ? 8 : 6;
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
-  const parseGroups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const gs = s.split(':');
-    if (gs.some((g) => !/^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
-    return gs.map((g) => parseInt(g, 16));
-  };
-  const left = parseGroups(halves[0]!);
-  const right = halves.length === 2 ? parseGroups(halves[1]!) : [];
-  if (!left || !right) return undefined;
-  let groups: number[];
-  if (halves.length === 2) {
-    const missing = groupsWanted - left.length - right.length;
-    if (missing < 1) return undefined;
-    groups = [...left, ...new Array<number>(missing).fill(0), ...right];
-  } else {
-    groups = left;
-  }
-  if (groups.length !== groupsWanted) return undefined;
-  let value = 0n;
-  for (const g of groups) value = (value << 16n) | BigInt(g);
-  if (tail32 !== undefined) value = (value << 32n) | tail32;
-  return value;
-}
-
-function formatIpv4(bits: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((bits >> s) & 0xffn)).join('.');
-}
-
-/** RFC 5952: lower-case hex without leading zeros; the longest run of two or more zero groups becomes "::". */
-function formatIpv6(bits: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((bits >> BigInt((7 - i) * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }

@@ -1,4 +1,4 @@
-import { ArcStateSchema, routingControlId } from '../adapters/arc-routing-control.js';
+import { ArcStateSchema, routingControlId } from '../adapters/arc-state.js';
 import type { ArcConfig, ServiceConfig, TourniquetConfig } from '../core/config.js';
 import type { CandidateParams } from '../core/model.js';
 import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions, type StatementSpec } from './mitigation.js';
