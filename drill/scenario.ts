@@ -334,7 +334,7 @@ const ScenarioObjectSchema = z
         arc: ArcScenarioSchema.optional(),
         /** An Aurora cluster: instances with their roles, replica lag series, how long a failover takes (database failover scenarios). */
         database: RdsScenarioSchema.optional(),
-        /** Web ACLs and IP sets (flood scenarios). */
+        /** Web ACLs (flood scenarios). */
         wafv2: WafScenarioSchema.optional(),
       })
       .strict(),

@@ -326,10 +326,9 @@ export class SimulatedAccount {
         ecs.services.map((s) => [s.name, { taskDefinition: this.ecs.runningTaskDefinition(ecs.cluster, s.name, at), tasks: this.ecs.capacity(ecs.cluster, s.name, at) }]),
       ),
       dns: r53 ? Object.fromEntries([...new Set(r53.records.map((r) => r.name))].map((name) => [name, this.route53.servingShares(r53.hostedZone.id, name, at)])) : {},
-      // Rules and addresses, not lock tokens or write counts: undo adds writes but must bring back the same protection.
+      // Rules, not lock tokens or write counts: undo adds writes but must bring back the same protection.
       waf: {
         webAcls: Object.fromEntries(waf.webAcls.map((a) => [a.name, a.rules.map((rule) => rule.Name)])),
-        ipSets: Object.fromEntries(waf.ipSets.map((s) => [s.name, [...s.addresses].sort()])),
       },
       // Routing control states, not write counts: undo must bring back the same routing.
       arc: this.arc.observable(at),

@@ -46,7 +46,7 @@ export const SIMULATED_OPERATIONS: Readonly<Record<SimServiceName, readonly stri
   cloudwatch: ['DescribeAlarms', 'DescribeAlarmHistory', 'GetMetricData'],
   sns: ['Publish'],
   route53: ['ListResourceRecordSets', 'ChangeResourceRecordSets', 'GetChange', 'GetHealthCheck', 'UpdateHealthCheck', 'GetHealthCheckStatus'],
-  wafv2: ['GetWebACL', 'UpdateWebACL', 'ListWebACLs', 'GetIPSet', 'UpdateIPSet', 'ListIPSets'],
+  wafv2: ['GetWebACL', 'UpdateWebACL', 'ListWebACLs', 'CheckCapacity'],
   'route53-recovery-cluster': ['GetRoutingControlState', 'ListRoutingControls', 'UpdateRoutingControlState', 'UpdateRoutingControlStates'],
   rds: ['DescribeDBClusters', 'DescribeDBInstances', 'FailoverDBCluster'],
 };
@@ -286,8 +286,7 @@ export function resourceArn(service: SimServiceName, command: string, input: Rec
       return /HealthCheck/.test(command) ? `arn:aws:route53:::healthcheck/${s('HealthCheckId')}` : command === 'GetChange' ? `arn:aws:route53:::change/${s('Id')}` : `arn:aws:route53:::hostedzone/${s('HostedZoneId')}`;
     case 'wafv2': {
       const scope = input['Scope'] === 'CLOUDFRONT' ? 'global' : 'regional';
-      const kind = /IPSet/.test(command) ? 'ipset' : 'webacl';
-      return `arn:aws:wafv2:${region}:${scope}/${kind}/${s('Name')}/${s('Id')}`;
+      return `arn:aws:wafv2:${region}:${scope}/webacl/${s('Name')}/${s('Id')}`;
     }
     case 'sns':
       return s('TopicArn');

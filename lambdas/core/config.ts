@@ -48,7 +48,7 @@ export function ecsClusterProblem(cluster: string): string | undefined {
   return ECS_CLUSTER_NAME.test(cluster) ? undefined : `"${cluster}" is not an ECS cluster name (letters, digits, - and _, max 255) or cluster ARN`;
 }
 
-/** WAFV2 IDs (web ACL, IP set) are lowercase UUIDs, as the WAFV2 API's `Id` pattern requires. */
+/** WAFV2 IDs (the web ACL's) are lowercase UUIDs, as the WAFV2 API's `Id` pattern requires. */
 const WAF_ID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/;
 
 /** A WAFV2 ID; an ARN in its place is refused with the ID it contains. */
@@ -148,15 +148,8 @@ export const WafConfigSchema = z
     scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL'),
     /** Requests per 5 minutes per client IP above which the rate-based rule the automation adds blocks. */
     rateLimit: z.number().int().min(10).max(2_000_000_000).default(1000),
-    /** Optional IP set (referenced by a rule of the web ACL) that the automation may add offending addresses to. */
-    ipSetName: name('waf.ipSetName').optional(),
-    ipSetId: wafId('waf.ipSetId').optional(),
   })
-  .strict()
-  .refine((w) => (w.ipSetName === undefined) === (w.ipSetId === undefined), {
-    path: ['ipSetId'],
-    message: 'waf.ipSetName and waf.ipSetId go together: give both (the IP set the automation may add addresses to) or neither',
-  });
+  .strict();
 export type WafConfig = z.infer<typeof WafConfigSchema>;
 
 /** Route 53 ARC routing controls: failover turns the secondary cell's control On and the primary's Off in one call. */

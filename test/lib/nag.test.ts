@@ -30,16 +30,16 @@ describe('cdk-nag AwsSolutions', () => {
     expect(new AwsSolutionsChecks().validateScope(fastStack(config)).violations).toEqual([]);
   });
 
-  it('reports no finding with every mitigation kind configured: health-check failover, a CLOUDFRONT web ACL with an IP set, two ECS services', () => {
+  it('reports no finding with every mitigation kind configured: health-check failover, a CLOUDFRONT web ACL, two ECS services', () => {
     const config = configWith((raw) => {
-      raw.services[0].resources.waf = { webAclName: 'shop-edge', webAclId: 'e1e2e3e4-0000-4000-8000-000000000002', scope: 'CLOUDFRONT', ipSetName: 'blocked', ipSetId: 'b10c4ed0-0000-4000-8000-000000000001' };
+      raw.services[0].resources.waf = { webAclName: 'shop-edge', webAclId: 'e1e2e3e4-0000-4000-8000-000000000002', scope: 'CLOUDFRONT' };
       raw.services.push({
         name: 'search',
         alarms: [{ name: 'search-errors' }],
         resources: {
           ecs: { cluster: 'shop-prod', service: 'search' },
           route53: { mode: 'health-check', hostedZoneId: 'Z0SEARCH', recordName: 'search.shop.example.com', primaryHealthCheckId: '3f2c6b1e-1111-4222-8333-944455556666' },
-          waf: { webAclName: 'search', webAclId: 'abcdabcd-0000-4000-8000-000000000003', ipSetName: 'blocked-search', ipSetId: 'efefefef-0000-4000-8000-000000000004' },
+          waf: { webAclName: 'search', webAclId: 'abcdabcd-0000-4000-8000-000000000003' },
         },
       });
     });

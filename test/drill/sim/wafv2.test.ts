@@ -1,10 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  GetIPSetCommand,
   GetWebACLCommand,
-  ListIPSetsCommand,
   ListWebACLsCommand,
-  UpdateIPSetCommand,
   UpdateWebACLCommand,
   WAFDuplicateItemException,
   WAFInvalidParameterException,
@@ -26,28 +23,21 @@ import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
 
 const START = '2026-11-23T10:00:00.000Z';
 const ACL_ID = 'a1b2c3d4-5678-90ab-cdef-111111111111';
-const SET_ID = 'b1b2c3d4-5678-90ab-cdef-222222222222';
-const PARTNERS_ID = 'c1b2c3d4-5678-90ab-cdef-333333333333';
-const SET_ARN = `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/blocked-clients/${SET_ID}`;
-const PARTNERS_ARN = `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/partners/${PARTNERS_ID}`;
+const SET_ARN = 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/blocked-clients/b1b2c3d4-5678-90ab-cdef-222222222222';
 const ACL_ARN = `arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop-prod/${ACL_ID}`;
 
-/** Shop ACL: partners allowed first, a managed group, then the on-call's block list. */
+/** Shop ACL: labelled partner traffic allowed first, a managed group, then a country block (1 + 700 + 1 WCU). */
 function section(edit?: (s: WafScenario) => void): WafScenario {
   const s: WafScenario = {
-    ipSets: [
-      { name: 'blocked-clients', id: SET_ID, description: 'Blocked by the on-call', addresses: ['192.0.2.0/24'] },
-      { name: 'partners', id: PARTNERS_ID, addresses: ['198.51.100.0/24'] },
-    ],
     webAcls: [
       {
         name: 'shop-prod',
         id: ACL_ID,
         description: 'Shop production',
         rules: [
-          { kind: 'ip-set', name: 'allow-partners', priority: 0, ipSet: 'partners', action: 'Allow' },
+          { kind: 'raw', rule: PARTNERS_RULE },
           { kind: 'managed', name: 'aws-common', priority: 1, group: 'AWSManagedRulesCommonRuleSet' },
-          { kind: 'ip-set', name: 'block-listed', priority: 10, ipSet: 'blocked-clients' },
+          { kind: 'raw', rule: GEO_RULE },
         ],
       },
     ],
@@ -71,6 +61,14 @@ function setup(options: { edit?: (s: WafScenario) => void; sim?: Partial<SimWafv
 
 const at = (seconds: number) => new Date(new Date(START).getTime() + seconds * 1000);
 const visibility = (name: string) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: name });
+const PARTNERS_RULE = {
+  Name: 'allow-partners',
+  Priority: 0,
+  Action: { Allow: {} },
+  Statement: { LabelMatchStatement: { Scope: 'LABEL' as const, Key: 'shop:partner' } },
+  VisibilityConfig: visibility('allow-partners'),
+};
+const GEO_RULE = { Name: 'geo-block', Priority: 10, Action: { Block: {} }, Statement: { GeoMatchStatement: { CountryCodes: ['KP' as const] } }, VisibilityConfig: visibility('geo-block') };
 const rateRule = (name: string, priority: number, limit: number, extra: Partial<Rule> = {}, window = 300): Rule => ({
   Name: name,
   Priority: priority,
@@ -98,7 +96,7 @@ async function rewrite(client: WAFV2Client, change: (input: UpdateWebACLCommandI
 
 const addRules = (...rules: Rule[]) => (input: UpdateWebACLCommandInput) => ({ ...input, Rules: [...(input.Rules ?? []), ...rules] });
 
-const config = WafConfigSchema.parse({ webAclName: 'shop-prod', webAclId: ACL_ID, rateLimit: 1000, ipSetName: 'blocked-clients', ipSetId: SET_ID });
+const config = WafConfigSchema.parse({ webAclName: 'shop-prod', webAclId: ACL_ID, rateLimit: 1000 });
 
 describe('simulated WAFv2: web ACLs', () => {
   it('returns the seeded web ACL with ARN, capacity and a LockToken, by name+ID or by ARN', async () => {
@@ -112,7 +110,7 @@ describe('simulated WAFv2: web ACLs', () => {
       DefaultAction: { Allow: {} },
       Description: 'Shop production',
       Rules: [
-        { Name: 'allow-partners', Priority: 0, Action: { Allow: {} }, Statement: { IPSetReferenceStatement: { ARN: PARTNERS_ARN } }, VisibilityConfig: visibility('allow-partners') },
+        PARTNERS_RULE,
         {
           Name: 'aws-common',
           Priority: 1,
@@ -120,7 +118,7 @@ describe('simulated WAFv2: web ACLs', () => {
           Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } },
           VisibilityConfig: visibility('aws-common'),
         },
-        { Name: 'block-listed', Priority: 10, Action: { Block: {} }, Statement: { IPSetReferenceStatement: { ARN: SET_ARN } }, VisibilityConfig: visibility('block-listed') },
+        GEO_RULE,
       ],
       VisibilityConfig: visibility('shop-prod'),
       Capacity: 702,
@@ -198,7 +196,7 @@ describe('simulated WAFv2: web ACLs', () => {
       clock.advanceBy(1);
       return rewrite(client, addRules(...rules)).catch((e: unknown) => e);
     };
-    expect(await attempt([rateRule('block-listed', 20, 1000)])).toBeInstanceOf(WAFDuplicateItemException);
+    expect(await attempt([rateRule('geo-block', 20, 1000)])).toBeInstanceOf(WAFDuplicateItemException);
     const clash = await attempt([rateRule('flood', 10, 1000)]);
     expect(clash).toBeInstanceOf(WAFInvalidParameterException);
     expect((clash as WAFInvalidParameterException).Field).toBe('RULE');
@@ -209,8 +207,9 @@ describe('simulated WAFv2: web ACLs', () => {
     expect(await attempt([{ ...rateRule('group-action', 20, 1000), Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'X' } } }])).toBeInstanceOf(
       WAFInvalidParameterException,
     );
+    // The simulation has no IP sets: a reference to one is a reference to a set that does not exist.
     expect(
-      await attempt([{ Name: 'ghost', Priority: 20, Action: { Block: {} }, Statement: { IPSetReferenceStatement: { ARN: SET_ARN.replace(SET_ID, 'ghost') } }, VisibilityConfig: visibility('ghost') }]),
+      await attempt([{ Name: 'ghost', Priority: 20, Action: { Block: {} }, Statement: { IPSetReferenceStatement: { ARN: SET_ARN } }, VisibilityConfig: visibility('ghost') }]),
     ).toBeInstanceOf(WAFNonexistentItemException);
     // None of the failed writes changed anything.
     expect((await client.send(new GetWebACLCommand({ Name: 'shop-prod', Scope: 'REGIONAL', Id: ACL_ID }))).WebACL?.Rules).toHaveLength(3);
@@ -246,9 +245,6 @@ describe('simulated WAFv2: web ACLs', () => {
     expect(err).toBeInstanceOf(WAFV2ServiceException);
     expect((err as WAFV2ServiceException).name).toBe('ThrottlingException');
     expect((err as WAFV2ServiceException).$fault).toBe('client');
-    // Another action has its own budget.
-    const set = await client.send(new GetIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID }));
-    await client.send(new UpdateIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID, Addresses: ['192.0.2.0/24'], LockToken: set.LockToken }));
     clock.advanceBy(0.999);
     await expect(rewrite(client, (i) => i)).rejects.toThrow('Rate exceeded');
     clock.advanceBy(0.001);
@@ -274,7 +270,6 @@ describe('simulated WAFv2: web ACLs', () => {
     ]);
     await expect(client.send(new ListWebACLsCommand({ Scope: 'REGIONAL', NextMarker: 'garbage' }))).rejects.toBeInstanceOf(WAFInvalidParameterException);
     await expect(client.send(new ListWebACLsCommand({ Scope: 'REGIONAL', Limit: 101 }))).rejects.toBeInstanceOf(WAFInvalidParameterException);
-    expect((await client.send(new ListIPSetsCommand({ Scope: 'REGIONAL' }))).IPSets?.map((s) => s.Name)).toEqual(['blocked-clients', 'partners']);
   });
 
   it('makes injected concurrent edits fail the next update with a lock conflict', async () => {
@@ -285,47 +280,8 @@ describe('simulated WAFv2: web ACLs', () => {
   });
 });
 
-describe('simulated WAFv2: IP sets', () => {
-  const get = (client: WAFV2Client) => client.send(new GetIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID }));
-  const update = async (client: WAFV2Client, addresses: string[], extra: { Description?: string; LockToken?: string } = {}) =>
-    client.send(new UpdateIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID, Addresses: addresses, LockToken: (await get(client)).LockToken, ...extra }));
-
-  it('returns and replaces the set, description included', async () => {
-    const { client } = setup();
-    const before = await get(client);
-    expect(before.IPSet).toEqual({ Name: 'blocked-clients', Id: SET_ID, ARN: SET_ARN, IPAddressVersion: 'IPV4', Addresses: ['192.0.2.0/24'], Description: 'Blocked by the on-call' });
-    const out = await update(client, ['192.0.2.0/24', '203.0.113.9/32']);
-    const after = await get(client);
-    expect(after.LockToken).toBe(out.NextLockToken);
-    expect(after.IPSet?.Addresses).toEqual(['192.0.2.0/24', '203.0.113.9/32']);
-    expect(after.IPSet?.Description).toBeUndefined();
-  });
-
-  it('refuses addresses without a prefix, of the other version, or /0, and more than 10,000', async () => {
-    const { client, clock } = setup();
-    for (const bad of ['203.0.113.9', '2001:db8::1/128', '0.0.0.0/0', '203.0.113.9/33']) {
-      clock.advanceBy(1);
-      const err = await update(client, [bad]).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WAFInvalidParameterException);
-      expect((err as WAFInvalidParameterException).Field).toBe('IP_ADDRESS');
-    }
-    clock.advanceBy(1);
-    const many = Array.from({ length: 10_001 }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/32`);
-    await expect(update(client, many)).rejects.toBeInstanceOf(WAFLimitsExceededException);
-  });
-
-  it('refuses a stale LockToken', async () => {
-    const { client, clock } = setup();
-    const { LockToken } = await get(client);
-    await update(client, ['192.0.2.0/24']);
-    clock.advanceBy(1);
-    await expect(update(client, ['192.0.2.0/24'], { LockToken })).rejects.toBeInstanceOf(WAFOptimisticLockException);
-  });
-});
-
 describe('simulated WAFv2: what the ACL in force blocks', () => {
   const flood = (rate: number) => ({ kind: 'flood' as const, requestsPer5MinPerIp: rate });
-  const ip = (address: string) => ({ kind: 'ip' as const, address });
 
   it('blocks a flood once a rate-based rule with a lower limit is in force and has detected it', async () => {
     const { client, sim, clock } = setup();
@@ -365,24 +321,7 @@ describe('simulated WAFv2: what the ACL in force blocks', () => {
     expect(sim.blocks(ACL_ID, flood(5000), at(100))).toBe(true);
   });
 
-  it('blocks listed addresses once the IP set update is in force, but not those an earlier rule allows', async () => {
-    const { client, sim, clock } = setup();
-    expect(sim.blocks(ACL_ID, ip('192.0.2.44'), at(0))).toBe(true);
-    expect(sim.blocks(ACL_ID, ip('203.0.113.9'), at(0))).toBe(false);
-    clock.advanceTo(at(30));
-    const { LockToken } = await client.send(new GetIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID }));
-    await client.send(
-      new UpdateIPSetCommand({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID, Addresses: ['192.0.2.0/24', '203.0.113.9/32', '198.51.100.5/32'], LockToken }),
-    );
-    expect(sim.blocks(ACL_ID, ip('203.0.113.9'), at(39))).toBe(false);
-    expect(sim.blocks(ACL_ID, ip('203.0.113.9'), at(40))).toBe(true);
-    // allow-partners (priority 0) lets the partner range through before block-listed is reached.
-    expect(sim.blocks(ACL_ID, ip('198.51.100.5'), at(40))).toBe(false);
-    // A flood has no known address, and an address has no known rate.
-    expect(sim.blocks(ACL_ID, flood(1_000_000), at(40))).toBe(false);
-  });
-
-  it('falls back to the default action, and evaluates NOT statements', async () => {
+  it('falls back to the default action, and never matches statements it cannot judge (NOT included)', async () => {
     const { sim } = setup({
       edit: (s) => {
         s.webAcls[0]!.defaultAction = 'Block';
@@ -396,7 +335,7 @@ describe('simulated WAFv2: what the ACL in force blocks', () => {
                 Name: 'not-partner',
                 Priority: 0,
                 Action: { Block: {} },
-                Statement: { NotStatement: { Statement: { IPSetReferenceStatement: { ARN: PARTNERS_ARN } } } },
+                Statement: { NotStatement: { Statement: { LabelMatchStatement: { Scope: 'LABEL', Key: 'shop:partner' } } } },
                 VisibilityConfig: visibility('not-partner'),
               },
             },
@@ -404,12 +343,10 @@ describe('simulated WAFv2: what the ACL in force blocks', () => {
         });
       },
     });
-    expect(sim.blocks(ACL_ID, ip('203.0.113.9'), at(0))).toBe(true);
-    expect(sim.blocks(ACL_ID, ip('198.51.100.5'), at(0))).toBe(false);
-    expect(sim.blocks('partners-only-id', ip('203.0.113.9'), at(0))).toBe(true);
-    expect(sim.blocks('partners-only-id', ip('198.51.100.5'), at(0))).toBe(false);
+    // No rule of shop-prod judges a flood (allow-partners included): its default action decides.
+    expect(sim.blocks(ACL_ID, flood(5000), at(0))).toBe(true);
     expect(sim.blocks('partners-only-id', flood(5000), at(0))).toBe(false);
-    expect(() => sim.blocks('nope', ip('203.0.113.9'), at(0))).toThrow(RangeError);
+    expect(() => sim.blocks('nope', flood(5000), at(0))).toThrow(RangeError);
   });
 });
 
@@ -417,15 +354,11 @@ describe('simulated WAFv2: scenario section and snapshot', () => {
   it('applies defaults and refuses what WAF would', () => {
     const parsed = WafScenarioSchema.parse({ webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100 }] }] });
     expect(parsed).toEqual({
-      ipSets: [],
       webAcls: [{ name: 'a', scope: 'REGIONAL', defaultAction: 'Allow', concurrentEdits: 0, rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100, evaluationWindowSec: 300, action: 'Block' }] }],
     });
     expect(WafScenarioSchema.safeParse({ webAcls: [] }).success).toBe(false);
     expect(WafScenarioSchema.safeParse({ webAcls: [{ name: 'a', extra: 1 }] }).success).toBe(false);
     expect(WafScenarioSchema.safeParse({ webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 5 }] }] }).success).toBe(false);
-    expect(() =>
-      SimWafv2.fromScenario({ webAcls: [{ name: 'a', rules: [{ kind: 'ip-set', name: 'r', priority: 0, ipSet: 'missing' }] }] }, { clock: new VirtualClock(START) }),
-    ).toThrow('references IP set missing');
     expect(() =>
       SimWafv2.fromScenario(
         { webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100 }, { kind: 'rate', name: 's', priority: 0, limit: 100 }] }] },
@@ -450,18 +383,7 @@ describe('simulated WAFv2: scenario section and snapshot', () => {
     expect(snap.webAcls[0]).toEqual(
       expect.objectContaining({ name: 'shop-prod', id: ACL_ID, arn: ACL_ARN, defaultAction: 'Allow', capacity: 704, writes: 1, lastWriteAt: at(5).toISOString() }),
     );
-    expect(snap.webAcls[0]!.rules.map((r) => r.Name)).toEqual(['allow-partners', 'aws-common', 'block-listed', 'flood']);
-    expect(snap.ipSets[0]).toEqual({
-      name: 'blocked-clients',
-      id: SET_ID,
-      scope: 'REGIONAL',
-      arn: SET_ARN,
-      lockToken: expect.any(String),
-      ipAddressVersion: 'IPV4',
-      description: 'Blocked by the on-call',
-      addresses: ['192.0.2.0/24'],
-      writes: 0,
-    });
+    expect(snap.webAcls[0]!.rules.map((r) => r.Name)).toEqual(['allow-partners', 'aws-common', 'geo-block', 'flood']);
     expect(recorder.list().map((c) => [c.service, c.command])).toEqual([
       ['wafv2', 'GetWebACL'],
       ['wafv2', 'UpdateWebACL'],
@@ -493,7 +415,7 @@ describe('WafRulesAdapter against the simulated WAFv2', () => {
     expect(removed.status).toBe('applied');
     expect(removed.after).toEqual(added.before);
     expect(sim.blocks(ACL_ID, { kind: 'flood', requestsPer5MinPerIp: 5000 }, new Date(clock.nowMs() + 10_000))).toBe(false);
-    expect(sim.snapshot().webAcls[0]!.rules.map((r) => r.Name)).toEqual(['allow-partners', 'aws-common', 'block-listed']);
+    expect(sim.snapshot().webAcls[0]!.rules.map((r) => r.Name)).toEqual(['allow-partners', 'aws-common', 'geo-block']);
   });
 
   it('keeps every field of the ACL through its read-modify-write', async () => {
@@ -536,21 +458,5 @@ describe('WafRulesAdapter against the simulated WAFv2', () => {
     const err = await adapter.addRateBasedBlock(config, { incidentId: 'inc-1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientAwsError);
     expect(((err as Error).cause as Error).name).toBe('ThrottlingException');
-  });
-
-  it('blocks addresses through the IP set and restores it', async () => {
-    const { client, sim, clock } = setup();
-    const adapter = virtualAdapter(client, clock);
-    const blocked = await adapter.blockIps(config, { addresses: ['203.0.113.9', '192.0.2.1'] });
-    expect(blocked.changed.added).toEqual(['203.0.113.9/32']);
-    expect(sim.blocks(ACL_ID, { kind: 'ip', address: '203.0.113.9' }, at(10))).toBe(true);
-    expect((await adapter.blockIps(config, { addresses: ['203.0.113.9'] })).status).toBe('already-applied');
-
-    clock.advanceBy(60);
-    const restored = await adapter.restoreIpSet(config, blocked.before, { added: blocked.changed.added });
-    expect(restored.after.addresses).toEqual(['192.0.2.0/24']);
-    expect(sim.blocks(ACL_ID, { kind: 'ip', address: '203.0.113.9' }, at(80))).toBe(false);
-    // UpdateIPSet replaces the description too; the adapter sent it back.
-    expect(sim.snapshot().ipSets[0]!.description).toBe('Blocked by the on-call');
   });
 });

@@ -1,14 +1,11 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CheckCapacityCommand,
-  GetIPSetCommand,
   GetWebACLCommand,
-  UpdateIPSetCommand,
   UpdateWebACLCommand,
   WAFLimitsExceededException,
   WAFOptimisticLockException,
   WAFV2Client,
-  type IPSet,
   type Rule,
   type WebACL,
 } from '@aws-sdk/client-wafv2';
@@ -16,17 +13,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { WafConfigSchema, type WafConfig } from '../../../lambdas/core/config.js';
 import { AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import {
-  InvalidIpAddressError,
-  IpSetChangeResultSchema,
   NotAnAutomationRuleError,
-  WafIpSetNotConfiguredError,
   WafLimitsExceededError,
   WafRulesAdapter,
   WebAclChangeResultSchema,
   automationRuleName,
-  ipRangeContains,
   isAutomationRuleName,
-  normaliseIpAddress,
 } from '../../../lambdas/adapters/waf-rules.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -43,10 +35,7 @@ const config: WafConfig = WafConfigSchema.parse({
   webAclId: ACL_ID,
   scope: 'REGIONAL',
   rateLimit: 1000,
-  ipSetName: 'blocked-clients',
-  ipSetId: SET_ID,
 });
-const noIpSet: WafConfig = WafConfigSchema.parse({ webAclName: 'shop-prod', webAclId: ACL_ID });
 
 const visibility = (name: string) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: name });
 
@@ -105,15 +94,6 @@ function updatableSpec(acl: WebACL): Record<string, unknown> {
   const { Name: _n, Id: _i, ARN: _a, Capacity: _c, PreProcessFirewallManagerRuleGroups: _pre, PostProcessFirewallManagerRuleGroups: _post, ManagedByFirewallManager: _m, LabelNamespace: _l, RetrofittedByFirewallManager: _r, ...rest } = acl;
   return rest;
 }
-
-const ipSet = (addresses: string[], version: 'IPV4' | 'IPV6' = 'IPV4'): IPSet => ({
-  Name: 'blocked-clients',
-  Id: SET_ID,
-  ARN: SET_ARN,
-  Description: 'Clients blocked by the on-call',
-  IPAddressVersion: version,
-  Addresses: addresses,
-});
 
 /** A fake clock and timer: sleeping moves the clock, and every wait is recorded. */
 function fakeTime() {
@@ -409,167 +389,6 @@ describe('WafRulesAdapter.removeAutomationRules', () => {
     const result = await adapter().removeAutomationRules(config, { ruleNames: [RULE] });
     expect(waf.commandCalls(UpdateWebACLCommand)[1]!.args[0].input).toEqual(expect.objectContaining({ Rules: [ipSetRule], LockToken: 'b' }));
     expect(result.attempts).toBe(2);
-  });
-});
-
-describe('IP address normalisation', () => {
-  it.each([
-    ['203.0.113.9', '203.0.113.9/32'],
-    [' 203.0.113.9/32 ', '203.0.113.9/32'],
-    ['10.1.2.3/8', '10.0.0.0/8'],
-    ['2001:0DB8:0000:0000:0000:0000:0000:0001', '2001:db8::1/128'],
-    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1/128'],
-    ['2001:db8::/32', '2001:db8::/32'],
-    ['::', '::/128'],
-    ['::ffff:198.51.100.7', '198.51.100.7/32'],
-    ['fe80::1:2:3:4:5:6', 'fe80:0:1:2:3:4:5:6/128'],
-  ])('%s → %s', (input, expected) => {
-    expect(normaliseIpAddress(input)).toBe(expected);
-  });
-
-  it.each(['300.1.1.1', '1.2.3.4/0', '1.2.3.4/33', '01.2.3.4', 'abc', '1::2::3', '2001:db8::1/129', '1.2.3', 'fe80::1%eth0'])('refuses %s', (input) => {
-    expect(() => normaliseIpAddress(input)).toThrow(InvalidIpAddressError);
-  });
-
-  it('tells whether a range contains another', () => {
-    expect(ipRangeContains('192.0.2.0/24', '192.0.2.44')).toBe(true);
-    expect(ipRangeContains('192.0.2.0/24', '192.0.3.1/32')).toBe(false);
-    expect(ipRangeContains('2001:db8::/32', '2001:db8:1::5')).toBe(true);
-    expect(ipRangeContains('192.0.2.0/24', '2001:db8::1')).toBe(false);
-  });
-});
-
-describe('WafRulesAdapter.blockIps', () => {
-  it('writes the union with normalised, deduplicated addresses and keeps the description', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['192.0.2.0/24', '198.51.100.7/32']), LockToken: 'ip-1' });
-    waf.on(UpdateIPSetCommand).resolves({ NextLockToken: 'ip-2' });
-
-    const result = await adapter().blockIps(config, { addresses: ['203.0.113.9', '203.0.113.9/32', '192.0.2.44', '2001:db8::1', '198.51.100.0/31', '198.51.100.0/24'] });
-
-    expect(waf.commandCalls(GetIPSetCommand)[0]!.args[0].input).toEqual({ Name: 'blocked-clients', Scope: 'REGIONAL', Id: SET_ID });
-    expect(waf.commandCalls(UpdateIPSetCommand)[0]!.args[0].input).toEqual({
-      Name: 'blocked-clients',
-      Scope: 'REGIONAL',
-      Id: SET_ID,
-      Description: 'Clients blocked by the on-call',
-      Addresses: ['192.0.2.0/24', '198.51.100.7/32', '203.0.113.9/32', '198.51.100.0/24'],
-      LockToken: 'ip-1',
-    });
-    expect(IpSetChangeResultSchema.parse(result)).toEqual(result);
-    expect(result.status).toBe('applied');
-    expect(result.before).toEqual({ kind: 'ip-set', ipSetName: 'blocked-clients', ipSetId: SET_ID, scope: 'REGIONAL', ipAddressVersion: 'IPV4', addresses: ['192.0.2.0/24', '198.51.100.7/32'] });
-    expect(result.changed).toEqual({ added: ['203.0.113.9/32', '198.51.100.0/24'], removed: [] });
-    expect(result.detail).toBe('Added 203.0.113.9/32, 198.51.100.0/24 to IP set blocked-clients (skipped 2001:db8::1/128: not IPv4).');
-  });
-
-  it('normalises IPv6 and IPv4-mapped addresses for the set’s version', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['2001:db8:ffff::/48'], 'IPV6'), LockToken: 'ip-1' });
-    waf.on(UpdateIPSetCommand).resolves({ NextLockToken: 'ip-2' });
-    const result = await adapter().blockIps(config, { addresses: ['2001:0DB8:0000:0000:0000:0000:0000:0001', '2001:db8:ffff:1::9', '::ffff:198.51.100.7'] });
-    expect(waf.commandCalls(UpdateIPSetCommand)[0]!.args[0].input.Addresses).toEqual(['2001:db8:ffff::/48', '2001:db8::1/128']);
-    expect(result.detail).toContain('skipped 198.51.100.7/32: not IPv6');
-  });
-
-  it('is idempotent: addresses already covered mean already-applied and no write', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['192.0.2.0/24', '198.51.100.7/32']), LockToken: 'ip-1' });
-    const result = await adapter().blockIps(config, { addresses: ['192.0.2.44', '198.51.100.7'] });
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(0);
-    expect(result.status).toBe('already-applied');
-    expect(result.detail).toBe('Nothing to do: 192.0.2.44/32, 198.51.100.7/32 already covered by IP set blocked-clients.');
-  });
-
-  it('retries a lock conflict with the new token and keeps the address someone else added', async () => {
-    waf
-      .on(GetIPSetCommand)
-      .resolvesOnce({ IPSet: ipSet(['192.0.2.0/24']), LockToken: 'ip-1' })
-      .resolves({ IPSet: ipSet(['192.0.2.0/24', '233.252.0.1/32']), LockToken: 'ip-2' });
-    waf.on(UpdateIPSetCommand).rejectsOnce(lockError()).resolves({ NextLockToken: 'ip-3' });
-
-    const result = await adapter().blockIps(config, { addresses: ['203.0.113.9'] });
-
-    const updates = waf.commandCalls(UpdateIPSetCommand);
-    expect(updates).toHaveLength(2);
-    expect(updates[1]!.args[0].input).toEqual(expect.objectContaining({ LockToken: 'ip-2', Addresses: ['192.0.2.0/24', '233.252.0.1/32', '203.0.113.9/32'] }));
-    expect(result.before.addresses).toEqual(['192.0.2.0/24', '233.252.0.1/32']);
-    expect(result.attempts).toBe(2);
-  });
-
-  it('gives up with a TransientAwsError when the set keeps changing', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet([]), LockToken: 'ip-1' });
-    waf.on(UpdateIPSetCommand).rejects(lockError());
-    await expect(adapter().blockIps(config, { addresses: ['203.0.113.9'] })).rejects.toBeInstanceOf(TransientAwsError);
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(5);
-  });
-
-  it('refuses bad input before calling WAF', async () => {
-    await expect(adapter().blockIps(noIpSet, { addresses: ['203.0.113.9'] })).rejects.toBeInstanceOf(WafIpSetNotConfiguredError);
-    await expect(adapter().blockIps(config, { addresses: ['203.0.113.9', 'not-an-ip'] })).rejects.toThrow(InvalidIpAddressError);
-    await expect(adapter().blockIps(config, { addresses: [] })).rejects.toThrow(InvalidIpAddressError);
-    expect(waf.calls()).toHaveLength(0);
-  });
-
-  it('refuses when no address matches the set’s IP version', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet([]), LockToken: 'ip-1' });
-    await expect(adapter().blockIps(config, { addresses: ['2001:db8::1'] })).rejects.toThrow('not IPv4, the version of IP set blocked-clients');
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(0);
-  });
-
-  it('refuses to grow the set past 10,000 addresses', async () => {
-    const full = Array.from({ length: 10_000 }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/32`);
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(full), LockToken: 'ip-1' });
-    await expect(adapter().blockIps(config, { addresses: ['203.0.113.9'] })).rejects.toBeInstanceOf(WafLimitsExceededError);
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(0);
-  });
-});
-
-describe('WafRulesAdapter.previewBlockIps', () => {
-  it('reads only and tells what would be added', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['192.0.2.0/24']), LockToken: 'ip-1' });
-    const preview = await adapter().previewBlockIps(config, { addresses: ['203.0.113.9', '192.0.2.1'] });
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(0);
-    expect(preview).toEqual({
-      wouldChange: true,
-      before: expect.objectContaining({ addresses: ['192.0.2.0/24'] }),
-      after: expect.objectContaining({ addresses: ['192.0.2.0/24', '203.0.113.9/32'] }),
-      changed: { added: ['203.0.113.9/32'], removed: [] },
-      detail: 'Dry run: would have added 203.0.113.9/32 to IP set blocked-clients.',
-    });
-  });
-});
-
-describe('WafRulesAdapter.restoreIpSet', () => {
-  const before = { kind: 'ip-set' as const, ipSetName: 'blocked-clients', ipSetId: SET_ID, scope: 'REGIONAL' as const, ipAddressVersion: 'IPV4' as const, addresses: ['192.0.2.0/24'] };
-
-  it('with the added addresses, removes only those and keeps later additions by others', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['192.0.2.0/24', '203.0.113.9/32', '233.252.0.1/32']), LockToken: 'ip-5' });
-    waf.on(UpdateIPSetCommand).resolves({ NextLockToken: 'ip-6' });
-
-    const result = await adapter().restoreIpSet(config, before, { added: ['203.0.113.9/32'] });
-
-    expect(waf.commandCalls(UpdateIPSetCommand)[0]!.args[0].input).toEqual(expect.objectContaining({ Addresses: ['192.0.2.0/24', '233.252.0.1/32'], LockToken: 'ip-5', Description: 'Clients blocked by the on-call' }));
-    expect(result.changed).toEqual({ added: [], removed: ['203.0.113.9/32'] });
-    expect(result.detail).toBe('Restored IP set blocked-clients: removed 203.0.113.9/32.');
-  });
-
-  it('without them, puts the set back exactly as recorded', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['203.0.113.9/32']), LockToken: 'ip-5' });
-    waf.on(UpdateIPSetCommand).resolves({ NextLockToken: 'ip-6' });
-    const result = await adapter().restoreIpSet(config, before);
-    expect(waf.commandCalls(UpdateIPSetCommand)[0]!.args[0].input.Addresses).toEqual(['192.0.2.0/24']);
-    expect(result.changed).toEqual({ added: ['192.0.2.0/24'], removed: ['203.0.113.9/32'] });
-  });
-
-  it('is idempotent', async () => {
-    waf.on(GetIPSetCommand).resolves({ IPSet: ipSet(['192.0.2.0/24']), LockToken: 'ip-5' });
-    const a = await adapter().restoreIpSet(config, before, { added: ['203.0.113.9/32'] });
-    const b = await adapter().restoreIpSet(config, before);
-    expect([a.status, b.status]).toEqual(['already-applied', 'already-applied']);
-    expect(waf.commandCalls(UpdateIPSetCommand)).toHaveLength(0);
-  });
-
-  it('refuses a before-state of another IP set', async () => {
-    await expect(adapter().restoreIpSet(config, { ...before, ipSetId: 'other' })).rejects.toThrow('is not the configured one');
-    expect(waf.calls()).toHaveLength(0);
   });
 });
 

@@ -149,10 +149,7 @@ describe('config', () => {
     expect(waf({ webAclId: 'shop-prod' })).toEqual([
       'services[0].resources.waf.webAclId: waf.webAclId must be a WAFV2 ID: a lowercase UUID such as a1b2c3d4-5678-90ab-cdef-111111111111 (the last part of the ARN)',
     ]);
-    expect(waf({ ipSetName: 'blocked' })).toEqual([
-      'services[0].resources.waf.ipSetId: waf.ipSetName and waf.ipSetId go together: give both (the IP set the automation may add addresses to) or neither',
-    ]);
-    expect(waf({ ipSetName: 'blocked', ipSetId: 'B10C4ED0-0000-4000-8000-000000000001' })).toHaveLength(1);
+    expect(waf({ webAclId: 'A1B2C3D4-5678-90AB-CDEF-111111111111' })).toHaveLength(1);
   });
 
   it('takes approver emails (default none) for the approvers topic', () => {
