@@ -32,7 +32,7 @@ export const FlagTargetSchema = z.object({
 });
 export type FlagTarget = z.infer<typeof FlagTargetSchema>;
 
-/** What `setFlag` did. `before` is exactly what an undo needs: redeploy `before.deployedVersion`. */
+/** What `setFlag` did. `before` is what an undo needs: `before.enabled`, set back with `setFlag`. */
 export const FlagSetResultSchema = z.object({
   status: z.enum(['applied', 'already-applied']),
   flag: z.string(),
@@ -126,13 +126,6 @@ export interface SetFlagRequest {
    * itself: the in-flight deployment of the profile whose version turned this flag on.
    */
   readonly suspectDeploymentNumber?: number;
-}
-
-/** Options of `deployVersion`. */
-export interface DeployVersionRequest {
-  readonly version: string;
-  readonly deploymentStrategyId: string;
-  readonly description: string;
 }
 
 /** The flag key is not defined in the profile; Tourniquet never creates flags. */
@@ -386,44 +379,7 @@ export class AppConfigFlagsAdapter {
     return FlagPreviewSchema.parse({ flag, enabled, wouldChange, before, detail: notes.join('; ') });
   }
 
-  /**
-   * Whether the change `setFlag` made has taken effect in AppConfig: the deployment it started is
-   * COMPLETE, or the deployment it stopped is ROLLED_BACK (REVERTED when it completed just before the
-   * stop). `failed` means it never will: a started deployment that was rolled back, for instance.
-   */
-  async changeSettled(target: FlagTarget, after: NonNullable<FlagSetResult['after']>): Promise<{ settled: boolean; failed: boolean; state: string; detail: string }> {
-    const status = await this.deploymentState(target, after.deploymentNumber);
-    if (after.stopped) {
-      const settled = status.state === 'ROLLED_BACK' || status.state === 'REVERTED';
-      const failed = status.state === 'COMPLETE';
-      return {
-        settled,
-        failed,
-        state: status.state,
-        detail: settled
-          ? `stopped deployment #${after.deploymentNumber} is ${status.state}: version ${after.version} is live again`
-          : `stopped deployment #${after.deploymentNumber} is ${status.state}${failed ? ', not rolled back' : '; the rollback to version ' + after.version + ' is not finished'}`,
-      };
-    }
-    const settled = status.state === 'COMPLETE';
-    const failed = UNDONE_STATES.has(status.state);
-    return {
-      settled,
-      failed,
-      state: status.state,
-      detail: settled
-        ? `deployment #${after.deploymentNumber} of version ${after.version} is COMPLETE`
-        : `deployment #${after.deploymentNumber} of version ${after.version} is ${status.state}${failed ? '' : ` (${status.percentageComplete}%)`}`,
-    };
-  }
-
-  /** Deploys an existing hosted version again; the undo of `setFlag` passes `before.deployedVersion`. */
-  async deployVersion(target: FlagTarget, request: DeployVersionRequest): Promise<{ deploymentNumber: number }> {
-    const deploymentNumber = await this.startDeployment(target, request.version, request.deploymentStrategyId, request.description);
-    return { deploymentNumber };
-  }
-
-  /** Where one deployment stands (verify waits for COMPLETE before trusting the alarm). */
+  /** Where one deployment stands; `setFlag` asks when StopDeployment fails, to see whether someone stopped it first. */
   async deploymentState(target: FlagTarget, deploymentNumber: number): Promise<FlagDeploymentStatus> {
     const d = await callAws('AppConfig GetDeployment', `deployment #${deploymentNumber} in ${describeTarget(target)}`, () =>
       this.client.send(

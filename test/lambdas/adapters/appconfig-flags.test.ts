@@ -167,6 +167,25 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
     });
   });
 
+  it('keeps descriptions ASCII and within 1024 characters, on the version and on the deployment', async () => {
+    givenDeployments([{ n: 3, profile: target.configurationProfileId, version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
+    givenHosted({ 2: live });
+    appconfig.on(CreateHostedConfigurationVersionCommand).resolves({ VersionNumber: 3 });
+    appconfig.on(StartDeploymentCommand).resolves({ DeploymentNumber: 4 });
+
+    await adapter.setFlag(target, { ...killSwitch, description: `Café ${'x'.repeat(2000)}` });
+
+    const descriptions = [
+      appconfig.commandCalls(CreateHostedConfigurationVersionCommand)[0]!.args[0].input.Description!,
+      appconfig.commandCalls(StartDeploymentCommand)[0]!.args[0].input.Description!,
+    ];
+    for (const description of descriptions) {
+      expect(description.startsWith('Caf? x')).toBe(true);
+      expect(description).toHaveLength(1024);
+      expect(description.endsWith('...')).toBe(true);
+    }
+  });
+
   it('only fetches deployments until it finds the newest one of the profile', async () => {
     givenDeployments([
       { n: 3, profile: target.configurationProfileId, version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' },
@@ -582,24 +601,6 @@ describe('AppConfigFlagsAdapter.setFlag with a deployment in flight', () => {
   });
 });
 
-describe('AppConfigFlagsAdapter.changeSettled', () => {
-  const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
-
-  beforeEach(() => {
-    appconfig.reset();
-  });
-
-  it('expects a stopped deployment to be ROLLED_BACK (or REVERTED), a started one COMPLETE', async () => {
-    const stopped = { version: '1', deploymentNumber: 2, stopped: { version: '2', state: 'BAKING', percentageComplete: 100, stateAfterStop: 'ROLLING_BACK' } };
-    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolvesOnce({ DeploymentNumber: 2, State: 'ROLLING_BACK', PercentageComplete: 100 }).resolves({ DeploymentNumber: 2, State: 'ROLLED_BACK', PercentageComplete: 100 });
-    await expect(adapter.changeSettled(target, stopped)).resolves.toMatchObject({ settled: false, failed: false, state: 'ROLLING_BACK' });
-    await expect(adapter.changeSettled(target, stopped)).resolves.toEqual({ settled: true, failed: false, state: 'ROLLED_BACK', detail: 'stopped deployment #2 is ROLLED_BACK: version 1 is live again' });
-
-    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 5 }).resolves({ DeploymentNumber: 5, State: 'ROLLED_BACK', PercentageComplete: 100 });
-    await expect(adapter.changeSettled(target, { version: '3', deploymentNumber: 5 })).resolves.toMatchObject({ settled: false, failed: true });
-  });
-});
-
 describe('AppConfigFlagsAdapter.previewFlag', () => {
   const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
 
@@ -745,38 +746,11 @@ describe('AppConfigFlagsAdapter.recentFlagChanges', () => {
   });
 });
 
-describe('AppConfigFlagsAdapter.deployVersion and deploymentState', () => {
+describe('AppConfigFlagsAdapter.deploymentState', () => {
   const adapter = new AppConfigFlagsAdapter(appconfig as unknown as AppConfigClient);
 
   beforeEach(() => {
     appconfig.reset();
-  });
-
-  it('redeploys a recorded version (undo)', async () => {
-    appconfig.on(StartDeploymentCommand).resolves({ DeploymentNumber: 9 });
-
-    await expect(adapter.deployVersion(target, { version: '2', deploymentStrategyId: STRATEGY, description: 'Tourniquet inc-1: undo' })).resolves.toEqual({
-      deploymentNumber: 9,
-    });
-    expect(appconfig.commandCalls(StartDeploymentCommand)[0]!.args[0].input).toEqual({
-      ApplicationId: 'chk4app',
-      EnvironmentId: 'prd5env',
-      ConfigurationProfileId: 'flg6prf',
-      ConfigurationVersion: '2',
-      DeploymentStrategyId: STRATEGY,
-      Description: 'Tourniquet inc-1: undo',
-    });
-  });
-
-  it('keeps descriptions ASCII and within 1024 characters', async () => {
-    appconfig.on(StartDeploymentCommand).resolves({ DeploymentNumber: 9 });
-
-    await adapter.deployVersion(target, { version: '2', deploymentStrategyId: STRATEGY, description: `Café ${'x'.repeat(2000)}` });
-
-    const description = appconfig.commandCalls(StartDeploymentCommand)[0]!.args[0].input.Description!;
-    expect(description.startsWith('Caf? x')).toBe(true);
-    expect(description).toHaveLength(1024);
-    expect(description.endsWith('...')).toBe(true);
   });
 
   it('reports the state of a deployment', async () => {
