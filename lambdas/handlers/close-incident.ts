@@ -4,6 +4,7 @@ import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeCloseIncident } from '../runtime/compose.js';
 
 /** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
 const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });
@@ -44,4 +45,4 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
   };
 }
 
-export const handler = composedHandler('close-incident', createCloseIncidentHandler);
+export const handler = composedHandler('close-incident', composeCloseIncident, createCloseIncidentHandler);

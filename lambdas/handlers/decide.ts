@@ -2,6 +2,7 @@ import { decide } from '../core/decision.js';
 import { WorkflowStateSchema, type Plan } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeDecide } from '../runtime/compose.js';
 
 export interface DecideDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;
@@ -46,4 +47,4 @@ export function createDecideHandler(deps: DecideDeps) {
 
 const matrixCase = (scenario: string): string => `case ${scenario}`;
 
-export const handler = composedHandler('decide', createDecideHandler);
+export const handler = composedHandler('decide', composeDecide, createDecideHandler);

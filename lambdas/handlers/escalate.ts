@@ -9,6 +9,7 @@ import {
   recordEndedExecution,
 } from '../operations/escalate.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
+import { composeEscalate } from '../runtime/compose.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
 
@@ -35,4 +36,4 @@ export function createEscalateHandler(deps: EscalateDeps) {
   };
 }
 
-export const handler = composedHandler('escalate', createEscalateHandler);
+export const handler = composedHandler('escalate', composeEscalate, createEscalateHandler);

@@ -1,6 +1,7 @@
 import { WorkflowStateSchema } from '../core/model.js';
 import { createMitigateOperation, type MitigateDeps } from '../operations/mitigate.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeMitigate } from '../runtime/compose.js';
 
 export { AutomationBrakeError, MitigationFailedError, MitigationNotExecutableError, MutationInProgressError, NoCandidateCanActError } from '../operations/mitigate.js';
 export type { MitigateDeps } from '../operations/mitigate.js';
@@ -11,4 +12,4 @@ export function createMitigateHandler(deps: MitigateDeps) {
   return (event: unknown) => mitigate(WorkflowStateSchema.parse(event));
 }
 
-export const handler = composedHandler('mitigate', createMitigateHandler);
+export const handler = composedHandler('mitigate', composeMitigate, createMitigateHandler);

@@ -4,6 +4,7 @@ import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeNotify } from '../runtime/compose.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 
@@ -56,4 +57,4 @@ export function createNotifyHandler(deps: NotifyDeps) {
   };
 }
 
-export const handler = composedHandler('notify', createNotifyHandler);
+export const handler = composedHandler('notify', composeNotify, createNotifyHandler);

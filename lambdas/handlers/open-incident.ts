@@ -2,6 +2,7 @@ import { leaseUntil } from '../core/lifecycle.js';
 import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
+import { composeOpenIncident } from '../runtime/compose.js';
 
 export interface OpenIncidentDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'renewLease'>;
@@ -30,4 +31,4 @@ export function createOpenIncidentHandler(deps: OpenIncidentDeps) {
   };
 }
 
-export const handler = composedHandler('open-incident', createOpenIncidentHandler);
+export const handler = composedHandler('open-incident', composeOpenIncident, createOpenIncidentHandler);

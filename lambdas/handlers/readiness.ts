@@ -2,6 +2,7 @@
 import { parseConfig } from '../core/config.js';
 import { createScheduledReadiness, type ScheduledReadinessDeps } from '../operations/readiness.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
+import { composeReadiness } from '../runtime/compose.js';
 
 export { ReadinessRunError } from '../operations/readiness.js';
 
@@ -23,7 +24,7 @@ export function createReadinessHandler(deps: ScheduledReadinessDeps) {
   };
 }
 
-export const handler = composedHandler('readiness', createReadinessHandler, () => {
+export const handler = composedHandler('readiness', composeReadiness, createReadinessHandler, () => {
   if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
   return { config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config') };
 });

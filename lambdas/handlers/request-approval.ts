@@ -1,6 +1,7 @@
 
 import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema, type RequestApprovalResult } from '../operations/request-approval.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeRequestApproval } from '../runtime/compose.js';
 
 export type { RequestApprovalDeps, RequestApprovalEvent, RequestApprovalResult } from '../operations/request-approval.js';
 
@@ -13,4 +14,4 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps) {
   return async (event: unknown): Promise<RequestApprovalResult> => requestApproval(deps, RequestApprovalEventSchema.parse(event));
 }
 
-export const handler = composedHandler('request-approval', createRequestApprovalHandler);
+export const handler = composedHandler('request-approval', composeRequestApproval, createRequestApprovalHandler);

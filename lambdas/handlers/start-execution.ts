@@ -6,6 +6,7 @@ import { parseConfig } from '../core/config.js';
 import type { AlarmSignal } from '../core/signal.js';
 import { admitSignals, type AdmitSignalsDeps, reportRejectedEvent, type StartSummary } from '../operations/start-execution.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeStartExecution } from '../runtime/compose.js';
 
 export type { StarterOutput, StartSummary } from '../operations/start-execution.js';
 
@@ -36,7 +37,7 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
   };
 }
 
-export const handler = composedHandler('start-execution', createStartExecutionHandler, () => {
+export const handler = composedHandler('start-execution', composeStartExecution, createStartExecutionHandler, () => {
   if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
   return { config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config') };
 });

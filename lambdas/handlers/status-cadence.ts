@@ -2,6 +2,7 @@
 import { CadenceSettingsSchema } from '../core/cadence.js';
 import { createStatusCadence, type StatusCadenceDeps, type StatusCadenceResult } from '../operations/cadence.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeStatusCadence } from '../runtime/compose.js';
 
 export type { StatusCadenceDeps, StatusCadenceResult } from '../operations/cadence.js';
 
@@ -14,7 +15,7 @@ export function createStatusCadenceHandler(deps: StatusCadenceDeps) {
   return (_event: unknown): Promise<StatusCadenceResult> => run();
 }
 
-export const handler = composedHandler('status-cadence', createStatusCadenceHandler, () => {
+export const handler = composedHandler('status-cadence', composeStatusCadence, createStatusCadenceHandler, () => {
   if (typeof __TOURNIQUET_CADENCE__ !== 'string') throw new Error('The cadence settings were not embedded in this bundle; redeploy with cdk deploy');
   return { cadence: CadenceSettingsSchema.parse(JSON.parse(__TOURNIQUET_CADENCE__)) };
 });

@@ -2,6 +2,7 @@
 import { type Triage, WorkflowStateSchema } from '../core/model.js';
 import { type TriageDeps, triageIncident } from '../operations/triage.js';
 import { composedHandler } from '../runtime/lambda.js';
+import { composeTriage } from '../runtime/compose.js';
 
 export type { TriageDeps } from '../operations/triage.js';
 
@@ -10,4 +11,4 @@ export function createTriageHandler(deps: TriageDeps) {
   return async (event: unknown): Promise<Triage> => triageIncident(deps, WorkflowStateSchema.parse(event));
 }
 
-export const handler = composedHandler('triage', createTriageHandler);
+export const handler = composedHandler('triage', composeTriage, createTriageHandler);

@@ -7,6 +7,7 @@ import type { MitigationAdapters } from '../mitigations/ports.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
+import { composeVerify } from '../runtime/compose.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
 export const MAX_CHECKS_PER_ATTEMPT = 3;
@@ -148,7 +149,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
   };
 }
 
-export const handler = composedHandler('verify', createVerifyHandler);
+export const handler = composedHandler('verify', composeVerify, createVerifyHandler);
 
 /**
  * The incident is still verifying its change: renew the episode's lease and the service's mutation

@@ -18,7 +18,7 @@ import type { HumanActionDeps } from '../operations/resolve.js';
 import type { ScheduledReadinessDeps } from '../operations/readiness.js';
 import type { UndoDeps } from '../operations/undo.js';
 import { type AwsClients, memo } from './clients.js';
-import type { EnvOf, ManifestedFunction } from './manifest.js';
+import type { EnvOf } from './manifest.js';
 
 /**
  * The composition root: builds what the operations need from clients, settings and a clock, the
@@ -90,123 +90,148 @@ const publisher = async (rt: Runtime) => new (await import('../adapters/sns-publ
 const alarms = async (rt: Runtime) => new (await import('../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await rt.clients.cloudwatch());
 
 /**
- * The dependencies of every function, by its manifest name: the Lambda entry points, the drill and the
- * CLI build them here and only here, from a runtime (clients, clock) and the function's environment.
+ * The dependencies of every function, one composition each (tree-shaken per bundle: a handler ships only
+ * its own): the Lambda entry points, the drill and the CLI build them here and only here, from a runtime
+ * (clients, clock) and the function's environment (lambdas/runtime/compositions.ts maps them by name).
  */
-export const compose = {
-  'open-incident': async (rt: Runtime, env: EnvOf<'open-incident'>): Promise<OpenIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
-  decide: async (rt: Runtime, env: EnvOf<'decide'>): Promise<DecideDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
-  'close-incident': async (rt: Runtime, env: EnvOf<'close-incident'>): Promise<CloseIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock }),
-  notify: async (rt: Runtime, env: EnvOf<'notify'>): Promise<NotifyDeps> => ({
+
+/** Dependencies of the open-incident function. */
+export const composeOpenIncident = async (rt: Runtime, env: EnvOf<'open-incident'>): Promise<OpenIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock });
+
+/** Dependencies of the decide function. */
+export const composeDecide = async (rt: Runtime, env: EnvOf<'decide'>): Promise<DecideDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock });
+
+/** Dependencies of the close-incident function. */
+export const composeCloseIncident = async (rt: Runtime, env: EnvOf<'close-incident'>): Promise<CloseIncidentDeps> => ({ store: (await stores(rt, env.TABLE_NAME)).incidents, clock: rt.clock });
+
+/** Dependencies of the notify function. */
+export const composeNotify = async (rt: Runtime, env: EnvOf<'notify'>): Promise<NotifyDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  publisher: await publisher(rt),
+  statusTopicArn: env.STATUS_TOPIC_ARN,
+  clock: rt.clock,
+});
+
+/** Dependencies of the triage function. */
+export const composeTriage = async (rt: Runtime, env: EnvOf<'triage'>): Promise<TriageDeps> => {
+  const [{ AppConfigFlagsAdapter }, { EcsAdapter }] = await Promise.all([import('../adapters/appconfig-flags.js'), import('../adapters/ecs-deployments.js')]);
+  return {
     store: (await stores(rt, env.TABLE_NAME)).incidents,
-    publisher: await publisher(rt),
-    statusTopicArn: env.STATUS_TOPIC_ARN,
-    clock: rt.clock,
-  }),
-  triage: async (rt: Runtime, env: EnvOf<'triage'>): Promise<TriageDeps> => {
-    const [{ AppConfigFlagsAdapter }, { EcsAdapter }] = await Promise.all([import('../adapters/appconfig-flags.js'), import('../adapters/ecs-deployments.js')]);
-    return {
-      store: (await stores(rt, env.TABLE_NAME)).incidents,
-      flags: new AppConfigFlagsAdapter(await rt.clients.appconfig()),
-      ecs: new EcsAdapter(await rt.clients.ecs()),
-      alarms: await alarms(rt),
-      clock: rt.clock,
-    };
-  },
-  mitigate: async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
-    const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([stores(rt, env.TABLE_NAME), import('../store/pause.js'), import('../store/brake.js')]);
-    return {
-      store: incidents,
-      pause: new PauseSwitch(options),
-      brake: new AutomationBrake(options),
-      adapters: mitigationAdapters(rt.clients, rt),
-      deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
-      clock: rt.clock,
-      ...(rt.sleep ? { sleep: rt.sleep } : {}),
-    };
-  },
-  verify: async (rt: Runtime, env: EnvOf<'verify'>): Promise<VerifyDeps> => ({
-    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    flags: new AppConfigFlagsAdapter(await rt.clients.appconfig()),
+    ecs: new EcsAdapter(await rt.clients.ecs()),
     alarms: await alarms(rt),
+    clock: rt.clock,
+  };
+};
+
+/** Dependencies of the mitigate function. */
+export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
+  const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([stores(rt, env.TABLE_NAME), import('../store/pause.js'), import('../store/brake.js')]);
+  return {
+    store: incidents,
+    pause: new PauseSwitch(options),
+    brake: new AutomationBrake(options),
     adapters: mitigationAdapters(rt.clients, rt),
+    deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
     clock: rt.clock,
-  }),
-  escalate: async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({
-    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    ...(rt.sleep ? { sleep: rt.sleep } : {}),
+  };
+};
+
+/** Dependencies of the verify function. */
+export const composeVerify = async (rt: Runtime, env: EnvOf<'verify'>): Promise<VerifyDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  alarms: await alarms(rt),
+  adapters: mitigationAdapters(rt.clients, rt),
+  clock: rt.clock,
+});
+
+/** Dependencies of the escalate function. */
+export const composeEscalate = async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  publisher: await publisher(rt),
+  statusTopicArn: env.STATUS_TOPIC_ARN,
+  escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  clock: rt.clock,
+});
+
+/** Dependencies of the start-execution function. */
+export const composeStartExecution = async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({
+  config: need(rt.config, 'the config'),
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  sfn: await rt.clients.sfn(),
+  stateMachineArn: env.STATE_MACHINE_ARN,
+  publisher: await publisher(rt),
+  escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  clock: rt.clock,
+});
+
+/** Dependencies of the status-cadence function. */
+export const composeStatusCadence = async (rt: Runtime, env: EnvOf<'status-cadence'>): Promise<StatusCadenceDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  publisher: await publisher(rt),
+  statusTopicArn: env.STATUS_TOPIC_ARN,
+  escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  settings: need(rt.cadence, 'the cadence settings'),
+  clock: rt.clock,
+});
+
+/** Dependencies of the request-approval function. */
+export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {
+  const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }] = await Promise.all([
+    stores(rt, env.TABLE_NAME),
+    import('../store/approvals.js'),
+    import('../adapters/approval-secret.js'),
+  ]);
+  const secrets = new ApprovalSecretSource(await rt.clients.secretsManager());
+  return {
+    approvals: new ApprovalStore(options),
+    incidents,
     publisher: await publisher(rt),
+    secret: () => secrets.getSecret(env.APPROVAL_SECRET_ARN),
+    secretId: env.APPROVAL_SECRET_ARN,
+    endpointUrl: env.APPROVAL_ENDPOINT_URL,
+    tableName: env.TABLE_NAME,
     statusTopicArn: env.STATUS_TOPIC_ARN,
     escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+    approversTopicArn: env.APPROVERS_TOPIC_ARN,
+    approverEmails: env.APPROVER_EMAILS,
     clock: rt.clock,
-  }),
-  'start-execution': async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({
+  };
+};
+
+/** Dependencies of the approval-endpoint function. */
+export const composeApprovalEndpoint = async (rt: Runtime, env: EnvOf<'approval-endpoint'>): Promise<ApprovalEndpointDeps> => {
+  const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }, { StepFunctionsTasks }] = await Promise.all([
+    stores(rt, env.TABLE_NAME),
+    import('../store/approvals.js'),
+    import('../adapters/approval-secret.js'),
+    import('../adapters/step-functions-tasks.js'),
+  ]);
+  return {
+    approvals: new ApprovalStore(options),
+    incidents,
+    tasks: new StepFunctionsTasks(await rt.clients.sfn()),
+    secrets: new ApprovalSecretSource(await rt.clients.secretsManager()),
+    secretId: env.APPROVAL_SECRET_ARN,
+    clock: rt.clock,
+  };
+};
+
+/** Dependencies of the readiness function. */
+export const composeReadiness = async (rt: Runtime, env: EnvOf<'readiness'>): Promise<ScheduledReadinessDeps> => {
+  const [{ ReadinessLedger }, { PowertoolsReadinessMetrics }] = await Promise.all([import('../store/readiness.js'), import('../adapters/readiness-metrics.js')]);
+  return {
     config: need(rt.config, 'the config'),
-    store: (await stores(rt, env.TABLE_NAME)).incidents,
-    sfn: await rt.clients.sfn(),
-    stateMachineArn: env.STATE_MACHINE_ARN,
-    publisher: await publisher(rt),
-    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
-    clock: rt.clock,
-  }),
-  'status-cadence': async (rt: Runtime, env: EnvOf<'status-cadence'>): Promise<StatusCadenceDeps> => ({
-    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    adapters: mitigationAdapters(rt.clients, rt),
+    deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
+    verdicts: new ReadinessLedger({ tableName: env.TABLE_NAME, ...(rt.documentClient ? { client: rt.documentClient } : {}) }),
+    metrics: new PowertoolsReadinessMetrics(),
     publisher: await publisher(rt),
     statusTopicArn: env.STATUS_TOPIC_ARN,
-    escalationTopicArn: env.ESCALATION_TOPIC_ARN,
-    settings: need(rt.cadence, 'the cadence settings'),
     clock: rt.clock,
-  }),
-  'request-approval': async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {
-    const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }] = await Promise.all([
-      stores(rt, env.TABLE_NAME),
-      import('../store/approvals.js'),
-      import('../adapters/approval-secret.js'),
-    ]);
-    const secrets = new ApprovalSecretSource(await rt.clients.secretsManager());
-    return {
-      approvals: new ApprovalStore(options),
-      incidents,
-      publisher: await publisher(rt),
-      secret: () => secrets.getSecret(env.APPROVAL_SECRET_ARN),
-      secretId: env.APPROVAL_SECRET_ARN,
-      endpointUrl: env.APPROVAL_ENDPOINT_URL,
-      tableName: env.TABLE_NAME,
-      statusTopicArn: env.STATUS_TOPIC_ARN,
-      escalationTopicArn: env.ESCALATION_TOPIC_ARN,
-      approversTopicArn: env.APPROVERS_TOPIC_ARN,
-      approverEmails: env.APPROVER_EMAILS,
-      clock: rt.clock,
-    };
-  },
-  'approval-endpoint': async (rt: Runtime, env: EnvOf<'approval-endpoint'>): Promise<ApprovalEndpointDeps> => {
-    const [{ incidents, options }, { ApprovalStore }, { ApprovalSecretSource }, { StepFunctionsTasks }] = await Promise.all([
-      stores(rt, env.TABLE_NAME),
-      import('../store/approvals.js'),
-      import('../adapters/approval-secret.js'),
-      import('../adapters/step-functions-tasks.js'),
-    ]);
-    return {
-      approvals: new ApprovalStore(options),
-      incidents,
-      tasks: new StepFunctionsTasks(await rt.clients.sfn()),
-      secrets: new ApprovalSecretSource(await rt.clients.secretsManager()),
-      secretId: env.APPROVAL_SECRET_ARN,
-      clock: rt.clock,
-    };
-  },
-  readiness: async (rt: Runtime, env: EnvOf<'readiness'>): Promise<ScheduledReadinessDeps> => {
-    const [{ ReadinessLedger }, { PowertoolsReadinessMetrics }] = await Promise.all([import('../store/readiness.js'), import('../adapters/readiness-metrics.js')]);
-    return {
-      config: need(rt.config, 'the config'),
-      adapters: mitigationAdapters(rt.clients, rt),
-      deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
-      verdicts: new ReadinessLedger({ tableName: env.TABLE_NAME, ...(rt.documentClient ? { client: rt.documentClient } : {}) }),
-      metrics: new PowertoolsReadinessMetrics(),
-      publisher: await publisher(rt),
-      statusTopicArn: env.STATUS_TOPIC_ARN,
-      clock: rt.clock,
-    };
-  },
-} satisfies { readonly [F in ManifestedFunction]: (rt: Runtime, env: EnvOf<F>) => Promise<unknown> };
+  };
+};
 
 /** What the operator's commands need besides the runtime: the table, and what the stack's outputs name. */
 export interface OperatorSettings {

@@ -2,8 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 
 import { awsClients } from './clients.js';
-import { compose, type Runtime } from './compose.js';
+import type { Runtime } from './compose.js';
 import { readEnvFor } from './env.js';
+import type { EnvOf, ManifestedFunction } from './manifest.js';
 import { logger } from './logger.js';
 
 export { logger };
@@ -28,16 +29,16 @@ export function lambdaHandler<R>(factory: () => ((event: unknown) => Promise<R>)
  * The Lambda entry point of a function in the manifest: its dependencies come from the composition
  * root (lambdas/runtime/compose.ts) over real clients, the wall clock and the function's environment.
  */
-export function composedHandler<F extends keyof typeof compose, R>(
+export function composedHandler<F extends ManifestedFunction, D, R>(
   name: F,
-  create: (deps: Awaited<ReturnType<(typeof compose)[F]>>) => (event: unknown) => Promise<R>,
+  compose: (rt: Runtime, env: EnvOf<F>) => Promise<D>,
+  create: (deps: D) => (event: unknown) => Promise<R>,
   runtime: () => Partial<Runtime> = () => ({}),
 ) {
   return lambdaHandler(async () => {
     // What the bundle carries (the config) first: a bundle built without it is the clearer error.
     const extra = runtime();
     const env = readEnvFor(name);
-    const compose_ = compose[name] as (rt: Runtime, env: unknown) => Promise<Awaited<ReturnType<(typeof compose)[F]>>>;
-    return create(await compose_({ clients: awsClients(), clock: () => new Date(), ...extra }, env));
+    return create(await compose({ clients: awsClients(), clock: () => new Date(), ...extra }, env));
   });
 }
