@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { checkReadiness, type ServiceReadinessReport } from '../lambdas/operations/readiness.js';
-import { mitigationAdapters } from '../lambdas/runtime/compose.js';
+import { mitigationAdapters } from '../lambdas/runtime/compose/index.js';
 import { simulatedAwsClients } from './clients.js';
 import { loadDrillConfig, REPO_ROOT } from './runner.js';
 import type { Scenario } from './scenario.js';

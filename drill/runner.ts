@@ -15,7 +15,7 @@ import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, deleteLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, judge, mutationBudget, type IncidentOutcome } from './expectations.js';
 import { cadenceHandler, drillAdapters, drillRuntime, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
-import { composeOperator } from '../lambdas/runtime/compose.js';
+import { composeOperator } from '../lambdas/runtime/compose/index.js';
 import { DrillFailureNet } from './failure-net.js';
 import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
 import { awaitApprovalHandler } from './operator.js';

@@ -4,7 +4,7 @@ import { parseConfig, type TourniquetConfig } from '../../lambdas/core/config.js
 import type { MitigationAdapters } from '../../lambdas/mitigations/ports.js';
 import { checkReadiness, type ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
-import { mitigationAdapters } from '../../lambdas/runtime/compose.js';
+import { mitigationAdapters } from '../../lambdas/runtime/compose/index.js';
 import type { AccountLocation, PermissionSimulator } from './preflight-permissions.js';
 import { type PreflightContext, preflightJson, renderPreflight } from './preflight-report.js';
 

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseConfig } from '../../lambdas/core/config.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
-import { composeOperator } from '../../lambdas/runtime/compose.js';
+import { composeOperator } from '../../lambdas/runtime/compose/index.js';
 
 /** What `tourniquet undo` does, loaded only when it runs (registration: undo.ts). */
 

@@ -5,7 +5,7 @@ import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, ve
 import { decideApproval, type DecideApprovalDeps, reviewApproval } from '../operations/decide-approval.js';
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
-import { composeApprovalEndpoint } from '../runtime/compose.js';
+import { composeApprovalEndpoint } from '../runtime/compose/approval-endpoint.js';
 
 /**
  * The approval endpoint, served by a Lambda function URL: `GET /approval?t=…` shows what the link

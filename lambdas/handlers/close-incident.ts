@@ -4,7 +4,7 @@ import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
-import { composeCloseIncident } from '../runtime/compose.js';
+import { composeCloseIncident } from '../runtime/compose/close-incident.js';
 
 /** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
 const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });

@@ -2,7 +2,7 @@ import { decide } from '../core/decision.js';
 import { WorkflowStateSchema, type Plan } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
-import { composeDecide } from '../runtime/compose.js';
+import { composeDecide } from '../runtime/compose/decide.js';
 
 export interface DecideDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;

@@ -9,7 +9,7 @@ import {
   recordEndedExecution,
 } from '../operations/escalate.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
-import { composeEscalate } from '../runtime/compose.js';
+import { composeEscalate } from '../runtime/compose/escalate.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
 

@@ -1,7 +1,7 @@
 import { WorkflowStateSchema } from '../core/model.js';
 import { createMitigateOperation, type MitigateDeps } from '../operations/mitigate.js';
 import { composedHandler } from '../runtime/lambda.js';
-import { composeMitigate } from '../runtime/compose.js';
+import { composeMitigate } from '../runtime/compose/mitigate.js';
 
 export { AutomationBrakeError, MitigationFailedError, MitigationNotExecutableError, MutationInProgressError, NoCandidateCanActError } from '../operations/mitigate.js';
 export type { MitigateDeps } from '../operations/mitigate.js';

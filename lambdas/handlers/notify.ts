@@ -4,7 +4,7 @@ import { statusUpdateFor } from '../core/status-update.js';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler } from '../runtime/lambda.js';
-import { composeNotify } from '../runtime/compose.js';
+import { composeNotify } from '../runtime/compose/notify.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 

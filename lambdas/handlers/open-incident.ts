@@ -2,7 +2,7 @@ import { leaseUntil } from '../core/lifecycle.js';
 import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
-import { composeOpenIncident } from '../runtime/compose.js';
+import { composeOpenIncident } from '../runtime/compose/open-incident.js';
 
 export interface OpenIncidentDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'renewLease'>;

@@ -1,7 +1,7 @@
 
 import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema, type RequestApprovalResult } from '../operations/request-approval.js';
 import { composedHandler } from '../runtime/lambda.js';
-import { composeRequestApproval } from '../runtime/compose.js';
+import { composeRequestApproval } from '../runtime/compose/request-approval.js';
 
 export type { RequestApprovalDeps, RequestApprovalEvent, RequestApprovalResult } from '../operations/request-approval.js';
 

@@ -7,7 +7,7 @@ import type { MitigationAdapters } from '../mitigations/ports.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { IncidentStore } from '../store/incident-store.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
-import { composeVerify } from '../runtime/compose.js';
+import { composeVerify } from '../runtime/compose/verify.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
 export const MAX_CHECKS_PER_ATTEMPT = 3;

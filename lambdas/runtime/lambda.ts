@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 
 import { awsClients } from './clients.js';
-import type { Runtime } from './compose.js';
+import type { Runtime } from './compose/runtime.js';
 import { readEnvFor } from './env.js';
 import type { EnvOf, ManifestedFunction } from './manifest.js';
 import { logger } from './logger.js';

@@ -1,0 +1,12 @@
+import type { EnvOf } from '../manifest.js';
+import type { EscalateDeps } from '../../handlers/escalate.js';
+import { stores, publisher, type Runtime } from './runtime.js';
+
+/** Dependencies of the escalate function. */
+export const composeEscalate = async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  publisher: await publisher(rt),
+  statusTopicArn: env.STATUS_TOPIC_ARN,
+  escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  clock: rt.clock,
+});

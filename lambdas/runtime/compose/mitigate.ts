@@ -1,0 +1,18 @@
+import type { EnvOf } from '../manifest.js';
+import type { MitigateDeps } from '../../handlers/mitigate.js';
+import { mitigationAdapters } from './adapters.js';
+import { stores, type Runtime } from './runtime.js';
+
+/** Dependencies of the mitigate function. */
+export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
+  const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([stores(rt, env.TABLE_NAME), import('../../store/pause.js'), import('../../store/brake.js')]);
+  return {
+    store: incidents,
+    pause: new PauseSwitch(options),
+    brake: new AutomationBrake(options),
+    adapters: mitigationAdapters(rt.clients, rt),
+    deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
+    clock: rt.clock,
+    ...(rt.sleep ? { sleep: rt.sleep } : {}),
+  };
+};

@@ -1,0 +1,11 @@
+import type { EnvOf } from '../manifest.js';
+import type { NotifyDeps } from '../../handlers/notify.js';
+import { stores, publisher, type Runtime } from './runtime.js';
+
+/** Dependencies of the notify function. */
+export const composeNotify = async (rt: Runtime, env: EnvOf<'notify'>): Promise<NotifyDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  publisher: await publisher(rt),
+  statusTopicArn: env.STATUS_TOPIC_ARN,
+  clock: rt.clock,
+});

@@ -1,0 +1,55 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CadenceSettings } from '../../core/cadence.js';
+import type { TourniquetConfig } from '../../core/config.js';
+import type { AwsClients } from '../clients.js';
+
+/**
+ * The composition root: what each function, and each operator command, is built from. Every
+ * dependency is made here from a runtime (where AWS clients come from, the clock, how to wait) and
+ * the function's environment (its manifest entry), the same way for the Lambda entry points, the
+ * drill (simulated clients, virtual clock) and the CLI. One module per function, so a Lambda bundle
+ * carries (and lazily loads) only what its own function uses; index.ts maps them by name.
+ */
+
+/**
+ * The composition root: builds what the operations need from clients, settings and a clock, the
+ * same way for the Lambda entry points, the CLI and the drill (which passes simulated clients and
+ * its virtual clock).
+ */
+
+export interface AdapterOptions {
+  /** How adapters that back off (WAF lock conflicts) wait; the drill passes its virtual clock's. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** Where the ARC adapter starts among a cluster's endpoints (default random); the drill passes a fixed one. */
+  readonly random?: () => number;
+}
+
+/** The mitigations' adapters over `clients`, each built on first use. */
+/** What composing a function needs besides its environment: where clients come from, the clock, and (in the drill) how to wait. */
+export interface Runtime extends AdapterOptions {
+  readonly clients: AwsClients;
+  readonly clock: () => Date;
+  /** The incident table's document client. @default one over the environment's DynamoDB */
+  readonly documentClient?: DynamoDBDocumentClient;
+  /** The config, for the functions that carry it (the starter; Lambda compiles it into the bundle). */
+  readonly config?: TourniquetConfig;
+  /** The status cadence's settings (Lambda compiles them into the bundle). */
+  readonly cadence?: CadenceSettings;
+}
+
+/** Fails composition with the missing piece named. */
+export const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`The composition root needs ${what} for this function`);
+  return value;
+};
+
+/** The table's stores, on one document client. */
+export async function stores(rt: Runtime, tableName: string) {
+  const [{ IncidentStore }] = await Promise.all([import('../../store/incident-store.js')]);
+  const client = rt.documentClient;
+  return { incidents: new IncidentStore({ tableName, clock: rt.clock, ...(client ? { client } : {}) }), options: { tableName, clock: rt.clock, ...(client ? { client } : {}) } };
+}
+
+export const publisher = async (rt: Runtime) => new (await import('../../adapters/sns-publisher.js')).SnsPublisher(await rt.clients.sns());
+export const alarms = async (rt: Runtime) => new (await import('../../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await rt.clients.cloudwatch());

@@ -1,0 +1,14 @@
+import type { EnvOf } from '../manifest.js';
+import type { StartExecutionDeps } from '../../handlers/start-execution.js';
+import { need, stores, publisher, type Runtime } from './runtime.js';
+
+/** Dependencies of the start-execution function. */
+export const composeStartExecution = async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({
+  config: need(rt.config, 'the config'),
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  sfn: await rt.clients.sfn(),
+  stateMachineArn: env.STATE_MACHINE_ARN,
+  publisher: await publisher(rt),
+  escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  clock: rt.clock,
+});

@@ -1,0 +1,15 @@
+import type { EnvOf } from '../manifest.js';
+import type { TriageDeps } from '../../handlers/triage.js';
+import { stores, alarms, type Runtime } from './runtime.js';
+
+/** Dependencies of the triage function. */
+export const composeTriage = async (rt: Runtime, env: EnvOf<'triage'>): Promise<TriageDeps> => {
+  const [{ AppConfigFlagsAdapter }, { EcsAdapter }] = await Promise.all([import('../../adapters/appconfig-flags.js'), import('../../adapters/ecs-deployments.js')]);
+  return {
+    store: (await stores(rt, env.TABLE_NAME)).incidents,
+    flags: new AppConfigFlagsAdapter(await rt.clients.appconfig()),
+    ecs: new EcsAdapter(await rt.clients.ecs()),
+    alarms: await alarms(rt),
+    clock: rt.clock,
+  };
+};

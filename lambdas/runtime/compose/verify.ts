@@ -1,0 +1,12 @@
+import type { EnvOf } from '../manifest.js';
+import type { VerifyDeps } from '../../handlers/verify.js';
+import { mitigationAdapters } from './adapters.js';
+import { stores, alarms, type Runtime } from './runtime.js';
+
+/** Dependencies of the verify function. */
+export const composeVerify = async (rt: Runtime, env: EnvOf<'verify'>): Promise<VerifyDeps> => ({
+  store: (await stores(rt, env.TABLE_NAME)).incidents,
+  alarms: await alarms(rt),
+  adapters: mitigationAdapters(rt.clients, rt),
+  clock: rt.clock,
+});
