@@ -1,7 +1,7 @@
-import { TaskNoLongerWaitingError } from '../adapters/step-functions-tasks.js';
 import { type ApprovalChannel, type ApprovalDecision, type ApprovalDecisionOutput, type ApproverIdentity, openTaskToken } from '../core/approval-link.js';
 import { logger } from '../runtime/logger.js';
-import { type ApprovalDelivery, type ApprovalRecord, approvalState, type ClaimResult, type DecisionClaim } from '../store/approvals.js';
+import { approvalState } from '../core/approval-state.js';
+import type { ApprovalDelivery, ApprovalRecord, ClaimResult, DecisionClaim } from '../store/approvals.js';
 import { RecordInvalidError } from '../store/errors.js';
 import type { Clock, Timeline } from './ports.js';
 
@@ -167,7 +167,8 @@ export async function decideApproval(deps: DecideApprovalDeps, request: DecideAp
   try {
     await deps.tasks.sendDecision(taskToken, output);
   } catch (error) {
-    if (error instanceof TaskNoLongerWaitingError) {
+    // By name: the adapter's class would load the Step Functions client when the endpoint starts.
+    if (isTaskGone(error)) {
       await bestEffort(warn, 'recording the late decision', () => deps.approvals.recordDelivery(incidentId, approvalId, claim.claimId, 'task-gone', error.code));
       await bestEffort(warn, 'appending the late decision to the timeline', () =>
         deps.incidents.appendTimeline(incidentId, {
@@ -204,4 +205,9 @@ async function bestEffort(warn: (message: string, error: unknown) => void, what:
   } catch (error) {
     warn(`approval decision delivered, but ${what} failed`, error);
   }
+}
+
+/** The adapter's TaskNoLongerWaitingError, told by name: importing its class would load the Step Functions client at start-up. */
+function isTaskGone(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && error.name === 'TaskNoLongerWaitingError' && typeof (error as { code?: unknown }).code === 'string';
 }

@@ -101,14 +101,9 @@ export interface DecisionClaim {
 }
 
 /** Where an approval stands at a given moment. */
-export type ApprovalState = 'pending' | 'expired' | 'decided' | 'superseded';
+import { approvalState, type ApprovalState } from '../core/approval-state.js';
 
-/** The state of a record at `now`: a PENDING record past its expiry is `expired`. */
-export function approvalState(record: ApprovalRecord, now: Date): ApprovalState {
-  if (record.status === 'DECIDED') return 'decided';
-  if (record.status === 'SUPERSEDED') return 'superseded';
-  return Math.floor(now.getTime() / 1000) >= record.expiresAtEpoch ? 'expired' : 'pending';
-}
+export { approvalState, type ApprovalState };
 
 export type ClaimResult =
   | { readonly claimed: true; readonly record: ApprovalRecord; readonly claimId: string }
