@@ -1,12 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+
 import { SFNClient, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { checkConfig, type TourniquetConfig } from '../lambdas/core/config.js';
+
+import { createLocalTable, type DynamoDbLocal, localDocumentClient } from '../drill/dynamodb-local.js';
 import { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
+import { checkConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js';
 import { createStartExecutionHandler, type StartSummary } from '../lambdas/handlers/start-execution.js';
 import { IncidentStore } from '../lambdas/store/incident-store.js';
-import { createLocalTable, localDocumentClient, type DynamoDbLocal } from '../drill/dynamodb-local.js';
 
 /**
  * The alert storm: `transitions` alarm transitions for `services` services × 2 alarms, every alarm
@@ -148,7 +150,9 @@ export async function runStorm(dynamodb: DynamoDbLocal, options: StormOptions): 
 
   // Each event three times: the copies come late (after other events), as EventBridge retries do.
   const events = stormEvents(config, options.transitions);
-  const deliveries = Array.from({ length: options.deliveries }, (_, copy) => events.map((e, i) => ({ e, order: i + copy * 37 }))).flat().sort((a, b) => a.order - b.order);
+  const deliveries = Array.from({ length: options.deliveries }, (_, copy) => events.map((e, i) => ({ e, order: i + copy * 37 })))
+    .flat()
+    .sort((a, b) => a.order - b.order);
   const outcomes: Record<string, number> = {};
   const foldedCalls: number[] = [];
   const openCalls: number[] = [];
@@ -161,7 +165,17 @@ export async function runStorm(dynamodb: DynamoDbLocal, options: StormOptions): 
       const counter = { calls: 0 };
       const t = performance.now();
       const summary: StartSummary = await perDelivery.run(counter, () => starter(e));
-      const outcome = summary.started.length ? 'opened' : summary.joined.length ? 'joined' : summary.duplicates.length ? 'duplicate' : summary.alreadyRunning.length ? 'already-running' : summary.reopened.length ? 'reopened' : 'ignored';
+      const outcome = summary.started.length
+        ? 'opened'
+        : summary.joined.length
+          ? 'joined'
+          : summary.duplicates.length
+            ? 'duplicate'
+            : summary.alreadyRunning.length
+              ? 'already-running'
+              : summary.reopened.length
+                ? 'reopened'
+                : 'ignored';
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (outcome === 'opened') {
         openCalls.push(counter.calls);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { ConfigInvalidError, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
-import { CONFIG_FILE_CONTEXT, DEFAULT_CONFIG_FILE, addTourniquetStack } from '../lib/app.js';
+import { addTourniquetStack, CONFIG_FILE_CONTEXT, DEFAULT_CONFIG_FILE } from '../lib/app.js';
 
 /**
  * CDK entry point: `npx cdk synth [-c tourniquet:configFile=path]`. Reads and validates the config

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+
+import { registerApproval } from './commands/approval.js';
 import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
-import { registerApproval } from './commands/approval.js';
 import { registerPause } from './commands/pause.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerAck, registerIncidents, registerPostmortem, registerResolve } from './commands/resolve.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { createTourniquetApp } from '../lib/app.js';
 import { HANDLER_METADATA_KEY } from '../lib/handlers.js';

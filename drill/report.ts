@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
 import { UndoStepSchema } from '../lambdas/operations/undo.js';
@@ -108,7 +109,15 @@ export const DrillResultSchema = z.object({
   ),
   /** Scripted human actions (operator.actions) and what came of them. */
   operatorActions: z.array(
-    z.object({ at: z.string(), action: z.string(), service: z.string(), by: z.string(), incidentId: z.string().nullable(), result: z.string().optional(), error: z.string().optional() }),
+    z.object({
+      at: z.string(),
+      action: z.string(),
+      service: z.string(),
+      by: z.string(),
+      incidentId: z.string().nullable(),
+      result: z.string().optional(),
+      error: z.string().optional(),
+    }),
   ),
   history: z.array(z.object({ at: z.string(), message: z.string() })),
   /** The first incident's timeline. */

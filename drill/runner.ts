@@ -1,30 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PublishCommand } from '@aws-sdk/client-sns';
-import { isDeepStrictEqual } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+
+import { PublishCommand } from '@aws-sdk/client-sns';
+
 import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
-import { IncidentStore, type IncidentRecord } from '../lambdas/store/incident-store.js';
+import { setPause } from '../lambdas/operations/pause.js';
 import { incidentPostmortem, metricsOf } from '../lambdas/operations/postmortem.js';
-import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
 import type { StartSummary } from '../lambdas/operations/start-execution.js';
+import { undoIncident, type UndoStep } from '../lambdas/operations/undo.js';
+import { composeOperator } from '../lambdas/runtime/compose/index.js';
+import { type IncidentRecord, IncidentStore } from '../lambdas/store/incident-store.js';
+import { PauseSwitch } from '../lambdas/store/pause.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
 import { loadWorkflowDefinition } from './definition.js';
-import { createLocalTable, deleteLocalTable, localDocumentClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
-import { appliedTypes, judge, mutationBudget, type IncidentOutcome } from './expectations.js';
-import { cadenceHandler, drillAdapters, drillRuntime, operatorCommands, starterHandler, workflowHandlers, type DrillWiring } from './handlers.js';
-import { composeOperator } from '../lambdas/runtime/compose/index.js';
+import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { appliedTypes, type IncidentOutcome, judge, mutationBudget } from './expectations.js';
 import { DrillFailureNet } from './failure-net.js';
-import { LocalWorkflow, type LocalTaskHandler } from './local-workflow.js';
+import { cadenceHandler, drillAdapters, drillRuntime, type DrillWiring, operatorCommands, starterHandler, workflowHandlers } from './handlers.js';
+import { type LocalTaskHandler, LocalWorkflow } from './local-workflow.js';
 import { awaitApprovalHandler } from './operator.js';
-import { setPause } from '../lambdas/operations/pause.js';
-import { PauseSwitch } from '../lambdas/store/pause.js';
 import type { DrillResult } from './report.js';
-import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, ScenarioInvalidError, type Scenario } from './scenario.js';
+import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, type Scenario, ScenarioInvalidError } from './scenario.js';
 import { Scheduler, SchedulerError } from './scheduler.js';
-import { SimulatedAccount, type AppliedChange } from './sim/account.js';
+import { type AppliedChange, SimulatedAccount } from './sim/account.js';
 import { VirtualClock } from './sim/clock.js';
 import { SIM_ACCOUNT, SIM_REGION } from './sim/ids.js';
 import { isMutation, isReadOnlyCommand } from './sim/wire.js';
@@ -190,11 +192,13 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     );
   }
   // A taskFailure fault fails the invocation before the handler runs (nothing it would have done happens).
-  const scenarioFault = (state: string, handler: LocalTaskHandler): LocalTaskHandler => async (input) => {
-    const failure = account.faults.takeTaskFailure(state, clock.now());
-    if (failure) throw failure;
-    return handler(input);
-  };
+  const scenarioFault =
+    (state: string, handler: LocalTaskHandler): LocalTaskHandler =>
+    async (input) => {
+      const failure = account.faults.takeTaskFailure(state, clock.now());
+      if (failure) throw failure;
+      return handler(input);
+    };
   const taskFault = (state: string, handler: LocalTaskHandler) => scenarioFault(state, options.taskFault ? options.taskFault(state, handler) : handler);
   const workflow = new LocalWorkflow({
     definition,
@@ -207,7 +211,11 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
 
   if (scenario.operator.pause) {
     const { service, by, reason } = scenario.operator.pause;
-    await setPause(new PauseSwitch({ tableName, client: wiring.documentClient, clock: wiring.clock }), true, { by, ...(service ? { service } : {}), ...(reason ? { reason } : {}) });
+    await setPause(new PauseSwitch({ tableName, client: wiring.documentClient, clock: wiring.clock }), true, {
+      by,
+      ...(service ? { service } : {}),
+      ...(reason ? { reason } : {}),
+    });
   }
 
   // ---- the actors ----
@@ -339,7 +347,13 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const mutatingCalls = account
     .calls()
     .filter((c) => c.origin === 'drill' && c.service !== 'sns' && !isReadOnlyCommand(c.command))
-    .map((c) => ({ at: c.at, service: c.service, command: c.command, ...(c.error ? { error: `${c.error.name}: ${c.error.message}` } : {}), ...(c.fault ? { fault: c.fault } : {}) }));
+    .map((c) => ({
+      at: c.at,
+      service: c.service,
+      command: c.command,
+      ...(c.error ? { error: `${c.error.name}: ${c.error.message}` } : {}),
+      ...(c.fault ? { fault: c.fault } : {}),
+    }));
   // Accepted writes only: a throttled, denied or conflicting call changed nothing; one whose invocation crashed afterwards did.
   const mutations = mutatingCalls.filter(isMutation).length;
   const budget = mutationBudget(incidents.flatMap((i) => i.actions));
@@ -382,7 +396,9 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     problems,
   });
   before ??= account.snapshot();
-  const postmortem = first ? await incidentPostmortem({ store, serviceFor: (name) => config.services.find((s) => s.name === name), clock: wiring.clock }, first.record.incidentId) : null;
+  const postmortem = first
+    ? await incidentPostmortem({ store, serviceFor: (name) => config.services.find((s) => s.name === name), clock: wiring.clock }, first.record.incidentId)
+    : null;
 
   // Judged after the outcome above was read: undo deliberately puts the account back as it was.
   const undo = options.undo ? await undoAndCompare() : undefined;
@@ -405,7 +421,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
 
   const metrics = first ? metricsOf(first.record) : undefined;
   const firstExecution = executions[0];
-  const ledger = (actions: (typeof incidents)[number]['actions']) => actions.map((a) => ({ type: a.type, target: a.target, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }));
+  const ledger = (actions: (typeof incidents)[number]['actions']) =>
+    actions.map((a) => ({ type: a.type, target: a.target, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }));
   const result: DrillResult = {
     scenario: scenario.name,
     description: scenario.description,
@@ -415,10 +432,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     expected: scenario.expect,
     passed: mismatches.length === 0,
     mismatches,
-    alarm:
-      scenario.alarm !== undefined
-        ? { name: scenario.alarm, firedAt: primaryFired?.at ?? null, finalState: primaryFinalState ?? 'OK' }
-        : null,
+    alarm: scenario.alarm !== undefined ? { name: scenario.alarm, firedAt: primaryFired?.at ?? null, finalState: primaryFinalState ?? 'OK' } : null,
     actions: first ? ledger(first.actions) : [],
     incidents: incidents.map((i) => ({
       incidentId: i.record.incidentId,

@@ -1,19 +1,21 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import * as z from 'zod';
+
 import { ConfigInvalidError, findAlarm, parseConfig, type ServiceConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { IncidentStatusSchema, MitigationTypeSchema } from '../lambdas/core/model.js';
+import { OperatorSchema } from './operator.js';
 import { AlarmRuleSyntaxError, findRuleCycle, MAX_ALARM_RULE_CHARS, parseAlarmRule, ruleAlarmNames } from './sim/alarm-rule.js';
 import { PREDEFINED_STRATEGIES } from './sim/appconfig.js';
-import { FLAG_KEY_PATTERN } from './sim/flags.js';
-import { OperatorSchema } from './operator.js';
 import { ArcScenarioSchema } from './sim/arc.js';
-import { RdsScenarioSchema } from './sim/rds.js';
+import { faultSpecSchema } from './sim/faults.js';
+import { FLAG_KEY_PATTERN } from './sim/flags.js';
 import { SIM_ACCOUNT } from './sim/ids.js';
+import { RdsScenarioSchema } from './sim/rds.js';
 import { Route53ScenarioSchema } from './sim/route53.js';
 import { WafScenarioSchema, WafTrafficSchema } from './sim/wafv2.js';
-import { faultSpecSchema } from './sim/faults.js';
 
 /**
  * The drill scenario format: one JSON file describes a simulated AWS account (its initial
@@ -135,7 +137,11 @@ const COMPARISON_OPERATORS = ['GreaterThanThreshold', 'GreaterThanOrEqualToThres
 
 const AlarmSectionSchema = z
   .object({
-    name: z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
     /** The health-model service whose error rate the alarm watches. */
     service: serviceKey,
     description: z.string().max(1024).optional(),
@@ -158,7 +164,11 @@ const AlarmSectionSchema = z
 
 const CompositeAlarmSectionSchema = z
   .object({
-    name: z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[\x20-\x7E]+$/, 'alarm names are printable ASCII'),
     /** e.g. `ALARM("checkout-5xx-rate") OR ALARM("checkout-p99-latency")`; see drill/sim/alarm-rule.ts. */
     rule: z.string().min(1).max(MAX_ALARM_RULE_CHARS),
     description: z.string().max(1024).optional(),
@@ -176,19 +186,28 @@ const FaultSchema = z
         flagDisabled: flagKey.optional(),
         taskDefinitionRunning: taskDefinitionRef.optional(),
         /** Active on the share of DNS answers that still point at this record (set identifier) of account.route53. */
-        servedBy: z.object({ recordName: z.string().min(1), setIdentifier: z.string().min(1) }).strict().optional(),
+        servedBy: z
+          .object({ recordName: z.string().min(1), setIdentifier: z.string().min(1) })
+          .strict()
+          .optional(),
         /** Active on the share of users account.arc's routing controls still send to this cell (a routing control name of arc.traffic.cells). */
         servedByCell: z.string().min(1).optional(),
         /** Active while this DB instance of account.database is the cluster's writer (a writer that locked up). */
         databaseWriter: z.string().min(1).optional(),
         /** Active while the web ACL in force does not block this traffic. */
-        trafficUnblocked: z.object({ webAcl: z.string().min(1), traffic: WafTrafficSchema }).strict().optional(),
+        trafficUnblocked: z
+          .object({ webAcl: z.string().min(1), traffic: WafTrafficSchema })
+          .strict()
+          .optional(),
         /** Active while the ECS service (same name as the health entry) runs fewer than this many tasks. */
         capacityBelow: z.number().int().positive().optional(),
         always: z.literal(true).optional(),
       })
       .strict()
-      .refine((w) => Object.keys(w).length === 1, 'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, servedByCell, databaseWriter, trafficUnblocked, capacityBelow or always'),
+      .refine(
+        (w) => Object.keys(w).length === 1,
+        'when needs exactly one of flagEnabled, flagDisabled, taskDefinitionRunning, servedBy, servedByCell, databaseWriter, trafficUnblocked, capacityBelow or always',
+      ),
     /** The fault can only be active from this offset on. */
     from: OffsetSchema.optional(),
     /** The fault can only be active before this offset. */
@@ -197,7 +216,10 @@ const FaultSchema = z
      * The fault comes and goes: it applies only during the first onSeconds of every
      * onSeconds + offSeconds cycle, counted from `from` (or from startsAt). Makes alarms flap.
      */
-    pulse: z.object({ onSeconds: z.number().int().min(1).max(86_400), offSeconds: z.number().int().min(1).max(86_400) }).strict().optional(),
+    pulse: z
+      .object({ onSeconds: z.number().int().min(1).max(86_400), offSeconds: z.number().int().min(1).max(86_400) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -368,7 +390,11 @@ const ScenarioObjectSchema = z
          */
         pagedVia: z.enum(['workflow', 'failure-net']).optional(),
         /** The first incident's first page reaches the escalation topic at most this many minutes after the primary alarm fired. */
-        pagedWithinMinutes: z.number().min(0).max(24 * 60).optional(),
+        pagedWithinMinutes: z
+          .number()
+          .min(0)
+          .max(24 * 60)
+          .optional(),
       })
       .strict(),
   })
@@ -418,7 +444,8 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
     if (single !== 0) issue(['expect'], 'restored, actions and escalated are about the primary alarm: name it in `alarm`');
     if (s.expect.alarmAt !== undefined) issue(['expect', 'alarmAt'], 'alarmAt is about the primary alarm: name it in `alarm`');
   }
-  if (s.until !== undefined && (seconds(s.until) <= 0 || seconds(s.until) > MAX_DRILL_SECONDS)) issue(['until'], `until must be after +00:00 and at most +${MAX_DRILL_SECONDS / 3600}:00`);
+  if (s.until !== undefined && (seconds(s.until) <= 0 || seconds(s.until) > MAX_DRILL_SECONDS))
+    issue(['until'], `until must be after +00:00 and at most +${MAX_DRILL_SECONDS / 3600}:00`);
   s.operator.actions.forEach((a, i) => {
     if (seconds(a.at) < 0) issue(['operator', 'actions', i, 'at'], 'human actions happen at or after +00:00');
   });
@@ -453,16 +480,19 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
     const at = ['account', 'appconfig', 'earlierDeployments', i];
     if (d.version > versionCount) issue([...at, 'version'], `version ${d.version} does not exist (${versionCount} declared)`);
     if (!strategies.has(d.strategy)) issue([...at, 'strategy'], `unknown deployment strategy "${d.strategy}"`);
-    if (!(seconds(d.at) > previousAt && seconds(d.at) < seconds(appconfig.deployed.at))) issue([...at, 'at'], 'earlier deployments come oldest first, each before account.appconfig.deployed');
+    if (!(seconds(d.at) > previousAt && seconds(d.at) < seconds(appconfig.deployed.at)))
+      issue([...at, 'at'], 'earlier deployments come oldest first, each before account.appconfig.deployed');
     previousAt = seconds(d.at);
   });
-  if (appconfig.deployed.version > versionCount) issue(['account', 'appconfig', 'deployed', 'version'], `version ${appconfig.deployed.version} does not exist (${versionCount} declared)`);
+  if (appconfig.deployed.version > versionCount)
+    issue(['account', 'appconfig', 'deployed', 'version'], `version ${appconfig.deployed.version} does not exist (${versionCount} declared)`);
   if (seconds(appconfig.deployed.at) > 0) issue(['account', 'appconfig', 'deployed', 'at'], 'the initial deployment must start at or before +00:00 (use history for later ones)');
   if (!strategies.has(appconfig.deployed.strategy)) issue(['account', 'appconfig', 'deployed', 'strategy'], `unknown deployment strategy "${appconfig.deployed.strategy}"`);
 
   if (taskDefinitions.size !== ecs.taskDefinitions.length) issue(['account', 'ecs', 'taskDefinitions'], 'task definitions must be unique');
   ecs.services.forEach((svc, i) => {
-    if (!taskDefinitions.has(svc.taskDefinition)) issue(['account', 'ecs', 'services', i, 'taskDefinition'], `task definition "${svc.taskDefinition}" is not in account.ecs.taskDefinitions`);
+    if (!taskDefinitions.has(svc.taskDefinition))
+      issue(['account', 'ecs', 'services', i, 'taskDefinition'], `task definition "${svc.taskDefinition}" is not in account.ecs.taskDefinitions`);
     if (seconds(svc.since) > 0) issue(['account', 'ecs', 'services', i, 'since'], 'a service must exist at or before +00:00');
   });
   if (ecsServices.size !== ecs.services.length) issue(['account', 'ecs', 'services'], 'service names must be unique');
@@ -470,10 +500,13 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
   for (const [name, h] of Object.entries(health)) {
     h.faults.forEach((f, j) => {
       const at = ['account', 'health', name, 'faults', j];
-      if (f.when.flagEnabled !== undefined && !flagKeys.has(f.when.flagEnabled)) issue([...at, 'when', 'flagEnabled'], `flag "${f.when.flagEnabled}" is not declared in account.appconfig.flags`);
-      if (f.when.flagDisabled !== undefined && !flagKeys.has(f.when.flagDisabled)) issue([...at, 'when', 'flagDisabled'], `flag "${f.when.flagDisabled}" is not declared in account.appconfig.flags`);
+      if (f.when.flagEnabled !== undefined && !flagKeys.has(f.when.flagEnabled))
+        issue([...at, 'when', 'flagEnabled'], `flag "${f.when.flagEnabled}" is not declared in account.appconfig.flags`);
+      if (f.when.flagDisabled !== undefined && !flagKeys.has(f.when.flagDisabled))
+        issue([...at, 'when', 'flagDisabled'], `flag "${f.when.flagDisabled}" is not declared in account.appconfig.flags`);
       if (f.when.taskDefinitionRunning !== undefined) {
-        if (!taskDefinitions.has(f.when.taskDefinitionRunning)) issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
+        if (!taskDefinitions.has(f.when.taskDefinitionRunning))
+          issue([...at, 'when', 'taskDefinitionRunning'], `task definition "${f.when.taskDefinitionRunning}" is not in account.ecs.taskDefinitions`);
         if (!ecsServices.has(name)) issue([...at, 'when', 'taskDefinitionRunning'], `taskDefinitionRunning needs an ECS service named "${name}" in account.ecs.services`);
       }
       if (f.when.servedByCell !== undefined && !s.account.arc?.traffic?.cells.includes(f.when.servedByCell)) {
@@ -493,14 +526,17 @@ function checkReferences(s: z.infer<typeof ScenarioObjectSchema>, ctx: z.Refinem
     if (at < previous) issue(['history', i, 'at'], 'history entries must be in time order');
     previous = Math.max(previous, at);
     if (h.startDeployment) {
-      if (h.startDeployment.configurationVersion > versionCount) issue(['history', i, 'startDeployment', 'configurationVersion'], `version ${h.startDeployment.configurationVersion} does not exist (${versionCount} declared)`);
-      if (h.startDeployment.strategy !== undefined && !strategies.has(h.startDeployment.strategy)) issue(['history', i, 'startDeployment', 'strategy'], `unknown deployment strategy "${h.startDeployment.strategy}"`);
+      if (h.startDeployment.configurationVersion > versionCount)
+        issue(['history', i, 'startDeployment', 'configurationVersion'], `version ${h.startDeployment.configurationVersion} does not exist (${versionCount} declared)`);
+      if (h.startDeployment.strategy !== undefined && !strategies.has(h.startDeployment.strategy))
+        issue(['history', i, 'startDeployment', 'strategy'], `unknown deployment strategy "${h.startDeployment.strategy}"`);
     }
     if (h.updateService) {
       const target = h.updateService.service;
       if (target === undefined && ecs.services.length !== 1) issue(['history', i, 'updateService', 'service'], 'name the service: the scenario has more than one');
       if (target !== undefined && !ecsServices.has(target)) issue(['history', i, 'updateService', 'service'], `service "${target}" is not in account.ecs.services`);
-      if (h.updateService.taskDefinition !== undefined && !taskDefinitions.has(h.updateService.taskDefinition)) issue(['history', i, 'updateService', 'taskDefinition'], `task definition "${h.updateService.taskDefinition}" is not in account.ecs.taskDefinitions`);
+      if (h.updateService.taskDefinition !== undefined && !taskDefinitions.has(h.updateService.taskDefinition))
+        issue(['history', i, 'updateService', 'taskDefinition'], `task definition "${h.updateService.taskDefinition}" is not in account.ecs.taskDefinitions`);
     }
   });
   if (s.expect.alarmAt !== undefined && seconds(s.expect.alarmAt) <= previous) {
@@ -561,12 +597,21 @@ export class ScenarioInvalidError extends Error {
 export class ScenarioNotFoundError extends Error {
   override readonly name = 'ScenarioNotFoundError';
   constructor(readonly nameOrPath: string) {
-    super(`no built-in scenario or file "${nameOrPath}" (built-in: ${listBuiltInScenarios().map((s) => s.name).join(', ')})`);
+    super(
+      `no built-in scenario or file "${nameOrPath}" (built-in: ${listBuiltInScenarios()
+        .map((s) => s.name)
+        .join(', ')})`,
+    );
   }
 }
 
 const formatPath = (p: readonly PropertyKey[]): string =>
-  p.length === 0 ? '(root)' : p.map((x) => (typeof x === 'number' ? `[${x}]` : `.${String(x)}`)).join('').replace(/^\./, '');
+  p.length === 0
+    ? '(root)'
+    : p
+        .map((x) => (typeof x === 'number' ? `[${x}]` : `.${String(x)}`))
+        .join('')
+        .replace(/^\./, '');
 
 // ---- parsing and loading ----
 
@@ -624,7 +669,8 @@ export function checkAgainstConfig(scenario: Scenario, config: TourniquetConfig,
       if (scenario.account.ecs.cluster !== ecs.cluster) {
         problems.push({ path: 'account.ecs.cluster', message: `"${scenario.account.ecs.cluster}" differs from ${configName} (service "${service.name}" uses "${ecs.cluster}")` });
       }
-      if (!scenario.account.ecs.services.some((x) => x.name === ecs.service)) problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
+      if (!scenario.account.ecs.services.some((x) => x.name === ecs.service))
+        problems.push({ path: 'account.ecs.services', message: `service "${ecs.service}" of ${configName} is missing` });
     }
   }
   for (const service of services.values()) problems.push(...arcProblems(scenario, service, configName), ...databaseProblems(scenario, service, configName));
@@ -648,7 +694,8 @@ function arcProblems(scenario: Scenario, service: ServiceConfig, configName: str
   const prefix = `arn:aws:route53-recovery-control::${SIM_ACCOUNT}`;
   const problems: ScenarioProblem[] = [];
   const cluster = `${prefix}:cluster/${section.cluster.id}`;
-  if (arc.clusterArn !== cluster) problems.push({ path: 'account.arc.cluster.id', message: `${configName} (service "${service.name}") names cluster ${arc.clusterArn}, the scenario declares ${cluster}` });
+  if (arc.clusterArn !== cluster)
+    problems.push({ path: 'account.arc.cluster.id', message: `${configName} (service "${service.name}") names cluster ${arc.clusterArn}, the scenario declares ${cluster}` });
   const declared = new Set(section.endpoints.map((e) => e.endpoint));
   for (const e of arc.clusterEndpoints) {
     if (!declared.has(e.endpoint)) problems.push({ path: 'account.arc.endpoints', message: `endpoint ${e.endpoint} of ${configName} (service "${service.name}") is not declared` });
@@ -666,14 +713,21 @@ function databaseProblems(scenario: Scenario, service: ServiceConfig, configName
   if (!database) return [];
   const section = scenario.account.database;
   if (!section) return [{ path: 'account.database', message: `${configName} gives service "${service.name}" an Aurora database; declare the cluster in account.database` }];
-  if (database.mode !== 'cluster') return [{ path: 'account.database', message: `${configName} (service "${service.name}") uses ${database.mode}; the drill simulates Aurora clusters, not global databases` }];
+  if (database.mode !== 'cluster')
+    return [{ path: 'account.database', message: `${configName} (service "${service.name}") uses ${database.mode}; the drill simulates Aurora clusters, not global databases` }];
   const problems: ScenarioProblem[] = [];
   if (database.clusterId.toLowerCase() !== section.cluster.id.toLowerCase()) {
-    problems.push({ path: 'account.database.cluster.id', message: `${configName} (service "${service.name}") names cluster ${database.clusterId}, the scenario declares ${section.cluster.id}` });
+    problems.push({
+      path: 'account.database.cluster.id',
+      message: `${configName} (service "${service.name}") names cluster ${database.clusterId}, the scenario declares ${section.cluster.id}`,
+    });
   }
   const target = database.targetInstanceId?.toLowerCase();
   if (!section.cluster.instances.some((i) => i.id.toLowerCase() === target)) {
-    problems.push({ path: 'account.database.cluster.instances', message: `instance ${database.targetInstanceId ?? '(none)'} of ${configName} (service "${service.name}") is not declared` });
+    problems.push({
+      path: 'account.database.cluster.instances',
+      message: `instance ${database.targetInstanceId ?? '(none)'} of ${configName} (service "${service.name}") is not declared`,
+    });
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+
 import type { VirtualClock } from './sim/clock.js';
 
 /**
@@ -286,7 +287,10 @@ export class Scheduler {
   #turn(sleeper: Sleeper, timeoutMs: number): Promise<void> {
     const { promise, resolve, reject } = deferred();
     const timer = setTimeout(
-      () => reject(new SchedulerError(`actor "${sleeper.actor.name}" neither slept nor finished within ${timeoutMs / 1000} s of real time: it waits on something other than the scheduler`)),
+      () =>
+        reject(
+          new SchedulerError(`actor "${sleeper.actor.name}" neither slept nor finished within ${timeoutMs / 1000} s of real time: it waits on something other than the scheduler`),
+        ),
       timeoutMs,
     );
     // The watchdog must not keep the process alive, and it never decides anything but a hang.

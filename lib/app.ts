@@ -1,4 +1,5 @@
 import { App, type AppProps } from 'aws-cdk-lib';
+
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { TourniquetStack } from './tourniquet-stack.js';
 

@@ -1,22 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The Lambda handlers of Tourniquet, one file each in `lambdas/handlers/<name>.ts`, each exporting
  * `handler`. The name is also the `tourniquet:handler` metadata on the function resource, which is
  * how the drill maps a Task state back to the source file it must run.
  */
-export const WORKFLOW_HANDLERS = [
-  'open-incident',
-  'notify',
-  'triage',
-  'decide',
-  'mitigate',
-  'request-approval',
-  'verify',
-  'escalate',
-  'close-incident',
-] as const;
+export const WORKFLOW_HANDLERS = ['open-incident', 'notify', 'triage', 'decide', 'mitigate', 'request-approval', 'verify', 'escalate', 'close-incident'] as const;
 
 /** Handlers invoked by Task states of the incident state machine. */
 export type WorkflowHandlerName = (typeof WORKFLOW_HANDLERS)[number];

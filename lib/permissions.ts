@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { CATALOGUE, type Mitigation } from '../lambdas/mitigations/index.js';
 import type { ArnFormatter, StatementSpec } from '../lambdas/mitigations/mitigation.js';
@@ -40,7 +41,10 @@ function nagArns(deploymentStrategyId?: string): ArnFormatter {
   return {
     ...(deploymentStrategyId !== undefined ? { deploymentStrategyId } : {}),
     arn: ({ service, resource, resourceName, region, account, separator }) =>
-      nagFormattedArn(service, `${resource}${separator === ':' ? ':' : '/'}${resourceName}`, { ...(region !== undefined ? { region } : {}), ...(account !== undefined ? { account } : {}) }),
+      nagFormattedArn(service, `${resource}${separator === ':' ? ':' : '/'}${resourceName}`, {
+        ...(region !== undefined ? { region } : {}),
+        ...(account !== undefined ? { account } : {}),
+      }),
   };
 }
 
@@ -83,7 +87,13 @@ export function grantCatalogue(role: iam.IRole & IConstruct, config: TourniquetC
     );
     const reason = spec.wildcardReason;
     const wildcards = printed[i]!.resources.filter((r) => r.includes('*'));
-    if (reason && wildcards.length > 0) acknowledgeNag(role, 'AwsSolutions-IAM5', reason, wildcards.map((r) => `Resource::${r}`));
+    if (reason && wildcards.length > 0)
+      acknowledgeNag(
+        role,
+        'AwsSolutions-IAM5',
+        reason,
+        wildcards.map((r) => `Resource::${r}`),
+      );
   });
 }
 
@@ -104,10 +114,7 @@ export function compositeAlarmNames(config: TourniquetConfig): string[] {
 
 /** Alarms the functions may read: the incident alarms plus the symptom alarms triage consults. */
 export function readableAlarmNames(config: TourniquetConfig): string[] {
-  return [
-    ...configuredAlarmNames(config),
-    ...config.services.flatMap((s) => Object.values(s.symptomAlarms).flat()),
-  ];
+  return [...configuredAlarmNames(config), ...config.services.flatMap((s) => Object.values(s.symptomAlarms).flat())];
 }
 
 /**
@@ -136,4 +143,3 @@ export function compositeAlarmReadStatements(config: TourniquetConfig): iam.Poli
   if (compositeAlarmNames(config).length === 0) return [];
   return [new iam.PolicyStatement({ sid: 'CloudWatchDescribeCompositeAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })];
 }
-

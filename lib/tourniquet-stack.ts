@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
@@ -113,7 +114,10 @@ export class TourniquetStack extends Stack {
       description: 'Approval links point here (HMAC-signed; GET confirms, POST decides)',
     });
     // `tourniquet preflight --stack` reads these two: the role whose write permissions it simulates, and the strategy it checks.
-    new CfnOutput(this, 'MitigateRoleArn', { value: this.functions.functions.mitigate.role.roleArn, description: 'Role of the mitigate function (preflight simulates its write permissions)' });
+    new CfnOutput(this, 'MitigateRoleArn', {
+      value: this.functions.functions.mitigate.role.roleArn,
+      description: 'Role of the mitigate function (preflight simulates its write permissions)',
+    });
     new CfnOutput(this, 'DeploymentStrategyId', { value: this.deploymentStrategy.strategyId, description: 'AppConfig strategy flag changes deploy with (zero bake)' });
     new CfnOutput(this, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
   }

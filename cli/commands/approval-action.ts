@@ -3,9 +3,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ApprovalDecision } from '../../lambdas/core/approval-link.js';
+
 import { ApprovalSecretSource } from '../../lambdas/adapters/approval-secret.js';
 import { StepFunctionsTasks } from '../../lambdas/adapters/step-functions-tasks.js';
+import type { ApprovalDecision } from '../../lambdas/core/approval-link.js';
 import {
   type ApprovalCommandDeps,
   approvalCommandFailure,

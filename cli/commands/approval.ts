@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+
 import type { ApprovalDecision } from '../../lambdas/core/approval-link.js';
 import type { ApprovalCommandDeps } from '../../lambdas/operations/approval.js';
 

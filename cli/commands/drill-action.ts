@@ -1,7 +1,7 @@
-import { logger } from '../../lambdas/runtime/lambda.js';
-import { renderReport, renderSummary, type DrillResult } from '../../drill/report.js';
+import { type DrillResult, renderReport, renderSummary } from '../../drill/report.js';
 import { openDrillSession, runScenario } from '../../drill/runner.js';
 import { listBuiltInScenarios, loadScenario, type Scenario } from '../../drill/scenario.js';
+import { logger } from '../../lambdas/runtime/lambda.js';
 
 /** What `tourniquet drill` does, loaded only when it runs (registration: drill.ts). */
 

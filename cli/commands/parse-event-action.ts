@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+
 import { AlarmEventInvalidError, MAX_EVENT_BYTES, parseAlarmEventText } from '../../lambdas/core/alarm-event.js';
 import type { CommandResult } from './parse-event.js';
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { setPause } from '../../lambdas/operations/pause.js';
 import { GLOBAL_SCOPE, PauseSwitch } from '../../lambdas/store/pause.js';
 

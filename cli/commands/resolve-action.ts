@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { SnsPublisher } from '../../lambdas/adapters/sns-publisher.js';
 import { incidentPostmortem } from '../../lambdas/operations/postmortem.js';
 import { acknowledgeIncident, DEFAULT_FLAP_COOLDOWN_MINUTES, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
@@ -86,7 +87,9 @@ export const incidentsAction = (options: TableOptions & { limit?: string; active
     if (!store) return;
     const incidents = options.active ? await store.listActiveIncidents() : await store.listIncidents({ limit: Number(options.limit ?? 20) });
     for (const i of incidents) {
-      process.stdout.write(`${i.incidentId}  ${i.status.padEnd(12)} ${i.severity}  ${i.service.padEnd(16)} opened ${i.openedAt.slice(0, 16).replace('T', ' ')}  round ${i.round}  alarms ${(i.alarms ?? [i.alarmName]).join(', ')}\n`);
+      process.stdout.write(
+        `${i.incidentId}  ${i.status.padEnd(12)} ${i.severity}  ${i.service.padEnd(16)} opened ${i.openedAt.slice(0, 16).replace('T', ' ')}  round ${i.round}  alarms ${(i.alarms ?? [i.alarmName]).join(', ')}\n`,
+      );
     }
     if (incidents.length === 0) process.stdout.write('no incidents\n');
   })();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+
 import { DEFAULT_FLAP_COOLDOWN_MINUTES } from '../../lambdas/operations/defaults.js';
 import type { HumanOptions, TableOptions } from './resolve-action.js';
 
@@ -56,9 +57,6 @@ export function registerIncidents(program: Command): void {
 
 export function registerPostmortem(program: Command): void {
   withTable(
-    program
-      .command('postmortem')
-      .description("print an incident's postmortem draft (Markdown), rendered from its timeline and actions")
-      .argument('<incidentId>', 'incident id'),
+    program.command('postmortem').description("print an incident's postmortem draft (Markdown), rendered from its timeline and actions").argument('<incidentId>', 'incident id'),
   ).action(async (incidentId: string, options: TableOptions) => (await actions()).postmortemAction(incidentId, options));
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { parseConfig } from '../../lambdas/core/config.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
@@ -25,7 +27,9 @@ export async function runUndo(incidentId: string, options: UndoOptions): Promise
   const table = options.table ?? process.env.TOURNIQUET_TABLE;
   const strategy = options.deploymentStrategy ?? process.env.TOURNIQUET_DEPLOYMENT_STRATEGY_ID;
   if (!table || !strategy) {
-    process.stderr.write('tourniquet: undo needs --table and --deployment-strategy (or TOURNIQUET_TABLE and TOURNIQUET_DEPLOYMENT_STRATEGY_ID): both are outputs of the Tourniquet stack\n');
+    process.stderr.write(
+      'tourniquet: undo needs --table and --deployment-strategy (or TOURNIQUET_TABLE and TOURNIQUET_DEPLOYMENT_STRATEGY_ID): both are outputs of the Tourniquet stack\n',
+    );
     return 2;
   }
   let config;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+
 import type { UndoOptions } from './undo-action.js';
 import { DEFAULT_CONFIG_FILE } from './validate.js';
 
@@ -14,7 +15,10 @@ export function registerUndo(program: Command): void {
     .option('--region <region>', 'AWS region (default: your AWS profile or AWS_REGION)')
     .option('--dry-run', 'say what would be reverted, change nothing')
     .option('--by <name>', 'who is undoing, for the timeline (default: $USER)')
-    .addHelpText('after', '\nUndo only reverts what the automation changed; it waits while another change to the same service is in progress. In a drill: npx tourniquet drill --undo')
+    .addHelpText(
+      'after',
+      '\nUndo only reverts what the automation changed; it waits while another change to the same service is in progress. In a drill: npx tourniquet drill --undo',
+    )
     .action(async (incidentId: string, options: UndoOptions) => {
       const { runUndo } = await import('./undo-action.js');
       process.exitCode = await runUndo(incidentId, options);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+
 import { ConfigInvalidError, parseConfig } from '../../lambdas/core/config.js';
 import { type CommandResult, DEFAULT_CONFIG_FILE } from './validate.js';
 

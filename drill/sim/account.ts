@@ -6,21 +6,22 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
+
 import { atOffset, type HistoryEntry, type Scenario } from '../scenario.js';
-import { SimAppConfig, type AppConfigSnapshot } from './appconfig.js';
-import { SimArc, type ArcSnapshot } from './arc.js';
+import { type AppConfigSnapshot, SimAppConfig } from './appconfig.js';
+import { type ArcSnapshot, SimArc } from './arc.js';
 import { VirtualClock } from './clock.js';
-import { SimCloudWatch, type AlarmSpec, type CloudWatchSnapshot } from './cloudwatch.js';
-import { SimEcs, type EcsSnapshot } from './ecs.js';
-import { buildFlagDocument } from './flags.js';
+import { type AlarmSpec, type CloudWatchSnapshot, SimCloudWatch } from './cloudwatch.js';
+import { type EcsSnapshot, SimEcs } from './ecs.js';
 import { FaultInjector, type FaultReport } from './faults.js';
-import { HealthModel, type Fault, type ServiceHealth } from './health.js';
+import { buildFlagDocument } from './flags.js';
+import { type Fault, HealthModel, type ServiceHealth } from './health.js';
 import { SIM_REGION } from './ids.js';
-import { SimRds, type RdsSnapshot } from './rds.js';
+import { type RdsSnapshot, SimRds } from './rds.js';
 import { SimRoute53 } from './route53.js';
-import { SimSns, type PublishedMessage } from './sns.js';
+import { type PublishedMessage, SimSns } from './sns.js';
 import { SimWafv2 } from './wafv2.js';
-import { CallRecorder, wireClient, type CallOrigin, type SimCall } from './wire.js';
+import { type CallOrigin, CallRecorder, type SimCall, wireClient } from './wire.js';
 
 /**
  * The simulated AWS account a drill runs against: AppConfig, ECS, CloudWatch and SNS over one
@@ -131,7 +132,11 @@ export class SimulatedAccount {
     const { appconfig: ac, ecs, alarms, health } = scenario.account;
     this.#sleep = options.sleep;
     this.faults = new FaultInjector(
-      (scenario.faults ?? []).map((spec) => ({ spec, ...(spec.from !== undefined ? { from: at(spec.from) } : {}), ...(spec.until !== undefined ? { until: at(spec.until) } : {}) })),
+      (scenario.faults ?? []).map((spec) => ({
+        spec,
+        ...(spec.from !== undefined ? { from: at(spec.from) } : {}),
+        ...(spec.until !== undefined ? { until: at(spec.until) } : {}),
+      })),
     );
 
     this.appconfig = new SimAppConfig({ clock: this.clock, propagationSeconds: ac.propagationSeconds ?? 45 });
@@ -188,23 +193,24 @@ export class SimulatedAccount {
         faults: h.faults.map((f): Fault => ({
           ...(f.description !== undefined ? { description: f.description } : {}),
           errorRatePercent: f.errorRatePercent,
-          when: f.when.flagEnabled !== undefined
-            ? { flagEnabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagEnabled } }
-            : f.when.flagDisabled !== undefined
-              ? { flagDisabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagDisabled } }
-            : f.when.taskDefinitionRunning !== undefined
-              ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
-            : f.when.servedBy !== undefined
-              ? { servedBy: { hostedZoneId: zoneId, ...f.when.servedBy } }
-            : f.when.servedByCell !== undefined
-              ? { servedByCell: { routingControlArn: this.arc.routingControlArn(f.when.servedByCell) } }
-            : f.when.databaseWriter !== undefined
-              ? { databaseWriter: { instanceId: f.when.databaseWriter } }
-            : f.when.trafficUnblocked !== undefined
-              ? { trafficUnblocked: { webAclId: this.wafv2.webAclId(f.when.trafficUnblocked.webAcl), traffic: f.when.trafficUnblocked.traffic } }
-            : f.when.capacityBelow !== undefined
-              ? { capacityBelow: { cluster: ecs.cluster, service, tasks: f.when.capacityBelow } }
-              : { always: true },
+          when:
+            f.when.flagEnabled !== undefined
+              ? { flagEnabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagEnabled } }
+              : f.when.flagDisabled !== undefined
+                ? { flagDisabled: { applicationId: ac.application.id, environmentId: ac.environment.id, configurationProfileId: ac.profile.id, flag: f.when.flagDisabled } }
+                : f.when.taskDefinitionRunning !== undefined
+                  ? { taskDefinitionRunning: { cluster: ecs.cluster, service, taskDefinition: f.when.taskDefinitionRunning } }
+                  : f.when.servedBy !== undefined
+                    ? { servedBy: { hostedZoneId: zoneId, ...f.when.servedBy } }
+                    : f.when.servedByCell !== undefined
+                      ? { servedByCell: { routingControlArn: this.arc.routingControlArn(f.when.servedByCell) } }
+                      : f.when.databaseWriter !== undefined
+                        ? { databaseWriter: { instanceId: f.when.databaseWriter } }
+                        : f.when.trafficUnblocked !== undefined
+                          ? { trafficUnblocked: { webAclId: this.wafv2.webAclId(f.when.trafficUnblocked.webAcl), traffic: f.when.trafficUnblocked.traffic } }
+                          : f.when.capacityBelow !== undefined
+                            ? { capacityBelow: { cluster: ecs.cluster, service, tasks: f.when.capacityBelow } }
+                            : { always: true },
           ...(f.from !== undefined ? { from: at(f.from) } : {}),
           ...(f.until !== undefined ? { until: at(f.until) } : {}),
           ...(f.pulse !== undefined ? { pulse: { ...f.pulse, anchor: f.from !== undefined ? at(f.from) : this.startsAt } } : {}),

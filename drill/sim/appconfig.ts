@@ -1,8 +1,6 @@
 import {
   BadRequestException,
   ConflictException,
-  PayloadTooLargeException,
-  ResourceNotFoundException,
   type CreateHostedConfigurationVersionCommandInput,
   type CreateHostedConfigurationVersionCommandOutput,
   type Deployment,
@@ -21,21 +19,24 @@ import {
   type GetHostedConfigurationVersionCommandInput,
   type GetHostedConfigurationVersionCommandOutput,
   type GrowthType,
-  type ListDeploymentStrategiesCommandInput,
-  type ListDeploymentStrategiesCommandOutput,
   type ListDeploymentsCommandInput,
   type ListDeploymentsCommandOutput,
+  type ListDeploymentStrategiesCommandInput,
+  type ListDeploymentStrategiesCommandOutput,
   type ListHostedConfigurationVersionsCommandInput,
   type ListHostedConfigurationVersionsCommandOutput,
+  PayloadTooLargeException,
+  ResourceNotFoundException,
   type StartDeploymentCommandInput,
   type StartDeploymentCommandOutput,
   type StopDeploymentCommandInput,
   type StopDeploymentCommandOutput,
 } from '@aws-sdk/client-appconfig';
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde';
+
 import type { VirtualClock } from './clock.js';
 import { checkFlagDocument, flagStates } from './flags.js';
-import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService } from './wire.js';
+import { type CommandHandler, decodeToken, errorMetadata, type Out, paginate, type SimService } from './wire.js';
 
 /**
  * Simulated AWS AppConfig: applications, environments, feature-flag profiles with hosted
@@ -66,9 +67,33 @@ export interface StrategySpec {
 /** The strategies every AWS account has, under their real IDs. */
 export const PREDEFINED_STRATEGIES: readonly StrategySpec[] = [
   { id: 'AppConfig.AllAtOnce', name: 'AppConfig.AllAtOnce', description: 'Quick', durationMinutes: 0, growthType: 'LINEAR', growthFactor: 100, bakeMinutes: 10 },
-  { id: 'AppConfig.Linear50PercentEvery30Seconds', name: 'AppConfig.Linear50PercentEvery30Seconds', description: 'Test/Demo', durationMinutes: 1, growthType: 'LINEAR', growthFactor: 50, bakeMinutes: 1 },
-  { id: 'AppConfig.Canary10Percent20Minutes', name: 'AppConfig.Canary10Percent20Minutes', description: 'AWS Recommended', durationMinutes: 20, growthType: 'EXPONENTIAL', growthFactor: 10, bakeMinutes: 10 },
-  { id: 'AppConfig.Linear20PercentEvery6Minutes', name: 'AppConfig.Linear20PercentEvery6Minutes', description: 'AWS Recommended', durationMinutes: 30, growthType: 'LINEAR', growthFactor: 20, bakeMinutes: 30 },
+  {
+    id: 'AppConfig.Linear50PercentEvery30Seconds',
+    name: 'AppConfig.Linear50PercentEvery30Seconds',
+    description: 'Test/Demo',
+    durationMinutes: 1,
+    growthType: 'LINEAR',
+    growthFactor: 50,
+    bakeMinutes: 1,
+  },
+  {
+    id: 'AppConfig.Canary10Percent20Minutes',
+    name: 'AppConfig.Canary10Percent20Minutes',
+    description: 'AWS Recommended',
+    durationMinutes: 20,
+    growthType: 'EXPONENTIAL',
+    growthFactor: 10,
+    bakeMinutes: 10,
+  },
+  {
+    id: 'AppConfig.Linear20PercentEvery6Minutes',
+    name: 'AppConfig.Linear20PercentEvery6Minutes',
+    description: 'AWS Recommended',
+    durationMinutes: 30,
+    growthType: 'LINEAR',
+    growthFactor: 20,
+    bakeMinutes: 30,
+  },
 ];
 
 interface Application {
@@ -374,9 +399,7 @@ export class SimAppConfig implements SimService {
     let versions = [...this.#versionsOf(profile)].reverse();
     if (input.VersionLabel !== undefined) {
       const wanted = input.VersionLabel;
-      versions = versions.filter((v) =>
-        wanted.endsWith('*') ? (v.label ?? '').startsWith(wanted.slice(0, -1)) : v.label === wanted,
-      );
+      versions = versions.filter((v) => (wanted.endsWith('*') ? (v.label ?? '').startsWith(wanted.slice(0, -1)) : v.label === wanted));
     }
     const { page, nextToken } = paginate(versions, offset, pageSize);
     return {
@@ -405,7 +428,14 @@ export class SimAppConfig implements SimService {
     if (!input.ContentType) throw badRequest('ContentType is required');
     if (content.byteLength > MAX_HOSTED_BYTES) {
       const message = 'Configuration data is too large';
-      throw new PayloadTooLargeException({ message, Message: message, Measure: 'KILOBYTES', Limit: MAX_HOSTED_BYTES / 1024, Size: Math.ceil(content.byteLength / 1024), $metadata: errorMetadata(413) });
+      throw new PayloadTooLargeException({
+        message,
+        Message: message,
+        Measure: 'KILOBYTES',
+        Limit: MAX_HOSTED_BYTES / 1024,
+        Size: Math.ceil(content.byteLength / 1024),
+        $metadata: errorMetadata(413),
+      });
     }
     if (input.VersionLabel !== undefined && (/^\d+$/.test(input.VersionLabel) || input.VersionLabel.length > 64)) {
       throw badRequest('VersionLabel must contain at least one non-numeric character and be at most 64 characters');

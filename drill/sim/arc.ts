@@ -1,23 +1,24 @@
 import {
   ConflictException,
   EndpointTemporarilyUnavailableException,
-  ResourceNotFoundException,
-  ValidationException,
   type GetRoutingControlStateCommandInput,
   type GetRoutingControlStateCommandOutput,
   type ListRoutingControlsCommandInput,
   type ListRoutingControlsCommandOutput,
+  ResourceNotFoundException,
   type RoutingControl,
   type RoutingControlState,
   type UpdateRoutingControlStateCommandInput,
   type UpdateRoutingControlStateCommandOutput,
   type UpdateRoutingControlStatesCommandInput,
   type UpdateRoutingControlStatesCommandOutput,
+  ValidationException,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import * as z from 'zod';
+
 import type { VirtualClock } from './clock.js';
 import { SIM_ACCOUNT } from './ids.js';
-import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService, type SimServiceName } from './wire.js';
+import { type CommandHandler, decodeToken, errorMetadata, type Out, paginate, type SimService, type SimServiceName } from './wire.js';
 
 /**
  * Simulated Route 53 Application Recovery Controller (ARC) routing control: one cluster with its
@@ -224,7 +225,11 @@ export class SimArc implements SimService {
       sim.#rules.set(arn, { arn, name: r.name, asserted: r.assertedControls.map((n) => sim.routingControlArn(n)), type: r.type, threshold: r.threshold, inverted: r.inverted });
     }
     if (s.traffic) {
-      sim.#traffic = { cells: s.traffic.cells.map((n) => sim.routingControlArn(n)), routing: s.traffic.routing, lagMs: (s.traffic.healthCheckSeconds + s.traffic.ttlSeconds) * 1000 };
+      sim.#traffic = {
+        cells: s.traffic.cells.map((n) => sim.routingControlArn(n)),
+        routing: s.traffic.routing,
+        lagMs: (s.traffic.healthCheckSeconds + s.traffic.ttlSeconds) * 1000,
+      };
     }
     return sim;
   }
@@ -309,7 +314,12 @@ export class SimArc implements SimService {
 
   listRoutingControls(input: ListRoutingControlsCommandInput): Out<ListRoutingControlsCommandOutput> {
     if (input.ControlPanelArn !== undefined && input.ControlPanelArn !== this.#panel?.arn) {
-      throw new ResourceNotFoundException({ message: `Control panel ${input.ControlPanelArn} not found`, resourceId: input.ControlPanelArn, resourceType: 'ControlPanel', $metadata: errorMetadata(404) });
+      throw new ResourceNotFoundException({
+        message: `Control panel ${input.ControlPanelArn} not found`,
+        resourceId: input.ControlPanelArn,
+        resourceType: 'ControlPanel',
+        $metadata: errorMetadata(404),
+      });
     }
     const size = input.MaxResults ?? DEFAULT_PAGE;
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) throw validation(`MaxResults must be between 1 and ${MAX_PAGE}`);
@@ -382,9 +392,7 @@ export class SimArc implements SimService {
       endpoints: [...this.#endpoints.values()].map((e) => ({ endpoint: e.endpoint, region: e.region, answering: outageAt(e, now) === undefined })),
       routingControls: [...this.#controls.values()].map((c) => ({ arn: c.arn, name: c.name, state: stateAt(c, now) })),
       safetyRules: [...this.#rules.values()].map((r) => ({ arn: r.arn, name: r.name, holds: holds(r, state) })),
-      ...(this.#traffic
-        ? { traffic: Object.fromEntries(this.#traffic.cells.map((arn) => [this.#controls.get(arn)!.name, this.servingShare(arn, new Date(now))])) }
-        : {}),
+      ...(this.#traffic ? { traffic: Object.fromEntries(this.#traffic.cells.map((arn) => [this.#controls.get(arn)!.name, this.servingShare(arn, new Date(now))])) } : {}),
     });
   }
 
@@ -398,7 +406,12 @@ export class SimArc implements SimService {
   #require(arn: string | undefined): Control {
     const c = this.#controls.get(arn ?? '');
     if (!c) {
-      throw new ResourceNotFoundException({ message: `Routing control ${arn ?? '(missing)'} not found`, resourceId: arn ?? '', resourceType: 'RoutingControl', $metadata: errorMetadata(404) });
+      throw new ResourceNotFoundException({
+        message: `Routing control ${arn ?? '(missing)'} not found`,
+        resourceId: arn ?? '',
+        resourceType: 'RoutingControl',
+        $metadata: errorMetadata(404),
+      });
     }
     return c;
   }

@@ -38,9 +38,7 @@ export class VirtualClock {
     const ms = new Date(t).getTime();
     if (Number.isNaN(ms)) throw new ClockError(`VirtualClock: invalid time ${JSON.stringify(t)}`);
     if (ms < this.#nowMs) {
-      throw new ClockError(
-        `VirtualClock: cannot go back from ${new Date(this.#nowMs).toISOString()} to ${new Date(ms).toISOString()}`,
-      );
+      throw new ClockError(`VirtualClock: cannot go back from ${new Date(this.#nowMs).toISOString()} to ${new Date(ms).toISOString()}`);
     }
     this.#nowMs = ms;
   }

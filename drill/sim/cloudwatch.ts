@@ -1,7 +1,4 @@
 import {
-  InvalidNextToken,
-  InvalidParameterCombinationException,
-  InvalidParameterValueException,
   type AlarmHistoryItem,
   type AlarmType,
   type ComparisonOperator,
@@ -12,16 +9,20 @@ import {
   type DescribeAlarmsCommandOutput,
   type GetMetricDataCommandInput,
   type GetMetricDataCommandOutput,
+  InvalidNextToken,
+  InvalidParameterCombinationException,
+  InvalidParameterValueException,
   type MetricAlarm,
   type MetricDataResult,
   type StandardUnit,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
-import { evaluateAlarmRule, findRuleCycle, parseAlarmRule, ruleAlarmNames, type AlarmRule } from './alarm-rule.js';
+
+import { type AlarmRule, evaluateAlarmRule, findRuleCycle, parseAlarmRule, ruleAlarmNames } from './alarm-rule.js';
 import type { VirtualClock } from './clock.js';
 import type { HealthModel } from './health.js';
 import { SIM_ACCOUNT, SIM_REGION, stableUuid } from './ids.js';
-import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService } from './wire.js';
+import { type CommandHandler, decodeToken, errorMetadata, type Out, paginate, type SimService } from './wire.js';
 
 /**
  * Simulated CloudWatch metric and composite alarms over the health model. Each period bucket of
@@ -34,10 +35,7 @@ import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, ty
  */
 
 /** Comparison operators the simulation evaluates (the static-threshold ones). */
-export type SimComparisonOperator = Extract<
-  ComparisonOperator,
-  'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold'
->;
+export type SimComparisonOperator = Extract<ComparisonOperator, 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold'>;
 
 /** A metric alarm on one service's error-rate metric. */
 export interface AlarmSpec {
@@ -287,9 +285,7 @@ export class SimCloudWatch implements SimService {
     const index = history.length - 1;
     if (index < 1 || history[index]!.timestamp.getTime() !== at.getTime()) {
       const changes = history.slice(1).map((h) => `${h.timestamp.toISOString()} → ${h.state}`);
-      throw new AlarmQueryError(
-        `alarm ${alarmName} did not change state at ${at.toISOString()} (transitions so far: ${changes.join(', ') || 'none'})`,
-      );
+      throw new AlarmQueryError(`alarm ${alarmName} did not change state at ${at.toISOString()} (transitions so far: ${changes.join(', ') || 'none'})`);
     }
     const state = history[index]!;
     const previous = history[index - 1]!;
@@ -379,7 +375,8 @@ export class SimCloudWatch implements SimService {
       const stat = q.MetricStat;
       const namespace = stat?.Metric?.Namespace;
       const metricName = stat?.Metric?.MetricName;
-      if (!stat?.Metric || namespace === undefined || metricName === undefined) return invalidValue(`query ${q.Id}: the simulation answers MetricStat queries only (no Expression)`);
+      if (!stat?.Metric || namespace === undefined || metricName === undefined)
+        return invalidValue(`query ${q.Id}: the simulation answers MetricStat queries only (no Expression)`);
       const { Metric, Period, Stat } = stat;
       if (!Period || Period < 1 || (Period >= 60 && Period % 60 !== 0)) invalidValue(`query ${q.Id}: Period must be 1, 5, 10, 30 or a multiple of 60.`);
       const dimensions = Object.fromEntries((Metric.Dimensions ?? []).map((d) => [d.Name ?? '', d.Value ?? '']));
@@ -443,10 +440,16 @@ export class SimCloudWatch implements SimService {
       const wanted = (name: string) =>
         (!input.AlarmNames?.length || input.AlarmNames.includes(name)) && (input.AlarmNamePrefix === undefined || name.startsWith(input.AlarmNamePrefix));
       const metrics: Found[] = types.includes('MetricAlarm')
-        ? [...this.#alarms.keys()].filter(wanted).sort(byName).map((n) => ({ kind: 'metric', alarm: this.#metricAlarm(this.#alarms.get(n)!, now) }))
+        ? [...this.#alarms.keys()]
+            .filter(wanted)
+            .sort(byName)
+            .map((n) => ({ kind: 'metric', alarm: this.#metricAlarm(this.#alarms.get(n)!, now) }))
         : [];
       const composites: Found[] = types.includes('CompositeAlarm')
-        ? [...this.#composites.keys()].filter(wanted).sort(byName).map((n) => ({ kind: 'composite', alarm: this.#compositeAlarm(this.#composites.get(n)!, now) }))
+        ? [...this.#composites.keys()]
+            .filter(wanted)
+            .sort(byName)
+            .map((n) => ({ kind: 'composite', alarm: this.#compositeAlarm(this.#composites.get(n)!, now) }))
         : [];
       found = [...metrics, ...composites].filter((f) => input.StateValue === undefined || f.alarm.StateValue === input.StateValue);
     }
@@ -748,7 +751,7 @@ export class SimCloudWatch implements SimService {
       const changes = children.flatMap((c) => c.take(untilMs).map((record) => ({ name: c.name, record })));
       changes.sort((a, b) => a.record.timestamp.getTime() - b.record.timestamp.getTime());
       const out: AlarmStateRecord[] = [];
-      for (let i = 0; i < changes.length; ) {
+      for (let i = 0; i < changes.length;) {
         const at = changes[i]!.record.timestamp.getTime();
         const triggering: { name: string; record: AlarmStateRecord }[] = [];
         for (; i < changes.length && changes[i]!.record.timestamp.getTime() === at; i++) {
@@ -850,9 +853,7 @@ function lastAtOrBefore(records: readonly AlarmStateRecord[], atMs: number): num
  * it under `triggeringAlarms`. Children that changed at the same instant are all named.
  */
 function compositeRecord(atMs: number, state: SimAlarmState, triggering: readonly { name: string; record: AlarmStateRecord }[]): AlarmStateRecord {
-  const reason = triggering
-    .map((t) => `${SimCloudWatch.alarmArn(t.name)} transitioned to ${t.record.state} at ${longDate(t.record.timestamp)}`)
-    .join('; ');
+  const reason = triggering.map((t) => `${SimCloudWatch.alarmArn(t.name)} transitioned to ${t.record.state} at ${longDate(t.record.timestamp)}`).join('; ');
   const reasonData = JSON.stringify({
     triggeringAlarms: triggering.map((t) => ({
       arn: SimCloudWatch.alarmArn(t.name),

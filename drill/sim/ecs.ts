@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
+
 import {
   ClientException,
   ClusterNotFoundException,
   ConflictException,
-  InvalidParameterException,
-  ServiceDeploymentNotFoundException,
-  ServiceNotFoundException,
   type Deployment,
   type DeploymentRolloutState,
   type DescribeServiceDeploymentsCommandInput,
@@ -17,13 +15,16 @@ import {
   type DescribeTaskDefinitionCommandInput,
   type DescribeTaskDefinitionCommandOutput,
   type Failure,
+  InvalidParameterException,
   type ListServiceDeploymentsCommandInput,
   type ListServiceDeploymentsCommandOutput,
   type Service,
   type ServiceDeployment,
   type ServiceDeploymentBrief,
+  ServiceDeploymentNotFoundException,
   type ServiceDeploymentStatus,
   type ServiceEvent,
+  ServiceNotFoundException,
   type ServiceRevisionSummary,
   type StopServiceDeploymentCommandInput,
   type StopServiceDeploymentCommandOutput,
@@ -31,9 +32,10 @@ import {
   type UpdateServiceCommandInput,
   type UpdateServiceCommandOutput,
 } from '@aws-sdk/client-ecs';
+
 import type { VirtualClock } from './clock.js';
 import { SIM_ACCOUNT, SIM_REGION, stableDigits, stableUuid } from './ids.js';
-import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService } from './wire.js';
+import { type CommandHandler, decodeToken, errorMetadata, type Out, paginate, type SimService } from './wire.js';
 
 /**
  * Simulated Amazon ECS: clusters, services and task definitions, with rolling deployments,
@@ -582,7 +584,10 @@ export class SimEcs implements SimService {
   /** Running tasks of each ECS deployment at `t`, in whole tasks that add up to the running count. */
   #countsAt(svc: ServiceRecord, t: number): Map<EcsDeploymentRecord, number> {
     const mix = [...this.#mixAt(svc, t)];
-    const counts = apportion(this.#runningAt(svc, t), mix.map(([, share]) => share));
+    const counts = apportion(
+      this.#runningAt(svc, t),
+      mix.map(([, share]) => share),
+    );
     return new Map(mix.map(([d], i) => [d, counts[i]!]));
   }
 
@@ -605,7 +610,11 @@ export class SimEcs implements SimService {
     return (this.#mixAt(svc, t).get(d) ?? 0) > 0 ? 'ACTIVE' : 'INACTIVE';
   }
 
-  #serviceDeploymentStatus(svc: ServiceRecord, sd: ServiceDeploymentRecord, t: number): { status: ServiceDeploymentStatus; reason?: string; finishedAt?: number; stoppedAt?: number } {
+  #serviceDeploymentStatus(
+    svc: ServiceRecord,
+    sd: ServiceDeploymentRecord,
+    t: number,
+  ): { status: ServiceDeploymentStatus; reason?: string; finishedAt?: number; stoppedAt?: number } {
     if (sd.stop && sd.stop.at <= t) {
       const index = this.#phaseIndex(svc, sd.stop.deployment);
       const phase = svc.phases[index]!;

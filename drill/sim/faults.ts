@@ -1,17 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+
 import { AppConfigServiceException, ConflictException as AppConfigConflictException, InternalServerException } from '@aws-sdk/client-appconfig';
 import { CloudWatchServiceException, InternalServiceFault } from '@aws-sdk/client-cloudwatch';
 import { AccessDeniedException as EcsAccessDeniedException, ConflictException as EcsConflictException, ECSServiceException, ServerException } from '@aws-sdk/client-ecs';
+import { RDSServiceException } from '@aws-sdk/client-rds';
 import { PriorRequestNotComplete, Route53ServiceException, ThrottlingException as Route53ThrottlingException } from '@aws-sdk/client-route-53';
 import {
   AccessDeniedException as ArcAccessDeniedException,
   InternalServerException as ArcInternalServerException,
   ThrottlingException as ArcThrottlingException,
 } from '@aws-sdk/client-route53-recovery-cluster';
-import { RDSServiceException } from '@aws-sdk/client-rds';
 import { AuthorizationErrorException, InternalErrorException, ThrottledException } from '@aws-sdk/client-sns';
 import { WAFInternalErrorException, WAFOptimisticLockException, WAFV2ServiceException } from '@aws-sdk/client-wafv2';
 import * as z from 'zod';
+
 import { SIM_ACCOUNT, SIM_REGION } from './ids.js';
 import type { SimServiceName } from './wire.js';
 
@@ -39,8 +41,17 @@ export type ApiFaultKind = Exclude<FaultKind, 'taskFailure'>;
  */
 export const SIMULATED_OPERATIONS: Readonly<Record<SimServiceName, readonly string[]>> = {
   appconfig: [
-    'ListDeployments', 'GetDeployment', 'StartDeployment', 'StopDeployment', 'ListHostedConfigurationVersions', 'GetHostedConfigurationVersion',
-    'CreateHostedConfigurationVersion', 'GetConfigurationProfile', 'ListDeploymentStrategies', 'GetDeploymentStrategy', 'GetEnvironment',
+    'ListDeployments',
+    'GetDeployment',
+    'StartDeployment',
+    'StopDeployment',
+    'ListHostedConfigurationVersions',
+    'GetHostedConfigurationVersion',
+    'CreateHostedConfigurationVersion',
+    'GetConfigurationProfile',
+    'ListDeploymentStrategies',
+    'GetDeploymentStrategy',
+    'GetEnvironment',
   ],
   ecs: ['DescribeServices', 'UpdateService', 'DescribeTaskDefinition', 'ListServiceDeployments', 'DescribeServiceDeployments', 'DescribeServiceRevisions', 'StopServiceDeployment'],
   cloudwatch: ['DescribeAlarms', 'DescribeAlarmHistory', 'GetMetricData'],
@@ -82,7 +93,10 @@ export function faultSpecSchema(offset: z.ZodType<string>, offsetSeconds: (offse
       /** taskFailure only: the Task state of the workflow that fails ("OpenIncident"); the runner checks it against the synthesized definition. */
       state: z.string().min(1).optional(),
       /** taskFailure only: the error name the Task fails with (what Retry and Catch match, e.g. "StoreError"). */
-      error: z.string().regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'error is an error name: letters, digits, _ and .').optional(),
+      error: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_.]{0,127}$/, 'error is an error name: letters, digits, _ and .')
+        .optional(),
       /** taskFailure only: the error's message (the Cause Step Functions reports). */
       cause: z.string().min(1).max(2000).optional(),
       description: z.string().max(500).optional(),
@@ -278,12 +292,17 @@ export function resourceArn(service: SimServiceName, command: string, input: Rec
     }
     case 'appconfig': {
       const app = `arn:aws:appconfig:${region}:application/${s('ApplicationId')}`;
-      if (/Deployment$|Deployments$|Environment$/.test(command) && command !== 'GetDeploymentStrategy' && command !== 'ListDeploymentStrategies') return `${app}/environment/${s('EnvironmentId')}`;
+      if (/Deployment$|Deployments$|Environment$/.test(command) && command !== 'GetDeploymentStrategy' && command !== 'ListDeploymentStrategies')
+        return `${app}/environment/${s('EnvironmentId')}`;
       if (/Strateg/.test(command)) return `arn:aws:appconfig:${region}:deploymentstrategy/${s('DeploymentStrategyId')}`;
       return `${app}/configurationprofile/${s('ConfigurationProfileId')}`;
     }
     case 'route53':
-      return /HealthCheck/.test(command) ? `arn:aws:route53:::healthcheck/${s('HealthCheckId')}` : command === 'GetChange' ? `arn:aws:route53:::change/${s('Id')}` : `arn:aws:route53:::hostedzone/${s('HostedZoneId')}`;
+      return /HealthCheck/.test(command)
+        ? `arn:aws:route53:::healthcheck/${s('HealthCheckId')}`
+        : command === 'GetChange'
+          ? `arn:aws:route53:::change/${s('Id')}`
+          : `arn:aws:route53:::hostedzone/${s('HostedZoneId')}`;
     case 'wafv2': {
       const scope = input['Scope'] === 'CLOUDFRONT' ? 'global' : 'regional';
       return `arn:aws:wafv2:${region}:${scope}/webacl/${s('Name')}/${s('Id')}`;
@@ -357,15 +376,18 @@ export function faultError(
     }
     case 'lockConflict': {
       if (service === 'wafv2') {
-        const message = 'AWS WAF couldn’t save your changes because you tried to update or delete a resource that has changed since you last retrieved it. Get the resource again, make any changes you need to make to the new copy, and retry your operation.';
+        const message =
+          'AWS WAF couldn’t save your changes because you tried to update or delete a resource that has changed since you last retrieved it. Get the resource again, make any changes you need to make to the new copy, and retry your operation.';
         return new WAFOptimisticLockException({ message, Message: message, $metadata: m(400) } as never);
       }
-      if (service === 'route53') return new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', $metadata: m(400) });
+      if (service === 'route53')
+        return new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', $metadata: m(400) });
       if (service === 'appconfig') {
         const message = 'Deployment number 0 already in progress (another change was made to this environment at the same time).';
         return new AppConfigConflictException({ message, Message: message, $metadata: m(409) } as never);
       }
-      if (service === 'ecs') return new EcsConflictException({ message: 'The request could not be processed because of conflict in the current state of the resource.', $metadata: m(400) } as never);
+      if (service === 'ecs')
+        return new EcsConflictException({ message: 'The request could not be processed because of conflict in the current state of the resource.', $metadata: m(400) } as never);
       throw new RangeError(`lockConflict is not modelled for ${service}`);
     }
   }

@@ -17,7 +17,10 @@ const FlagDefinitionSchema = z
     description: z.string().max(1024).optional(),
     _createdAt: z.string().optional(),
     _updatedAt: z.string().optional(),
-    _deprecation: z.object({ status: z.enum(['planned']).optional(), date: z.string().optional() }).strict().optional(),
+    _deprecation: z
+      .object({ status: z.enum(['planned']).optional(), date: z.string().optional() })
+      .strict()
+      .optional(),
     attributes: z.record(FlagKeySchema, z.unknown()).optional(),
   })
   .strict();

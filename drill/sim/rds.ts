@@ -1,22 +1,23 @@
 import {
-  DBClusterNotFoundFault,
-  DBInstanceNotFoundFault,
-  InvalidDBClusterStateFault,
-  InvalidDBInstanceStateFault,
-  RDSServiceException,
   type DBCluster,
+  DBClusterNotFoundFault,
   type DBInstance,
+  DBInstanceNotFoundFault,
   type DescribeDBClustersCommandInput,
   type DescribeDBClustersCommandOutput,
   type DescribeDBInstancesCommandInput,
   type DescribeDBInstancesCommandOutput,
   type FailoverDBClusterCommandInput,
   type FailoverDBClusterCommandOutput,
+  InvalidDBClusterStateFault,
+  InvalidDBInstanceStateFault,
+  RDSServiceException,
 } from '@aws-sdk/client-rds';
 import * as z from 'zod';
+
 import type { VirtualClock } from './clock.js';
 import { SIM_ACCOUNT, SIM_REGION } from './ids.js';
-import { errorMetadata, type CommandHandler, type Out, type SimService } from './wire.js';
+import { type CommandHandler, errorMetadata, type Out, type SimService } from './wire.js';
 
 /**
  * Simulated Amazon RDS for Aurora: DB clusters with one writer and readers, and `FailoverDBCluster`
@@ -85,7 +86,10 @@ export const RdsScenarioSchema = z
     s.cluster.instances.forEach((inst, i) => {
       if (ids.has(inst.id.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['cluster', 'instances', i, 'id'], message: `duplicate instance id ${inst.id}` });
       ids.add(inst.id.toLowerCase());
-      for (const [key, series] of [['lag', inst.lag], ['statusChanges', inst.statusChanges]] as const) {
+      for (const [key, series] of [
+        ['lag', inst.lag],
+        ['statusChanges', inst.statusChanges],
+      ] as const) {
         series.forEach((entry, j) => {
           if (j > 0 && OFFSET_PATTERN.test(entry.at) && OFFSET_PATTERN.test(series[j - 1]!.at) && offsetMs(entry.at) < offsetMs(series[j - 1]!.at)) {
             ctx.addIssue({ code: 'custom', path: ['cluster', 'instances', i, key, j, 'at'], message: `${key} entries must be in time order` });
@@ -143,7 +147,13 @@ interface ClusterState {
 
 /** Plain-JSON view of the RDS state, for snapshots. */
 export interface RdsSnapshot {
-  clusters: { id: string; status: string; writer: string; members: { id: string; writer: boolean; promotionTier: number; status: string; lagSeconds?: number }[]; failovers: { requestedAt: string; completesAt: string; from: string; to: string }[] }[];
+  clusters: {
+    id: string;
+    status: string;
+    writer: string;
+    members: { id: string; writer: boolean; promotionTier: number; status: string; lagSeconds?: number }[];
+    failovers: { requestedAt: string; completesAt: string; from: string; to: string }[];
+  }[];
 }
 
 /** A CloudWatch metric the simulated account publishes (see SimCloudWatch's `metrics` option). */
@@ -275,7 +285,10 @@ export class SimRds implements SimService {
     const ms = new Set<number>();
     for (const c of this.#clusters.values()) for (const f of c.failovers) ms.add(f.completesAt);
     for (const i of this.#instances.values()) for (const s of [...i.status, ...i.lag]) ms.add(s.at);
-    return [...ms].filter((t) => Number.isFinite(t) && t > after.getTime()).sort((a, b) => a - b).map((t) => new Date(t));
+    return [...ms]
+      .filter((t) => Number.isFinite(t) && t > after.getTime())
+      .sort((a, b) => a - b)
+      .map((t) => new Date(t));
   }
 
   /** Writers per cluster at `at`: what applications see (undo is judged on this). */
@@ -292,7 +305,13 @@ export class SimRds implements SimService {
         writer: this.writerAt(c.id, now),
         members: c.members.map((m) => {
           const lag = this.lagAt(m, now);
-          return { id: m, writer: this.isWriter(m, now), promotionTier: this.#instance(m).promotionTier, status: this.instanceStatusAt(m, now), ...(lag !== undefined ? { lagSeconds: lag } : {}) };
+          return {
+            id: m,
+            writer: this.isWriter(m, now),
+            promotionTier: this.#instance(m).promotionTier,
+            status: this.instanceStatusAt(m, now),
+            ...(lag !== undefined ? { lagSeconds: lag } : {}),
+          };
         }),
         failovers: c.failovers.map((f) => ({ requestedAt: new Date(f.requestedAt).toISOString(), completesAt: new Date(f.completesAt).toISOString(), from: f.from, to: f.to })),
       })),
@@ -360,7 +379,12 @@ export class SimRds implements SimService {
       MultiAZ: c.members.length > 1,
       Endpoint: `${c.id}.cluster-sim0example.${SIM_REGION}.rds.amazonaws.com`,
       ReaderEndpoint: `${c.id}.cluster-ro-sim0example.${SIM_REGION}.rds.amazonaws.com`,
-      DBClusterMembers: c.members.map((m) => ({ DBInstanceIdentifier: m, IsClusterWriter: this.isWriter(m, now), PromotionTier: this.#instance(m).promotionTier, DBClusterParameterGroupStatus: 'in-sync' })),
+      DBClusterMembers: c.members.map((m) => ({
+        DBInstanceIdentifier: m,
+        IsClusterWriter: this.isWriter(m, now),
+        PromotionTier: this.#instance(m).promotionTier,
+        DBClusterParameterGroupStatus: 'in-sync',
+      })),
     };
   }
 

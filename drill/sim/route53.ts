@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+
 import {
-  HealthCheckVersionMismatch,
-  InvalidChangeBatch,
-  InvalidInput,
-  NoSuchChange,
-  NoSuchHealthCheck,
-  NoSuchHostedZone,
-  PriorRequestNotComplete,
   type Change,
   type ChangeInfo,
   type ChangeResourceRecordSetsCommandInput,
@@ -21,17 +15,25 @@ import {
   type HealthCheck,
   type HealthCheckConfig,
   type HealthCheckType,
+  HealthCheckVersionMismatch,
+  InvalidChangeBatch,
+  InvalidInput,
   type ListResourceRecordSetsCommandInput,
   type ListResourceRecordSetsCommandOutput,
+  NoSuchChange,
+  NoSuchHealthCheck,
+  NoSuchHostedZone,
+  PriorRequestNotComplete,
   type ResourceRecordSet,
   type RRType,
   type UpdateHealthCheckCommandInput,
   type UpdateHealthCheckCommandOutput,
 } from '@aws-sdk/client-route-53';
 import * as z from 'zod';
-import type { VirtualClock } from './clock.js';
-import { errorMetadata, type CommandHandler, type Out, type SimService, type SimServiceName } from './wire.js';
+
 import { canonicalName } from '../../lambdas/adapters/route53-failover.js';
+import type { VirtualClock } from './clock.js';
+import { type CommandHandler, errorMetadata, type Out, type SimService, type SimServiceName } from './wire.js';
 
 /**
  * Simulated Amazon Route 53: hosted zones with simple, weighted and failover records, health
@@ -110,7 +112,10 @@ const RecordSpecSchema = z
     failover: z.enum(['PRIMARY', 'SECONDARY']).optional(),
     ttl: z.number().int().min(0).max(MAX_TTL).optional(),
     values: z.array(z.string().min(1)).min(1).optional(),
-    alias: z.object({ hostedZoneId: z.string().min(1), dnsName: z.string().min(1), evaluateTargetHealth: z.boolean().default(false) }).strict().optional(),
+    alias: z
+      .object({ hostedZoneId: z.string().min(1), dnsName: z.string().min(1), evaluateTargetHealth: z.boolean().default(false) })
+      .strict()
+      .optional(),
     healthCheckId: z.uuid().optional(),
   })
   .strict()
@@ -374,7 +379,10 @@ export class SimRoute53 implements SimService {
   addRecords(hostedZoneId: string, records: readonly ResourceRecordSet[]): void {
     const zone = this.#requireZone(hostedZoneId);
     if (zone.versions.length > 1) throw new RangeError(`hosted zone ${zone.id}: seed records before any change`);
-    const next = this.#applyBatch(zone, records.map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })));
+    const next = this.#applyBatch(
+      zone,
+      records.map((r) => ({ Action: 'CREATE', ResourceRecordSet: r })),
+    );
     zone.versions[0] = { effectiveAt: -Infinity, records: next };
   }
 
@@ -428,7 +436,8 @@ export class SimRoute53 implements SimService {
   listResourceRecordSets(input: ListResourceRecordSetsCommandInput): Out<ListResourceRecordSetsCommandOutput> {
     const zone = this.#requireZone(input.HostedZoneId);
     if (input.StartRecordType !== undefined && input.StartRecordName === undefined) throw invalidInput('The input is not valid: StartRecordType requires StartRecordName');
-    if (input.StartRecordIdentifier !== undefined && input.StartRecordType === undefined) throw invalidInput('The input is not valid: StartRecordIdentifier requires StartRecordName and StartRecordType');
+    if (input.StartRecordIdentifier !== undefined && input.StartRecordType === undefined)
+      throw invalidInput('The input is not valid: StartRecordIdentifier requires StartRecordName and StartRecordType');
     let max = MAX_LIST_ITEMS;
     if (input.MaxItems !== undefined) {
       if (!Number.isInteger(input.MaxItems) || input.MaxItems < 1) throw invalidInput('MaxItems must be a positive integer');
@@ -436,7 +445,8 @@ export class SimRoute53 implements SimService {
     }
     // The latest records, PENDING changes included, as the real API lists them.
     const all = sortRecords([...zone.versions.at(-1)!.records.values()]);
-    const startKey = input.StartRecordName === undefined ? undefined : [reverseName(canonicalName(input.StartRecordName)), input.StartRecordType ?? '', input.StartRecordIdentifier ?? ''];
+    const startKey =
+      input.StartRecordName === undefined ? undefined : [reverseName(canonicalName(input.StartRecordName)), input.StartRecordType ?? '', input.StartRecordIdentifier ?? ''];
     const from = startKey ? all.filter((r) => compareKeys(sortKey(r), startKey) >= 0) : all;
     const page = from.slice(0, max);
     const next = from[max];
@@ -528,8 +538,12 @@ export class SimRoute53 implements SimService {
     const healthy = this.#endpointHealthy(check, checkedAt);
     const tcp = check.config.Type === 'TCP';
     const status = healthy
-      ? tcp ? 'Success: TCP connection established' : 'Success: HTTP Status Code 200, OK'
-      : tcp ? 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.' : 'Failure: HTTP Status Code 503, Service Unavailable';
+      ? tcp
+        ? 'Success: TCP connection established'
+        : 'Success: HTTP Status Code 200, OK'
+      : tcp
+        ? 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.'
+        : 'Failure: HTTP Status Code 503, Service Unavailable';
     return {
       HealthCheckObservations: CHECKERS.map((c) => ({ Region: c.Region, IPAddress: c.IPAddress, StatusReport: { Status: status, CheckedTime: new Date(checkedAt) } })),
     };
@@ -699,7 +713,8 @@ export class SimRoute53 implements SimService {
         else records.set(key, record);
       } else if (action === 'DELETE') {
         if (!existing) problems.push(`Tried to delete resource record set ${label} but it was not found`);
-        else if (fingerprint(existing) !== fingerprint(record)) problems.push(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
+        else if (fingerprint(existing) !== fingerprint(record))
+          problems.push(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
         else records.delete(key);
       } else {
         records.set(key, record);
@@ -720,14 +735,23 @@ export class SimRoute53 implements SimService {
     }
     const plainValue = r.TTL !== undefined && r.ResourceRecords !== undefined;
     if (r.AliasTarget ? r.TTL !== undefined || r.ResourceRecords !== undefined : !plainValue) {
-      throw invalidInput(`Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found ${r.AliasTarget ? 'more than one' : 'none'} in ${where}`);
+      throw invalidInput(
+        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found ${r.AliasTarget ? 'more than one' : 'none'} in ${where}`,
+      );
     }
     const policies = [r.Weight, r.Failover].filter((p) => p !== undefined).length;
-    if (policies > 1) throw invalidInput(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found more than one in ${where}`);
+    if (policies > 1)
+      throw invalidInput(
+        `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found more than one in ${where}`,
+      );
     if (policies === 1 && r.SetIdentifier === undefined) throw invalidInput(`Invalid request: Missing field 'SetIdentifier' in ${where}`);
-    if (policies === 0 && r.SetIdentifier !== undefined) throw invalidInput(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in ${where}`);
+    if (policies === 0 && r.SetIdentifier !== undefined)
+      throw invalidInput(
+        `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in ${where}`,
+      );
     if (r.SetIdentifier !== undefined && (r.SetIdentifier.length < 1 || r.SetIdentifier.length > 128)) throw invalidInput(`SetIdentifier must be 1 to 128 characters (${where})`);
-    if (r.Weight !== undefined && (!Number.isInteger(r.Weight) || r.Weight < 0 || r.Weight > 255)) throw invalidInput(`1 validation error detected: Value '${r.Weight}' at 'resourceRecordSet.weight' failed to satisfy constraint: Member must have value between 0 and 255`);
+    if (r.Weight !== undefined && (!Number.isInteger(r.Weight) || r.Weight < 0 || r.Weight > 255))
+      throw invalidInput(`1 validation error detected: Value '${r.Weight}' at 'resourceRecordSet.weight' failed to satisfy constraint: Member must have value between 0 and 255`);
     if (r.Failover !== undefined && r.Failover !== 'PRIMARY' && r.Failover !== 'SECONDARY') throw invalidInput(`Failover must be PRIMARY or SECONDARY (${where})`);
     if (r.TTL !== undefined && (!Number.isInteger(r.TTL) || r.TTL < 0 || r.TTL > MAX_TTL)) throw invalidInput(`TTL must be between 0 and ${MAX_TTL} (${where})`);
     if (r.HealthCheckId !== undefined && !this.#checks.has(r.HealthCheckId)) {
@@ -736,8 +760,10 @@ export class SimRoute53 implements SimService {
     const values = (r.ResourceRecords ?? []).map((v) => v.Value ?? '');
     if (r.ResourceRecords !== undefined && values.length === 0) throw invalidInput(`ResourceRecords must have at least 1 member (${where})`);
     for (const value of values) {
-      if (r.Type === 'A' && !isIPv4(value)) problems.push(`Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}''`);
-      if (r.Type === 'AAAA' && !isIPv6(value)) problems.push(`Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}''`);
+      if (r.Type === 'A' && !isIPv4(value))
+        problems.push(`Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '${value}''`);
+      if (r.Type === 'AAAA' && !isIPv6(value))
+        problems.push(`Invalid Resource Record: 'FATAL problem: AAAARRDATAIllegalIPv6Address (Value is not a valid IPv6 address) encountered with '${value}''`);
     }
     if (r.Type === 'CNAME' && values.length > 1) problems.push(`RRSet of type CNAME with DNS name ${r.Name} has more than one value; a CNAME has exactly one`);
     return r;
@@ -750,14 +776,17 @@ export class SimRoute53 implements SimService {
     const types = [...new Set(atName.map((r) => r.Type!))];
     if (types.includes('CNAME')) {
       if (name === zone.name) problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted at apex in zone ${zone.name}`);
-      else if (types.length > 1) problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
+      else if (types.length > 1)
+        problems.push(`RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
     }
     for (const type of types) {
       const group = atName.filter((r) => r.Type === type);
       const policy = (r: ResourceRecordSet) => (r.Failover !== undefined ? 'failover' : r.Weight !== undefined ? 'weighted' : 'simple');
       const policies = new Set(group.map(policy));
       if (policies.size > 1 || (policies.has('simple') && group.length > 1)) {
-        problems.push(`RRSet with DNS name ${name}, type ${type} cannot mix routing policies (${[...policies].sort().join(', ')}): every record of a name and type uses the same one`);
+        problems.push(
+          `RRSet with DNS name ${name}, type ${type} cannot mix routing policies (${[...policies].sort().join(', ')}): every record of a name and type uses the same one`,
+        );
       }
       for (const role of ['PRIMARY', 'SECONDARY'] as const) {
         if (group.filter((r) => r.Failover === role).length > 1) problems.push(`RRSet with DNS name ${name}, type ${type} has more than one ${role} failover record`);
@@ -788,7 +817,11 @@ function stripPrefix(id: string): string {
 /** Deterministic change IDs shaped like Route 53's ("C" and 13 upper-case letters and digits). */
 function changeId(seq: number, zoneId: string): string {
   const hex = createHash('sha256').update(`route53/change/${seq}/${zoneId}`).digest('hex');
-  return `C${BigInt(`0x${hex.slice(0, 20)}`).toString(36).toUpperCase().padStart(13, '0').slice(0, 13)}`;
+  return `C${BigInt(`0x${hex.slice(0, 20)}`)
+    .toString(36)
+    .toUpperCase()
+    .padStart(13, '0')
+    .slice(0, 13)}`;
 }
 
 /** DNS names as Route 53 stores them: one normalisation, shared with the adapter. */
@@ -819,7 +852,9 @@ function describe(r: ResourceRecordSet): string {
 /** Route 53 compares a DELETE with the stored record field by field; value order does not matter. */
 function fingerprint(r: ResourceRecordSet): string {
   const norm = { ...r, ResourceRecords: r.ResourceRecords?.map((v) => v.Value).sort() };
-  return JSON.stringify(norm, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(norm, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 /** "www.example.com." → "com.example.www.": Route 53 lists names with their labels reversed. */

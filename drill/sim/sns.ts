@@ -1,13 +1,8 @@
-import {
-  InvalidParameterException,
-  NotFoundException,
-  type MessageAttributeValue,
-  type PublishCommandInput,
-  type PublishCommandOutput,
-} from '@aws-sdk/client-sns';
+import { InvalidParameterException, type MessageAttributeValue, NotFoundException, type PublishCommandInput, type PublishCommandOutput } from '@aws-sdk/client-sns';
+
 import type { VirtualClock } from './clock.js';
 import { stableUuid } from './ids.js';
-import { errorMetadata, type CommandHandler, type Out, type SimService } from './wire.js';
+import { type CommandHandler, errorMetadata, type Out, type SimService } from './wire.js';
 
 /**
  * Simulated Amazon SNS: the topics the drill names, and Publish with the validation SNS
@@ -79,7 +74,8 @@ export class SimSns implements SimService {
     if (input.MessageStructure !== undefined) checkStructure(input.MessageStructure, message);
     const fifo = topicArn.endsWith('.fifo');
     if (fifo && !input.MessageGroupId) throw invalid('The MessageGroupId parameter is required for FIFO topics');
-    if (!fifo && input.MessageDeduplicationId !== undefined) throw invalid('MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type');
+    if (!fifo && input.MessageDeduplicationId !== undefined)
+      throw invalid('MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type');
     const attributes = input.MessageAttributes ? checkAttributes(input.MessageAttributes) : undefined;
     const seq = this.#published.length + 1;
     const messageId = stableUuid(`sns/${seq}/${topicArn}`);

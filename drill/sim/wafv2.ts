@@ -1,12 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
+
 import {
   type CheckCapacityCommandInput,
   type CheckCapacityCommandOutput,
-  WAFDuplicateItemException,
-  WAFInvalidParameterException,
-  WAFLimitsExceededException,
-  WAFNonexistentItemException,
-  WAFOptimisticLockException,
-  WAFV2ServiceException,
   type GetWebACLCommandInput,
   type GetWebACLCommandOutput,
   type ListWebACLsCommandInput,
@@ -17,14 +13,20 @@ import {
   type Statement,
   type UpdateWebACLCommandInput,
   type UpdateWebACLCommandOutput,
+  WAFDuplicateItemException,
+  WAFInvalidParameterException,
+  WAFLimitsExceededException,
+  WAFNonexistentItemException,
+  WAFOptimisticLockException,
+  WAFV2ServiceException,
   type WebACL,
   type WebACLSummary,
 } from '@aws-sdk/client-wafv2';
-import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
+
 import type { VirtualClock } from './clock.js';
 import { SIM_ACCOUNT, SIM_REGION, stableUuid } from './ids.js';
-import { decodeToken, errorMetadata, paginate, type CommandHandler, type Out, type SimService, type SimServiceName } from './wire.js';
+import { type CommandHandler, decodeToken, errorMetadata, type Out, paginate, type SimService, type SimServiceName } from './wire.js';
 
 /**
  * Simulated AWS WAF (WAFv2): web ACLs with optimistic locking, whole-spec updates,
@@ -377,7 +379,8 @@ export class SimWafv2 implements SimService {
 
   #acl(name: string | undefined, scope: Scope | undefined, id: string | undefined): AclRecord {
     const acl = this.#acls.get(key(requireScope(scope), id ?? ''));
-    if (!acl || acl.name !== name) throw nonexistent(`AWS WAF couldn’t perform the operation because your resource doesn’t exist (web ACL ${name ?? '(no name)'}, ${id ?? '(no id)'}, ${scope}).`);
+    if (!acl || acl.name !== name)
+      throw nonexistent(`AWS WAF couldn’t perform the operation because your resource doesn’t exist (web ACL ${name ?? '(no name)'}, ${id ?? '(no id)'}, ${scope}).`);
     return acl;
   }
 
@@ -422,7 +425,8 @@ export class SimWafv2 implements SimService {
         throw new WAFDuplicateItemException({ message, Message: message, $metadata: errorMetadata(400) });
       }
       names.add(rule.Name);
-      if (rule.Priority === undefined || !Number.isInteger(rule.Priority) || rule.Priority < 0) throw invalid(`rule ${rule.Name}: Priority must be a non-negative integer`, 'RULE', rule.Name);
+      if (rule.Priority === undefined || !Number.isInteger(rule.Priority) || rule.Priority < 0)
+        throw invalid(`rule ${rule.Name}: Priority must be a non-negative integer`, 'RULE', rule.Name);
       if (priorities.has(rule.Priority)) throw invalid(`rule ${rule.Name}: another rule already has priority ${rule.Priority}`, 'RULE', String(rule.Priority));
       priorities.add(rule.Priority);
       checkVisibility(rule.VisibilityConfig, `rule ${rule.Name}`);
@@ -430,7 +434,11 @@ export class SimWafv2 implements SimService {
       if (!statement || setKeys(statement).length !== 1) throw invalid(`rule ${rule.Name}: Statement must set exactly one statement`, 'STATEMENT', rule.Name);
       const isGroup = statement.ManagedRuleGroupStatement !== undefined || statement.RuleGroupReferenceStatement !== undefined;
       if (isGroup ? rule.OverrideAction === undefined || rule.Action !== undefined : rule.Action === undefined || rule.OverrideAction !== undefined) {
-        throw invalid(`rule ${rule.Name}: ${isGroup ? 'rule group references take OverrideAction, not Action' : 'rules take Action, not OverrideAction'}`, isGroup ? 'OVERRIDE_ACTION' : 'RULE_ACTION', rule.Name);
+        throw invalid(
+          `rule ${rule.Name}: ${isGroup ? 'rule group references take OverrideAction, not Action' : 'rules take Action, not OverrideAction'}`,
+          isGroup ? 'OVERRIDE_ACTION' : 'RULE_ACTION',
+          rule.Name,
+        );
       }
       const action = rule.Action ?? rule.OverrideAction;
       if (!action || setKeys(action).length !== 1) throw invalid(`rule ${rule.Name}: the action must set exactly one type`, 'RULE_ACTION', rule.Name);
@@ -539,7 +547,9 @@ const WafScenarioRuleSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   /** A managed rule group (its rules are opaque to the simulation; it counts toward capacity). */
-  z.object({ kind: z.literal('managed'), ...ruleBase, vendor: z.string().min(1).default('AWS'), group: z.string().min(1), override: z.enum(['None', 'Count']).default('None') }).strict(),
+  z
+    .object({ kind: z.literal('managed'), ...ruleBase, vendor: z.string().min(1).default('AWS'), group: z.string().min(1), override: z.enum(['None', 'Count']).default('None') })
+    .strict(),
   /** Any rule, written exactly as the WAFv2 API takes it (Name, Priority, Statement, Action, VisibilityConfig...). */
   z.object({ kind: z.literal('raw'), rule: z.looseObject({ Name: wafName, Priority: z.number().int().min(0) }) }).strict(),
 ]);

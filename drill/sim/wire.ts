@@ -1,5 +1,5 @@
 import type { VirtualClock } from './clock.js';
-import { crashInvocation, currentInvocation, faultError, retryDelayMs, sdkRetries, type FaultInjector, type FaultKind } from './faults.js';
+import { crashInvocation, currentInvocation, faultError, type FaultInjector, type FaultKind, retryDelayMs, sdkRetries } from './faults.js';
 
 /**
  * How real SDK v3 clients are wired to the simulation: a middleware at the `initialize` step
@@ -55,10 +55,7 @@ export class UnsupportedCommandError extends Error {
     readonly service: SimServiceName,
     readonly command: string,
   ) {
-    super(
-      `The simulated AWS account does not implement ${service} ${command}. ` +
-        `Add it to drill/sim/${service}.ts, or keep the code under drill away from this call.`,
-    );
+    super(`The simulated AWS account does not implement ${service} ${command}. ` + `Add it to drill/sim/${service}.ts, or keep the code under drill away from this call.`);
   }
 }
 
@@ -185,7 +182,12 @@ export function wireClient<C>(client: C, options: WireOptions): C {
         const at = clock.now().toISOString();
         const fault = faults?.peek(name, command, clock.now());
         if (fault && fault.kind !== 'crashAfterMutation') {
-          const error = faultError(fault.kind, { service: name, command, input: (input ?? {}) as Record<string, unknown>, invocation: currentInvocation() }, attempt, totalRetryDelay);
+          const error = faultError(
+            fault.kind,
+            { service: name, command, input: (input ?? {}) as Record<string, unknown>, invocation: currentInvocation() },
+            attempt,
+            totalRetryDelay,
+          );
           faults!.fire(fault.index, { at, service: name, command, error: `${error.name}: ${error.message}` });
           recorder.record({ origin, service: name, command, input, at, ...where, error: { name: error.name, message: error.message }, fault: fault.kind });
           if (attempt < maxAttempts && sdkRetries(fault.kind, name)) {

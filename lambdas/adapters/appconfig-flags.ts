@@ -1,6 +1,8 @@
 import {
   AppConfigClient,
   CreateHostedConfigurationVersionCommand,
+  type Deployment,
+  type DeploymentSummary,
   GetDeploymentCommand,
   GetDeploymentStrategyCommand,
   GetHostedConfigurationVersionCommand,
@@ -8,12 +10,11 @@ import {
   ListHostedConfigurationVersionsCommand,
   StartDeploymentCommand,
   StopDeploymentCommand,
-  type Deployment,
-  type DeploymentSummary,
 } from '@aws-sdk/client-appconfig';
 import * as z from 'zod';
+
 import type { FlagChange } from '../core/model.js';
-import { AwsOperationError, awsErrorName, callAws, TransientAwsError } from './errors.js';
+import { awsErrorName, AwsOperationError, callAws, TransientAwsError } from './errors.js';
 
 /**
  * Feature flags in an AppConfig hosted configuration profile of type `AWS.AppConfig.FeatureFlags`:
@@ -159,8 +160,7 @@ export class NoDeployedConfigurationError extends Error {
   override readonly name = 'NoDeployedConfigurationError';
   constructor(readonly target: FlagTarget) {
     super(
-      `no deployment of configuration profile ${target.configurationProfileId} is in effect in environment ` +
-        `${target.environmentId} of application ${target.applicationId}`,
+      `no deployment of configuration profile ${target.configurationProfileId} is in effect in environment ` + `${target.environmentId} of application ${target.applicationId}`,
     );
   }
 }
@@ -220,8 +220,7 @@ const EFFECTIVE_STATES: ReadonlySet<string> = new Set(['DEPLOYING', 'BAKING', 'C
 
 const MAX_PAGE = 50;
 
-const describeTarget = (t: FlagTarget): string =>
-  `application ${t.applicationId}, environment ${t.environmentId}, profile ${t.configurationProfileId}`;
+const describeTarget = (t: FlagTarget): string => `application ${t.applicationId}, environment ${t.environmentId}, profile ${t.configurationProfileId}`;
 
 /** Feature-flag reads and switches over `@aws-sdk/client-appconfig`. */
 export class AppConfigFlagsAdapter {
@@ -611,9 +610,7 @@ export class AppConfigFlagsAdapter {
       items.push(...(page.Items ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
-    return items
-      .filter((d) => typeof d.DeploymentNumber === 'number')
-      .sort((a, b) => b.DeploymentNumber! - a.DeploymentNumber!);
+    return items.filter((d) => typeof d.DeploymentNumber === 'number').sort((a, b) => b.DeploymentNumber! - a.DeploymentNumber!);
   }
 
   /**
@@ -621,10 +618,7 @@ export class AppConfigFlagsAdapter {
    * (it is about to be live) or COMPLETE. Rolled-back and reverted deployments are skipped because the
    * configuration before them is what applications run.
    */
-  private async findLiveDeployment(
-    target: FlagTarget,
-    deployments: readonly DeploymentSummary[],
-  ): Promise<{ deployment: DeploymentSummary; inProgress: boolean }> {
+  private async findLiveDeployment(target: FlagTarget, deployments: readonly DeploymentSummary[]): Promise<{ deployment: DeploymentSummary; inProgress: boolean }> {
     const profiles = new ProfileLookup(this.client, target);
     for (const d of deployments) {
       const state = d.State ?? '';
@@ -676,12 +670,7 @@ export class AppConfigFlagsAdapter {
     return parseFlagDocument(hosted.Content, `version ${version} of profile ${target.configurationProfileId}`);
   }
 
-  private async createVersion(
-    target: FlagTarget,
-    content: string,
-    description: string,
-    latestVersionNumber: number | undefined,
-  ): Promise<string> {
+  private async createVersion(target: FlagTarget, content: string, description: string, latestVersionNumber: number | undefined): Promise<string> {
     const resource = describeTarget(target);
     try {
       const created = await callAws('AppConfig CreateHostedConfigurationVersion', resource, () =>
@@ -784,8 +773,8 @@ function inFlightOf(full: Deployment, summary: DeploymentSummary): InFlightDeplo
   const bakeFrom = bakeStarted ?? (started && duration !== undefined ? new Date(started.getTime() + duration * 60_000) : undefined);
   return {
     deploymentNumber: full.DeploymentNumber ?? summary.DeploymentNumber!,
-    ...(full.ConfigurationProfileId ?? summary.ConfigurationProfileId ? { configurationProfileId: (full.ConfigurationProfileId ?? summary.ConfigurationProfileId)! } : {}),
-    ...(full.ConfigurationVersion ?? summary.ConfigurationVersion ? { configurationVersion: (full.ConfigurationVersion ?? summary.ConfigurationVersion)! } : {}),
+    ...((full.ConfigurationProfileId ?? summary.ConfigurationProfileId) ? { configurationProfileId: (full.ConfigurationProfileId ?? summary.ConfigurationProfileId)! } : {}),
+    ...((full.ConfigurationVersion ?? summary.ConfigurationVersion) ? { configurationVersion: (full.ConfigurationVersion ?? summary.ConfigurationVersion)! } : {}),
     state,
     percentageComplete: full.PercentageComplete ?? summary.PercentageComplete ?? 0,
     ...(full.DeploymentStrategyId ? { strategyId: full.DeploymentStrategyId } : {}),

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import { MIN_SECRET_LENGTH } from '../core/approval-link.js';
 import { callAws } from './errors.js';
 
@@ -68,9 +69,7 @@ export class ApprovalSecretSource {
   }
 
   private async fetch(secretId: string): Promise<string> {
-    const output = await callAws('Secrets Manager GetSecretValue', `secret ${secretId}`, () =>
-      this.client.send(new GetSecretValueCommand({ SecretId: secretId })),
-    );
+    const output = await callAws('Secrets Manager GetSecretValue', `secret ${secretId}`, () => this.client.send(new GetSecretValueCommand({ SecretId: secretId })));
     const secret = output.SecretString;
     if (typeof secret !== 'string' || secret.length === 0) {
       throw new ApprovalSecretUnusableError(`secret ${secretId} has no SecretString (binary secrets are not supported)`);

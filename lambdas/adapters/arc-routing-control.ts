@@ -2,14 +2,15 @@ import {
   GetRoutingControlStateCommand,
   ListRoutingControlsCommand,
   Route53RecoveryClusterClient,
-  UpdateRoutingControlStatesCommand,
   type RoutingControl,
+  UpdateRoutingControlStatesCommand,
 } from '@aws-sdk/client-route53-recovery-cluster';
-import type { ArcConfig } from '../core/config.js';
-import { AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
-import { type ArcState, ArcStateSchema, type RoutingControlState, RoutingControlStateSchema, routingControlId } from './arc-state.js';
 
-export { type ArcState, ArcStateSchema, type RoutingControlState, RoutingControlStateSchema, routingControlId };
+import type { ArcConfig } from '../core/config.js';
+import { type ArcState, ArcStateSchema, routingControlId, type RoutingControlState, RoutingControlStateSchema } from './arc-state.js';
+import { awsErrorName, AwsResourceNotFoundError, classifyAwsError, TransientAwsError } from './errors.js';
+
+export { type ArcState, ArcStateSchema, routingControlId, type RoutingControlState, RoutingControlStateSchema };
 
 /**
  * Route 53 Application Recovery Controller (ARC) routing controls: failover turns the secondary
@@ -32,7 +33,6 @@ export { type ArcState, ArcStateSchema, type RoutingControlState, RoutingControl
  * Routing controls drive Route 53 health checks; DNS follows once the health check flips (seconds)
  * and resolvers let the old answer expire (the record's TTL). The catalogue module says how long that is.
  */
-
 
 /** What `failover` and `restore` did. */
 export interface ArcChangeResult {
@@ -481,7 +481,6 @@ export function controlPanelOf(routingControlArn: string): string {
   const i = routingControlArn.indexOf('/routingcontrol/');
   return i < 0 ? routingControlArn : routingControlArn.slice(0, i);
 }
-
 
 function stateOf(primary: ControlView, secondary: ControlView): ArcState {
   return { primaryArn: primary.arn, primary: primary.state, secondaryArn: secondary.arn, secondary: secondary.state };

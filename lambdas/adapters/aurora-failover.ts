@@ -1,18 +1,19 @@
-import { CloudWatchClient, GetMetricDataCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type Dimension, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  type DBCluster,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
   FailoverDBClusterCommand,
   FailoverGlobalClusterCommand,
+  type GlobalCluster,
   RDSClient,
   SwitchoverGlobalClusterCommand,
-  type DBCluster,
-  type GlobalCluster,
 } from '@aws-sdk/client-rds';
 import * as z from 'zod';
+
 import type { DatabaseConfig } from '../core/config.js';
-import { AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
+import { awsErrorName, AwsResourceNotFoundError, classifyAwsError, TransientAwsError } from './errors.js';
 
 /**
  * Aurora failover (seed 000: database lock or corruption → fail over to a replica), and failing back.
@@ -240,7 +241,10 @@ export class AuroraFailoverAdapter {
     if (config.mode === 'cluster') {
       const state = await this.#readCluster(config.clusterId);
       const settled = state.writer !== null && sameId(state.writer, target) && state.status === 'available';
-      return { settled, detail: `cluster ${state.clusterId} is ${state.status} with writer ${state.writer ?? '(none)'}${settled ? '' : `; waiting for ${target} to be the writer of an available cluster`}` };
+      return {
+        settled,
+        detail: `cluster ${state.clusterId} is ${state.status} with writer ${state.writer ?? '(none)'}${settled ? '' : `; waiting for ${target} to be the writer of an available cluster`}`,
+      };
     }
     const state = await this.#readGlobal(globalIdOf(config));
     const settled = state.writer === target && state.status === 'available' && state.failoverInProgress === undefined;
@@ -302,13 +306,20 @@ export class AuroraFailoverAdapter {
     const a = await this.#assess(config, target, operation);
     const where = whereOf(a.state);
     if (a.alreadyWriter) {
-      return { status: 'already-applied', before: a.state, after: a.state, settleSeconds, detail: `${a.target} already is the writer of ${where} (${a.state.status}): nothing called.` };
+      return {
+        status: 'already-applied',
+        before: a.state,
+        after: a.state,
+        settleSeconds,
+        detail: `${a.target} already is the writer of ${where} (${a.state.status}): nothing called.`,
+      };
     }
     if (a.inProgress) {
       throw new TransientAwsError(`${where} is ${a.inProgress}: a failover is already under way; not starting another. The step retries once it is available`);
     }
     const problems = a.checks.filter((c) => !c.ok).map((c) => c.detail);
-    if (problems.length > 0) throw new DatabaseFailoverRefusedError(`Not ${verb === 'fail over' ? 'failing over' : 'failing back'} ${where} to ${a.target}: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new DatabaseFailoverRefusedError(`Not ${verb === 'fail over' ? 'failing over' : 'failing back'} ${where} to ${a.target}: ${problems.join('; ')}`);
 
     let status: string | undefined;
     if (a.state.scope === 'cluster') {
@@ -322,7 +333,9 @@ export class AuroraFailoverAdapter {
       const input = { GlobalClusterIdentifier: a.state.globalClusterId, TargetDbClusterIdentifier: target };
       const out =
         operation === 'failover'
-          ? await this.#rdsCall(rds, 'FailoverGlobalCluster', `global database ${a.state.globalClusterId}`, config, () => rds.send(new FailoverGlobalClusterCommand({ ...input, AllowDataLoss: true })))
+          ? await this.#rdsCall(rds, 'FailoverGlobalCluster', `global database ${a.state.globalClusterId}`, config, () =>
+              rds.send(new FailoverGlobalClusterCommand({ ...input, AllowDataLoss: true })),
+            )
           : await this.#rdsCall(rds, 'SwitchoverGlobalCluster', `global database ${a.state.globalClusterId}`, config, () => rds.send(new SwitchoverGlobalClusterCommand(input)));
       status = out.GlobalCluster?.Status;
     }
@@ -346,18 +359,26 @@ export class AuroraFailoverAdapter {
     const state = await this.#readCluster(config.clusterId);
     const member = state.members.find((m) => sameId(m.instanceId, target));
     if (!member) {
-      throw new DatabaseSetupError(`${target} is not an instance of cluster ${state.clusterId} (members: ${state.members.map((m) => m.instanceId).join(', ') || 'none'}); check database.targetInstanceId`);
+      throw new DatabaseSetupError(
+        `${target} is not an instance of cluster ${state.clusterId} (members: ${state.members.map((m) => m.instanceId).join(', ') || 'none'}); check database.targetInstanceId`,
+      );
     }
     const inProgress = state.status === 'failing-over' ? state.status : undefined;
     const checks: DatabaseCheck[] = [
-      { check: `cluster ${state.clusterId} is available`, ok: state.status === 'available', detail: `cluster ${state.clusterId} is ${state.status}${inProgress ? ' (a failover is already under way)' : ''}` },
+      {
+        check: `cluster ${state.clusterId} is available`,
+        ok: state.status === 'available',
+        detail: `cluster ${state.clusterId} is ${state.status}${inProgress ? ' (a failover is already under way)' : ''}`,
+      },
     ];
     if (member.writer) return { state, target: member.instanceId, alreadyWriter: true, checks, facts: 'the writer' };
     const status = await this.#instanceStatus(member.instanceId, config);
     checks.push({ check: `replica ${member.instanceId} is available`, ok: status === 'available', detail: `replica ${member.instanceId} is ${status}` });
     const lag = await this.#latest(this.#cloudwatch, 'AuroraReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: member.instanceId }]);
     checks.push(lagCheck(`replica ${member.instanceId}`, 'AuroraReplicaLag', lag, config.maxReplicaLagSeconds, true));
-    const facts = [lag !== undefined ? `lag ${seconds(lag)} s` : 'lag unknown', member.promotionTier !== undefined ? `promotion tier ${member.promotionTier}` : ''].filter(Boolean).join(', ');
+    const facts = [lag !== undefined ? `lag ${seconds(lag)} s` : 'lag unknown', member.promotionTier !== undefined ? `promotion tier ${member.promotionTier}` : '']
+      .filter(Boolean)
+      .join(', ');
     return { state, target: member.instanceId, alreadyWriter: false, ...(inProgress ? { inProgress } : {}), checks, facts };
   }
 
@@ -365,7 +386,9 @@ export class AuroraFailoverAdapter {
     const state = await this.#readGlobal(globalIdOf(config));
     const member = state.members.find((m) => m.clusterArn === target);
     if (!member) {
-      throw new DatabaseSetupError(`${target} is not a cluster of global database ${state.globalClusterId} (members: ${state.members.map((m) => m.clusterArn).join(', ') || 'none'}); check database.targetClusterArn`);
+      throw new DatabaseSetupError(
+        `${target} is not a cluster of global database ${state.globalClusterId} (members: ${state.members.map((m) => m.clusterArn).join(', ') || 'none'}); check database.targetClusterArn`,
+      );
     }
     const inProgress = state.failoverInProgress ?? (/^(failing-over|switching-over)$/.test(state.status) ? state.status : undefined);
     const checks: DatabaseCheck[] = [
@@ -378,9 +401,17 @@ export class AuroraFailoverAdapter {
     if (member.writer) return { state, target, alreadyWriter: true, checks, facts: 'the primary' };
     const { rds, cloudwatch } = await this.#clientsFor(regionOf(target));
     const cluster = await this.#describeCluster(rds, target, config);
-    checks.push({ check: `secondary cluster ${clusterIdOf(target)} is available`, ok: cluster.Status === 'available', detail: `secondary cluster ${clusterIdOf(target)} is ${cluster.Status ?? 'unknown'}` });
+    checks.push({
+      check: `secondary cluster ${clusterIdOf(target)} is available`,
+      ok: cluster.Status === 'available',
+      detail: `secondary cluster ${clusterIdOf(target)} is ${cluster.Status ?? 'unknown'}`,
+    });
     if (operation === 'switchover' && member.synchronization !== undefined) {
-      checks.push({ check: `secondary cluster ${clusterIdOf(target)} is connected`, ok: member.synchronization === 'connected', detail: `secondary cluster ${clusterIdOf(target)} replication is ${member.synchronization}` });
+      checks.push({
+        check: `secondary cluster ${clusterIdOf(target)} is connected`,
+        ok: member.synchronization === 'connected',
+        detail: `secondary cluster ${clusterIdOf(target)} replication is ${member.synchronization}`,
+      });
     }
     const lag = await this.#latest(cloudwatch, 'AuroraGlobalDBReplicationLag', [{ Name: 'DBClusterIdentifier', Value: clusterIdOf(target) }]);
     checks.push(lagCheck(`secondary cluster ${clusterIdOf(target)}`, 'AuroraGlobalDBReplicationLag', lag, config.maxReplicaLagSeconds, operation !== 'failover'));
@@ -396,7 +427,8 @@ export class AuroraFailoverAdapter {
       recorded.scope === 'cluster'
         ? config.mode === 'cluster' && sameId(recorded.clusterId, config.clusterId)
         : config.mode !== 'cluster' && sameId(recorded.globalClusterId, globalIdOf(config));
-    if (!mine) throw new DatabaseSetupError(`the recorded state (${whereOf(recorded)}) does not belong to the configured database (${describeTarget(config)}); refusing to fail back`);
+    if (!mine)
+      throw new DatabaseSetupError(`the recorded state (${whereOf(recorded)}) does not belong to the configured database (${describeTarget(config)}); refusing to fail back`);
     if (recorded.writer === null) throw new DatabaseSetupError(`the recorded state of ${whereOf(recorded)} names no writer to fail back to`);
     return recorded.writer;
   }
@@ -408,7 +440,13 @@ export class AuroraFailoverAdapter {
       writer: m.IsClusterWriter === true,
       ...(m.PromotionTier !== undefined ? { promotionTier: m.PromotionTier } : {}),
     }));
-    return ClusterStateSchema.parse({ scope: 'cluster', clusterId: c.DBClusterIdentifier ?? clusterId, status: c.Status ?? 'unknown', writer: members.find((m) => m.writer)?.instanceId ?? null, members });
+    return ClusterStateSchema.parse({
+      scope: 'cluster',
+      clusterId: c.DBClusterIdentifier ?? clusterId,
+      status: c.Status ?? 'unknown',
+      writer: members.find((m) => m.writer)?.instanceId ?? null,
+      members,
+    });
   }
 
   async #describeCluster(rds: RDSClient, clusterId: string, config?: DatabaseConfig): Promise<DBCluster> {
@@ -440,7 +478,9 @@ export class AuroraFailoverAdapter {
   }
 
   async #instanceStatus(instanceId: string, config: DatabaseConfig): Promise<string> {
-    const out = await this.#rdsCall(this.#rds, 'DescribeDBInstances', `instance ${instanceId}`, config, () => this.#rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })));
+    const out = await this.#rdsCall(this.#rds, 'DescribeDBInstances', `instance ${instanceId}`, config, () =>
+      this.#rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })),
+    );
     return out.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
   }
 
@@ -456,14 +496,22 @@ export class AuroraFailoverAdapter {
           StartTime: start,
           EndTime: end,
           ScanBy: 'TimestampDescending',
-          MetricDataQueries: [{ Id: 'lag', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: dimensions }, Period: LAG_PERIOD_SECONDS, Stat: 'Maximum' } }],
+          MetricDataQueries: [
+            {
+              Id: 'lag',
+              ReturnData: true,
+              MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: dimensions }, Period: LAG_PERIOD_SECONDS, Stat: 'Maximum' },
+            },
+          ],
         }),
       );
     } catch (err) {
       throw classifyAwsError(err, 'CloudWatch GetMetricData', what);
     }
     const result = out.MetricDataResults?.find((r) => r.Id === 'lag');
-    const points = (result?.Timestamps ?? []).map((t, i) => ({ t: new Date(t).getTime(), v: result?.Values?.[i] })).filter((p): p is { t: number; v: number } => typeof p.v === 'number');
+    const points = (result?.Timestamps ?? [])
+      .map((t, i) => ({ t: new Date(t).getTime(), v: result?.Values?.[i] }))
+      .filter((p): p is { t: number; v: number } => typeof p.v === 'number');
     if (points.length === 0) return undefined;
     const newest = points.reduce((a, b) => (b.t > a.t ? b : a));
     return newest.v / 1000;
@@ -486,7 +534,9 @@ export class AuroraFailoverAdapter {
       const where = `RDS ${operation} on ${resource}`;
       switch (name) {
         case 'DBClusterNotFoundFault':
-          throw new AwsResourceNotFoundError(`${where}: the cluster does not exist; check database.clusterId / database.targetClusterArn in the config (${message})`, { cause: err });
+          throw new AwsResourceNotFoundError(`${where}: the cluster does not exist; check database.clusterId / database.targetClusterArn in the config (${message})`, {
+            cause: err,
+          });
         case 'DBInstanceNotFoundFault':
           throw new AwsResourceNotFoundError(`${where}: the instance does not exist; check database.targetInstanceId in the config (${message})`, { cause: err });
         case 'GlobalClusterNotFoundFault':
@@ -495,7 +545,10 @@ export class AuroraFailoverAdapter {
         case 'InvalidGlobalClusterStateFault':
         case 'InvalidDBInstanceStateFault': {
           const state = config ? await this.#stateNow(rds, config, name) : undefined;
-          throw new TransientAwsError(`${where}: ${state ?? 'the database is not in a state that allows it'} (${name}: ${message}); a failover or maintenance is under way. The step retries once it is available`, { cause: err });
+          throw new TransientAwsError(
+            `${where}: ${state ?? 'the database is not in a state that allows it'} (${name}: ${message}); a failover or maintenance is under way. The step retries once it is available`,
+            { cause: err },
+          );
         }
         default:
           throw classifyAwsError(err, `RDS ${operation}`, resource);
@@ -573,7 +626,11 @@ function lagCheck(what: string, metric: string, lag: number | undefined, bound: 
   if (lag === undefined) {
     return missingBlocks
       ? { check, ok: false, detail: `no ${metric} datapoint for ${what} in the last ${LAG_LOOKBACK_SECONDS / 60} minutes: its lag is unknown` }
-      : { check, ok: true, detail: `no ${metric} datapoint for ${what} in the last ${LAG_LOOKBACK_SECONDS / 60} minutes (expected while the primary Region is down); a failover with AllowDataLoss goes ahead and loses what was not replicated` };
+      : {
+          check,
+          ok: true,
+          detail: `no ${metric} datapoint for ${what} in the last ${LAG_LOOKBACK_SECONDS / 60} minutes (expected while the primary Region is down); a failover with AllowDataLoss goes ahead and loses what was not replicated`,
+        };
   }
   return { check, ok: lag <= bound, detail: `${what} lags ${seconds(lag)} s (${metric}; at most ${bound} s allowed)` };
 }

@@ -1,13 +1,14 @@
 import {
   CloudWatchClient,
-  DescribeAlarmsCommand,
   type CompositeAlarm,
+  DescribeAlarmsCommand,
   type DescribeAlarmsCommandInput,
   type DescribeAlarmsCommandOutput,
   type MetricAlarm,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import * as z from 'zod';
+
 import { AlarmFactsSchema } from '../core/model.js';
 import { AwsAccessDeniedError, AwsResourceNotFoundError, callAws } from './errors.js';
 
@@ -174,11 +175,7 @@ function describeCompositeAlarm(name: string, composite: CompositeAlarm): AlarmD
 
 function describeMetricAlarm(name: string, alarm: MetricAlarm): AlarmDescription {
   const queries = alarm.Metrics ?? [];
-  const kind = queries.length === 0
-    ? 'metric'
-    : queries.some((q) => q.Expression?.includes('ANOMALY_DETECTION_BAND'))
-      ? 'anomaly-detection'
-      : 'metric-math';
+  const kind = queries.length === 0 ? 'metric' : queries.some((q) => q.Expression?.includes('ANOMALY_DETECTION_BAND')) ? 'anomaly-detection' : 'metric-math';
   const evaluationPeriods = positive(alarm.EvaluationPeriods);
   return AlarmDescriptionSchema.parse({
     name,
@@ -199,8 +196,7 @@ function describeMetricAlarm(name: string, alarm: MetricAlarm): AlarmDescription
  * alarm's reaction the most.
  */
 function queryPeriod(queries: readonly MetricDataQuery[]): number | undefined {
-  const periods = (qs: readonly MetricDataQuery[]) =>
-    qs.map((q) => positive(q.MetricStat?.Period) ?? positive(q.Period)).filter((p): p is number => p !== undefined);
+  const periods = (qs: readonly MetricDataQuery[]) => qs.map((q) => positive(q.MetricStat?.Period) ?? positive(q.Period)).filter((p): p is number => p !== undefined);
   const returned = periods(queries.filter((q) => q.ReturnData === true));
   const candidates = returned.length > 0 ? returned : periods(queries);
   return candidates.length > 0 ? Math.max(...candidates) : undefined;

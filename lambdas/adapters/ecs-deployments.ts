@@ -1,21 +1,22 @@
 import {
+  type Deployment,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
-  StopServiceDeploymentCommand,
-  UpdateServiceCommand,
-  type Deployment,
   type Service,
   type ServiceDeployment,
   type ServiceDeploymentBrief,
+  StopServiceDeploymentCommand,
+  UpdateServiceCommand,
   type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import * as z from 'zod';
-import { EcsDeploymentChangeSchema, type EcsDeploymentChange } from '../core/model.js';
-import { AwsOperationError, AwsResourceNotFoundError, awsErrorName, callAws } from './errors.js';
+
+import { type EcsDeploymentChange, EcsDeploymentChangeSchema } from '../core/model.js';
+import { awsErrorName, AwsOperationError, AwsResourceNotFoundError, callAws } from './errors.js';
 
 /**
  * ECS service deployments: what was rolled out recently (triage), the service's current shape, and
@@ -506,7 +507,9 @@ export class EcsAdapter {
     const wanted = [
       target.taskDefinition !== undefined ? `task definition ${shortTaskDefinition(target.taskDefinition)}` : '',
       target.desiredCount !== undefined ? `${target.desiredCount} desired tasks` : '',
-    ].filter(Boolean).join(' and ');
+    ]
+      .filter(Boolean)
+      .join(' and ');
 
     if (changes.taskDefinition === undefined && changes.desiredCount === undefined) {
       return EcsChangeResultSchema.parse({
@@ -545,13 +548,27 @@ export class EcsAdapter {
     const rollout = rolloutNote(snapshot);
     if (current >= maxDesiredCount) {
       const where = current === maxDesiredCount ? 'the cap' : 'above the cap';
-      return { before, target: current, change: false, rule: '', rollout, reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, ${where} of ${maxDesiredCount} (maxDesiredCount); not scaling further.${rollout}` };
+      return {
+        before,
+        target: current,
+        change: false,
+        rule: '',
+        rollout,
+        reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, ${where} of ${maxDesiredCount} (maxDesiredCount); not scaling further.${rollout}`,
+      };
     }
     const base = fromDesiredCount ?? current;
     const target = scaleOutTarget(base, { maxDesiredCount, factor });
     const rule = `${base} × ${factor}, at least +1, capped at ${maxDesiredCount}`;
     if (current >= target) {
-      return { before, target: current, change: false, rule, rollout, reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, at or above the target ${target} (${rule}).${rollout}` };
+      return {
+        before,
+        target: current,
+        change: false,
+        rule,
+        rollout,
+        reason: `${capitalize(describeRef(ref))} already asks for ${current} tasks, at or above the target ${target} (${rule}).${rollout}`,
+      };
     }
     return { before, target, change: true, rule, rollout, reason: '' };
   }
@@ -602,9 +619,7 @@ export class EcsAdapter {
     // No status filter: the search needs the failed and stopped deployments too, to know what to skip.
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       const out = await callEcs('ECS ListServiceDeployments', ref, () =>
-        this.client.send(
-          new ListServiceDeploymentsCommand({ cluster: ref.cluster, service: ref.service, maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
-        ),
+        this.client.send(new ListServiceDeploymentsCommand({ cluster: ref.cluster, service: ref.service, maxResults: 100, ...(nextToken ? { nextToken } : {}) })),
       );
       briefs.push(...(out.serviceDeployments ?? []));
       nextToken = out.nextToken;
@@ -617,10 +632,11 @@ export class EcsAdapter {
     if (newest.length === 0) return [];
 
     const described = new Map<string, ServiceDeployment>();
-    for (const arns of chunks(newest.map((b) => b.serviceDeploymentArn), DESCRIBE_BATCH)) {
-      const out = await callEcs('ECS DescribeServiceDeployments', ref, () =>
-        this.client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns })),
-      );
+    for (const arns of chunks(
+      newest.map((b) => b.serviceDeploymentArn),
+      DESCRIBE_BATCH,
+    )) {
+      const out = await callEcs('ECS DescribeServiceDeployments', ref, () => this.client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: arns })));
       // Failures are deployments ECS no longer describes (MISSING, e.g. older than the history); the brief still counts.
       for (const sd of out.serviceDeployments ?? []) if (sd.serviceDeploymentArn) described.set(sd.serviceDeploymentArn, sd);
     }
@@ -637,9 +653,7 @@ export class EcsAdapter {
 
     const taskDefinitions = new Map<string, string>();
     for (const arns of chunks([...revisionArns], DESCRIBE_BATCH)) {
-      const out = await callEcs('ECS DescribeServiceRevisions', ref, () =>
-        this.client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: arns })),
-      );
+      const out = await callEcs('ECS DescribeServiceRevisions', ref, () => this.client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: arns })));
       for (const r of out.serviceRevisions ?? []) if (r.serviceRevisionArn && r.taskDefinition) taskDefinitions.set(r.serviceRevisionArn, r.taskDefinition);
     }
     const tdOf = (revisionArn: string | undefined): TaskDefinitionRef | undefined => {
@@ -666,16 +680,12 @@ export class EcsAdapter {
   }
 
   private async updateService(ref: EcsServiceRef, changes: Pick<UpdateServiceCommandInput, 'taskDefinition' | 'desiredCount'>): Promise<Service | undefined> {
-    const out = await callEcs('ECS UpdateService', ref, () =>
-      this.client.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, ...changes })),
-    );
+    const out = await callEcs('ECS UpdateService', ref, () => this.client.send(new UpdateServiceCommand({ cluster: ref.cluster, service: ref.service, ...changes })));
     return out.service;
   }
 
   private async fetchService(ref: EcsServiceRef): Promise<Service> {
-    const output = await callAws('ECS DescribeServices', describeRef(ref), () =>
-      this.client.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] })),
-    );
+    const output = await callAws('ECS DescribeServices', describeRef(ref), () => this.client.send(new DescribeServicesCommand({ cluster: ref.cluster, services: [ref.service] })));
     const failure = output.failures?.[0];
     if (failure) {
       const message = `ECS DescribeServices on ${describeRef(ref)} failed: ${failure.reason ?? 'unknown reason'}${failure.detail ? ` (${failure.detail})` : ''}`;
@@ -693,9 +703,7 @@ export class EcsAdapter {
 /** The service's deployments that carry the fields triage needs, newest first. */
 function toDeployments(ref: EcsServiceRef, service: Service): EcsDeploymentInfo[] {
   return (service.deployments ?? [])
-    .filter((d): d is Deployment & { id: string; taskDefinition: string; createdAt: Date } =>
-      d.id !== undefined && d.taskDefinition !== undefined && d.createdAt instanceof Date,
-    )
+    .filter((d): d is Deployment & { id: string; taskDefinition: string; createdAt: Date } => d.id !== undefined && d.taskDefinition !== undefined && d.createdAt instanceof Date)
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((d) => ({
       cluster: ref.cluster,
@@ -854,7 +862,8 @@ function chooseStable(ref: EcsServiceRef, snapshot: EcsServiceSnapshot, history:
 
   // DescribeServices lists deployments newest first; an ACTIVE one with a COMPLETED rollout ran the service before the PRIMARY.
   const active = snapshot.deployments.find((d) => d.status === 'ACTIVE' && d.rolloutState === 'COMPLETED' && taskDefinitionKey(d.taskDefinition) !== current.key);
-  const historyNote = history.length === 0 ? 'the service deployment history is empty' : `none of the ${history.length} service deployments in the history shows another revision that succeeded`;
+  const historyNote =
+    history.length === 0 ? 'the service deployment history is empty' : `none of the ${history.length} service deployments in the history shows another revision that succeeded`;
   if (active) {
     return {
       current: current.arn,

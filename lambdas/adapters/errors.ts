@@ -128,10 +128,7 @@ export function awsErrorName(err: unknown): string | undefined {
 }
 
 const alreadyClassified = (err: unknown): err is Error =>
-  err instanceof TransientAwsError ||
-  err instanceof AwsAccessDeniedError ||
-  err instanceof AwsResourceNotFoundError ||
-  err instanceof AwsOperationError;
+  err instanceof TransientAwsError || err instanceof AwsAccessDeniedError || err instanceof AwsResourceNotFoundError || err instanceof AwsOperationError;
 
 /**
  * Maps an error thrown by an SDK v3 call to one of the adapter error classes, keeping the original
@@ -145,9 +142,7 @@ const alreadyClassified = (err: unknown): err is Error =>
 export function classifyAwsError(err: unknown, operation: string, resource?: string): Error {
   if (alreadyClassified(err)) return err;
   const name = awsErrorName(err) ?? 'UnknownError';
-  const detail = typeof err === 'object' && err !== null && typeof (err as SdkErrorShape).message === 'string'
-    ? (err as SdkErrorShape).message as string
-    : String(err);
+  const detail = typeof err === 'object' && err !== null && typeof (err as SdkErrorShape).message === 'string' ? ((err as SdkErrorShape).message as string) : String(err);
   const where = resource ? `${operation} on ${resource}` : operation;
   const message = `${where} failed: ${name}: ${detail}`;
   const shape = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;

@@ -3,16 +3,17 @@ import {
   GetChangeCommand,
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
-  ListResourceRecordSetsCommand,
-  Route53Client,
-  UpdateHealthCheckCommand,
   type HealthCheck,
+  ListResourceRecordSetsCommand,
   type ResourceRecordSet,
+  Route53Client,
   type RRType,
+  UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import * as z from 'zod';
+
 import type { Route53Config } from '../core/config.js';
-import { AwsOperationError, AwsResourceNotFoundError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
+import { awsErrorName, AwsOperationError, AwsResourceNotFoundError, classifyAwsError, TransientAwsError } from './errors.js';
 
 /**
  * Route 53 failover: moves DNS traffic from a primary endpoint to a secondary one, and back.
@@ -249,7 +250,13 @@ export class Route53FailoverAdapter {
     const record = describeRecord(secondary);
     const id = secondary.HealthCheckId;
     if (id === undefined) {
-      return SecondaryHealthSchema.parse({ record, status: 'unknown', healthyCheckers: 0, checkers: 0, detail: `${record} has no health check: Route 53 answers with it whatever the health of its endpoint; not checked` });
+      return SecondaryHealthSchema.parse({
+        record,
+        status: 'unknown',
+        healthyCheckers: 0,
+        checkers: 0,
+        detail: `${record} has no health check: Route 53 answers with it whatever the health of its endpoint; not checked`,
+      });
     }
     let observations;
     try {
@@ -257,7 +264,14 @@ export class Route53FailoverAdapter {
     } catch (err) {
       // Calculated health checks have no checkers; their status is only visible in the console and CloudWatch.
       if (awsErrorName(err) === 'InvalidInput') {
-        return SecondaryHealthSchema.parse({ record, healthCheckId: id, status: 'unknown', healthyCheckers: 0, checkers: 0, detail: `the status of health check ${id} of ${record} cannot be read with GetHealthCheckStatus (${(err as Error).message}); not checked` });
+        return SecondaryHealthSchema.parse({
+          record,
+          healthCheckId: id,
+          status: 'unknown',
+          healthyCheckers: 0,
+          checkers: 0,
+          detail: `the status of health check ${id} of ${record} cannot be read with GetHealthCheckStatus (${(err as Error).message}); not checked`,
+        });
       }
       throw route53Error(err, 'GetHealthCheckStatus', `health check ${id}`);
     }
@@ -265,7 +279,14 @@ export class Route53FailoverAdapter {
     const healthyCheckers = reports.filter((r) => r.startsWith('Success')).length;
     const checkers = reports.length;
     if (checkers === 0) {
-      return SecondaryHealthSchema.parse({ record, healthCheckId: id, status: 'unknown', healthyCheckers, checkers, detail: `no Route 53 checker reports on health check ${id} of ${record} yet` });
+      return SecondaryHealthSchema.parse({
+        record,
+        healthCheckId: id,
+        status: 'unknown',
+        healthyCheckers,
+        checkers,
+        detail: `no Route 53 checker reports on health check ${id} of ${record} yet`,
+      });
     }
     const healthy = healthyCheckers / checkers > HEALTHY_CHECKER_SHARE;
     const failing = reports.find((r) => !r.startsWith('Success'));
@@ -307,7 +328,9 @@ export class Route53FailoverAdapter {
       canonicalName(recorded.primary.Name) !== canonicalName(config.recordName) ||
       recorded.primary.Type !== config.recordType
     ) {
-      throw new FailoverSetupError(`the recorded state (${describeState(recorded)}) does not belong to ${config.recordName} ${config.recordType} in hosted zone ${config.hostedZoneId}; refusing to restore it`);
+      throw new FailoverSetupError(
+        `the recorded state (${describeState(recorded)}) does not belong to ${config.recordName} ${config.recordType} in hosted zone ${config.hostedZoneId}; refusing to restore it`,
+      );
     }
     const { before: current } = await this.#weightedState(config);
     const changes = [recorded.primary, recorded.secondary].filter((r, i) => fingerprint(r) !== fingerprint(i === 0 ? current.primary : current.secondary));
@@ -315,13 +338,22 @@ export class Route53FailoverAdapter {
     const pending = await this.#pendingNote(config, options.priorChangeId, changes.length > 0);
     if (changes.length === 0) {
       return FailoverResultSchema.parse({
-        status: 'already-applied', mode: 'weighted', before: current, after: current, settleSeconds,
+        status: 'already-applied',
+        mode: 'weighted',
+        before: current,
+        after: current,
+        settleSeconds,
         detail: `${describeRecord(current.primary)} and ${describeRecord(current.secondary)} already match the recorded records (weights ${current.primary.Weight}/${current.secondary.Weight}); nothing written.${pending}`,
       });
     }
     const changeId = await this.#changeRecords(config.hostedZoneId, changes, options.comment);
     return FailoverResultSchema.parse({
-      status: 'applied', mode: 'weighted', before: current, after: recorded, changeId, settleSeconds,
+      status: 'applied',
+      mode: 'weighted',
+      before: current,
+      after: recorded,
+      changeId,
+      settleSeconds,
       detail: `Restored ${changes.map(describeRecord).join(' and ')} to the recorded records (weights ${current.primary.Weight}/${current.secondary.Weight} → ${recorded.primary.Weight}/${recorded.secondary.Weight}) in change ${changeId}; allow ${settleSeconds} s before verifying.`,
     });
   }
@@ -366,7 +398,11 @@ export class Route53FailoverAdapter {
       const raced = attempt > 1 ? ' after a concurrent update of the check' : '';
       if (state.inverted === target.inverted && state.disabled === target.disabled) {
         return FailoverResultSchema.parse({
-          status: 'already-applied', mode: 'health-check', before: state, after: state, settleSeconds,
+          status: 'already-applied',
+          mode: 'health-check',
+          before: state,
+          after: state,
+          settleSeconds,
           detail: `Health check ${id} is already ${flags(state)}${raced}, so ${pair.primary.Name} answers with the ${serving} record; nothing written.`,
         });
       }
@@ -378,7 +414,11 @@ export class Route53FailoverAdapter {
       const after: HealthCheckState = { ...state, inverted: target.inverted, disabled: target.disabled, healthCheckVersion: updated };
       const verb = purpose === 'failover' ? 'Inverted and disabled' : 'Restored';
       return FailoverResultSchema.parse({
-        status: 'applied', mode: 'health-check', before: state, after, settleSeconds,
+        status: 'applied',
+        mode: 'health-check',
+        before: state,
+        after,
+        settleSeconds,
         detail: `${verb} health check ${id} (${flags(state)} → ${flags(after)}, version ${state.healthCheckVersion} → ${updated})${raced}, so Route 53 answers ${pair.primary.Name} with the ${serving} record; ${timing}.${secondaryCheckNote(pair, purpose)}`,
       });
     }
@@ -439,13 +479,22 @@ export class Route53FailoverAdapter {
     const pending = await this.#pendingNote(config, options.priorChangeId, plan !== undefined);
     if (!plan) {
       return FailoverResultSchema.parse({
-        status: 'already-applied', mode: 'weighted', before, after: before, settleSeconds,
+        status: 'already-applied',
+        mode: 'weighted',
+        before,
+        after: before,
+        settleSeconds,
         detail: `${describeRecord(before.primary)} already has weight 0 and ${describeRecord(before.secondary)} weight ${before.secondary.Weight}, so traffic is on the secondary; nothing written.${pending}${othersNote(others)}`,
       });
     }
     const changeId = await this.#changeRecords(config.hostedZoneId, [plan.primary, plan.secondary], options.comment);
     return FailoverResultSchema.parse({
-      status: 'applied', mode: 'weighted', before, after: plan, changeId, settleSeconds,
+      status: 'applied',
+      mode: 'weighted',
+      before,
+      after: plan,
+      changeId,
+      settleSeconds,
       detail:
         `Moved all weight of ${before.primary.Name} ${before.primary.Type} to the secondary (${before.primary.SetIdentifier} ${before.primary.Weight} → 0, ` +
         `${before.secondary.SetIdentifier} ${before.secondary.Weight} → ${plan.secondary.Weight}) in change ${changeId}; allow ${settleSeconds} s (${INSYNC_SECONDS} s to INSYNC + ${settleSeconds - INSYNC_SECONDS} s TTL).${othersNote(others)}`,
@@ -460,7 +509,9 @@ export class Route53FailoverAdapter {
       const r = records.find((x) => x.SetIdentifier === setIdentifier);
       if (!r) {
         const known = records.map((x) => x.SetIdentifier ?? '(simple)').join(', ') || 'none';
-        throw new FailoverRecordNotFoundError(`no ${role} record ${name} ${config.recordType} with set identifier "${setIdentifier}" in hosted zone ${config.hostedZoneId} (records there: ${known})`);
+        throw new FailoverRecordNotFoundError(
+          `no ${role} record ${name} ${config.recordType} with set identifier "${setIdentifier}" in hosted zone ${config.hostedZoneId} (records there: ${known})`,
+        );
       }
       if (r.Weight === undefined) {
         throw new FailoverSetupError(`${describeRecord(r)} in hosted zone ${config.hostedZoneId} is not a weighted record (no Weight); weighted failover cannot move its traffic`);
@@ -667,7 +718,9 @@ function fingerprint(r: RecordSet): string {
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -1,5 +1,6 @@
-import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
+import { type MessageAttributeValue, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
+
 import { AwsOperationError, callAws } from './errors.js';
 
 /**

@@ -1,4 +1,5 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+
 import { awsErrorName, classifyAwsError } from './errors.js';
 
 /**

@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  CheckCapacityCommand,
-  GetWebACLCommand,
-  UpdateWebACLCommand,
-  WAFV2Client,
-  type Rule,
-  type UpdateWebACLCommandInput,
-  type WebACL,
-} from '@aws-sdk/client-wafv2';
+
+import { CheckCapacityCommand, GetWebACLCommand, type Rule, UpdateWebACLCommand, type UpdateWebACLCommandInput, WAFV2Client, type WebACL } from '@aws-sdk/client-wafv2';
 import * as z from 'zod';
+
 import type { WafConfig } from '../core/config.js';
-import { AwsOperationError, awsErrorName, classifyAwsError, TransientAwsError } from './errors.js';
+import { awsErrorName, AwsOperationError, classifyAwsError, TransientAwsError } from './errors.js';
 
 /**
  * WAF (WAFv2) mitigation for traffic floods: a rate-based blocking rule appended to the web ACL,
@@ -324,9 +318,7 @@ export class WafRulesAdapter {
         plan,
         before,
         after: write ? webAclState(config, { ...acl, Rules: write }) : before,
-        send: write
-          ? () => this.client.send(new UpdateWebACLCommand(updateWebAclInput(config, acl, write, lockToken)))
-          : undefined,
+        send: write ? () => this.client.send(new UpdateWebACLCommand(updateWebAclInput(config, acl, write, lockToken))) : undefined,
       };
     }).then((r) => WebAclChangeResultSchema.parse(r));
   }
@@ -362,8 +354,7 @@ export class WafRulesAdapter {
       return { status: 'applied', before, after, changed: { added: plan.added, removed: plan.removed }, attempts: n, detail: `${capitalise(plan.note)}${retried}.` };
     }
     throw new TransientAwsError(
-      `${operation} on ${resource} failed: WAFOptimisticLockException on all ${this.#maxAttempts} attempts ` +
-        '(another writer keeps changing it); the step re-reads and retries',
+      `${operation} on ${resource} failed: WAFOptimisticLockException on all ${this.#maxAttempts} attempts ` + '(another writer keeps changing it); the step re-reads and retries',
       { cause: lastConflict },
     );
   }
@@ -483,11 +474,7 @@ function webAclState(config: WafConfig, acl: WebACL): WebAclState {
 
 function summariseRule(rule: Rule): WafRuleSummary {
   const name = rule.Name ?? '(unnamed)';
-  const action = rule.Action
-    ? (definedKey(rule.Action) ?? 'unknown')
-    : rule.OverrideAction
-      ? `Override:${definedKey(rule.OverrideAction) ?? 'unknown'}`
-      : 'unknown';
+  const action = rule.Action ? (definedKey(rule.Action) ?? 'unknown') : rule.OverrideAction ? `Override:${definedKey(rule.OverrideAction) ?? 'unknown'}` : 'unknown';
   const limit = rule.Statement?.RateBasedStatement?.Limit;
   return {
     name,
@@ -517,8 +504,7 @@ function classifyWafError(err: unknown, operation: string, resource: string): Er
   const message = err instanceof Error ? err.message : String(err);
   if (name === 'WAFLimitsExceededException') {
     return new WafLimitsExceededError(
-      `${operation} on ${resource} failed: WAFLimitsExceededException: ${message} ` +
-        '(no capacity left for the change: make room in the web ACL, or raise the quota)',
+      `${operation} on ${resource} failed: WAFLimitsExceededException: ${message} ` + '(no capacity left for the change: make room in the web ACL, or raise the quota)',
       { cause: err },
     );
   }

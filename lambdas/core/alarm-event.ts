@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { ALARM_STATES, AlarmSignalSchema, type AlarmSignal } from './signal.js';
+
+import { ALARM_STATES, type AlarmSignal, AlarmSignalSchema } from './signal.js';
 
 /**
  * Alarm event parsing: every way a CloudWatch alarm can reach Tourniquet, reduced to
@@ -198,10 +199,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, base: readonl
 }
 
 const alarmStateSchema = z.enum(ALARM_STATES, {
-  error: (issue) =>
-    issue.input === undefined
-      ? 'is required'
-      : `unknown alarm state ${preview(issue.input)} (expected OK, ALARM or INSUFFICIENT_DATA)`,
+  error: (issue) => (issue.input === undefined ? 'is required' : `unknown alarm state ${preview(issue.input)} (expected OK, ALARM or INSUFFICIENT_DATA)`),
 });
 
 const timestampSchema = z
@@ -218,13 +216,9 @@ const timestampSchema = z
 
 const reasonSchema = z.string().transform(truncateReason);
 
-const accountSchema = z
-  .string()
-  .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit AWS account ID, got ${preview(issue.input)}` });
+const accountSchema = z.string().regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit AWS account ID, got ${preview(issue.input)}` });
 
-const regionSchema = z
-  .string()
-  .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, { error: (issue) => `expected an AWS region code, got ${preview(issue.input)}` });
+const regionSchema = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, { error: (issue) => `expected an AWS region code, got ${preview(issue.input)}` });
 
 const alarmNameSchema = z
   .string()
@@ -239,8 +233,7 @@ const alarmArnSchema = z
   .string()
   .max(MAX_ARN_CHARS)
   .regex(ALARM_ARN, {
-    error: (issue) =>
-      `expected a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>), got ${preview(issue.input)}`,
+    error: (issue) => `expected a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>), got ${preview(issue.input)}`,
   });
 
 const idSchema = z.string().min(1).max(255);
@@ -372,10 +365,16 @@ const classicTriggerSchema = z
     }
   });
 
-const classicChildSchema = z.union([alarmArnSchema, z.object({
-  Arn: alarmArnSchema,
-  State: z.object({ Value: z.string().max(32).nullish() }).nullish(),
-})], { error: 'expected an alarm ARN or {"Arn", "State"}' });
+const classicChildSchema = z.union(
+  [
+    alarmArnSchema,
+    z.object({
+      Arn: alarmArnSchema,
+      State: z.object({ Value: z.string().max(32).nullish() }).nullish(),
+    }),
+  ],
+  { error: 'expected an alarm ARN or {"Arn", "State"}' },
+);
 
 const ClassicAlarmSchema = z
   .object({
@@ -423,12 +422,7 @@ function toIsoTimestamp(text: string): string | undefined {
   const [, year, month, day, hour, minute, second, fraction = '', zone] = m;
   const millis = fraction.padEnd(3, '0').slice(0, 3);
   const local = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}Z`);
-  if (
-    Number.isNaN(local.getTime()) ||
-    local.getUTCMonth() + 1 !== Number(month) ||
-    local.getUTCDate() !== Number(day) ||
-    local.getUTCHours() !== Number(hour)
-  ) {
+  if (Number.isNaN(local.getTime()) || local.getUTCMonth() + 1 !== Number(month) || local.getUTCDate() !== Number(day) || local.getUTCHours() !== Number(hour)) {
     return undefined;
   }
   if (zone === 'Z') return local.toISOString();
@@ -509,9 +503,7 @@ function formatCondition(parts: ConditionParts): string | undefined {
   const times = parts.period !== undefined ? ` x ${parts.period}s` : '';
   let evaluation: string | undefined;
   if (parts.evaluationPeriods !== undefined) {
-    evaluation = parts.datapoints !== undefined
-      ? `for ${parts.datapoints} of ${parts.evaluationPeriods}${times}`
-      : `over ${parts.evaluationPeriods}${times}`;
+    evaluation = parts.datapoints !== undefined ? `for ${parts.datapoints} of ${parts.evaluationPeriods}${times}` : `over ${parts.evaluationPeriods}${times}`;
   } else if (parts.period !== undefined) {
     evaluation = `per ${parts.period}s`;
   }
@@ -568,12 +560,7 @@ function finish(signal: AlarmSignal, path: readonly PathSegment[]): AlarmSignal 
   return fail(path, `normalized signal is invalid at ${first.path.join('.') || 'top level'}: ${first.message}`, result.error);
 }
 
-function checkArnMatches(
-  arn: string,
-  alarmName: string,
-  arnPath: readonly PathSegment[],
-  namePath: string,
-): { region: string; account: string } {
+function checkArnMatches(arn: string, alarmName: string, arnPath: readonly PathSegment[], namePath: string): { region: string; account: string } {
   const [, , region, account, name] = ALARM_ARN.exec(arn)!;
   if (name !== alarmName) fail(arnPath, `names alarm ${preview(name)} but ${namePath} is ${preview(alarmName)}`);
   return { region: region!, account: account! };
@@ -690,9 +677,7 @@ function fromClassic(raw: unknown, path: readonly PathSegment[]): AlarmSignal {
         metrics: [],
         condition: clip(alarm.AlarmRule, MAX_CONDITION_CHARS),
         triggeringChildren: (alarm.TriggeringChildren ?? []).map((child) =>
-          typeof child === 'string'
-            ? { arn: child }
-            : { arn: child.Arn, ...(child.State?.Value != null ? { state: child.State.Value } : {}) },
+          typeof child === 'string' ? { arn: child } : { arn: child.Arn, ...(child.State?.Value != null ? { state: child.State.Value } : {}) },
         ),
       },
       path,
@@ -751,9 +736,7 @@ function fromClassic(raw: unknown, path: readonly PathSegment[]): AlarmSignal {
   const condition = formatCondition({
     ...(trigger.ComparisonOperator != null ? { comparison: trigger.ComparisonOperator } : {}),
     ...(band !== undefined ? { band } : trigger.Threshold != null ? { threshold: trigger.Threshold } : {}),
-    ...(evaluationPeriods !== undefined
-      ? { evaluationPeriods, datapoints: trigger.DatapointsToAlarm ?? evaluationPeriods }
-      : {}),
+    ...(evaluationPeriods !== undefined ? { evaluationPeriods, datapoints: trigger.DatapointsToAlarm ?? evaluationPeriods } : {}),
     ...(period !== undefined ? { period } : {}),
   });
   return finish(
@@ -821,11 +804,7 @@ export function parseAlarmEvent(raw: unknown): AlarmSignal[] {
 
   const signal = fromAlarmPayload(obj, []);
   if (signal === undefined) {
-    fail(
-      [],
-      'not a recognised alarm event (expected an EventBridge "CloudWatch Alarm State Change" event, ' +
-        'an SNS event or notification, or a CloudWatch alarm notification)',
-    );
+    fail([], 'not a recognised alarm event (expected an EventBridge "CloudWatch Alarm State Change" event, ' + 'an SNS event or notification, or a CloudWatch alarm notification)');
   }
   return [signal];
 }

@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
 import * as z from 'zod';
+
 import { MitigationTypeSchema, RiskSchema } from './model.js';
 
 /**
@@ -322,7 +324,11 @@ const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
  * email shaped like an address. Control characters are removed (they end up in one-line texts).
  */
 export function readApproverIdentity(name: string | null | undefined, email: string | null | undefined): TypedIdentity {
-  const clean = (text: string | null | undefined) => (text ?? '').replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const clean = (text: string | null | undefined) =>
+    (text ?? '')
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+      .replace(/ {2,}/g, ' ')
+      .trim();
   const n = clean(name);
   const e = clean(email).toLowerCase();
   if (n === '') return { ok: false, message: 'Type your name: it is recorded with the decision' };
@@ -344,16 +350,26 @@ export type NormalizedReason = { ok: true; reason: string | null } | { ok: false
  */
 export function normalizeReason(reason: string | undefined | null): NormalizedReason {
   if (reason === undefined || reason === null) return { ok: true, reason: null };
-  const cleaned = reason.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const cleaned = reason
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   if (cleaned.length > MAX_REASON_LENGTH) return { ok: false, message: `the reason is ${cleaned.length} characters; keep it to ${MAX_REASON_LENGTH}` };
   return { ok: true, reason: cleaned === '' ? null : cleaned };
 }
 
 /** `2026-11-23 03:26:00 UTC`: unambiguous for readers in any time zone (emails, pages, CLI output). */
-export const formatTime = (date: Date): string => date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+export const formatTime = (date: Date): string =>
+  date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 
 /** `apr-20261123T031100Z-1a2b3c4d5e6f7a8b`: sorts by request time, unique by its random part. */
 export function newApprovalId(now: Date, random: () => Buffer = () => randomBytes(8)): string {
-  const compact = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const compact = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `apr-${compact}-${random().toString('hex')}`;
 }

@@ -1,5 +1,5 @@
-import type { BrakeConfig } from './config.js';
 import { CATALOGUE } from '../mitigations/index.js';
+import type { BrakeConfig } from './config.js';
 import type { MitigationType } from './mitigation-types.js';
 
 /**

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { LifecycleConfigSchema, type Severity, type TourniquetConfig, type UpdateCadenceOverrides, UpdateCadenceOverridesSchema } from './config.js';
 import type { IncidentStatus } from './model.js';
 import { UPDATE_CADENCE_MINUTES } from './severity.js';

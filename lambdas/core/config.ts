@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { MITIGATION_TYPES as MITIGATION_KEYS } from './mitigation-types.js';
 
 /**
@@ -26,8 +27,7 @@ const alarmName = z
   .regex(/^[\x20-\x7E]+$/, 'alarm name must be printable ASCII');
 
 /** AppConfig identifiers (application, environment, profile, strategy) are 4–7 lowercase alphanumerics. */
-const appConfigId = (what: string) =>
-  z.string().regex(/^[a-z0-9]{4,7}$/, `${what} must be an AppConfig ID (4-7 lowercase letters or digits), not a name`);
+const appConfigId = (what: string) => z.string().regex(/^[a-z0-9]{4,7}$/, `${what} must be an AppConfig ID (4-7 lowercase letters or digits), not a name`);
 
 const flagKey = z
   .string()
@@ -115,29 +115,28 @@ export const EcsConfigSchema = z
   .strict();
 export type EcsConfig = z.infer<typeof EcsConfigSchema>;
 
-export const Route53ConfigSchema = z
-  .discriminatedUnion('mode', [
-    z
-      .object({
-        /** Failover routing: the PRIMARY record uses this health check; inverting it sends traffic to SECONDARY. */
-        mode: z.literal('health-check'),
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
-        recordName: z.string().min(1).max(255),
-        primaryHealthCheckId: z.uuid('primaryHealthCheckId must be a UUID'),
-      })
-      .strict(),
-    z
-      .object({
-        /** Weighted routing: failover moves all weight from the primary record to the secondary one. */
-        mode: z.literal('weighted'),
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
-        recordName: z.string().min(1).max(255),
-        recordType: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
-        primarySetIdentifier: z.string().min(1).max(128),
-        secondarySetIdentifier: z.string().min(1).max(128),
-      })
-      .strict(),
-  ]);
+export const Route53ConfigSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      /** Failover routing: the PRIMARY record uses this health check; inverting it sends traffic to SECONDARY. */
+      mode: z.literal('health-check'),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
+      recordName: z.string().min(1).max(255),
+      primaryHealthCheckId: z.uuid('primaryHealthCheckId must be a UUID'),
+    })
+    .strict(),
+  z
+    .object({
+      /** Weighted routing: failover moves all weight from the primary record to the secondary one. */
+      mode: z.literal('weighted'),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must look like Z0123456789ABC'),
+      recordName: z.string().min(1).max(255),
+      recordType: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
+      primarySetIdentifier: z.string().min(1).max(128),
+      secondarySetIdentifier: z.string().min(1).max(128),
+    })
+    .strict(),
+]);
 export type Route53Config = z.infer<typeof Route53ConfigSchema>;
 
 export const WafConfigSchema = z
@@ -162,18 +161,38 @@ export const ArcConfigSchema = z
      * called on each in turn until one answers, as AWS recommends; list all five.
      */
     clusterEndpoints: z
-      .array(z.object({ endpoint: z.url({ protocol: /^https$/, error: 'arc endpoint must be an https URL' }), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'arc endpoint region must be an AWS region') }).strict())
+      .array(
+        z
+          .object({
+            endpoint: z.url({ protocol: /^https$/, error: 'arc endpoint must be an https URL' }),
+            region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'arc endpoint region must be an AWS region'),
+          })
+          .strict(),
+      )
       .min(1, 'arc.clusterEndpoints needs at least one endpoint')
       .max(5),
     /** Routing control of the primary cell (On in normal operation). */
-    primaryRoutingControlArn: z.string().regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/, 'arc.primaryRoutingControlArn must be a routing control ARN'),
+    primaryRoutingControlArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/,
+        'arc.primaryRoutingControlArn must be a routing control ARN',
+      ),
     /** Routing control of the standby cell (Off in normal operation). */
-    secondaryRoutingControlArn: z.string().regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/, 'arc.secondaryRoutingControlArn must be a routing control ARN'),
+    secondaryRoutingControlArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[A-Za-z0-9-]+\/routingcontrol\/[A-Za-z0-9-]+$/,
+        'arc.secondaryRoutingControlArn must be a routing control ARN',
+      ),
     /** Safety rules the automation may override (ARNs). Default none: every safety rule is honoured. */
     safetyRulesToOverride: z.array(z.string().startsWith('arn:')).max(10).default([]),
   })
   .strict()
-  .refine((a) => a.primaryRoutingControlArn !== a.secondaryRoutingControlArn, { path: ['secondaryRoutingControlArn'], message: 'the secondary routing control must differ from the primary' });
+  .refine((a) => a.primaryRoutingControlArn !== a.secondaryRoutingControlArn, {
+    path: ['secondaryRoutingControlArn'],
+    message: 'the secondary routing control must differ from the primary',
+  });
 export type ArcConfig = z.infer<typeof ArcConfigSchema>;
 
 /** An Aurora database the automation may fail over (seed 000: database lock or corruption, fail over to a replica). */
@@ -189,19 +208,33 @@ export const DatabaseConfigSchema = z
     /** The writer's DB cluster identifier. */
     clusterId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'database.clusterId must be a DB cluster identifier'),
     /** cluster mode: the reader instance to promote. */
-    targetInstanceId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'database.targetInstanceId must be a DB instance identifier').optional(),
+    targetInstanceId: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'database.targetInstanceId must be a DB instance identifier')
+      .optional(),
     /** global modes: the global database. */
-    globalClusterId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/).optional(),
+    globalClusterId: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/)
+      .optional(),
     /** global modes: the secondary DB cluster's ARN to promote. */
-    targetClusterArn: z.string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-zA-Z][a-zA-Z0-9-]*$/, 'database.targetClusterArn must be a DB cluster ARN').optional(),
+    targetClusterArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-zA-Z][a-zA-Z0-9-]*$/, 'database.targetClusterArn must be a DB cluster ARN')
+      .optional(),
     /** The replica counts as healthy only under this lag (AuroraReplicaLag, or global replication lag), in seconds. */
     maxReplicaLagSeconds: z.number().min(0).max(3600).default(30),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.mode === 'cluster' && d.targetInstanceId === undefined) ctx.addIssue({ code: 'custom', path: ['targetInstanceId'], message: 'database.targetInstanceId is required in cluster mode: the replica to promote' });
+    if (d.mode === 'cluster' && d.targetInstanceId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['targetInstanceId'], message: 'database.targetInstanceId is required in cluster mode: the replica to promote' });
     if (d.mode !== 'cluster' && (d.globalClusterId === undefined || d.targetClusterArn === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [d.globalClusterId === undefined ? 'globalClusterId' : 'targetClusterArn'], message: `database.globalClusterId and database.targetClusterArn are required in ${d.mode} mode` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [d.globalClusterId === undefined ? 'globalClusterId' : 'targetClusterArn'],
+        message: `database.globalClusterId and database.targetClusterArn are required in ${d.mode} mode`,
+      });
     }
   });
 export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
@@ -308,9 +341,7 @@ const minutesPerSeverity = (what: string, min: number) => {
       .int(`${what}.${severity} must be a whole number of minutes`)
       .min(min, `${what}.${severity} must be at least ${min}`)
       .max(7 * 24 * 60, `${what}.${severity} must be at most 10080 (one week)`);
-  return z
-    .object({ SEV1: minutes('SEV1').optional(), SEV2: minutes('SEV2').optional(), SEV3: minutes('SEV3').optional(), SEV4: minutes('SEV4').optional() })
-    .strict();
+  return z.object({ SEV1: minutes('SEV1').optional(), SEV2: minutes('SEV2').optional(), SEV3: minutes('SEV3').optional(), SEV4: minutes('SEV4').optional() }).strict();
 };
 
 /** How incidents follow alarm dynamics: episodes, watch, flaps, re-pages (docs/lifecycle.md). */
@@ -324,11 +355,21 @@ export const LifecycleConfigSchema = z
      */
     watchMinutes: z.number().int().min(1).max(240, 'lifecycle.watchMinutes must be at most 240: the watch runs inside the 6-hour workflow').optional(),
     /** Minutes after RESOLVED during which a re-fire re-opens the same incident as a flap. */
-    flapCooldownMinutes: z.number().int().min(0).max(7 * 24 * 60).default(30),
+    flapCooldownMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(30),
     /** Minutes between re-pages of an ESCALATED incident nobody acknowledged, per severity (defaults in lambdas/core/lifecycle.ts). */
     repageMinutes: minutesPerSeverity('lifecycle.repageMinutes', 5).default({}),
     /** Minutes between reminders of an ACKNOWLEDGED incident nobody resolved: at least daily by default. */
-    acknowledgedReminderMinutes: z.number().int().min(5).max(7 * 24 * 60).default(24 * 60),
+    acknowledgedReminderMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 60)
+      .default(24 * 60),
   })
   .strict();
 export type LifecycleConfig = z.infer<typeof LifecycleConfigSchema>;
@@ -343,7 +384,12 @@ export const BrakeConfigSchema = z
     /** Automated mutations across all services in any rolling hour. 0 = every change needs approval. */
     mutationsPerHour: z.number().int().min(0).max(1000).default(5),
     /** Minutes after an automated change to a service during which another incident (or a re-opened one) may not change it on its own. */
-    serviceCooldownMinutes: z.number().int().min(0).max(24 * 60).default(10),
+    serviceCooldownMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
     /** Per mitigation type: at most this many automated actions in place on one resource at once (default: one WAF rule per web ACL). */
     perResourceLimits: z.partialRecord(z.enum(MITIGATION_KEYS), z.number().int().min(1).max(100)).default({}),
     /** Past a limit: ask for approval (default), or page a human without changing anything. */
@@ -357,9 +403,17 @@ export const TourniquetConfigSchema = z
   .object({
     version: z.literal(1, 'version must be 1'),
     /** Suffix for resource names so two installs can share an account ("prod"). */
-    stage: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage must be lowercase letters, digits and -, max 16').default('prod'),
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, 'stage must be lowercase letters, digits and -, max 16')
+      .default('prod'),
     /** Minutes before an alarm in which deployments and flag changes count as suspects. */
-    changeWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    changeWindowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     /** Decide and notify, but change nothing. */
     dryRun: z.boolean().default(false),
     /** Times when automation only notifies (planned work): decisions are made and announced, nothing is changed. */
@@ -499,7 +553,12 @@ export class ConfigInvalidError extends Error {
 }
 
 const formatPath = (path: readonly PropertyKey[]): string =>
-  path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
 
 /** Validates a parsed config object; returns the typed config or every problem found. */
 export function checkConfig(raw: unknown): { ok: true; config: TourniquetConfig } | { ok: false; problems: ConfigProblem[] } {

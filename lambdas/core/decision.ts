@@ -1,8 +1,8 @@
-import type { ServiceConfig } from './config.js';
-import { resolvePolicy } from './policy.js';
 import { CATALOGUE, mitigationOf } from '../mitigations/index.js';
 import type { Mitigation, Proposal } from '../mitigations/mitigation.js';
-import { MITIGATION_TYPES, type Candidate, type Plan, type Triage } from './model.js';
+import type { ServiceConfig } from './config.js';
+import { type Candidate, MITIGATION_TYPES, type Plan, type Triage } from './model.js';
+import { resolvePolicy } from './policy.js';
 
 /**
  * The decision matrix: triage facts in, an ordered plan of candidate mitigations out.
@@ -22,8 +22,7 @@ import { MITIGATION_TYPES, type Candidate, type Plan, type Triage } from './mode
  * never proposed. Each row is a catalogue module's `propose` (lambdas/mitigations/). Pure function: no I/O, no clock.
  */
 
-const minutesBefore = (earlier: string, later: string): number =>
-  Math.max(0, Math.round((Date.parse(later) - Date.parse(earlier)) / 60_000));
+const minutesBefore = (earlier: string, later: string): number => Math.max(0, Math.round((Date.parse(later) - Date.parse(earlier)) / 60_000));
 
 /** The evidence rows that are a recent change (the others are symptoms). */
 const CHANGE_EVIDENCE = new Set(['flag-turned-on', 'new-deployment']);
@@ -79,7 +78,12 @@ export function decide(triage: Triage, service: ServiceConfig, alarmAt: string =
 
 /** The matrix case: two kinds of recent change together are a mixed change; otherwise the first candidate's. */
 function scenarioOf(candidates: readonly Candidate[]): string {
-  const changes = new Set(candidates.map((c) => mitigationOf(c.type)).filter((m) => CHANGE_EVIDENCE.has(m.evidence)).map((m) => m.evidence));
+  const changes = new Set(
+    candidates
+      .map((c) => mitigationOf(c.type))
+      .filter((m) => CHANGE_EVIDENCE.has(m.evidence))
+      .map((m) => m.evidence),
+  );
   if (changes.size > 1) return 'mixed-change';
   const first = candidates[0];
   return first ? mitigationOf(first.type).matrixCase : 'unknown';

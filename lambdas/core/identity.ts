@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type { AlarmSignal } from './signal.js';
 
 /**
@@ -6,10 +7,17 @@ import type { AlarmSignal } from './signal.js';
  * incident id, so EventBridge's at-least-once delivery and Lambda retries cannot open two incidents.
  */
 
-const compactTime = (iso: string): string => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+const compactTime = (iso: string): string =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
 const digest = (signal: Pick<AlarmSignal, 'alarmArn' | 'stateChangeTime'>, length: number): string =>
-  createHash('sha256').update(`${signal.alarmArn}|${new Date(signal.stateChangeTime).toISOString()}`).digest('hex').slice(0, length);
+  createHash('sha256')
+    .update(`${signal.alarmArn}|${new Date(signal.stateChangeTime).toISOString()}`)
+    .digest('hex')
+    .slice(0, length);
 
 /** `inc-20261123T030900Z-1a2b3c4d`: sortable by time, unique per alarm transition. */
 export function incidentIdFor(signal: Pick<AlarmSignal, 'alarmArn' | 'stateChangeTime'>): string {
@@ -31,7 +39,10 @@ export function executionConsoleUrl(executionArn: string): string {
 
 /** Identifies one alarm transition (alarm, time, new state): the key of its timeline event, so a redelivery is recognised. */
 export function signalKeyFor(signal: Pick<AlarmSignal, 'alarmArn' | 'stateChangeTime' | 'state'>): string {
-  return createHash('sha256').update(`${signal.alarmArn}|${new Date(signal.stateChangeTime).toISOString()}|${signal.state}`).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(`${signal.alarmArn}|${new Date(signal.stateChangeTime).toISOString()}|${signal.state}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The ARN Step Functions gives an execution of `stateMachineArn` named `name`. */

@@ -1,6 +1,6 @@
+import { CATALOGUE } from '../mitigations/index.js';
 import type { LifecycleConfig, RevertIneffective, Severity } from './config.js';
 import type { IncidentStatus, MitigationType } from './model.js';
-import { CATALOGUE } from '../mitigations/index.js';
 
 /**
  * The incident lifecycle as pure rules: which states follow which, what the starter does with an
@@ -53,9 +53,10 @@ export function leaseUntil(nextDueAt: Date | string): string {
  * (a suspect feature off is the safe state); every other change that did not help is taken back,
  * since it moves traffic, capacity or code for no benefit.
  */
-export const DEFAULT_REVERT_INEFFECTIVE: Readonly<Record<MitigationType, boolean>> = Object.fromEntries(
-  CATALOGUE.map((m) => [m.type, m.revertWhenIneffective]),
-) as Record<MitigationType, boolean>;
+export const DEFAULT_REVERT_INEFFECTIVE: Readonly<Record<MitigationType, boolean>> = Object.fromEntries(CATALOGUE.map((m) => [m.type, m.revertWhenIneffective])) as Record<
+  MitigationType,
+  boolean
+>;
 
 export function revertsWhenIneffective(type: MitigationType, overrides: RevertIneffective = {}): boolean {
   return overrides[type] ?? DEFAULT_REVERT_INEFFECTIVE[type];
@@ -130,7 +131,11 @@ export function admit(input: AdmissionInput): Admission {
 }
 
 /** Minutes until the next page of an incident a human holds, or undefined when it is not paged on a timer. */
-export function pageIntervalMinutes(status: IncidentStatus, severity: Severity, lifecycle: Pick<LifecycleConfig, 'repageMinutes' | 'acknowledgedReminderMinutes'>): number | undefined {
+export function pageIntervalMinutes(
+  status: IncidentStatus,
+  severity: Severity,
+  lifecycle: Pick<LifecycleConfig, 'repageMinutes' | 'acknowledgedReminderMinutes'>,
+): number | undefined {
   if (status === 'ESCALATED') return lifecycle.repageMinutes[severity] ?? DEFAULT_REPAGE_MINUTES[severity];
   if (status === 'ACKNOWLEDGED') return lifecycle.acknowledgedReminderMinutes;
   return undefined;

@@ -1,7 +1,8 @@
 import * as z from 'zod';
+
 import { BrakeConfigSchema, DEFAULT_BRAKE, LifecycleConfigSchema, PolicyModeSchema, ServiceConfigSchema, SeveritySchema } from './config.js';
-import { AlarmSignalSchema } from './signal.js';
 import { MITIGATION_TYPES } from './mitigation-types.js';
+import { AlarmSignalSchema } from './signal.js';
 
 /**
  * The payloads that flow through the incident state machine. Each Task state writes its result

@@ -93,7 +93,13 @@ function headline(cause: NonNullable<PageInput['cause']>, status: IncidentStatus
 }
 
 /** One line per ledger action for a page or the postmortem: what it was, and what it did. */
-export function describeAction(action: { readonly type: string; readonly target: string; readonly status: string; readonly effect?: string; readonly undoDetail?: string }): string {
+export function describeAction(action: {
+  readonly type: string;
+  readonly target: string;
+  readonly status: string;
+  readonly effect?: string;
+  readonly undoDetail?: string;
+}): string {
   const effect = action.effect === 'restored' ? ', restored service' : action.effect === 'no-effect' ? ', no measurable effect' : '';
   const undone = action.status === 'undone' ? ` (reverted${action.undoDetail ? `: ${action.undoDetail}` : ''})` : '';
   return `${action.type} on ${action.target}: ${action.status === 'undone' ? 'applied' : action.status}${effect}${undone}`;

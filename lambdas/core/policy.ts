@@ -1,5 +1,5 @@
-import type { PolicyConfig, PolicyMode, Severity } from './config.js';
 import { CATALOGUE } from '../mitigations/index.js';
+import type { PolicyConfig, PolicyMode, Severity } from './config.js';
 import type { MitigationType } from './mitigation-types.js';
 
 /**

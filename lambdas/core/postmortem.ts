@@ -27,8 +27,7 @@ export interface IncidentMetrics {
   readonly withinTarget: boolean | null;
 }
 
-const seconds = (from: string | undefined, to: string | undefined): number | null =>
-  from && to ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
+const seconds = (from: string | undefined, to: string | undefined): number | null => (from && to ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null);
 
 /** First breaching datapoint, estimated from the alarm's evaluation settings; undefined when unknown (composite alarms). */
 export function estimateImpactStart(alarmAt: string, periodSeconds?: number, datapointsToAlarm?: number): string | undefined {
@@ -129,7 +128,12 @@ export function renderPostmortem(input: PostmortemInput): string {
     '| Action | Owner | Due Date |',
     '|---|---|---|',
     ...(input.outcome === 'mitigated'
-      ? [`| Fix the cause, then undo the mitigation in place (${input.actions.filter((a) => !a.reverted).map((a) => a.description).join(', ')}) | _owner_ | _date_ |`]
+      ? [
+          `| Fix the cause, then undo the mitigation in place (${input.actions
+            .filter((a) => !a.reverted)
+            .map((a) => a.description)
+            .join(', ')}) | _owner_ | _date_ |`,
+        ]
       : ['| Find and apply a mitigation; add it to the Tourniquet config so automation can act next time | _owner_ | _date_ |']),
     '| Review whether the alarm could have fired sooner | _owner_ | _date_ |',
     '',

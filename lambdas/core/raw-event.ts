@@ -21,8 +21,7 @@ export function rawEventId(event: unknown): string {
   return `raw-${createHash('sha256').update(excerpt(event, Number.MAX_SAFE_INTEGER)).digest('hex').slice(0, 12)}`;
 }
 
-const printable = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value.replace(/[^\x20-\x7E]/g, '?').slice(0, 60) : undefined;
+const printable = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value.replace(/[^\x20-\x7E]/g, '?').slice(0, 60) : undefined);
 
 /**
  * The alarm name of an event that failed to parse, when one can be found: an EventBridge alarm
@@ -31,6 +30,7 @@ const printable = (value: unknown): string | undefined =>
  */
 export function alarmNameIn(event: unknown): string | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untrusted shape, read field by field with checks
     const e = event as Record<string, any> | null;
     const fromMessage = (message: unknown) => {
       const parsed = typeof message === 'string' ? (JSON.parse(message) as Record<string, unknown>) : (message as Record<string, unknown> | undefined);
@@ -39,6 +39,7 @@ export function alarmNameIn(event: unknown): string | undefined {
     return (
       printable(e?.detail?.alarmName) ??
       printable(e?.AlarmName) ??
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untrusted shape, read field by field with checks
       (Array.isArray(e?.Records) ? e.Records.map((r: any) => safe(() => fromMessage(r?.Sns?.Message))).find(Boolean) : undefined) ??
       (e?.Message !== undefined ? safe(() => fromMessage(e.Message)) : undefined)
     );

@@ -50,9 +50,7 @@ export const humanDuration = (ms: number): string => {
 export function renderStatusUpdate(input: StatusUpdateInput): StatusUpdate {
   const what = input.alarmSummary ?? input.alarmName;
   const subject = `[${input.severity}][${input.status}] ${input.service}: ${what}`;
-  const nextUpdate =
-    input.nextUpdate ??
-    `By ${utcMinute(new Date(input.now.getTime() + UPDATE_CADENCE_MINUTES[input.severity] * 60_000))}, or sooner at the next phase change.`;
+  const nextUpdate = input.nextUpdate ?? `By ${utcMinute(new Date(input.now.getTime() + UPDATE_CADENCE_MINUTES[input.severity] * 60_000))}, or sooner at the next phase change.`;
   const lines = [
     `Incident Update: ${input.incidentId}`,
     '',
@@ -89,12 +87,11 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
 
   switch (status) {
     case 'Investigating': {
-      summary = state.incident.round > 0
-        ? `${fired} The alarm fired again after a mitigation, so Tourniquet re-opened incident ${state.incident.incidentId} (round ${state.incident.round}) and is looking for a next candidate.`
-        : `${fired} Tourniquet opened an incident and is checking what changed.`;
-      currentActions = [
-        `Checking deployments and feature-flag changes of ${state.service.name} in the ${state.settings.changeWindowMinutes} min before the alarm.`,
-      ];
+      summary =
+        state.incident.round > 0
+          ? `${fired} The alarm fired again after a mitigation, so Tourniquet re-opened incident ${state.incident.incidentId} (round ${state.incident.round}) and is looking for a next candidate.`
+          : `${fired} Tourniquet opened an incident and is checking what changed.`;
+      currentActions = [`Checking deployments and feature-flag changes of ${state.service.name} in the ${state.settings.changeWindowMinutes} min before the alarm.`];
       break;
     }
     case 'Identified': {
@@ -121,25 +118,26 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
       break;
     }
     case 'Escalated': {
-      const reason = state.incident.mode === 'capped' && state.incident.reason
-        ? state.incident.reason
-        : state.attempt?.status === 'paused'
-        ? `${state.attempt.detail} A human decides what to do.`
-        : state.error?.Error === 'ApprovalRejected'
-          ? `A human rejected ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'}${state.approval ? ` (${state.approval.by}${state.approval.reason ? `: ${state.approval.reason}` : ''})` : ''}; nothing was changed.`
-        : state.error?.Error === 'ApprovalTimedOut'
-          ? `Nobody approved ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'} in time; Tourniquet did not act on its own.`
-        : state.attempt?.status === 'dry-run'
-          ? `${state.attempt.detail}`
-        : state.error?.Error === 'NoCandidateCanAct'
-          ? `Tourniquet found no mitigation that can act now: ${describeWorkflowError(state.error)}`
-        : state.error
-        ? `The automation hit an error: ${describeWorkflowError(state.error)}`
-        : plan && !plan.hasCandidate
-          ? plan.rationale
-          : state.verification?.outcome === 'failed'
-            ? `${state.verification.notOk?.length ? state.verification.notOk.join(', ') : 'The alarm'} still ${state.verification.alarmState} after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}, and no further automatic mitigation remains.`
-            : 'Automation cannot mitigate this incident.';
+      const reason =
+        state.incident.mode === 'capped' && state.incident.reason
+          ? state.incident.reason
+          : state.attempt?.status === 'paused'
+            ? `${state.attempt.detail} A human decides what to do.`
+            : state.error?.Error === 'ApprovalRejected'
+              ? `A human rejected ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'}${state.approval ? ` (${state.approval.by}${state.approval.reason ? `: ${state.approval.reason}` : ''})` : ''}; nothing was changed.`
+              : state.error?.Error === 'ApprovalTimedOut'
+                ? `Nobody approved ${attempt ? `${attempt.type} on ${attempt.target}` : 'the proposed mitigation'} in time; Tourniquet did not act on its own.`
+                : state.attempt?.status === 'dry-run'
+                  ? `${state.attempt.detail}`
+                  : state.error?.Error === 'NoCandidateCanAct'
+                    ? `Tourniquet found no mitigation that can act now: ${describeWorkflowError(state.error)}`
+                    : state.error
+                      ? `The automation hit an error: ${describeWorkflowError(state.error)}`
+                      : plan && !plan.hasCandidate
+                        ? plan.rationale
+                        : state.verification?.outcome === 'failed'
+                          ? `${state.verification.notOk?.length ? state.verification.notOk.join(', ') : 'The alarm'} still ${state.verification.alarmState} after ${attempt ? `${attempt.type} on ${attempt.target}` : 'the mitigation'}, and no further automatic mitigation remains.`
+                          : 'Automation cannot mitigate this incident.';
       summary = `${fired} ${reason}`;
       currentActions = ['A human on call has been paged to take over.'];
       const deferred = plan?.candidates.filter((c) => !c.executable) ?? [];

@@ -4,8 +4,8 @@ import * as z from 'zod';
 import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, verifyApprovalLink } from '../core/approval-link.js';
 import { decideApproval, type DecideApprovalDeps, reviewApproval } from '../operations/decide-approval.js';
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
-import { composedHandler, logger } from '../runtime/lambda.js';
 import { composeApprovalEndpoint } from '../runtime/compose/approval-endpoint.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 /**
  * The approval endpoint, served by a Lambda function URL: `GET /approval?t=…` shows what the link

@@ -2,9 +2,9 @@ import { OpenedIncidentSchema, WorkflowStateSchema } from '../core/model.js';
 import { describeOutcomeOfActions } from '../core/postmortem.js';
 import { humanDuration } from '../core/status-update.js';
 import { metricsOf, postmortemActions } from '../operations/postmortem.js';
-import { IncidentStore } from '../store/incident-store.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeCloseIncident } from '../runtime/compose/close-incident.js';
+import { composedHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 /** Escalate hands on the state it was given: after a failed OpenIncident that has no `$.incident`. */
 const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });

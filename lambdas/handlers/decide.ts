@@ -1,8 +1,8 @@
 import { decide } from '../core/decision.js';
-import { WorkflowStateSchema, type Plan } from '../core/model.js';
-import { IncidentStore } from '../store/incident-store.js';
-import { composedHandler } from '../runtime/lambda.js';
+import { type Plan, WorkflowStateSchema } from '../core/model.js';
 import { composeDecide } from '../runtime/compose/decide.js';
+import { composedHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export interface DecideDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;
@@ -22,7 +22,10 @@ export function createDecideHandler(deps: DecideDeps) {
     const tried = state.incident.round > 0 ? (await deps.store.listActions(state.incident.incidentId)).filter((a) => a.status !== 'dry-run') : [];
     const isTried = (c: Plan['candidates'][number]) => tried.some((a) => a.type === c.type && a.target === c.target);
     const candidates = matrix.candidates.filter((c) => !isTried(c));
-    const triedText = matrix.candidates.filter(isTried).map((c) => `${c.type} on ${c.target}`).join(', ');
+    const triedText = matrix.candidates
+      .filter(isTried)
+      .map((c) => `${c.type} on ${c.target}`)
+      .join(', ');
     const plan: Plan =
       triedText === ''
         ? matrix

@@ -1,4 +1,3 @@
-
 import {
   type EscalateDeps,
   escalateIncident,
@@ -8,8 +7,8 @@ import {
   pageUnreadable,
   recordEndedExecution,
 } from '../operations/escalate.js';
-import { composedHandler, logger } from '../runtime/lambda.js';
 import { composeEscalate } from '../runtime/compose/escalate.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 export type { EscalateDeps, EscalateResult } from '../operations/escalate.js';
 

@@ -1,10 +1,11 @@
 import * as z from 'zod';
+
+import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { StatusPhaseSchema, WorkflowStateSchema } from '../core/model.js';
 import { statusUpdateFor } from '../core/status-update.js';
-import { SnsPublisher } from '../adapters/sns-publisher.js';
-import { IncidentStore } from '../store/incident-store.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeNotify } from '../runtime/compose/notify.js';
+import { composedHandler } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 

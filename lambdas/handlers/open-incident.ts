@@ -1,8 +1,8 @@
 import { leaseUntil } from '../core/lifecycle.js';
-import { WorkflowInputSchema, type OpenedIncident } from '../core/model.js';
-import { IncidentStore } from '../store/incident-store.js';
-import { composedHandler, logger } from '../runtime/lambda.js';
+import { type OpenedIncident, WorkflowInputSchema } from '../core/model.js';
 import { composeOpenIncident } from '../runtime/compose/open-incident.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 export interface OpenIncidentDeps {
   readonly store: Pick<IncidentStore, 'getIncident' | 'renewLease'>;

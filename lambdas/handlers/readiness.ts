@@ -1,8 +1,7 @@
-
 import { parseConfig } from '../core/config.js';
 import { createScheduledReadiness, type ScheduledReadinessDeps } from '../operations/readiness.js';
-import { composedHandler, logger } from '../runtime/lambda.js';
 import { composeReadiness } from '../runtime/compose/readiness.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 
 export { ReadinessRunError } from '../operations/readiness.js';
 

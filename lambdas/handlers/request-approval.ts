@@ -1,7 +1,6 @@
-
 import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema, type RequestApprovalResult } from '../operations/request-approval.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeRequestApproval } from '../runtime/compose/request-approval.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export type { RequestApprovalDeps, RequestApprovalEvent, RequestApprovalResult } from '../operations/request-approval.js';
 

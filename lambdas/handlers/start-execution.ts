@@ -5,8 +5,8 @@ import { AlarmEventInvalidError, parseAlarmEvent } from '../core/alarm-event.js'
 import { parseConfig } from '../core/config.js';
 import type { AlarmSignal } from '../core/signal.js';
 import { admitSignals, type AdmitSignalsDeps, reportRejectedEvent, type StartSummary } from '../operations/start-execution.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeStartExecution } from '../runtime/compose/start-execution.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export type { StarterOutput, StartSummary } from '../operations/start-execution.js';
 

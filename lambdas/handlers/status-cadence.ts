@@ -1,8 +1,7 @@
-
 import { CadenceSettingsSchema } from '../core/cadence.js';
 import { createStatusCadence, type StatusCadenceDeps, type StatusCadenceResult } from '../operations/cadence.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeStatusCadence } from '../runtime/compose/status-cadence.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export type { StatusCadenceDeps, StatusCadenceResult } from '../operations/cadence.js';
 

@@ -1,8 +1,7 @@
-
 import { type Triage, WorkflowStateSchema } from '../core/model.js';
 import { type TriageDeps, triageIncident } from '../operations/triage.js';
-import { composedHandler } from '../runtime/lambda.js';
 import { composeTriage } from '../runtime/compose/triage.js';
+import { composedHandler } from '../runtime/lambda.js';
 
 export type { TriageDeps } from '../operations/triage.js';
 

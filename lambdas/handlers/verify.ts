@@ -1,13 +1,13 @@
-import { nextExecutableCursor } from '../core/decision.js';
-import { WorkflowStateSchema, type Verification, type WorkflowState } from '../core/model.js';
-import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
+import { nextExecutableCursor } from '../core/decision.js';
+import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
+import { type Verification, type WorkflowState, WorkflowStateSchema } from '../core/model.js';
+import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
-import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
-import { IncidentStore } from '../store/incident-store.js';
-import { composedHandler, logger } from '../runtime/lambda.js';
 import { composeVerify } from '../runtime/compose/verify.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
+import { IncidentStore } from '../store/incident-store.js';
 
 /** Checks per attempt before it counts as failed: the first at the expected settle time, then one period apart. */
 export const MAX_CHECKS_PER_ATTEMPT = 3;

@@ -88,7 +88,10 @@ export const arcRoutingControl: Mitigation = {
     const arc = arcOf(ctx.service);
     const before = ArcStateSchema.parse(action.before);
     if (action.dryRun) {
-      return { status: 'would-undo', detail: `Would set ARC routing controls back in one call: primary ${routingControlId(before.primaryArn)} ${before.primary}, secondary ${routingControlId(before.secondaryArn)} ${before.secondary}.` };
+      return {
+        status: 'would-undo',
+        detail: `Would set ARC routing controls back in one call: primary ${routingControlId(before.primaryArn)} ${before.primary}, secondary ${routingControlId(before.secondaryArn)} ${before.secondary}.`,
+      };
     }
     // The adapter refuses a recorded state of other routing controls before writing anything.
     const result = await (await ctx.adapters.arc()).restore(arc, before);
@@ -131,7 +134,8 @@ export function arcPermissions(config: TourniquetConfig, _arns: ArnFormatter): M
       sid: 'ArcListRoutingControls',
       actions: ['route53-recovery-cluster:ListRoutingControls'],
       resources: ['*'],
-      wildcardReason: 'route53-recovery-cluster:ListRoutingControls supports no resource-level permissions (no resource type in the Service Authorization Reference); it only reads routing control states.',
+      wildcardReason:
+        'route53-recovery-cluster:ListRoutingControls supports no resource-level permissions (no resource type in the Service Authorization Reference); it only reads routing control states.',
     },
   ];
   const honouring = all.filter((a) => a.safetyRulesToOverride.length === 0);

@@ -80,7 +80,8 @@ export const dbFailover: Mitigation = {
       const p = await (await ctx.adapters.aurora()).preview(database);
       return { before: p.before, wouldChange: p.wouldChange, detail: p.detail, ...(p.notExecutable !== undefined ? { notExecutable: p.notExecutable } : {}) };
     } catch (error) {
-      if ((error as Error).name === 'DatabaseSetupError') return { before: undefined, wouldChange: false, detail: (error as Error).message, notExecutable: (error as Error).message };
+      if ((error as Error).name === 'DatabaseSetupError')
+        return { before: undefined, wouldChange: false, detail: (error as Error).message, notExecutable: (error as Error).message };
       throw error;
     }
   },
@@ -112,7 +113,14 @@ export const dbFailover: Mitigation = {
       const r = await (await ctx.adapters.aurora()).readiness(database);
       return [{ type: 'db-failover', target: r.target, ready: r.checks.every((c) => c.ok), checks: r.checks }];
     } catch (error) {
-      return [{ type: 'db-failover', target: describeDatabase(database), ready: false, checks: [{ check: 'database and failover target readable', ok: false, detail: (error as Error).message }] }];
+      return [
+        {
+          type: 'db-failover',
+          target: describeDatabase(database),
+          ready: false,
+          checks: [{ check: 'database and failover target readable', ok: false, detail: (error as Error).message }],
+        },
+      ];
     }
   },
   async settled(ctx) {
@@ -145,7 +153,9 @@ export function databasePermissions(config: TourniquetConfig, arns: ArnFormatter
     resources: unique(all.flatMap((d) => [cluster(d.clusterId), ...(d.mode !== 'cluster' && d.targetClusterArn ? [d.targetClusterArn] : [])])),
   };
   const describeGlobals: StatementSpec[] =
-    globals.length === 0 ? [] : [{ sid: 'RdsDescribeGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: unique(globals.map((d) => globalCluster(d.globalClusterId!))) }];
+    globals.length === 0
+      ? []
+      : [{ sid: 'RdsDescribeGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: unique(globals.map((d) => globalCluster(d.globalClusterId!))) }];
   const read: StatementSpec[] = [
     describeClusters,
     ...(clusters.length === 0

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { describeEcs, ECS_DEPLOYMENT_SECONDS, ecsOf, ecsPermissions, ecsSettled } from './ecs-service.js';
 import type { Mitigation, ReadinessCheck } from './mitigation.js';
 
@@ -29,9 +30,7 @@ export const ecsRollback: Mitigation = {
   propose({ triage, service, alarmAt }) {
     const ecs = service.resources.ecs;
     if (!ecs) return { proposals: [] };
-    const newest = triage.ecsDeployments
-      .filter((d) => d.cluster === ecs.cluster && d.service === ecs.service)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const newest = triage.ecsDeployments.filter((d) => d.cluster === ecs.cluster && d.service === ecs.service).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (!newest) return { proposals: [] };
     return {
       proposals: [
@@ -58,13 +57,20 @@ export const ecsRollback: Mitigation = {
       return { before: p.before, wouldChange: p.wouldChange, detail: p.detail };
     } catch (error) {
       // By name: importing the adapter's error class would load the ECS client with the catalogue.
-      if ((error as Error).name === 'NoStableTaskDefinitionError') return { before: undefined, wouldChange: false, detail: (error as Error).message, notExecutable: (error as Error).message };
+      if ((error as Error).name === 'NoStableTaskDefinitionError')
+        return { before: undefined, wouldChange: false, detail: (error as Error).message, notExecutable: (error as Error).message };
       throw error;
     }
   },
   async apply(ctx) {
     const result = await (await ctx.adapters.ecs()).rollback(ecsOf(ctx.service), { description: ctx.reason });
-    return { status: result.status, before: result.before, after: result.after, detail: [result.detail, result.evidence].filter(Boolean).join(' '), takesEffectSeconds: ECS_DEPLOYMENT_SECONDS };
+    return {
+      status: result.status,
+      before: result.before,
+      after: result.after,
+      detail: [result.detail, result.evidence].filter(Boolean).join(' '),
+      takesEffectSeconds: ECS_DEPLOYMENT_SECONDS,
+    };
   },
   async undo(ctx, action) {
     const ecs = ecsOf(ctx.service);
@@ -90,7 +96,11 @@ export const ecsRollback: Mitigation = {
     const registered = `${shortTaskDefinition(stable.stable)} is ACTIVE`;
     try {
       const td = await adapter.taskDefinitionStatus(stable.stable);
-      checks.push({ check: registered, ok: td.active, detail: td.active ? `${shortTaskDefinition(td.taskDefinition)} is registered (ACTIVE)` : inactive(td.taskDefinition, td.status) });
+      checks.push({
+        check: registered,
+        ok: td.active,
+        detail: td.active ? `${shortTaskDefinition(td.taskDefinition)} is registered (ACTIVE)` : inactive(td.taskDefinition, td.status),
+      });
     } catch (error) {
       checks.push({ check: registered, ok: false, detail: (error as Error).message });
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { describeEcs, ECS_DEPLOYMENT_SECONDS, ecsOf, ecsPermissions, ecsSettled } from './ecs-service.js';
 import { type Mitigation, MitigationNotExecutableError } from './mitigation.js';
 
@@ -41,7 +42,12 @@ export const ecsScaleOut: Mitigation = {
   },
   async preview(ctx) {
     const p = await (await ctx.adapters.ecs()).previewScaleOut(ecsOf(ctx.service), { maxDesiredCount: capOf(ctx) });
-    return { before: p.before, wouldChange: p.wouldChange, detail: p.detail, ...(p.wouldChange ? {} : { notExecutable: `no scale headroom: ${p.detail.replace(/^Nothing to do: /, '').replace(/\.$/, '')}` }) };
+    return {
+      before: p.before,
+      wouldChange: p.wouldChange,
+      detail: p.detail,
+      ...(p.wouldChange ? {} : { notExecutable: `no scale headroom: ${p.detail.replace(/^Nothing to do: /, '').replace(/\.$/, '')}` }),
+    };
   },
   async apply(ctx) {
     const result = await (await ctx.adapters.ecs()).scaleOut(ecsOf(ctx.service), { maxDesiredCount: capOf(ctx) });

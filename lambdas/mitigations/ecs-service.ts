@@ -26,8 +26,9 @@ export const ecsSettled: NonNullable<Mitigation['settled']> = async (ctx) => {
 const clusterName = (cluster: string): string => (cluster.startsWith('arn:') ? cluster.slice(cluster.lastIndexOf('/') + 1) : cluster);
 
 /** `<cluster>/<service>` of each configured ECS service, deduplicated. */
-export const ecsServicePaths = (config: TourniquetConfig): string[] =>
-  [...new Set(config.services.flatMap((s) => (s.resources.ecs ? [`${clusterName(s.resources.ecs.cluster)}/${s.resources.ecs.service}`] : [])))];
+export const ecsServicePaths = (config: TourniquetConfig): string[] => [
+  ...new Set(config.services.flatMap((s) => (s.resources.ecs ? [`${clusterName(s.resources.ecs.cluster)}/${s.resources.ecs.service}`] : []))),
+];
 
 /**
  * Read the configured services, their deployments and revisions (triage, previews, readiness, steady

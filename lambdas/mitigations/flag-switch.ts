@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import type { FeatureFlagsConfig, ServiceConfig, TourniquetConfig } from '../core/config.js';
 import type { CandidateParams } from '../core/model.js';
 import {
@@ -25,8 +26,7 @@ export function flagsOf(service: ServiceConfig): FeatureFlagsConfig {
 }
 
 /** "flag <key> (<application>/<environment>/<profile>)", as candidates and readiness reports name it. */
-export const describeFlag = (flags: FeatureFlagsConfig, flag: string): string =>
-  `flag ${flag} (${flags.applicationId}/${flags.environmentId}/${flags.configurationProfileId})`;
+export const describeFlag = (flags: FeatureFlagsConfig, flag: string): string => `flag ${flag} (${flags.applicationId}/${flags.environmentId}/${flags.configurationProfileId})`;
 
 const FlagBeforeSchema = z.object({ deployedVersion: z.string(), enabled: z.boolean().nullable() });
 
@@ -73,7 +73,9 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
     },
     async apply(ctx, params) {
       const { flags, flag } = allowedFlag(ctx, params, direction);
-      const result = await (await ctx.adapters.flags()).setFlag(flags, {
+      const result = await (
+        await ctx.adapters.flags()
+      ).setFlag(flags, {
         flag,
         enabled: direction.enabled,
         deploymentStrategyId: ctx.deploymentStrategyId,

@@ -46,7 +46,9 @@ export const route53Failover: Mitigation = {
     if (!p.wouldChange) return { before: p.before, wouldChange: false, detail: p.detail };
     // Moving users onto a failing secondary turns a partial outage into a full one. A status that cannot be
     // read does not hold the failover back: the approver (or the policy) decides without it, and is told so.
-    const secondary = await adapter.secondaryHealth(route53).catch((error: unknown) => ({ status: 'unread' as const, detail: `the secondary's health could not be read (${(error as Error).message})` }));
+    const secondary = await adapter
+      .secondaryHealth(route53)
+      .catch((error: unknown) => ({ status: 'unread' as const, detail: `the secondary's health could not be read (${(error as Error).message})` }));
     if (secondary.status === 'unhealthy') return { before: p.before, wouldChange: false, detail: `${p.detail} ${secondary.detail}.`, notExecutable: secondary.detail };
     return { before: p.before, wouldChange: true, detail: `${p.detail} Secondary: ${secondary.detail}.` };
   },
@@ -66,7 +68,9 @@ export const route53Failover: Mitigation = {
     if (action.dryRun) return { status: 'would-undo', detail: `Would restore ${route53.recordName} routing as recorded before the failover.` };
     const changeId = (action.after as { changeId?: unknown } | undefined)?.changeId;
     // The adapter validates the recorded state against the config before writing anything.
-    const result = await (await ctx.adapters.route53()).restore(route53, action.before as FailoverState, {
+    const result = await (
+      await ctx.adapters.route53()
+    ).restore(route53, action.before as FailoverState, {
       comment: ctx.reason,
       ...(typeof changeId === 'string' ? { priorChangeId: changeId } : {}),
     });
@@ -152,7 +156,14 @@ function route53Permissions(config: TourniquetConfig, arns: ArnFormatter): Mitig
     })),
     ...(weighted.length === 0
       ? []
-      : [{ sid: 'Route53GetChange', actions: ['route53:GetChange'], resources: [arn('change', '*')], wildcardReason: 'Route 53 assigns change IDs at ChangeResourceRecordSets time; GetChange (read-only) follows the change the function made to INSYNC.' }]),
+      : [
+          {
+            sid: 'Route53GetChange',
+            actions: ['route53:GetChange'],
+            resources: [arn('change', '*')],
+            wildcardReason: 'Route 53 assigns change IDs at ChangeResourceRecordSets time; GetChange (read-only) follows the change the function made to INSYNC.',
+          },
+        ]),
     ...(checks.length === 0 ? [] : [{ sid: 'Route53UpdateHealthCheck', actions: ['route53:UpdateHealthCheck'], resources: checkArns }]),
   ];
   return { read, write };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import type { ServiceConfig, TourniquetConfig, WafConfig } from '../core/config.js';
 import { type ArnFormatter, type Mitigation, MitigationNotExecutableError, type MitigationPermissions, type ReadinessCheck } from './mitigation.js';
 
@@ -62,7 +63,13 @@ export const wafBlock: Mitigation = {
   async apply(ctx) {
     const waf = wafOf(ctx.service);
     const result = await (await ctx.adapters.waf(waf.scope)).addRateBasedBlock(waf, { incidentId: ctx.incidentId });
-    return { status: result.status, before: { ...result.before, addedRules: result.changed.added }, after: result.after, detail: result.detail, takesEffectSeconds: WAF_EFFECT_SECONDS };
+    return {
+      status: result.status,
+      before: { ...result.before, addedRules: result.changed.added },
+      after: result.after,
+      detail: result.detail,
+      takesEffectSeconds: WAF_EFFECT_SECONDS,
+    };
   },
   async undo(ctx, action) {
     const waf = wafOf(ctx.service);
@@ -121,7 +128,13 @@ function wafPermissions(config: TourniquetConfig, arns: ArnFormatter): Mitigatio
   const unique = (values: string[]) => [...new Set(values)];
   const arn = (waf: WafConfig, resourceName: string, account?: string) => {
     const where = wafLocation(waf);
-    return arns.arn({ service: 'wafv2', ...(where.region !== undefined ? { region: where.region } : {}), ...(account !== undefined ? { account } : {}), resource: where.scope, resourceName });
+    return arns.arn({
+      service: 'wafv2',
+      ...(where.region !== undefined ? { region: where.region } : {}),
+      ...(account !== undefined ? { account } : {}),
+      resource: where.scope,
+      resourceName,
+    });
   };
   const webAcls = unique(all.map((w) => arn(w, `webacl/${w.webAclName}/${w.webAclId}`)));
   return {

@@ -1,8 +1,9 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+
 import { type ApprovalDecision, formatTime, normalizeReason } from '../core/approval-link.js';
-import { decideApproval, type DecideApprovalDeps, type DecideApprovalOutcome } from './decide-approval.js';
 import { type ApprovalRecord, approvalState, type ApprovalStore } from '../store/approvals.js';
 import type { IncidentStore } from '../store/incident-store.js';
+import { decideApproval, type DecideApprovalDeps, type DecideApprovalOutcome } from './decide-approval.js';
 
 /**
  * Answers an incident's pending approval request as the caller (`tourniquet approve|reject` and the
@@ -126,7 +127,11 @@ export async function runApprovalCommand(input: ApprovalCommandInput, deps: Appr
       return { ...approvalCommandFailure(nothingPending(incidentId, outcome.record, deps.clock()), EXIT_BAD_INPUT, stderr), outcome };
     case 'task-gone':
       return {
-        ...approvalCommandFailure(`approval ${id}: the workflow had already stopped waiting (${outcome.detail}); your decision was recorded but will not be acted on`, EXIT_BAD_INPUT, stderr),
+        ...approvalCommandFailure(
+          `approval ${id}: the workflow had already stopped waiting (${outcome.detail}); your decision was recorded but will not be acted on`,
+          EXIT_BAD_INPUT,
+          stderr,
+        ),
         outcome,
       };
     case 'undeliverable':

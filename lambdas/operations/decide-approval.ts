@@ -1,6 +1,6 @@
 import { type ApprovalChannel, type ApprovalDecision, type ApprovalDecisionOutput, type ApproverIdentity, openTaskToken } from '../core/approval-link.js';
-import { logger } from '../runtime/logger.js';
 import { approvalState } from '../core/approval-state.js';
+import { logger } from '../runtime/logger.js';
 import type { ApprovalDelivery, ApprovalRecord, ClaimResult, DecisionClaim } from '../store/approvals.js';
 import { RecordInvalidError } from '../store/errors.js';
 import type { Clock, Timeline } from './ports.js';

@@ -306,6 +306,7 @@ function parseJson(text: string | null | undefined): unknown {
 
 /** Strings worth naming in a page, read from an unparseable state without trusting its shape. */
 function looseFacts(event: unknown): { incidentId?: string; service?: string; alarmName?: string; error?: string } {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untrusted shape, read field by field with checks
   const e = (event ?? {}) as Record<string, any>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.replace(/[^\x20-\x7E]/g, '?').slice(0, 80) : undefined);
   const error = e.error && typeof e.error === 'object' ? [str(e.error.Error), str(e.error.Cause)].filter(Boolean).join(': ') : undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../adapters/errors.js';
 import { nextExecutableCursor } from '../core/decision.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
@@ -168,7 +169,14 @@ export function createMitigateOperation(deps: MitigateDeps) {
     const approved = candidate.policy === 'approval' || approvedHere(state, cursor);
     const reservation = await deps.brake.reserve(
       state.settings.brake,
-      { key: `${incident.incidentId}#${cursorInLedger}#${candidate.type}`, incidentId: incident.incidentId, round: incident.round, service: service.name, type: candidate.type, target: candidate.target },
+      {
+        key: `${incident.incidentId}#${cursorInLedger}#${candidate.type}`,
+        incidentId: incident.incidentId,
+        round: incident.round,
+        service: service.name,
+        type: candidate.type,
+        target: candidate.target,
+      },
       { override: approved },
     );
     if (!reservation.ok && reservation.counted) {
@@ -214,10 +222,17 @@ export function createMitigateOperation(deps: MitigateDeps) {
 
     // Claim before apply: one invocation at a time owns this change, and writes the before-state first.
     const owner = deps.invocationId?.() ?? randomUUID();
-    const claim = await claimOrWait(deps, incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target, owner, leaseSeconds: CLAIM_LEASE_SECONDS });
+    const claim = await claimOrWait(deps, incident.incidentId, {
+      cursor: cursorInLedger,
+      type: candidate.type,
+      target: candidate.target,
+      owner,
+      leaseSeconds: CLAIM_LEASE_SECONDS,
+    });
     if (claim.outcome === 'done') {
       const existing = claim.record;
-      if (existing.status === 'failed') throw new MitigationFailedError(`${candidate.type} on ${candidate.target} failed earlier in this step: ${existing.detail ?? 'no detail recorded'}`);
+      if (existing.status === 'failed')
+        throw new MitigationFailedError(`${candidate.type} on ${candidate.target} failed earlier in this step: ${existing.detail ?? 'no detail recorded'}`);
       // A retried or duplicate invocation after the change was made: report the recorded result, change nothing.
       logger.info('mitigation already recorded', { cursor, type: candidate.type, status: existing.status });
       const checkAt = checkAfter(0);
@@ -240,12 +255,25 @@ export function createMitigateOperation(deps: MitigateDeps) {
           ? `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change is in place, so nothing was sent again.${intent.intent ? ` (Recorded before the change: ${intent.intent})` : ''}`
           : `Reconciled after an interrupted attempt (attempt ${claim.record.attempts ?? 2}): the change was not in place; made it now. ${result.detail}`
         : result.detail;
-      await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status, before, after: result.after, detail, ...(reconciled ? { reconciled } : {}) }, owner);
+      await deps.store.completeAction(
+        incident.incidentId,
+        cursorInLedger,
+        candidate.type,
+        { status, before, after: result.after, detail, ...(reconciled ? { reconciled } : {}) },
+        owner,
+      );
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),
         kind: 'mitigation',
         message: `${status === 'applied' ? 'Applied' : 'Already in place'}: ${candidate.type} on ${candidate.target}. ${detail}`,
-        data: { cursor, ledgerCursor: cursorInLedger, type: candidate.type, before: (before as { state?: unknown }).state, after: result.after, ...(reconciled ? { reconciled } : {}) },
+        data: {
+          cursor,
+          ledgerCursor: cursorInLedger,
+          type: candidate.type,
+          before: (before as { state?: unknown }).state,
+          after: result.after,
+          ...(reconciled ? { reconciled } : {}),
+        },
       });
       const checkAt = checkAfter(result.takesEffectSeconds);
       await markMitigating(deps, state, record.status, leaseUntil(checkAt));
@@ -291,11 +319,7 @@ export class MitigationFailedError extends Error {
  * crashes, errors AWS did not classify) leaves the outcome unknown until the resource is read.
  */
 function changedNothing(error: unknown): boolean {
-  return (
-    error instanceof MitigationNotExecutableError ||
-    error instanceof AwsAccessDeniedError ||
-    error instanceof AwsResourceNotFoundError
-  );
+  return error instanceof MitigationNotExecutableError || error instanceof AwsAccessDeniedError || error instanceof AwsResourceNotFoundError;
 }
 
 /** Takes the claim, or waits a little for the invocation holding it to finish, then hands back to the workflow's retry. */
@@ -370,12 +394,7 @@ async function revertIneffective(deps: MitigateDeps, state: WorkflowState): Prom
     });
     return;
   }
-  const step = await undoAction(
-    { ...deps, by: 'Tourniquet (no measurable effect)' },
-    state.incident.incidentId,
-    state.service,
-    action,
-  );
+  const step = await undoAction({ ...deps, by: 'Tourniquet (no measurable effect)' }, state.incident.incidentId, state.service, action);
   logger.info('ineffective mitigation reverted', { type: previous.type, status: step.status });
 }
 
@@ -419,7 +438,12 @@ async function firstReadyCandidate(deps: MitigateDeps, state: WorkflowState, fro
     if (!look.notExecutable) return { cursor, candidate };
     const why = `${candidate.type} on ${candidate.target}: ${look.notExecutable}`;
     skipped.push(why);
-    await deps.store.appendTimeline(incident.incidentId, { at: deps.clock().toISOString(), kind: 'decision', message: `Skipped ${why}. Nothing was changed.`, data: { skipped: candidate.type } });
+    await deps.store.appendTimeline(incident.incidentId, {
+      at: deps.clock().toISOString(),
+      kind: 'decision',
+      message: `Skipped ${why}. Nothing was changed.`,
+      data: { skipped: candidate.type },
+    });
   }
   throw new NoCandidateCanActError(`No candidate can act now (${skipped.join('; ')}); nothing was changed`);
 }

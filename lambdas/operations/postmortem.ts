@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../core/config.js';
-import { computeMetrics, renderPostmortem, type IncidentMetrics, type PostmortemAction } from '../core/postmortem.js';
+import { computeMetrics, type IncidentMetrics, type PostmortemAction, renderPostmortem } from '../core/postmortem.js';
 import type { ActionRecord, IncidentRecord, IncidentStore } from '../store/incident-store.js';
 
 /**

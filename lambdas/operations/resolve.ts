@@ -1,6 +1,6 @@
+import type { SnsPublisher } from '../adapters/sns-publisher.js';
 import { ACTIVE_STATUSES } from '../core/lifecycle.js';
 import { renderStatusUpdate } from '../core/status-update.js';
-import type { SnsPublisher } from '../adapters/sns-publisher.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import { DEFAULT_FLAP_COOLDOWN_MINUTES } from './defaults.js';
 
@@ -29,12 +29,7 @@ export class IncidentActionError extends Error {
  * timeline and, when a status topic is given, a Resolved update goes out. A re-fire within the flap
  * cooldown re-opens the same incident.
  */
-export async function resolveIncident(
-  deps: HumanActionDeps & { readonly flapCooldownMinutes?: number },
-  incidentId: string,
-  by: string,
-  reason?: string,
-): Promise<string> {
+export async function resolveIncident(deps: HumanActionDeps & { readonly flapCooldownMinutes?: number }, incidentId: string, by: string, reason?: string): Promise<string> {
   const incident = await deps.store.getIncident(incidentId);
   if (incident.status === 'RESOLVED') return `${incidentId} was already resolved at ${incident.resolvedAt ?? 'an earlier time'}`;
   const now = deps.clock();
@@ -56,7 +51,9 @@ export async function acknowledgeIncident(deps: HumanActionDeps, incidentId: str
   const incident = await deps.store.getIncident(incidentId);
   if (incident.status === 'ACKNOWLEDGED') return `${incidentId} was already acknowledged by ${incident.acknowledgedBy ?? 'someone'}`;
   if (incident.status !== 'ESCALATED') {
-    throw new IncidentActionError(`${incidentId} is ${incident.status}: only an ESCALATED incident can be acknowledged${incident.status === 'RESOLVED' ? '' : ' (the automation is still working on it; tourniquet resolve closes it outright)'}`);
+    throw new IncidentActionError(
+      `${incidentId} is ${incident.status}: only an ESCALATED incident can be acknowledged${incident.status === 'RESOLVED' ? '' : ' (the automation is still working on it; tourniquet resolve closes it outright)'}`,
+    );
   }
   const now = deps.clock();
   const moved = await deps.store.transition(incidentId, 'ACKNOWLEDGED', { from: ['ESCALATED'], patch: { acknowledgedAt: now.toISOString(), acknowledgedBy: by } });
@@ -89,5 +86,10 @@ async function announce(
     executionArn: incident.execution.id,
     nextUpdate: status === 'Resolved' ? 'None.' : undefined,
   });
-  await deps.publisher.publish({ topicArn: deps.statusTopicArn, subject: update.subject, message: update.message, attributes: { incidentId: incident.incidentId, status, severity: incident.severity } });
+  await deps.publisher.publish({
+    topicArn: deps.statusTopicArn,
+    subject: update.subject,
+    message: update.message,
+    attributes: { incidentId: incident.incidentId, status, severity: incident.severity },
+  });
 }

@@ -1,10 +1,11 @@
 import * as z from 'zod';
+
+import { TransientAwsError } from '../adapters/errors.js';
 import type { ServiceConfig } from '../core/config.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
-import { TransientAwsError } from '../adapters/errors.js';
-import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 import type { AutomationBrake } from '../store/brake.js';
+import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 
 /**
  * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back

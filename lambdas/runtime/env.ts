@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { type EnvOf, FUNCTION_MANIFEST, type ManifestedFunction } from './manifest.js';
 
 /**
@@ -22,7 +23,14 @@ const EnvSchema = z.object({
   APPROVER_EMAILS: z
     .string()
     .min(1)
-    .transform((text) => (text === '-' ? [] : text.split(',').map((e) => e.trim()).filter((e) => e !== ''))),
+    .transform((text) =>
+      text === '-'
+        ? []
+        : text
+            .split(',')
+            .map((e) => e.trim())
+            .filter((e) => e !== ''),
+    ),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -4,8 +4,8 @@ import middy from '@middy/core';
 import { awsClients } from './clients.js';
 import type { Runtime } from './compose/runtime.js';
 import { readEnvFor } from './env.js';
-import type { EnvOf, ManifestedFunction } from './manifest.js';
 import { logger } from './logger.js';
+import type { EnvOf, ManifestedFunction } from './manifest.js';
 
 export { logger };
 

@@ -78,7 +78,11 @@ export const FUNCTION_MANIFEST = {
     readsApprovalSecret: true,
   },
   verify: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['settle'], readsAlarms: true },
-  escalate: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status', 'escalation'] },
+  escalate: {
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN'],
+    table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    publishes: ['status', 'escalation'],
+  },
   readiness: {
     env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'DEPLOYMENT_STRATEGY_ID'],
     // Its last verdict per target, and nothing else of the table.

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+
 import {
   ApprovalCandidateSchema,
+  type ApprovalChannel,
   ApprovalChannelSchema,
+  type ApprovalDecision,
   ApprovalDecisionSchema,
   ApprovalIdSchema,
+  type ApproverIdentity,
   ApproverIdentitySchema,
   MAX_REASON_LENGTH,
-  type ApprovalChannel,
-  type ApprovalDecision,
-  type ApproverIdentity,
 } from '../core/approval-link.js';
 import { SeveritySchema } from '../core/config.js';
 import { APPROVAL_PREFIX, approvalKey } from './approval-keys.js';
@@ -101,9 +103,9 @@ export interface DecisionClaim {
 }
 
 /** Where an approval stands at a given moment. */
-import { approvalState, type ApprovalState } from '../core/approval-state.js';
+import { type ApprovalState, approvalState } from '../core/approval-state.js';
 
-export { approvalState, type ApprovalState };
+export { type ApprovalState, approvalState };
 
 export type ClaimResult =
   | { readonly claimed: true; readonly record: ApprovalRecord; readonly claimId: string }
@@ -131,8 +133,7 @@ export class ApprovalStore {
 
   constructor(options: ApprovalStoreOptions) {
     this.tableName = options.tableName;
-    this.client =
-      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     this.clock = options.clock ?? (() => new Date());
   }
 

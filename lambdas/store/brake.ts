@@ -1,16 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import {
-  brakeVerdict,
-  type BrakeLedger,
-  type BrakeRequest,
-  type BrakeVerdict,
-  type BudgetEntry,
-  entriesInWindow,
-  perResourceLimit,
-} from '../core/brake.js';
+
+import { type BrakeLedger, type BrakeRequest, type BrakeVerdict, brakeVerdict, type BudgetEntry, entriesInWindow, perResourceLimit } from '../core/brake.js';
 import type { BrakeConfig } from '../core/config.js';
 import { StoreError, storeErrorFor } from './errors.js';
 
@@ -95,7 +89,12 @@ export class AutomationBrake {
                   },
                 },
                 ...(limited
-                  ? [versioned(this.options.tableName, limitKey(request.type, request.target), limit?.version, { entity: 'brake', holders: { ...ledger.holders, [request.incidentId]: at } })]
+                  ? [
+                      versioned(this.options.tableName, limitKey(request.type, request.target), limit?.version, {
+                        entity: 'brake',
+                        holders: { ...ledger.holders, [request.incidentId]: at },
+                      }),
+                    ]
                   : []),
               ],
             }),

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -11,13 +12,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
+
 import { AUTOMATION_STATUSES, statusesLeadingTo } from '../core/lifecycle.js';
 import { type ExecutionRef, type IncidentStatus, type TimelineEvent, TimelineEventSchema } from '../core/model.js';
 import { ActionNotFoundError, ClaimLostError, IncidentNotFoundError, RecordInvalidError, StoreError, storeErrorFor } from './errors.js';
 import {
   ACTION_PREFIX,
-  ACTIVE_EPISODE_PARTITION,
   actionKey,
+  ACTIVE_EPISODE_PARTITION,
   episodeKey,
   EVENT_PREFIX,
   eventKey,
@@ -91,8 +93,7 @@ export class IncidentStore {
 
   constructor(options: IncidentStoreOptions) {
     this.tableName = options.tableName;
-    this.client =
-      options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -231,7 +232,12 @@ export class IncidentStore {
    */
   async recordSignal(
     incidentId: string,
-    signal: { readonly key: string; readonly event: TimelineEvent; readonly expectStatus: IncidentStatus; readonly addAlarm?: { readonly alarm: string; readonly service: string } },
+    signal: {
+      readonly key: string;
+      readonly event: TimelineEvent;
+      readonly expectStatus: IncidentStatus;
+      readonly addAlarm?: { readonly alarm: string; readonly service: string };
+    },
   ): Promise<SignalResult> {
     const event = parseInput(TimelineEventSchema, signal.event, 'signal event');
     const put = this.putIfAbsent(signalEventKey(incidentId, event.at, signal.key), 'event', event);
@@ -561,9 +567,7 @@ export class IncidentStore {
       if (isConditionalFailure(error)) throw new IncidentNotFoundError(incidentId);
       throw error;
     }
-    await this.send('append timeline event', () =>
-      this.client.send(new PutCommand(this.putIfAbsent(eventKey(incidentId, parsed.at, seq), 'event', { ...parsed, seq }).Put)),
-    );
+    await this.send('append timeline event', () => this.client.send(new PutCommand(this.putIfAbsent(eventKey(incidentId, parsed.at, seq), 'event', { ...parsed, seq }).Put)));
   }
 
   /** The whole timeline, oldest first (empty for an unknown incident). */
@@ -943,8 +947,7 @@ export class IncidentStore {
               [TABLE_KEYS.ttlAttribute]: nowSeconds + ttlSeconds,
             },
             ConditionExpression:
-              'attribute_not_exists(pk) OR #expiresAt < :now OR incidentId = :incidentId' +
-              (takeover ? ' OR (incidentId = :heldBy AND acquiredAt = :heldSince)' : ''),
+              'attribute_not_exists(pk) OR #expiresAt < :now OR incidentId = :incidentId' + (takeover ? ' OR (incidentId = :heldBy AND acquiredAt = :heldSince)' : ''),
             ExpressionAttributeNames: { '#expiresAt': TABLE_KEYS.ttlAttribute },
             ExpressionAttributeValues: {
               ':now': nowSeconds,
@@ -1074,9 +1077,7 @@ export class IncidentStore {
   }
 
   private async getItem<S extends z.ZodType>(key: ItemKey, schema: S, what: string): Promise<z.infer<S> | undefined> {
-    const result = await this.send(`read ${what}`, () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
-    );
+    const result = await this.send(`read ${what}`, () => this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })));
     return result.Item ? parseRecord(schema, result.Item, what) : undefined;
   }
 
@@ -1086,9 +1087,7 @@ export class IncidentStore {
     let startKey: Record<string, unknown> | undefined;
     do {
       const remaining = limit === undefined ? undefined : limit - items.length;
-      const page = await this.send('query', () =>
-        this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey, Limit: remaining })),
-      );
+      const page = await this.send('query', () => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey, Limit: remaining })));
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey && (limit === undefined || items.length < limit));
@@ -1180,8 +1179,7 @@ const isCancelled = (error: unknown): error is StoreError => error instanceof St
  * with state that changed since we read it. Invalid requests (ValidationError, item too large) never will.
  */
 const retryableCancellation = (error: StoreError): boolean =>
-  error.cancellationCodes === undefined ||
-  error.cancellationCodes.every((code) => ['None', 'ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError'].includes(code));
+  error.cancellationCodes === undefined || error.cancellationCodes.every((code) => ['None', 'ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError'].includes(code));
 
 /** Short jittered pause before retrying a transaction that collided with another writer. */
 const backoff = (attempt: number): Promise<void> => delay(10 * 2 ** attempt + Math.floor(Math.random() * 10));

@@ -23,9 +23,7 @@ const pauseKey = (scope: string) => ({ pk: `PAUSE#${scope}`, sk: 'SWITCH' });
 
 export class PauseSwitch {
   private readonly client: DynamoDBDocumentClient;
-  constructor(
-    private readonly options: { tableName: string; client?: DynamoDBDocumentClient; clock?: () => Date },
-  ) {
+  constructor(private readonly options: { tableName: string; client?: DynamoDBDocumentClient; clock?: () => Date }) {
     this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+
 import { SeveritySchema } from '../core/config.js';
 import { ExecutionRefSchema, IncidentStatusSchema, MitigationTypeSchema, PlanSchema, TimelineEventSchema, TriageSchema } from '../core/model.js';
 import { AlarmSignalSchema } from '../core/signal.js';
@@ -197,8 +198,7 @@ export type ActionClaimRequest = z.infer<typeof ActionClaimRequestSchema>;
  * lease ran out, or it gave the claim back after an error): read the resource before acting. held:
  * another invocation is working on it now. done: the action was completed before.
  */
-export type ActionClaim =
-  | { readonly outcome: 'claimed' | 'resumed' | 'held' | 'done'; readonly record: ActionRecord };
+export type ActionClaim = { readonly outcome: 'claimed' | 'resumed' | 'held' | 'done'; readonly record: ActionRecord };
 
 /** What `recordActionStart` needs. `startedAt` comes from the store's clock. */
 export const ActionStartSchema = z.object({

@@ -9,12 +9,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { deadLetterAlarm } from './dead-letter-alarm.js';
+
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { readableAlarmNames } from '../permissions.js';
-import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
@@ -130,13 +131,15 @@ export class AlarmIntake extends Construct {
     allowCloudWatchAlarmsToPublish(this.intakeTopic, this.intakeKey);
     this.intakeTopic.addSubscription(new subscriptions.LambdaSubscription(this.starter.function));
 
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.', props.escalationTopic);
-
-    acknowledgeNag(
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
       this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the intake rule target and of the starter function.',
+      'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.',
+      props.escalationTopic,
     );
+
+    acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the intake rule target and of the starter function.');
   }
 }
 

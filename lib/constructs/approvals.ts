@@ -3,9 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+
+import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { APPROVAL_ENDPOINT_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
-import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';

@@ -7,8 +7,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { deadLetterAlarm } from './dead-letter-alarm.js';
+
 import { acknowledgeNag } from '../nag.js';
+import { deadLetterAlarm } from './dead-letter-alarm.js';
 
 /** Execution outcomes that mean nobody may have been told what happened. */
 export const UNHANDLED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -77,7 +78,13 @@ export class FailureNet extends Construct {
     });
 
     // Anything here is a failed execution nobody may have heard of: page (the topic may be back by then).
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, 'Tourniquet: a failed-workflow page or record could not be delivered for 24 hours; inspect the failure-net dead-letter queue.', props.escalationTopic);
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      'Tourniquet: a failed-workflow page or record could not be delivered for 24 hours; inspect the failure-net dead-letter queue.',
+      props.escalationTopic,
+    );
 
     acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the failure-net rule targets.');
   }

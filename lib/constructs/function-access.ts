@@ -1,13 +1,14 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import type { Env } from '../../lambdas/runtime/env.js';
 import { FUNCTION_MANIFEST, type ManifestedFunction, type TopicName } from '../../lambdas/runtime/manifest.js';
+import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
 import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import type { HandlerFunction } from './handler-function.js';
-import { TABLE_KEYS } from '../../lambdas/store/table.js';
 import type { IncidentTable } from './incident-table.js';
 
 /**
@@ -69,11 +70,17 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
   }
   for (const topic of entry.publishes ?? []) need(access.topics?.[topic], `the ${topic} topic`).grantPublish(role);
   if ((entry.publishes ?? []).length > 0) {
-    acknowledgeNag(role, 'AwsSolutions-IAM5', 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.', ['Action::kms:GenerateDataKey*']);
+    acknowledgeNag(role, 'AwsSolutions-IAM5', 'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* on the topic key; the grant names that one key.', [
+      'Action::kms:GenerateDataKey*',
+    ]);
   }
   const groups = (entry.catalogue ?? []).filter((group) => group !== 'write' || !need(access.config, 'the config').dryRun);
   // A dry run decides and reports but changes nothing: it does not get the means to change anything either.
-  if (groups.length > 0) grantCatalogue(role, need(access.config, 'the config'), { groups, ...(access.deploymentStrategyId !== undefined ? { deploymentStrategyId: access.deploymentStrategyId } : {}) });
+  if (groups.length > 0)
+    grantCatalogue(role, need(access.config, 'the config'), {
+      groups,
+      ...(access.deploymentStrategyId !== undefined ? { deploymentStrategyId: access.deploymentStrategyId } : {}),
+    });
   if (entry.readsAlarms) {
     const config = need(access.config, 'the config');
     alarmReadStatements(role, config).forEach((statement) => role.addToPrincipalPolicy(statement));
@@ -86,6 +93,8 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
   }
   if (entry.stateMachine === 'start-execution') need(access.stateMachine, 'the state machine').grantStartExecution(role);
   if (entry.stateMachine === 'send-task-success') {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'AnswerAwaitApproval', actions: ['states:SendTaskSuccess'], resources: [need(access.stateMachineArn, 'the state machine ARN')] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'AnswerAwaitApproval', actions: ['states:SendTaskSuccess'], resources: [need(access.stateMachineArn, 'the state machine ARN')] }),
+    );
   }
 }

@@ -2,10 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
-import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
 import type { Approvals } from './approvals.js';
 import { type EnvironmentValues, grantManifest, manifestEnvironment, type StackAccess } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
@@ -100,11 +101,9 @@ export class IncidentFunctions extends Construct {
     }
     this.functions = functions;
     this.lambdas = lambdas;
-
   }
 }
 
 function pascalCase(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
 }
-

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+
 import { WORKFLOW_HANDLERS, type WorkflowHandlerName } from '../handlers.js';
 import { acknowledgeNag, nagArnOf } from '../nag.js';
 
@@ -44,12 +45,7 @@ export const WORKFLOW_STATES = {
 } as const;
 
 /** Errors thrown by the Lambda service itself (not by our code): always worth a quick retry. */
-export const LAMBDA_TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-] as const;
+export const LAMBDA_TRANSIENT_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'] as const;
 
 /** Thrown by mitigate while another attempt holds the claim on the same change (lambdas/handlers/mitigate.ts). */
 export const MUTATION_IN_PROGRESS_ERROR = 'MutationInProgress';
@@ -161,7 +157,8 @@ export class IncidentWorkflow extends Construct {
     });
     const escalationFailed = new sfn.Fail(this, S.escalationFailed, {
       error: 'Tourniquet.EscalationFailed',
-      cause: 'The escalate step failed after retries, so no page was sent by it. The failure net publishes this failed execution to the escalation topic; check the incident by hand.',
+      cause:
+        'The escalate step failed after retries, so no page was sent by it. The failure net publishes this failed execution to the escalation topic; check the incident by hand.',
     });
     const closeFailed = new sfn.Fail(this, S.closeFailed, {
       error: 'Tourniquet.CloseFailed',
@@ -299,10 +296,7 @@ export class IncidentWorkflow extends Construct {
       .when(sfn.Condition.stringEquals('$.verification.outcome', 'resolved'), notifyResolved)
       .when(sfn.Condition.stringEquals('$.verification.outcome', 'superseded'), superseded)
       .when(sfn.Condition.stringEquals('$.verification.outcome', 'pending'), waitBeforeRecheck)
-      .when(
-        sfn.Condition.and(sfn.Condition.stringEquals('$.verification.outcome', 'failed'), sfn.Condition.booleanEquals('$.verification.hasNext', true)),
-        mitigate,
-      )
+      .when(sfn.Condition.and(sfn.Condition.stringEquals('$.verification.outcome', 'failed'), sfn.Condition.booleanEquals('$.verification.hasNext', true)), mitigate)
       .otherwise(escalate);
     waitBeforeRecheck.next(verify);
     notifyMitigated.next(waitForWatch);
@@ -343,12 +337,9 @@ export class IncidentWorkflow extends Construct {
       comment: 'Tourniquet: from a CloudWatch alarm to a verified mitigation, or a human.',
     });
 
-    acknowledgeNag(
-      this.stateMachine,
-      'AwsSolutions-IAM5',
-      'Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions do not support resource-level permissions.',
-      ['Resource::*'],
-    );
+    acknowledgeNag(this.stateMachine, 'AwsSolutions-IAM5', 'Log delivery (logs:CreateLogDelivery, ...) and X-Ray actions do not support resource-level permissions.', [
+      'Resource::*',
+    ]);
     acknowledgeNag(
       this.stateMachine,
       'AwsSolutions-IAM5',

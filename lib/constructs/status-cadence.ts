@@ -3,10 +3,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+
 import { CADENCE_SCHEDULE_MINUTES, type CadenceSettings, cadenceSettingsFor } from '../../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
-import { STATUS_CADENCE_HANDLER } from '../handlers.js';
 import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
+import { STATUS_CADENCE_HANDLER } from '../handlers.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';

@@ -27,10 +27,8 @@ export function sourceConditions(scope: IConstruct, service: string): Record<str
 
 /** What may publish on behalf of each service principal: any rule, or any alarm, of this account and region. */
 const SOURCE_ARNS: Readonly<Record<string, (stack: Stack) => string>> = {
-  'events.amazonaws.com': (stack) =>
-    stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-  'cloudwatch.amazonaws.com': (stack) =>
-    stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+  'events.amazonaws.com': (stack) => stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+  'cloudwatch.amazonaws.com': (stack) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
 };
 
 /**

@@ -1,18 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
-import { registerApproval, type ApprovalCommandDeps } from '../../cli/commands/approval.js';
+
+import { type ApprovalCommandDeps, registerApproval } from '../../cli/commands/approval.js';
 import { approvalCommand, runApprovalCommand } from '../../cli/commands/approval-action.js';
 import { StepFunctionsTasks } from '../../lambdas/adapters/step-functions-tasks.js';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval.js';
 import {
   approvalEvent,
   approvalTable,
+  APPROVERS_TOPIC,
   ENDPOINT,
   ESCALATION_TOPIC,
-  APPROVERS_TOPIC,
   fakePublisher,
   fakeSecrets,
   INCIDENT_ID,
@@ -185,7 +186,10 @@ describe('approve / reject commands', () => {
     registerApproval(new Command('tourniquet').exitOverride(), (options) => (seen.push(options), deps));
 
   it('documents arguments, options and exit codes in --help', () => {
-    const help = (name: string) => program({} as ApprovalCommandDeps).commands.find((c) => c.name() === name)!.helpInformation();
+    const help = (name: string) =>
+      program({} as ApprovalCommandDeps)
+        .commands.find((c) => c.name() === name)!
+        .helpInformation();
     for (const name of ['approve', 'reject']) {
       const text = help(name);
       expect(text).toContain(`Usage: tourniquet ${name} [options] <incidentId>`);

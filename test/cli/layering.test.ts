@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from '@jest/globals';
 
 /**
@@ -21,7 +22,11 @@ function tsFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!);
-  return specifiers.map((s) => relative(ROOT, resolve(file, '..', s)).split(sep).join('/'));
+  return specifiers.map((s) =>
+    relative(ROOT, resolve(file, '..', s))
+      .split(sep)
+      .join('/'),
+  );
 }
 
 const offending = (dir: string, forbidden: string[]): string[] =>

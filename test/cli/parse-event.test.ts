@@ -1,18 +1,14 @@
-import { describe, it, expect, jest, beforeAll, afterAll, afterEach } from '@jest/globals';
-import { Command } from 'commander';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Command } from 'commander';
+
 import { registerParseEvent } from '../../cli/commands/parse-event.js';
-import {
-  parseEventCommand,
-  readEventInput,
-  runParseEvent,
-  EventInputUnreadableError,
-  type InputStream,
-} from '../../cli/commands/parse-event-action.js';
+import { EventInputUnreadableError, type InputStream, parseEventCommand, readEventInput, runParseEvent } from '../../cli/commands/parse-event-action.js';
 import { parseAlarmEventText } from '../../lambdas/core/alarm-event.js';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/events/${name}`, import.meta.url));
@@ -47,7 +43,10 @@ describe('runParseEvent', () => {
   it('prints one line per SNS record, in order', () => {
     const result = runParseEvent(fixtureText('sns-lambda-multi-record.json'));
     expect(result.exitCode).toBe(0);
-    const signals = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { alarmName: string });
+    const signals = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { alarmName: string });
     expect(signals.map((s) => s.alarmName)).toEqual(['checkout-5xx-rate', 'checkout-unhealthy']);
   });
 
@@ -57,8 +56,7 @@ describe('runParseEvent', () => {
     const result = runParseEvent(JSON.stringify(event));
     expect(result).toEqual({
       stdout: '',
-      stderr:
-        'tourniquet: invalid alarm event: detail.state.value: unknown alarm state "BROKEN" (expected OK, ALARM or INSUFFICIENT_DATA)\n',
+      stderr: 'tourniquet: invalid alarm event: detail.state.value: unknown alarm state "BROKEN" (expected OK, ALARM or INSUFFICIENT_DATA)\n',
       exitCode: 2,
     });
   });
@@ -80,9 +78,7 @@ describe('runParseEvent', () => {
 
 describe('readEventInput', () => {
   it('reads a file', async () => {
-    await expect(readEventInput(fixturePath('eventbridge-composite.json'), pipe())).resolves.toBe(
-      fixtureText('eventbridge-composite.json'),
-    );
+    await expect(readEventInput(fixturePath('eventbridge-composite.json'), pipe())).resolves.toBe(fixtureText('eventbridge-composite.json'));
   });
 
   it('reads stdin for "-" and when no file is given, joining chunks', async () => {
@@ -92,9 +88,7 @@ describe('readEventInput', () => {
 
   it('refuses a terminal as stdin instead of waiting for typing', async () => {
     const tty: InputStream = Object.assign(Readable.from([]), { isTTY: true });
-    await expect(readEventInput(undefined, tty)).rejects.toThrow(
-      new EventInputUnreadableError('no event given: pass a file, or pipe the event JSON on stdin'),
-    );
+    await expect(readEventInput(undefined, tty)).rejects.toThrow(new EventInputUnreadableError('no event given: pass a file, or pipe the event JSON on stdin'));
   });
 });
 
@@ -130,10 +124,7 @@ describe('parseEventCommand', () => {
     writeFileSync(big, ' '.repeat(300_000));
     const result = await parseEventCommand(big, pipe());
     expect(result.exitCode).toBe(2);
-    expectOneErrorLine(
-      result.stderr,
-      `event file ${JSON.stringify(big)} is 300000 bytes, more than the 262144-byte limit of an alarm event`,
-    );
+    expectOneErrorLine(result.stderr, `event file ${JSON.stringify(big)} is 300000 bytes, more than the 262144-byte limit of an alarm event`);
   });
 
   it('exits 2 for stdin over the size limit', async () => {

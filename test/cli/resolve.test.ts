@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Command } from 'commander';
+
 import { registerAck, registerIncidents, registerPostmortem, registerResolve } from '../../cli/commands/resolve.js';
-import { acknowledgeIncident, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
 import type { IncidentStatus } from '../../lambdas/core/model.js';
+import { acknowledgeIncident, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import { fakePublisher, STATUS_TOPIC } from '../support/approvals.js';
 import { useDynamoDbLocal } from '../support/dynamodb.js';
@@ -75,7 +76,11 @@ describe('acknowledgeIncident', () => {
       message: 'Acknowledged by alice: looking at the DB. Re-pages stop; a reminder still comes at least daily until the incident is resolved.',
     });
     expect(publisher.published).toEqual([
-      expect.objectContaining({ topicArn: STATUS_TOPIC, subject: '[SEV2][Escalated] checkout: checkout-5xx-rate', attributes: { incidentId: ID, status: 'Escalated', severity: 'SEV2' } }),
+      expect.objectContaining({
+        topicArn: STATUS_TOPIC,
+        subject: '[SEV2][Escalated] checkout: checkout-5xx-rate',
+        attributes: { incidentId: ID, status: 'Escalated', severity: 'SEV2' },
+      }),
     ]);
     expect(publisher.published[0]!.message).toContain('alice has the incident.');
   });
@@ -84,7 +89,9 @@ describe('acknowledgeIncident', () => {
     const { store, clock } = await setup(status);
     const error = await acknowledgeIncident({ store, clock }, ID, 'alice').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncidentActionError);
-    expect((error as Error).message).toBe(`${ID} is ${status}: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)`);
+    expect((error as Error).message).toBe(
+      `${ID} is ${status}: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)`,
+    );
     expect((await store.getIncident(ID)).status).toBe(status);
     expect((await store.listTimeline(ID)).filter((e) => e.kind === 'acknowledged')).toEqual([]);
   });
@@ -124,23 +131,32 @@ describe('acknowledgeIncident', () => {
 });
 
 describe('resolveIncident', () => {
-  it.each(['OPEN', 'MITIGATING', 'WATCHING', 'ESCALATED', 'ACKNOWLEDGED'] as const)('resolves from %s: RESOLVED, off the active index, the flap cooldown on the pointer', async (status) => {
-    const { store, clock } = await setup(status);
-    expect(await store.countActiveIncidents()).toBe(1);
+  it.each(['OPEN', 'MITIGATING', 'WATCHING', 'ESCALATED', 'ACKNOWLEDGED'] as const)(
+    'resolves from %s: RESOLVED, off the active index, the flap cooldown on the pointer',
+    async (status) => {
+      const { store, clock } = await setup(status);
+      expect(await store.countActiveIncidents()).toBe(1);
 
-    expect(await resolveIncident({ store, clock, flapCooldownMinutes: 45 }, ID, 'alice', 'DB failover done')).toBe(`${ID} resolved by alice`);
-    expect(await store.getIncident(ID)).toMatchObject({ status: 'RESOLVED', resolvedAt: at(0), resolvedBy: 'alice' });
-    expect(await store.getEpisode('checkout')).toMatchObject({ status: 'RESOLVED', reopenUntil: at(45) });
-    expect(await store.countActiveIncidents()).toBe(0);
-    expect((await store.listTimeline(ID)).at(-1)).toEqual({ at: at(0), kind: 'resolved', message: 'Resolved by alice: DB failover done' });
-  });
+      expect(await resolveIncident({ store, clock, flapCooldownMinutes: 45 }, ID, 'alice', 'DB failover done')).toBe(`${ID} resolved by alice`);
+      expect(await store.getIncident(ID)).toMatchObject({ status: 'RESOLVED', resolvedAt: at(0), resolvedBy: 'alice' });
+      expect(await store.getEpisode('checkout')).toMatchObject({ status: 'RESOLVED', reopenUntil: at(45) });
+      expect(await store.countActiveIncidents()).toBe(0);
+      expect((await store.listTimeline(ID)).at(-1)).toEqual({ at: at(0), kind: 'resolved', message: 'Resolved by alice: DB failover done' });
+    },
+  );
 
   it('keeps the pointer for 30 minutes by default, and announces Resolved on the status topic', async () => {
     const { store, clock } = await setup('ACKNOWLEDGED');
     const publisher = fakePublisher();
     await resolveIncident({ store, clock, publisher, statusTopicArn: STATUS_TOPIC }, ID, 'alice');
     expect((await store.getEpisode('checkout'))?.reopenUntil).toBe(at(30));
-    expect(publisher.published).toEqual([expect.objectContaining({ topicArn: STATUS_TOPIC, subject: '[SEV2][Resolved] checkout: checkout-5xx-rate', attributes: { incidentId: ID, status: 'Resolved', severity: 'SEV2' } })]);
+    expect(publisher.published).toEqual([
+      expect.objectContaining({
+        topicArn: STATUS_TOPIC,
+        subject: '[SEV2][Resolved] checkout: checkout-5xx-rate',
+        attributes: { incidentId: ID, status: 'Resolved', severity: 'SEV2' },
+      }),
+    ]);
     expect(publisher.published[0]!.message).toContain(`The postmortem draft: tourniquet postmortem ${ID}`);
     expect(publisher.published[0]!.message).toContain('Resolved by alice.');
   });
@@ -215,7 +231,9 @@ describe('tourniquet ack / resolve / incidents / postmortem', () => {
     process.env.TOURNIQUET_TABLE = tableName;
     await run('ack', ID, '--by', 'alice');
     expect(process.exitCode).toBe(2);
-    expect(stderr.join('')).toBe(`tourniquet: ${ID} is MITIGATING: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)\n`);
+    expect(stderr.join('')).toBe(
+      `tourniquet: ${ID} is MITIGATING: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)\n`,
+    );
     expect((await store.getIncident(ID)).status).toBe('MITIGATING');
   });
 

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+
 import { describe, expect, it } from '@jest/globals';
+
 import { runValidate } from '../../cli/commands/validate-action.js';
 
 const SAMPLE = new URL('../../tourniquet.config.json', import.meta.url);

@@ -1,11 +1,12 @@
 import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { describe, expect, it } from '@jest/globals';
+
 import { AlarmPump } from '../../drill/alarm-pump.js';
 import type { Delivery, ScenarioInput } from '../../drill/scenario.js';
 import { Scheduler } from '../../drill/scheduler.js';
 import type { SimulatedAccount } from '../../drill/sim/account.js';
 import type { AlarmStateChangeEvent } from '../../drill/sim/cloudwatch.js';
-import { APP, ENV, IMMEDIATE, PROFILE, START, fixtureAccount } from './sim/fixture.js';
+import { APP, ENV, fixtureAccount, IMMEDIATE, PROFILE, START } from './sim/fixture.js';
 
 /** "+HH:MM:SS" since the fixture's start. */
 const offset = (d: Date | string) => {

@@ -1,14 +1,23 @@
 import { createRequire } from 'node:module';
+
 import { beforeAll, describe, expect, it } from '@jest/globals';
+
 import {
+  definitionFromTemplate,
   DRILL_FUNCTION_ARN_PREFIX,
   LAMBDA_WAIT_FOR_TASK_TOKEN_RESOURCE,
-  WorkflowDefinitionError,
-  definitionFromTemplate,
   loadWorkflowDefinition,
   type WorkflowDefinition,
+  WorkflowDefinitionError,
 } from '../../drill/definition.js';
-import { APPROVAL_TIMEOUT_SECONDS, LAMBDA_CRASH_ERRORS, LAMBDA_TRANSIENT_ERRORS, MUTATION_IN_PROGRESS_ERROR, TRANSIENT_AWS_ERROR, WORKFLOW_STATES } from '../../lib/constructs/incident-workflow.js';
+import {
+  APPROVAL_TIMEOUT_SECONDS,
+  LAMBDA_CRASH_ERRORS,
+  LAMBDA_TRANSIENT_ERRORS,
+  MUTATION_IN_PROGRESS_ERROR,
+  TRANSIENT_AWS_ERROR,
+  WORKFLOW_STATES,
+} from '../../lib/constructs/incident-workflow.js';
 import { configWith, sampleConfig, templateFor } from '../lib/support.js';
 
 // asl-validator is CommonJS without type declarations.
@@ -96,9 +105,7 @@ describe('loadWorkflowDefinition', () => {
       },
     });
     // Only the Lambda service's own errors are retried: never a timeout (nobody answered) nor a handler error.
-    expect(states.AwaitApproval!.Retry).toEqual([
-      { ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
-    ]);
+    expect(states.AwaitApproval!.Retry).toEqual([{ ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }]);
     expect(states.AwaitApproval!.Catch).toEqual([
       { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'ApprovalTimedOut' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Escalate' },
@@ -177,7 +184,11 @@ describe('loadWorkflowDefinition', () => {
     for (const [name, io] of Object.entries(expected)) {
       expect({ name, ResultPath: states[name]!.ResultPath, Parameters: states[name]!.Parameters }).toEqual({ name, Parameters: undefined, ...io });
     }
-    expect(Object.keys(expected).sort()).toEqual(Object.keys(loaded.handlerByState).filter((n) => !loaded.taskTokenStates.includes(n)).sort());
+    expect(Object.keys(expected).sort()).toEqual(
+      Object.keys(loaded.handlerByState)
+        .filter((n) => !loaded.taskTokenStates.includes(n))
+        .sort(),
+    );
   });
 
   it('follows the incident flow', () => {
@@ -198,12 +209,7 @@ describe('loadWorkflowDefinition', () => {
       Choices: [{ Variable: '$.plan.hasCandidate', BooleanEquals: true, Next: 'NotifyIdentified' }],
       Default: 'Escalate',
     });
-    expect([next('NotifyIdentified'), next('Mitigate'), next('WaitForEffect'), next('Verify')]).toEqual([
-      'Mitigate',
-      'NeedsApproval',
-      'Verify',
-      'VerificationOutcome',
-    ]);
+    expect([next('NotifyIdentified'), next('Mitigate'), next('WaitForEffect'), next('Verify')]).toEqual(['Mitigate', 'NeedsApproval', 'Verify', 'VerificationOutcome']);
     expect(states.WaitForEffect).toMatchObject({ Type: 'Wait', TimestampPath: '$.attempt.checkAt' });
     expect(states.WaitBeforeRecheck).toEqual({ Type: 'Wait', TimestampPath: '$.verification.checkAt', Next: 'Verify' });
     expect(states.VerificationOutcome).toEqual({

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { DrillResultSchema } from '../../drill/report.js';
-import { openDrillSession, REPO_ROOT, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+import { type DrillSession, openDrillSession, REPO_ROOT, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
@@ -35,7 +37,9 @@ describe('drill: feature-regression', () => {
     expect(result.actions).toEqual([expect.objectContaining({ type: 'feature-flag-off', target: expect.stringContaining('new-checkout-flow'), status: 'applied' })]);
     // Mitigated when verified, Resolved after the quiet watch period (docs/lifecycle.md).
     expect(result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
-    expect(result.incidents).toEqual([expect.objectContaining({ incidentId: result.incidentId, service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], pages: 0 })]);
+    expect(result.incidents).toEqual([
+      expect.objectContaining({ incidentId: result.incidentId, service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], pages: 0 }),
+    ]);
     expect(result.notifications[0]!.body).toContain('Investigating');
     expect(result.notifications.every((n) => n.subject.startsWith('[SEV2]['))).toBe(true);
     expect(result.simulatedMttmSeconds).toBeGreaterThan(0);
@@ -108,7 +112,12 @@ describe('drill: no-recent-change', () => {
     const published: string[] = [];
     const { resolveIncident } = await import('../../lambdas/operations/resolve.js');
     await resolveIncident(
-      { store: run.store, clock: () => run.account.clock.now(), publisher: { publish: async (m) => (published.push(m.subject ?? ''), { messageId: 'm' }) }, statusTopicArn: 'arn:aws:sns:us-east-1:123456789012:status' },
+      {
+        store: run.store,
+        clock: () => run.account.clock.now(),
+        publisher: { publish: async (m) => (published.push(m.subject ?? ''), { messageId: 'm' }) },
+        statusTopicArn: 'arn:aws:sns:us-east-1:123456789012:status',
+      },
       incidentId,
       'dave',
       'payment provider recovered',
@@ -205,7 +214,12 @@ describe('humans in the loop', () => {
     config.services[0].onApprovalTimeout = { SEV2: 'proceed' };
     const file = join(mkdtempSync(join(tmpdir(), 'tourniquet-')), 'proceed.json');
     writeFileSync(file, JSON.stringify(config));
-    const raw = { ...JSON.parse(JSON.stringify(loadScenario('approval-timeout'))), name: 'timeout-proceeds', config: file, expect: { restored: true, actions: ['route53-failover'], escalated: false } };
+    const raw = {
+      ...JSON.parse(JSON.stringify(loadScenario('approval-timeout'))),
+      name: 'timeout-proceeds',
+      config: file,
+      expect: { restored: true, actions: ['route53-failover'], escalated: false },
+    };
     const checked = checkScenario(raw);
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
     const run = await runScenario(checked.scenario as Scenario, session);

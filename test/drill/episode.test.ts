@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { DrillResultSchema } from '../../drill/report.js';
-import { openDrillSession, runScenario, type DrillSession } from '../../drill/runner.js';
+import { type DrillSession, openDrillSession, runScenario } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { appliedTypes, judge, mutationBudget, type DrillFacts, type IncidentOutcome } from '../../drill/expectations.js';
+
+import { appliedTypes, type DrillFacts, type IncidentOutcome, judge, mutationBudget } from '../../drill/expectations.js';
 import type { ExecutionRecord } from '../../drill/local-workflow.js';
 import { fixtureScenario, START } from './sim/fixture.js';
 
@@ -49,7 +50,12 @@ describe('the ledger budget of mutating calls', () => {
   });
 
   it('allows nothing for an action found already in place or only previewed', () => {
-    expect(mutationBudget([{ type: 'ecs-rollback', status: 'already-applied' }, { type: 'feature-flag-off', status: 'dry-run' }])).toBe(0);
+    expect(
+      mutationBudget([
+        { type: 'ecs-rollback', status: 'already-applied' },
+        { type: 'feature-flag-off', status: 'dry-run' },
+      ]),
+    ).toBe(0);
   });
 
   it('counts reverted and undone actions as applied, in ledger order', () => {
@@ -111,7 +117,11 @@ describe('judge', () => {
       s,
       facts({
         primaryFiredAt: new Date(Date.parse(START) + 10 * 60_000),
-        incidents: [incident(), incident({ incidentId: 'inc-2', status: 'ESCALATED', escalated: true, pages: 1, restored: false, actions: [] }), incident({ incidentId: 'inc-3', service: 'search' })],
+        incidents: [
+          incident(),
+          incident({ incidentId: 'inc-2', status: 'ESCALATED', escalated: true, pages: 1, restored: false, actions: [] }),
+          incident({ incidentId: 'inc-3', service: 'search' }),
+        ],
         executions: [execution(), execution({ name: 'y' })],
       }),
     );
@@ -126,7 +136,9 @@ describe('judge', () => {
   it('says which incident is missing and what differs on the ones that exist', () => {
     const s = fixtureScenario((input) => {
       input.account.alarms.push({ name: 'checkout-p99-latency', service: 'checkout', threshold: 5, periodSeconds: 60, evaluationPeriods: 3 });
-      input.expect = { incidents: [{ service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate', 'checkout-p99-latency'], actions: ['ecs-rollback'] }, { service: 'checkout' }] };
+      input.expect = {
+        incidents: [{ service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate', 'checkout-p99-latency'], actions: ['ecs-rollback'] }, { service: 'checkout' }],
+      };
     });
     expect(judge(s, facts())).toEqual([
       'checkout incident #1 (inc-1): expected alarms checkout-p99-latency on it, it has checkout-5xx-rate',
@@ -139,7 +151,13 @@ describe('judge', () => {
     const s = fixtureScenario((input) => {
       input.expect = { ...input.expect, pagedVia: 'failure-net' };
     });
-    const failed = execution({ name: 'e1', status: 'FAILED', error: 'EscalationFailed', input: '{"incidentId":"inc-1"}', failures: [{ state: 'Escalate', error: 'TransientAwsError', cause: 'sns down' }] });
+    const failed = execution({
+      name: 'e1',
+      status: 'FAILED',
+      error: 'EscalationFailed',
+      input: '{"incidentId":"inc-1"}',
+      failures: [{ state: 'Escalate', error: 'TransientAwsError', cause: 'sns down' }],
+    });
     expect(judge(s, facts({ executions: [failed], failureNetPages: [{ execution: 'e1', incidentId: 'inc-1' }] }))).toEqual([]);
     expect(judge(s, facts({ executions: [failed], failureNetPages: [] }))).toEqual([
       'execution e1 FAILED: EscalationFailed',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { DrillFailureNet, FAILURE_NET_MAX_AGE_SECONDS, failureNetMessage, statusChangeEvent } from '../../drill/failure-net.js';
 import type { ExecutionRecord } from '../../drill/local-workflow.js';
 import { Scheduler } from '../../drill/scheduler.js';

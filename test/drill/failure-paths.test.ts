@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { loadWorkflowDefinition } from '../../drill/definition.js';
 import type { LocalTaskHandler } from '../../drill/local-workflow.js';
-import { loadDrillConfig, openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+import { type DrillSession, loadDrillConfig, openDrillSession, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { checkScenario, loadScenario, type Scenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 

@@ -1,6 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { LocalWorkflow, type LocalTaskHandler } from '../../drill/local-workflow.js';
+import { describe, expect, it } from '@jest/globals';
+
+import { type LocalTaskHandler, LocalWorkflow } from '../../drill/local-workflow.js';
 import { Scheduler } from '../../drill/scheduler.js';
 import { VirtualClock } from '../../drill/sim/clock.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+
+import { type DrillSession, openDrillSession, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
@@ -119,7 +120,9 @@ describe('drill: concurrent-incidents-one-service', () => {
   it('the service cooldown holds round 1 rollback for a human; no error page', () => {
     const messages = run.result.incidents[0]!.timeline.map((e) => e.message);
     expect(messages).toContainEqual(
-      expect.stringMatching(/^The brake on automation stopped ecs-rollback .*: service checkout is cooling down: round 0 of this incident changed it \(feature-flag-off\) at 03:09 UTC/),
+      expect.stringMatching(
+        /^The brake on automation stopped ecs-rollback .*: service checkout is cooling down: round 0 of this incident changed it \(feature-flag-off\) at 03:09 UTC/,
+      ),
     );
     expect(messages).toContainEqual(expect.stringMatching(/^Going ahead with ecs-rollback .* past the brake \(service checkout is cooling down.*approved by .*alice/));
     const asked = run.result.notifications.filter((n) => n.topic === 'approvers');

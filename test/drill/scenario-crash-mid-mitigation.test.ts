@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+
+import { type DrillSession, openDrillSession, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openDrillSession, runScenario, type DrillSession, type ScenarioRun } from '../../drill/runner.js';
+
+import { type DrillSession, openDrillSession, runScenario, type ScenarioRun } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
 import { sharedDynamoDbEndpoint } from '../support/dynamodb.js';
 
@@ -45,7 +46,17 @@ describe('drill: sns-down', () => {
   });
 
   it('the status update failed and the workflow went on; Escalate could not page, and the execution ended FAILED for the failure net', () => {
-    expect(run.result.states).toEqual(['ReadExecutionContext', 'OpenIncident', 'Admission', 'NotifyInvestigating', 'Triage', 'Decide', 'CanMitigate', 'Escalate', 'EscalationFailed']);
+    expect(run.result.states).toEqual([
+      'ReadExecutionContext',
+      'OpenIncident',
+      'Admission',
+      'NotifyInvestigating',
+      'Triage',
+      'Decide',
+      'CanMitigate',
+      'Escalate',
+      'EscalationFailed',
+    ]);
     expect(run.result.executions).toEqual([expect.objectContaining({ status: 'FAILED', error: expect.stringContaining('escalate step failed') })]);
   });
 

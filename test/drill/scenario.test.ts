@@ -1,11 +1,12 @@
-import { ListDeploymentsCommand } from '@aws-sdk/client-appconfig';
-import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
-import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '../../lambdas/core/config.js';
+
+import { ListDeploymentsCommand } from '@aws-sdk/client-appconfig';
+import { ListServiceDeploymentsCommand } from '@aws-sdk/client-ecs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+
 import {
   atOffset,
   checkAgainstConfig,
@@ -13,11 +14,12 @@ import {
   listBuiltInScenarios,
   loadScenario,
   offsetSeconds,
+  type Scenario,
   ScenarioInvalidError,
   ScenarioNotFoundError,
-  type Scenario,
 } from '../../drill/scenario.js';
 import { SimulatedAccount } from '../../drill/sim/account.js';
+import { parseConfig } from '../../lambdas/core/config.js';
 import { scenarioInput } from './sim/fixture.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -195,7 +197,12 @@ describe('scenario validation', () => {
       alarm: undefined,
       delivery: { deliveries: 3 },
       until: '+48:00',
-      operator: { actions: [{ at: '+01:00', ack: { service: 'checkout', by: 'alice', reason: 'looking' } }, { at: '+02:00', resolve: { service: 'checkout', by: 'alice' } }] },
+      operator: {
+        actions: [
+          { at: '+01:00', ack: { service: 'checkout', by: 'alice', reason: 'looking' } },
+          { at: '+02:00', resolve: { service: 'checkout', by: 'alice' } },
+        ],
+      },
       expect: { incidentCount: 1, maxExecutions: 3, incidents: [{ service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], minPages: 1 }] },
     });
     if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
@@ -208,14 +215,27 @@ describe('scenario validation', () => {
     const raw = scenarioInput() as Record<string, any>;
     delete raw['alarm'];
     raw['until'] = '+999:00';
-    raw['operator'] = { actions: [{ at: '+01:00', ack: { service: 'checkout', by: 'alice' }, resolve: { service: 'checkout', by: 'alice' } }, { at: '-00:10', ack: { service: 'checkout', by: 'bob' } }] };
+    raw['operator'] = {
+      actions: [
+        { at: '+01:00', ack: { service: 'checkout', by: 'alice' }, resolve: { service: 'checkout', by: 'alice' } },
+        { at: '-00:10', ack: { service: 'checkout', by: 'bob' } },
+      ],
+    };
     raw['account'].health.checkout.faults[0].pulse = { onSeconds: 0, offSeconds: 60 };
     raw['expect'] = { restored: true, alarmAt: '+00:09', incidents: [{ service: 'checkout', alarms: ['ghost-alarm'] }] };
     const checked = checkScenario(raw);
     expect(checked.ok).toBe(false);
     const problems = checked.ok ? [] : checked.problems;
     expect(problems.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['until', 'operator.actions[0]', 'operator.actions[1].at', 'account.health.checkout.faults[0].pulse.onSeconds', 'expect', 'expect.alarmAt', 'expect.incidents[0].alarms[0]']),
+      expect.arrayContaining([
+        'until',
+        'operator.actions[0]',
+        'operator.actions[1].at',
+        'account.health.checkout.faults[0].pulse.onSeconds',
+        'expect',
+        'expect.alarmAt',
+        'expect.incidents[0].alarms[0]',
+      ]),
     );
     expect(problems.filter((p) => p.path === 'expect').map((p) => p.message)).toEqual([
       'restored, actions and escalated go together (the single-incident expectation): give all three or none',
@@ -225,7 +245,7 @@ describe('scenario validation', () => {
     expect(empty.ok ? [] : empty.problems.map((p) => p.message)).toEqual(['say what should happen: restored/actions/escalated, incidents or incidentCount']);
   });
 
-  it('refuses a scenario file whose IDs are not the config\'s, naming the file', () => {
+  it("refuses a scenario file whose IDs are not the config's, naming the file", () => {
     const input = scenarioInput();
     input.account.appconfig.environment.id = 'stg1env';
     const file = path.join(tmp, 'wrong-env.json');
@@ -234,7 +254,7 @@ describe('scenario validation', () => {
     expect(() => loadScenario(file)).toThrow(/wrong-env\.json: 1 problem\(s\)[\s\S]*account\.appconfig\.environment\.id/);
   });
 
-  it('resolves a scenario\'s config relative to the scenario file', () => {
+  it("resolves a scenario's config relative to the scenario file", () => {
     const input = scenarioInput();
     input.config = 'missing.config.json';
     const file = path.join(tmp, 'own-config.json');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { Scheduler, SchedulerError } from '../../drill/scheduler.js';
 import { VirtualClock } from '../../drill/sim/clock.js';
 
@@ -18,10 +19,18 @@ describe('Scheduler', () => {
   it('wakes sleepers in due-time order and moves the clock to each due time', async () => {
     const { scheduler } = setup();
     const log: string[] = [];
-    for (const [name, due] of [['c', 30], ['a', 10], ['b', 20]] as const) {
-      scheduler.spawn(name, async () => {
-        log.push(`${name}@${elapsed(scheduler)}`);
-      }, { at: at(due) });
+    for (const [name, due] of [
+      ['c', 30],
+      ['a', 10],
+      ['b', 20],
+    ] as const) {
+      scheduler.spawn(
+        name,
+        async () => {
+          log.push(`${name}@${elapsed(scheduler)}`);
+        },
+        { at: at(due) },
+      );
     }
     const outcome = await scheduler.run();
     expect(log).toEqual(['a@10', 'b@20', 'c@30']);

@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { CONFIG_FILE_CONTEXT, SKIP_BUNDLING_CONTEXT, stackNameFor } from '../../lib/app.js';
 import { HANDLER_NAMES } from '../../lib/handlers.js';
-import { ROOT, configWith, sampleConfig, sampleConfigText } from './support.js';
+import { configWith, ROOT, sampleConfig, sampleConfigText } from './support.js';
 
 /** Runs `bin/app.ts` the way the CDK CLI does (context and outdir through the environment), with no AWS credentials. */
 function runApp(dir: string, context: Record<string, unknown>) {

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
 import { definitionFromTemplate, loadWorkflowDefinition } from '../../drill/definition.js';
 import { createTourniquetApp } from '../../lib/app.js';
 import { HANDLER_METADATA_KEY, HANDLER_NAMES } from '../../lib/handlers.js';
@@ -44,7 +46,11 @@ describe('bundled synth of the sample config', () => {
       expect({ handler, withinBudget: bytes <= BUNDLE_BUDGET_BYTES }).toEqual({ handler, withinBudget: true });
       sizes[handler] = `${(bytes / 1024).toFixed(0)} KB (+ ${(statSync(`${file}.map`).size / 1024).toFixed(0)} KB map)`;
     }
-    console.info(`bundled synth: ${seconds.toFixed(1)} s\n${Object.entries(sizes).map(([h, s]) => `  ${h}: ${s}`).join('\n')}`);
+    console.info(
+      `bundled synth: ${seconds.toFixed(1)} s\n${Object.entries(sizes)
+        .map(([h, s]) => `  ${h}: ${s}`)
+        .join('\n')}`,
+    );
   });
 
   it('compiles the validated config into the starter, and only there', () => {

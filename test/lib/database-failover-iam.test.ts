@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { actionsOf, configWith, fastStack, statementsOf, templateFor } from './support.js';
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { createTourniquetApp } from '../../lib/app.js';
 import { COMPOSITE_ALARM_READ_REASON } from '../../lib/nag.js';
 import { configWith, fastStack, sampleConfig } from './support.js';

@@ -1,24 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
+
 import { WORKFLOW_TABLE_ACTIONS } from '../../lib/constructs/incident-functions.js';
 import { INCIDENT_STORE_ACTIONS } from '../../lib/constructs/incident-table.js';
 import { HANDLER_NAMES, WORKFLOW_HANDLERS } from '../../lib/handlers.js';
 import { normalizedRecordName } from '../../lib/permissions.js';
-import {
-  type CfnResource,
-  ROOT,
-  actionsOf,
-  asArray,
-  configWith,
-  functionsByHandler,
-  render,
-  resourcesFor,
-  sampleConfig,
-  statementsOf,
-  templateFor,
-} from './support.js';
+import { actionsOf, asArray, type CfnResource, configWith, functionsByHandler, render, resourcesFor, ROOT, sampleConfig, statementsOf, templateFor } from './support.js';
 
 /** A handler's source with the operations it runs (lambdas/operations/*.ts it imports, and theirs): where its store calls are. */
 function handlerSource(handler: string): string {
@@ -38,7 +28,11 @@ const ENV = ARN('appconfig', 'application/chk4app/environment/prd5env');
 const PROFILE = ARN('appconfig', 'application/chk4app/configurationprofile/flg6prf');
 const ALARMS = [ARN('cloudwatch', 'alarm:checkout-5xx-rate'), ARN('cloudwatch', 'alarm:checkout-p99-latency')];
 /** Symptom alarms are readable (triage consults them) but never start a workflow. */
-const SYMPTOM_ALARMS = sampleConfig().services.flatMap((s) => Object.values(s.symptomAlarms).flat().map((name) => ARN('cloudwatch', `alarm:${name}`)));
+const SYMPTOM_ALARMS = sampleConfig().services.flatMap((s) =>
+  Object.values(s.symptomAlarms)
+    .flat()
+    .map((name) => ARN('cloudwatch', `alarm:${name}`)),
+);
 
 describe('IAM generated from the config', () => {
   let template: Template;
@@ -76,11 +70,11 @@ describe('IAM generated from the config', () => {
     expect(resourcesFor(s, 'ecs:DescribeServices')).toEqual([service]);
     expect(resourcesFor(s, 'ecs:ListServiceDeployments')).toEqual([service]);
     expect(resourcesFor(s, 'ecs:DescribeServiceDeployments')).toEqual([ARN('ecs', 'service-deployment/shop-prod/checkout/*')]);
-    expect(actionsOf(s).filter((a) => a.startsWith('ecs:')).sort()).toEqual([
-      'ecs:DescribeServiceDeployments',
-      'ecs:DescribeServices',
-      'ecs:ListServiceDeployments',
-    ]);
+    expect(
+      actionsOf(s)
+        .filter((a) => a.startsWith('ecs:'))
+        .sort(),
+    ).toEqual(['ecs:DescribeServiceDeployments', 'ecs:DescribeServices', 'ecs:ListServiceDeployments']);
   });
 
   it('lets triage and verify describe only the configured alarms', () => {
@@ -101,8 +95,7 @@ describe('IAM generated from the config', () => {
   });
 
   it('gives AWS-service actions only to the steps that call them', () => {
-    const services = (handler: string) =>
-      [...new Set(actionsOf(statementsOf(template, handler)).map((a) => a.split(':')[0]))].filter((p) => !['logs', 'xray'].includes(p!)).sort();
+    const services = (handler: string) => [...new Set(actionsOf(statementsOf(template, handler)).map((a) => a.split(':')[0]))].filter((p) => !['logs', 'xray'].includes(p!)).sort();
     expect(services('open-incident')).toEqual(['dynamodb']);
     expect(services('decide')).toEqual(['dynamodb']);
     expect(services('notify')).toEqual(['dynamodb', 'kms', 'sns']);
@@ -184,7 +177,11 @@ describe('IAM generated from the config', () => {
     const actionsOfMethod = (name: string, seen = new Set<string>()): Set<string> => {
       if (memo.has(name)) return memo.get(name)!;
       const body = methods.get(name) ?? '';
-      const out = new Set(Object.entries(DIRECT).filter(([k]) => body.includes(k)).map(([, v]) => v));
+      const out = new Set(
+        Object.entries(DIRECT)
+          .filter(([k]) => body.includes(k))
+          .map(([, v]) => v),
+      );
       for (const [, callee] of body.matchAll(/this\.(\w+)\(/g)) {
         if (callee === name || seen.has(callee!) || !methods.has(callee!)) continue;
         for (const a of actionsOfMethod(callee!, new Set([...seen, name]))) out.add(a);
@@ -494,7 +491,8 @@ describe('IAM for composite alarms (alarms marked composite: true)', () => {
 
   it('without one, grants DescribeAlarms on no "*" and adds no policy', () => {
     const t = templateFor(sampleConfig());
-    for (const handler of HANDLER_NAMES) expect({ handler, resources: resourcesFor(statementsOf(t, handler), 'cloudwatch:DescribeAlarms') }).not.toMatchObject({ resources: expect.arrayContaining(['*']) });
+    for (const handler of HANDLER_NAMES)
+      expect({ handler, resources: resourcesFor(statementsOf(t, handler), 'cloudwatch:DescribeAlarms') }).not.toMatchObject({ resources: expect.arrayContaining(['*']) });
     expect(Object.keys(t.findResources('AWS::IAM::Policy')).filter((id) => id.includes('CompositeAlarmRead'))).toEqual([]);
   });
 
@@ -511,9 +509,6 @@ describe('IAM for composite alarms (alarms marked composite: true)', () => {
 
   it('keeps the marked alarm an ordinary incident alarm in the config (default false)', () => {
     const config = withComposite();
-    expect(config.services[0]!.alarms.map((a) => [a.name, a.composite])).toEqual([
-      ...sampleConfig().services[0]!.alarms.map((a) => [a.name, false]),
-      [COMPOSITE, true],
-    ]);
+    expect(config.services[0]!.alarms.map((a) => [a.name, a.composite])).toEqual([...sampleConfig().services[0]!.alarms.map((a) => [a.name, false]), [COMPOSITE, true]]);
   });
 });

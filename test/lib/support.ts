@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { Template } from 'aws-cdk-lib/assertions';
+
 import { parseConfig, type TourniquetConfig } from '../../lambdas/core/config.js';
 import { createTourniquetApp } from '../../lib/app.js';
 import { HANDLER_METADATA_KEY } from '../../lib/handlers.js';

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+
 import { MITIGATE_TIMEOUT_SECONDS } from '../../lambdas/core/mutation.js';
 import { HANDLER_NAMES } from '../../lib/handlers.js';
 import { type CfnResource, configWith, fastStack, functionsByHandler, render, sampleConfig, templateFor } from './support.js';
@@ -142,9 +143,7 @@ describe('TourniquetStack (sample config)', () => {
       const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, CfnResource>);
       expect(policies).toHaveLength(4);
       for (const policy of policies) {
-        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        );
+        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
       }
     });
 
@@ -175,9 +174,7 @@ describe('TourniquetStack (sample config)', () => {
         ...Object.values(template.findResources('AWS::KMS::Key') as Record<string, CfnResource>).flatMap((k) => k.Properties.KeyPolicy.Statement as any[]),
       ];
       const services = statements.filter((s) => s.Effect === 'Allow' && s.Principal?.Service);
-      expect(services.map((s) => s.Principal.Service).sort()).toEqual(
-        expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']),
-      );
+      expect(services.map((s) => s.Principal.Service).sort()).toEqual(expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com']));
       const sourceArn: Record<string, string> = {
         'events.amazonaws.com': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*',
         'cloudwatch.amazonaws.com': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*',

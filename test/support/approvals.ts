@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { ApprovalCandidate } from '../../lambdas/core/approval-link.js';
 import { ApprovalStore } from '../../lambdas/store/approvals.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';

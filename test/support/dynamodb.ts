@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll } from '@jest/globals';
+
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from '@jest/globals';
+
 import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from '../../drill/dynamodb-local.js';
 
 /**

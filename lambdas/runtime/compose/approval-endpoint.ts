@@ -1,6 +1,6 @@
 import type { ApprovalEndpointDeps } from '../../handlers/approval-endpoint.js';
 import type { EnvOf } from '../manifest.js';
-import { stores, type Runtime } from './runtime.js';
+import { type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the approval-endpoint function. */
 export const composeApprovalEndpoint = async (rt: Runtime, env: EnvOf<'approval-endpoint'>): Promise<ApprovalEndpointDeps> => {

@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { EscalateDeps } from '../../handlers/escalate.js';
-import { stores, publisher, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the escalate function. */
 export const composeEscalate = async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({

@@ -8,11 +8,11 @@ import { composeNotify } from './notify.js';
 import { composeOpenIncident } from './open-incident.js';
 import { composeReadiness } from './readiness.js';
 import { composeRequestApproval } from './request-approval.js';
+import type { Runtime } from './runtime.js';
 import { composeStartExecution } from './start-execution.js';
 import { composeStatusCadence } from './status-cadence.js';
 import { composeTriage } from './triage.js';
 import { composeVerify } from './verify.js';
-import type { Runtime } from './runtime.js';
 
 export { mitigationAdapters } from './adapters.js';
 export { composeOperator, type OperatorSettings } from './operator.js';
@@ -21,16 +21,16 @@ export type { AdapterOptions, Runtime } from './runtime.js';
 /** Every function's composition by its manifest name: for the drill, which runs them all (a Lambda bundle imports only its own module). */
 export const compose = {
   'open-incident': composeOpenIncident,
-  'decide': composeDecide,
+  decide: composeDecide,
   'close-incident': composeCloseIncident,
-  'notify': composeNotify,
-  'triage': composeTriage,
-  'mitigate': composeMitigate,
-  'verify': composeVerify,
-  'escalate': composeEscalate,
+  notify: composeNotify,
+  triage: composeTriage,
+  mitigate: composeMitigate,
+  verify: composeVerify,
+  escalate: composeEscalate,
   'start-execution': composeStartExecution,
   'status-cadence': composeStatusCadence,
   'request-approval': composeRequestApproval,
   'approval-endpoint': composeApprovalEndpoint,
-  'readiness': composeReadiness,
+  readiness: composeReadiness,
 } satisfies { readonly [F in ManifestedFunction]: (rt: Runtime, env: EnvOf<F>) => Promise<unknown> };

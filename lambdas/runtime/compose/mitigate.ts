@@ -1,11 +1,15 @@
-import type { EnvOf } from '../manifest.js';
 import type { MitigateDeps } from '../../handlers/mitigate.js';
+import type { EnvOf } from '../manifest.js';
 import { mitigationAdapters } from './adapters.js';
-import { stores, type Runtime } from './runtime.js';
+import { type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the mitigate function. */
 export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
-  const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([stores(rt, env.TABLE_NAME), import('../../store/pause.js'), import('../../store/brake.js')]);
+  const [{ incidents, options }, { PauseSwitch }, { AutomationBrake }] = await Promise.all([
+    stores(rt, env.TABLE_NAME),
+    import('../../store/pause.js'),
+    import('../../store/brake.js'),
+  ]);
   return {
     store: incidents,
     pause: new PauseSwitch(options),

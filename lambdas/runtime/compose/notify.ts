@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { NotifyDeps } from '../../handlers/notify.js';
-import { stores, publisher, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the notify function. */
 export const composeNotify = async (rt: Runtime, env: EnvOf<'notify'>): Promise<NotifyDeps> => ({

@@ -1,5 +1,5 @@
-import type { EnvOf } from '../manifest.js';
 import type { ScheduledReadinessDeps } from '../../operations/readiness.js';
+import type { EnvOf } from '../manifest.js';
 import { mitigationAdapters } from './adapters.js';
 import { need, publisher, type Runtime } from './runtime.js';
 

@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { RequestApprovalDeps } from '../../handlers/request-approval.js';
-import { stores, publisher, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the request-approval function. */
 export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {

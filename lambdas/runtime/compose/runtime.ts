@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { CadenceSettings } from '../../core/cadence.js';
 import type { TourniquetConfig } from '../../core/config.js';
 import type { AwsClients } from '../clients.js';

@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { StartExecutionDeps } from '../../handlers/start-execution.js';
-import { need, stores, publisher, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { need, publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the start-execution function. */
 export const composeStartExecution = async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({

@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { StatusCadenceDeps } from '../../handlers/status-cadence.js';
-import { need, stores, publisher, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { need, publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the status-cadence function. */
 export const composeStatusCadence = async (rt: Runtime, env: EnvOf<'status-cadence'>): Promise<StatusCadenceDeps> => ({

@@ -1,6 +1,6 @@
-import type { EnvOf } from '../manifest.js';
 import type { TriageDeps } from '../../handlers/triage.js';
-import { stores, alarms, type Runtime } from './runtime.js';
+import type { EnvOf } from '../manifest.js';
+import { alarms, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the triage function. */
 export const composeTriage = async (rt: Runtime, env: EnvOf<'triage'>): Promise<TriageDeps> => {

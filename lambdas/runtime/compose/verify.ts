@@ -1,7 +1,7 @@
-import type { EnvOf } from '../manifest.js';
 import type { VerifyDeps } from '../../handlers/verify.js';
+import type { EnvOf } from '../manifest.js';
 import { mitigationAdapters } from './adapters.js';
-import { stores, alarms, type Runtime } from './runtime.js';
+import { alarms, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the verify function. */
 export const composeVerify = async (rt: Runtime, env: EnvOf<'verify'>): Promise<VerifyDeps> => ({

@@ -2,10 +2,11 @@ import { ListApplicationsCommand, ListDeploymentsCommand, StartDeploymentCommand
 import { DeleteServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from '@jest/globals';
-import { SimulatedAccount, HistoryApplyError } from '../../../drill/sim/account.js';
+
+import { HistoryApplyError, SimulatedAccount } from '../../../drill/sim/account.js';
 import { VirtualClock } from '../../../drill/sim/clock.js';
 import { UnsupportedCommandError } from '../../../drill/sim/wire.js';
-import { APP, ENV, IMMEDIATE, PROFILE, STATUS_TOPIC, at, fixtureAccount, fixtureScenario } from './fixture.js';
+import { APP, at, ENV, fixtureAccount, fixtureScenario, IMMEDIATE, PROFILE, STATUS_TOPIC } from './fixture.js';
 
 describe('SimulatedAccount wiring', () => {
   it('throws a clear error for a command it does not simulate, and records it', async () => {
@@ -53,7 +54,11 @@ describe('SimulatedAccount wiring', () => {
     expect(account.snapshot().ecs.services[0]!.desiredCount).toBe(4);
 
     const frozen = account.snapshot();
-    await account.clients().appconfig.send(new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '2' }));
+    await account
+      .clients()
+      .appconfig.send(
+        new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '2' }),
+      );
     await account.clients().sns.send(new PublishCommand({ TopicArn: STATUS_TOPIC, Message: 'hello' }));
     expect(frozen.appconfig.deployments).toHaveLength(1);
     expect(frozen.sns.published).toEqual([]);

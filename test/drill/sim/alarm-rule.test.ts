@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { AlarmRuleSyntaxError, evaluateAlarmRule, findRuleCycle, parseAlarmRule, ruleAlarmNames } from '../../../drill/sim/alarm-rule.js';
 
 const evaluate = (rule: string, states: Record<string, string>) => evaluateAlarmRule(parseAlarmRule(rule), (a) => states[a] ?? 'OK');
@@ -62,8 +63,24 @@ describe('composite alarm rule language', () => {
   });
 
   it('finds cycles among composites, and none in a DAG', () => {
-    expect(findRuleCycle(new Map([['a', ['m1', 'b']], ['b', ['m2']], ['c', ['a', 'b']]]))).toBeUndefined();
-    expect(findRuleCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findRuleCycle(
+        new Map([
+          ['a', ['m1', 'b']],
+          ['b', ['m2']],
+          ['c', ['a', 'b']],
+        ]),
+      ),
+    ).toBeUndefined();
+    expect(
+      findRuleCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
     expect(findRuleCycle(new Map([['a', ['a']]]))).toEqual(['a', 'a']);
   });
 });

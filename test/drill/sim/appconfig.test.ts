@@ -5,15 +5,16 @@ import {
   GetConfigurationProfileCommand,
   GetDeploymentCommand,
   GetHostedConfigurationVersionCommand,
-  ListDeploymentStrategiesCommand,
   ListDeploymentsCommand,
+  ListDeploymentStrategiesCommand,
   ListHostedConfigurationVersionsCommand,
   ResourceNotFoundException,
   StartDeploymentCommand,
   StopDeploymentCommand,
 } from '@aws-sdk/client-appconfig';
 import { describe, expect, it } from '@jest/globals';
-import { APP, ENV, IMMEDIATE, PROFILE, at, fixtureAccount } from './fixture.js';
+
+import { APP, at, ENV, fixtureAccount, IMMEDIATE, PROFILE } from './fixture.js';
 
 const start = (version: number, strategy = IMMEDIATE) =>
   new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: strategy, ConfigurationVersion: String(version) });
@@ -74,13 +75,7 @@ describe('simulated AppConfig: deployments', () => {
     account.clock.advanceTo(at(120));
     const done = await get();
     expect(done).toMatchObject({ State: 'COMPLETE', CompletedAt: at(120) });
-    expect(done.EventLog?.map((e) => e.EventType)).toEqual([
-      'DEPLOYMENT_COMPLETED',
-      'BAKE_TIME_STARTED',
-      'PERCENTAGE_UPDATED',
-      'PERCENTAGE_UPDATED',
-      'DEPLOYMENT_STARTED',
-    ]);
+    expect(done.EventLog?.map((e) => e.EventType)).toEqual(['DEPLOYMENT_COMPLETED', 'BAKE_TIME_STARTED', 'PERCENTAGE_UPDATED', 'PERCENTAGE_UPDATED', 'DEPLOYMENT_STARTED']);
     expect(done.EventLog?.[0]?.OccurredAt).toEqual(at(120));
   });
 
@@ -102,7 +97,14 @@ describe('simulated AppConfig: deployments', () => {
 
   it('checks LatestDeploymentNumber', async () => {
     const { appconfig } = fixtureAccount().clients();
-    const stale = new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '2', LatestDeploymentNumber: 0 });
+    const stale = new StartDeploymentCommand({
+      ApplicationId: APP,
+      EnvironmentId: ENV,
+      ConfigurationProfileId: PROFILE,
+      DeploymentStrategyId: IMMEDIATE,
+      ConfigurationVersion: '2',
+      LatestDeploymentNumber: 0,
+    });
     await expect(appconfig.send(stale)).rejects.toBeInstanceOf(ConflictException);
   });
 
@@ -188,7 +190,14 @@ describe('simulated AppConfig: hosted versions', () => {
   it('creates the next version number and enforces LatestVersionNumber with ConflictException', async () => {
     const { appconfig } = fixtureAccount().clients();
     const create = (latest: number) =>
-      new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: flagsContent(false), ContentType: 'application/json', LatestVersionNumber: latest, Description: 'Kill switch' });
+      new CreateHostedConfigurationVersionCommand({
+        ApplicationId: APP,
+        ConfigurationProfileId: PROFILE,
+        Content: flagsContent(false),
+        ContentType: 'application/json',
+        LatestVersionNumber: latest,
+        Description: 'Kill switch',
+      });
     await expect(appconfig.send(create(1))).rejects.toBeInstanceOf(ConflictException);
     const created = await appconfig.send(create(2));
     expect(created).toMatchObject({ ApplicationId: APP, ConfigurationProfileId: PROFILE, VersionNumber: 3, Description: 'Kill switch' });
@@ -198,13 +207,17 @@ describe('simulated AppConfig: hosted versions', () => {
   it('accepts Content given as a string', async () => {
     const { appconfig } = fixtureAccount().clients();
     const text = new TextDecoder().decode(flagsContent(true));
-    const created = await appconfig.send(new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: text, ContentType: 'application/json' }));
+    const created = await appconfig.send(
+      new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: text, ContentType: 'application/json' }),
+    );
     expect(created.VersionNumber).toBe(3);
   });
 
   it('rejects content that is not a valid feature-flag document, saying where', async () => {
     const { appconfig } = fixtureAccount().clients();
-    const bad = new TextEncoder().encode(JSON.stringify({ version: '1', flags: { 'new-checkout-flow': { name: 'x' } }, values: { ghost: { enabled: true }, 'new-checkout-flow': { enabled: 'yes' } } }));
+    const bad = new TextEncoder().encode(
+      JSON.stringify({ version: '1', flags: { 'new-checkout-flow': { name: 'x' } }, values: { ghost: { enabled: true }, 'new-checkout-flow': { enabled: 'yes' } } }),
+    );
     const error = (await appconfig
       .send(new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: bad, ContentType: 'application/json' }))
       .catch((e: unknown) => e)) as BadRequestException;
@@ -213,7 +226,12 @@ describe('simulated AppConfig: hosted versions', () => {
     const locations = error.Details?.InvalidConfiguration?.map((d) => d.Location);
     expect(locations).toEqual(expect.arrayContaining(['$.values.ghost', '$.values.new-checkout-flow.enabled']));
 
-    const notJson = new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: new TextEncoder().encode('{'), ContentType: 'application/json' });
+    const notJson = new CreateHostedConfigurationVersionCommand({
+      ApplicationId: APP,
+      ConfigurationProfileId: PROFILE,
+      Content: new TextEncoder().encode('{'),
+      ContentType: 'application/json',
+    });
     await expect(appconfig.send(notJson)).rejects.toBeInstanceOf(BadRequestException);
   });
 });

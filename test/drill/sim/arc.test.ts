@@ -9,12 +9,13 @@ import {
   ValidationException,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { describe, expect, it } from '@jest/globals';
-import { ArcRoutingControlAdapter, ArcSafetyRuleConflictError } from '../../../lambdas/adapters/arc-routing-control.js';
-import { ArcConfigSchema } from '../../../lambdas/core/config.js';
+
 import { checkScenario } from '../../../drill/scenario.js';
-import { ArcScenarioSchema, SimArc, type ArcScenarioInput } from '../../../drill/sim/arc.js';
+import { type ArcScenarioInput, ArcScenarioSchema, SimArc } from '../../../drill/sim/arc.js';
 import { VirtualClock } from '../../../drill/sim/clock.js';
 import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
+import { ArcRoutingControlAdapter, ArcSafetyRuleConflictError } from '../../../lambdas/adapters/arc-routing-control.js';
+import { ArcConfigSchema } from '../../../lambdas/core/config.js';
 import { at, fixtureAccount, scenarioInput, START } from './fixture.js';
 
 const PREFIX = 'arn:aws:route53-recovery-control::123456789012';
@@ -78,9 +79,15 @@ describe('SimArc data plane', () => {
   it('answers GetRoutingControlState and ListRoutingControls with the consensus state', async () => {
     const { client } = setup();
     const e2 = client(E2);
-    expect(await e2.send(new GetRoutingControlStateCommand({ RoutingControlArn: EAST }))).toMatchObject({ RoutingControlArn: EAST, RoutingControlName: 'us-east-1-cell', RoutingControlState: 'On' });
+    expect(await e2.send(new GetRoutingControlStateCommand({ RoutingControlArn: EAST }))).toMatchObject({
+      RoutingControlArn: EAST,
+      RoutingControlName: 'us-east-1-cell',
+      RoutingControlState: 'On',
+    });
     const listed = await e2.send(new ListRoutingControlsCommand({ ControlPanelArn: PANEL, MaxResults: 1 }));
-    expect(listed.RoutingControls).toEqual([{ ControlPanelArn: PANEL, ControlPanelName: 'checkout', RoutingControlArn: EAST, RoutingControlName: 'us-east-1-cell', RoutingControlState: 'On', Owner: '123456789012' }]);
+    expect(listed.RoutingControls).toEqual([
+      { ControlPanelArn: PANEL, ControlPanelName: 'checkout', RoutingControlArn: EAST, RoutingControlName: 'us-east-1-cell', RoutingControlState: 'On', Owner: '123456789012' },
+    ]);
     const rest = await e2.send(new ListRoutingControlsCommand({ ControlPanelArn: PANEL, NextToken: listed.NextToken }));
     expect(rest.RoutingControls?.map((c) => c.RoutingControlName)).toEqual(['us-west-2-cell']);
     expect(rest.NextToken).toBeUndefined();
@@ -94,7 +101,12 @@ describe('SimArc data plane', () => {
 
   it('applies a batch at once: secondary On and primary Off together keep "at least one On"', async () => {
     const { client, sim } = setup();
-    await client(E2).send(update([[WEST, 'On'], [EAST, 'Off']]));
+    await client(E2).send(
+      update([
+        [WEST, 'On'],
+        [EAST, 'Off'],
+      ]),
+    );
     expect(sim.state(EAST)).toBe('Off');
     expect(sim.state(WEST)).toBe('On');
     expect(sim.snapshot().safetyRules).toEqual([{ arn: RULE, name: 'at-least-one-cell-on', holds: true }]);
@@ -102,7 +114,9 @@ describe('SimArc data plane', () => {
 
   it('refuses an update that breaks an assertion rule with a ConflictException naming the rule, and changes nothing', async () => {
     const { client, sim } = setup();
-    const err = await client(E2).send(update([[EAST, 'Off']])).catch((e: unknown) => e);
+    const err = await client(E2)
+      .send(update([[EAST, 'Off']]))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictException);
     expect((err as ConflictException).message).toContain(RULE);
     expect((err as ConflictException).resourceId).toBe(RULE);
@@ -121,7 +135,12 @@ describe('SimArc data plane', () => {
       s.safetyRules = [{ id: 'sr0notboth', name: 'never-both-on', assertedControls: ['us-east-1-cell', 'us-west-2-cell'], type: 'AND', inverted: true }];
     });
     await expect(client(E2).send(update([[WEST, 'On']]))).rejects.toBeInstanceOf(ConflictException);
-    await client(E2).send(update([[WEST, 'On'], [EAST, 'Off']]));
+    await client(E2).send(
+      update([
+        [WEST, 'On'],
+        [EAST, 'Off'],
+      ]),
+    );
   });
 
   it('fails each endpoint during its outage: unavailable, unreachable, or an unknown host', async () => {
@@ -159,7 +178,12 @@ describe('SimArc traffic', () => {
     const { client, sim, clock } = setup();
     expect(sim.servingShare(EAST, at(0))).toBe(1);
     clock.advanceTo(at(60));
-    await client(E2).send(update([[WEST, 'On'], [EAST, 'Off']]));
+    await client(E2).send(
+      update([
+        [WEST, 'On'],
+        [EAST, 'Off'],
+      ]),
+    );
     // 10 s health check + 60 s TTL.
     expect(sim.servingShare(EAST, at(60 + 69))).toBe(1);
     expect(sim.servingShare(EAST, at(60 + 70))).toBe(0);
@@ -193,7 +217,10 @@ describe('ArcScenarioSchema', () => {
       }),
     );
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message)).toEqual(['routing control "nope" is not declared in routingControls', 'routing control "missing" is not declared in routingControls']);
+    expect(result.error?.issues.map((i) => i.message)).toEqual([
+      'routing control "nope" is not declared in routingControls',
+      'routing control "missing" is not declared in routingControls',
+    ]);
   });
 
   it('a scenario fault servedByCell must name a traffic cell of account.arc', () => {
@@ -253,7 +280,12 @@ describe('the simulated account with account.arc', () => {
       });
     });
     const adapter = new ArcRoutingControlAdapter(({ endpoint, region }) => acc.clients().arcCluster(endpoint, region), { random: () => 0.5 });
-    const config = ArcConfigSchema.parse({ clusterArn: `${PREFIX}:cluster/cl0shop`, clusterEndpoints: [{ endpoint: E2, region: 'us-west-2' }], primaryRoutingControlArn: EAST, secondaryRoutingControlArn: WEST });
+    const config = ArcConfigSchema.parse({
+      clusterArn: `${PREFIX}:cluster/cl0shop`,
+      clusterEndpoints: [{ endpoint: E2, region: 'us-west-2' }],
+      primaryRoutingControlArn: EAST,
+      secondaryRoutingControlArn: WEST,
+    });
     const err = await adapter.failover(config).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ArcSafetyRuleConflictError);
     expect((err as ArcSafetyRuleConflictError).safetyRuleArns).toEqual([`${PANEL}/safetyrule/sr0both`]);

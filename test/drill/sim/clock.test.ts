@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { ClockError, VirtualClock } from '../../../drill/sim/clock.js';
 
 describe('VirtualClock', () => {

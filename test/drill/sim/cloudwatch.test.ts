@@ -1,10 +1,11 @@
 import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand, InvalidParameterCombinationException } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from '@jest/globals';
+
 import { AlarmQueryError, SimCloudWatch } from '../../../drill/sim/cloudwatch.js';
 import { CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
 import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
-import { APP, ENV, IMMEDIATE, PROFILE, at, fixtureAccount } from './fixture.js';
+import { APP, at, ENV, fixtureAccount, IMMEDIATE, PROFILE } from './fixture.js';
 
 const ALARM = 'checkout-5xx-rate';
 const deploy = (version: number) =>
@@ -30,7 +31,14 @@ describe('simulated CloudWatch alarm evaluation', () => {
       'Threshold Crossed: 3 out of the last 3 datapoints [8.5 (23/11/26 10:04:00), 8.5 (23/11/26 10:03:00), 8.5 (23/11/26 10:02:00)] ' +
         'were greater than the threshold (5.0) (minimum 3 datapoints for OK -> ALARM transition).',
     );
-    expect(JSON.parse(state.reasonData)).toMatchObject({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [8.5, 8.5, 8.5], threshold: 5, startDate: '2026-11-23T10:02:00.000+0000' });
+    expect(JSON.parse(state.reasonData)).toMatchObject({
+      version: '1.0',
+      statistic: 'Average',
+      period: 60,
+      recentDatapoints: [8.5, 8.5, 8.5],
+      threshold: 5,
+      startDate: '2026-11-23T10:02:00.000+0000',
+    });
   });
 
   it('averages a partly bad bucket, so a fault that starts mid-period breaches one period later', async () => {
@@ -197,7 +205,12 @@ describe('simulated CloudWatch composite alarms', () => {
         { at: at(21 * 60).toISOString(), from: 'ALARM', to: 'OK' },
       ],
     });
-    expect(cloudwatch.snapshot().alarms.find((a) => a.name === NESTED)!.transitions.map((t) => [t.at, t.to])).toEqual([
+    expect(
+      cloudwatch
+        .snapshot()
+        .alarms.find((a) => a.name === NESTED)!
+        .transitions.map((t) => [t.at, t.to]),
+    ).toEqual([
       [at(11 * 60).toISOString(), 'ALARM'],
       [at(14 * 60).toISOString(), 'OK'],
     ]);
@@ -243,7 +256,10 @@ describe('simulated CloudWatch composite alarms', () => {
 
   it('starts a composite in the state its rule gives at creation', () => {
     const { cloudwatch, clock } = fixtureAccount((s) => {
-      s.account.compositeAlarms = [{ name: 'quiet', rule: `OK("${ALARM}")` }, { name: 'never', rule: 'FALSE' }];
+      s.account.compositeAlarms = [
+        { name: 'quiet', rule: `OK("${ALARM}")` },
+        { name: 'never', rule: 'FALSE' },
+      ];
     });
     expect(cloudwatch.stateAt('quiet', clock.now())).toMatchObject({ state: 'ALARM', reason: 'Unchecked: Initial alarm creation' });
     expect(cloudwatch.stateAt('never', clock.now()).state).toBe('OK');
@@ -253,12 +269,21 @@ describe('simulated CloudWatch composite alarms', () => {
   it('refuses rules that do not parse, name unknown alarms, or form a cycle', () => {
     const health = { errorRate: () => 0 };
     const clock = fixtureAccount().clock;
-    const build = (rules: [string, string][]) =>
-      new SimCloudWatch({ clock, health, createdAt: at(0), alarms: [], compositeAlarms: rules.map(([name, rule]) => ({ name, rule })) });
+    const build = (rules: [string, string][]) => new SimCloudWatch({ clock, health, createdAt: at(0), alarms: [], compositeAlarms: rules.map(([name, rule]) => ({ name, rule })) });
     expect(() => build([['a', 'ALARM(x']])).toThrow(/composite alarm a: alarm rule .*expected "\)"/);
     expect(() => build([['a', 'ALARM(ghost)']])).toThrow('composite alarm a: its rule names alarms that do not exist: ghost');
-    expect(() => build([['a', 'ALARM(b)'], ['b', 'OK(a)']])).toThrow('composite alarms form a cycle: a → b → a');
-    expect(() => build([['a', 'TRUE'], ['a', 'FALSE']])).toThrow('an alarm with this name already exists');
+    expect(() =>
+      build([
+        ['a', 'ALARM(b)'],
+        ['b', 'OK(a)'],
+      ]),
+    ).toThrow('composite alarms form a cycle: a → b → a');
+    expect(() =>
+      build([
+        ['a', 'TRUE'],
+        ['a', 'FALSE'],
+      ]),
+    ).toThrow('an alarm with this name already exists');
   });
 
   it('gives the same history whether asked step by step or once at the end (settled history is kept, not recomputed)', async () => {

@@ -15,10 +15,11 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from '@jest/globals';
-import { EcsAdapter } from '../../../lambdas/adapters/ecs-deployments.js';
+
 import { VirtualClock } from '../../../drill/sim/clock.js';
 import { SimEcs } from '../../../drill/sim/ecs.js';
 import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
+import { EcsAdapter } from '../../../lambdas/adapters/ecs-deployments.js';
 import { at, fixtureAccount, START } from './fixture.js';
 
 const TD = (rev: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:${rev}`;
@@ -89,7 +90,11 @@ describe('simulated ECS', () => {
     const recent = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'shop-prod', service: 'checkout', createdAt: { after: at(0) } }));
     expect(recent.serviceDeployments).toHaveLength(1);
 
-    const described = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeployments![0]!.serviceDeploymentArn!, 'arn:aws:ecs:us-east-1:123456789012:service-deployment/shop-prod/checkout/nope'] }));
+    const described = await ecs.send(
+      new DescribeServiceDeploymentsCommand({
+        serviceDeploymentArns: [serviceDeployments![0]!.serviceDeploymentArn!, 'arn:aws:ecs:us-east-1:123456789012:service-deployment/shop-prod/checkout/nope'],
+      }),
+    );
     expect(described.serviceDeployments?.[0]).toMatchObject({
       status: 'IN_PROGRESS',
       targetServiceRevision: { requestedTaskCount: 4, runningTaskCount: 1 },
@@ -187,7 +192,9 @@ describe('simulated ECS: StopServiceDeployment', () => {
     account.clock.advanceTo(at(30));
     const [bad, seed] = (await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'shop-prod', service: 'checkout' }))).serviceDeployments!;
 
-    await expect(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: bad!.serviceDeploymentArn!, stopType: 'ABORT' }))).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: bad!.serviceDeploymentArn!, stopType: 'ABORT' }))).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
     await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: bad!.serviceDeploymentArn!, stopType: 'ROLLBACK' }));
     await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: bad!.serviceDeploymentArn!, stopType: 'ROLLBACK' }));
     expect(checkout(account).deployments).toHaveLength(3);
@@ -293,11 +300,12 @@ describe('simulated ECS driven by the EcsAdapter', () => {
     // Undo rolls forward again.
     await expect(adapter.restoreService(ref, { taskDefinition: result.before.taskDefinition! })).resolves.toMatchObject({ status: 'applied' });
     await expect(adapter.restoreService(ref, { taskDefinition: result.before.taskDefinition! })).resolves.toMatchObject({ status: 'already-applied' });
-    expect(account.calls().filter((c) => c.command === 'UpdateService').map((c) => (c.input as { taskDefinition?: string }).taskDefinition)).toEqual([
-      'checkout:42',
-      TD(41),
-      TD(42),
-    ]);
+    expect(
+      account
+        .calls()
+        .filter((c) => c.command === 'UpdateService')
+        .map((c) => (c.input as { taskDefinition?: string }).taskDefinition),
+    ).toEqual(['checkout:42', TD(41), TD(42)]);
   });
 
   it('stops an in-progress bad deployment with StopServiceDeployment and skips a revision that never succeeded', async () => {

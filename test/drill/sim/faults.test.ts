@@ -2,17 +2,20 @@ import { CreateHostedConfigurationVersionCommand, GetDeploymentCommand, ListDepl
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from '@jest/globals';
-import { AwsAccessDeniedError, AwsOperationError, classifyAwsError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
+
 import { checkScenario, loadScenario, type ScenarioInput } from '../../../drill/scenario.js';
 import { SimulatedAccount } from '../../../drill/sim/account.js';
-import { faultError, LAMBDA_CRASH_ERROR, runAsInvocation, SimulatedCrashError, SIMULATED_OPERATIONS, type ErrorFaultKind } from '../../../drill/sim/faults.js';
+import { type ErrorFaultKind, faultError, LAMBDA_CRASH_ERROR, runAsInvocation, SIMULATED_OPERATIONS, SimulatedCrashError } from '../../../drill/sim/faults.js';
 import { isMutation, type SimServiceName } from '../../../drill/sim/wire.js';
-import { APP, ENV, IMMEDIATE, PROFILE, STATUS_TOPIC, at, fixtureAccount, scenarioInput } from './fixture.js';
+import { AwsAccessDeniedError, AwsOperationError, classifyAwsError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
+import { APP, at, ENV, fixtureAccount, IMMEDIATE, PROFILE, scenarioInput, STATUS_TOPIC } from './fixture.js';
 
 type FaultInput = NonNullable<ScenarioInput['faults']>[number];
-const withFaults = (...faults: FaultInput[]) => (s: ScenarioInput) => {
-  s.faults = faults;
-};
+const withFaults =
+  (...faults: FaultInput[]) =>
+  (s: ScenarioInput) => {
+    s.faults = faults;
+  };
 const problemsOf = (...faults: FaultInput[]) => {
   const input = scenarioInput();
   input.faults = faults;
@@ -47,8 +50,12 @@ describe('fault schema', () => {
   });
 
   it('says what each kind needs', () => {
-    expect(problemsOf({ service: 'ecs', kind: 'throttle' } as FaultInput)).toEqual(['faults[0].operation: a throttle fault needs the operation that fails, e.g. "StartDeployment"']);
-    expect(problemsOf({ service: 'ecs', operation: 'DescribeServices', kind: 'slow' })).toEqual(['faults[0].seconds: a slow fault needs seconds: how long the call takes, in simulated time']);
+    expect(problemsOf({ service: 'ecs', kind: 'throttle' } as FaultInput)).toEqual([
+      'faults[0].operation: a throttle fault needs the operation that fails, e.g. "StartDeployment"',
+    ]);
+    expect(problemsOf({ service: 'ecs', operation: 'DescribeServices', kind: 'slow' })).toEqual([
+      'faults[0].seconds: a slow fault needs seconds: how long the call takes, in simulated time',
+    ]);
     expect(problemsOf({ service: 'ecs', operation: 'UpdateService', kind: 'throttle', seconds: 3 })).toEqual(['faults[0].seconds: seconds is for slow faults only']);
     expect(problemsOf({ kind: 'snsDown', service: 'ecs' })).toEqual(['faults[0].service: snsDown is about SNS: leave out service (or write "sns")']);
     expect(problemsOf({ kind: 'lockConflict', service: 'sns', operation: 'Publish' })).toEqual([
@@ -106,7 +113,7 @@ describe('fault errors are the SDK exceptions the adapters classify', () => {
     );
   });
 
-  it('lock conflicts are each service\'s own conflict error', () => {
+  it("lock conflicts are each service's own conflict error", () => {
     expect(faultError('lockConflict', call('wafv2', 'UpdateWebACL')).name).toBe('WAFOptimisticLockException');
     expect(faultError('lockConflict', call('appconfig', 'StartDeployment')).name).toBe('ConflictException');
     expect(faultError('lockConflict', call('route53', 'ChangeResourceRecordSets')).name).toBe('PriorRequestNotComplete');
@@ -133,14 +140,20 @@ describe('faults on the wire', () => {
 
   it('surfaces the error when every attempt is throttled, with the attempts made', async () => {
     const account = fixtureAccount(withFaults({ service: 'appconfig', operation: 'StartDeployment', kind: 'throttle' }));
-    const error = await account.clients().appconfig.send(startDeployment()).catch((e: unknown) => e);
+    const error = await account
+      .clients()
+      .appconfig.send(startDeployment())
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'ThrottlingException', $metadata: { attempts: 3 } });
     expect(await deploymentsOf(account)).toBe(1);
   });
 
   it('denies without retrying and changes nothing', async () => {
     const account = fixtureAccount(withFaults({ service: 'ecs', operation: 'UpdateService', kind: 'accessDenied' }));
-    const error = await account.clients().ecs.send(new UpdateServiceCommand({ cluster: 'shop-prod', service: 'checkout', taskDefinition: 'checkout:42' })).catch((e: unknown) => e);
+    const error = await account
+      .clients()
+      .ecs.send(new UpdateServiceCommand({ cluster: 'shop-prod', service: 'checkout', taskDefinition: 'checkout:42' }))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AccessDeniedException', $fault: 'client' });
     expect((error as Error).message).toContain('ecs:UpdateService');
     const calls = account.calls();
@@ -175,7 +188,12 @@ describe('faults on the wire', () => {
 
   it('crashAfterMutation outside an invocation throws the crash error; a call that fails does not use the fault up', async () => {
     const account = fixtureAccount(withFaults({ service: 'appconfig', operation: 'CreateHostedConfigurationVersion', kind: 'crashAfterMutation', times: 1 }));
-    const bad = new CreateHostedConfigurationVersionCommand({ ApplicationId: APP, ConfigurationProfileId: PROFILE, Content: new TextEncoder().encode('not json'), ContentType: 'application/json' });
+    const bad = new CreateHostedConfigurationVersionCommand({
+      ApplicationId: APP,
+      ConfigurationProfileId: PROFILE,
+      Content: new TextEncoder().encode('not json'),
+      ContentType: 'application/json',
+    });
     await expect(account.clients().appconfig.send(bad)).rejects.toHaveProperty('name', 'BadRequestException');
     expect(account.faultReport()[0]?.fired).toBe(0);
     const good = new CreateHostedConfigurationVersionCommand({
@@ -209,7 +227,9 @@ describe('faults on the wire', () => {
   });
 
   it('taskFailure fails invocations of its Task state only, in its window, `times` times, and never an API call', () => {
-    const account = fixtureAccount(withFaults({ kind: 'taskFailure', state: 'OpenIncident', error: 'StoreError', cause: 'read failed: ProvisionedThroughputExceededException', from: '+00:02', times: 2 }));
+    const account = fixtureAccount(
+      withFaults({ kind: 'taskFailure', state: 'OpenIncident', error: 'StoreError', cause: 'read failed: ProvisionedThroughputExceededException', from: '+00:02', times: 2 }),
+    );
     expect(account.faults.takeTaskFailure('OpenIncident', at(60))).toBeUndefined();
     const failure = account.faults.takeTaskFailure('OpenIncident', at(120));
     expect(failure).toMatchObject({ name: 'StoreError', message: 'read failed: ProvisionedThroughputExceededException', state: 'OpenIncident' });
@@ -217,7 +237,12 @@ describe('faults on the wire', () => {
     expect(account.faults.takeTaskFailure('OpenIncident', at(121))).toBeDefined();
     expect(account.faults.takeTaskFailure('OpenIncident', at(122))).toBeUndefined();
     expect(account.faults.peek('sns', 'Publish', at(120))).toBeUndefined();
-    expect(account.faultReport()[0]).toMatchObject({ kind: 'taskFailure', state: 'OpenIncident', fired: 2, calls: [{ service: 'states', command: 'OpenIncident' }, { command: 'OpenIncident' }] });
+    expect(account.faultReport()[0]).toMatchObject({
+      kind: 'taskFailure',
+      state: 'OpenIncident',
+      fired: 2,
+      calls: [{ service: 'states', command: 'OpenIncident' }, { command: 'OpenIncident' }],
+    });
   });
 
   it("never touches the scenario's own history", async () => {

@@ -1,4 +1,4 @@
-import { ScenarioSchema, type Scenario, type ScenarioInput } from '../../../drill/scenario.js';
+import { type Scenario, type ScenarioInput, ScenarioSchema } from '../../../drill/scenario.js';
 import { SimulatedAccount } from '../../../drill/sim/account.js';
 
 /** Topic ARNs the fixture account knows. */

@@ -1,8 +1,9 @@
 import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from '@jest/globals';
+
 import { HealthModel, UnknownServiceError } from '../../../drill/sim/health.js';
-import { APP, ENV, IMMEDIATE, PROFILE, at, fixtureAccount } from './fixture.js';
+import { APP, at, ENV, fixtureAccount, IMMEDIATE, PROFILE } from './fixture.js';
 
 const flagOn = new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '2' });
 const flagOff = new StartDeploymentCommand({ ApplicationId: APP, EnvironmentId: ENV, ConfigurationProfileId: PROFILE, DeploymentStrategyId: IMMEDIATE, ConfigurationVersion: '1' });
@@ -68,7 +69,9 @@ describe('health model', () => {
 
   it('a pulsing fault applies only in the on part of each cycle, counted from its from', () => {
     const model = new HealthModel(
-      { api: { baselineErrorRatePercent: 1, faults: [{ errorRatePercent: 20, when: { always: true }, from: at(100), pulse: { onSeconds: 30, offSeconds: 60, anchor: at(100) } }] } },
+      {
+        api: { baselineErrorRatePercent: 1, faults: [{ errorRatePercent: 20, when: { always: true }, from: at(100), pulse: { onSeconds: 30, offSeconds: 60, anchor: at(100) } }] },
+      },
       { appconfig: { flagExposure: () => 0 }, ecs: { taskDefinitionShare: () => 0 } },
     );
     const rates = [99, 100, 129, 130, 189, 190, 219, 220].map((s) => model.errorRate('api', at(s)));

@@ -1,13 +1,14 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, FailoverDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from '@jest/globals';
+
+import { checkScenario } from '../../../drill/scenario.js';
+import { VirtualClock } from '../../../drill/sim/clock.js';
+import { type RdsScenarioInput, RdsScenarioSchema, SimRds } from '../../../drill/sim/rds.js';
+import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
 import { AuroraFailoverAdapter } from '../../../lambdas/adapters/aurora-failover.js';
 import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import type { DatabaseConfig } from '../../../lambdas/core/config.js';
-import { checkScenario } from '../../../drill/scenario.js';
-import { VirtualClock } from '../../../drill/sim/clock.js';
-import { RdsScenarioSchema, SimRds, type RdsScenarioInput } from '../../../drill/sim/rds.js';
-import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
 import { at, fixtureAccount, scenarioInput, START } from './fixture.js';
 
 const section = (edit?: (s: RdsScenarioInput) => void): RdsScenarioInput => {
@@ -29,7 +30,12 @@ const section = (edit?: (s: RdsScenarioInput) => void): RdsScenarioInput => {
 function simulation(edit?: (s: RdsScenarioInput) => void) {
   const clock = new VirtualClock(new Date(START));
   const rds = SimRds.fromScenario(section(edit), { clock, startsAt: START });
-  const client = wireClient(new RDSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), { service: rds, clock, recorder: new CallRecorder(), origin: 'drill' });
+  const client = wireClient(new RDSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), {
+    service: rds,
+    clock,
+    recorder: new CallRecorder(),
+    origin: 'drill',
+  });
   return { clock, rds, client };
 }
 
@@ -44,7 +50,15 @@ describe('RdsScenarioSchema', () => {
     expect(problems(() => undefined)).toEqual([]);
     expect(problems((s) => (s.cluster.instances[1]!.role = 'writer'))).toEqual(['a cluster has exactly one writer (found 2)']);
     expect(problems((s) => (s.cluster.instances[2]!.id = 'ORDERS-DB-2'))).toEqual(['duplicate instance id ORDERS-DB-2']);
-    expect(problems((s) => (s.cluster.instances[1]!.lag = [{ at: '+00:05', seconds: 1 }, { at: '+00:01', seconds: 2 }]))).toEqual(['lag entries must be in time order']);
+    expect(
+      problems(
+        (s) =>
+          (s.cluster.instances[1]!.lag = [
+            { at: '+00:05', seconds: 1 },
+            { at: '+00:01', seconds: 2 },
+          ]),
+      ),
+    ).toEqual(['lag entries must be in time order']);
   });
 });
 
@@ -80,7 +94,9 @@ describe('SimRds', () => {
     expect(rds.writerAt('orders-db', at(599))).toBe('orders-db-1');
 
     clock.advanceTo(at(620));
-    await expect(client.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'orders-db', TargetDBInstanceIdentifier: 'orders-db-3' }))).rejects.toMatchObject({ name: 'InvalidDBClusterStateFault' });
+    await expect(client.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'orders-db', TargetDBInstanceIdentifier: 'orders-db-3' }))).rejects.toMatchObject({
+      name: 'InvalidDBClusterStateFault',
+    });
     clock.advanceTo(at(700));
     expect(rds.snapshot().clusters[0]).toMatchObject({ status: 'available', writer: 'orders-db-2', failovers: [{ from: 'orders-db-1', to: 'orders-db-2' }] });
     expect(rds.observable()).toEqual({ 'orders-db': { writer: 'orders-db-2', status: 'available' } });
@@ -88,7 +104,8 @@ describe('SimRds', () => {
 
   it('refuses a target that is the writer, not a member, or not available; without a target, picks the lowest tier', async () => {
     const { rds, client } = simulation((s) => (s.cluster.instances[1]!.statusChanges = [{ at: '+00:00', status: 'rebooting' }]));
-    const failover = (target?: string) => client.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'orders-db', ...(target ? { TargetDBInstanceIdentifier: target } : {}) }));
+    const failover = (target?: string) =>
+      client.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'orders-db', ...(target ? { TargetDBInstanceIdentifier: target } : {}) }));
     await expect(failover('orders-db-1')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(failover('other-db-1')).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(failover('orders-db-2')).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
@@ -120,7 +137,9 @@ describe('SimRds in the simulated account', () => {
     withDatabase(input);
     input.account.health['orders-db']!.faults![0]!.when = { databaseWriter: 'orders-db-9' };
     const checked = checkScenario(input);
-    expect(checked.ok ? [] : checked.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['account.health.orders-db.faults[0].when.databaseWriter: "orders-db-9" is not an instance of account.database.cluster']);
+    expect(checked.ok ? [] : checked.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'account.health.orders-db.faults[0].when.databaseWriter: "orders-db-9" is not an instance of account.database.cluster',
+    ]);
   });
 
   it('the writer fault hurts until the healthy replica writes; the real adapter reads the lag from GetMetricData and fails over', async () => {
@@ -157,7 +176,16 @@ describe('SimRds in the simulated account', () => {
       new GetMetricDataCommand({
         StartTime: at(0),
         EndTime: at(600),
-        MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-2' }] }, Period: 60, Stat: 'Maximum' } }],
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-2' }] },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
       }),
     );
     const r = out.MetricDataResults?.[0];
@@ -165,7 +193,20 @@ describe('SimRds in the simulated account', () => {
     expect(r?.Timestamps?.map((t) => t.toISOString())).toEqual([300, 240, 180, 120, 60, 0].map((s) => at(s).toISOString()));
     expect(r?.Values).toEqual([500, 20, 20, 20, 20, 20]);
     const unknown = await account.clients().cloudwatch.send(
-      new GetMetricDataCommand({ StartTime: at(0), EndTime: at(300), MetricDataQueries: [{ Id: 'x', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-1' }] }, Period: 60, Stat: 'Maximum' } }] }),
+      new GetMetricDataCommand({
+        StartTime: at(0),
+        EndTime: at(300),
+        MetricDataQueries: [
+          {
+            Id: 'x',
+            MetricStat: {
+              Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-1' }] },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      }),
     );
     expect(unknown.MetricDataResults?.[0]?.Values).toEqual([]);
   });

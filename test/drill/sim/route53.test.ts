@@ -1,4 +1,5 @@
 import {
+  type Change,
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHealthCheckCommand,
@@ -11,17 +12,17 @@ import {
   NoSuchHealthCheck,
   NoSuchHostedZone,
   PriorRequestNotComplete,
+  type ResourceRecordSet,
   Route53Client,
   UpdateHealthCheckCommand,
-  type Change,
-  type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from '@jest/globals';
-import { Route53FailoverAdapter } from '../../../lambdas/adapters/route53-failover.js';
-import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
+
 import { VirtualClock } from '../../../drill/sim/clock.js';
-import { Route53ScenarioSchema, SimRoute53, canonicalName, type Route53ScenarioInput } from '../../../drill/sim/route53.js';
+import { canonicalName, type Route53ScenarioInput, Route53ScenarioSchema, SimRoute53 } from '../../../drill/sim/route53.js';
 import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
+import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
+import { Route53FailoverAdapter } from '../../../lambdas/adapters/route53-failover.js';
 
 const START = '2026-11-23T10:00:00.000Z';
 const ZONE = 'Z0123456789ABC';
@@ -46,7 +47,12 @@ function section(edit?: (s: Route53ScenarioInput) => void): Route53ScenarioInput
       { name: 'api.example.com', type: 'A', setIdentifier: 'secondary', failover: 'SECONDARY', ttl: 60, values: ['198.51.100.10'] },
       { name: 'www.example.com', setIdentifier: 'blue', weight: 90, ttl: 30, values: ['192.0.2.20'] },
       { name: 'www.example.com', setIdentifier: 'green', weight: 10, ttl: 30, values: ['198.51.100.20'], healthCheckId: HC_GREEN },
-      { name: 'edge.example.com', setIdentifier: 'east', weight: 100, alias: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'east-lb-1.us-east-1.elb.amazonaws.com', evaluateTargetHealth: true } },
+      {
+        name: 'edge.example.com',
+        setIdentifier: 'east',
+        weight: 100,
+        alias: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'east-lb-1.us-east-1.elb.amazonaws.com', evaluateTargetHealth: true },
+      },
       { name: 'edge.example.com', setIdentifier: 'west', weight: 0, alias: { hostedZoneId: 'Z1H1FL5HABSF5', dnsName: 'west-lb-1.us-west-2.elb.amazonaws.com' } },
       { name: 'static.example.com', ttl: 300, values: ['203.0.113.5'] },
     ],
@@ -69,8 +75,23 @@ function setup(edit?: (s: Route53ScenarioInput) => void) {
 }
 
 const upsert = (r: ResourceRecordSet): Change => ({ Action: 'UPSERT', ResourceRecordSet: r });
-const blue = (weight: number): ResourceRecordSet => ({ Name: 'www.example.com', Type: 'A', SetIdentifier: 'blue', Weight: weight, TTL: 30, ResourceRecords: [{ Value: '192.0.2.20' }] });
-const green = (weight: number): ResourceRecordSet => ({ Name: 'www.example.com.', Type: 'A', SetIdentifier: 'green', Weight: weight, TTL: 30, ResourceRecords: [{ Value: '198.51.100.20' }], HealthCheckId: HC_GREEN });
+const blue = (weight: number): ResourceRecordSet => ({
+  Name: 'www.example.com',
+  Type: 'A',
+  SetIdentifier: 'blue',
+  Weight: weight,
+  TTL: 30,
+  ResourceRecords: [{ Value: '192.0.2.20' }],
+});
+const green = (weight: number): ResourceRecordSet => ({
+  Name: 'www.example.com.',
+  Type: 'A',
+  SetIdentifier: 'green',
+  Weight: weight,
+  TTL: 30,
+  ResourceRecords: [{ Value: '198.51.100.20' }],
+  HealthCheckId: HC_GREEN,
+});
 const change = (...changes: Change[]) => new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Comment: 'test', Changes: changes } });
 
 describe('simulated Route 53: ListResourceRecordSets', () => {
@@ -98,11 +119,18 @@ describe('simulated Route 53: ListResourceRecordSets', () => {
 
   it('starts at StartRecordName/Type and pages with NextRecordName, Type and Identifier', async () => {
     const { client } = setup();
-    const first = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE}`, StartRecordName: 'WWW.example.com', StartRecordType: 'A', MaxItems: 1 }));
+    const first = await client.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE}`, StartRecordName: 'WWW.example.com', StartRecordType: 'A', MaxItems: 1 }),
+    );
     expect(first.ResourceRecordSets?.map((r) => r.SetIdentifier)).toEqual(['blue']);
     expect(first).toMatchObject({ IsTruncated: true, NextRecordName: 'www.example.com.', NextRecordType: 'A', NextRecordIdentifier: 'green' });
     const second = await client.send(
-      new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordName: first.NextRecordName, StartRecordType: first.NextRecordType, StartRecordIdentifier: first.NextRecordIdentifier }),
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        StartRecordName: first.NextRecordName,
+        StartRecordType: first.NextRecordType,
+        StartRecordIdentifier: first.NextRecordIdentifier,
+      }),
     );
     expect(second.ResourceRecordSets?.map((r) => r.SetIdentifier)).toEqual(['green']);
     expect(second.IsTruncated).toBe(false);
@@ -166,7 +194,12 @@ describe('simulated Route 53: ChangeResourceRecordSets and GetChange', () => {
     expect(sim.snapshot().hostedZones[0]!.records).toEqual(before);
 
     await client.send(change({ Action: 'DELETE', ResourceRecordSet: green(10) }));
-    expect(sim.snapshot().hostedZones[0]!.records.filter((r) => r.Name === 'www.example.com.').map((r) => r.SetIdentifier)).toEqual(['blue']);
+    expect(
+      sim
+        .snapshot()
+        .hostedZones[0]!.records.filter((r) => r.Name === 'www.example.com.')
+        .map((r) => r.SetIdentifier),
+    ).toEqual(['blue']);
   });
 
   it('refuses malformed records and conflicting routing', async () => {
@@ -174,8 +207,12 @@ describe('simulated Route 53: ChangeResourceRecordSets and GetChange', () => {
     const send = (...changes: Change[]) => client.send(change(...changes));
     await expect(send(upsert(blue(256)))).rejects.toBeInstanceOf(InvalidInput);
     await expect(send(upsert({ Name: 'x.example.com', Type: 'A', ResourceRecords: [{ Value: '192.0.2.1' }] }))).rejects.toThrow('Expected exactly one of [AliasTarget');
-    await expect(send(upsert({ Name: 'x.example.com', Type: 'A', Weight: 1, TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] }))).rejects.toThrow("Missing field 'SetIdentifier'");
-    await expect(send(upsert({ Name: 'x.example.com', Type: 'A', SetIdentifier: 'eu', Region: 'eu-west-1', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] }))).rejects.toThrow('Region is not supported');
+    await expect(send(upsert({ Name: 'x.example.com', Type: 'A', Weight: 1, TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] }))).rejects.toThrow(
+      "Missing field 'SetIdentifier'",
+    );
+    await expect(send(upsert({ Name: 'x.example.com', Type: 'A', SetIdentifier: 'eu', Region: 'eu-west-1', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] }))).rejects.toThrow(
+      'Region is not supported',
+    );
     await expect(send(upsert({ ...green(5), HealthCheckId: '00000000-0000-4000-8000-000000000000' }))).rejects.toBeInstanceOf(NoSuchHealthCheck);
 
     const outside = await send(upsert({ Name: 'api.example.org', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] })).catch((e: unknown) => e);
@@ -184,7 +221,9 @@ describe('simulated Route 53: ChangeResourceRecordSets and GetChange', () => {
     expect((badIp as InvalidChangeBatch).message).toContain('ARRDATAIllegalIPv4Address');
     const mixed = await send(upsert({ Name: 'www.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] })).catch((e: unknown) => e);
     expect((mixed as InvalidChangeBatch).messages?.[0]).toContain('cannot mix routing policies');
-    const twoPrimaries = await send(upsert({ Name: 'api.example.com', Type: 'A', SetIdentifier: 'other', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] })).catch((e: unknown) => e);
+    const twoPrimaries = await send(
+      upsert({ Name: 'api.example.com', Type: 'A', SetIdentifier: 'other', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] }),
+    ).catch((e: unknown) => e);
     expect((twoPrimaries as InvalidChangeBatch).messages).toEqual(['RRSet with DNS name api.example.com., type A has more than one PRIMARY failover record']);
     const cname = await send(upsert({ Name: 'static.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'elsewhere.example.net' }] })).catch((e: unknown) => e);
     expect((cname as InvalidChangeBatch).messages?.[0]).toContain('conflicts with other records');
@@ -214,7 +253,9 @@ describe('simulated Route 53: health checks', () => {
     });
     const updated = await client.send(new UpdateHealthCheckCommand({ HealthCheckId: HC_PRIMARY, HealthCheckVersion: 1, Inverted: true, Disabled: true }));
     expect(updated.HealthCheck).toMatchObject({ HealthCheckVersion: 2, HealthCheckConfig: { Inverted: true, Disabled: true } });
-    await expect(client.send(new UpdateHealthCheckCommand({ HealthCheckId: HC_PRIMARY, HealthCheckVersion: 1, Inverted: false }))).rejects.toBeInstanceOf(HealthCheckVersionMismatch);
+    await expect(client.send(new UpdateHealthCheckCommand({ HealthCheckId: HC_PRIMARY, HealthCheckVersion: 1, Inverted: false }))).rejects.toBeInstanceOf(
+      HealthCheckVersionMismatch,
+    );
     // Without a version the update always applies.
     await expect(client.send(new UpdateHealthCheckCommand({ HealthCheckId: HC_PRIMARY, Inverted: false }))).resolves.toHaveProperty('HealthCheck.HealthCheckVersion', 3);
     await expect(client.send(new UpdateHealthCheckCommand({ HealthCheckId: HC_PRIMARY, Regions: ['us-east-1'] }))).rejects.toBeInstanceOf(InvalidInput);
@@ -321,7 +362,17 @@ describe('simulated Route 53: what DNS clients see', () => {
     });
     expect(sim.servingShares(ZONE, 'www.example.com', at(0))).toEqual({ blue: 0.9, green: 0.1 });
     expect(sim.servingShares(ZONE, 'edge.example.com', at(0))).toEqual({ east: 1 });
-    await client.send(change(upsert({ Name: 'edge.example.com', Type: 'A', SetIdentifier: 'east', Weight: 0, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'east-lb-1.us-east-1.elb.amazonaws.com', EvaluateTargetHealth: true } })));
+    await client.send(
+      change(
+        upsert({
+          Name: 'edge.example.com',
+          Type: 'A',
+          SetIdentifier: 'east',
+          Weight: 0,
+          AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'east-lb-1.us-east-1.elb.amazonaws.com', EvaluateTargetHealth: true },
+        }),
+      ),
+    );
     // Alias records age with the alias TTL (60 s) after INSYNC (60 s).
     expect(sim.servingShares(ZONE, 'edge.example.com', at(119))).toEqual({ east: 1 });
     expect(sim.servingShares(ZONE, 'edge.example.com', at(120))).toEqual({ east: 0.5, west: 0.5 });
@@ -339,7 +390,15 @@ describe('simulated Route 53: what DNS clients see', () => {
       { id: expect.stringMatching(/^\/change\//), hostedZoneId: ZONE, status: 'PENDING', submittedAt: at(0).toISOString(), insyncAt: at(60).toISOString(), comment: 'test' },
     ]);
     expect(snap.healthChecks.find((h) => h.id === HC_PRIMARY)).toEqual({
-      id: HC_PRIMARY, type: 'HTTPS', inverted: false, disabled: false, version: 1, requestIntervalSeconds: 10, failureThreshold: 3, endpointHealthy: true, status: 'Healthy',
+      id: HC_PRIMARY,
+      type: 'HTTPS',
+      inverted: false,
+      disabled: false,
+      version: 1,
+      requestIntervalSeconds: 10,
+      failureThreshold: 3,
+      endpointHealthy: true,
+      status: 'Healthy',
     });
     expect(snap.dns.find((d) => d.name === 'www.example.com.')).toEqual({ hostedZoneId: ZONE, name: 'www.example.com.', type: 'A', shares: { blue: 0.9, green: 0.1 } });
     expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
@@ -361,13 +420,18 @@ describe('Route53ScenarioSchema', () => {
     };
     expect(issues((s) => void (s.records[0]!.alias = { hostedZoneId: 'Z1', dnsName: 'x.example.net' }))).toContain('a record has either alias, or both ttl and values');
     expect(issues((s) => void delete s.records[2]!.setIdentifier)).toContain('weighted and failover records need a setIdentifier; simple records have none');
-    expect(issues((s) => void (s.records[1]!.healthCheckId = '00000000-0000-4000-8000-000000000000'))).toContain('health check 00000000-0000-4000-8000-000000000000 is not declared in healthChecks');
+    expect(issues((s) => void (s.records[1]!.healthCheckId = '00000000-0000-4000-8000-000000000000'))).toContain(
+      'health check 00000000-0000-4000-8000-000000000000 is not declared in healthChecks',
+    );
     expect(issues((s) => void (s.healthChecks![0]!.changes = [{ at: '5 minutes', healthy: false }]))).toHaveLength(1);
   });
 
   it('applies endpoint health changes at their offsets', () => {
     const clock = new VirtualClock(START);
-    const sim = SimRoute53.fromScenario(Route53ScenarioSchema.parse(section((s) => void (s.healthChecks![0]!.changes = [{ at: '+00:02', healthy: false }]))), { clock, startsAt: START });
+    const sim = SimRoute53.fromScenario(Route53ScenarioSchema.parse(section((s) => void (s.healthChecks![0]!.changes = [{ at: '+00:02', healthy: false }]))), {
+      clock,
+      startsAt: START,
+    });
     expect(sim.healthCheckStatus(HC_PRIMARY, at(149))).toBe('Healthy');
     expect(sim.healthCheckStatus(HC_PRIMARY, at(150))).toBe('Unhealthy');
   });

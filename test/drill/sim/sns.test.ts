@@ -1,6 +1,7 @@
 import { InvalidParameterException, NotFoundException, PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from '@jest/globals';
-import { ESCALATION_TOPIC, STATUS_TOPIC, at, fixtureAccount } from './fixture.js';
+
+import { at, ESCALATION_TOPIC, fixtureAccount, STATUS_TOPIC } from './fixture.js';
 
 describe('simulated SNS Publish', () => {
   it('publishes to a known topic, returns a MessageId and keeps the message with its virtual time', async () => {

@@ -1,8 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
 import {
   GetWebACLCommand,
   ListWebACLsCommand,
+  type Rule,
   UpdateWebACLCommand,
+  type UpdateWebACLCommandInput,
   WAFDuplicateItemException,
   WAFInvalidParameterException,
   WAFLimitsExceededException,
@@ -10,16 +11,16 @@ import {
   WAFOptimisticLockException,
   WAFV2Client,
   WAFV2ServiceException,
-  type Rule,
-  type UpdateWebACLCommandInput,
 } from '@aws-sdk/client-wafv2';
+import { describe, expect, it } from '@jest/globals';
+
+import { VirtualClock } from '../../../drill/sim/clock.js';
+import { SIM_REGION } from '../../../drill/sim/ids.js';
+import { SimWafv2, type SimWafv2Options, type WafScenario, WafScenarioSchema } from '../../../drill/sim/wafv2.js';
+import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
 import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { WafRulesAdapter } from '../../../lambdas/adapters/waf-rules.js';
 import { WafConfigSchema } from '../../../lambdas/core/config.js';
-import { VirtualClock } from '../../../drill/sim/clock.js';
-import { SIM_REGION } from '../../../drill/sim/ids.js';
-import { SimWafv2, WafScenarioSchema, type SimWafv2Options, type WafScenario } from '../../../drill/sim/wafv2.js';
-import { CallRecorder, wireClient } from '../../../drill/sim/wire.js';
 
 const START = '2026-11-23T10:00:00.000Z';
 const ACL_ID = 'a1b2c3d4-5678-90ab-cdef-111111111111';
@@ -68,7 +69,13 @@ const PARTNERS_RULE = {
   Statement: { LabelMatchStatement: { Scope: 'LABEL' as const, Key: 'shop:partner' } },
   VisibilityConfig: visibility('allow-partners'),
 };
-const GEO_RULE = { Name: 'geo-block', Priority: 10, Action: { Block: {} }, Statement: { GeoMatchStatement: { CountryCodes: ['KP' as const] } }, VisibilityConfig: visibility('geo-block') };
+const GEO_RULE = {
+  Name: 'geo-block',
+  Priority: 10,
+  Action: { Block: {} },
+  Statement: { GeoMatchStatement: { CountryCodes: ['KP' as const] } },
+  VisibilityConfig: visibility('geo-block'),
+};
 const rateRule = (name: string, priority: number, limit: number, extra: Partial<Rule> = {}, window = 300): Rule => ({
   Name: name,
   Priority: priority,
@@ -94,7 +101,9 @@ async function rewrite(client: WAFV2Client, change: (input: UpdateWebACLCommandI
   return client.send(new UpdateWebACLCommand(change(base)));
 }
 
-const addRules = (...rules: Rule[]) => (input: UpdateWebACLCommandInput) => ({ ...input, Rules: [...(input.Rules ?? []), ...rules] });
+const addRules =
+  (...rules: Rule[]) =>
+  (input: UpdateWebACLCommandInput) => ({ ...input, Rules: [...(input.Rules ?? []), ...rules] });
 
 const config = WafConfigSchema.parse({ webAclName: 'shop-prod', webAclId: ACL_ID, rateLimit: 1000 });
 
@@ -171,9 +180,23 @@ describe('simulated WAFv2: web ACLs', () => {
       scope: 'REGIONAL',
       spec: { DefaultAction: { Allow: {} }, VisibilityConfig: visibility('app'), ApplicationConfig: { Attributes: [{ Name: 'industry', Values: ['retail'] }] } },
     });
-    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), { service: sim, clock, recorder: new CallRecorder(), origin: 'drill' });
+    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), {
+      service: sim,
+      clock,
+      recorder: new CallRecorder(),
+      origin: 'drill',
+    });
     const get = () => client.send(new GetWebACLCommand({ Name: 'app', Scope: 'REGIONAL', Id: 'app-id' }));
-    await client.send(new UpdateWebACLCommand({ Name: 'app', Scope: 'REGIONAL', Id: 'app-id', DefaultAction: { Allow: {} }, VisibilityConfig: visibility('app'), LockToken: (await get()).LockToken }));
+    await client.send(
+      new UpdateWebACLCommand({
+        Name: 'app',
+        Scope: 'REGIONAL',
+        Id: 'app-id',
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: visibility('app'),
+        LockToken: (await get()).LockToken,
+      }),
+    );
     expect((await get()).WebACL?.ApplicationConfig).toEqual({ Attributes: [{ Name: 'industry', Values: ['retail'] }] });
     clock.advanceBy(1);
     const change = client.send(
@@ -259,7 +282,12 @@ describe('simulated WAFv2: web ACLs', () => {
       }),
       { clock },
     );
-    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), { service: sim, clock, recorder: new CallRecorder(), origin: 'drill' });
+    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), {
+      service: sim,
+      clock,
+      recorder: new CallRecorder(),
+      origin: 'drill',
+    });
     const first = await client.send(new ListWebACLsCommand({ Scope: 'REGIONAL', Limit: 1 }));
     expect(first.WebACLs).toEqual([{ Name: 'shop-prod', Id: ACL_ID, ARN: ACL_ARN, LockToken: expect.any(String), Description: 'Shop production' }]);
     const second = await client.send(new ListWebACLsCommand({ Scope: 'REGIONAL', Limit: 1, NextMarker: first.NextMarker }));
@@ -354,14 +382,32 @@ describe('simulated WAFv2: scenario section and snapshot', () => {
   it('applies defaults and refuses what WAF would', () => {
     const parsed = WafScenarioSchema.parse({ webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100 }] }] });
     expect(parsed).toEqual({
-      webAcls: [{ name: 'a', scope: 'REGIONAL', defaultAction: 'Allow', concurrentEdits: 0, rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100, evaluationWindowSec: 300, action: 'Block' }] }],
+      webAcls: [
+        {
+          name: 'a',
+          scope: 'REGIONAL',
+          defaultAction: 'Allow',
+          concurrentEdits: 0,
+          rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100, evaluationWindowSec: 300, action: 'Block' }],
+        },
+      ],
     });
     expect(WafScenarioSchema.safeParse({ webAcls: [] }).success).toBe(false);
     expect(WafScenarioSchema.safeParse({ webAcls: [{ name: 'a', extra: 1 }] }).success).toBe(false);
     expect(WafScenarioSchema.safeParse({ webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 5 }] }] }).success).toBe(false);
     expect(() =>
       SimWafv2.fromScenario(
-        { webAcls: [{ name: 'a', rules: [{ kind: 'rate', name: 'r', priority: 0, limit: 100 }, { kind: 'rate', name: 's', priority: 0, limit: 100 }] }] },
+        {
+          webAcls: [
+            {
+              name: 'a',
+              rules: [
+                { kind: 'rate', name: 'r', priority: 0, limit: 100 },
+                { kind: 'rate', name: 's', priority: 0, limit: 100 },
+              ],
+            },
+          ],
+        },
         { clock: new VirtualClock(START) },
       ),
     ).toThrow(WAFInvalidParameterException);
@@ -435,7 +481,12 @@ describe('WafRulesAdapter against the simulated WAFv2', () => {
       OnSourceDDoSProtectionConfig: { ALBLowReputationMode: 'ALWAYS_ON' as const },
     };
     sim.addWebAcl({ name: 'shop-prod', id: ACL_ID, scope: 'REGIONAL', spec });
-    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), { service: sim, clock, recorder: new CallRecorder(), origin: 'drill' });
+    const client = wireClient(new WAFV2Client({ region: SIM_REGION, credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } }), {
+      service: sim,
+      clock,
+      recorder: new CallRecorder(),
+      origin: 'drill',
+    });
 
     await virtualAdapter(client, clock).addRateBasedBlock(config, { incidentId: 'inc-x' });
 

@@ -1,8 +1,9 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   AppConfigClient,
   ConflictException,
   CreateHostedConfigurationVersionCommand,
+  type DeploymentState,
+  type DeploymentSummary,
   GetDeploymentCommand,
   GetDeploymentStrategyCommand,
   GetHostedConfigurationVersionCommand,
@@ -11,10 +12,10 @@ import {
   ListHostedConfigurationVersionsCommand,
   StartDeploymentCommand,
   StopDeploymentCommand,
-  type DeploymentState,
-  type DeploymentSummary,
 } from '@aws-sdk/client-appconfig';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import {
   AppConfigFlagsAdapter,
   DeploymentInFlightError,
@@ -131,12 +132,16 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
       after: { version: '3', deploymentNumber: 4 },
       detail: expect.stringContaining('created hosted version 3'),
     });
-    expect(appconfig.commandCalls(ListDeploymentsCommand).map((c) => c.args[0].input)).toContainEqual(expect.objectContaining({ ApplicationId: 'chk4app', EnvironmentId: 'prd5env', MaxResults: 50 }));
-    expect(appconfig.commandCalls(GetHostedConfigurationVersionCommand).map((c) => c.args[0].input)).toContainEqual(expect.objectContaining({
-      ApplicationId: 'chk4app',
-      ConfigurationProfileId: 'flg6prf',
-      VersionNumber: 2,
-    }));
+    expect(appconfig.commandCalls(ListDeploymentsCommand).map((c) => c.args[0].input)).toContainEqual(
+      expect.objectContaining({ ApplicationId: 'chk4app', EnvironmentId: 'prd5env', MaxResults: 50 }),
+    );
+    expect(appconfig.commandCalls(GetHostedConfigurationVersionCommand).map((c) => c.args[0].input)).toContainEqual(
+      expect.objectContaining({
+        ApplicationId: 'chk4app',
+        ConfigurationProfileId: 'flg6prf',
+        VersionNumber: 2,
+      }),
+    );
     const create = appconfig.commandCalls(CreateHostedConfigurationVersionCommand);
     expect(create).toHaveLength(1);
     expect(create[0]!.args[0].input).toEqual({
@@ -197,9 +202,7 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
 
     await adapter.setFlag(target, killSwitch);
 
-    expect(appconfig.commandCalls(GetDeploymentCommand).map((c) => c.args[0].input)).toEqual([
-      { ApplicationId: 'chk4app', EnvironmentId: 'prd5env', DeploymentNumber: 3 },
-    ]);
+    expect(appconfig.commandCalls(GetDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ ApplicationId: 'chk4app', EnvironmentId: 'prd5env', DeploymentNumber: 3 }]);
   });
 
   it('uses the profile ID of a deployment summary when the summary carries one', async () => {
@@ -379,9 +382,7 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
   it('treats a LatestVersionNumber conflict as transient and does not deploy', async () => {
     givenDeployments([{ n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
     givenHosted({ 2: live });
-    appconfig
-      .on(CreateHostedConfigurationVersionCommand)
-      .rejects(new ConflictException({ message: 'Latest version number does not match', $metadata: { httpStatusCode: 409 } }));
+    appconfig.on(CreateHostedConfigurationVersionCommand).rejects(new ConflictException({ message: 'Latest version number does not match', $metadata: { httpStatusCode: 409 } }));
 
     const attempt = adapter.setFlag(target, killSwitch);
 
@@ -394,9 +395,7 @@ describe('AppConfigFlagsAdapter.setFlag', () => {
     givenDeployments([{ n: 3, profile: 'flg6prf', version: '2', state: 'COMPLETE', startedAt: '2026-11-02T10:00:00Z' }]);
     givenHosted({ 2: live });
     appconfig.on(CreateHostedConfigurationVersionCommand).resolves({ VersionNumber: 3 });
-    appconfig
-      .on(StartDeploymentCommand)
-      .rejects(new ConflictException({ message: 'Deployment number 4 already in progress', $metadata: { httpStatusCode: 409 } }));
+    appconfig.on(StartDeploymentCommand).rejects(new ConflictException({ message: 'Deployment number 4 already in progress', $metadata: { httpStatusCode: 409 } }));
 
     const attempt = adapter.setFlag(target, killSwitch);
 
@@ -578,8 +577,19 @@ describe('AppConfigFlagsAdapter.setFlag with a deployment in flight', () => {
     appconfig
       .on(ListDeploymentsCommand)
       .resolvesOnce({ Items: [summary({ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' })] })
-      .resolves({ Items: [summary({ n: 2, profile: OTHER_PROFILE, version: '4', state: 'VALIDATING', startedAt: '2026-11-02T10:20:00Z' }), summary({ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' })] });
-    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolves({ DeploymentNumber: 2, State: 'VALIDATING', ConfigurationProfileId: OTHER_PROFILE, ConfigurationVersion: '4', DeploymentStrategyId: 'AppConfig.Linear20PercentEvery6Minutes' });
+      .resolves({
+        Items: [
+          summary({ n: 2, profile: OTHER_PROFILE, version: '4', state: 'VALIDATING', startedAt: '2026-11-02T10:20:00Z' }),
+          summary({ n: 1, profile: 'flg6prf', version: '1', state: 'COMPLETE', startedAt: '2026-11-01T10:00:00Z' }),
+        ],
+      });
+    appconfig.on(GetDeploymentCommand, { DeploymentNumber: 2 }).resolves({
+      DeploymentNumber: 2,
+      State: 'VALIDATING',
+      ConfigurationProfileId: OTHER_PROFILE,
+      ConfigurationVersion: '4',
+      DeploymentStrategyId: 'AppConfig.Linear20PercentEvery6Minutes',
+    });
 
     const error = (await adapter.setFlag(target, killSwitch).catch((e: unknown) => e)) as DeploymentInFlightError;
 
@@ -806,7 +816,9 @@ describe('AppConfigFlagsAdapter.deploymentStrategy', () => {
   });
 
   it('says why a strategy that bakes is not the one a mitigation needs', async () => {
-    appconfig.on(GetDeploymentStrategyCommand).resolves({ Id: 'AppConfig.AllAtOnce', Name: 'AppConfig.AllAtOnce', DeploymentDurationInMinutes: 0, FinalBakeTimeInMinutes: 10, GrowthFactor: 100 });
+    appconfig
+      .on(GetDeploymentStrategyCommand)
+      .resolves({ Id: 'AppConfig.AllAtOnce', Name: 'AppConfig.AllAtOnce', DeploymentDurationInMinutes: 0, FinalBakeTimeInMinutes: 10, GrowthFactor: 100 });
 
     const report = await adapter.deploymentStrategy('AppConfig.AllAtOnce');
 

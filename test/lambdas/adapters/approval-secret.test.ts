@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { ApprovalSecretSource, ApprovalSecretUnusableError, SECRET_CACHE_SECONDS } from '../../../lambdas/adapters/approval-secret.js';
 import { AwsAccessDeniedError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { sdkError } from './sdk-errors.js';

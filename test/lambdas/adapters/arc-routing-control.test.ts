@@ -1,4 +1,3 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   AccessDeniedException,
   ConflictException,
@@ -7,23 +6,25 @@ import {
   ListRoutingControlsCommand,
   ResourceNotFoundException,
   Route53RecoveryClusterClient,
+  type RoutingControlState,
   ThrottlingException,
   UpdateRoutingControlStatesCommand,
-  type RoutingControlState,
 } from '@aws-sdk/client-route53-recovery-cluster';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import {
+  type ArcEndpoint,
   ArcEndpointsUnavailableError,
   ArcRoutingControlAdapter,
   ArcRoutingControlNotFoundError,
   ArcSafetyRuleConflictError,
+  type ArcState,
   ArcStateMismatchError,
   controlPanelOf,
-  type ArcEndpoint,
-  type ArcState,
 } from '../../../lambdas/adapters/arc-routing-control.js';
 import { AwsAccessDeniedError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
-import { ArcConfigSchema, type ArcConfig } from '../../../lambdas/core/config.js';
+import { type ArcConfig, ArcConfigSchema } from '../../../lambdas/core/config.js';
 import { sdkError } from './sdk-errors.js';
 
 const ACCOUNT = '111122223333';
@@ -56,14 +57,18 @@ const NAMES: Record<string, string> = { [PRIMARY]: 'us-east-1-cell', [SECONDARY]
 
 function givenStates(primary: RoutingControlState, secondary: RoutingControlState, on: number[] = [0, 1, 2]): void {
   for (const i of on) {
-    for (const [arn, state] of [[PRIMARY, primary], [SECONDARY, secondary]] as const) {
+    for (const [arn, state] of [
+      [PRIMARY, primary],
+      [SECONDARY, secondary],
+    ] as const) {
       mocks[i]!.on(GetRoutingControlStateCommand, { RoutingControlArn: arn }).resolves({ RoutingControlArn: arn, RoutingControlState: state, RoutingControlName: NAMES[arn] });
     }
     mocks[i]!.on(UpdateRoutingControlStatesCommand).resolves({});
   }
 }
 
-const unavailable = () => new EndpointTemporarilyUnavailableException({ message: 'The cluster endpoint isn’t available. Try another cluster endpoint.', $metadata: { httpStatusCode: 503 } });
+const unavailable = () =>
+  new EndpointTemporarilyUnavailableException({ message: 'The cluster endpoint isn’t available. Try another cluster endpoint.', $metadata: { httpStatusCode: 503 } });
 const updates = (i: number) => mocks[i]!.commandCalls(UpdateRoutingControlStatesCommand).map((c) => c.args[0].input);
 const allUpdates = () => [0, 1, 2].flatMap(updates);
 
@@ -148,7 +153,9 @@ describe('ArcRoutingControlAdapter.failover', () => {
 
   it('throws a retryable ArcEndpointsUnavailableError naming every endpoint when none answers', async () => {
     for (const m of mocks) m.onAnyCommand().rejects(unavailable());
-    const err = await adapter().failover(config()).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(config())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ArcEndpointsUnavailableError);
     expect(err).toBeInstanceOf(TransientAwsError);
     expect((err as Error).name).toBe('TransientAwsError');
@@ -157,14 +164,20 @@ describe('ArcRoutingControlAdapter.failover', () => {
 
   it('turns a safety-rule ConflictException into a non-retryable error naming the rule, without trying other endpoints', async () => {
     givenStates('On', 'Off');
-    mocks[0]!.on(UpdateRoutingControlStatesCommand).rejects(
-      new ConflictException({ message: `Cannot update routing control states: the update violates safety rule ${RULE}`, resourceId: RULE, resourceType: 'SafetyRule', ...meta }),
-    );
-    const err = await adapter().failover(config()).catch((e: unknown) => e);
+    mocks[0]!
+      .on(UpdateRoutingControlStatesCommand)
+      .rejects(
+        new ConflictException({ message: `Cannot update routing control states: the update violates safety rule ${RULE}`, resourceId: RULE, resourceType: 'SafetyRule', ...meta }),
+      );
+    const err = await adapter()
+      .failover(config())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ArcSafetyRuleConflictError);
     expect(err).not.toBeInstanceOf(TransientAwsError);
     expect((err as ArcSafetyRuleConflictError).safetyRuleArns).toEqual([RULE]);
-    expect((err as Error).message).toMatch(new RegExp(`^ARC safety rule ${RULE} refused UpdateRoutingControlStates \\(routing controls 0123456789abcdef → On and abcdef0123456789 → Off\\)`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^ARC safety rule ${RULE} refused UpdateRoutingControlStates \\(routing controls 0123456789abcdef → On and abcdef0123456789 → Off\\)`),
+    );
     expect((err as Error).message).toContain('honoured, not overridden');
     expect(updates(1)).toHaveLength(0);
     expect(updates(2)).toHaveLength(0);
@@ -172,7 +185,9 @@ describe('ArcRoutingControlAdapter.failover', () => {
 
   it('leaves a ConflictException that names no safety rule to the workflow to retry, without asking another endpoint', async () => {
     givenStates('On', 'Off');
-    mocks[0]!.on(UpdateRoutingControlStatesCommand).rejects(new ConflictException({ message: 'There was a conflict with this request. Try again.', resourceId: undefined, resourceType: undefined, ...meta }));
+    mocks[0]!
+      .on(UpdateRoutingControlStatesCommand)
+      .rejects(new ConflictException({ message: 'There was a conflict with this request. Try again.', resourceId: undefined, resourceType: undefined, ...meta }));
     await expect(adapter().failover(config())).rejects.toThrow(TransientAwsError);
     expect(updates(1)).toHaveLength(0);
   });
@@ -183,7 +198,9 @@ describe('ArcRoutingControlAdapter.failover', () => {
     expect(mocks[1]!.calls()).toHaveLength(0);
     mocks[0]!.reset();
     mocks[0]!.onAnyCommand().rejects(new ResourceNotFoundException({ message: 'Routing control not found', resourceId: PRIMARY, resourceType: 'RoutingControl', ...meta }));
-    const err = await adapter().failover(config()).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(config())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ArcRoutingControlNotFoundError);
     expect((err as Error).message).toContain('check the routing control ARNs');
   });
@@ -209,7 +226,10 @@ describe('ArcRoutingControlAdapter.preview', () => {
 
   it('is not executable when the secondary routing control cannot be found on the cluster', async () => {
     givenStates('On', 'Off');
-    for (const m of mocks) m.on(GetRoutingControlStateCommand, { RoutingControlArn: SECONDARY }).rejects(new ResourceNotFoundException({ message: 'not found', resourceId: SECONDARY, resourceType: 'RoutingControl', ...meta }));
+    for (const m of mocks)
+      m.on(GetRoutingControlStateCommand, { RoutingControlArn: SECONDARY }).rejects(
+        new ResourceNotFoundException({ message: 'not found', resourceId: SECONDARY, resourceType: 'RoutingControl', ...meta }),
+      );
     const p = await adapter().preview(config());
     expect(p.wouldChange).toBe(false);
     expect(p.before).toBeUndefined();

@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  type DBCluster,
   DBClusterNotFoundFault,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -10,17 +10,18 @@ import {
   InvalidDBClusterStateFault,
   RDSClient,
   SwitchoverGlobalClusterCommand,
-  type DBCluster,
 } from '@aws-sdk/client-rds';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
+
 import {
   AuroraFailoverAdapter,
+  type AuroraRegionClients,
   DatabaseFailoverRefusedError,
   DatabaseSetupError,
   DatabaseStateSchema,
-  type AuroraRegionClients,
 } from '../../../lambdas/adapters/aurora-failover.js';
+import { AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import type { DatabaseConfig } from '../../../lambdas/core/config.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -32,7 +33,13 @@ const meta = { $metadata: { httpStatusCode: 400 } };
 const clusterConfig: DatabaseConfig = { mode: 'cluster', clusterId: 'orders-db', targetInstanceId: 'orders-db-2', maxReplicaLagSeconds: 30 };
 const WEST = 'arn:aws:rds:us-west-2:123456789012:cluster:orders-west';
 const EAST = 'arn:aws:rds:us-east-1:123456789012:cluster:orders-db';
-const globalConfig = (mode: 'global-switchover' | 'global-failover'): DatabaseConfig => ({ mode, clusterId: 'orders-db', globalClusterId: 'orders-global', targetClusterArn: WEST, maxReplicaLagSeconds: 30 });
+const globalConfig = (mode: 'global-switchover' | 'global-failover'): DatabaseConfig => ({
+  mode,
+  clusterId: 'orders-db',
+  globalClusterId: 'orders-global',
+  targetClusterArn: WEST,
+  maxReplicaLagSeconds: 30,
+});
 
 const regions: string[] = [];
 const adapter = () =>
@@ -107,7 +114,11 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
         {
           Id: 'lag',
           ReturnData: true,
-          MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-2' }] }, Period: 60, Stat: 'Maximum' },
+          MetricStat: {
+            Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-db-2' }] },
+            Period: 60,
+            Stat: 'Maximum',
+          },
         },
       ],
     });
@@ -126,7 +137,9 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
     givenCluster();
     givenInstance('orders-db-2');
     givenLag(45_000);
-    expect((await adapter().preview(clusterConfig)).notExecutable).toBe('Not ready to fail over cluster orders-db to orders-db-2: replica orders-db-2 lags 45 s (AuroraReplicaLag; at most 30 s allowed).');
+    expect((await adapter().preview(clusterConfig)).notExecutable).toBe(
+      'Not ready to fail over cluster orders-db to orders-db-2: replica orders-db-2 lags 45 s (AuroraReplicaLag; at most 30 s allowed).',
+    );
 
     givenLag();
     expect((await adapter().preview(clusterConfig)).notExecutable).toContain('no AuroraReplicaLag datapoint for replica orders-db-2 in the last 5 minutes: its lag is unknown');
@@ -155,7 +168,13 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
       before: { writer: 'orders-db-1', status: 'available' },
       after: { writer: 'orders-db-2', status: 'failing-over' },
     });
-    expect(result.after).toMatchObject({ members: [{ instanceId: 'orders-db-1', writer: false }, { instanceId: 'orders-db-2', writer: true }, { instanceId: 'orders-db-3', writer: false }] });
+    expect(result.after).toMatchObject({
+      members: [
+        { instanceId: 'orders-db-1', writer: false },
+        { instanceId: 'orders-db-2', writer: true },
+        { instanceId: 'orders-db-3', writer: false },
+      ],
+    });
     expect(result.detail).toMatch(/^Failing over cluster orders-db from orders-db-1 to orders-db-2 \(lag 0\.015 s, promotion tier 1\) with FailoverDBCluster/);
   });
 
@@ -177,20 +196,29 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
   });
 
   it('turns InvalidDBClusterStateFault into a retryable error naming the state found', async () => {
-    rds.on(DescribeDBClustersCommand).resolvesOnce({ DBClusters: [cluster('orders-db-1')] }).resolves({ DBClusters: [cluster('orders-db-1', 'failing-over')] });
+    rds
+      .on(DescribeDBClustersCommand)
+      .resolvesOnce({ DBClusters: [cluster('orders-db-1')] })
+      .resolves({ DBClusters: [cluster('orders-db-1', 'failing-over')] });
     givenInstance('orders-db-2');
     givenLag(15);
     rds.on(FailoverDBClusterCommand).rejects(new InvalidDBClusterStateFault({ message: 'DbCluster orders-db is not in a valid state.', ...meta }));
-    const err = await adapter().failover(clusterConfig).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(clusterConfig)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientAwsError);
-    expect((err as Error).message).toMatch(/^RDS FailoverDBCluster on cluster orders-db: cluster orders-db is failing-over \(InvalidDBClusterStateFault: DbCluster orders-db is not in a valid state\.\)/);
+    expect((err as Error).message).toMatch(
+      /^RDS FailoverDBCluster on cluster orders-db: cluster orders-db is failing-over \(InvalidDBClusterStateFault: DbCluster orders-db is not in a valid state\.\)/,
+    );
   });
 
   it('refuses (not retried) to promote a replica that lags too much, and calls nothing', async () => {
     givenCluster();
     givenInstance('orders-db-2');
     givenLag(31_000);
-    const err = await adapter().failover(clusterConfig).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(clusterConfig)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseFailoverRefusedError);
     expect((err as Error).message).toBe('Not failing over cluster orders-db to orders-db-2: replica orders-db-2 lags 31 s (AuroraReplicaLag; at most 30 s allowed)');
     expect(rds.commandCalls(FailoverDBClusterCommand)).toHaveLength(0);
@@ -198,7 +226,9 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
 
   it('explains a missing cluster and a target that is not a member in terms of the config', async () => {
     rds.on(DescribeDBClustersCommand).rejects(new DBClusterNotFoundFault({ message: 'DBCluster orders-db not found.', $metadata: { httpStatusCode: 404 } }));
-    const missing = await adapter().preview(clusterConfig).catch((e: unknown) => e);
+    const missing = await adapter()
+      .preview(clusterConfig)
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(AwsResourceNotFoundError);
     expect((missing as Error).message).toContain('check database.clusterId');
 
@@ -216,7 +246,10 @@ describe('AuroraFailoverAdapter, cluster mode', () => {
 
   it('is settled once the target is the writer of an available cluster', async () => {
     givenCluster('orders-db-2', 'failing-over');
-    expect(await adapter().settled(clusterConfig)).toEqual({ settled: false, detail: 'cluster orders-db is failing-over with writer orders-db-2; waiting for orders-db-2 to be the writer of an available cluster' });
+    expect(await adapter().settled(clusterConfig)).toEqual({
+      settled: false,
+      detail: 'cluster orders-db is failing-over with writer orders-db-2; waiting for orders-db-2 to be the writer of an available cluster',
+    });
     givenCluster('orders-db-2');
     expect(await adapter().settled(clusterConfig)).toEqual({ settled: true, detail: 'cluster orders-db is available with writer orders-db-2' });
   });
@@ -305,7 +338,9 @@ describe('AuroraFailoverAdapter, global modes', () => {
     givenLag();
     rds.on(FailoverGlobalClusterCommand).resolves({ GlobalCluster: { GlobalClusterIdentifier: 'orders-global', Status: 'failing-over' } });
     const result = await adapter().failover(globalConfig('global-failover'));
-    expect(rds.commandCalls(FailoverGlobalClusterCommand).map((c) => c.args[0].input)).toEqual([{ GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: WEST, AllowDataLoss: true }]);
+    expect(rds.commandCalls(FailoverGlobalClusterCommand).map((c) => c.args[0].input)).toEqual([
+      { GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: WEST, AllowDataLoss: true },
+    ]);
     expect(result.detail).toContain('Writes the secondary had not received are lost (AllowDataLoss).');
   });
 

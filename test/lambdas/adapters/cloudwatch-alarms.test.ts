@@ -1,6 +1,7 @@
+import { CloudWatchClient, type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { CloudWatchClient, DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AlarmAccessDeniedError, AlarmNotFoundError, CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { sdkError } from './sdk-errors.js';
@@ -44,9 +45,7 @@ describe('CloudWatchAlarmsAdapter.describeAlarm', () => {
       stateUpdatedAt: '2026-11-02T10:21:30.000Z',
       stateTransitionedAt: '2026-11-02T10:21:00.000Z',
     });
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
-      { AlarmNames: [NAME], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
-    ]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNames: [NAME], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }]);
   });
 
   it('defaults DatapointsToAlarm to EvaluationPeriods', async () => {

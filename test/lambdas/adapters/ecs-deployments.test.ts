@@ -1,29 +1,24 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ClusterNotFoundException,
   ConflictException,
+  type Deployment,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListServiceDeploymentsCommand,
+  type ServiceDeployment,
   ServiceDeploymentNotFoundException,
+  type ServiceDeploymentStatus,
   ServiceNotFoundException,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
-  type Deployment,
-  type ServiceDeployment,
-  type ServiceDeploymentStatus,
 } from '@aws-sdk/client-ecs';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  EcsAdapter,
-  EcsChangeResultSchema,
-  InvalidEcsChangeRequestError,
-  NoStableTaskDefinitionError,
-  scaleOutTarget,
-} from '../../../lambdas/adapters/ecs-deployments.js';
+
+import { EcsAdapter, EcsChangeResultSchema, InvalidEcsChangeRequestError, NoStableTaskDefinitionError, scaleOutTarget } from '../../../lambdas/adapters/ecs-deployments.js';
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { sdkError } from './sdk-errors.js';
 
@@ -113,10 +108,7 @@ describe('EcsAdapter.recentDeployments', () => {
   });
 
   it('returns nothing when no deployment is in the window', async () => {
-    givenService([
-      deployment('ecs-svc/later', 43, 'PRIMARY', '2026-11-02T10:30:01Z'),
-      deployment('ecs-svc/old', 42, 'ACTIVE', '2026-11-02T09:59:59Z'),
-    ]);
+    givenService([deployment('ecs-svc/later', 43, 'PRIMARY', '2026-11-02T10:30:01Z'), deployment('ecs-svc/old', 42, 'ACTIVE', '2026-11-02T09:59:59Z')]);
 
     await expect(adapter.recentDeployments(ref, window)).resolves.toEqual([]);
   });
@@ -275,9 +267,10 @@ function givenHistory(items: HistoryItem[]): void {
   );
   const tdOfRevision = new Map<string, number>();
   items.forEach((i) => tdOfRevision.set(revArn(`rev-${i.id}`), i.td));
-  for (const i of items) for (const t of [...(i.sources ?? []), ...(i.rollbackTo !== undefined ? [i.rollbackTo] : [])]) {
-    if (!items.some((x) => x.td === t)) tdOfRevision.set(revArn(`old-${t}`), t);
-  }
+  for (const i of items)
+    for (const t of [...(i.sources ?? []), ...(i.rollbackTo !== undefined ? [i.rollbackTo] : [])]) {
+      if (!items.some((x) => x.td === t)) tdOfRevision.set(revArn(`old-${t}`), t);
+    }
 
   ecs.on(ListServiceDeploymentsCommand).resolves({
     serviceDeployments: items.map((i) => ({
@@ -293,9 +286,7 @@ function givenHistory(items: HistoryItem[]): void {
     failures: input.serviceDeploymentArns.filter((a) => !described.has(a)).map((arn) => ({ arn, reason: 'MISSING' })),
   }));
   ecs.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns: string[] }) => ({
-    serviceRevisions: input.serviceRevisionArns
-      .filter((a) => tdOfRevision.has(a))
-      .map((a) => ({ serviceRevisionArn: a, taskDefinition: td(tdOfRevision.get(a)!) })),
+    serviceRevisions: input.serviceRevisionArns.filter((a) => tdOfRevision.has(a)).map((a) => ({ serviceRevisionArn: a, taskDefinition: td(tdOfRevision.get(a)!) })),
     failures: [],
   }));
 }
@@ -305,7 +296,11 @@ function givenRunning(primary: number, options: { rollout?: 'IN_PROGRESS' | 'COM
   const desiredCount = options.desiredCount ?? 4;
   givenService(
     [
-      deployment('ecs-svc/primary', primary, 'PRIMARY', '2026-11-02T10:12:00Z', { rolloutState: options.rollout ?? 'COMPLETED', desiredCount, runningCount: options.runningCount ?? desiredCount }),
+      deployment('ecs-svc/primary', primary, 'PRIMARY', '2026-11-02T10:12:00Z', {
+        rolloutState: options.rollout ?? 'COMPLETED',
+        desiredCount,
+        runningCount: options.runningCount ?? desiredCount,
+      }),
       ...(options.others ?? []),
     ],
     { taskDefinition: td(primary), desiredCount, runningCount: options.runningCount ?? desiredCount },
@@ -390,7 +385,9 @@ describe('EcsAdapter.findStableTaskDefinition', () => {
     await expect(adapter.findStableTaskDefinition(ref)).resolves.toMatchObject({
       current: td(41),
       stable: td(41),
-      evidence: expect.stringMatching(/^checkout:41 \(current\) is the last stable task definition: service deployment d41 .* before service deployment d42 moved the service to checkout:42/),
+      evidence: expect.stringMatching(
+        /^checkout:41 \(current\) is the last stable task definition: service deployment d41 .* before service deployment d42 moved the service to checkout:42/,
+      ),
     });
   });
 
@@ -494,7 +491,8 @@ describe('EcsAdapter.rollback', () => {
       status: 'applied',
       before: { taskDefinition: td(42), desiredCount: 4, deploymentId: 'ecs-svc/primary' },
       after: { taskDefinition: td(41), call: 'StopServiceDeployment', serviceDeploymentArn: sdArn('d42') },
-      detail: 'Stopped the in-progress service deployment d42 of checkout:42 on service checkout in cluster shop-prod with ROLLBACK; ECS restores checkout:41 — INC-7 checkout-5xx-rate.',
+      detail:
+        'Stopped the in-progress service deployment d42 of checkout:42 on service checkout in cluster shop-prod with ROLLBACK; ECS restores checkout:41 — INC-7 checkout-5xx-rate.',
     });
   });
 
@@ -528,7 +526,8 @@ describe('EcsAdapter.rollback', () => {
       status: 'already-applied',
       before: { taskDefinition: td(41) },
       after: { taskDefinition: td(41), call: null, deploymentId: 'ecs-svc/primary', serviceDeploymentArn: sdArn('d41b') },
-      detail: 'Service checkout in cluster shop-prod is already moving to checkout:41, the last stable task definition (deployment ecs-svc/primary, service deployment IN_PROGRESS); nothing more to roll back.',
+      detail:
+        'Service checkout in cluster shop-prod is already moving to checkout:41, the last stable task definition (deployment ecs-svc/primary, service deployment IN_PROGRESS); nothing more to roll back.',
     });
   });
 
@@ -566,7 +565,9 @@ describe('EcsAdapter.rollback', () => {
     const result = await adapter.rollback(ref, request);
 
     expect(writes()).toHaveLength(0);
-    expect(result.detail).toBe('ECS is already rolling service deployment d42 on service checkout in cluster shop-prod back to checkout:41 (ROLLBACK_REQUESTED); nothing more to do.');
+    expect(result.detail).toBe(
+      'ECS is already rolling service deployment d42 on service checkout in cluster shop-prod back to checkout:41 (ROLLBACK_REQUESTED); nothing more to do.',
+    );
   });
 
   it('rolls back with UpdateService to the DescribeServices fallback when the history is empty', async () => {
@@ -671,7 +672,8 @@ describe('EcsAdapter.previewRollback', () => {
       call: 'StopServiceDeployment',
       before: { taskDefinition: td(42), desiredCount: 4 },
       after: { taskDefinition: td(41) },
-      detail: 'Would stop the in-progress service deployment d42 of checkout:42 on service checkout in cluster shop-prod with StopServiceDeployment ROLLBACK, which restores checkout:41.',
+      detail:
+        'Would stop the in-progress service deployment d42 of checkout:42 on service checkout in cluster shop-prod with StopServiceDeployment ROLLBACK, which restores checkout:41.',
     });
   });
 
@@ -748,8 +750,11 @@ describe('EcsAdapter.scaleOut', () => {
     const result = await adapter.scaleOut(ref, { maxDesiredCount: 10 });
     const preview = await adapter.previewScaleOut(ref, { maxDesiredCount: 10 });
 
-    const note = ' A deployment is still in progress (PRIMARY ecs-svc/primary checkout:42, rollout IN_PROGRESS; also checkout:41 ACTIVE): added tasks run checkout:42, and the service is not steady until the rollout ends.';
-    expect(result.detail).toBe(`Scaled service checkout in cluster shop-prod from 4 to 6 desired tasks (4 × 1.5, at least +1, capped at 10); new tasks count once they run.${note}`);
+    const note =
+      ' A deployment is still in progress (PRIMARY ecs-svc/primary checkout:42, rollout IN_PROGRESS; also checkout:41 ACTIVE): added tasks run checkout:42, and the service is not steady until the rollout ends.';
+    expect(result.detail).toBe(
+      `Scaled service checkout in cluster shop-prod from 4 to 6 desired tasks (4 × 1.5, at least +1, capped at 10); new tasks count once they run.${note}`,
+    );
     expect(preview.detail.endsWith(note)).toBe(true);
   });
 
@@ -780,7 +785,10 @@ describe('EcsAdapter.scaleOut', () => {
     const result = await adapter.scaleOut(ref, { maxDesiredCount: 10, fromDesiredCount: 4 });
 
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
-    expect(result).toMatchObject({ status: 'already-applied', detail: 'Service checkout in cluster shop-prod already asks for 6 tasks, at or above the target 6 (4 × 1.5, at least +1, capped at 10).' });
+    expect(result).toMatchObject({
+      status: 'already-applied',
+      detail: 'Service checkout in cluster shop-prod already asks for 6 tasks, at or above the target 6 (4 × 1.5, at least +1, capped at 10).',
+    });
   });
 
   it('rejects a factor of 1 or a negative cap without calling ECS', async () => {
@@ -891,7 +899,9 @@ describe('EcsAdapter.taskDefinitionStatus', () => {
   });
 
   it('reports an ACTIVE revision as deployable', async () => {
-    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: td(41) }).resolves({ taskDefinition: { taskDefinitionArn: td(41), family: 'checkout', revision: 41, status: 'ACTIVE' } });
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: td(41) })
+      .resolves({ taskDefinition: { taskDefinitionArn: td(41), family: 'checkout', revision: 41, status: 'ACTIVE' } });
 
     await expect(adapter.taskDefinitionStatus(td(41))).resolves.toEqual({ taskDefinition: td(41), status: 'ACTIVE', active: true });
   });

@@ -1,31 +1,20 @@
-import { describe, expect, it } from '@jest/globals';
 import { ConflictException } from '@aws-sdk/client-appconfig';
 import { ClusterNotFoundException, ServerException } from '@aws-sdk/client-ecs';
 import { AuthorizationErrorException, ThrottledException } from '@aws-sdk/client-sns';
-import {
-  AwsAccessDeniedError,
-  AwsOperationError,
-  AwsResourceNotFoundError,
-  awsErrorName,
-  callAws,
-  classifyAwsError,
-  TransientAwsError,
-} from '../../../lambdas/adapters/errors.js';
+import { describe, expect, it } from '@jest/globals';
+
+import { AwsAccessDeniedError, awsErrorName, AwsOperationError, AwsResourceNotFoundError, callAws, classifyAwsError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { sdkError } from './sdk-errors.js';
 
 describe('classifyAwsError', () => {
-  it.each([
-    'ThrottlingException',
-    'TooManyRequestsException',
-    'Throttling',
-    'RequestLimitExceeded',
-    'ServiceUnavailable',
-    'InternalServerException',
-  ])('treats %s as transient', (name) => {
-    const result = classifyAwsError(sdkError(name, 'slow down'), 'AppConfig ListDeployments', 'application chk4app');
-    expect(result).toBeInstanceOf(TransientAwsError);
-    expect(result.name).toBe('TransientAwsError');
-  });
+  it.each(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalServerException'])(
+    'treats %s as transient',
+    (name) => {
+      const result = classifyAwsError(sdkError(name, 'slow down'), 'AppConfig ListDeployments', 'application chk4app');
+      expect(result).toBeInstanceOf(TransientAwsError);
+      expect(result.name).toBe('TransientAwsError');
+    },
+  );
 
   it('treats any server fault as transient', () => {
     expect(classifyAwsError(sdkError('SomethingNew', 'boom', { fault: 'server', status: 503 }), 'op')).toBeInstanceOf(TransientAwsError);
@@ -44,9 +33,7 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }), 'SNS Publish')).toBeInstanceOf(TransientAwsError);
     expect(classifyAwsError(new ServerException({ message: 'oops', $metadata: {} }), 'ECS DescribeServices')).toBeInstanceOf(TransientAwsError);
     expect(classifyAwsError(new AuthorizationErrorException({ message: 'no', $metadata: {} }), 'SNS Publish')).toBeInstanceOf(AwsAccessDeniedError);
-    expect(classifyAwsError(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }), 'ECS DescribeServices')).toBeInstanceOf(
-      AwsResourceNotFoundError,
-    );
+    expect(classifyAwsError(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }), 'ECS DescribeServices')).toBeInstanceOf(AwsResourceNotFoundError);
   });
 
   it('treats network failures reported through `code` as transient', () => {
@@ -59,21 +46,16 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(sdkError(name, 'denied', { status: 403 }), 'op')).toBeInstanceOf(AwsAccessDeniedError);
   });
 
-  it.each(['ResourceNotFoundException', 'ServiceNotFoundException', 'ClusterNotFoundException', 'NotFoundException'])(
-    'maps %s to AwsResourceNotFoundError',
-    (name) => {
-      expect(classifyAwsError(sdkError(name, 'missing', { status: 404 }), 'op')).toBeInstanceOf(AwsResourceNotFoundError);
-    },
-  );
+  it.each(['ResourceNotFoundException', 'ServiceNotFoundException', 'ClusterNotFoundException', 'NotFoundException'])('maps %s to AwsResourceNotFoundError', (name) => {
+    expect(classifyAwsError(sdkError(name, 'missing', { status: 404 }), 'op')).toBeInstanceOf(AwsResourceNotFoundError);
+  });
 
   it('wraps anything else in AwsOperationError with the original as cause', () => {
     const original = sdkError('ValidationException', 'Period must be a multiple of 60');
     const result = classifyAwsError(original, 'CloudWatch DescribeAlarms', 'alarm "checkout-5xx-rate"');
     expect(result).toBeInstanceOf(AwsOperationError);
     expect(result.cause).toBe(original);
-    expect(result.message).toBe(
-      'CloudWatch DescribeAlarms on alarm "checkout-5xx-rate" failed: ValidationException: Period must be a multiple of 60',
-    );
+    expect(result.message).toBe('CloudWatch DescribeAlarms on alarm "checkout-5xx-rate" failed: ValidationException: Period must be a multiple of 60');
   });
 
   it('names operation and resource in the message and keeps the cause for every class', () => {

@@ -1,29 +1,30 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
+  type HealthCheck,
   HealthCheckVersionMismatch,
   InvalidChangeBatch,
   ListResourceRecordSetsCommand,
   NoSuchHealthCheck,
   NoSuchHostedZone,
   PriorRequestNotComplete,
+  type ResourceRecordSet,
   Route53Client,
   UpdateHealthCheckCommand,
-  type HealthCheck,
-  type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AwsOperationError, AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import {
   FailoverRecordNotFoundError,
   FailoverResultSchema,
   FailoverSetupError,
+  type FailoverState,
   PriorChangePendingError,
   Route53FailoverAdapter,
-  type FailoverState,
 } from '../../../lambdas/adapters/route53-failover.js';
 import type { Route53Config } from '../../../lambdas/core/config.js';
 import { sdkError } from './sdk-errors.js';
@@ -53,15 +54,32 @@ function check(version: number, config: { inverted?: boolean; disabled?: boolean
     HealthCheckVersion: version,
     HealthCheckConfig: {
       Type: type,
-      ...(type === 'HTTPS' ? { FullyQualifiedDomainName: 'primary.example.com', RequestInterval: config.interval ?? 30, FailureThreshold: config.threshold ?? 3 } : { ChildHealthChecks: [OTHER_HC] }),
+      ...(type === 'HTTPS'
+        ? { FullyQualifiedDomainName: 'primary.example.com', RequestInterval: config.interval ?? 30, FailureThreshold: config.threshold ?? 3 }
+        : { ChildHealthChecks: [OTHER_HC] }),
       Inverted: config.inverted ?? false,
       Disabled: config.disabled ?? false,
     },
   };
 }
 
-const failoverPrimary: ResourceRecordSet = { Name: 'api.example.com.', Type: 'A', SetIdentifier: 'primary', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }], HealthCheckId: HC };
-const failoverSecondary: ResourceRecordSet = { Name: 'api.example.com.', Type: 'A', SetIdentifier: 'secondary', Failover: 'SECONDARY', TTL: 120, ResourceRecords: [{ Value: '198.51.100.10' }] };
+const failoverPrimary: ResourceRecordSet = {
+  Name: 'api.example.com.',
+  Type: 'A',
+  SetIdentifier: 'primary',
+  Failover: 'PRIMARY',
+  TTL: 60,
+  ResourceRecords: [{ Value: '192.0.2.10' }],
+  HealthCheckId: HC,
+};
+const failoverSecondary: ResourceRecordSet = {
+  Name: 'api.example.com.',
+  Type: 'A',
+  SetIdentifier: 'secondary',
+  Failover: 'SECONDARY',
+  TTL: 120,
+  ResourceRecords: [{ Value: '198.51.100.10' }],
+};
 const nextName: ResourceRecordSet = { Name: 'static.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '203.0.113.5' }] };
 
 const blue = (weight: number): ResourceRecordSet => ({
@@ -73,10 +91,19 @@ const blue = (weight: number): ResourceRecordSet => ({
   ResourceRecords: [{ Value: '192.0.2.20' }, { Value: '192.0.2.21' }],
   HealthCheckId: HC,
 });
-const green = (weight: number): ResourceRecordSet => ({ Name: 'www.example.com.', Type: 'A', SetIdentifier: 'green', Weight: weight, TTL: 300, ResourceRecords: [{ Value: '198.51.100.20' }] });
+const green = (weight: number): ResourceRecordSet => ({
+  Name: 'www.example.com.',
+  Type: 'A',
+  SetIdentifier: 'green',
+  Weight: weight,
+  TTL: 300,
+  ResourceRecords: [{ Value: '198.51.100.20' }],
+});
 
 function givenFailoverRecords(records: ResourceRecordSet[] = [failoverPrimary, failoverSecondary, nextName]): void {
-  route53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE, StartRecordName: 'api.example.com.' }).resolves({ ResourceRecordSets: records, IsTruncated: false, MaxItems: 300 });
+  route53
+    .on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE, StartRecordName: 'api.example.com.' })
+    .resolves({ ResourceRecordSets: records, IsTruncated: false, MaxItems: 300 });
 }
 
 function givenWeighted(...records: ResourceRecordSet[]): void {
@@ -134,7 +161,10 @@ describe('Route53FailoverAdapter.failover, health-check mode', () => {
 
   it('re-reads the check and retries once on HealthCheckVersionMismatch', async () => {
     givenFailoverRecords();
-    route53.on(GetHealthCheckCommand).resolvesOnce({ HealthCheck: check(7) }).resolves({ HealthCheck: check(8) });
+    route53
+      .on(GetHealthCheckCommand)
+      .resolvesOnce({ HealthCheck: check(7) })
+      .resolves({ HealthCheck: check(8) });
     route53
       .on(UpdateHealthCheckCommand)
       .rejectsOnce(new HealthCheckVersionMismatch({ message: 'version mismatch', ...meta }))
@@ -150,7 +180,10 @@ describe('Route53FailoverAdapter.failover, health-check mode', () => {
 
   it('reports already-applied when the re-read after a mismatch shows someone else failed over', async () => {
     givenFailoverRecords();
-    route53.on(GetHealthCheckCommand).resolvesOnce({ HealthCheck: check(7) }).resolves({ HealthCheck: check(8, { inverted: true, disabled: true }) });
+    route53
+      .on(GetHealthCheckCommand)
+      .resolvesOnce({ HealthCheck: check(7) })
+      .resolves({ HealthCheck: check(8, { inverted: true, disabled: true }) });
     route53.on(UpdateHealthCheckCommand).rejects(new HealthCheckVersionMismatch({ message: 'version mismatch', ...meta }));
     const result = await adapter().failover(healthCheckConfig, { comment: 'x' });
     expect(result.status).toBe('already-applied');
@@ -166,7 +199,14 @@ describe('Route53FailoverAdapter.failover, health-check mode', () => {
   });
 
   it('uses 30 s × 3 as the reaction time when the check has no interval (calculated checks) and 60 s for alias TTLs', async () => {
-    const aliasPrimary: ResourceRecordSet = { Name: 'api.example.com.', Type: 'A', SetIdentifier: 'primary', Failover: 'PRIMARY', HealthCheckId: HC, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'lb-1.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: true } };
+    const aliasPrimary: ResourceRecordSet = {
+      Name: 'api.example.com.',
+      Type: 'A',
+      SetIdentifier: 'primary',
+      Failover: 'PRIMARY',
+      HealthCheckId: HC,
+      AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'lb-1.us-east-1.elb.amazonaws.com.', EvaluateTargetHealth: true },
+    };
     const aliasSecondary: ResourceRecordSet = { ...aliasPrimary, SetIdentifier: 'secondary', Failover: 'SECONDARY', HealthCheckId: undefined };
     givenFailoverRecords([aliasPrimary, aliasSecondary]);
     route53.on(GetHealthCheckCommand).resolves({ HealthCheck: check(2, { type: 'CALCULATED' }) });
@@ -190,7 +230,9 @@ describe('Route53FailoverAdapter.failover, health-check mode', () => {
   it('explains a missing health check or hosted zone in terms of the config', async () => {
     givenFailoverRecords();
     route53.on(GetHealthCheckCommand).rejects(new NoSuchHealthCheck({ message: 'A health check with id x does not exist.', $metadata: { httpStatusCode: 404 } }));
-    const err = await adapter().failover(healthCheckConfig, { comment: 'x' }).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(healthCheckConfig, { comment: 'x' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AwsResourceNotFoundError);
     expect((err as Error).message).toContain('check route53.primaryHealthCheckId');
 
@@ -213,7 +255,10 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
         { Action: 'UPSERT', ResourceRecordSet: green(100) },
       ],
     ]);
-    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input).toMatchObject({ HostedZoneId: ZONE, ChangeBatch: { Comment: 'Tourniquet INC-7: fail over www' } });
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input).toMatchObject({
+      HostedZoneId: ZONE,
+      ChangeBatch: { Comment: 'Tourniquet INC-7: fail over www' },
+    });
     expect(result).toMatchObject({
       status: 'applied',
       mode: 'weighted',
@@ -314,7 +359,9 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
 
   it('refuses missing or non-weighted records', async () => {
     givenWeighted(blue(70));
-    const err = await adapter().failover(weightedConfig, { comment: 'x' }).catch((e: unknown) => e);
+    const err = await adapter()
+      .failover(weightedConfig, { comment: 'x' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FailoverRecordNotFoundError);
     expect((err as Error).message).toContain('with set identifier "green"');
     route53.reset();
@@ -324,8 +371,12 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
 
   it('turns PriorRequestNotComplete and Throttling into TransientAwsError, InvalidChangeBatch into a clear AwsOperationError', async () => {
     givenWeighted(blue(70), green(30));
-    route53.on(ChangeResourceRecordSetsCommand).rejects(new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', ...meta }));
-    const prior = await adapter().failover(weightedConfig, { comment: 'x' }).catch((e: unknown) => e);
+    route53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejects(new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', ...meta }));
+    const prior = await adapter()
+      .failover(weightedConfig, { comment: 'x' })
+      .catch((e: unknown) => e);
     expect(prior).toBeInstanceOf(TransientAwsError);
     expect((prior as Error).message).toContain('another change to the hosted zone is still being applied');
 
@@ -333,7 +384,9 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
     await expect(adapter().failover(weightedConfig, { comment: 'x' })).rejects.toBeInstanceOf(TransientAwsError);
 
     route53.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: '[a, b]', messages: ['RRSet a is bad', 'RRSet b is bad'], ...meta }));
-    const invalid = await adapter().failover(weightedConfig, { comment: 'x' }).catch((e: unknown) => e);
+    const invalid = await adapter()
+      .failover(weightedConfig, { comment: 'x' })
+      .catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(AwsOperationError);
     expect((invalid as Error).message).toContain('Route 53 rejected the change batch: RRSet a is bad; RRSet b is bad');
   });
@@ -341,7 +394,10 @@ describe('Route53FailoverAdapter.failover, weighted mode', () => {
 
 describe('Route53FailoverAdapter.changeStatus', () => {
   it('reports PENDING and INSYNC from GetChange', async () => {
-    route53.on(GetChangeCommand).resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date('2026-11-23T10:00:00Z') } }).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
+    route53
+      .on(GetChangeCommand)
+      .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date('2026-11-23T10:00:00Z') } })
+      .resolves({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date('2026-11-23T10:00:00Z') } });
     expect(await adapter().changeStatus('/change/C1')).toBe('PENDING');
     expect(await adapter().changeStatus('/change/C1')).toBe('INSYNC');
     expect(route53.commandCalls(GetChangeCommand)[0]!.args[0].input).toEqual({ Id: '/change/C1' });
@@ -412,8 +468,16 @@ describe('Route53FailoverAdapter.secondaryHealth', () => {
   const SECONDARY_HC = '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b';
   const observations = (success: number, failure: number) => ({
     HealthCheckObservations: [
-      ...Array.from({ length: success }, (_, i) => ({ Region: 'us-east-1' as const, IPAddress: `15.177.0.${i}`, StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date('2026-11-23T10:00:00Z') } })),
-      ...Array.from({ length: failure }, (_, i) => ({ Region: 'eu-west-1' as const, IPAddress: `15.177.1.${i}`, StatusReport: { Status: 'Failure: HTTP Status Code 503, Service Unavailable', CheckedTime: new Date('2026-11-23T10:00:00Z') } })),
+      ...Array.from({ length: success }, (_, i) => ({
+        Region: 'us-east-1' as const,
+        IPAddress: `15.177.0.${i}`,
+        StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date('2026-11-23T10:00:00Z') },
+      })),
+      ...Array.from({ length: failure }, (_, i) => ({
+        Region: 'eu-west-1' as const,
+        IPAddress: `15.177.1.${i}`,
+        StatusReport: { Status: 'Failure: HTTP Status Code 503, Service Unavailable', CheckedTime: new Date('2026-11-23T10:00:00Z') },
+      })),
     ],
   });
 

@@ -1,14 +1,9 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
-import {
-  InvalidMessageAttributeError,
-  SNS_MAX_MESSAGE_BYTES,
-  sanitizeSubject,
-  SnsPublisher,
-  truncateMessage,
-} from '../../../lambdas/adapters/sns-publisher.js';
+import { InvalidMessageAttributeError, sanitizeSubject, SNS_MAX_MESSAGE_BYTES, SnsPublisher, truncateMessage } from '../../../lambdas/adapters/sns-publisher.js';
 import { sdkError } from './sdk-errors.js';
 
 const sns = mockClient(SNSClient);

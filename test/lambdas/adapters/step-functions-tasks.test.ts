@@ -1,6 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
+
 import { AwsAccessDeniedError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { StepFunctionsTasks, TaskNoLongerWaitingError, TaskOutputInvalidError } from '../../../lambdas/adapters/step-functions-tasks.js';
 import { sdkError } from './sdk-errors.js';
@@ -18,9 +19,7 @@ describe('StepFunctionsTasks.sendDecision', () => {
 
   it('sends the output as JSON with SendTaskSuccess', async () => {
     await tasks.sendDecision(TOKEN, { decision: 'approved', by: 'email link', reason: null });
-    expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
-      { taskToken: TOKEN, output: '{"decision":"approved","by":"email link","reason":null}' },
-    ]);
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: TOKEN, output: '{"decision":"approved","by":"email link","reason":null}' }]);
   });
 
   it.each([

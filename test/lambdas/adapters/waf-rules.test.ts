@@ -1,25 +1,26 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CheckCapacityCommand,
   GetWebACLCommand,
+  type Rule,
   UpdateWebACLCommand,
   WAFLimitsExceededException,
   WAFOptimisticLockException,
   WAFV2Client,
-  type Rule,
   type WebACL,
 } from '@aws-sdk/client-wafv2';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { WafConfigSchema, type WafConfig } from '../../../lambdas/core/config.js';
+
 import { AwsResourceNotFoundError, TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import {
+  automationRuleName,
+  isAutomationRuleName,
   NotAnAutomationRuleError,
   WafLimitsExceededError,
   WafRulesAdapter,
   WebAclChangeResultSchema,
-  automationRuleName,
-  isAutomationRuleName,
 } from '../../../lambdas/adapters/waf-rules.js';
+import { type WafConfig, WafConfigSchema } from '../../../lambdas/core/config.js';
 import { sdkError } from './sdk-errors.js';
 
 const waf = mockClient(WAFV2Client);
@@ -91,7 +92,18 @@ function fullAcl(rules: Rule[] = [managedRule, ipSetRule, otherAutomationRule]):
 
 /** The fields of `fullAcl` that UpdateWebACL takes, i.e. all but identity and computed ones. */
 function updatableSpec(acl: WebACL): Record<string, unknown> {
-  const { Name: _n, Id: _i, ARN: _a, Capacity: _c, PreProcessFirewallManagerRuleGroups: _pre, PostProcessFirewallManagerRuleGroups: _post, ManagedByFirewallManager: _m, LabelNamespace: _l, RetrofittedByFirewallManager: _r, ...rest } = acl;
+  const {
+    Name: _n,
+    Id: _i,
+    ARN: _a,
+    Capacity: _c,
+    PreProcessFirewallManagerRuleGroups: _pre,
+    PostProcessFirewallManagerRuleGroups: _post,
+    ManagedByFirewallManager: _m,
+    LabelNamespace: _l,
+    RetrofittedByFirewallManager: _r,
+    ...rest
+  } = acl;
   return rest;
 }
 
@@ -193,7 +205,14 @@ describe('WafRulesAdapter.addRateBasedBlock', () => {
   });
 
   it('takes the priority one above the highest in use, whatever the order, and 0 in an empty ACL', async () => {
-    waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl([{ ...ipSetRule, Priority: 3 }, { ...managedRule, Priority: 40 }, { ...otherAutomationRule, Priority: 7 }]), LockToken: 't' });
+    waf.on(GetWebACLCommand).resolves({
+      WebACL: fullAcl([
+        { ...ipSetRule, Priority: 3 },
+        { ...managedRule, Priority: 40 },
+        { ...otherAutomationRule, Priority: 7 },
+      ]),
+      LockToken: 't',
+    });
     waf.on(UpdateWebACLCommand).resolves({ NextLockToken: 't2' });
     await adapter().addRateBasedBlock(config, { incidentId: INCIDENT });
     expect(waf.commandCalls(UpdateWebACLCommand)[0]!.args[0].input.Rules!.at(-1)!.Priority).toBe(41);
@@ -299,11 +318,13 @@ describe('WafRulesAdapter.addRateBasedBlock', () => {
 
   it('turns WAFLimitsExceededException into a clear, non-transient WafLimitsExceededError', async () => {
     waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl(), LockToken: 't' });
-    waf.on(UpdateWebACLCommand).rejects(
-      new WAFLimitsExceededException({ message: 'You exceeded your resource limit', Message: 'You exceeded your resource limit', $metadata: { httpStatusCode: 400 } }),
-    );
+    waf
+      .on(UpdateWebACLCommand)
+      .rejects(new WAFLimitsExceededException({ message: 'You exceeded your resource limit', Message: 'You exceeded your resource limit', $metadata: { httpStatusCode: 400 } }));
 
-    const err = await adapter().addRateBasedBlock(config, { incidentId: INCIDENT }).catch((e: unknown) => e);
+    const err = await adapter()
+      .addRateBasedBlock(config, { incidentId: INCIDENT })
+      .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(WafLimitsExceededError);
     expect(err).not.toBeInstanceOf(TransientAwsError);
@@ -315,20 +336,28 @@ describe('WafRulesAdapter.addRateBasedBlock', () => {
   it('classifies throttling as transient and a missing ACL as not found, without retrying', async () => {
     waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl(), LockToken: 't' });
     waf.on(UpdateWebACLCommand).rejects(sdkError('ThrottlingException', 'Rate exceeded'));
-    const throttled = await adapter().addRateBasedBlock(config, { incidentId: INCIDENT }).catch((e: unknown) => e);
+    const throttled = await adapter()
+      .addRateBasedBlock(config, { incidentId: INCIDENT })
+      .catch((e: unknown) => e);
     expect(throttled).toBeInstanceOf(TransientAwsError);
     expect(waf.commandCalls(UpdateWebACLCommand)).toHaveLength(1);
 
     waf.reset();
     waf.on(GetWebACLCommand).rejects(sdkError('WAFNonexistentItemException', 'no such web ACL'));
-    const missing = await adapter().addRateBasedBlock(config, { incidentId: INCIDENT }).catch((e: unknown) => e);
+    const missing = await adapter()
+      .addRateBasedBlock(config, { incidentId: INCIDENT })
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(AwsResourceNotFoundError);
     expect((missing as Error).message).toContain(`web ACL shop-prod (${ACL_ID}, REGIONAL)`);
 
     waf.reset();
     waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl(), LockToken: 't' });
     waf.on(UpdateWebACLCommand).rejects(sdkError('WAFUnavailableEntityException', 'propagating'));
-    expect(await adapter().addRateBasedBlock(config, { incidentId: INCIDENT }).catch((e: unknown) => e)).toBeInstanceOf(TransientAwsError);
+    expect(
+      await adapter()
+        .addRateBasedBlock(config, { incidentId: INCIDENT })
+        .catch((e: unknown) => e),
+    ).toBeInstanceOf(TransientAwsError);
   });
 });
 
@@ -344,7 +373,9 @@ describe('WafRulesAdapter.previewRateBasedBlock', () => {
   });
 
   it('says nothing would change when the rule is there', async () => {
-    waf.on(GetWebACLCommand).resolves({ WebACL: fullAcl([{ ...otherAutomationRule, Name: RULE, Statement: { RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP' } } }]), LockToken: 't' });
+    waf
+      .on(GetWebACLCommand)
+      .resolves({ WebACL: fullAcl([{ ...otherAutomationRule, Name: RULE, Statement: { RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP' } } }]), LockToken: 't' });
     const preview = await adapter().previewRateBasedBlock(config, { incidentId: INCIDENT });
     expect(preview.wouldChange).toBe(false);
     expect(preview.after).toEqual(preview.before);
@@ -384,7 +415,10 @@ describe('WafRulesAdapter.removeAutomationRules', () => {
   });
 
   it('retries a lock conflict on a fresh read', async () => {
-    waf.on(GetWebACLCommand).resolvesOnce({ WebACL: fullAcl([ours]), LockToken: 'a' }).resolves({ WebACL: fullAcl([ours, ipSetRule]), LockToken: 'b' });
+    waf
+      .on(GetWebACLCommand)
+      .resolvesOnce({ WebACL: fullAcl([ours]), LockToken: 'a' })
+      .resolves({ WebACL: fullAcl([ours, ipSetRule]), LockToken: 'b' });
     waf.on(UpdateWebACLCommand).rejectsOnce(lockError()).resolves({ NextLockToken: 'c' });
     const result = await adapter().removeAutomationRules(config, { ruleNames: [RULE] });
     expect(waf.commandCalls(UpdateWebACLCommand)[1]!.args[0].input).toEqual(expect.objectContaining({ Rules: [ipSetRule], LockToken: 'b' }));
@@ -414,7 +448,9 @@ describe('WafRulesAdapter.capacityForRateBasedBlock', () => {
     const capacity = await adapter().capacityForRateBasedBlock(config, { incidentId: INCIDENT });
 
     expect(capacity.fits).toBe(false);
-    expect(capacity.detail).toBe('Web ACL shop-prod (a1b2c3d4-5678-90ab-cdef-111111111111, REGIONAL) (4999 WCU now) would need 5001 WCU with a rate-based rule added, more than the 5000 WCU a web ACL may use: make room before an incident needs it');
+    expect(capacity.detail).toBe(
+      'Web ACL shop-prod (a1b2c3d4-5678-90ab-cdef-111111111111, REGIONAL) (4999 WCU now) would need 5001 WCU with a rate-based rule added, more than the 5000 WCU a web ACL may use: make room before an incident needs it',
+    );
   });
 
   it('prices the ACL as it is when the rule is already there', async () => {

@@ -1,12 +1,8 @@
-import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import {
-  AlarmEventInvalidError,
-  MAX_EVENT_BYTES,
-  MAX_REASON_CHARS,
-  parseAlarmEvent,
-  parseAlarmEventText,
-} from '../../../lambdas/core/alarm-event.js';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { AlarmEventInvalidError, MAX_EVENT_BYTES, MAX_REASON_CHARS, parseAlarmEvent, parseAlarmEventText } from '../../../lambdas/core/alarm-event.js';
 import { AlarmSignalSchema } from '../../../lambdas/core/signal.js';
 
 const FIXTURES = new URL('../../fixtures/events/', import.meta.url);
@@ -116,8 +112,7 @@ describe('parseAlarmEvent: EventBridge "CloudWatch Alarm State Change"', () => {
       state: 'ALARM',
       previousState: 'OK',
       stateChangeTime: '2022-07-22T15:57:45.394Z',
-      reason:
-        'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh transitioned to ALARM at Friday 22 July, 2022 15:57:45 UTC',
+      reason: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh transitioned to ALARM at Friday 22 July, 2022 15:57:45 UTC',
       metrics: [],
       condition: 'ALARM(ServerCpuTooHigh) OR ALARM(TotalNetworkTrafficTooHigh)',
       triggeringChildren: [{ arn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh', state: 'ALARM' }],
@@ -214,9 +209,7 @@ describe('parseAlarmEvent: SNS-delivered alarm notifications', () => {
       },
     ]);
     expect(rate!.condition).toBe('GreaterThanOrEqualToThreshold 5 for 2 of 3 x 60s');
-    expect(composite!.triggeringChildren).toEqual([
-      { arn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx-rate', state: 'ALARM' },
-    ]);
+    expect(composite!.triggeringChildren).toEqual([{ arn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx-rate', state: 'ALARM' }]);
   });
 
   it('normalizes a bare SNS notification carrying an anomaly-detection alarm', () => {
@@ -241,8 +234,7 @@ describe('parseAlarmEvent: SNS-delivered alarm notifications', () => {
       state: 'ALARM',
       previousState: 'OK',
       stateChangeTime: '2026-11-03T09:14:05.002Z',
-      reason:
-        'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx-rate transitioned to ALARM at Tuesday 03 November, 2026 09:14:03 UTC',
+      reason: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx-rate transitioned to ALARM at Tuesday 03 November, 2026 09:14:03 UTC',
       metrics: [],
       condition: 'ALARM("checkout-5xx-rate") OR ALARM("checkout-p99-latency")',
       triggeringChildren: [{ arn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx-rate', state: 'ALARM' }],
@@ -268,9 +260,7 @@ describe('parseAlarmEvent: SNS-delivered alarm notifications', () => {
   it('accepts triggering children given as bare ARNs', () => {
     const alarm = fixture('classic-alarm-composite.json');
     alarm.TriggeringChildren = ['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-p99-latency'];
-    expect(only(parseAlarmEvent(alarm)).triggeringChildren).toEqual([
-      { arn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-p99-latency' },
-    ]);
+    expect(only(parseAlarmEvent(alarm)).triggeringChildren).toEqual([{ arn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-p99-latency' }]);
   });
 });
 
@@ -297,14 +287,10 @@ describe('parseAlarmEventText', () => {
   });
 
   it('refuses text over the 256 KiB limit, counted in UTF-8 bytes', () => {
-    expect(invalid(() => parseAlarmEventText(' '.repeat(MAX_EVENT_BYTES + 1))).message).toBe(
-      'input: is more than the 262144-byte limit of an alarm event',
-    );
+    expect(invalid(() => parseAlarmEventText(' '.repeat(MAX_EVENT_BYTES + 1))).message).toBe('input: is more than the 262144-byte limit of an alarm event');
     // 140,000 characters, 280,000 bytes.
     const multiByte = `"${'é'.repeat(140_000)}"`;
-    expect(invalid(() => parseAlarmEventText(multiByte)).message).toBe(
-      'input: is 280002 bytes, more than the 262144-byte limit of an alarm event',
-    );
+    expect(invalid(() => parseAlarmEventText(multiByte)).message).toBe('input: is 280002 bytes, more than the 262144-byte limit of an alarm event');
   });
 });
 
@@ -466,16 +452,8 @@ describe('parseAlarmEvent: refusals', () => {
       'AlarmArn: is in account 111122223333 but AWSAccountId is 999999999999',
     ],
     ['an empty Records list', () => ({ Records: [] }), 'Records: must not be empty'],
-    [
-      'too many records',
-      () => ({ Records: Array.from({ length: 101 }, () => record(classic())) }),
-      'Records: has 101 records, more than the limit of 100',
-    ],
-    [
-      'a record from another source',
-      () => ({ Records: [{ ...record(classic()), EventSource: 'aws:sqs' }] }),
-      'Records[0].EventSource: expected "aws:sns", got "aws:sqs"',
-    ],
+    ['too many records', () => ({ Records: Array.from({ length: 101 }, () => record(classic())) }), 'Records: has 101 records, more than the limit of 100'],
+    ['a record from another source', () => ({ Records: [{ ...record(classic()), EventSource: 'aws:sqs' }] }), 'Records[0].EventSource: expected "aws:sns", got "aws:sqs"'],
     [
       'a record whose message is not an alarm',
       () => ({ Records: [record(classic()), record({ hello: 'world' })] }),
@@ -553,8 +531,6 @@ describe('parseAlarmEvent: prototype-pollution keys', () => {
 
   it('refuses the keys in already-parsed input too', () => {
     const raw = JSON.parse(`{"Records": [{"EventSource": "aws:sns", "Sns": {"constructor": {}}}]}`);
-    expect(invalid(() => parseAlarmEvent(raw)).message).toBe(
-      'Records[0].Sns.constructor: forbidden key "constructor" refused (prototype pollution guard)',
-    );
+    expect(invalid(() => parseAlarmEvent(raw)).message).toBe('Records[0].Sns.constructor: forbidden key "constructor" refused (prototype pollution guard)');
   });
 });

@@ -1,16 +1,18 @@
 import { createHmac } from 'node:crypto';
+
 import { describe, expect, it } from '@jest/globals';
+
 import {
   approvalLinkUrl,
   ApprovalSecretInvalidError,
-  DEFAULT_APPROVAL_TTL_SECONDS,
   decisionOf,
+  DEFAULT_APPROVAL_TTL_SECONDS,
   MAX_REASON_LENGTH,
   newApprovalId,
   normalizeReason,
   openTaskToken,
-  sealTaskToken,
   SealedTokenInvalidError,
+  sealTaskToken,
   signApprovalLink,
   verifyApprovalLink,
 } from '../../../lambdas/core/approval-link.js';

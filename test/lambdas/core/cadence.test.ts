@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+
 import {
   CADENCE_SCHEDULE_MINUTES,
-  type CadenceIncident,
-  CadenceSettingsSchema,
   cadenceDecision,
+  type CadenceIncident,
   cadenceSettingsFor,
+  CadenceSettingsSchema,
   cadenceTable,
   type DueCadence,
   nextUpdateBy,
@@ -148,9 +149,7 @@ describe('scheduledStatusUpdate', () => {
     expect(message).toContain('Scheduled 30-minute update: the incident is still open.');
     expect(message).toContain('The last update (Identified) went out at 2026-11-23 03:10 UTC.');
     expect(message).toContain('Alarm "checkout-5xx-rate" entered ALARM at 2026-11-23 03:09 UTC.');
-    expect(message).toContain(
-      'Still pending: a mitigation is being applied, waits for a human to approve it, or was applied and the alarms are not confirmed back to OK yet.',
-    );
+    expect(message).toContain('Still pending: a mitigation is being applied, waits for a human to approve it, or was applied and the alarms are not confirmed back to OK yet.');
     expect(render({ status: 'OPEN' }).message).toContain('Still pending: no mitigation has been applied yet. Tourniquet has changed nothing so far.');
     expect(render({ status: 'ESCALATED' }).message).toContain('a human on call was paged and is re-paged until someone acknowledges (tourniquet ack)');
     expect(render({ status: 'ACKNOWLEDGED' }).message).toContain('a human acknowledged the incident and is handling it');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { checkConfig, ConfigInvalidError, findAlarm, findSymptomAlarm, parseConfig } from '../../../lambdas/core/config.js';
 import { sampleConfig } from '../../fixtures/workflow.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, nextExecutableCursor } from '../../../lambdas/core/decision.js';
+
 import type { ServiceConfig } from '../../../lambdas/core/config.js';
+import { decide, nextExecutableCursor } from '../../../lambdas/core/decision.js';
 import { ALARM_AT, checkout, triage } from '../../fixtures/workflow.js';
 
 const flagOn = (flag: string, changedAt = '2026-11-23T03:03:00.000Z') => ({
@@ -71,7 +72,13 @@ describe('decision matrix', () => {
 
   it('several flags: newest change first, each once', () => {
     const plan = decide(
-      triage({ flagChanges: [flagOn('express-pay', '2026-11-23T02:50:00.000Z'), flagOn('new-checkout-flow', '2026-11-23T03:05:00.000Z'), flagOn('new-checkout-flow', '2026-11-23T03:01:00.000Z')] }),
+      triage({
+        flagChanges: [
+          flagOn('express-pay', '2026-11-23T02:50:00.000Z'),
+          flagOn('new-checkout-flow', '2026-11-23T03:05:00.000Z'),
+          flagOn('new-checkout-flow', '2026-11-23T03:01:00.000Z'),
+        ],
+      }),
       checkout,
       ALARM_AT,
     );
@@ -79,7 +86,11 @@ describe('decision matrix', () => {
   });
 
   it('downstream failure → degrade flag on', () => {
-    const plan = decide(triage({ symptoms: { downstreamFailure: true, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false } }), checkout, ALARM_AT);
+    const plan = decide(
+      triage({ symptoms: { downstreamFailure: true, regionalFailure: false, trafficFlood: false, saturation: false, databaseFailure: false } }),
+      checkout,
+      ALARM_AT,
+    );
     expect(plan.scenario).toBe('downstream-failure');
     expect(plan.candidates).toMatchObject([{ type: 'degrade-flag-on', params: { flag: 'serve-cached-recommendations' } }]);
   });
@@ -88,19 +99,31 @@ describe('decision matrix', () => {
     const symptoms = { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false };
     const { route53: _route53, ...withoutRoute53 } = checkout.resources;
     expect(decide(triage({ symptoms }), { ...checkout, resources: withoutRoute53 }, ALARM_AT).candidates).toEqual([]);
-    const service = withResources({ route53: { mode: 'weighted', hostedZoneId: 'Z123ABC', recordName: 'api.example.com', recordType: 'A', primarySetIdentifier: 'use1', secondarySetIdentifier: 'usw2' } });
-    expect(decide(triage({ symptoms }), service, ALARM_AT)).toMatchObject({ scenario: 'region-outage', candidates: [{ type: 'route53-failover', risk: 'high', policy: 'approval' }] });
+    const service = withResources({
+      route53: { mode: 'weighted', hostedZoneId: 'Z123ABC', recordName: 'api.example.com', recordType: 'A', primarySetIdentifier: 'use1', secondarySetIdentifier: 'usw2' },
+    });
+    expect(decide(triage({ symptoms }), service, ALARM_AT)).toMatchObject({
+      scenario: 'region-outage',
+      candidates: [{ type: 'route53-failover', risk: 'high', policy: 'approval' }],
+    });
   });
 
   it('traffic flood → WAF rule when a web ACL is configured', () => {
     const service = withResources({ waf: { webAclName: 'shop', webAclId: 'a1b2', scope: 'REGIONAL', rateLimit: 1000 } });
-    const plan = decide(triage({ symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: true, saturation: false, databaseFailure: false } }), service, ALARM_AT);
+    const plan = decide(
+      triage({ symptoms: { downstreamFailure: false, regionalFailure: false, trafficFlood: true, saturation: false, databaseFailure: false } }),
+      service,
+      ALARM_AT,
+    );
     expect(plan).toMatchObject({ scenario: 'traffic-flood', candidates: [{ type: 'waf-block' }] });
   });
 
   it('saturation → scale out, but only with no recent change and a configured cap', () => {
     const symptoms = { downstreamFailure: false, regionalFailure: false, trafficFlood: false, saturation: true, databaseFailure: false };
-    expect(decide(triage({ symptoms }), checkout, ALARM_AT)).toMatchObject({ scenario: 'capacity-saturation', candidates: [{ type: 'ecs-scale-out', params: { maxDesiredCount: 12 } }] });
+    expect(decide(triage({ symptoms }), checkout, ALARM_AT)).toMatchObject({
+      scenario: 'capacity-saturation',
+      candidates: [{ type: 'ecs-scale-out', params: { maxDesiredCount: 12 } }],
+    });
     expect(decide(triage({ symptoms, ecsDeployments: [deployment] }), checkout, ALARM_AT).candidates.map((c) => c.type)).toEqual(['ecs-rollback']);
     const uncapped = withResources({ ecs: { cluster: 'shop-prod', service: 'checkout' } });
     expect(decide(triage({ symptoms }), uncapped, ALARM_AT).candidates).toEqual([]);

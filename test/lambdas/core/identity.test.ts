@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { executionArnFor, executionConsoleUrl, executionNameFor, incidentIdFor, signalKeyFor } from '../../../lambdas/core/identity.js';
 
 const signal = {
@@ -40,7 +41,9 @@ describe('signal keys', () => {
 
 describe('execution ARNs', () => {
   it('are what Step Functions gives an execution of the state machine with that name', () => {
-    expect(executionArnFor('arn:aws:states:eu-west-1:123456789012:stateMachine:Tourniquet-prod', 'n-1')).toBe('arn:aws:states:eu-west-1:123456789012:execution:Tourniquet-prod:n-1');
+    expect(executionArnFor('arn:aws:states:eu-west-1:123456789012:stateMachine:Tourniquet-prod', 'n-1')).toBe(
+      'arn:aws:states:eu-west-1:123456789012:execution:Tourniquet-prod:n-1',
+    );
     expect(executionConsoleUrl('arn:aws:states:eu-west-1:123456789012:execution:Tourniquet-prod:n-1')).toBe(
       'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn%3Aaws%3Astates%3Aeu-west-1%3A123456789012%3Aexecution%3ATourniquet-prod%3An-1',
     );

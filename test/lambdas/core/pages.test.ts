@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { describeAction, type PageIncident, renderPage } from '../../../lambdas/core/pages.js';
 
 const NOW = new Date('2026-11-23T05:10:00.000Z');
@@ -47,7 +48,12 @@ describe('renderPage', () => {
   });
 
   it('reminds whoever acknowledged it, and says how to resolve', () => {
-    const page = renderPage({ incident: incident({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', acknowledgedAt: '2026-11-23T03:50:00.000Z' }), why: 'Reminder.', actions: [], now: NOW });
+    const page = renderPage({
+      incident: incident({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', acknowledgedAt: '2026-11-23T03:50:00.000Z' }),
+      why: 'Reminder.',
+      actions: [],
+      now: NOW,
+    });
     expect(page.subject).toBe('[SEV1][Page] checkout: reminder (inc-20261123T031000Z-abcd1234)');
     expect(page.message).toContain('Status: ACKNOWLEDGED (acknowledged by alice at 2026-11-23 03:50 UTC)');
     expect(page.message).toContain('- No mitigation was applied by automation.');
@@ -75,7 +81,9 @@ describe('renderPage', () => {
 
 describe('describeAction', () => {
   it('says what an action was and what it did, and whether it was taken back', () => {
-    expect(describeAction({ type: 'ecs-rollback', target: 'shop-prod/checkout', status: 'applied', effect: 'restored' })).toBe('ecs-rollback on shop-prod/checkout: applied, restored service');
+    expect(describeAction({ type: 'ecs-rollback', target: 'shop-prod/checkout', status: 'applied', effect: 'restored' })).toBe(
+      'ecs-rollback on shop-prod/checkout: applied, restored service',
+    );
     expect(describeAction({ type: 'ecs-rollback', target: 's', status: 'undone', effect: 'no-effect', undoDetail: 'restored checkout:42' })).toBe(
       'ecs-rollback on s: applied, no measurable effect (reverted: restored checkout:42)',
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { computeMetrics, describeOutcomeOfActions, estimateImpactStart, renderPostmortem } from '../../../lambdas/core/postmortem.js';
 
 const times = {
@@ -73,9 +74,7 @@ describe('postmortem draft', () => {
       rounds: 1,
     });
     expect(text).toContain('Service was restored by route53-failover on api.example.com');
-    expect(text).toContain(
-      'These had no measurable effect: feature-flag-off on flag new-checkout-flow (kept in place); ecs-rollback on shop-prod/checkout (reverted).',
-    );
+    expect(text).toContain('These had no measurable effect: feature-flag-off on flag new-checkout-flow (kept in place); ecs-rollback on shop-prod/checkout (reverted).');
     expect(text).toContain('Alarms in this episode: checkout-5xx-rate, checkout-p99-latency.');
     expect(text).toContain('re-opened the incident 1 time(s)');
     // Only what is still in place needs undoing.
@@ -83,7 +82,12 @@ describe('postmortem draft', () => {
   });
 
   it('says automation could not restore service when escalated, listing what it tried', () => {
-    const tried = renderPostmortem({ ...base, times: { ...times, mitigatedAt: undefined }, outcome: 'escalated', actions: [{ description: 'ecs-rollback on shop-prod/checkout', effect: 'no-effect' }] });
+    const tried = renderPostmortem({
+      ...base,
+      times: { ...times, mitigatedAt: undefined },
+      outcome: 'escalated',
+      actions: [{ description: 'ecs-rollback on shop-prod/checkout', effect: 'no-effect' }],
+    });
     expect(tried).toContain('Automation could not restore service (tried ecs-rollback on shop-prod/checkout); a human was paged.');
     expect(tried).toContain('(not restored by automation)');
     const none = renderPostmortem({ ...base, times: { ...times, mitigatedAt: undefined }, outcome: 'escalated', actions: [] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide } from '../../../lambdas/core/decision.js';
+
 import { DEFAULT_BRAKE } from '../../../lambdas/core/config.js';
+import { decide } from '../../../lambdas/core/decision.js';
 import { renderStatusUpdate, statusUpdateFor } from '../../../lambdas/core/status-update.js';
 import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
 
@@ -42,11 +43,22 @@ describe('status updates', () => {
   it('Identified names the action and the fallback, and says "would" in dry-run', () => {
     const live = statusUpdateFor(workflowState({ plan }), 'Identified', now).message;
     expect(live).toContain('Applying feature-flag-off on flag new-checkout-flow');
-    const dry = statusUpdateFor(workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [], lifecycle: LIFECYCLE, brake: DEFAULT_BRAKE } }), 'Identified', now).message;
+    const dry = statusUpdateFor(
+      workflowState({ plan, settings: { changeWindowMinutes: 30, dryRun: true, stage: 'prod', maintenanceWindows: [], lifecycle: LIFECYCLE, brake: DEFAULT_BRAKE } }),
+      'Identified',
+      now,
+    ).message;
     expect(dry).toContain('Dry run: would apply feature-flag-off');
   });
 
-  const applied = { cursor: 0, type: 'feature-flag-off' as const, target: 'flag new-checkout-flow', status: 'applied' as const, detail: 'Flag new-checkout-flow off in version 3 (deployment #8).', checkAt: '2026-11-23T03:14:00.000Z' };
+  const applied = {
+    cursor: 0,
+    type: 'feature-flag-off' as const,
+    target: 'flag new-checkout-flow',
+    status: 'applied' as const,
+    detail: 'Flag new-checkout-flow off in version 3 (deployment #8).',
+    checkAt: '2026-11-23T03:14:00.000Z',
+  };
 
   it('Mitigated reports the action that restored service and promises the word at the end of the watch period', () => {
     const message = statusUpdateFor(
@@ -78,7 +90,11 @@ describe('status updates', () => {
   });
 
   it('Escalated after a failed verification names the alarms still not OK', () => {
-    const state = workflowState({ plan, attempt: applied, verification: { outcome: 'failed', alarmState: 'ALARM', checks: 3, hasNext: false, notOk: ['checkout-5xx-rate', 'checkout-p99-latency'] } });
+    const state = workflowState({
+      plan,
+      attempt: applied,
+      verification: { outcome: 'failed', alarmState: 'ALARM', checks: 3, hasNext: false, notOk: ['checkout-5xx-rate', 'checkout-p99-latency'] },
+    });
     expect(statusUpdateFor(state, 'Escalated', now).message).toContain(
       'checkout-5xx-rate, checkout-p99-latency still ALARM after feature-flag-off on flag new-checkout-flow, and no further automatic mitigation remains.',
     );
@@ -95,13 +111,24 @@ describe('status updates', () => {
     expect(statusUpdateFor(workflowState({ plan: noAction }), 'Escalated', now).message).toContain('no automated action; paging a human');
     const failed = statusUpdateFor(workflowState({ error: { Error: 'States.TaskFailed', Cause: 'boom' } }), 'Escalated', now).message;
     expect(failed).toContain('The automation hit an error: boom. (States.TaskFailed)');
-    const lambdaError = { Error: 'DeploymentInFlightError', Cause: JSON.stringify({ errorType: 'DeploymentInFlightError', errorMessage: 'flag deployment #2 is still baking', trace: ['at x'] }) };
+    const lambdaError = {
+      Error: 'DeploymentInFlightError',
+      Cause: JSON.stringify({ errorType: 'DeploymentInFlightError', errorMessage: 'flag deployment #2 is still baking', trace: ['at x'] }),
+    };
     expect(statusUpdateFor(workflowState({ error: lambdaError }), 'Escalated', now).message).toContain('flag deployment #2 is still baking. (DeploymentInFlightError)');
   });
 
   it('renders long durations in hours', () => {
     const update = renderStatusUpdate({
-      status: 'Investigating', severity: 'SEV1', service: 's', alarmName: 'a', incidentId: 'i', startedAt: '2026-11-23T01:00:00.000Z', now, summary: 'x', currentActions: ['y'],
+      status: 'Investigating',
+      severity: 'SEV1',
+      service: 's',
+      alarmName: 'a',
+      incidentId: 'i',
+      startedAt: '2026-11-23T01:00:00.000Z',
+      now,
+      summary: 'x',
+      currentActions: ['y'],
     });
     expect(update.message).toContain('Duration: 2 h 12 min');
     expect(update.message).toContain('By 2026-11-23 03:42 UTC');

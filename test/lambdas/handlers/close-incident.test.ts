@@ -1,5 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
+
 import { createCloseIncidentHandler } from '../../../lambdas/handlers/close-incident.js';
 import { workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
@@ -40,7 +41,11 @@ describe('close-incident', () => {
       'Resolved by automation: route53-failover on checkout.shop.example.com restored service (MTTM 10 min). No measurable effect: ecs-rollback on ECS service shop-prod/checkout (reverted).';
     expect(closed).toEqual({ outcome: 'resolved', summary });
     const incident = await store.getIncident(ID);
-    expect(incident).toMatchObject({ status: 'RESOLVED', summary, metrics: { mttdSeconds: 180, mttmSeconds: 600, mttrSeconds: 786, mitigationTargetMinutes: 120, withinTarget: 1 } });
+    expect(incident).toMatchObject({
+      status: 'RESOLVED',
+      summary,
+      metrics: { mttdSeconds: 180, mttmSeconds: 600, mttrSeconds: 786, mitigationTargetMinutes: 120, withinTarget: 1 },
+    });
     expect((await store.listTimeline(ID)).at(-1)).toEqual({
       at: iso(900),
       kind: 'closed',
@@ -65,7 +70,8 @@ describe('close-incident', () => {
     const closed = await createCloseIncidentHandler({ store, clock })(state);
     expect(closed).toEqual({
       outcome: 'escalated',
-      summary: 'Not restored by automation (tried ecs-rollback on ECS service shop-prod/checkout, then route53-failover on checkout.shop.example.com); a human has the incident: No automatic candidate left.',
+      summary:
+        'Not restored by automation (tried ecs-rollback on ECS service shop-prod/checkout, then route53-failover on checkout.shop.example.com); a human has the incident: No automatic candidate left.',
     });
     expect((await store.getIncident(ID)).metrics).toMatchObject({ mttmSeconds: null, withinTarget: null });
   });
@@ -78,7 +84,7 @@ describe('close-incident', () => {
     expect((await createCloseIncidentHandler({ store, clock })(state)).outcome).toBe('escalated');
   });
 
-  it('closes from the state Escalate hands on after OpenIncident failed (no $.incident), by the starter\'s incident id', async () => {
+  it("closes from the state Escalate hands on after OpenIncident failed (no $.incident), by the starter's incident id", async () => {
     const { store, clock } = await storeWithIncident(db, state, iso(0));
     await store.acquireMutationLock('checkout', ID, 600);
     await store.transition(ID, 'ESCALATED', { patch: { escalationReason: 'The automation hit an error.' } });

@@ -1,15 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
+
+import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import type { ServiceConfig } from '../../../lambdas/core/config.js';
 import { decide } from '../../../lambdas/core/decision.js';
 import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import type { Attempt, Triage, Verification, WorkflowState } from '../../../lambdas/core/model.js';
-import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
 import { createMitigateHandler, type MitigateDeps } from '../../../lambdas/handlers/mitigate.js';
 import { createVerifyHandler, MAX_CHECKS_PER_ATTEMPT, type VerifyDeps } from '../../../lambdas/handlers/verify.js';
 import { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
-import { useDynamoDbLocal } from '../../support/dynamodb.js';
 import { fakeAdapters as catalogueAdapters } from '../../support/adapters.js';
+import { useDynamoDbLocal } from '../../support/dynamodb.js';
 
 const db = useDynamoDbLocal();
 
@@ -48,7 +49,12 @@ async function openStore(options: { alarms?: string[] } = {}) {
     firstEvent: { at: openedAt, kind: 'incident-opened', message: 'Incident opened' },
   });
   for (const alarm of options.alarms ?? []) {
-    await store.recordSignal(INCIDENT_ID, { key: `join-${alarm}`, event: { at: ALARM_AT, kind: 'signal', message: `joined: ${alarm}` }, expectStatus: 'OPEN', addAlarm: { alarm, service: 'checkout' } });
+    await store.recordSignal(INCIDENT_ID, {
+      key: `join-${alarm}`,
+      event: { at: ALARM_AT, kind: 'signal', message: `joined: ${alarm}` },
+      expectStatus: 'OPEN',
+      addAlarm: { alarm, service: 'checkout' },
+    });
   }
   return { store, clock, advance: (seconds: number) => void (now += seconds * 1000) };
 }
@@ -84,11 +90,24 @@ function fakeAdapters() {
         flagRequests.push(request);
         return setFlagResult;
       },
-      previewFlag: async () => ({ flag: 'new-checkout-flow', enabled: false, wouldChange: true, before: setFlagResult.before, detail: 'Would switch new-checkout-flow off (deployed version 2).' }),
+      previewFlag: async () => ({
+        flag: 'new-checkout-flow',
+        enabled: false,
+        wouldChange: true,
+        before: setFlagResult.before,
+        detail: 'Would switch new-checkout-flow off (deployed version 2).',
+      }),
     },
     ecs: {
       rollback: async () => (calls.push('rollback'), rollbackResult),
-      previewRollback: async () => ({ action: 'ecs-rollback' as const, wouldChange: true, call: 'UpdateService' as const, before: rollbackResult.before, after: {}, detail: 'Would roll back.' }),
+      previewRollback: async () => ({
+        action: 'ecs-rollback' as const,
+        wouldChange: true,
+        call: 'UpdateService' as const,
+        before: rollbackResult.before,
+        after: {},
+        detail: 'Would roll back.',
+      }),
       scaleOut: async () => {
         throw new Error('scaleOut not expected');
       },
@@ -162,11 +181,19 @@ describe('mitigate', () => {
     const adapters = fakeAdapters();
     const attempt = await createMitigateHandler(mitigateDeps(store, clock, adapters))(state);
 
-    expect(adapters.flagRequests).toEqual([{ flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001', description: expect.stringContaining('feature-flag-off') }]);
+    expect(adapters.flagRequests).toEqual([
+      { flag: 'new-checkout-flow', enabled: false, deploymentStrategyId: 'imm0001', description: expect.stringContaining('feature-flag-off') },
+    ]);
     // 45 s propagation + (3 - 3 + 1) × 60 s + one partial period 60 s + 30 s margin.
     expect(attempt).toMatchObject({ cursor: 0, type: 'feature-flag-off', status: 'applied', checkAt: '2026-11-23T03:14:15.000Z' });
     expect(await store.listActions(INCIDENT_ID)).toEqual([
-      expect.objectContaining({ cursor: 0, type: 'feature-flag-off', status: 'applied', before: { params: { flag: 'new-checkout-flow' }, state: setFlagResult.before }, after: setFlagResult.after }),
+      expect.objectContaining({
+        cursor: 0,
+        type: 'feature-flag-off',
+        status: 'applied',
+        before: { params: { flag: 'new-checkout-flow' }, state: setFlagResult.before },
+        after: setFlagResult.after,
+      }),
     ]);
     expect((await store.listTimeline(INCIDENT_ID)).at(-1)!.message).toMatch(/^Applied: feature-flag-off on flag new-checkout-flow/);
     expect((await store.getIncident(INCIDENT_ID)).status).toBe('MITIGATING');
@@ -274,7 +301,10 @@ describe('mitigate: candidates that did not help', () => {
   it('reverts an ineffective ECS rollback before the next candidate, and the ledger says so', async () => {
     const { store, clock } = await openStore();
     const service: ServiceConfig = { ...checkout, policy: { 'route53-failover': 'auto' } };
-    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false } });
+    const t2 = triage({
+      ecsDeployments: [deployment],
+      symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false },
+    });
     const plan2 = decide(t2, service, ALARM_AT);
     expect(plan2.candidates.map((c) => c.type)).toEqual(['ecs-rollback', 'route53-failover']);
     await store.transition(INCIDENT_ID, 'MITIGATING');
@@ -331,7 +361,10 @@ describe('mitigate: candidates that did not help', () => {
   it('follows revertIneffective: an ECS rollback configured to stay is kept', async () => {
     const { store, clock } = await openStore();
     const service: ServiceConfig = { ...checkout, policy: { 'route53-failover': 'auto' }, revertIneffective: { 'ecs-rollback': false } };
-    const t2 = triage({ ecsDeployments: [deployment], symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false } });
+    const t2 = triage({
+      ecsDeployments: [deployment],
+      symptoms: { downstreamFailure: false, regionalFailure: true, trafficFlood: false, saturation: false, databaseFailure: false },
+    });
     const plan2 = decide(t2, service, ALARM_AT);
     await store.transition(INCIDENT_ID, 'MITIGATING');
     await store.recordActionStart(INCIDENT_ID, { cursor: 0, type: 'ecs-rollback', target: plan2.candidates[0]!.target });
@@ -445,7 +478,10 @@ describe('verify', () => {
     expect(await store.getIncident(INCIDENT_ID)).toMatchObject({ status: 'RESOLVED', resolvedAt: iso(300), resolvedBy: 'Tourniquet (quiet watch period)' });
     expect(await store.getEpisode('checkout')).toMatchObject({ status: 'RESOLVED', reopenUntil: iso(300 + 30 * 60) });
     expect(await store.countActiveIncidents()).toBe(0);
-    expect((await store.listTimeline(INCIDENT_ID)).at(-1)).toMatchObject({ kind: 'resolved', message: expect.stringContaining('A re-fire in the next 30 min re-opens this incident.') });
+    expect((await store.listTimeline(INCIDENT_ID)).at(-1)).toMatchObject({
+      kind: 'resolved',
+      message: expect.stringContaining('A re-fire in the next 30 min re-opens this incident.'),
+    });
   });
 
   it('an alarm back in ALARM at the end of the watch period means the fix did not hold', async () => {
@@ -458,7 +494,10 @@ describe('verify', () => {
 
     expect(await handler(afterApply({ verification: watching }))).toEqual({ outcome: 'failed', alarmState: 'ALARM', checks: 1, hasNext: false, notOk: ['checkout-5xx-rate'] });
     expect((await store.getIncident(INCIDENT_ID)).status).toBe('WATCHING');
-    expect((await store.listTimeline(INCIDENT_ID)).at(-1)).toMatchObject({ kind: 'watch', message: 'The fix did not hold: checkout-5xx-rate is ALARM at the end of the watch period.' });
+    expect((await store.listTimeline(INCIDENT_ID)).at(-1)).toMatchObject({
+      kind: 'watch',
+      message: 'The fix did not hold: checkout-5xx-rate is ALARM at the end of the watch period.',
+    });
   });
 
   it('is superseded when a re-fire re-opened the incident during the watch (the continuation has it)', async () => {
@@ -523,7 +562,9 @@ describe('verify', () => {
 
   it('after an ECS change, waits for the deployment to be steady before watching', async () => {
     const { store, clock } = await mitigated();
-    const ecs = { deploymentSteady: async () => ({ steady: false, detail: '2 deployments, 3 of 6 running', taskDefinition: 'checkout:41', desiredCount: 6, runningCount: 3, deployments: 2 }) };
+    const ecs = {
+      deploymentSteady: async () => ({ steady: false, detail: '2 deployments, 3 of 6 running', taskDefinition: 'checkout:41', desiredCount: 6, runningCount: 3, deployments: 2 }),
+    };
     const verification = await createVerifyHandler(verifyDeps(store, clock, alarmStates({}).adapter, ecs))(
       afterApply({ attempt: applied({ type: 'ecs-rollback', target: 'ECS service shop-prod/checkout' }) }),
     );

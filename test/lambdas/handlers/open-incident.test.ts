@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import { createOpenIncidentHandler } from '../../../lambdas/handlers/open-incident.js';
 import { workflowState } from '../../fixtures/workflow.js';

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+
 import type { ArcConfig } from '../../../lambdas/core/config.js';
-import { ServiceConfigSchema, TourniquetConfigSchema, type ServiceConfig } from '../../../lambdas/core/config.js';
-import { TriageSchema, type Triage } from '../../../lambdas/core/model.js';
+import { type ServiceConfig, ServiceConfigSchema, TourniquetConfigSchema } from '../../../lambdas/core/config.js';
+import { type Triage, TriageSchema } from '../../../lambdas/core/model.js';
 import { ALLOW_SAFETY_RULES_OVERRIDES, ARC_TAKES_EFFECT_SECONDS, arcRoutingControl } from '../../../lambdas/mitigations/arc-routing-control.js';
 import { CATALOGUE } from '../../../lambdas/mitigations/index.js';
-import { MitigationNotExecutableError, type ArnFormatter, type MitigationContext } from '../../../lambdas/mitigations/mitigation.js';
+import { type ArnFormatter, type MitigationContext, MitigationNotExecutableError } from '../../../lambdas/mitigations/mitigation.js';
 import { fakeAdapters } from '../../support/adapters.js';
 
 const PANEL = 'arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef0123456789abcdef';
@@ -20,7 +21,8 @@ const arc = (overrides: Record<string, unknown> = {}) => ({
   secondaryRoutingControlArn: SECONDARY,
   ...overrides,
 });
-const serviceWith = (resources: Record<string, unknown>, name = 'checkout'): ServiceConfig => ServiceConfigSchema.parse({ name, alarms: [{ name: `${name}-5xx-rate` }], resources });
+const serviceWith = (resources: Record<string, unknown>, name = 'checkout'): ServiceConfig =>
+  ServiceConfigSchema.parse({ name, alarms: [{ name: `${name}-5xx-rate` }], resources });
 const service = serviceWith({ arc: arc() });
 
 function triage(regionalFailure: boolean): Triage {
@@ -48,11 +50,17 @@ function fakeArc() {
     calls,
     preview: async (config: ArcConfig) => (calls.push({ method: 'preview', config }), { before, wouldChange: true, detail: 'Would set …', endpoint: 'e1' }),
     failover: async (config: ArcConfig) => (calls.push({ method: 'failover', config }), { status: 'applied' as const, before, after, detail: 'Set …', endpoint: 'e1' }),
-    restore: async (config: ArcConfig, state: unknown) => (calls.push({ method: 'restore', config, state }), { status: 'applied' as const, before: after, after: before, detail: 'Restored …', endpoint: 'e2' }),
-    readiness: async (config: ArcConfig) => (calls.push({ method: 'readiness', config }), [
-      { check: 'ARC cluster endpoints answer', ok: true, detail: '1 of 1' },
-      { check: 'primary cell takes the traffic', ok: false, detail: 'primary Off, secondary On' },
-    ]),
+    restore: async (config: ArcConfig, state: unknown) => (
+      calls.push({ method: 'restore', config, state }),
+      { status: 'applied' as const, before: after, after: before, detail: 'Restored …', endpoint: 'e2' }
+    ),
+    readiness: async (config: ArcConfig) => (
+      calls.push({ method: 'readiness', config }),
+      [
+        { check: 'ARC cluster endpoints answer', ok: true, detail: '1 of 1' },
+        { check: 'primary cell takes the traffic', ok: false, detail: 'primary Off, secondary On' },
+      ]
+    ),
   };
 }
 const ctx = (arcAdapter: object, s: ServiceConfig = service): MitigationContext => ({
@@ -123,7 +131,12 @@ describe('arc-routing-control: preview, apply, undo, readiness', () => {
 
   it('previews through the adapter, passing notExecutable on', async () => {
     const adapter = { ...fakeArc(), preview: async () => ({ wouldChange: false, detail: 'not found', notExecutable: 'routing control not found' }) };
-    expect(await arcRoutingControl.preview(ctx(adapter), params)).toEqual({ before: undefined, wouldChange: false, detail: 'not found', notExecutable: 'routing control not found' });
+    expect(await arcRoutingControl.preview(ctx(adapter), params)).toEqual({
+      before: undefined,
+      wouldChange: false,
+      detail: 'not found',
+      notExecutable: 'routing control not found',
+    });
   });
 
   it('refuses parameters that no longer match the config', async () => {
@@ -162,7 +175,12 @@ describe('arc-routing-control: permissions', () => {
     const p = arcRoutingControl.permissions(config([service]), arns);
     expect(p.read).toEqual([
       { sid: 'ArcGetRoutingControlState', actions: ['route53-recovery-cluster:GetRoutingControlState'], resources: [PRIMARY, SECONDARY] },
-      { sid: 'ArcListRoutingControls', actions: ['route53-recovery-cluster:ListRoutingControls'], resources: ['*'], wildcardReason: expect.stringContaining('no resource-level permissions') },
+      {
+        sid: 'ArcListRoutingControls',
+        actions: ['route53-recovery-cluster:ListRoutingControls'],
+        resources: ['*'],
+        wildcardReason: expect.stringContaining('no resource-level permissions'),
+      },
     ]);
     expect(p.write).toEqual([
       {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import { describe, expect, it } from '@jest/globals';
-import { SEVERITIES, type ServiceConfig, type TourniquetConfig } from '../../../lambdas/core/config.js';
+
+import { type ServiceConfig, SEVERITIES, type TourniquetConfig } from '../../../lambdas/core/config.js';
 import { decide } from '../../../lambdas/core/decision.js';
 import { MITIGATION_TYPES } from '../../../lambdas/core/mitigation-types.js';
 import type { Triage } from '../../../lambdas/core/model.js';
@@ -13,7 +15,8 @@ import { ROOT, sampleConfig } from '../../lib/support.js';
 
 const arns: ArnFormatter = {
   deploymentStrategyId: 'imm0str',
-  arn: ({ service, resource, resourceName, region, account, separator }) => `arn:aws:${service}:${region ?? 'eu-west-1'}:${account ?? '111122223333'}:${resource}${separator ?? '/'}${resourceName}`,
+  arn: ({ service, resource, resourceName, region, account, separator }) =>
+    `arn:aws:${service}:${region ?? 'eu-west-1'}:${account ?? '111122223333'}:${resource}${separator ?? '/'}${resourceName}`,
 };
 
 const quiet = (service: ServiceConfig): Triage => ({
@@ -54,19 +57,22 @@ describe('the mitigation catalogue', () => {
     expect([...p.read, ...p.write, ...(p.evidence ?? []), ...(p.settle ?? [])]).toEqual([]);
   });
 
-  it.each(CATALOGUE.map((m) => [m.type, m] as const))('%s: every statement names actions and resources, a wildcard only with a reason, and evidence/settle reads are reads it declares', (_type, m) => {
-    const p = m.permissions(sampleConfig(), arns);
-    const sids = new Set(p.read.map((s) => s.sid));
-    for (const s of [...p.read, ...p.write, ...(p.evidence ?? []), ...(p.settle ?? [])]) {
-      expect(s.actions.length).toBeGreaterThan(0);
-      expect(s.resources.length).toBeGreaterThan(0);
-      if (s.resources.some((r) => r.includes('*'))) expect({ sid: s.sid, reason: s.wildcardReason }).toEqual({ sid: s.sid, reason: expect.any(String) });
-    }
-    // Triage's evidence reads are a subset of the mitigation's reads (settle reads may be narrower statements of the same actions).
-    for (const s of p.evidence ?? []) expect(sids.has(s.sid)).toBe(true);
-    const readActions = new Set(p.read.flatMap((s) => s.actions));
-    for (const s of p.settle ?? []) for (const a of s.actions) expect(readActions.has(a)).toBe(true);
-  });
+  it.each(CATALOGUE.map((m) => [m.type, m] as const))(
+    '%s: every statement names actions and resources, a wildcard only with a reason, and evidence/settle reads are reads it declares',
+    (_type, m) => {
+      const p = m.permissions(sampleConfig(), arns);
+      const sids = new Set(p.read.map((s) => s.sid));
+      for (const s of [...p.read, ...p.write, ...(p.evidence ?? []), ...(p.settle ?? [])]) {
+        expect(s.actions.length).toBeGreaterThan(0);
+        expect(s.resources.length).toBeGreaterThan(0);
+        if (s.resources.some((r) => r.includes('*'))) expect({ sid: s.sid, reason: s.wildcardReason }).toEqual({ sid: s.sid, reason: expect.any(String) });
+      }
+      // Triage's evidence reads are a subset of the mitigation's reads (settle reads may be narrower statements of the same actions).
+      for (const s of p.evidence ?? []) expect(sids.has(s.sid)).toBe(true);
+      const readActions = new Set(p.read.flatMap((s) => s.actions));
+      for (const s of p.settle ?? []) for (const a of s.actions) expect(readActions.has(a)).toBe(true);
+    },
+  );
 
   it('gives a quiet triage no candidate, whatever the config holds', () => {
     const service = sampleConfig().services[0]!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+
 import type { AuroraFailoverAdapter } from '../../../lambdas/adapters/aurora-failover.js';
-import { ServiceConfigSchema, TourniquetConfigSchema, type DatabaseConfig, type ServiceConfig } from '../../../lambdas/core/config.js';
+import { type DatabaseConfig, type ServiceConfig, ServiceConfigSchema, TourniquetConfigSchema } from '../../../lambdas/core/config.js';
 import type { Triage } from '../../../lambdas/core/model.js';
 import { dbFailover } from '../../../lambdas/mitigations/db-failover.js';
 import { type ArnFormatter, type MitigationContext, MitigationNotExecutableError } from '../../../lambdas/mitigations/mitigation.js';
@@ -62,17 +63,25 @@ describe('dbFailover', () => {
     expect(proposal).toEqual({
       target: 'Aurora cluster orders-db → orders-db-2',
       params,
-      rationale: 'The database alarms show the writer of orders-db failing (locks, corruption or down); failing over promotes the replica orders-db-2, if it is available and lags at most 30 s.',
+      rationale:
+        'The database alarms show the writer of orders-db failing (locks, corruption or down); failing over promotes the replica orders-db-2, if it is available and lags at most 30 s.',
     });
-    const global = dbFailover.propose({ ...input, service: service({ mode: 'global-failover', globalClusterId: 'orders-global', targetClusterArn: WEST }), triage: triage(true) }).proposals[0]!;
+    const global = dbFailover.propose({ ...input, service: service({ mode: 'global-failover', globalClusterId: 'orders-global', targetClusterArn: WEST }), triage: triage(true) })
+      .proposals[0]!;
     expect(global.params).toEqual({ mode: 'global-failover', clusterId: 'orders-db', target: WEST, maxReplicaLagSeconds: 30 });
     expect(global.rationale).toContain('accepting the loss of unreplicated writes');
   });
 
   it('previews through the adapter and passes "cannot act now" on; a target that is not a member is not executable either', async () => {
-    const preview = await dbFailover.preview(contextWith({ preview: () => ({ before, wouldChange: true, detail: 'Would fail over', notExecutable: 'lags 45 s', settleSeconds: 60 }) }), params);
+    const preview = await dbFailover.preview(
+      contextWith({ preview: () => ({ before, wouldChange: true, detail: 'Would fail over', notExecutable: 'lags 45 s', settleSeconds: 60 }) }),
+      params,
+    );
     expect(preview).toEqual({ before, wouldChange: true, detail: 'Would fail over', notExecutable: 'lags 45 s' });
-    const setup = await dbFailover.preview(contextWith({ preview: () => Promise.reject(named('DatabaseSetupError', 'orders-db-2 is not an instance of cluster orders-db')) }), params);
+    const setup = await dbFailover.preview(
+      contextWith({ preview: () => Promise.reject(named('DatabaseSetupError', 'orders-db-2 is not an instance of cluster orders-db')) }),
+      params,
+    );
     expect(setup).toMatchObject({ wouldChange: false, notExecutable: 'orders-db-2 is not an instance of cluster orders-db' });
   });
 
@@ -95,7 +104,9 @@ describe('dbFailover', () => {
     expect(calls.map((c) => c.targetInstanceId)).toEqual(['orders-db-2']);
     expect(applied).toEqual({ status: 'applied', before, after: { ...before, writer: 'orders-db-2' }, detail: 'Failing over', takesEffectSeconds: 60 });
 
-    const refused = await dbFailover.apply(contextWith({ failover: () => Promise.reject(named('DatabaseFailoverRefusedError', 'Not failing over: lags 31 s')) }), params).catch((e: unknown) => e);
+    const refused = await dbFailover
+      .apply(contextWith({ failover: () => Promise.reject(named('DatabaseFailoverRefusedError', 'Not failing over: lags 31 s')) }), params)
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(MitigationNotExecutableError);
     expect((refused as Error).message).toBe('Not failing over: lags 31 s');
     const transient = named('TransientAwsError', 'cluster orders-db is failing-over');
@@ -105,7 +116,13 @@ describe('dbFailover', () => {
   it('undoes by failing back to the recorded writer; a dry run only previews it', async () => {
     const ctx = contextWith({
       previewRestore: () => ({ before, wouldChange: true, detail: 'Would fail back cluster orders-db from orders-db-2 to orders-db-1', settleSeconds: 60 }),
-      restore: ((_config: DatabaseConfig, recorded: unknown) => ({ status: 'applied', before: recorded, after: recorded, detail: 'Failing back to orders-db-1', settleSeconds: 60 })) as never,
+      restore: ((_config: DatabaseConfig, recorded: unknown) => ({
+        status: 'applied',
+        before: recorded,
+        after: recorded,
+        detail: 'Failing back to orders-db-1',
+        settleSeconds: 60,
+      })) as never,
     });
     const undo = { params, before, after: undefined, by: 'alice', dryRun: false };
     expect(await dbFailover.undo(ctx, { ...undo, dryRun: true })).toEqual({ status: 'would-undo', detail: 'Would fail back cluster orders-db from orders-db-2 to orders-db-1' });
@@ -120,7 +137,9 @@ describe('dbFailover', () => {
   });
 
   it('reports readiness from the adapter’s checks, and an unreadable database as not ready', async () => {
-    const ok = await dbFailover.readiness(contextWith({ readiness: () => ({ target: 'Aurora cluster orders-db → orders-db-2', checks: [{ check: 'a', ok: true, detail: 'fine' }] }) }));
+    const ok = await dbFailover.readiness(
+      contextWith({ readiness: () => ({ target: 'Aurora cluster orders-db → orders-db-2', checks: [{ check: 'a', ok: true, detail: 'fine' }] }) }),
+    );
     expect(ok).toEqual([{ type: 'db-failover', target: 'Aurora cluster orders-db → orders-db-2', ready: true, checks: [{ check: 'a', ok: true, detail: 'fine' }] }]);
     const broken = await dbFailover.readiness(contextWith({ readiness: () => Promise.reject(new Error('DBClusterNotFoundFault')) }));
     expect(broken[0]).toMatchObject({ ready: false, checks: [{ ok: false, detail: 'DBClusterNotFoundFault' }] });
@@ -130,7 +149,8 @@ describe('dbFailover', () => {
 
 describe('dbFailover.permissions', () => {
   const arns: ArnFormatter = {
-    arn: ({ service: s, resource, resourceName, region, account, separator }) => `arn:aws:${s}:${region ?? 'us-east-1'}:${account ?? '123456789012'}:${resource}${separator ?? '/'}${resourceName}`,
+    arn: ({ service: s, resource, resourceName, region, account, separator }) =>
+      `arn:aws:${s}:${region ?? 'us-east-1'}:${account ?? '123456789012'}:${resource}${separator ?? '/'}${resourceName}`,
   };
   const config = (...databases: Partial<DatabaseConfig>[]) =>
     TourniquetConfigSchema.parse({

@@ -1,13 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { AwsAccessDeniedError } from '../../../lambdas/adapters/errors.js';
-import { CLAIM_LEASE_SECONDS } from '../../../lambdas/core/mutation.js';
 import { decide } from '../../../lambdas/core/decision.js';
-import { createMitigateHandler, MutationInProgressError, type MitigateDeps } from '../../../lambdas/handlers/mitigate.js';
+import { CLAIM_LEASE_SECONDS } from '../../../lambdas/core/mutation.js';
+import { createMitigateHandler, type MitigateDeps, MutationInProgressError } from '../../../lambdas/handlers/mitigate.js';
 import type { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, triage, workflowState } from '../../fixtures/workflow.js';
+import { fakeAdapters } from '../../support/adapters.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 import { storeWithIncident } from '../../support/incidents.js';
-import { fakeAdapters } from '../../support/adapters.js';
 
 /**
  * Claim before apply, against DynamoDB Local: concurrent duplicates, a crash after the mutating
@@ -43,14 +44,29 @@ function flagResource(options: { crashAfterMutation?: boolean; refuse?: Error } 
       // Another event-loop turn between the read and the write, as a real API call has.
       await new Promise((r) => setImmediate(r));
       if (options.refuse) throw options.refuse;
-      if (!enabled) return { status: 'already-applied' as const, flag: 'new-checkout-flow', enabled: false, before: { ...before, enabled: false }, after: null, detail: 'already off; nothing written' };
+      if (!enabled)
+        return {
+          status: 'already-applied' as const,
+          flag: 'new-checkout-flow',
+          enabled: false,
+          before: { ...before, enabled: false },
+          after: null,
+          detail: 'already off; nothing written',
+        };
       enabled = false;
       resource.mutations += 1;
       if (crash) {
         crash = false;
         throw Object.assign(new Error('the function died after StartDeployment returned'), { name: 'Runtime.ExitError' });
       }
-      return { status: 'applied' as const, flag: 'new-checkout-flow', enabled: false, before, after: { version: '3', deploymentNumber: 8 }, detail: 'switched off in version 3 (deployment #8)' };
+      return {
+        status: 'applied' as const,
+        flag: 'new-checkout-flow',
+        enabled: false,
+        before,
+        after: { version: '3', deploymentNumber: 8 },
+        detail: 'switched off in version 3 (deployment #8)',
+      };
     },
   };
   return { resource, flags };
@@ -95,7 +111,9 @@ describe('mitigate: exactly one change per claimed action', () => {
     const dyingStore = Object.assign(Object.create(store) as IncidentStore, { releaseActionClaim: async () => false, appendTimeline: async () => undefined });
     await expect(createMitigateHandler(deps(dyingStore, clock, flags))(state)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
     expect(resource.mutations).toBe(1);
-    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'started', wouldChange: true, before: expect.objectContaining({ state: expect.objectContaining({ enabled: true }) }) })]);
+    expect(await store.listActions(INCIDENT_ID)).toEqual([
+      expect.objectContaining({ status: 'started', wouldChange: true, before: expect.objectContaining({ state: expect.objectContaining({ enabled: true }) }) }),
+    ]);
 
     // The workflow retries at once: the claim is still within its lease, so nothing is sent.
     const retry = createMitigateHandler(deps(store, clock, flags, { sleep: async (ms) => advance(ms) }));
@@ -128,7 +146,9 @@ describe('mitigate: exactly one change per claimed action', () => {
     const attempt = await createMitigateHandler(deps(store, clock, flags))(state);
     expect(attempt.status).toBe('applied');
     expect(resource.mutations).toBe(1);
-    expect(await store.listActions(INCIDENT_ID)).toEqual([expect.objectContaining({ status: 'applied', reconciled: true, before: { params: { flag: 'new-checkout-flow' }, state: expect.objectContaining({ enabled: true }) } })]);
+    expect(await store.listActions(INCIDENT_ID)).toEqual([
+      expect.objectContaining({ status: 'applied', reconciled: true, before: { params: { flag: 'new-checkout-flow' }, state: expect.objectContaining({ enabled: true }) } }),
+    ]);
   });
 
   it('a refused call (missing permission) is recorded failed with its reason; a retry of the step does not call AWS again', async () => {
@@ -165,7 +185,9 @@ describe('mitigate: exactly one change per claimed action', () => {
 
     const escalating = workflowState({ triage: t, plan, settings: { ...state.settings, brake: { ...state.settings.brake, onLimit: 'escalate' } } });
     await expect(
-      createMitigateHandler(deps(store, clock, flags, { brake: { reserve: async () => ({ ok: false, kind: 'budget', reason, counted: false }), releaseResource: async () => undefined } }))(escalating),
+      createMitigateHandler(
+        deps(store, clock, flags, { brake: { reserve: async () => ({ ok: false, kind: 'budget', reason, counted: false }), releaseResource: async () => undefined } }),
+      )(escalating),
     ).rejects.toMatchObject({ name: 'AutomationBrakeEngaged', message: expect.stringContaining(reason) });
     expect(resource.setCalls).toBe(0);
   });
@@ -178,7 +200,15 @@ describe('mitigate: exactly one change per claimed action', () => {
     const approved = workflowState({
       triage: t,
       plan,
-      attempt: { cursor: 0, type: candidate.type, target: candidate.target, status: 'needs-approval', detail: `Held by the brake: ${reason}`, onTimeout: 'escalate', checkAt: new Date(NOW).toISOString() },
+      attempt: {
+        cursor: 0,
+        type: candidate.type,
+        target: candidate.target,
+        status: 'needs-approval',
+        detail: `Held by the brake: ${reason}`,
+        onTimeout: 'escalate',
+        checkAt: new Date(NOW).toISOString(),
+      },
       approval: { decision: 'approved', by: 'arn:aws:iam::123456789012:user/alice', via: 'cli', reason: null, approvalId: 'apr-1' },
     });
     let override: boolean | undefined;
@@ -194,7 +224,9 @@ describe('mitigate: exactly one change per claimed action', () => {
     expect(override).toBe(true);
     expect(resource.mutations).toBe(1);
     const messages = (await store.listTimeline(INCIDENT_ID)).map((e) => e.message);
-    expect(messages).toContainEqual(expect.stringMatching(/^Going ahead with feature-flag-off .* past the brake \(the automation budget is spent.*\): approved by arn:aws:iam::123456789012:user\/alice\.$/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^Going ahead with feature-flag-off .* past the brake \(the automation budget is spent.*\): approved by arn:aws:iam::123456789012:user\/alice\.$/),
+    );
     expect(messages.filter((m) => m.startsWith('The brake on automation stopped'))).toEqual([]);
   });
 });

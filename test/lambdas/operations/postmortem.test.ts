@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import type { TimelineEvent } from '../../../lambdas/core/model.js';
 import { incidentPostmortem, metricsOf, postmortemActions } from '../../../lambdas/operations/postmortem.js';
 import type { ActionRecord, IncidentRecord } from '../../../lambdas/store/incident-store.js';
@@ -79,7 +80,11 @@ describe('incidentPostmortem', () => {
 
   it('renders the draft from the record, the timeline and the ledger, with the alarm impact from the config', async () => {
     const text = await incidentPostmortem(
-      { store: store(record, [action(0, 'ecs-rollback', 'undone', 'no-effect'), action(101, 'route53-failover', 'applied', 'restored')]), serviceFor: () => checkout, clock: () => new Date(0) },
+      {
+        store: store(record, [action(0, 'ecs-rollback', 'undone', 'no-effect'), action(101, 'route53-failover', 'applied', 'restored')]),
+        serviceFor: () => checkout,
+        clock: () => new Date(0),
+      },
       'inc-1',
     );
     expect(text).toContain('Service was restored by route53-failover on target-101');
@@ -92,7 +97,10 @@ describe('incidentPostmortem', () => {
 
   it('calls an escalated incident escalated even if something was mitigated before, and an open one runs until now', async () => {
     const escalated = await incidentPostmortem(
-      { store: store({ ...record, status: 'ACKNOWLEDGED', escalatedAt: '2026-11-23T03:28:00.000Z', resolvedAt: undefined, mitigatedAt: undefined }), clock: () => new Date('2026-11-23T04:10:00.000Z') },
+      {
+        store: store({ ...record, status: 'ACKNOWLEDGED', escalatedAt: '2026-11-23T03:28:00.000Z', resolvedAt: undefined, mitigatedAt: undefined }),
+        clock: () => new Date('2026-11-23T04:10:00.000Z'),
+      },
       'inc-1',
     );
     expect(escalated).toContain('Automation could not restore service and took no action; a human was paged.');

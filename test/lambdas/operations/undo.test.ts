@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+
 import type { ServiceConfig } from '../../../lambdas/core/config.js';
-import { UndoError, type UndoDeps, undoIncident } from '../../../lambdas/operations/undo.js';
+import { type UndoDeps, UndoError, undoIncident } from '../../../lambdas/operations/undo.js';
 import type { ActionRecord } from '../../../lambdas/store/incident-store.js';
-import { fakeAdapters } from '../../support/adapters.js';
 import { sampleConfig } from '../../lib/support.js';
+import { fakeAdapters } from '../../support/adapters.js';
 
 /** Undo over the catalogue: each action is reverted by its own module, newest first, under the service's lock. */
 
@@ -39,7 +40,10 @@ function harness(actions: ActionRecord[], options: { lockFree?: boolean } = {}) 
       previewFlag: async (_t: unknown, r: { flag: string; enabled: boolean }) => (calls.push(`previewFlag ${r.flag}=${r.enabled}`), { detail: 'would deploy version 4' }),
     },
     ecs: {
-      restoreService: async (_r: unknown, target: { taskDefinition?: string }) => (calls.push(`restoreService ${target.taskDefinition}`), { detail: 'rolled forward to checkout:42' }),
+      restoreService: async (_r: unknown, target: { taskDefinition?: string }) => (
+        calls.push(`restoreService ${target.taskDefinition}`),
+        { detail: 'rolled forward to checkout:42' }
+      ),
     },
   });
   const deps: UndoDeps = {
@@ -68,7 +72,14 @@ describe('undoIncident', () => {
       ['ecs-rollback', 'undone'],
       ['feature-flag-off', 'undone'],
     ]);
-    expect(calls).toEqual(['lock', 'restoreService arn:aws:ecs:eu-west-1:111122223333:task-definition/checkout:42', 'markUndone 1', 'setFlag new-checkout-flow=true', 'markUndone 0', 'unlock']);
+    expect(calls).toEqual([
+      'lock',
+      'restoreService arn:aws:ecs:eu-west-1:111122223333:task-definition/checkout:42',
+      'markUndone 1',
+      'setFlag new-checkout-flow=true',
+      'markUndone 0',
+      'unlock',
+    ]);
     expect(timeline.every((m) => m.startsWith('Undo by alice: '))).toBe(true);
   });
 

@@ -1,5 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from '@jest/globals';
+
 import { approvalKey } from '../../../lambdas/store/approval-keys.js';
 import { approvalState, ApprovalStore, type NewApproval } from '../../../lambdas/store/approvals.js';
 import { IncidentNotFoundError, StoreError } from '../../../lambdas/store/errors.js';
@@ -55,10 +56,7 @@ describe('ApprovalStore', () => {
   it('lets exactly one of two concurrent claims decide', async () => {
     const { approvals } = await setup();
     await approvals.create(newApproval('apr-1'));
-    const results = await Promise.all([
-      approvals.claimDecision(INCIDENT_ID, 'apr-1', claim),
-      approvals.claimDecision(INCIDENT_ID, 'apr-1', { ...claim, decision: 'rejected' }),
-    ]);
+    const results = await Promise.all([approvals.claimDecision(INCIDENT_ID, 'apr-1', claim), approvals.claimDecision(INCIDENT_ID, 'apr-1', { ...claim, decision: 'rejected' })]);
     expect(results.filter((r) => r.claimed)).toHaveLength(1);
     const loser = results.find((r) => !r.claimed);
     expect(loser).toMatchObject({ claimed: false, state: 'decided' });

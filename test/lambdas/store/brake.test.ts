@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_BRAKE } from '../../../lambdas/core/config.js';
+
 import type { BrakeRequest } from '../../../lambdas/core/brake.js';
+import { DEFAULT_BRAKE } from '../../../lambdas/core/config.js';
 import { AutomationBrake } from '../../../lambdas/store/brake.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 
@@ -31,7 +32,9 @@ describe('AutomationBrake', () => {
     }
     const sixth = await brake.reserve(DEFAULT_BRAKE, request(6));
     expect(sixth).toMatchObject({ ok: false, kind: 'budget', counted: false });
-    expect(sixth.ok ? '' : sixth.reason).toContain('5 automated change(s) in the last hour (limit 5, config brake.mutationsPerHour; services svc-1, svc-2, svc-3, svc-4, svc-5); the next one frees up at 04:00 UTC');
+    expect(sixth.ok ? '' : sixth.reason).toContain(
+      '5 automated change(s) in the last hour (limit 5, config brake.mutationsPerHour; services svc-1, svc-2, svc-3, svc-4, svc-5); the next one frees up at 04:00 UTC',
+    );
     // The same change asking again (a retried step) is not a new change.
     expect(await brake.reserve(DEFAULT_BRAKE, request(3))).toEqual({ ok: true, counted: false });
     advance(36); // 04:01: the first change left the window

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+
 import { StoreError, storeErrorFor, StoreUnavailableError } from '../../../lambdas/store/errors.js';
 
 describe('storeErrorFor', () => {

@@ -1,16 +1,10 @@
-import { describe, expect, it, jest } from '@jest/globals';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlarmSignal } from '../../../lambdas/core/signal.js';
+import { describe, expect, it, jest } from '@jest/globals';
+
 import type { TimelineEvent } from '../../../lambdas/core/model.js';
+import type { AlarmSignal } from '../../../lambdas/core/signal.js';
 import { incidentPostmortem } from '../../../lambdas/operations/postmortem.js';
-import {
-  ActionNotFoundError,
-  IncidentNotFoundError,
-  IncidentStore,
-  type OpenIncidentInput,
-  RecordInvalidError,
-  StoreError,
-} from '../../../lambdas/store/incident-store.js';
+import { ActionNotFoundError, IncidentNotFoundError, IncidentStore, type OpenIncidentInput, RecordInvalidError, StoreError } from '../../../lambdas/store/incident-store.js';
 import { incidentKey } from '../../../lambdas/store/keys.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 
@@ -226,7 +220,12 @@ describe('recordSignal', () => {
     await expect(store.recordSignal('inc-1', { key: 'k1', event: joined('checkout-latency-p99'), expectStatus: 'OPEN', addAlarm })).resolves.toBe('duplicate');
     // The same alarm again (a later transition): the sets are unchanged.
     await expect(store.recordSignal('inc-1', { key: 'k2', event: joined('checkout-latency-p99', at(3)), expectStatus: 'OPEN', addAlarm })).resolves.toBe('recorded');
-    await store.recordSignal('inc-1', { key: 'k3', event: joined('checkout-availability', at(4)), expectStatus: 'OPEN', addAlarm: { alarm: 'checkout-availability', service: 'checkout' } });
+    await store.recordSignal('inc-1', {
+      key: 'k3',
+      event: joined('checkout-availability', at(4)),
+      expectStatus: 'OPEN',
+      addAlarm: { alarm: 'checkout-availability', service: 'checkout' },
+    });
 
     expect((await store.getIncident('inc-1')).alarms).toEqual(['checkout-5xx', 'checkout-availability', 'checkout-latency-p99']);
     expect((await store.getEpisode('checkout'))?.alarms).toEqual(['checkout-5xx', 'checkout-availability', 'checkout-latency-p99']);
@@ -250,7 +249,12 @@ describe('recordSignal', () => {
     expect(await store.listTimeline('inc-1')).toHaveLength(1);
     // Read again, decided again: it goes through.
     await expect(
-      store.recordSignal('inc-1', { key: 'k1', event: joined('checkout-latency-p99'), expectStatus: 'MITIGATING', addAlarm: { alarm: 'checkout-latency-p99', service: 'checkout' } }),
+      store.recordSignal('inc-1', {
+        key: 'k1',
+        event: joined('checkout-latency-p99'),
+        expectStatus: 'MITIGATING',
+        addAlarm: { alarm: 'checkout-latency-p99', service: 'checkout' },
+      }),
     ).resolves.toBe('recorded');
   });
 
@@ -665,9 +669,7 @@ describe('actions', () => {
   it('lets exactly one of several concurrent claims start', async () => {
     const { store } = await newStore();
     await store.openIncident(openInput('inc-1'));
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => store.recordActionStart('inc-1', { cursor: 0, type: 'ecs-rollback', target: 'svc' })),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => store.recordActionStart('inc-1', { cursor: 0, type: 'ecs-rollback', target: 'svc' })));
     expect(results.filter((r) => r.started)).toHaveLength(1);
     expect(await store.listActions('inc-1')).toHaveLength(1);
   });
@@ -744,7 +746,11 @@ describe('actions', () => {
   it('lists actions by numeric cursor', async () => {
     const { store } = await newStore();
     await store.openIncident(openInput('inc-1'));
-    for (const [cursor, type] of [[10, 'ecs-scale-out'], [2, 'ecs-rollback'], [0, 'feature-flag-off']] as const) {
+    for (const [cursor, type] of [
+      [10, 'ecs-scale-out'],
+      [2, 'ecs-rollback'],
+      [0, 'feature-flag-off'],
+    ] as const) {
       await store.recordActionStart('inc-1', { cursor, type, target: 't' });
     }
     expect((await store.listActions('inc-1')).map((a) => [a.cursor, a.type])).toEqual([

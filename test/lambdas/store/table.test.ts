@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { TABLE_KEYS, tableDefinition } from '../../../lambdas/store/table.js';
+
 import { actionKey, episodeKey, eventKey, incidentListSortKey, mutexKey, signalEventKey } from '../../../lambdas/store/keys.js';
+import { TABLE_KEYS, tableDefinition } from '../../../lambdas/store/table.js';
 
 describe('TABLE_KEYS', () => {
   it('is the contract the CDK stack imports', () => {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { MAX_ALARM_NAMES_CHARS_PER_RULE, chunkByLength } from '../../../lib/constructs/alarm-intake.js';
+
+import { chunkByLength, MAX_ALARM_NAMES_CHARS_PER_RULE } from '../../../lib/constructs/alarm-intake.js';
 import { actionsOf, type CfnResource, configWith, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
 
 const alarmRules = (template: Template) =>

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
+
 import { MIN_SECRET_LENGTH } from '../../../lambdas/core/approval-link.js';
 import { APPROVAL_ENDPOINT_TABLE_ACTIONS, APPROVAL_REQUEST_TABLE_ACTIONS, APPROVAL_SECRET_LENGTH } from '../../../lib/constructs/approvals.js';
 import { HANDLER_NAMES } from '../../../lib/handlers.js';
-import {
-  type CfnResource,
-  ROOT,
-  actionsOf,
-  functionsByHandler,
-  render,
-  resourcesFor,
-  sampleConfig,
-  statementsOf,
-  templateFor,
-} from '../support.js';
+import { actionsOf, type CfnResource, functionsByHandler, render, resourcesFor, ROOT, sampleConfig, statementsOf, templateFor } from '../support.js';
 
 const only = <T>(record: Record<string, T>): [string, T] => {
   const entries = Object.entries(record);
@@ -64,7 +56,11 @@ describe('Approvals', () => {
   it('lets the endpoint read and decide approvals, read the secret, and answer tasks of the incident state machine only', () => {
     const s = statementsOf(template, 'approval-endpoint');
     const [machineId, machine] = only(template.findResources('AWS::StepFunctions::StateMachine') as Record<string, CfnResource>);
-    expect(actionsOf(s).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...APPROVAL_ENDPOINT_TABLE_ACTIONS].sort());
+    expect(
+      actionsOf(s)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual([...APPROVAL_ENDPOINT_TABLE_ACTIONS].sort());
     expect(resourcesFor(s, 'dynamodb:UpdateItem')).toEqual([`\${${tableId}.Arn}`]);
     expect(resourcesFor(s, 'secretsmanager:GetSecretValue')).toEqual([`\${${secretId}}`]);
     expect(actionsOf(s).filter((a) => a.startsWith('states:'))).toEqual(['states:SendTaskSuccess']);
@@ -95,7 +91,11 @@ describe('Approvals', () => {
       ESCALATION_TOPIC_ARN: { Ref: expect.stringContaining('EscalationTopic') },
     });
     const s = statementsOf(template, 'request-approval');
-    expect(actionsOf(s).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...APPROVAL_REQUEST_TABLE_ACTIONS].sort());
+    expect(
+      actionsOf(s)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual([...APPROVAL_REQUEST_TABLE_ACTIONS].sort());
     expect(resourcesFor(s, 'dynamodb:Query')).toEqual([`\${${tableId}.Arn}`]);
     expect(resourcesFor(s, 'secretsmanager:GetSecretValue')).toEqual([`\${${secretId}}`]);
     expect(actionsOf(s)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'sns:Publish']));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
+
 import { FAILURE_NET_RETRY_ATTEMPTS } from '../../../lib/constructs/failure-net.js';
 import { type CfnResource, functionsByHandler, render, sampleConfig, templateFor } from '../support.js';
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
+
 import { definitionFromTemplate } from '../../../drill/definition.js';
 import { UNHANDLED_EXECUTION_STATUSES } from '../../../lib/constructs/failure-net.js';
 import { WORKFLOW_HANDLERS } from '../../../lib/handlers.js';
@@ -153,9 +154,7 @@ describe('FailureNet', () => {
     const escalationId = Object.entries(template.findResources('AWS::SNS::Topic') as Record<string, CfnResource>).find(
       ([, t]) => t.Properties.DisplayName === 'Tourniquet escalation',
     )![0];
-    const rules = Object.values(
-      template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }) as Record<string, CfnResource>,
-    );
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }) as Record<string, CfnResource>);
     expect(rules).toHaveLength(1);
     const rule = rules[0]!;
     expect(rule.Properties.EventPattern).toEqual({

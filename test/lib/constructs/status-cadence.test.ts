@@ -1,19 +1,10 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { CADENCE_DEFINE } from '../../../lib/constructs/status-cadence.js';
 import { STATUS_CADENCE_HANDLER } from '../../../lib/handlers.js';
-import {
-  actionsOf,
-  type CfnResource,
-  configWith,
-  fastStack,
-  functionsByHandler,
-  resourcesFor,
-  sampleConfig,
-  statementsOf,
-  templateFor,
-} from '../support.js';
+import { actionsOf, type CfnResource, configWith, fastStack, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
 
 const logicalIdOf = (template: Template, type: string, match: (r: CfnResource) => boolean = () => true): string => {
   const found = Object.entries(template.findResources(type) as Record<string, CfnResource>).filter(([, r]) => match(r));
