@@ -14,4 +14,7 @@ export default {
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   testTimeout: 120000,
+  // Every core: jest's default (cores - 1) is one worker on a 2-core machine. The suites share one DynamoDB Local
+  // (global setup) with a table each and run on virtual time, so they do not contend; 2 workers: 3:45 → 2:12 here.
+  maxWorkers: '100%',
 };
