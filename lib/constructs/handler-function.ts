@@ -10,19 +10,6 @@ import { HANDLER_METADATA_KEY, handlerEntry, type HandlerName, PROJECT_ROOT } fr
 import { acknowledgeNag } from '../nag.js';
 import { handlerBuildOptions } from './bundling.js';
 
-/** Names of the environment variables the handlers read. Each function gets only the ones it needs. */
-export const HANDLER_ENV = {
-  tableName: 'TABLE_NAME',
-  statusTopicArn: 'STATUS_TOPIC_ARN',
-  escalationTopicArn: 'ESCALATION_TOPIC_ARN',
-  stateMachineArn: 'STATE_MACHINE_ARN',
-  deploymentStrategyId: 'DEPLOYMENT_STRATEGY_ID',
-  approvalSecretArn: 'APPROVAL_SECRET_ARN',
-  approvalEndpointUrl: 'APPROVAL_ENDPOINT_URL',
-  approversTopicArn: 'APPROVERS_TOPIC_ARN',
-  approverEmails: 'APPROVER_EMAILS',
-} as const;
-
 /** Settings every Tourniquet function shares (Powertools, source-mapped stack traces). */
 export const COMMON_ENVIRONMENT: Readonly<Record<string, string>> = {
   POWERTOOLS_SERVICE_NAME: 'tourniquet',
