@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import { describe, expect, it } from '@jest/globals';
-import { COMMON_ENVIRONMENT } from '../../../lib/constructs/handler-function.js';
-import { HANDLER_NAMES } from '../../../lib/handlers.js';
+
 import { compose } from '../../../lambdas/runtime/compose/index.js';
 import { FUNCTION_MANIFEST } from '../../../lambdas/runtime/manifest.js';
+import { COMMON_ENVIRONMENT } from '../../../lib/constructs/handler-function.js';
+import { HANDLER_NAMES } from '../../../lib/handlers.js';
 import { functionsByHandler, ROOT, sampleConfig, templateFor } from '../../lib/support.js';
 
 /** The manifest is the one source of each function's environment: the stack sets exactly it, the handler reads exactly it. */
