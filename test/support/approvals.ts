@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import type { ApprovalCandidate } from '../../lambdas/core/approval-link.js';
+import type { RequestApprovalDeps } from '../../lambdas/operations/request-approval.js';
 import { ApprovalStore } from '../../lambdas/store/approvals.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 
@@ -101,4 +102,28 @@ export function linkToken(message: string, label: 'Approve' | 'Reject'): string 
   const at = lines.findIndex((line) => line.startsWith(label));
   const url = new URL(lines[at + 1]!.trim());
   return url.searchParams.get('t')!;
+}
+
+/** The request-approval dependencies over a test table, with the shared fixtures (handler and operation tests). */
+export function requestApprovalDeps(
+  tables: Awaited<ReturnType<typeof approvalTable>>,
+  publisher: ReturnType<typeof fakePublisher>,
+  clock: () => Date,
+  newId: () => string,
+): RequestApprovalDeps {
+  return {
+    approvals: tables.approvals,
+    incidents: tables.incidents,
+    publisher,
+    secret: async () => SECRET,
+    secretId: SECRET_ARN,
+    endpointUrl: ENDPOINT,
+    tableName: tables.tableName,
+    statusTopicArn: STATUS_TOPIC,
+    escalationTopicArn: ESCALATION_TOPIC,
+    approversTopicArn: APPROVERS_TOPIC,
+    approverEmails: APPROVER_EMAILS,
+    clock,
+    newId,
+  };
 }

@@ -1,21 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { createRequestApprovalHandler } from '../../../lambdas/handlers/request-approval.js';
-import {
-  approvalEvent,
-  approvalTable,
-  APPROVER_EMAILS,
-  APPROVERS_TOPIC,
-  ENDPOINT,
-  ESCALATION_TOPIC,
-  fakePublisher,
-  INCIDENT_ID,
-  manualClock,
-  SECRET,
-  SECRET_ARN,
-  STATUS_TOPIC,
-  T0,
-} from '../../support/approvals.js';
+import { approvalEvent, approvalTable, fakePublisher, INCIDENT_ID, manualClock, requestApprovalDeps, T0 } from '../../support/approvals.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 
 /** The handler parses the AwaitApproval event and runs the operation (tested in test/lambdas/operations/request-approval.test.ts). */
@@ -26,21 +12,7 @@ async function setup() {
   const time = manualClock();
   const tables = await approvalTable(db.client, await db.newTable(), time.clock);
   const publisher = fakePublisher();
-  const handler = createRequestApprovalHandler({
-    approvals: tables.approvals,
-    incidents: tables.incidents,
-    publisher,
-    secret: async () => SECRET,
-    secretId: SECRET_ARN,
-    endpointUrl: ENDPOINT,
-    tableName: tables.tableName,
-    statusTopicArn: STATUS_TOPIC,
-    escalationTopicArn: ESCALATION_TOPIC,
-    approversTopicArn: APPROVERS_TOPIC,
-    approverEmails: APPROVER_EMAILS,
-    clock: time.clock,
-    newId: () => 'apr-handler-1',
-  });
+  const handler = createRequestApprovalHandler(requestApprovalDeps(tables, publisher, time.clock, () => 'apr-handler-1'));
   return { ...tables, publisher, handler };
 }
 

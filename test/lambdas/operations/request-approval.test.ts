@@ -16,6 +16,7 @@ import {
   INCIDENT_ID,
   linkToken,
   manualClock,
+  requestApprovalDeps,
   SECRET,
   SECRET_ARN,
   STATUS_TOPIC,
@@ -31,22 +32,7 @@ async function setup(overrides: Partial<RequestApprovalDeps> = {}) {
   const tables = await approvalTable(db.client, await db.newTable(), time.clock);
   const publisher = fakePublisher();
   let n = 0;
-  const deps: RequestApprovalDeps = {
-    approvals: tables.approvals,
-    incidents: tables.incidents,
-    publisher,
-    secret: async () => SECRET,
-    secretId: SECRET_ARN,
-    endpointUrl: ENDPOINT,
-    tableName: tables.tableName,
-    statusTopicArn: STATUS_TOPIC,
-    escalationTopicArn: ESCALATION_TOPIC,
-    approversTopicArn: APPROVERS_TOPIC,
-    approverEmails: APPROVER_EMAILS,
-    clock: time.clock,
-    newId: () => `apr-test-${++n}`,
-    ...overrides,
-  };
+  const deps: RequestApprovalDeps = { ...requestApprovalDeps(tables, publisher, time.clock, () => `apr-test-${++n}`), ...overrides };
   /** The operation on an event as the workflow sends it. */
   const request = (event: unknown) => requestApproval(deps, RequestApprovalEventSchema.parse(event));
   return { ...time, ...tables, publisher, request };
