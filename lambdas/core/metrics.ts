@@ -53,7 +53,7 @@ export const METRICS = {
   escalations: spec('Escalations', 'Count', ['service', 'severity'], 'an incident was escalated to a human (first page of the episode)'),
   brakeEvents: spec('BrakeEvents', 'Count', ['service', 'outcome'], 'the brake stopped a change: budget | cooldown | resource-limit | pause'),
   mitigationReady: spec('MitigationReady', 'Count', ['service', 'mitigation'], '1 when a mitigation could act on its target now, 0 when not (scheduled readiness check)'),
-  openIncidents: spec('OpenIncidents', 'Count', ['service'], `incidents not RESOLVED (status cadence, every run; service = ${'`'}${'$'}{SELF_SERVICE}${'`'})`),
+  openIncidents: spec('OpenIncidents', 'Count', ['service'], 'incidents not RESOLVED (status cadence, every run; service = SELF_SERVICE)'),
   approvalsWaiting: spec('ApprovalsWaiting', 'Count', ['service'], 'approval requests not yet decided (status cadence, every run; service = SELF_SERVICE)'),
   openIncidentsWithoutPage: spec('OpenIncidentsWithoutPage', 'Count', ['service'], 'incidents not RESOLVED with no page for 24 h (status cadence, every run; service = SELF_SERVICE); alarmed'),
 } as const satisfies Record<string, MetricSpec>;
