@@ -44,7 +44,12 @@ export const METRICS = {
   mitigationsApplied: spec('MitigationsApplied', 'Count', ['service', 'mitigation'], 'a mitigation changed the account (dry runs and already-applied excluded)'),
   mitigationsFailed: spec('MitigationsFailed', 'Count', ['service', 'mitigation'], 'a mitigation was attempted and the AWS call failed'),
   mitigationsReverted: spec('MitigationsReverted', 'Count', ['service', 'mitigation'], 'a mitigation was undone (as ineffective, or by tourniquet undo)'),
-  mitigationOutcome: spec('MitigationOutcome', 'Count', ['service', 'mitigation', 'outcome'], "verification's verdict on an applied mitigation: effective | ineffective | escalated"),
+  mitigationOutcome: spec(
+    'MitigationOutcome',
+    'Count',
+    ['service', 'mitigation', 'outcome'],
+    "verification's verdict on an applied mitigation: effective | ineffective | escalated",
+  ),
   mttd: spec('MTTD', 'Seconds', ['service', 'severity'], 'impact started (first breaching datapoint) → alarm; published when the incident is mitigated or escalated'),
   mttm: spec('MTTM', 'Seconds', ['service', 'severity'], 'incident declared → service restored; published when verification says restored'),
   mttr: spec('MTTR', 'Seconds', ['service', 'severity'], 'impact started → service restored; published when verification says restored'),
@@ -55,7 +60,22 @@ export const METRICS = {
   mitigationReady: spec('MitigationReady', 'Count', ['service', 'mitigation'], '1 when a mitigation could act on its target now, 0 when not (scheduled readiness check)'),
   openIncidents: spec('OpenIncidents', 'Count', ['service'], 'incidents not RESOLVED (status cadence, every run; service = SELF_SERVICE)'),
   approvalsWaiting: spec('ApprovalsWaiting', 'Count', ['service'], 'approval requests not yet decided (status cadence, every run; service = SELF_SERVICE)'),
-  openIncidentsWithoutPage: spec('OpenIncidentsWithoutPage', 'Count', ['service'], 'incidents not RESOLVED with no page for 24 h (status cadence, every run; service = SELF_SERVICE); alarmed'),
+  openIncidentsWithoutPage: spec(
+    'OpenIncidentsWithoutPage',
+    'Count',
+    ['service'],
+    'incidents not RESOLVED with no page for 24 h (status cadence, every run; service = SELF_SERVICE); alarmed',
+  ),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;
+
+/**
+ * The `outcome` values of the metrics that have that dimension: the dashboard asks for each series
+ * by name, so a value missing here is a series nobody sees.
+ */
+export const METRIC_OUTCOMES = {
+  mitigationOutcome: ['effective', 'ineffective', 'escalated'],
+  approvalsDecided: ['granted', 'rejected', 'timed-out'],
+  brakeEvents: ['budget', 'cooldown', 'resource-limit', 'pause'],
+} as const satisfies Partial<Record<MetricKey, readonly string[]>>;
