@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
 import { UndoStepSchema } from '../lambdas/operations/undo.js';
+import { configLines } from './config-summary.js';
+import { MetricSeriesSchema } from './metric-series.js';
 import { FAULT_KINDS } from './sim/faults.js';
 
 /** One ledger action as the report shows it. */
@@ -12,6 +14,8 @@ const ActionSchema = z.object({ type: z.string(), target: z.string(), status: z.
 export const DrillResultSchema = z.object({
   scenario: z.string(),
   description: z.string(),
+  /** The config the scenario drills with and how it departs from the shipped policy (drill/config-summary.ts). */
+  config: z.object({ path: z.string(), why: z.string().optional(), differences: z.array(z.string()) }),
   /** The first incident opened (the one the single-incident fields below describe). */
   incidentId: z.string().nullable(),
   /** The first incident was mitigated and the primary alarm (or every alarm of the incident) is OK at the end. */
@@ -123,6 +127,8 @@ export const DrillResultSchema = z.object({
   /** The first incident's timeline. */
   timeline: z.array(TimelineEventSchema),
   postmortem: z.string().nullable(),
+  /** The charted alarm's metric, one datapoint per period (drill/metric-series.ts); null when no metric alarm is involved. */
+  metricSeries: MetricSeriesSchema.nullable(),
   /** Present with `--undo`: each mitigation reverted, and whether the account is back to its pre-incident state. */
   undo: z.object({ steps: z.array(UndoStepSchema), restoredToBefore: z.boolean() }).optional(),
   /** Where the drill ended (virtual time) and why: quiet (nothing left to happen), until (the scenario's until), or stopped (a runaway guard). */
@@ -160,6 +166,7 @@ export function renderReport(result: DrillResult): string {
   const out: string[] = [];
   out.push(`━━ Drill: ${result.scenario} ━━`);
   out.push(result.description);
+  out.push(...configLines(result.config));
   out.push('');
   out.push('Scenario history (changes made through the simulated APIs, not by Tourniquet):');
   if (result.history.length === 0) out.push('  (no changes)');

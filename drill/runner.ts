@@ -16,12 +16,14 @@ import { composeOperator } from '../lambdas/runtime/compose/index.js';
 import { type IncidentRecord, IncidentStore } from '../lambdas/store/incident-store.js';
 import { PauseSwitch } from '../lambdas/store/pause.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
+import { summarizeDrillConfig } from './config-summary.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, type IncidentOutcome, judge, mutationBudget } from './expectations.js';
 import { DrillFailureNet } from './failure-net.js';
 import { cadenceHandler, drillAdapters, drillRuntime, type DrillWiring, operatorCommands, starterHandler, workflowHandlers } from './handlers.js';
 import { type LocalTaskHandler, LocalWorkflow } from './local-workflow.js';
+import { metricSeries } from './metric-series.js';
 import { awaitApprovalHandler } from './operator.js';
 import type { DrillResult } from './report.js';
 import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, type Scenario, ScenarioInvalidError } from './scenario.js';
@@ -85,6 +87,10 @@ export async function openDrillSession(options: DrillSessionOptions = {}): Promi
   borrowedTables.set(session, tables);
   return session;
 }
+
+let sample: TourniquetConfig | undefined;
+/** The repository's sample config (what a scenario without `config` drills with), read once. */
+const sampleConfig = (): TourniquetConfig => (sample ??= parseConfig(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'), DEFAULT_CONFIG_PATH));
 
 export function loadDrillConfig(scenario: Scenario): TourniquetConfig {
   const path = scenario.config ? (isAbsolute(scenario.config) ? scenario.config : resolve(REPO_ROOT, scenario.config)) : DEFAULT_CONFIG_PATH;
@@ -396,6 +402,15 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     problems,
   });
   before ??= account.snapshot();
+  // Read before any undo moves the clock on: the chart ends where the drill did.
+  const series = metricSeries({
+    scenario,
+    cloudwatch: account.cloudwatch,
+    ...(first ? { incidentAlarm: first.record.alarmName } : {}),
+    fired: pump.transitions.filter((t) => t.state === 'ALARM').map((t) => t.alarm),
+    endedAt,
+    lastEventAt: new Date(Math.max(0, ...[...(first?.timeline ?? []), ...pump.transitions].map((e) => Date.parse(e.at)))),
+  });
   const postmortem = first
     ? await incidentPostmortem({ store, serviceFor: (name) => config.services.find((s) => s.name === name), clock: wiring.clock }, first.record.incidentId)
     : null;
@@ -426,6 +441,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const result: DrillResult = {
     scenario: scenario.name,
     description: scenario.description,
+    config: summarizeDrillConfig(config, scenario.config ?? DEFAULT_CONFIG_PATH, REPO_ROOT, scenario.configWhy, sampleConfig()),
     incidentId: first?.record.incidentId ?? null,
     restored,
     escalated,
@@ -472,6 +488,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     history: history.map((h) => ({ at: h.at, message: h.message })),
     timeline: first?.timeline ?? [],
     postmortem,
+    metricSeries: series,
     ...(undo ? { undo } : {}),
     ended: { at: endedAt.toISOString(), reason: endReason },
     wallSeconds: (performance.now() - wallStart) / 1000,

@@ -332,6 +332,12 @@ const ScenarioObjectSchema = z
     /** Tourniquet config to drill with; relative to the scenario file. Default: the repo's tourniquet.config.json. */
     config: z.string().min(1).optional(),
     /**
+     * Why the scenario drills with `config` rather than the sample: what it needs that the shipped
+     * policy does not do (printed in the report's header with the computed differences). Built-in
+     * scenarios that name a config must say why.
+     */
+    configWhy: z.string().min(1).max(300).optional(),
+    /**
      * The primary alarm (of `account.alarms` or `account.compositeAlarms`, and of the config): what the single-incident
      * expectations (`expect.restored/actions/escalated/alarmAt`) are about. Every account alarm fires
      * when its health says so, primary or not.
