@@ -36,7 +36,13 @@ export interface MetricSpec {
   readonly description: string;
 }
 
-const spec = (name: string, unit: MetricSpec['unit'], dimensions: readonly MetricDimension[], description: string): MetricSpec => ({ name, unit, dimensions, description });
+/** Keeps each metric's dimension tuple in its type, so an emitter must give exactly those dimension values. */
+const spec = <const D extends readonly MetricDimension[]>(name: string, unit: MetricSpec['unit'], dimensions: D, description: string): MetricSpec & { readonly dimensions: D } => ({
+  name,
+  unit,
+  dimensions,
+  description,
+});
 
 /** Every metric Tourniquet publishes. */
 export const METRICS = {
