@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import * as z from 'zod';
 
+import { AlarmEvaluationSchema, type AlarmQuery } from '../core/impact-start.js';
 import { AlarmFactsSchema } from '../core/model.js';
 import { AwsAccessDeniedError, AwsResourceNotFoundError, callAws } from './errors.js';
 
@@ -25,6 +26,10 @@ export const AlarmDescriptionSchema = AlarmFactsSchema.extend({
   stateUpdatedAt: z.iso.datetime({ offset: true }).optional(),
   /** Last change of the state value itself. */
   stateTransitionedAt: z.iso.datetime({ offset: true }).optional(),
+  /** StateReasonData: the JSON reason data of the current state (the datapoints a metric alarm evaluated). */
+  stateReasonData: z.string().optional(),
+  /** Metric alarms: how a datapoint breaches and which series is evaluated (triage measures impact start with it). */
+  evaluation: AlarmEvaluationSchema.optional(),
 });
 export type AlarmDescription = z.infer<typeof AlarmDescriptionSchema>;
 
@@ -187,7 +192,68 @@ function describeMetricAlarm(name: string, alarm: MetricAlarm): AlarmDescription
     stateReason: alarm.StateReason,
     stateUpdatedAt: alarm.StateUpdatedTimestamp?.toISOString(),
     stateTransitionedAt: alarm.StateTransitionedTimestamp?.toISOString(),
+    stateReasonData: alarm.StateReasonData,
+    evaluation: evaluationOf(alarm),
   });
+}
+
+/**
+ * What GetMetricData needs to read back the series a metric alarm evaluates: its single metric
+ * (Statistic or ExtendedStatistic) as one query, or its metric-math queries as they are.
+ */
+function evaluationOf(alarm: MetricAlarm): z.input<typeof AlarmEvaluationSchema> | undefined {
+  if (!alarm.ComparisonOperator) return undefined;
+  const stat = alarm.Statistic ?? alarm.ExtendedStatistic;
+  const queries: AlarmQuery[] = alarm.Metrics?.length
+    ? alarm.Metrics.filter((q) => q.Id).map(alarmQuery)
+    : alarm.Namespace && alarm.MetricName && stat && positive(alarm.Period)
+      ? [
+          {
+            id: 'm1',
+            returnData: true,
+            metricStat: {
+              namespace: alarm.Namespace,
+              metricName: alarm.MetricName,
+              dimensions: (alarm.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
+              period: alarm.Period!,
+              stat,
+              ...(alarm.Unit ? { unit: alarm.Unit } : {}),
+            },
+          },
+        ]
+      : [];
+  if (queries.length === 0) return undefined;
+  return {
+    comparison: alarm.ComparisonOperator,
+    ...(alarm.Threshold !== undefined ? { threshold: alarm.Threshold } : {}),
+    ...(alarm.ThresholdMetricId ? { thresholdMetricId: alarm.ThresholdMetricId } : {}),
+    queries,
+  };
+}
+
+function alarmQuery(q: MetricDataQuery): AlarmQuery {
+  const m = q.MetricStat;
+  return {
+    id: q.Id!,
+    // An alarm's Metrics name exactly one query with ReturnData true (the default when absent).
+    returnData: q.ReturnData ?? true,
+    ...(q.Expression ? { expression: q.Expression } : {}),
+    ...(positive(q.Period) ? { period: q.Period } : {}),
+    ...(q.Label ? { label: q.Label } : {}),
+    ...(q.AccountId ? { accountId: q.AccountId } : {}),
+    ...(m?.Metric?.Namespace && m.Metric.MetricName && m.Stat && positive(m.Period)
+      ? {
+          metricStat: {
+            namespace: m.Metric.Namespace,
+            metricName: m.Metric.MetricName,
+            dimensions: (m.Metric.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
+            period: m.Period!,
+            stat: m.Stat,
+            ...(m.Unit ? { unit: m.Unit } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 
+import { reasonDataPoints } from './impact-start.js';
 import { ALARM_STATES, type AlarmSignal, AlarmSignalSchema } from './signal.js';
 
 /**
@@ -294,10 +295,22 @@ const EventBridgeAlarmEventSchema = z.object({
   }),
 });
 
-/** `state.reasonData`: a JSON document inside a string. Only the fields we summarize are read. */
+/**
+ * `state.reasonData`: a JSON document inside a string. Only the fields we summarize are read. The
+ * datapoint fields only help measure when impact started: a malformed one is dropped, never a reason
+ * to refuse the alarm.
+ */
 const ReasonDataSchema = z.object({
   period: z.number().positive().optional(),
   threshold: z.number().optional(),
+  queryDate: timestampSchema.optional().catch(undefined),
+  startDate: timestampSchema.optional().catch(undefined),
+  recentDatapoints: z.array(z.number()).max(MAX_NODES).optional().catch(undefined),
+  evaluatedDatapoints: z
+    .array(z.object({ timestamp: timestampSchema, value: z.number().optional() }))
+    .max(MAX_NODES)
+    .optional()
+    .catch(undefined),
   triggeringAlarms: z
     .array(z.object({ arn: alarmArnSchema, state: z.object({ value: z.string().max(32) }).optional() }))
     .max(MAX_CHILDREN)
@@ -633,17 +646,29 @@ function fromEventBridge(raw: unknown, path: readonly PathSegment[]): AlarmSigna
   const kind = kindOf(queries, configuration.thresholdMetricId);
   const band = kind === 'anomaly-detection' ? bandId(queries, configuration.thresholdMetricId) : undefined;
   const period = reasonData.period ?? evaluatedPeriod(queries);
+  const fromReason = conditionFromReason(detail.state.reason);
   const condition = formatCondition({
-    ...conditionFromReason(detail.state.reason),
+    ...fromReason,
     ...(band !== undefined ? { band } : reasonData.threshold !== undefined ? { threshold: reasonData.threshold } : {}),
     ...(period !== undefined ? { period } : {}),
   });
+  const datapoints = reasonDataPoints(reasonData);
+  const evaluated =
+    datapoints.length > 0
+      ? {
+          ...(period !== undefined && Number.isInteger(period) ? { periodSeconds: period } : {}),
+          ...(band === undefined && reasonData.threshold !== undefined ? { threshold: reasonData.threshold } : {}),
+          ...(fromReason.comparison !== undefined ? { comparison: fromReason.comparison } : {}),
+          datapoints,
+        }
+      : undefined;
   return finish(
     {
       ...base,
       kind,
       metrics: queries.map((q) => ({ id: q.id, description: describeQuery(q), returnData: q.returnData })),
       ...(condition !== undefined ? { condition } : {}),
+      ...(evaluated ? { evaluated } : {}),
     },
     path,
   );

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 
+import { EvaluatedDataSchema } from './impact-start.js';
+
 /**
  * The normalized alarm signal: what every alarm source (EventBridge state-change events of
  * single-metric, metric-math, anomaly-detection and composite alarms, and SNS-delivered alarm
@@ -38,5 +40,7 @@ export const AlarmSignalSchema = z.object({
   condition: z.string().optional(),
   /** Composite alarms: the child alarms that were in ALARM when it fired. */
   triggeringChildren: z.array(z.object({ arn: z.string(), state: z.string().optional() })).optional(),
+  /** The datapoints the alarm evaluated, from its reason data (EventBridge events of metric alarms): triage measures impact start from them. */
+  evaluated: EvaluatedDataSchema.optional(),
 });
 export type AlarmSignal = z.infer<typeof AlarmSignalSchema>;

@@ -48,6 +48,71 @@ describe('CloudWatchAlarmsAdapter.describeAlarm', () => {
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNames: [NAME], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }]);
   });
 
+  it('describes what triage needs to read the evaluated series back: the metric, the comparison and the reason data', async () => {
+    const reasonData = '{"version":"1.0","period":60,"threshold":5.0,"evaluatedDatapoints":[{"timestamp":"2026-11-02T10:20:00.000+0000","value":9.0}]}';
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        metricAlarm({
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: 'TargetResponseTime',
+          Dimensions: [{ Name: 'LoadBalancer', Value: 'app/shop/1' }],
+          ExtendedStatistic: 'p99',
+          Unit: 'Seconds',
+          Period: 60,
+          EvaluationPeriods: 3,
+          ComparisonOperator: 'LessThanThreshold',
+          Threshold: 0.5,
+          StateReasonData: reasonData,
+        }),
+      ],
+    });
+
+    await expect(adapter.describeAlarm(NAME)).resolves.toMatchObject({
+      stateReasonData: reasonData,
+      evaluation: {
+        comparison: 'LessThanThreshold',
+        threshold: 0.5,
+        queries: [
+          {
+            id: 'm1',
+            returnData: true,
+            metricStat: {
+              namespace: 'AWS/ApplicationELB',
+              metricName: 'TargetResponseTime',
+              dimensions: [{ name: 'LoadBalancer', value: 'app/shop/1' }],
+              period: 60,
+              stat: 'p99',
+              unit: 'Seconds',
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("keeps a metric-math alarm's queries as they are for GetMetricData", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        metricAlarm({
+          EvaluationPeriods: 3,
+          Metrics: [
+            { Id: 'errors', ReturnData: false, MetricStat: { Metric: { Namespace: 'App', MetricName: 'Errors' }, Period: 60, Stat: 'Sum' } },
+            { Id: 'rate', ReturnData: true, Expression: '100 * errors / 7', Label: 'rate' },
+          ],
+        }),
+      ],
+    });
+
+    expect((await adapter.describeAlarm(NAME)).evaluation).toEqual({
+      comparison: 'GreaterThanThreshold',
+      threshold: 5,
+      queries: [
+        { id: 'errors', returnData: false, metricStat: { namespace: 'App', metricName: 'Errors', dimensions: [], period: 60, stat: 'Sum' } },
+        { id: 'rate', returnData: true, expression: '100 * errors / 7', label: 'rate' },
+      ],
+    });
+  });
+
   it('defaults DatapointsToAlarm to EvaluationPeriods', async () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm({ Period: 10, EvaluationPeriods: 3 })] });
 

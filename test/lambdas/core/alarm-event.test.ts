@@ -37,6 +37,7 @@ function invalid(fn: () => unknown): AlarmEventInvalidError {
 
 const ALL_FIXTURES = [
   'eventbridge-single-metric.json',
+  'eventbridge-single-metric-3-of-3.json',
   'eventbridge-metric-math.json',
   'eventbridge-anomaly-detection.json',
   'eventbridge-composite.json',
@@ -62,6 +63,8 @@ describe('parseAlarmEvent: EventBridge "CloudWatch Alarm State Change"', () => {
         'Threshold Crossed: 1 out of the last 1 datapoints [99.50160229693434 (02/10/19 16:59:00)] was greater than the threshold (50.0) (minimum 1 datapoint for OK -> ALARM transition).',
       metrics: [{ id: 'm1', description: 'AWS/EC2 CPUUtilization (InstanceId=i-12345678901234567) Average 300s', returnData: true }],
       condition: 'GreaterThanThreshold 50 for 1 of 1 x 300s',
+      // No evaluatedDatapoints in this older sample: the one recent datapoint is placed at startDate, the last period before queryDate.
+      evaluated: { periodSeconds: 300, threshold: 50, comparison: 'GreaterThanThreshold', datapoints: [{ timestamp: '2019-10-02T16:59:00.000Z', value: 99.50160229693434 }] },
     });
   });
 
@@ -137,6 +140,43 @@ describe('parseAlarmEvent: EventBridge "CloudWatch Alarm State Change"', () => {
     const event = fixture('eventbridge-single-metric.json');
     delete event.detail.state.reasonData;
     expect(only(parseAlarmEvent(event)).condition).toBe('GreaterThanThreshold for 1 of 1 x 300s');
+  });
+
+  it('keeps the datapoints the reason data evaluated, oldest first, for triage to measure impact start', () => {
+    // CloudWatch lists only the newest datapoint under evaluatedDatapoints; recentDatapoints (oldest first) fit the span from startDate to it exactly.
+    const signal = only(parseAlarmEvent(fixture('eventbridge-single-metric-3-of-3.json')));
+    expect(signal.evaluated).toEqual({
+      periodSeconds: 60,
+      threshold: 5,
+      comparison: 'GreaterThanThreshold',
+      datapoints: [
+        { timestamp: '2026-11-23T03:07:00.000Z', value: 7 },
+        { timestamp: '2026-11-23T03:08:00.000Z', value: 8.5 },
+        { timestamp: '2026-11-23T03:09:00.000Z', value: 9.25 },
+      ],
+    });
+    expect(AlarmSignalSchema.parse(signal)).toEqual(signal);
+  });
+
+  it('keeps a missing evaluated datapoint as one without value, and places no recent value when a gap makes the span not fit', () => {
+    const event = fixture('eventbridge-single-metric-3-of-3.json');
+    const data = JSON.parse(event.detail.state.reasonData);
+    // 03:08 had no data: recentDatapoints skips it, so its two values cannot be placed.
+    data.recentDatapoints = [7.0, 9.25];
+    data.evaluatedDatapoints = [{ timestamp: '2026-11-23T03:09:00.000+0000', sampleCount: 60.0, value: 9.25 }, { timestamp: '2026-11-23T03:08:00.000+0000' }];
+    event.detail.state.reasonData = JSON.stringify(data);
+    expect(only(parseAlarmEvent(event)).evaluated?.datapoints).toEqual([{ timestamp: '2026-11-23T03:08:00.000Z' }, { timestamp: '2026-11-23T03:09:00.000Z', value: 9.25 }]);
+  });
+
+  it('drops malformed datapoint fields of the reason data instead of refusing the alarm', () => {
+    const event = fixture('eventbridge-single-metric-3-of-3.json');
+    const data = JSON.parse(event.detail.state.reasonData);
+    data.evaluatedDatapoints = [{ timestamp: 'yesterday', value: 9.25 }];
+    data.recentDatapoints = 'many';
+    event.detail.state.reasonData = JSON.stringify(data);
+    const signal = only(parseAlarmEvent(event));
+    expect(signal.evaluated).toBeUndefined();
+    expect(signal.condition).toBe('GreaterThanThreshold 5 for 3 of 3 x 60s');
   });
 
   it('normalizes timestamps with any offset to UTC', () => {
