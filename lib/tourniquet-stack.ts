@@ -1,15 +1,19 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
+import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
+import { selfAlarmName } from './constructs/dead-letter-alarm.js';
 import { FailureNet } from './constructs/failure-net.js';
+import { HandlerFunction } from './constructs/handler-function.js';
 import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
 import { IncidentFunctions } from './constructs/incident-functions.js';
 import { IncidentTable } from './constructs/incident-table.js';
 import { IncidentWorkflow } from './constructs/incident-workflow.js';
 import { NotificationTopics } from './constructs/notification-topics.js';
+import { Observability } from './constructs/observability.js';
 import { ReadinessCheck } from './constructs/readiness-check.js';
 import { StatusCadence } from './constructs/status-cadence.js';
 import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
@@ -24,7 +28,8 @@ export interface TourniquetStackProps extends StackProps {
  * incident table and notification topics, the approval endpoint for mitigations a human must
  * approve, the failure net that pages when a workflow dies, the status cadence that keeps
  * open incidents' update promises, and the scheduled readiness check that proves every mitigation
- * could run before an incident needs it.
+ * could run before an incident needs it; a dashboard of what Tourniquet does and alarms that page
+ * when Tourniquet itself fails.
  * Environment-agnostic: it synthesizes offline, without credentials or lookups.
  */
 export class TourniquetStack extends Stack {
@@ -38,6 +43,7 @@ export class TourniquetStack extends Stack {
   public readonly failureNet: FailureNet;
   public readonly statusCadence: StatusCadence;
   public readonly readiness: ReadinessCheck;
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: TourniquetStackProps) {
     super(scope, id, {
@@ -52,7 +58,7 @@ export class TourniquetStack extends Stack {
       escalationEmails: config.notifications.escalationEmails,
       approverEmails: config.notifications.approverEmails,
     });
-    // The intake dead-letter alarm pages through the escalation topic.
+    // The self-monitoring alarms (dead-letter queues, function errors, ...) page through the escalation topic.
     allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
     this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
 
@@ -84,6 +90,7 @@ export class TourniquetStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
       recorder: this.functions.lambdas.escalate,
+      deadLetterAlarmName: selfAlarmName(config.stage, 'failure-net-dead-letters'),
     });
 
     this.statusCadence = new StatusCadence(this, 'StatusCadence', {
@@ -98,6 +105,24 @@ export class TourniquetStack extends Stack {
       table: this.table,
       statusTopic: this.topics.statusTopic,
       deploymentStrategyId: this.deploymentStrategy.strategyId,
+    });
+
+    // Last: it watches every function of the stack, found in the construct tree so that a new one cannot be missed.
+    this.observability = new Observability(this, 'Observability', {
+      config,
+      functions: this.node
+        .findAll()
+        .filter((c): c is HandlerFunction => c instanceof HandlerFunction)
+        .map((fn) => ({
+          fn,
+          everyMinutes: fn === this.statusCadence.handler ? CADENCE_SCHEDULE_MINUTES : fn === this.readiness.handler ? this.readiness.everyMinutes : undefined,
+        })),
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueues: [
+        { label: 'intake', queue: this.intake.deadLetterQueue, alarm: this.intake.deadLetterAlarm },
+        { label: 'failure net', queue: this.failureNet.deadLetterQueue, alarm: this.failureNet.deadLetterAlarm },
+      ],
+      escalationTopic: this.topics.escalationTopic,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });
@@ -120,5 +145,10 @@ export class TourniquetStack extends Stack {
     });
     new CfnOutput(this, 'DeploymentStrategyId', { value: this.deploymentStrategy.strategyId, description: 'AppConfig strategy flag changes deploy with (zero bake)' });
     new CfnOutput(this, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard: what Tourniquet did and its own health' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.observability.dashboard.dashboardName}`,
+      description: 'The dashboard in the CloudWatch console',
+    });
   }
 }

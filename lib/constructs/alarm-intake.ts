@@ -15,7 +15,7 @@ import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { readableAlarmNames } from '../permissions.js';
-import { deadLetterAlarm } from './dead-letter-alarm.js';
+import { deadLetterAlarm, selfAlarmName } from './dead-letter-alarm.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
@@ -135,8 +135,11 @@ export class AlarmIntake extends Construct {
       this,
       'DeadLetterAlarm',
       this.deadLetterQueue,
-      'Tourniquet could not take in an alarm: inspect the intake dead-letter queue.',
+      `Tourniquet could not take in an alarm: EventBridge could not deliver a CloudWatch alarm event to the start-execution function, or the function failed on it after its retries, so that alarm may have no incident. ` +
+        `Read the messages in queue ${this.deadLetterQueue.queueName} (each holds the alarm event and the error), check the start-execution function's log, ` +
+        'handle the alarm it names by hand, then delete the message.',
       props.escalationTopic,
+      { alarmName: selfAlarmName(config.stage, 'intake-dead-letters') },
     );
 
     acknowledgeNag(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the intake rule target and of the starter function.');

@@ -215,13 +215,15 @@ describe('TourniquetStack (sample config)', () => {
     });
   });
 
-  it('outputs the state machine ARN, table name, topic ARNs, the approval endpoint URL and secret ARN, and what preflight reads', () => {
+  it('outputs the state machine ARN, table name, topic ARNs, the approval endpoint URL and secret ARN, what preflight reads, and the dashboard', () => {
     const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmIntakeTopicArn',
       'ApprovalEndpointUrl',
       'ApprovalSecretArn',
       'ApproversTopicArn',
+      'DashboardName',
+      'DashboardUrl',
       'DeploymentStrategyId',
       'EscalationTopicArn',
       'IncidentTableName',
