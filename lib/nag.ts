@@ -19,6 +19,15 @@ export function acknowledgeCompositeAlarmRead(scope: IConstruct): void {
   acknowledgeNag(scope, 'AwsSolutions-IAM5', COMPOSITE_ALARM_READ_REASON, ['Resource::*']);
 }
 
+/** Why triage gets GetMetricData on `*`. */
+export const ALARM_METRIC_READ_REASON =
+  'cloudwatch:GetMetricData supports no resource-level permissions; triage reads the alarm metric back to find the first breaching datapoint (impact start, MTTD); read-only';
+
+/** Acknowledges the `*` of the GetMetricData statement on the policy that carries it. */
+export function acknowledgeAlarmMetricRead(scope: IConstruct): void {
+  acknowledgeNag(scope, 'AwsSolutions-IAM5', ALARM_METRIC_READ_REASON, ['Resource::*']);
+}
+
 /** How cdk-nag prints `Fn::GetAtt <resource>.Arn` inside a finding. */
 export function nagArnOf(resource: IConstruct): string {
   const element = resource.node.defaultChild as CfnElement | undefined;

@@ -143,3 +143,11 @@ export function compositeAlarmReadStatements(config: TourniquetConfig): iam.Poli
   if (compositeAlarmNames(config).length === 0) return [];
   return [new iam.PolicyStatement({ sid: 'CloudWatchDescribeCompositeAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })];
 }
+
+/**
+ * Read an alarm's metric back (triage: the first breaching datapoint of the run that led to the
+ * alarm). GetMetricData supports no resource-level permissions, so it is granted on `*`, read-only.
+ */
+export function alarmMetricReadStatements(): iam.PolicyStatement[] {
+  return [new iam.PolicyStatement({ sid: 'CloudWatchGetAlarmMetricData', actions: ['cloudwatch:GetMetricData'], resources: ['*'] })];
+}

@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery, type StandardUnit } from '@aws-sdk/client-cloudwatch';
 
-import type { AlarmQuery, MetricPoint } from '../core/impact-start.js';
+import { type AlarmQuery, evaluatedQuery, type MetricPoint } from '../core/impact-start.js';
 import { AwsOperationError, callAws } from './errors.js';
 
 /**
@@ -11,12 +11,6 @@ import { AwsOperationError, callAws } from './errors.js';
 
 /** Pages of one read at most: a look-back of at most a day at 60 s is 1,440 datapoints, far under one page (100,800). */
 const MAX_PAGES = 10;
-
-/** The series an alarm evaluates: the query whose values it compares with its threshold. */
-export function evaluatedQuery(queries: readonly AlarmQuery[]): AlarmQuery | undefined {
-  const returned = queries.filter((q) => q.returnData);
-  return returned.length === 1 ? returned[0] : (returned.find((q) => !/ANOMALY_DETECTION_BAND/i.test(q.expression ?? '')) ?? (queries.length === 1 ? queries[0] : undefined));
-}
 
 /** GetMetricData over `@aws-sdk/client-cloudwatch`. */
 export class CloudWatchMetricDataAdapter {

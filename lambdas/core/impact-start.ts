@@ -71,6 +71,13 @@ export const AlarmEvaluationSchema = z.object({
 });
 export type AlarmEvaluation = z.infer<typeof AlarmEvaluationSchema>;
 
+/** The series an alarm evaluates: the query whose values it compares with its threshold (not an anomaly band). */
+export function evaluatedQuery(queries: readonly AlarmQuery[]): AlarmQuery | undefined {
+  const returned = queries.filter((q) => q.returnData);
+  if (returned.length === 1) return returned[0];
+  return returned.find((q) => !/ANOMALY_DETECTION_BAND/i.test(q.expression ?? '')) ?? (queries.length === 1 ? queries[0] : undefined);
+}
+
 /** The comparison operators a datapoint can be judged by on its own (anomaly bands need the band's series). */
 const STATIC_COMPARISONS: Readonly<Record<string, (value: number, threshold: number) => boolean>> = {
   GreaterThanThreshold: (v, t) => v > t,
@@ -165,6 +172,33 @@ export interface ReasonDataPoints {
   readonly recentDatapoints?: readonly number[];
   /** The datapoints evaluated, newest first; a missing one has no value. Often only the newest. */
   readonly evaluatedDatapoints?: readonly { readonly timestamp: string; readonly value?: number }[];
+}
+
+const ReasonDataPointsSchema = z.object({
+  queryDate: z.string().optional().catch(undefined),
+  startDate: z.string().optional().catch(undefined),
+  period: z.number().positive().optional().catch(undefined),
+  recentDatapoints: z.array(z.number()).optional().catch(undefined),
+  evaluatedDatapoints: z
+    .array(z.object({ timestamp: z.string(), value: z.number().optional() }))
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * The datapoints of a StateReasonData text (DescribeAlarms), oldest first; empty when it is not
+ * JSON or carries none. CloudWatch writes its timestamps as `2026-11-23T03:09:00.000+0000`.
+ */
+export function parseReasonData(text: string | undefined): MetricPoint[] {
+  if (!text) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const parsed = ReasonDataPointsSchema.safeParse(json);
+  return parsed.success ? reasonDataPoints(parsed.data) : [];
 }
 
 /** Most datapoints kept from reason data (the newest): a signal travels through the workflow and the incident item. */

@@ -3,10 +3,11 @@ import type { AlarmDescription } from '../adapters/cloudwatch-alarms.js';
 import type { EcsServiceRef } from '../adapters/ecs-deployments.js';
 import { TransientAwsError } from '../adapters/errors.js';
 import { SEVERITIES, type Severity, type SymptomAlarms } from '../core/config.js';
+import type { ImpactStartSource } from '../core/impact-start.js';
 import type { AlarmFacts, EcsDeploymentChange, FlagChange, Symptoms, Triage, WorkflowState } from '../core/model.js';
-import { estimateImpactStart } from '../core/postmortem.js';
 import { resolveSeverity } from '../core/severity.js';
 import { logger } from '../runtime/logger.js';
+import { type AlarmSeriesSource, measureImpactStart } from './impact-start.js';
 import type { Clock, IncidentReader, IncidentUpdater, Timeline } from './ports.js';
 
 /** A time window of changes to look at. */
@@ -41,6 +42,8 @@ export interface TriageDeps {
   readonly flags: FlagChangeSource;
   readonly ecs: DeploymentSource;
   readonly alarms: AlarmSource;
+  /** GetMetricData over the alarm's metric: where the breaching run that led to the alarm began. */
+  readonly metrics: AlarmSeriesSource;
   readonly clock: Clock;
 }
 
@@ -49,7 +52,8 @@ export interface TriageDeps {
  * and flag change of the service inside the change window, and the symptom alarms' states. Every
  * incident alarm of the episode counts (alarms that joined since it opened too): the severity is the
  * highest of theirs, and the slowest paces verification. The result goes on the timeline and the
- * incident item (with the estimated start of impact).
+ * incident item, with the start of impact measured from the alarm's datapoints (impact-start.ts)
+ * for a new incident; a re-opened one keeps the start it has.
  *
  * A source that cannot be read is recorded as a gap (the decision says so) unless the failure is
  * transient, which is thrown for Step Functions to retry.
@@ -86,10 +90,14 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
       ),
     ),
   );
+  const described = new Map<string, { alarm: AlarmDescription; children?: AlarmDescription[] }>();
   const [alarmFacts, flagChanges, ecsDeployments, symptomEvidence] = await Promise.all([
     Promise.all(
       alarmNames.map((name) =>
-        attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => readAlarmFacts(deps.alarms, name), { name, state: name === signal.alarmName ? signal.state : 'UNKNOWN' }),
+        attempt<AlarmFacts>(`CloudWatch alarm ${name}`, () => readAlarmFacts(deps.alarms, name, described), {
+          name,
+          state: name === signal.alarmName ? signal.state : 'UNKNOWN',
+        }),
       ),
     ),
     featureFlags ? attempt<FlagChange[]>('AppConfig deployments', () => deps.flags.recentFlagChanges(featureFlags, window), []) : Promise.resolve<FlagChange[]>([]),
@@ -125,9 +133,23 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
     message: `Triage${scope} (${state.settings.changeWindowMinutes} min window): ${found.length ? found.join('; ') : 'no deployment, flag change or symptom found'}${gaps.length ? `; could not read ${gaps.join(', ')}` : ''}${raised}`,
     data: { flagChanges: flagChanges.length, ecsDeployments: ecsDeployments.length, gaps, alarms: alarmNames },
   });
-  const first = alarmFacts[0]!;
-  const impactStartedAt = record.impactStartedAt ?? estimateImpactStart(signal.stateChangeTime, first.periodSeconds, first.datapointsToAlarm);
-  await deps.store.updateIncident(incident.incidentId, { triage, ...(impactStartedAt ? { impactStartedAt } : {}), ...(severity !== record.severity ? { severity } : {}) });
+  // Measured once per incident: a re-opened incident's impact began with its first round.
+  let impact: { impactStartedAt?: string; impactStartSource?: ImpactStartSource } = {
+    ...(record.impactStartedAt ? { impactStartedAt: record.impactStartedAt } : {}),
+    ...(record.impactStartSource ? { impactStartSource: record.impactStartSource } : {}),
+  };
+  if (!record.impactStartedAt) {
+    const opener = described.get(signal.alarmName);
+    const measured = await measureImpactStart(deps.metrics, {
+      signal,
+      ...(opener ? { alarm: opener.alarm } : {}),
+      ...(opener?.children ? { children: opener.children } : {}),
+      facts: alarmFacts[0]!,
+    });
+    await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'triage', message: measured.message, data: measured.data });
+    if (measured.at && measured.source) impact = { impactStartedAt: measured.at, impactStartSource: measured.source };
+  }
+  await deps.store.updateIncident(incident.incidentId, { triage, ...impact, ...(severity !== record.severity ? { severity } : {}) });
   return triage;
 }
 
@@ -135,10 +157,13 @@ export async function triageIncident(deps: TriageDeps, state: WorkflowState): Pr
  * An alarm's evaluation settings. A composite alarm has none of its own: its children's apply, and
  * the slowest child (period × evaluation periods) decides how soon a mitigation can show in it.
  */
-async function readAlarmFacts(alarms: AlarmSource, name: string): Promise<AlarmFacts> {
+async function readAlarmFacts(alarms: AlarmSource, name: string, described: Map<string, { alarm: AlarmDescription; children?: AlarmDescription[] }>): Promise<AlarmFacts> {
   const alarm = await alarms.describeAlarm(name);
+  described.set(name, { alarm });
   if (alarm.kind !== 'composite' || alarm.periodSeconds !== undefined) return alarm;
-  const children = (await alarms.describeCompositeChildren(name)).filter((c) => c.periodSeconds !== undefined);
+  const all = await alarms.describeCompositeChildren(name);
+  described.set(name, { alarm, children: all });
+  const children = all.filter((c) => c.periodSeconds !== undefined);
   if (children.length === 0) return alarm;
   const pace = slowestAlarm(children);
   return { ...alarm, periodSeconds: pace.periodSeconds, evaluationPeriods: pace.evaluationPeriods, datapointsToAlarm: pace.datapointsToAlarm };

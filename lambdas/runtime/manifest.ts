@@ -29,6 +29,8 @@ export interface FunctionManifest {
   readonly catalogue?: readonly CatalogueGroup[];
   /** Describes the configured alarms (and composite alarms on `*` when the config marks one). @default false */
   readonly readsAlarms?: boolean;
+  /** Reads alarm metrics with GetMetricData (no resource-level permissions: granted on `*`). @default false */
+  readonly readsAlarmMetrics?: boolean;
   /** Only items whose partition key starts with this (IAM condition `dynamodb:LeadingKeys`). @default every item */
   readonly tableKeyPrefix?: string;
   /** Queries the episode index (GSI1) by name. @default false */
@@ -62,7 +64,8 @@ export const FUNCTION_MANIFEST = {
   },
   'open-incident': { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   notify: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN'], table: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status'] },
-  triage: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['evidence'], readsAlarms: true },
+  // GetMetricData: where the breaching run that led to the alarm began (impact start, MTTD).
+  triage: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['evidence'], readsAlarms: true, readsAlarmMetrics: true },
   decide: { env: ['TABLE_NAME'], table: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
   mitigate: {
     env: ['TABLE_NAME', 'DEPLOYMENT_STRATEGY_ID'],

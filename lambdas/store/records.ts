@@ -1,6 +1,7 @@
 import * as z from 'zod';
 
 import { SeveritySchema } from '../core/config.js';
+import { ImpactStartSourceSchema } from '../core/impact-start.js';
 import { ExecutionRefSchema, IncidentStatusSchema, MitigationTypeSchema, PlanSchema, TimelineEventSchema, TriageSchema } from '../core/model.js';
 import { AlarmSignalSchema } from '../core/signal.js';
 import { MAX_ACTION_CURSOR } from './keys.js';
@@ -44,6 +45,8 @@ export const IncidentRecordSchema = z.object({
   execution: ExecutionRefSchema,
   updatedAt: isoTime,
   impactStartedAt: isoTime.optional(),
+  /** Where impactStartedAt came from: the alarm's reason data, GetMetricData, or the period × datapoints estimate. */
+  impactStartSource: ImpactStartSourceSchema.optional(),
   mitigatedAt: isoTime.optional(),
   watchUntil: isoTime.optional(),
   escalatedAt: isoTime.optional(),
@@ -119,6 +122,7 @@ export const IncidentPatchSchema = z
   .object({
     severity: SeveritySchema.optional(),
     impactStartedAt: isoTime.optional(),
+    impactStartSource: ImpactStartSourceSchema.optional(),
     mitigatedAt: isoTime.optional(),
     watchUntil: isoTime.optional(),
     escalatedAt: isoTime.optional(),
@@ -166,6 +170,8 @@ export const ActionRecordSchema = z.object({
   undoDetail: z.string().optional(),
   /** Set by verification: the action restored service, or had no measurable effect. */
   effect: ActionEffectSchema.optional(),
+  /** Set when the incident went to a human after this action; it is then counted as escalated in the learning record (once). */
+  escalatedAt: isoTime.optional(),
   /** While `started`: the invocation that holds the claim (Lambda request id or another unique id). */
   owner: z.string().optional(),
   /** While `started`: until when the owner may still be running; after it, the next attempt takes over and reconciles. */

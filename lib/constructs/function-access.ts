@@ -6,8 +6,8 @@ import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import type { Env } from '../../lambdas/runtime/env.js';
 import { FUNCTION_MANIFEST, type ManifestedFunction, type TopicName } from '../../lambdas/runtime/manifest.js';
 import { TABLE_KEYS } from '../../lambdas/store/table.js';
-import { acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
-import { alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
+import { acknowledgeAlarmMetricRead, acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
+import { alarmMetricReadStatements, alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import type { HandlerFunction } from './handler-function.js';
 import type { IncidentTable } from './incident-table.js';
 
@@ -88,6 +88,8 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
     const composite = compositeAlarmReadStatements(config);
     if (composite.length > 0) acknowledgeCompositeAlarmRead(new iam.Policy(fn, 'CompositeAlarmRead', { roles: [role], statements: composite }));
   }
+  // GetMetricData on `*` in a policy of its own too, acknowledged there with its own reason.
+  if (entry.readsAlarmMetrics) acknowledgeAlarmMetricRead(new iam.Policy(fn, 'AlarmMetricRead', { roles: [role], statements: alarmMetricReadStatements() }));
   if (entry.readsApprovalSecret) {
     iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [need(access.approvalSecretArn, 'the approval secret')] });
   }

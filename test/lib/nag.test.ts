@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { createTourniquetApp } from '../../lib/app.js';
-import { COMPOSITE_ALARM_READ_REASON } from '../../lib/nag.js';
+import { ALARM_METRIC_READ_REASON, COMPOSITE_ALARM_READ_REASON } from '../../lib/nag.js';
 import { configWith, fastStack, sampleConfig } from './support.js';
 
 /**
@@ -60,6 +60,15 @@ describe('cdk-nag AwsSolutions', () => {
       expect(acknowledged).toEqual([{ [Object.keys(acknowledged[0]!)[0]!]: COMPOSITE_ALARM_READ_REASON }]);
       expect(Object.keys(acknowledged[0]!)[0]).toContain('AwsSolutions-IAM5[Resource::*]');
     }
+  });
+
+  it('acknowledges triage\'s GetMetricData on "*" on its own policy, with its reason', () => {
+    const stack = fastStack(sampleConfig());
+    const policies = stack.node.findAll().filter((c) => c.node.id === 'AlarmMetricRead');
+    expect(policies.map((p) => p.node.path.split('/').slice(-2, -1)[0])).toEqual(['Triage']);
+    const acknowledged = policies[0]!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data as Record<string, string>);
+    expect(acknowledged).toEqual([{ [Object.keys(acknowledged[0]!)[0]!]: ALARM_METRIC_READ_REASON }]);
+    expect(Object.keys(acknowledged[0]!)[0]).toContain('AwsSolutions-IAM5[Resource::*]');
   });
 
   it('needs that acknowledgement: the role-level X-Ray one does not reach the composite read policy', () => {

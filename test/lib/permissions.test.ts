@@ -319,7 +319,7 @@ const MITIGATION_WRITES = [
 ];
 const READ_ONLY = /^[a-z0-9]+:(Get|List|Describe|Check)/;
 /** Read-only actions with no resource-level permission (Service Authorization Reference): granted on "*", each alone. */
-const RESOURCELESS_READS = ['ecs:DescribeTaskDefinition', 'wafv2:CheckCapacity'];
+const RESOURCELESS_READS = ['ecs:DescribeTaskDefinition', 'wafv2:CheckCapacity', 'cloudwatch:GetMetricData'];
 const HEALTH_CHECK = {
   mode: 'health-check',
   hostedZoneId: 'Z0SEARCH0EXAMPLE',
@@ -484,6 +484,19 @@ describe('normalizedRecordName', () => {
   });
 });
 
+describe('IAM for reading alarm metrics back (impact start)', () => {
+  it('gives triage, and only triage, GetMetricData on "*" alone in its statement, in a policy of its own', () => {
+    const t = templateFor(sampleConfig());
+    const readers = HANDLER_NAMES.filter((h) => statementsOf(t, h).some((st) => asArray(st.Action).includes('cloudwatch:GetMetricData') && asArray(st.Resource).includes('*')));
+    // mitigate and verify read Aurora lag with GetMetricData only when a database is configured (not in the sample).
+    expect(readers).toEqual(['triage']);
+    expect(statementsOf(t, 'triage').filter((st) => asArray(st.Action).includes('cloudwatch:GetMetricData'))).toEqual([
+      { Sid: 'CloudWatchGetAlarmMetricData', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+    ]);
+    expect(Object.keys(t.findResources('AWS::IAM::Policy')).filter((id) => id.includes('AlarmMetricRead'))).toHaveLength(1);
+  });
+});
+
 describe('IAM for composite alarms (alarms marked composite: true)', () => {
   const COMPOSITE = 'checkout-unhealthy';
   const withComposite = () => configWith((raw) => raw.services[0].alarms.push({ name: COMPOSITE, composite: true }));
@@ -502,7 +515,7 @@ describe('IAM for composite alarms (alarms marked composite: true)', () => {
     for (const handler of ['triage', 'verify']) {
       const s = statementsOf(t, handler);
       expect(resourcesFor(s, 'cloudwatch:DescribeAlarms')).toEqual([...ALARMS, ARN('cloudwatch', `alarm:${COMPOSITE}`), ...SYMPTOM_ALARMS, '*']);
-      const star = s.filter((st) => asArray(st.Resource).includes('*') && !asArray(st.Action).some((a) => a.startsWith('xray:')));
+      const star = s.filter((st) => asArray(st.Resource).includes('*') && !asArray(st.Action).some((a) => a.startsWith('xray:') || a === 'cloudwatch:GetMetricData'));
       expect(star).toEqual([{ Sid: 'CloudWatchDescribeCompositeAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }]);
     }
   });

@@ -2,9 +2,9 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { CloudWatchMetricDataAdapter, evaluatedQuery } from '../../../lambdas/adapters/cloudwatch-metric-data.js';
+import { CloudWatchMetricDataAdapter } from '../../../lambdas/adapters/cloudwatch-metric-data.js';
 import { AwsAccessDeniedError, AwsOperationError } from '../../../lambdas/adapters/errors.js';
-import type { AlarmQuery } from '../../../lambdas/core/impact-start.js';
+import { type AlarmQuery, evaluatedQuery } from '../../../lambdas/core/impact-start.js';
 import { sdkError } from './sdk-errors.js';
 
 const cloudwatch = mockClient(CloudWatchClient);

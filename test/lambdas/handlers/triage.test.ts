@@ -25,6 +25,7 @@ function handler(written: unknown[]) {
       describeAlarm: async (name) => ({ name, state: 'ALARM', kind: 'metric', periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 }),
       describeCompositeChildren: async () => [],
     },
+    metrics: { alarmSeries: async () => [] },
     clock: () => new Date('2026-11-23T03:11:00.000Z'),
   });
 }
@@ -33,7 +34,8 @@ describe('triage handler', () => {
   it('triages the workflow state it is handed', async () => {
     const written: unknown[] = [];
     expect(await handler(written)(JSON.parse(JSON.stringify(state)))).toMatchObject({ severity: 'SEV2', alarms: ['checkout-5xx-rate'], gaps: [] });
-    expect(written).toHaveLength(2);
+    // The triage event, the impact start (estimated: no datapoints), the incident patch.
+    expect(written).toHaveLength(3);
   });
 
   it('rejects a state that does not parse, reading and writing nothing', async () => {
