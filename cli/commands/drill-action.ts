@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { type DrillResult, renderReport, renderSummary } from '../../drill/report.js';
 import { openDrillSession, runScenario } from '../../drill/runner.js';
 import { listBuiltInScenarios, loadScenario, type Scenario } from '../../drill/scenario.js';
@@ -11,6 +13,8 @@ export interface DrillOptions {
   readonly json?: boolean;
   readonly undo?: boolean;
   readonly preflight?: boolean;
+  /** Directory for postmortem.md and report.html (one sub-directory per scenario and an index.html when running several). */
+  readonly report?: string;
 }
 
 const progress = (line: string): void => {
@@ -39,7 +43,20 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     }
   }
   if (scenarios.length === 0) return 2;
+  if (options.preflight && options.report !== undefined) {
+    process.stderr.write('tourniquet: --report writes the drill report; --preflight does not run the drill: pass one of them\n');
+    return 2;
+  }
   if (options.preflight) return preflightScenarios(scenarios, options, unloadable);
+  const reports = options.report !== undefined ? await import('./drill-report-files.js') : undefined;
+  try {
+    if (reports && options.report !== undefined) reports.prepareReportDir(options.report);
+  } catch (error) {
+    process.stderr.write(`tourniquet: ${(error as Error).message}\n`);
+    return 2;
+  }
+  // One scenario named on the command line: its files go in the directory itself; otherwise a sub-directory each and an index.
+  const reportDirOf = (result: DrillResult) => (options.scenario ? options.report! : join(options.report!, reports!.reportDirName(result.scenario)));
 
   // Handler logs would interleave with the report (and break --json); the timeline carries the story.
   logger.setLogLevel('SILENT');
@@ -53,6 +70,7 @@ export async function runDrill(options: DrillOptions): Promise<number> {
       const { result } = await runScenario(scenario, session, { undo: options.undo ?? false, progress });
       results.push(result);
       if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
+      if (reports) for (const path of reports.writeScenarioReport(reportDirOf(result), result)) progress(`Wrote report ${path}`);
     }
   } finally {
     await session.close();
@@ -63,6 +81,13 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
   } else if (results.length > 1) {
     process.stdout.write(`\n${renderSummary(results)}\n`);
+  }
+  if (reports && !options.scenario) {
+    const index = reports.writeReportIndex(
+      options.report!,
+      results.map((result) => ({ result, dir: reports.reportDirName(result.scenario) })),
+    );
+    progress(`Wrote report index ${index}`);
   }
   progress(`Drill finished in ${((performance.now() - started) / 1000).toFixed(1)} s wall time.`);
   if (unloadable > 0) {

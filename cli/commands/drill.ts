@@ -11,6 +11,10 @@ export function registerDrill(program: Command): void {
     .option('--scenario <name|path>', 'run one built-in scenario or a scenario JSON file (default: all built-in scenarios)')
     .option('--json', 'print one JSON object with the result on stdout (progress goes to stderr)')
     .option('--undo', 'after each incident, run `tourniquet undo` and check the account is back to its pre-incident state')
+    .option(
+      '--report <dir>',
+      'also write postmortem.md and report.html (chart, timeline, emails, postmortem) to <dir>; without --scenario one sub-directory per scenario and index.html',
+    )
     .option('--preflight', 'instead of running the scenario, run `tourniquet preflight` against its simulated account as the drill begins (exit 1 when a mitigation is not ready)')
     .addHelpText(
       'after',
