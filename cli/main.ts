@@ -6,13 +6,15 @@ import { registerDrill } from './commands/drill.js';
 import { registerParseEvent } from './commands/parse-event.js';
 import { registerPause } from './commands/pause.js';
 import { registerPreflight } from './commands/preflight.js';
-import { registerAck, registerIncidents, registerPostmortem, registerResolve } from './commands/resolve.js';
+import { registerAck, registerResolve } from './commands/resolve.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
+import { registerIncidents, registerPostmortem, registerShow } from './commands/views.js';
 
-/** `tourniquet`: the command line for drills, config checks and (later) incident operations. */
+/** `tourniquet`: the command line for drills, config checks, preflight and the operator's commands over a deployed stack. */
 const program = new Command('tourniquet')
   .description('Tourniquet: turn a CloudWatch alarm into a verified, undoable mitigation.')
+  .version(await packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -26,6 +28,21 @@ registerPause(program);
 registerAck(program);
 registerResolve(program);
 registerIncidents(program);
+registerShow(program);
 registerPostmortem(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Each operator command phrases its own failures (cli/runtime/errors.ts); this catches any other command's, so none prints a stack trace.
+  const { describeFailure } = await import('./runtime/errors.js');
+  const { message, exitCode } = describeFailure(error);
+  process.stderr.write(`tourniquet: ${message}\n`);
+  process.exitCode = exitCode;
+}
+
+/** The version in package.json; node:fs is loaded on demand so `--help` still loads only commander (test/cli/layering.test.ts). */
+async function packageVersion(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}

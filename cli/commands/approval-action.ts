@@ -17,6 +17,8 @@ import {
 } from '../../lambdas/operations/approval.js';
 import { ApprovalStore } from '../../lambdas/store/approvals.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { describeFailure, type FailureContext } from '../runtime/errors.js';
+import { awsStackDeps, resolveStack, type StackContextDeps } from '../runtime/stack-context.js';
 import type { ApprovalCliOptions, ApprovalDepsFactory } from './approval.js';
 
 export { runApprovalCommand } from '../../lambdas/operations/approval.js';
@@ -26,11 +28,9 @@ export { runApprovalCommand } from '../../lambdas/operations/approval.js';
  * the decision itself: lambdas/operations/approval.ts, which the drill operator runs too).
  */
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /** AWS SDK clients from the default credential chain (profile, SSO, environment...). */
 export const defaultApprovalDeps: ApprovalDepsFactory = ({ tableName, region }) => {
-  const config = region ? { region } : {};
+  const config = { region };
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
   const clock = () => new Date();
   return {
@@ -43,21 +43,26 @@ export const defaultApprovalDeps: ApprovalDepsFactory = ({ tableName, region }) 
   };
 };
 
-/** Runs one command from parsed CLI options. */
+/** Runs one command from parsed CLI options; `stackDeps` resolves the region, credentials and table (tests replace it). */
 export async function approvalCommand(
   decision: ApprovalDecision,
   incidentId: string,
   options: ApprovalCliOptions,
   makeDeps: ApprovalDepsFactory = defaultApprovalDeps,
+  stackDeps: StackContextDeps = awsStackDeps,
 ): Promise<ApprovalCommandResult> {
-  const tableName = options.table?.trim();
-  if (!tableName) return approvalCommandFailure('no incident table: pass --table <name> or set TOURNIQUET_TABLE', EXIT_BAD_INPUT);
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) return approvalCommandFailure(`"${tableName}" is not a DynamoDB table name`, EXIT_BAD_INPUT);
+  const command = decision === 'approved' ? 'approve' : 'reject';
+  const context: FailureContext = {};
   let deps: ApprovalCommandDeps;
+  let tableName: string;
   try {
-    deps = makeDeps({ tableName, ...(options.region ? { region: options.region } : {}) });
+    const stack = await resolveStack(command, options, { required: ['table'] }, stackDeps, context);
+    tableName = stack.values.table!;
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) return approvalCommandFailure(`"${tableName}" is not a DynamoDB table name`, EXIT_BAD_INPUT);
+    deps = makeDeps({ tableName, region: stack.region });
   } catch (error) {
-    return approvalCommandFailure(errorText(error), EXIT_FAILURE);
+    const { message, exitCode } = describeFailure(error, context);
+    return approvalCommandFailure(message, exitCode === EXIT_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_FAILURE);
   }
   return runApprovalCommand({ decision, incidentId, tableName, ...(options.reason !== undefined ? { reason: options.reason } : {}) }, deps);
 }

@@ -7,50 +7,44 @@ import { parseConfig } from '../../lambdas/core/config.js';
 import { undoIncident } from '../../lambdas/operations/undo.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
 import { composeOperator } from '../../lambdas/runtime/compose/index.js';
+import { CliError, EXIT_BAD_INPUT, runAction } from '../runtime/errors.js';
+import { resolveStack, type StackContextDeps } from '../runtime/stack-context.js';
+import type { StackOptions } from './stack-options.js';
 
 /** What `tourniquet undo` does, loaded only when it runs (registration: undo.ts). */
 
-export interface UndoOptions {
+export interface UndoOptions extends StackOptions {
   readonly config: string;
-  readonly table?: string;
-  readonly deploymentStrategy?: string;
-  readonly region?: string;
   readonly dryRun?: boolean;
   readonly by?: string;
 }
 
 /**
  * `tourniquet undo <incidentId>`: reverts the incident's mitigations in reverse order with the
- * caller's AWS credentials. The table name and the deployment strategy ID are outputs of the stack.
+ * caller's AWS credentials. The table and the deployment strategy come from flags, environment or the
+ * stack's IncidentTableName and DeploymentStrategyId outputs. Returns the exit code.
  */
-export async function runUndo(incidentId: string, options: UndoOptions): Promise<number> {
-  const table = options.table ?? process.env.TOURNIQUET_TABLE;
-  const strategy = options.deploymentStrategy ?? process.env.TOURNIQUET_DEPLOYMENT_STRATEGY_ID;
-  if (!table || !strategy) {
-    process.stderr.write(
-      'tourniquet: undo needs --table and --deployment-strategy (or TOURNIQUET_TABLE and TOURNIQUET_DEPLOYMENT_STRATEGY_ID): both are outputs of the Tourniquet stack\n',
+export async function runUndo(incidentId: string, options: UndoOptions, stackDeps?: StackContextDeps): Promise<number> {
+  return runAction(async (context) => {
+    let config;
+    try {
+      config = parseConfig(readFileSync(options.config, 'utf8'), options.config);
+    } catch (error) {
+      throw new CliError((error as Error).message.split('\n')[0]!, EXIT_BAD_INPUT, { cause: error });
+    }
+    const stack = await resolveStack('undo', options, { required: ['table', 'deploymentStrategy'] }, stackDeps, context);
+    const region = { region: stack.region };
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient(region), { marshallOptions: { removeUndefinedValues: true } });
+    const steps = await undoIncident(
+      await composeOperator.undo(
+        { clients: awsClients(region), clock: () => new Date(), documentClient },
+        { tableName: stack.values.table!, deploymentStrategyId: stack.values.deploymentStrategy!, config },
+        options.by ?? process.env.USER ?? 'operator',
+      ),
+      incidentId,
+      { dryRun: options.dryRun ?? false },
     );
-    return 2;
-  }
-  let config;
-  try {
-    config = parseConfig(readFileSync(options.config, 'utf8'), options.config);
-  } catch (error) {
-    process.stderr.write(`tourniquet: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const region = options.region ? { region: options.region } : {};
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient(region), { marshallOptions: { removeUndefinedValues: true } });
-  const steps = await undoIncident(
-    await composeOperator.undo(
-      { clients: awsClients(region), clock: () => new Date(), documentClient },
-      { tableName: table, deploymentStrategyId: strategy, config },
-      options.by ?? process.env.USER ?? 'operator',
-    ),
-    incidentId,
-    { dryRun: options.dryRun ?? false },
-  );
-  if (steps.length === 0) process.stdout.write(`${incidentId}: no mitigation to undo\n`);
-  for (const s of steps) process.stdout.write(`${s.status.padEnd(14)} ${s.type} on ${s.target}: ${s.detail}\n`);
-  return 0;
+    if (steps.length === 0) process.stdout.write(`${incidentId}: no mitigation to undo\n`);
+    for (const s of steps) process.stdout.write(`${s.status.padEnd(14)} ${s.type} on ${s.target}: ${s.detail}\n`);
+  });
 }

@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
 
+import { withStackOptions } from './stack-options.js';
 import type { UndoOptions } from './undo-action.js';
 import { DEFAULT_CONFIG_FILE } from './validate.js';
 
 /** `tourniquet undo`. Registration only: what it does is loaded when it runs (undo-action.ts). */
 export function registerUndo(program: Command): void {
-  program
-    .command('undo')
-    .description("revert an incident's mitigations, newest first, recording each step on the incident timeline")
-    .argument('<incidentId>', 'incident id, e.g. inc-20261123T030900Z-72ffbd9a')
-    .option('--config <file>', 'Tourniquet config (the resources undo may touch)', DEFAULT_CONFIG_FILE)
-    .option('--table <name>', 'incident table name (stack output TableName; or TOURNIQUET_TABLE)')
-    .option('--deployment-strategy <id>', 'AppConfig deployment strategy id (stack output; or TOURNIQUET_DEPLOYMENT_STRATEGY_ID)')
-    .option('--region <region>', 'AWS region (default: your AWS profile or AWS_REGION)')
-    .option('--dry-run', 'say what would be reverted, change nothing')
-    .option('--by <name>', 'who is undoing, for the timeline (default: $USER)')
+  withStackOptions(
+    program
+      .command('undo')
+      .description("revert an incident's mitigations, newest first, recording each step on the incident timeline")
+      .argument('<incidentId>', 'incident id, e.g. inc-20261123T030900Z-72ffbd9a')
+      .option('--config <file>', 'Tourniquet config (the resources undo may touch)', DEFAULT_CONFIG_FILE)
+      .option('--dry-run', 'say what would be reverted, change nothing')
+      .option('--by <name>', 'who is undoing, for the timeline (default: $USER)'),
+    ['table', 'deploymentStrategy'],
+  )
     .addHelpText(
       'after',
       '\nUndo only reverts what the automation changed; it waits while another change to the same service is in progress. In a drill: npx tourniquet drill --undo',

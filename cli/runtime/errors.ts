@@ -105,7 +105,7 @@ export function describeFailure(error: unknown, context: FailureContext = {}): {
       return { message: `AWS credentials expired (${name}): refresh them (e.g. aws sso login) and run it again`, exitCode: EXIT_BAD_INPUT };
     if (REJECTED.has(name))
       return {
-        message: `AWS does not accept your credentials (${name}): check AWS_PROFILE or the access key, and that${where || ' the'} region is enabled`,
+        message: `AWS does not accept your credentials (${name}): check AWS_PROFILE or the access key, and that the region${context.region ? ` ${context.region}` : ''} is enabled for the account`,
         exitCode: EXIT_BAD_INPUT,
       };
     if (DENIED.has(name)) {
@@ -125,6 +125,8 @@ export function describeFailure(error: unknown, context: FailureContext = {}): {
     if (THROTTLED.has(name)) return { message: `AWS is throttling or briefly unavailable (${name}): run it again in a moment`, exitCode: EXIT_FAILURE };
   }
   const name = nameOf(outer);
+  if (name === 'IncidentNotFoundError' && context.table)
+    return { message: `${firstLine(outer)} in table ${context.table}${where}: tourniquet incidents lists the incidents there`, exitCode: EXIT_BAD_INPUT };
   if (INPUT_ERRORS.has(name)) return { message: firstLine(outer), exitCode: EXIT_BAD_INPUT };
   return { message: `${name === 'Error' ? '' : `${name}: `}${firstLine(outer)}`, exitCode: EXIT_FAILURE };
 }

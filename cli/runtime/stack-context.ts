@@ -78,11 +78,7 @@ export async function resolveStack(
 ): Promise<StackContext> {
   const region = nonEmpty(options.region);
   if (region !== undefined && !REGION.test(region)) throw new CliError(`--region "${region}" is not an AWS region (e.g. us-east-1)`, EXIT_BAD_INPUT);
-  context.region = await deps.region(region);
-  await deps.credentials(context.region);
-
   const stack = nonEmpty(options.stack) ?? nonEmpty(env[STACK_ENV]);
-  if (stack !== undefined) context.stack = stack;
   const wanted = [...needs.required, ...(needs.optional ?? [])];
   const values: Partial<Record<StackValue, string>> = {};
   const source: Partial<Record<StackValue, 'flag' | 'env' | 'stack'>> = {};
@@ -92,6 +88,13 @@ export async function resolveStack(
     if (flag !== undefined) [values[key], source[key]] = [flag, 'flag'];
     else if (fromEnv !== undefined) [values[key], source[key]] = [fromEnv, 'env'];
   }
+  // What the command line alone cannot give is said before any AWS call.
+  const absentWithoutStack = needs.required.filter((key) => values[key] === undefined);
+  if (stack === undefined && absentWithoutStack.length > 0) throw new CliError(missingMessage(command, absentWithoutStack, undefined), EXIT_BAD_INPUT);
+
+  context.region = await deps.region(region);
+  await deps.credentials(context.region);
+  if (stack !== undefined) context.stack = stack;
 
   const missing = () => wanted.filter((key) => values[key] === undefined);
   if (stack !== undefined && missing().length > 0) {

@@ -988,22 +988,48 @@ export class IncidentStore {
     }
   }
 
-  /** The most recently opened incidents, newest first. */
-  async listIncidents(options: { limit?: number } = {}): Promise<IncidentRecord[]> {
+  /**
+   * The most recently opened incidents, newest first: opened at or after `since`, in one of
+   * `statuses`, of `service`, when given. Reads the incident index (its sort key starts with the
+   * open time, so `since` bounds the query); the status and service filters page through it.
+   */
+  async listIncidents(options: { limit?: number; since?: string; statuses?: readonly IncidentStatus[]; service?: string } = {}): Promise<IncidentRecord[]> {
     const limit = options.limit ?? 20;
     if (!Number.isInteger(limit) || limit <= 0) throw new RecordInvalidError(`limit must be a positive integer, got ${limit}`);
+    if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) throw new RecordInvalidError(`since must be an ISO time, got ${options.since}`);
+    const names: Record<string, string> = { '#gpk': TABLE_KEYS.gsi1PartitionKey };
+    const values: Record<string, unknown> = { ':partition': INCIDENT_LIST_PARTITION };
+    let keyCondition = '#gpk = :partition';
+    if (options.since !== undefined) {
+      keyCondition += ' AND #gsk >= :since';
+      names['#gsk'] = TABLE_KEYS.gsi1SortKey;
+      values[':since'] = new Date(options.since).toISOString();
+    }
+    const filters: string[] = [];
+    if (options.statuses !== undefined && options.statuses.length > 0) {
+      names['#status'] = 'status';
+      filters.push(`#status IN (${options.statuses.map((status, i) => ((values[`:s${i}`] = status), `:s${i}`)).join(', ')})`);
+    }
+    if (options.service !== undefined) {
+      names['#service'] = 'service';
+      values[':service'] = options.service;
+      filters.push('#service = :service');
+    }
     const items = await this.queryAll(
       {
         TableName: this.tableName,
         IndexName: TABLE_KEYS.gsi1Name,
-        KeyConditionExpression: '#gpk = :partition',
-        ExpressionAttributeNames: { '#gpk': TABLE_KEYS.gsi1PartitionKey },
-        ExpressionAttributeValues: { ':partition': INCIDENT_LIST_PARTITION },
+        KeyConditionExpression: keyCondition,
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ScanIndexForward: false,
       },
       limit,
+      // A filter drops items after the page is read: read pages of a useful size rather than `limit` at a time.
+      filters.length > 0 ? Math.max(limit, 100) : undefined,
     );
-    return items.map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
+    return items.slice(0, limit).map((item) => parseRecord(IncidentRecordSchema, item, `incident ${String(item.pk)}`));
   }
 
   /** Incidents not yet RESOLVED, oldest first, whatever their age: read through the episode pointers. */
@@ -1081,13 +1107,13 @@ export class IncidentStore {
     return result.Item ? parseRecord(schema, result.Item, what) : undefined;
   }
 
-  /** Follows LastEvaluatedKey through every page, stopping early once `limit` items are in. */
-  private async queryAll(input: QueryCommandInput, limit?: number): Promise<Record<string, unknown>[]> {
+  /** Follows LastEvaluatedKey through every page, stopping early once `limit` items are in (pages of `pageSize` items read, when given). */
+  private async queryAll(input: QueryCommandInput, limit?: number, pageSize?: number): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const remaining = limit === undefined ? undefined : limit - items.length;
-      const page = await this.send('query', () => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey, Limit: remaining })));
+      const page = await this.send('query', () => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey, Limit: pageSize ?? remaining })));
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey && (limit === undefined || items.length < limit));

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 
 import { type ApprovalCommandDeps, registerApproval } from '../../cli/commands/approval.js';
 import { approvalCommand, runApprovalCommand } from '../../cli/commands/approval-action.js';
+import type { StackContextDeps } from '../../cli/runtime/stack-context.js';
 import { StepFunctionsTasks } from '../../lambdas/adapters/step-functions-tasks.js';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval.js';
 import {
@@ -182,8 +183,14 @@ describe('approve / reject commands', () => {
     jest.restoreAllMocks();
   });
 
+  /** The region and credentials as a configured laptop has them; no stack lookups. */
+  const stackDeps: StackContextDeps = {
+    region: async (explicit) => explicit ?? 'eu-west-1',
+    credentials: async () => undefined,
+    stackOutputs: async () => ({}),
+  };
   const program = (deps: ApprovalCommandDeps, seen: Array<{ tableName: string; region?: string }> = []) =>
-    registerApproval(new Command('tourniquet').exitOverride(), (options) => (seen.push(options), deps));
+    registerApproval(new Command('tourniquet').exitOverride(), (options) => (seen.push(options), deps), stackDeps);
 
   it('documents arguments, options and exit codes in --help', () => {
     const help = (name: string) =>
@@ -195,8 +202,9 @@ describe('approve / reject commands', () => {
       expect(text).toContain(`Usage: tourniquet ${name} [options] <incidentId>`);
       expect(text).toContain('--reason <text>');
       expect(text).toContain('--table <name>');
-      expect(text).toContain('(env: TOURNIQUET_TABLE)');
+      expect(text).toContain('or TOURNIQUET_TABLE');
       expect(text).toContain('--region <region>');
+      expect(text).toContain('--stack <name>');
     }
     const cmd = program({} as ApprovalCommandDeps).commands.find((c) => c.name() === 'approve')!;
     const out: string[] = [];
@@ -223,15 +231,29 @@ describe('approve / reject commands', () => {
     const seen: Array<{ tableName: string; region?: string }> = [];
     jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     await program(deps, seen).parseAsync(['reject', INCIDENT_ID], { from: 'user' });
-    expect(seen).toEqual([{ tableName }]);
+    expect(seen).toEqual([{ tableName, region: 'eu-west-1' }]);
     expect(sent()[0]!.output).toMatchObject({ decision: 'rejected' });
   });
 
   it('exits 2 with one line when no table is given', async () => {
-    const result = await approvalCommand('approved', INCIDENT_ID, {}, () => {
-      throw new Error('must not build clients without a table');
+    const result = await approvalCommand(
+      'approved',
+      INCIDENT_ID,
+      {},
+      () => {
+        throw new Error('must not build clients without a table');
+      },
+      stackDeps,
+    );
+    expect(result).toEqual({
+      stdout: '',
+      stderr: 'tourniquet: approve needs the incident table: pass --stack <name> (its IncidentTableName output), --table, or set TOURNIQUET_TABLE\n',
+      exitCode: 2,
     });
-    expect(result).toEqual({ stdout: '', stderr: 'tourniquet: no incident table: pass --table <name> or set TOURNIQUET_TABLE\n', exitCode: 2 });
-    expect((await approvalCommand('approved', INCIDENT_ID, { table: 'x' })).exitCode).toBe(2);
+    expect(await approvalCommand('approved', INCIDENT_ID, { table: 'x' }, undefined, stackDeps)).toEqual({
+      stdout: '',
+      stderr: 'tourniquet: "x" is not a DynamoDB table name\n',
+      exitCode: 2,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Command } from 'commander';
 
-import { registerAck, registerIncidents, registerPostmortem, registerResolve } from '../../cli/commands/resolve.js';
+import { registerAck, registerResolve } from '../../cli/commands/resolve.js';
 import type { IncidentStatus } from '../../lambdas/core/model.js';
 import { acknowledgeIncident, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
@@ -182,7 +182,7 @@ describe('resolveIncident', () => {
   });
 });
 
-describe('tourniquet ack / resolve / incidents / postmortem', () => {
+describe('tourniquet ack / resolve', () => {
   const saved = { ...process.env };
   let stdout: string[];
   let stderr: string[];
@@ -195,6 +195,8 @@ describe('tourniquet ack / resolve / incidents / postmortem', () => {
     process.env.AWS_REGION = 'us-east-1';
     delete process.env.AWS_PROFILE;
     delete process.env.TOURNIQUET_TABLE;
+    delete process.env.TOURNIQUET_STACK;
+    delete process.env.TOURNIQUET_STATUS_TOPIC;
     process.exitCode = undefined;
     stdout = [];
     stderr = [];
@@ -212,24 +214,25 @@ describe('tourniquet ack / resolve / incidents / postmortem', () => {
     const cli = new Command('tourniquet').exitOverride();
     registerAck(cli);
     registerResolve(cli);
-    registerIncidents(cli);
-    registerPostmortem(cli);
     return cli;
   };
   const run = (...args: string[]) => program().parseAsync(args, { from: 'user' });
 
-  it('ack takes an escalated incident and prints one line', async () => {
+  it('ack takes an escalated incident and prints one line; without a status topic it says nothing was sent', async () => {
     const { store, tableName } = await setup('ESCALATED');
     await run('ack', ID, '--table', tableName, '--by', 'alice', '--reason', 'on it');
     expect(stdout.join('')).toBe(`${ID} acknowledged by alice\n`);
-    expect(process.exitCode).toBeUndefined();
+    expect(stderr.join('')).toBe(
+      'tourniquet: no status topic, so no acknowledgement was sent: pass --stack <name> or --status-topic <arn> (or set TOURNIQUET_STATUS_TOPIC), or --no-notify to mean it\n',
+    );
+    expect(process.exitCode).toBe(0);
     expect(await store.getIncident(ID)).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
   });
 
   it('ack of an incident the automation holds exits 2 with the reason', async () => {
     const { store, tableName } = await setup('MITIGATING');
     process.env.TOURNIQUET_TABLE = tableName;
-    await run('ack', ID, '--by', 'alice');
+    await run('ack', ID, '--by', 'alice', '--no-notify');
     expect(process.exitCode).toBe(2);
     expect(stderr.join('')).toBe(
       `tourniquet: ${ID} is MITIGATING: only an ESCALATED incident can be acknowledged (the automation is still working on it; tourniquet resolve closes it outright)\n`,
@@ -239,57 +242,28 @@ describe('tourniquet ack / resolve / incidents / postmortem', () => {
 
   it('resolve takes --flap-cooldown and --by; a second resolve says it was already resolved', async () => {
     const { store, tableName } = await setup('ACKNOWLEDGED');
-    await run('resolve', ID, '--table', tableName, '--by', 'alice', '--flap-cooldown', '15');
+    await run('resolve', ID, '--table', tableName, '--by', 'alice', '--flap-cooldown', '15', '--no-notify');
     expect(stdout.join('')).toBe(`${ID} resolved by alice\n`);
+    expect(stderr).toEqual([]);
     const pointer = await store.getEpisode('checkout');
     expect(pointer?.status).toBe('RESOLVED');
     expect(Date.parse(pointer!.reopenUntil!) - Date.parse((await store.getIncident(ID)).resolvedAt!)).toBe(15 * 60_000);
 
     stdout.length = 0;
-    await run('resolve', ID, '--table', tableName, '--by', 'bob');
+    await run('resolve', ID, '--table', tableName, '--by', 'bob', '--no-notify');
     expect(stdout.join('')).toMatch(new RegExp(`^${ID} was already resolved at `));
     expect((await store.getIncident(ID)).resolvedBy).toBe('alice');
   });
 
-  it('needs a table, and exits 1 for an unknown incident', async () => {
+  it('needs a table (exit 2, before any AWS call), and exits 2 for an unknown incident, naming the table', async () => {
     await run('resolve', ID);
     expect(process.exitCode).toBe(2);
-    expect(stderr.join('')).toContain('tourniquet: resolve needs --table (or TOURNIQUET_TABLE)');
+    expect(stderr.join('')).toBe('tourniquet: resolve needs the incident table: pass --stack <name> (its IncidentTableName output), --table, or set TOURNIQUET_TABLE\n');
     const { tableName } = await setup('ESCALATED');
     process.exitCode = undefined;
-    await run('ack', 'inc-nope', '--table', tableName);
-    expect(process.exitCode).toBe(1);
-    expect(stderr.join('')).toContain('inc-nope');
-  });
-
-  it('incidents lists newest first; --active lists only what is not resolved, whatever its age', async () => {
-    const { store, tableName } = await setup('ACKNOWLEDGED');
-    await openAt(store, 'inc-payments', 'payments', 'RESOLVED', -20);
-    await run('incidents', '--table', tableName);
-    const all = stdout.join('').trim().split('\n');
-    expect(all).toEqual([
-      'inc-payments  RESOLVED     SEV2  payments         opened 2026-11-23 03:40  round 0  alarms payments-5xx-rate',
-      `${ID}  ACKNOWLEDGED SEV2  checkout         opened 2026-11-23 03:10  round 0  alarms checkout-5xx-rate`,
-    ]);
-
-    stdout.length = 0;
-    await run('incidents', '--table', tableName, '--active');
-    expect(stdout.join('')).toMatch(new RegExp(`^${ID} {2}ACKNOWLEDGED +SEV2 {2}checkout +opened 2026-11-23 03:10 {2}round 0 {2}alarms checkout-5xx-rate\\n$`));
-  });
-
-  it('incidents says so when there are none', async () => {
-    const tableName = await db.newTable();
-    await run('incidents', '--table', tableName, '--active');
-    expect(stdout.join('')).toBe('no incidents\n');
-  });
-
-  it('postmortem prints the draft rendered from the timeline', async () => {
-    const { store, tableName } = await setup('ESCALATED');
-    await store.appendTimeline(ID, { at: at(-40), kind: 'escalation', message: 'Escalated to a human: no automatic candidate' });
-    await run('postmortem', ID, '--table', tableName);
-    const text = stdout.join('');
-    expect(text).toMatch(new RegExp(`^# Postmortem draft: ${ID}\\n`));
-    expect(text).toContain('## Timeline (UTC)\n- 03:10:00 Incident inc-20261123T031000Z-abcd1234 opened\n- 03:20:00 Escalated to a human: no automatic candidate');
-    expect(text).toContain('Automation could not restore service and took no action; a human was paged.');
+    stderr.length = 0;
+    await run('ack', 'inc-nope', '--table', tableName, '--no-notify');
+    expect(process.exitCode).toBe(2);
+    expect(stderr.join('')).toBe(`tourniquet: incident inc-nope not found in table ${tableName} in us-east-1: tourniquet incidents lists the incidents there\n`);
   });
 });
