@@ -362,9 +362,11 @@ export class SimCloudWatch implements SimService {
   }
 
   /**
-   * GetMetricData for MetricStat queries over the metrics other services publish (`metrics` option):
-   * one datapoint per complete period in [StartTime, EndTime), the statistic over samples every 10 s
-   * (or per second for shorter periods), newest first unless ScanBy says otherwise. Metric math is refused.
+   * GetMetricData for MetricStat queries: one datapoint per complete period in [StartTime, EndTime),
+   * newest first unless ScanBy says otherwise. An alarm's own metric (same namespace, name and
+   * dimensions) at the alarm's period and statistic answers exactly the datapoints the alarm evaluated;
+   * at another period or statistic, or for the metrics other services publish (`metrics` option), the
+   * statistic over samples every 10 s (or per second for shorter periods). Metric math is refused.
    */
   getMetricData(input: GetMetricDataCommandInput): Out<GetMetricDataCommandOutput> {
     if (!(input.StartTime instanceof Date) || !(input.EndTime instanceof Date)) invalidValue('StartTime and EndTime are required.');
@@ -383,15 +385,24 @@ export class SimCloudWatch implements SimService {
       const step = Math.min(10, Period) * 1000;
       const timestamps: Date[] = [];
       const values: number[] = [];
+      const alarms = this.#alarmsOfMetric(namespace, metricName, dimensions);
+      const same = alarms.find((a) => a.periodSeconds === Period && a.statistic === (Stat ?? 'Average'));
+      const sample = (t: number): number | undefined =>
+        alarms[0] ? this.#health.errorRate(alarms[0].service, new Date(t)) : this.#metrics?.({ namespace, metricName, dimensions, at: new Date(t) });
       for (let bucket = Math.ceil(start / (Period * 1000)) * Period * 1000; bucket + Period * 1000 <= end; bucket += Period * 1000) {
+        if (same) {
+          timestamps.push(new Date(bucket));
+          values.push(this.#datapoint(same, bucket).value);
+          continue;
+        }
         const samples: number[] = [];
         for (let t = bucket; t < bucket + Period * 1000; t += step) {
-          const v = this.#metrics?.({ namespace, metricName, dimensions, at: new Date(t) });
+          const v = sample(t);
           if (v !== undefined) samples.push(v);
         }
         if (samples.length === 0) continue;
         timestamps.push(new Date(bucket));
-        values.push(statistic(Stat ?? 'Average', samples));
+        values.push(round(statistic(Stat ?? 'Average', samples)));
       }
       if (input.ScanBy !== 'TimestampAscending') {
         timestamps.reverse();
@@ -400,6 +411,12 @@ export class SimCloudWatch implements SimService {
       if (q.ReturnData !== false) results.push({ Id: q.Id, Label: metricName, Timestamps: timestamps, Values: values, StatusCode: 'Complete' });
     }
     return { MetricDataResults: results, Messages: [] };
+  }
+
+  /** The metric alarms whose metric is this one (same namespace, name and dimensions). */
+  #alarmsOfMetric(namespace: string, metricName: string, dimensions: Readonly<Record<string, string>>): AlarmSpec[] {
+    const key = (d: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(d).sort(([a], [b]) => byName(a, b)));
+    return [...this.#alarms.values()].filter((a) => a.namespace === namespace && a.metricName === metricName && key(a.dimensions) === key(dimensions));
   }
 
   describeAlarms(input: DescribeAlarmsCommandInput): Out<DescribeAlarmsCommandOutput> {

@@ -1,10 +1,12 @@
 import { StartDeploymentCommand } from '@aws-sdk/client-appconfig';
-import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand, InvalidParameterCombinationException } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand, InvalidParameterCombinationException } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from '@jest/globals';
 
 import { AlarmQueryError, SimCloudWatch } from '../../../drill/sim/cloudwatch.js';
 import { CloudWatchAlarmsAdapter } from '../../../lambdas/adapters/cloudwatch-alarms.js';
+import { CloudWatchMetricDataAdapter } from '../../../lambdas/adapters/cloudwatch-metric-data.js';
 import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
+import { measureImpactStart } from '../../../lambdas/operations/impact-start.js';
 import { APP, at, ENV, fixtureAccount, IMMEDIATE, PROFILE } from './fixture.js';
 
 const ALARM = 'checkout-5xx-rate';
@@ -99,6 +101,49 @@ describe('simulated CloudWatch alarm evaluation', () => {
     expect(account.cloudwatch.stateChangeEvent(ALARM, at(5 * 60))).toEqual(event);
     expect(() => account.cloudwatch.stateChangeEvent(ALARM, at(4 * 60))).toThrow(AlarmQueryError);
     expect(() => account.cloudwatch.stateAt('ghost', at(0))).toThrow(AlarmQueryError);
+  });
+});
+
+describe('simulated CloudWatch GetMetricData and reason data of alarm metrics (impact start)', () => {
+  const query = (period: number, stat = 'Average') =>
+    new GetMetricDataCommand({
+      StartTime: at(-3600),
+      EndTime: at(5 * 60),
+      MetricDataQueries: [
+        { Id: 'm1', MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'ErrorRate', Dimensions: [{ Name: 'Service', Value: 'checkout' }] }, Period: period, Stat: stat } },
+      ],
+    });
+
+  it("answers an alarm's metric at its period with exactly the datapoints the alarm evaluated, newest first", async () => {
+    const account = await brokenAccount();
+    account.clock.advanceTo(at(5 * 60 + 30));
+    const out = await account.clients().cloudwatch.send(query(60));
+    const result = out.MetricDataResults![0]!;
+    expect(result.Timestamps![0]).toEqual(at(4 * 60));
+    expect(result.Timestamps).toHaveLength(65);
+    const evaluated = account.cloudwatch.datapoints(ALARM, at(-3600), at(5 * 60)).reverse();
+    expect(result.Values).toEqual(evaluated.map((d) => d.value));
+    expect(result.Values!.slice(0, 4)).toEqual([8.5, 8.5, 8.5, 0.5]);
+    // At another period the statistic is computed from the same health model: 10:02-10:04, then 10:00-10:02 (before the fault).
+    expect((await account.clients().cloudwatch.send(query(120, 'Maximum'))).MetricDataResults![0]!.Values!.slice(0, 2)).toEqual([8.5, 0.5]);
+  });
+
+  it('emits reason data the alarm-event parser turns into the evaluated datapoints, and triage finds the first breaching one with the real adapters', async () => {
+    const account = await brokenAccount();
+    account.clock.advanceTo(at(5 * 60 + 2));
+    const [signal] = parseAlarmEvent(account.cloudwatch.stateChangeEvent(ALARM, at(5 * 60)));
+    expect(signal!.evaluated).toEqual({
+      periodSeconds: 60,
+      threshold: 5,
+      comparison: 'GreaterThanThreshold',
+      datapoints: [2, 3, 4].map((m) => ({ timestamp: at(m * 60).toISOString(), value: 8.5 })),
+    });
+    const cloudwatch = account.clients().cloudwatch;
+    const alarm = await new CloudWatchAlarmsAdapter(cloudwatch).describeAlarm(ALARM);
+    // All three evaluated datapoints breach: the run may have begun earlier, so the metric is read back; 10:01 did not breach.
+    const impact = await measureImpactStart(new CloudWatchMetricDataAdapter(cloudwatch), { signal: signal!, alarm, facts: alarm });
+    expect(impact).toMatchObject({ at: at(2 * 60).toISOString(), source: 'metric-data' });
+    expect(impact.message).toBe('Impact started at 10:02:00 (first breaching datapoint of checkout-5xx-rate, GetMetricData, 3 breaching datapoints of 60 s); MTTD 180 s');
   });
 });
 
