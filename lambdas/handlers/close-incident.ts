@@ -10,7 +10,7 @@ import { IncidentStore } from '../store/incident-store.js';
 const CloseStateSchema = WorkflowStateSchema.extend({ incident: OpenedIncidentSchema.optional() });
 
 export interface CloseIncidentDeps {
-  readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'updateIncident' | 'releaseMutationLock'>;
+  readonly store: Pick<IncidentStore, 'getIncident' | 'listActions' | 'appendTimeline' | 'updateIncident' | 'releaseMutationLock' | 'recordEscalation'>;
   readonly clock: () => Date;
 }
 
@@ -40,6 +40,8 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
       metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) },
       summary,
     });
+    // The learning record: what was tried before a human had to take over (each action counted once, however often this runs).
+    if (outcome === 'escalated') await deps.store.recordEscalation(id, record.service, actions);
     await deps.store.releaseMutationLock(state.service.name, id);
     return { outcome, summary };
   };

@@ -1,11 +1,15 @@
 import { decide } from '../core/decision.js';
+import { type MitigationRecord, withRecords } from '../core/learning.js';
 import { type Plan, WorkflowStateSchema } from '../core/model.js';
+import { mitigationOf } from '../mitigations/index.js';
 import { composeDecide } from '../runtime/compose/decide.js';
-import { composedHandler } from '../runtime/lambda.js';
+import { composedHandler, logger } from '../runtime/lambda.js';
 import { IncidentStore } from '../store/incident-store.js';
 
 export interface DecideDeps {
   readonly store: Pick<IncidentStore, 'appendTimeline' | 'listActions' | 'updateIncident'>;
+  /** The learning records (lambdas/store/learning.ts): each candidate's track record for this service goes into its rationale. */
+  readonly records?: { forService(service: string): Promise<MitigationRecord[]> };
   readonly clock: () => Date;
 }
 
@@ -26,7 +30,7 @@ export function createDecideHandler(deps: DecideDeps) {
       .filter(isTried)
       .map((c) => `${c.type} on ${c.target}`)
       .join(', ');
-    const plan: Plan =
+    const decided: Plan =
       triedText === ''
         ? matrix
         : {
@@ -37,6 +41,7 @@ export function createDecideHandler(deps: DecideDeps) {
               ? `The alarm fired again after an earlier mitigation (round ${state.incident.round}). Already tried and left out: ${triedText}. Next: ${candidates.map((c) => `${c.type} on ${c.target}`).join(', then ')}.`
               : `The alarm fired again after an earlier mitigation (round ${state.incident.round}), and every candidate the decision matrix proposes (${matrixCase(matrix.scenario)}) was already tried: ${triedText}. Nothing new to try automatically.`,
           };
+    const plan = withRecords(decided, await recordsOf(deps, state.service.name), (type) => mitigationOf(type).title);
     await deps.store.appendTimeline(state.incident.incidentId, {
       at: deps.clock().toISOString(),
       kind: 'decision',
@@ -49,5 +54,16 @@ export function createDecideHandler(deps: DecideDeps) {
 }
 
 const matrixCase = (scenario: string): string => `case ${scenario}`;
+
+/** The service's learning records; a failed read costs only the sentence in the rationale, never the decision. */
+async function recordsOf(deps: DecideDeps, service: string): Promise<MitigationRecord[]> {
+  if (!deps.records) return [];
+  try {
+    return await deps.records.forService(service);
+  } catch (error) {
+    logger.warn('could not read the learning records; deciding without them', { service, error: error as Error });
+    return [];
+  }
+}
 
 export const handler = composedHandler('decide', composeDecide, createDecideHandler);

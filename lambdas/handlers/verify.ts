@@ -108,7 +108,10 @@ export function createVerifyHandler(deps: VerifyDeps) {
     }
     if (notOk.length === 0) {
       const watchUntil = new Date(now.getTime() + watchSeconds(state.settings.lifecycle, period) * 1000).toISOString();
-      await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'restored');
+      await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'restored', {
+        service: state.service.name,
+        mttmSeconds: Math.round((now.getTime() - Date.parse(record.openedAt)) / 1000),
+      });
       await deps.store.appendTimeline(incident.incidentId, {
         at,
         kind: 'verification',
@@ -139,7 +142,7 @@ export function createVerifyHandler(deps: VerifyDeps) {
 
     const nextCursor = nextExecutableCursor(plan, attempt.cursor);
     const next = nextCursor === undefined ? undefined : plan.candidates[nextCursor];
-    await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'no-effect');
+    await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'no-effect', { service: state.service.name });
     await deps.store.appendTimeline(incident.incidentId, {
       at,
       kind: 'verification',

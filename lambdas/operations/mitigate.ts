@@ -261,6 +261,7 @@ export function createMitigateOperation(deps: MitigateDeps) {
         candidate.type,
         { status, before, after: result.after, detail, ...(reconciled ? { reconciled } : {}) },
         owner,
+        { service: service.name },
       );
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),

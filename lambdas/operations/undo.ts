@@ -91,7 +91,7 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
   );
   if (result.status !== 'undone') return { ...base, status: result.status, detail: result.detail };
   const detail = result.detail;
-  await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail);
+  await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail, { service: service.name, ...(action.effect ? { effect: action.effect } : {}) });
   await deps.brake?.releaseResource(action.type, action.target, incidentId);
   await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });
   return { ...base, status: 'undone', detail };

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 
+import { MitigationRecordSchema, type OutcomeCounter, withSample } from '../core/learning.js';
 import { AUTOMATION_STATUSES, statusesLeadingTo } from '../core/lifecycle.js';
 import { type ExecutionRef, type IncidentStatus, type TimelineEvent, TimelineEventSchema } from '../core/model.js';
 import { ActionNotFoundError, ClaimLostError, IncidentNotFoundError, RecordInvalidError, StoreError, storeErrorFor } from './errors.js';
@@ -30,6 +31,7 @@ import {
   type ItemKey,
   mutexKey,
   signalEventKey,
+  statsKey,
 } from './keys.js';
 import {
   type ActionClaim,
@@ -80,6 +82,19 @@ const statusesHoldingLocks: readonly string[] = AUTOMATION_STATUSES;
 
 /** Item type tags, so a raw table scan is readable. */
 type Entity = 'incident' | 'event' | 'action' | 'episode' | 'mutex';
+
+/**
+ * Which service's learning record (lambdas/store/learning.ts) an action outcome counts in. The
+ * workflow and `tourniquet undo` always pass it; without it the outcome is recorded and not counted.
+ */
+export interface LearningRef {
+  readonly service: string;
+  /** With a `restored` effect: the incident's MTTM so far (opened → now), a sample for the median. */
+  readonly mttmSeconds?: number;
+}
+
+/** What a counted write found: written, or the action's own condition failed (counted before, or no such action). */
+type CountedWrite = 'written' | 'condition-failed';
 
 /**
  * The incident store: incidents, their timelines and mitigation actions, the episode pointers that
@@ -510,24 +525,52 @@ export class IncidentStore {
     }
   }
 
-  /** Records what an action did to the alarms (verification's verdict); the first verdict stays. */
-  async setActionEffect(incidentId: string, cursor: number, type: ActionRecord['type'], effect: ActionEffect): Promise<void> {
+  /**
+   * Records what an action did to the alarms (verification's verdict); the first verdict stays. With
+   * `learning`, the service's record counts it (effective, or ineffective) in the same transaction,
+   * so the count follows the first verdict exactly once; a restore adds the MTTM sample.
+   */
+  async setActionEffect(incidentId: string, cursor: number, type: ActionRecord['type'], effect: ActionEffect, learning?: LearningRef): Promise<void> {
+    const update = {
+      TableName: this.tableName,
+      Key: actionKey(incidentId, cursor, type),
+      UpdateExpression: 'SET #effect = :effect',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#effect)',
+      ExpressionAttributeNames: { '#effect': 'effect' },
+      ExpressionAttributeValues: { ':effect': effect },
+    };
+    if (learning) {
+      const sample = effect === 'restored' ? learning.mttmSeconds : undefined;
+      await this.countedUpdate('set action effect', update, () => this.statsUpdate(learning.service, type, effect === 'restored' ? 'effective' : 'ineffective', sample));
+      return;
+    }
     try {
-      await this.send('set action effect', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: actionKey(incidentId, cursor, type),
-            UpdateExpression: 'SET #effect = :effect',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#effect)',
-            ExpressionAttributeNames: { '#effect': 'effect' },
-            ExpressionAttributeValues: { ':effect': effect },
-          }),
-        ),
-      );
+      await this.send('set action effect', () => this.client.send(new UpdateCommand(update)));
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
     }
+  }
+
+  /**
+   * Counts the incident's applied actions as escalated in their services' learning records: the
+   * incident went to a human after them. Each action is counted once (it is marked `escalatedAt` in
+   * the same transaction), however often the closing step runs.
+   */
+  async recordEscalation(incidentId: string, service: string, actions: readonly ActionRecord[]): Promise<number> {
+    let counted = 0;
+    for (const action of actions) {
+      if (!TRIED_STATUSES.includes(action.status) || action.escalatedAt !== undefined) continue;
+      const update = {
+        TableName: this.tableName,
+        Key: actionKey(incidentId, action.cursor, action.type),
+        UpdateExpression: 'SET #escalatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#escalatedAt)',
+        ExpressionAttributeNames: { '#escalatedAt': 'escalatedAt' },
+        ExpressionAttributeValues: { ':now': this.now() },
+      };
+      if ((await this.countedUpdate('record escalation', update, () => this.statsUpdate(service, action.type, 'escalated'))) === 'written') counted += 1;
+    }
+    return counted;
   }
 
   /** The incident, or undefined when there is none with this id. */
@@ -653,36 +696,41 @@ export class IncidentStore {
     completion: ActionCompletion,
     /** The claim's owner: only the invocation holding the claim may complete it. */
     owner?: string,
+    /** Counts an applied (or already in place) action as tried in the service's learning record, in the same transaction. */
+    learning?: LearningRef,
   ): Promise<ActionRecord> {
     const parsed = parseInput(ActionCompletionSchema, completion, 'action completion');
     const key = actionKey(incidentId, cursor, type);
+    const what = `action ${key.sk} of ${incidentId}`;
     const update = setExpression({ ...parsed, completedAt: this.now() });
     const byOwner = owner === undefined ? '' : ' AND #owner = :owner';
+    const input = {
+      TableName: this.tableName,
+      Key: key,
+      ...update,
+      // The claim's lease is finished with the action: leaving it would read as a live claim.
+      UpdateExpression: `${update.UpdateExpression} REMOVE #leaseUntil`,
+      ConditionExpression: `attribute_exists(pk) AND #status = :started${byOwner}`,
+      ExpressionAttributeNames: {
+        ...update.ExpressionAttributeNames,
+        '#status': 'status',
+        '#leaseUntil': 'leaseUntil',
+        ...(owner === undefined ? {} : { '#owner': 'owner' }),
+      },
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':started': 'started', ...(owner === undefined ? {} : { ':owner': owner }) },
+    };
+    if (learning && TRIED_STATUSES.includes(parsed.status)) {
+      await this.countedUpdate('complete action', input, () => this.statsUpdate(learning.service, type, 'tried'));
+      const recorded = await this.getItem(key, ActionRecordSchema, what);
+      if (!recorded) throw new ActionNotFoundError(incidentId, cursor, type);
+      return recorded;
+    }
     try {
-      const result = await this.send('complete action', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            ...update,
-            // The claim's lease is finished with the action: leaving it would read as a live claim.
-            UpdateExpression: `${update.UpdateExpression} REMOVE #leaseUntil`,
-            ConditionExpression: `attribute_exists(pk) AND #status = :started${byOwner}`,
-            ExpressionAttributeNames: {
-              ...update.ExpressionAttributeNames,
-              '#status': 'status',
-              '#leaseUntil': 'leaseUntil',
-              ...(owner === undefined ? {} : { '#owner': 'owner' }),
-            },
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':started': 'started', ...(owner === undefined ? {} : { ':owner': owner }) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return parseRecord(ActionRecordSchema, result.Attributes, `action ${key.sk} of ${incidentId}`);
+      const result = await this.send('complete action', () => this.client.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' })));
+      return parseRecord(ActionRecordSchema, result.Attributes, what);
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
-      const existing = await this.getItem(key, ActionRecordSchema, `action ${key.sk} of ${incidentId}`);
+      const existing = await this.getItem(key, ActionRecordSchema, what);
       if (!existing) throw new ActionNotFoundError(incidentId, cursor, type);
       return existing;
     }
@@ -839,30 +887,41 @@ export class IncidentStore {
 
   /**
    * Marks an applied action as reverted. Only an `applied` action can be undone, once: a second
-   * undo finds it `undone` and returns it unchanged.
+   * undo finds it `undone` and returns it unchanged. With `learning`, an action that had not been
+   * verified to restore service counts as reverted in the service's record, in the same transaction
+   * (undoing a mitigation that worked, once the cause is fixed, is the normal end of an incident).
    */
-  async markActionUndone(incidentId: string, cursor: number, type: ActionRecord['type'], undoDetail: string): Promise<ActionRecord> {
+  async markActionUndone(
+    incidentId: string,
+    cursor: number,
+    type: ActionRecord['type'],
+    undoDetail: string,
+    learning?: LearningRef & { readonly effect?: ActionEffect },
+  ): Promise<ActionRecord> {
     const key = actionKey(incidentId, cursor, type);
-    try {
-      const result = await this.send('mark action undone', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET #status = :undone, #undoneAt = :now, #undoDetail = :detail',
-            ConditionExpression: 'attribute_exists(pk) AND #status = :applied',
-            ExpressionAttributeNames: { '#status': 'status', '#undoneAt': 'undoneAt', '#undoDetail': 'undoDetail' },
-            ExpressionAttributeValues: { ':undone': 'undone', ':applied': 'applied', ':now': this.now(), ':detail': undoDetail },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return parseRecord(ActionRecordSchema, result.Attributes, `action ${key.sk} of ${incidentId}`);
-    } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
+    const input = {
+      TableName: this.tableName,
+      Key: key,
+      UpdateExpression: 'SET #status = :undone, #undoneAt = :now, #undoDetail = :detail',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :applied',
+      ExpressionAttributeNames: { '#status': 'status', '#undoneAt': 'undoneAt', '#undoDetail': 'undoDetail' },
+      ExpressionAttributeValues: { ':undone': 'undone', ':applied': 'applied', ':now': this.now(), ':detail': undoDetail },
+    };
+    const current = async (): Promise<ActionRecord> => {
       const existing = await this.getItem(key, ActionRecordSchema, `action ${key.sk} of ${incidentId}`);
       if (!existing) throw new ActionNotFoundError(incidentId, cursor, type);
       return existing;
+    };
+    if (learning && learning.effect !== 'restored') {
+      await this.countedUpdate('mark action undone', input, () => this.statsUpdate(learning.service, type, 'reverted'));
+      return current();
+    }
+    try {
+      const result = await this.send('mark action undone', () => this.client.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' })));
+      return parseRecord(ActionRecordSchema, result.Attributes, `action ${key.sk} of ${incidentId}`);
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      return current();
     }
   }
 
@@ -1091,6 +1150,58 @@ export class IncidentStore {
     return this.clock().toISOString();
   }
 
+  /**
+   * Writes an action's outcome and the learning-record count it stands for in one transaction: the
+   * count is made exactly when the action's own conditional update succeeds. A record that changed
+   * since it was read (another MTTM sample) or a conflicting transaction is read again and retried.
+   */
+  private async countedUpdate(operation: string, action: Record<string, unknown>, stats: () => Promise<Record<string, unknown>>): Promise<CountedWrite> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.send(operation, async () => this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: action } as never, await stats()] })));
+        return 'written';
+      } catch (error) {
+        if (!isCancelled(error)) throw error;
+        if (error.cancellationCodes?.[0] === 'ConditionalCheckFailed') return 'condition-failed';
+        if (!retryableCancellation(error) || attempt >= MAX_COUNTED_ATTEMPTS) throw new StoreError(`could not ${operation} with its learning record`, { cause: error.cause });
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * The learning-record part of a counted write: add one to `counter` of the service × type item.
+   * With an MTTM sample, the bounded sample list is rewritten from what was read, on the condition
+   * that nobody wrote a sample since (samplesRevision), so no sample is lost to a concurrent write.
+   */
+  private async statsUpdate(service: string, type: string, counter: OutcomeCounter, mttmSeconds?: number): Promise<Record<string, unknown>> {
+    const names: Record<string, string> = { '#counter': counter, '#service': 'service', '#type': 'type', '#entity': 'entity', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':one': 1, ':service': service, ':type': type, ':entity': 'learning', ':now': this.now() };
+    let set = '#service = :service, #type = :type, #entity = :entity, #updatedAt = :now';
+    let add = '#counter :one';
+    let condition: string | undefined;
+    if (mttmSeconds !== undefined) {
+      const current = await this.getItem(statsKey(service, type), StatsSamplesSchema, `learning record ${service} ${type}`);
+      names['#samples'] = 'mttmSamples';
+      names['#revision'] = 'samplesRevision';
+      values[':samples'] = withSample(current?.mttmSamples ?? [], mttmSeconds);
+      values[':seen'] = current?.samplesRevision ?? 0;
+      set += ', #samples = :samples';
+      add += ', #revision :one';
+      condition = 'attribute_not_exists(#revision) OR #revision = :seen';
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: statsKey(service, type),
+        UpdateExpression: `SET ${set} ADD ${add}`,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
   /** A transaction Put that refuses to overwrite an existing item. */
   private putIfAbsent(key: ItemKey, entity: Entity, attributes: Record<string, unknown>) {
     return {
@@ -1206,6 +1317,15 @@ const isCancelled = (error: unknown): error is StoreError => error instanceof St
  */
 const retryableCancellation = (error: StoreError): boolean =>
   error.cancellationCodes === undefined || error.cancellationCodes.every((code) => ['None', 'ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError'].includes(code));
+
+/** The part of a learning record a new MTTM sample is written over: its samples and how many were ever written. */
+const StatsSamplesSchema = MitigationRecordSchema.pick({ mttmSamples: true }).extend({ samplesRevision: MitigationRecordSchema.shape.tried });
+
+/** Tries of a counted write: a service's verdicts rarely race (one incident per service at a time), but each race costs a retry. */
+const MAX_COUNTED_ATTEMPTS = 8;
+
+/** Action statuses that count as tried: the change was made, or found already in place. */
+const TRIED_STATUSES: readonly string[] = ['applied', 'already-applied', 'undone'];
 
 /** Short jittered pause before retrying a transaction that collided with another writer. */
 const backoff = (attempt: number): Promise<void> => delay(10 * 2 ** attempt + Math.floor(Math.random() * 10));

@@ -11,6 +11,10 @@
  * | episode pointer | `EPISODE#<service>`         | `CURRENT`                        |
  * | mutation lock   | `MUTEX#<service>`           | `LOCK`                           |
  * | readiness       | `READINESS#<service>#<type>#<target>` | `LAST`                 |
+ * | learning record | `STATS`                     | `<service>#<type>`               |
+ *
+ * Learning records share one partition: there are few (services × mitigation types), each changes
+ * only when an action ends, and one Query lists a service's (`begins_with <service>#`) or all of them.
  */
 
 export interface ItemKey {
@@ -68,3 +72,9 @@ export const readinessKey = (service: string, type: string, target: string): Ite
 
 /** GSI1 sort key: UTC open time, then id to break ties. */
 export const incidentListSortKey = (openedAt: string, incidentId: string): string => `${new Date(openedAt).toISOString()}#${incidentId}`;
+
+/** Partition of the learning records (one item per service and mitigation type). */
+export const STATS_PARTITION = 'STATS';
+
+/** Service names are lowercase letters, digits and `-` (config schema), so `<service>#` prefixes exactly one service's records. */
+export const statsKey = (service: string, type: string): ItemKey => ({ pk: STATS_PARTITION, sk: `${service}#${type}` });

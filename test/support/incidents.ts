@@ -10,7 +10,8 @@ import type { DynamoDbLocalFixture } from './dynamodb.js';
 export async function storeWithIncident(db: DynamoDbLocalFixture, state: WorkflowState, start: string | number, options: { cappedReason?: string } = {}) {
   let now = typeof start === 'string' ? Date.parse(start) : start;
   const clock = () => new Date(now);
-  const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock });
+  const tableName = await db.newTable();
+  const store = new IncidentStore({ tableName, client: db.client, clock });
   const openedAt = state.incident.openedAt;
   await store.openIncident({
     incidentId: state.incident.incidentId,
@@ -24,7 +25,7 @@ export async function storeWithIncident(db: DynamoDbLocalFixture, state: Workflo
     ...(options.cappedReason ? { cappedReason: options.cappedReason } : {}),
     firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${state.incident.incidentId} opened` },
   });
-  return { store, clock, advance: (seconds: number) => void (now += seconds * 1000) };
+  return { store, clock, tableName, advance: (seconds: number) => void (now += seconds * 1000) };
 }
 
 /** Re-opens the WATCHING incident of `state` for a continuation execution named `name` (what the starter does on a re-fire). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import { createDecideHandler } from '../../../lambdas/handlers/decide.js';
+import { LearningRecords } from '../../../lambdas/store/learning.js';
 import { triage, workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 import { reopenForContinuation, storeWithIncident } from '../../support/incidents.js';
@@ -66,5 +68,47 @@ describe('decide', () => {
     expect(plan).toMatchObject({ candidates: [], hasCandidate: false });
     expect(plan.rationale).toContain('was already tried: feature-flag-off on');
     expect(plan.rationale).toContain('Nothing new to try automatically.');
+  });
+
+  it("names a candidate's track record from an earlier incident of the service, in the plan and the candidate's rationale (order unchanged)", async () => {
+    const { store, clock, advance, tableName } = await storeWithIncident(db, state, NOW);
+    const records = new LearningRecords({ tableName, client: db.client });
+    // The first incident: no record yet; the kill switch is applied and restores service 4 minutes after the incident opened.
+    const first = await createDecideHandler({ store, records, clock })(state);
+    expect(first.rationale).not.toContain('Track record');
+    await store.recordActionStart(ID, { cursor: 0, type: 'feature-flag-off', target: first.candidates[0]!.target });
+    await store.completeAction(ID, 0, 'feature-flag-off', { status: 'applied' }, undefined, { service: 'checkout' });
+    await store.setActionEffect(ID, 0, 'feature-flag-off', 'restored', { service: 'checkout', mttmSeconds: 240 });
+    expect(await store.transition(ID, 'RESOLVED', { from: ['OPEN'], reopenUntil: NOW })).toBe(true);
+
+    // The second incident of checkout, a day later.
+    advance(24 * 3600);
+    const openedAt = new Date(clock()).toISOString();
+    const second = workflowState({ triage: t, incidentId: 'inc-2', incident: { ...state.incident, incidentId: 'inc-2', openedAt } });
+    await store.openIncident({
+      incidentId: 'inc-2',
+      service: 'checkout',
+      alarmName: second.signal.alarmName,
+      severity: 'SEV2',
+      signal: second.signal,
+      execution: second.execution,
+      openedAt,
+      leaseUntil: leaseUntil(openedAt),
+      firstEvent: { at: openedAt, kind: 'incident-opened', message: 'opened' },
+    });
+    const plan = await createDecideHandler({ store, records, clock })(second);
+    expect(plan.candidates.map((c) => c.type)).toEqual(first.candidates.map((c) => c.type));
+    expect(plan.candidates[0]!.rationale).toBe(`${first.candidates[0]!.rationale} Track record: kill switch: restored 1 of 1 time for checkout (median MTTM 4 min).`);
+    expect(plan.candidates[1]!.rationale).toBe(first.candidates[1]!.rationale);
+    expect(plan.rationale).toContain('Track record (informs, does not reorder): kill switch: restored 1 of 1 time for checkout (median MTTM 4 min).');
+    expect((await store.listTimeline('inc-2')).at(-1)!.message).toContain('kill switch: restored 1 of 1 time for checkout');
+  });
+
+  it('decides without the track record when it cannot be read', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    const records = { forService: async () => Promise.reject(new Error('AccessDeniedException')) };
+    const plan = await createDecideHandler({ store, records, clock })(state);
+    expect(plan.candidates.map((c) => c.type)).toEqual(['feature-flag-off', 'ecs-rollback']);
+    expect(plan.rationale).not.toContain('Track record');
   });
 });
