@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { reportDirName, writeReportIndex, writeScenarioReport } from '../../cli/commands/drill-report-files.js';
-import { chartMarkers, escapeHtml, linkify, renderHtmlReport } from '../../drill/html-report.js';
+import { chartMarkers, escapeHtml, linkify, renderHtmlReport, reportFigures } from '../../drill/html-report.js';
 import { type DrillResult, DrillResultSchema } from '../../drill/report.js';
 import { type DrillSession, openDrillSession, runScenario } from '../../drill/runner.js';
 import { loadScenario } from '../../drill/scenario.js';
@@ -121,13 +121,15 @@ describe('drill --report files', () => {
 
   it('shows the outcome, MTTD/MTTM/MTTR, the timeline, every email body with its links, and the postmortem', () => {
     expect(dom).toContain('data-passed="true"');
-    expect(dom).toMatch(/data-figure="mttm"[^>]*>.*?<b>11 min<\/b>/s);
+    const figures = reportFigures(result);
+    expect(figures.mttm).toMatch(/^\d+ min/);
+    for (const key of ['mttd', 'mttm', 'mttr'] as const) expect(dom).toMatch(new RegExp(`data-figure="${key}"[^>]*>.*?<b>${figures[key]}</b>`, 's'));
     for (const e of result.timeline) expect(dom).toContain(escapeHtml(e.message));
     const emails = tagsWith(dom, 'data-notification');
     expect(emails).toHaveLength(result.notifications.length);
-    for (const n of result.notifications) {
-      for (const url of n.body.match(/https?:\/\/[^\s<>"']+/g) ?? []) expect(dom).toContain(`<a href="${escapeHtml(url)}">`);
-    }
+    const urls = result.notifications.flatMap((n) => n.body.match(/https?:\/\/[^\s<>"']+/g) ?? []);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(dom).toContain(`<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`);
     expect(dom).toContain(`<pre class="postmortem">`);
     expect(dom).toContain(escapeHtml(result.postmortem!.split('\n')[0]!));
   });
@@ -148,8 +150,21 @@ describe('drill --report files', () => {
     const index = readFileSync(writeReportIndex(dir, [{ result, dir: reportDirName(result.scenario) }]), 'utf8');
     expect(index).toContain(`<a href="${SCENARIO}/report.html">${SCENARIO}</a>`);
     expect(index).toContain(`<a href="${SCENARIO}/postmortem.md">`);
-    expect(index).toMatch(/data-passed="true".*PASS.*restored.*11 min/s);
+    expect(index).toMatch(new RegExp(`data-passed="true".*PASS.*restored.*${reportFigures(result).mttm}`, 's'));
     expect(existsSync(join(dir, SCENARIO, 'report.html'))).toBe(true);
+  });
+});
+
+describe('drill --report with an approval', () => {
+  it('marks the approval request and shows its approve and reject links as links', async () => {
+    const approval = (await runScenario(loadScenario('approval-granted'), session)).result;
+    const [file] = writeScenarioReport(join(dir, 'approval-granted'), approval).filter((p) => p.endsWith('.html'));
+    const dom = await dumpDom(file!);
+    const request = approval.notifications.find((n) => n.topic === 'approvers')!;
+    expect(tagsWith(dom, 'data-marker', 'notification').filter((m) => attr(m, 'data-kind') === 'approval')).toEqual([expect.stringContaining(`data-at="${request.at}"`)]);
+    const links = request.body.match(/https:\/\/\S+\/approval\?t=\S+/g)!;
+    expect(links).toHaveLength(2);
+    for (const link of links) expect(dom).toContain(`<a href="${escapeHtml(link)}">${escapeHtml(link)}</a>`);
   });
 });
 
