@@ -18,6 +18,12 @@ const program = new Command('tourniquet')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 registerValidate(program);
 registerParseEvent(program);
 registerDrill(program);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 import { type DrillResult, renderReport, renderSummary } from '../../drill/report.js';
-import { openDrillSession, runScenario } from '../../drill/runner.js';
+import { loadDrillConfig, openDrillSession, runScenario } from '../../drill/runner.js';
 import { listBuiltInScenarios, loadScenario, type Scenario } from '../../drill/scenario.js';
 import { logger } from '../../lambdas/runtime/lambda.js';
 
@@ -13,6 +13,8 @@ export interface DrillOptions {
   readonly json?: boolean;
   readonly undo?: boolean;
   readonly preflight?: boolean;
+  /** After each scenario, print the incidents, show and postmortem views of the drill's table (cli/views/drill-show.ts). */
+  readonly show?: boolean;
   /** Directory for postmortem.md and report.html (one sub-directory per scenario and an index.html when running several). */
   readonly report?: string;
 }
@@ -47,6 +49,10 @@ export async function runDrill(options: DrillOptions): Promise<number> {
     process.stderr.write('tourniquet: --report writes the drill report; --preflight does not run the drill: pass one of them\n');
     return 2;
   }
+  if (options.show && (options.json || options.preflight)) {
+    process.stderr.write(`tourniquet: --show prints the views as text after each scenario; it does not combine with ${options.json ? '--json' : '--preflight'}\n`);
+    return 2;
+  }
   if (options.preflight) return preflightScenarios(scenarios, options, unloadable);
   const reports = options.report !== undefined ? await import('./drill-report-files.js') : undefined;
   try {
@@ -67,9 +73,14 @@ export async function runDrill(options: DrillOptions): Promise<number> {
   try {
     for (const scenario of scenarios) {
       progress(`Running scenario ${scenario.name}…`);
-      const { result } = await runScenario(scenario, session, { undo: options.undo ?? false, progress });
+      const run = await runScenario(scenario, session, { undo: options.undo ?? false, progress });
+      const { result } = run;
       results.push(result);
       if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
+      if (options.show) {
+        const { drillShow } = await import('../views/drill-show.js');
+        process.stdout.write(await drillShow(run.store, result, loadDrillConfig(scenario)));
+      }
       if (reports) for (const path of reports.writeScenarioReport(reportDirOf(result), result)) progress(`Wrote report ${path}`);
     }
   } finally {
