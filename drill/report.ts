@@ -1,5 +1,6 @@
 import * as z from 'zod';
 
+import { ImpactStartSourceSchema } from '../lambdas/core/impact-start.js';
 import { TimelineEventSchema } from '../lambdas/core/model.js';
 import { humanDuration } from '../lambdas/core/status-update.js';
 import { UndoStepSchema } from '../lambdas/operations/undo.js';
@@ -69,9 +70,15 @@ export const DrillResultSchema = z.object({
       body: z.string(),
     }),
   ),
-  simulatedMttdSeconds: z.number().nullable(),
-  simulatedMttmSeconds: z.number().nullable(),
-  simulatedMttrSeconds: z.number().nullable(),
+  /** The first incident's MTTD (impact started → alarm), MTTM (declared → restored), MTTR (impact started → restored), as its timeline has them. */
+  mttdSeconds: z.number().nullable(),
+  mttmSeconds: z.number().nullable(),
+  mttrSeconds: z.number().nullable(),
+  /** When impact started, as triage measured it (the first breaching datapoint), and where it came from. */
+  impactStartedAt: z.string().nullable(),
+  impactStartSource: ImpactStartSourceSchema.nullable(),
+  /** The scripted fault start behind the first incident's alarm (drill/detection.ts): impact start must be within one period of it. */
+  faultStartedAt: z.string().nullable(),
   /** States entered by the first execution. */
   stateTransitions: z.number().int(),
   states: z.array(z.string()),
@@ -204,7 +211,11 @@ export function renderReport(result: DrillResult): string {
   out.push(
     several
       ? `Outcome: ${result.incidents.length} incidents (${result.incidents.filter((i) => i.restored).length} restored, ${result.incidents.filter((i) => i.escalated).length} escalated); ${result.executionsStarted} executions, ${result.executions.reduce((n, e) => n + e.transitions, 0)} state transitions; ${result.mutations} changes to the account, ${result.duplicateMutations} duplicated.`
-      : `Outcome: ${result.restored ? 'RESTORED' : 'NOT RESTORED'}${result.escalated ? ', human paged' : ''}. ${metric('MTTD', result.simulatedMttdSeconds)}, ${metric('MTTM', result.simulatedMttmSeconds)}, ${metric('MTTR', result.simulatedMttrSeconds)} (simulated); ${result.stateTransitions} state transitions${alarmNow}.`,
+  const source = (r: DrillResult) =>
+    r.impactStartedAt
+      ? ` (impact from ${hms(r.impactStartedAt)}, ${r.impactStartSource ?? 'unknown source'}${r.faultStartedAt ? `; scripted fault from ${hms(r.faultStartedAt)}` : ''})`
+      : '';
+      : `Outcome: ${result.restored ? 'RESTORED' : 'NOT RESTORED'}${result.escalated ? ', human paged' : ''}. ${metric('MTTD', result.mttdSeconds)}${source(result)}, ${metric('MTTM', result.mttmSeconds)}, ${metric('MTTR', result.mttrSeconds)} (simulated time); ${result.stateTransitions} state transitions${alarmNow}.`,
   );
   out.push(`Expected: ${describeExpectation(result.expected)} → ${mark(result.passed)}`);
   if (result.undo) {

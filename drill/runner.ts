@@ -19,6 +19,7 @@ import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
 import { summarizeDrillConfig } from './config-summary.js';
 import { loadWorkflowDefinition } from './definition.js';
 import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { detectionMismatches, scriptedFaultStart } from './detection.js';
 import { appliedTypes, type IncidentOutcome, judge, mutationBudget } from './expectations.js';
 import { DrillFailureNet } from './failure-net.js';
 import { cadenceHandler, drillAdapters, drillRuntime, type DrillWiring, operatorCommands, starterHandler, workflowHandlers } from './handlers.js';
@@ -440,6 +441,11 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     actions.map((a) => ({ type: a.type, target: a.target, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }));
   const result: DrillResult = {
     scenario: scenario.name,
+  // Detection: when the scripted fault began behind the first incident's alarm; the metrics must agree with the timeline and with it.
+  const faultStart = first ? scriptedFaultStart(scenario, account.health, first.record.alarmName, new Date(first.record.signal.stateChangeTime)) : undefined;
+  if (first && metrics) {
+    mismatches.push(...detectionMismatches({ ...metrics, impactStartedAt: first.record.impactStartedAt ?? null, timeline: first.timeline, faultStart }));
+  }
     description: scenario.description,
     config: summarizeDrillConfig(config, scenario.config ?? DEFAULT_CONFIG_PATH, REPO_ROOT, scenario.configWhy, sampleConfig()),
     incidentId: first?.record.incidentId ?? null,
@@ -471,9 +477,12 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
       ...(failureNet.pageIds.has(m.messageId) ? { via: 'failure-net' as const } : {}),
       body: m.message,
     })),
-    simulatedMttdSeconds: metrics?.mttdSeconds ?? null,
-    simulatedMttmSeconds: metrics?.mttmSeconds ?? null,
-    simulatedMttrSeconds: metrics?.mttrSeconds ?? null,
+    mttdSeconds: metrics?.mttdSeconds ?? null,
+    mttmSeconds: metrics?.mttmSeconds ?? null,
+    mttrSeconds: metrics?.mttrSeconds ?? null,
+    impactStartedAt: first?.record.impactStartedAt ?? null,
+    impactStartSource: first?.record.impactStartSource ?? null,
+    faultStartedAt: faultStart?.at ?? null,
     stateTransitions: firstExecution?.states.length ?? 0,
     states: [...(firstExecution?.states ?? [])],
     execution: firstExecution ? { name: firstExecution.name, status: firstExecution.status, ...(firstExecution.error ? { error: firstExecution.error } : {}) } : null,

@@ -42,8 +42,14 @@ describe('drill: feature-regression', () => {
     ]);
     expect(result.notifications[0]!.body).toContain('Investigating');
     expect(result.notifications.every((n) => n.subject.startsWith('[SEV2]['))).toBe(true);
-    expect(result.simulatedMttmSeconds).toBeGreaterThan(0);
-    expect(result.simulatedMttmSeconds).toBeLessThan(10 * 60);
+    expect(result.mttmSeconds).toBeGreaterThan(0);
+    expect(result.mttmSeconds).toBeLessThan(10 * 60);
+    // Impact start measured from the alarm's datapoints (GetMetricData on the simulated metric), within a period of the scripted fault.
+    expect(result).toMatchObject({ impactStartSource: 'metric-data', impactStartedAt: '2026-11-23T03:06:00.000Z', faultStartedAt: '2026-11-23T03:06:15.000Z', mttdSeconds: 180 });
+    expect(result.mttrSeconds).toBe(result.mttdSeconds! + 2 + result.mttmSeconds!);
+    expect(result.timeline.map((e) => e.message)).toContain(
+      'Impact started at 03:06:00 (first breaching datapoint of checkout-5xx-rate, GetMetricData, 3 breaching datapoints of 60 s); MTTD 180 s',
+    );
     expect(result.stateTransitions).toBe(result.states.length);
     expect(result.states).toEqual(expect.arrayContaining(['OpenIncident', 'Triage', 'Decide', 'Mitigate', 'WaitForEffect', 'Verify', 'NotifyMitigated', 'CloseIncident']));
     expect(result.postmortem).toContain('## Timeline (UTC)');
