@@ -5,6 +5,7 @@ import type { MitigationAdapters } from '../../lambdas/mitigations/ports.js';
 import { checkReadiness, type ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
 import { mitigationAdapters } from '../../lambdas/runtime/compose/index.js';
+import { describeFailure } from '../runtime/errors.js';
 import type { AccountLocation, PermissionSimulator } from './preflight-permissions.js';
 import { type PreflightContext, preflightJson, renderPreflight } from './preflight-report.js';
 
@@ -51,8 +52,7 @@ export async function runPreflight(options: PreflightOptions, deps: PreflightDep
   try {
     return await preflight(options, deps);
   } catch (error) {
-    const e = error as Error;
-    deps.err(`tourniquet: ${e instanceof PreflightInputError ? e.message : `${e.name}: ${e.message}`}`);
+    deps.err(`tourniquet: ${error instanceof PreflightInputError ? error.message : describeFailure(error).message}`);
     return 2;
   }
 }
@@ -71,7 +71,8 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
   try {
     where = await deps.identity();
   } catch (error) {
-    throw new PreflightInputError(`cannot use your AWS credentials: ${oneLine(error)} (set AWS_PROFILE or credentials, and a region with --region or AWS_REGION)`);
+    // The CLI's one mapping of AWS failures (no region, no or expired credentials, ...) to a line with the fix.
+    throw new PreflightInputError(describeFailure(error).message);
   }
 
   const notes: string[] = [];
@@ -80,7 +81,11 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
     try {
       outputs = await deps.stackOutputs(options.stack);
     } catch (error) {
-      throw new PreflightInputError(`cannot read the outputs of stack ${options.stack}: ${oneLine(error)}`);
+      throw new PreflightInputError(
+        (error as Error).name === 'AwsResourceNotFoundError'
+          ? `stack ${options.stack} not found in ${where.region}: check --stack and --region`
+          : `cannot read the outputs of stack ${options.stack}: ${describeFailure(error).message}`,
+      );
     }
     for (const key of [MITIGATE_ROLE_OUTPUT, DEPLOYMENT_STRATEGY_OUTPUT]) {
       if (outputs[key] === undefined)
@@ -124,11 +129,6 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
   deps.out(options.json ? preflightJson(reports, context) : renderPreflight(reports, context));
   return reports.every((r) => r.ready) ? 0 : 1;
 }
-
-const oneLine = (error: unknown): string => {
-  const e = error as Error;
-  return `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${String(e.message ?? error).split('\n')[0]}`;
-};
 
 /** The real thing: the caller's credentials, the composition root's clients, loaded when first used. */
 function realDeps(region: string | undefined): PreflightDeps {

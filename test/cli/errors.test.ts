@@ -119,11 +119,13 @@ describe('tourniquet without a region or credentials', () => {
     ['incidents'],
     ['show', 'inc-1'],
     ['postmortem', 'inc-1'],
+    ['preflight'],
   ];
 
-  it('every operator command prints one line naming the fix, no stack trace, exit 2', async () => {
+  it('every operator command and preflight prints one line naming the fix, no stack trace, exit 2', async () => {
     // --table and --deployment-strategy given: what is missing is the region (then the credentials).
-    const withValues = (args: string[]) => [...args, '--table', 'Tourniquet-Incidents', ...(args[0] === 'undo' ? ['--deployment-strategy', 'zb4k2x9'] : [])];
+    const withValues = (args: string[]) =>
+      args[0] === 'preflight' ? args : [...args, '--table', 'Tourniquet-Incidents', ...(args[0] === 'undo' ? ['--deployment-strategy', 'zb4k2x9'] : [])];
     const noRegion = await Promise.all(COMMANDS.map((args) => tourniquet(withValues(args), bare())));
     const noCredentials = await Promise.all(COMMANDS.map((args) => tourniquet(withValues(args), bare({ AWS_REGION: 'eu-west-1' }))));
     const seen = (runs: typeof noRegion) => runs.map((r, i) => ({ command: COMMANDS[i]![0], code: r.code, stderr: r.stderr, stdout: r.stdout }));

@@ -169,16 +169,13 @@ describe('tourniquet preflight', () => {
     const cases: [Parameters<typeof runPreflight>[0], ReturnType<typeof deps>, RegExp][] = [
       [{ config: '/nonexistent/tourniquet.config.json' }, deps(), /^tourniquet: .*ENOENT/],
       [{ config: configFile(), service: 'payments' }, deps(), /^tourniquet: service "payments" is not in .* \(services: checkout\)$/],
-      [
-        { config: configFile(), stack: 'Tourniquet-dev' },
-        deps(),
-        /^tourniquet: cannot read the outputs of stack Tourniquet-dev: AwsResourceNotFoundError: CloudFormation stack Tourniquet-dev does not exist/,
-      ],
+      [{ config: configFile(), stack: 'Tourniquet-dev' }, deps(), /^tourniquet: stack Tourniquet-dev not found in us-east-1: check --stack and --region$/],
       [
         { config: configFile() },
         deps({ identity: async () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) }),
-        /^tourniquet: cannot use your AWS credentials: CredentialsProviderError: Could not load credentials from any providers \(set AWS_PROFILE/,
+        /^tourniquet: no AWS credentials: set AWS_PROFILE \(after aws configure or aws sso login\) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY$/,
       ],
+      [{ config: configFile() }, deps({ identity: async () => Promise.reject(new Error('Region is missing')) }), /^tourniquet: no AWS region: pass --region or set AWS_REGION$/],
     ];
     for (const [options, { deps: d, out, err }, message] of cases) {
       await expect(runPreflight(options, d)).resolves.toBe(2);
