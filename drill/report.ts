@@ -207,14 +207,14 @@ export function renderReport(result: DrillResult): string {
   for (const n of result.notifications) out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.via === 'failure-net' ? `(failure net) ${n.body.slice(0, 90)}` : n.subject}`);
   out.push('');
   const metric = (label: string, s: number | null) => `${label} ${s === null ? 'n/a' : humanDuration(s * 1000)}`;
-  const alarmNow = result.alarm ? `; alarm now ${result.alarm.finalState}` : '';
-  out.push(
-    several
-      ? `Outcome: ${result.incidents.length} incidents (${result.incidents.filter((i) => i.restored).length} restored, ${result.incidents.filter((i) => i.escalated).length} escalated); ${result.executionsStarted} executions, ${result.executions.reduce((n, e) => n + e.transitions, 0)} state transitions; ${result.mutations} changes to the account, ${result.duplicateMutations} duplicated.`
   const source = (r: DrillResult) =>
     r.impactStartedAt
       ? ` (impact from ${hms(r.impactStartedAt)}, ${r.impactStartSource ?? 'unknown source'}${r.faultStartedAt ? `; scripted fault from ${hms(r.faultStartedAt)}` : ''})`
       : '';
+  const alarmNow = result.alarm ? `; alarm now ${result.alarm.finalState}` : '';
+  out.push(
+    several
+      ? `Outcome: ${result.incidents.length} incidents (${result.incidents.filter((i) => i.restored).length} restored, ${result.incidents.filter((i) => i.escalated).length} escalated); ${result.executionsStarted} executions, ${result.executions.reduce((n, e) => n + e.transitions, 0)} state transitions; ${result.mutations} changes to the account, ${result.duplicateMutations} duplicated.`
       : `Outcome: ${result.restored ? 'RESTORED' : 'NOT RESTORED'}${result.escalated ? ', human paged' : ''}. ${metric('MTTD', result.mttdSeconds)}${source(result)}, ${metric('MTTM', result.mttmSeconds)}, ${metric('MTTR', result.mttrSeconds)} (simulated time); ${result.stateTransitions} state transitions${alarmNow}.`,
   );
   out.push(`Expected: ${describeExpectation(result.expected)} → ${mark(result.passed)}`);

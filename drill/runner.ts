@@ -18,8 +18,8 @@ import { PauseSwitch } from '../lambdas/store/pause.js';
 import { AlarmPump, type PumpedTransition } from './alarm-pump.js';
 import { summarizeDrillConfig } from './config-summary.js';
 import { loadWorkflowDefinition } from './definition.js';
-import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { detectionMismatches, scriptedFaultStart } from './detection.js';
+import { createLocalTable, deleteLocalTable, type DynamoDbLocal, localDocumentClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { appliedTypes, type IncidentOutcome, judge, mutationBudget } from './expectations.js';
 import { DrillFailureNet } from './failure-net.js';
 import { cadenceHandler, drillAdapters, drillRuntime, type DrillWiring, operatorCommands, starterHandler, workflowHandlers } from './handlers.js';
@@ -436,16 +436,16 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   }
 
   const metrics = first ? metricsOf(first.record) : undefined;
-  const firstExecution = executions[0];
-  const ledger = (actions: (typeof incidents)[number]['actions']) =>
-    actions.map((a) => ({ type: a.type, target: a.target, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }));
-  const result: DrillResult = {
-    scenario: scenario.name,
   // Detection: when the scripted fault began behind the first incident's alarm; the metrics must agree with the timeline and with it.
   const faultStart = first ? scriptedFaultStart(scenario, account.health, first.record.alarmName, new Date(first.record.signal.stateChangeTime)) : undefined;
   if (first && metrics) {
     mismatches.push(...detectionMismatches({ ...metrics, impactStartedAt: first.record.impactStartedAt ?? null, timeline: first.timeline, faultStart }));
   }
+  const firstExecution = executions[0];
+  const ledger = (actions: (typeof incidents)[number]['actions']) =>
+    actions.map((a) => ({ type: a.type, target: a.target, status: a.status, ...(a.detail ? { detail: a.detail } : {}) }));
+  const result: DrillResult = {
+    scenario: scenario.name,
     description: scenario.description,
     config: summarizeDrillConfig(config, scenario.config ?? DEFAULT_CONFIG_PATH, REPO_ROOT, scenario.configWhy, sampleConfig()),
     incidentId: first?.record.incidentId ?? null,
