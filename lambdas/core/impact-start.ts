@@ -19,6 +19,13 @@ export const IMPACT_START_SOURCES = ['reason-data', 'metric-data', 'estimated'] 
 export const ImpactStartSourceSchema = z.enum(IMPACT_START_SOURCES);
 export type ImpactStartSource = z.infer<typeof ImpactStartSourceSchema>;
 
+/** How each source is said where impact start is shown (postmortem, CLI views). */
+export const IMPACT_START_SOURCE_WORDS: Readonly<Record<ImpactStartSource, string>> = {
+  'reason-data': "first breaching datapoint, from the alarm's reason data",
+  'metric-data': 'first breaching datapoint, from GetMetricData',
+  estimated: 'estimated: period × datapoints to alarm before the alarm (no datapoints available)',
+};
+
 /** One datapoint of the alarm's evaluated series; `value` undefined: CloudWatch had no data for the period. */
 export const MetricPointSchema = z.object({
   /** Start of the period (ISO-8601), as CloudWatch timestamps datapoints. */
