@@ -830,6 +830,38 @@ describe('listIncidents', () => {
     await expect(store.listIncidents({ limit: 0 })).rejects.toBeInstanceOf(RecordInvalidError);
   });
 
+  it('since bounds the index query by open time (any offset); statuses and service filter', async () => {
+    const { store } = await newStore();
+    await store.openIncident(openInput('inc-mid', { service: 's1', alarmName: 'a1', openedAt: '2026-11-02T10:00:00.000Z' }));
+    await store.openIncident(openInput('inc-new', { service: 's2', alarmName: 'a2', openedAt: '2026-11-02T11:30:00.000+01:00' }));
+    await store.openIncident(openInput('inc-old', { service: 's3', alarmName: 'a3', openedAt: '2026-11-01T23:00:00.000Z' }));
+    await store.transition('inc-old', 'ESCALATED');
+    const ids = async (options: Parameters<IncidentStore['listIncidents']>[0]) => (await store.listIncidents(options)).map((i) => i.incidentId);
+
+    expect(await ids({ since: '2026-11-02T10:00:00.000Z' })).toEqual(['inc-new', 'inc-mid']);
+    expect(await ids({ since: '2026-11-02T11:00:00.000+01:00' })).toEqual(['inc-new', 'inc-mid']);
+    expect(await ids({ since: '2026-11-02T10:00:00.001Z' })).toEqual(['inc-new']);
+    expect(await ids({ statuses: ['ESCALATED', 'RESOLVED'] })).toEqual(['inc-old']);
+    expect(await ids({ statuses: ['OPEN'], service: 's1' })).toEqual(['inc-mid']);
+    expect(await ids({ service: 's3', since: '2026-11-02T00:00:00.000Z' })).toEqual([]);
+    await expect(store.listIncidents({ since: 'yesterday' })).rejects.toBeInstanceOf(RecordInvalidError);
+  });
+
+  it('a filter pages through the index until the limit is met (matches beyond the first page)', async () => {
+    const { store } = await newStore();
+    const openedAt = (i: number) => new Date(Date.parse('2026-11-01T00:00:00.000Z') + i * 60_000).toISOString();
+    // 110 incidents (one per service: a service has one current incident); only the two oldest are ESCALATED and only the oldest
+    // is of service "rare", so the newest-first query reads past a 100-item page for each filter.
+    for (let i = 0; i < 110; i += 1) {
+      const id = `inc-${String(i).padStart(3, '0')}`;
+      await store.openIncident(openInput(id, { service: i === 0 ? 'rare' : `svc-${i}`, alarmName: `a-${i}`, openedAt: openedAt(i) }));
+      if (i < 2) await store.transition(id, 'ESCALATED');
+    }
+    expect((await store.listIncidents({ statuses: ['ESCALATED'], limit: 5 })).map((i) => i.incidentId)).toEqual(['inc-001', 'inc-000']);
+    expect((await store.listIncidents({ service: 'rare', limit: 5 })).map((i) => i.incidentId)).toEqual(['inc-000']);
+    expect((await store.listIncidents({ statuses: ['OPEN'], limit: 3 })).map((i) => i.incidentId)).toEqual(['inc-109', 'inc-108', 'inc-107']);
+  });
+
   it('returns nothing for an empty table and lists no pointers, locks or events', async () => {
     const { store } = await newStore();
     expect(await store.listIncidents()).toEqual([]);
