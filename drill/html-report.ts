@@ -174,10 +174,13 @@ export function renderChart(series: MetricSeries, markers: readonly ChartMarker[
   // X axis: UTC clock times at a round step.
   const stepS = TIME_STEPS.find((s) => (t1 - t0) / (s * 1000) <= 10) ?? 86400;
   const withSeconds = stepS < 60;
+  const withDate = t1 - t0 > 86_400_000;
   for (let t = Math.ceil(t0 / (stepS * 1000)) * stepS * 1000; t <= t1; t += stepS * 1000) {
     const iso = new Date(t).toISOString();
     parts.push(`<line x1="${r(x(t))}" x2="${r(x(t))}" y1="${PLOT.bottom}" y2="${PLOT.bottom + 5}" class="axis"/>`);
-    parts.push(`<text x="${r(x(t))}" y="${PLOT.bottom + 18}" text-anchor="middle" class="tick" data-time="${esc(iso)}">${esc(withSeconds ? hms(iso) : iso.slice(11, 16))}</text>`);
+    parts.push(
+      `<text x="${r(x(t))}" y="${PLOT.bottom + 18}" text-anchor="middle" class="tick" data-time="${esc(iso)}">${esc(withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : withSeconds ? hms(iso) : iso.slice(11, 16))}</text>`,
+    );
   }
   parts.push(`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${PLOT.bottom}" y2="${PLOT.bottom}" class="axis"/>`);
   parts.push(`<line x1="${PLOT.left}" x2="${PLOT.left}" y1="${PLOT.top}" y2="${PLOT.bottom}" class="axis"/>`);
@@ -197,6 +200,7 @@ export function renderChart(series: MetricSeries, markers: readonly ChartMarker[
     }
   }
   if (series.points.length > 0) {
+    // Collapsed runs (metric-series.ts) are straight lines between their ends, so the polyline is exact.
     const line = series.points.map((p) => `${r(x(ms(p.at)))},${r(y(p.value))}`).join(' ');
     parts.push(`<polyline data-series="${esc(series.alarm)}" points="${line}" class="series"/>`);
     if (series.points.length <= 400) {
@@ -216,14 +220,18 @@ export function renderChart(series: MetricSeries, markers: readonly ChartMarker[
 
 const colorKey = (m: ChartMarker): string => (m.type === 'alarm' || m.type === 'recovery' ? m.type : m.kind);
 
-/** Places markers in their lane; markers that would overlap step right by a few pixels. */
+/** Markers that would overlap step right by a few pixels (three at most: a dense lane overlaps rather than drift off its times). */
+const STEP_PX = 9;
+const MAX_STEP_PX = 3 * STEP_PX;
+
+/** Places markers in their lane. */
 function placeMarkers(markers: readonly ChartMarker[], x: (t: number) => number): { marker: ChartMarker; x: number; y: number }[] {
   const lastX = new Map<number, number>();
   return markers.map((marker) => {
     const lane = LANES.find((l) => l.type.includes(marker.type))!;
-    let at = x(ms(marker.at));
+    const exact = x(ms(marker.at));
     const previous = lastX.get(lane.y);
-    if (previous !== undefined && at - previous < 9) at = previous + 9;
+    const at = previous !== undefined && exact - previous < STEP_PX && previous + STEP_PX - exact <= MAX_STEP_PX ? previous + STEP_PX : exact;
     lastX.set(lane.y, at);
     return { marker, x: at, y: lane.y };
   });

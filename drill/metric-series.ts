@@ -22,15 +22,19 @@ export const MetricSeriesSchema = z.object({
   comparison: z.string(),
   /** Why this alarm and not the primary (a composite primary, no primary alarm). */
   note: z.string().optional(),
-  /** One datapoint per period: `at` is the start of the period bucket. */
+  /**
+   * The datapoints, `at` the start of each period bucket, in time order. Runs of equal values keep only
+   * their first and last point (the line through them is the same), so a quiet week stays small:
+   * the value of a period not listed is that of the last point before it.
+   */
   points: z.array(z.object({ at: z.string(), value: z.number() })),
 });
 export type MetricSeries = z.infer<typeof MetricSeriesSchema>;
 
 /** Periods charted after the last thing that happened to the incident, so the recovery is visible. */
 const TRAILING_PERIODS = 10;
-/** A chart of more points than this is cut at its end (a drill that idles for simulated days). */
-const MAX_POINTS = 1440;
+/** Periods read at most: a drill that idles for simulated weeks is charted from its start up to here. */
+const MAX_PERIODS = 20_000;
 
 export interface SeriesInput {
   readonly scenario: Scenario;
@@ -68,12 +72,17 @@ export function metricSeries(input: SeriesInput): MetricSeries | null {
   const start = new Date(scenario.startsAt);
   const period = spec.periodSeconds * 1000;
   const wanted = input.lastEventAt ? input.lastEventAt.getTime() + TRAILING_PERIODS * period : input.endedAt.getTime();
-  const end = new Date(Math.min(input.endedAt.getTime(), wanted, start.getTime() + MAX_POINTS * period));
+  const cap = start.getTime() + MAX_PERIODS * period;
+  const end = new Date(Math.min(input.endedAt.getTime(), wanted, cap));
+  if (cap < Math.min(input.endedAt.getTime(), wanted)) {
+    note = `${note ? `${note} ` : ''}The chart covers the first ${MAX_PERIODS} periods (to ${end.toISOString()}).`;
+  }
   // Complete buckets only: the one the drill ended in had not been evaluated yet.
   const points = input.cloudwatch
     .datapoints(name, start, end)
     .filter((d) => d.timestamp.getTime() + period <= input.endedAt.getTime())
     .map((d) => ({ at: d.timestamp.toISOString(), value: d.value }));
+  const kept = points.filter((p, i) => i === 0 || i === points.length - 1 || p.value !== points[i - 1]!.value || p.value !== points[i + 1]!.value);
   return {
     alarm: name,
     namespace: spec.namespace,
@@ -83,7 +92,7 @@ export function metricSeries(input: SeriesInput): MetricSeries | null {
     threshold: spec.threshold,
     comparison: spec.comparisonOperator,
     ...(note !== undefined ? { note } : {}),
-    points,
+    points: kept,
   };
 }
 
