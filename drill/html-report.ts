@@ -446,6 +446,13 @@ export function renderHtmlReport(result: DrillResult, options: HtmlReportOptions
   return b.join('\n');
 }
 
+/** The index shows each scenario's first sentence; its report has the whole description. */
+function firstSentence(text: string): string {
+  const end = text.search(/[.:;](\s|$)/);
+  const sentence = end === -1 ? text : text.slice(0, end + 1);
+  return sentence.length > 160 ? `${sentence.slice(0, 159)}…` : sentence;
+}
+
 function expectationText(e: DrillResult['expected']): string {
   const parts: string[] = [];
   if (e.restored !== undefined) parts.push(e.restored ? 'restored' : 'not restored');
@@ -474,8 +481,8 @@ export function renderHtmlIndex(entries: readonly IndexEntry[]): string {
     const f = reportFigures(result);
     const href = (file: string) => esc(`${encodeURIComponent(dir)}/${file}`);
     b.push(
-      `<tr data-scenario="${esc(result.scenario)}" data-passed="${f.passed}"><td><a href="${href('report.html')}">${esc(result.scenario)}</a><br><span class="note">${esc(result.description)}</span></td>` +
-        `<td><span class="badge ${f.passed ? 'pass' : 'fail'}">${f.passed ? 'PASS' : 'FAIL'}</span></td><td>${esc(f.outcome)}</td><td>${esc(f.mttd)}</td><td>${esc(f.mttm)}</td><td>${esc(f.mttr)}</td>` +
+      `<tr data-scenario="${esc(result.scenario)}" data-passed="${f.passed}"><td><a href="${href('report.html')}">${esc(result.scenario)}</a><br><span class="note">${esc(firstSentence(result.description))}</span></td>` +
+        `<td><span class="badge ${f.passed ? 'pass' : 'fail'}">${f.passed ? 'PASS' : 'FAIL'}</span></td><td>${esc(f.outcome)}</td><td class="time">${esc(f.mttd)}</td><td class="time">${esc(f.mttm)}</td><td class="time">${esc(f.mttr)}</td>` +
         `<td><a href="${href('postmortem.md')}">postmortem.md</a></td></tr>`,
     );
   }
