@@ -11,7 +11,7 @@ import type { DrillResult } from './report.js';
  */
 
 /** What a marker on the chart stands for. Tests find markers by `data-marker`. */
-export type MarkerType = 'alarm' | 'action' | 'notification' | 'recovery' | 'change';
+export type MarkerType = 'impact' | 'alarm' | 'action' | 'notification' | 'recovery' | 'change';
 
 export interface ChartMarker {
   readonly type: MarkerType;
@@ -31,15 +31,6 @@ const hms = (iso: string): string => iso.slice(11, 19);
 const utc = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 const ms = (iso: string): number => Date.parse(iso);
 
-/** MTTD/MTTM/MTTR of the first incident: the measured figure when the result carries one, else the simulated one. */
-function durationOf(result: DrillResult, key: 'mttd' | 'mttm' | 'mttr'): number | null {
-  const loose = result as unknown as Record<string, unknown>;
-  const measured = loose[`${key}Seconds`];
-  if (typeof measured === 'number') return measured;
-  const simulated = loose[`simulated${key[0]!.toUpperCase()}${key.slice(1)}Seconds`];
-  return typeof simulated === 'number' ? simulated : null;
-}
-
 /** The alarm whose ALARM / OK transitions are the alarm and recovery markers: the primary, else the charted one. */
 function watchedAlarm(result: DrillResult): string | undefined {
   return result.alarm?.name ?? result.metricSeries?.alarm ?? result.incidents[0]?.alarms[0];
@@ -49,6 +40,13 @@ function watchedAlarm(result: DrillResult): string | undefined {
 export function chartMarkers(result: DrillResult): ChartMarker[] {
   const out: ChartMarker[] = [];
   const alarm = watchedAlarm(result);
+  if (result.impactStartedAt)
+    out.push({
+      type: 'impact',
+      kind: result.impactStartSource ?? 'unknown',
+      at: result.impactStartedAt,
+      label: `impact started (${result.impactStartSource ?? 'unknown source'}): MTTD is measured from here`,
+    });
   let fired = false;
   for (const t of result.alarmTransitions) {
     if (t.alarm !== alarm) continue;
@@ -94,11 +92,12 @@ const PLOT = { left: 70, right: W - 20, top: 96, bottom: H - 48 };
 /** Marker lanes above the plot, top to bottom. */
 const LANES: readonly { type: MarkerType[]; y: number; label: string }[] = [
   { type: ['change'], y: 18, label: 'changes' },
-  { type: ['alarm', 'recovery'], y: 40, label: 'alarm' },
+  { type: ['impact', 'alarm', 'recovery'], y: 40, label: 'alarm' },
   { type: ['action'], y: 62, label: 'actions' },
   { type: ['notification'], y: 84, label: 'notices' },
 ];
 const COLORS: Record<string, string> = {
+  impact: '#fb8f44',
   alarm: '#a40e26',
   recovery: '#1a7f37',
   applied: '#0969da',
@@ -218,7 +217,7 @@ export function renderChart(series: MetricSeries, markers: readonly ChartMarker[
   return parts.join('\n');
 }
 
-const colorKey = (m: ChartMarker): string => (m.type === 'alarm' || m.type === 'recovery' ? m.type : m.kind);
+const colorKey = (m: ChartMarker): string => (m.type === 'impact' || m.type === 'alarm' || m.type === 'recovery' ? m.type : m.kind);
 
 /** Markers that would overlap step right by a few pixels (three at most: a dense lane overlaps rather than drift off its times). */
 const STEP_PX = 9;
@@ -241,15 +240,17 @@ function markerSvg(m: ChartMarker, cx: number, cy: number): string {
   const color = COLORS[colorKey(m)]!;
   const X = cx.toFixed(1);
   const shape =
-    m.type === 'alarm'
-      ? `<path d="M ${X} ${cy - 7} L ${(cx + 7).toFixed(1)} ${cy + 5} L ${(cx - 7).toFixed(1)} ${cy + 5} Z" fill="${color}"/>`
-      : m.type === 'recovery'
-        ? `<circle cx="${X}" cy="${cy}" r="6" fill="${color}"/>`
-        : m.type === 'action'
-          ? `<rect x="${(cx - 5).toFixed(1)}" y="${cy - 5}" width="10" height="10" fill="${color}"/>`
-          : m.type === 'notification'
-            ? `<circle cx="${X}" cy="${cy}" r="4.5" fill="${color}"/>`
-            : `<path d="M ${X} ${cy - 6} L ${(cx + 6).toFixed(1)} ${cy} L ${X} ${cy + 6} L ${(cx - 6).toFixed(1)} ${cy} Z" fill="${color}"/>`;
+    m.type === 'impact'
+      ? `<path d="M ${X} ${cy - 7} L ${(cx + 7).toFixed(1)} ${cy + 5} L ${(cx - 7).toFixed(1)} ${cy + 5} Z" fill="none" stroke="${color}" stroke-width="2"/>`
+      : m.type === 'alarm'
+        ? `<path d="M ${X} ${cy - 7} L ${(cx + 7).toFixed(1)} ${cy + 5} L ${(cx - 7).toFixed(1)} ${cy + 5} Z" fill="${color}"/>`
+        : m.type === 'recovery'
+          ? `<circle cx="${X}" cy="${cy}" r="6" fill="${color}"/>`
+          : m.type === 'action'
+            ? `<rect x="${(cx - 5).toFixed(1)}" y="${cy - 5}" width="10" height="10" fill="${color}"/>`
+            : m.type === 'notification'
+              ? `<circle cx="${X}" cy="${cy}" r="4.5" fill="${color}"/>`
+              : `<path d="M ${X} ${cy - 6} L ${(cx + 6).toFixed(1)} ${cy} L ${X} ${cy + 6} L ${(cx - 6).toFixed(1)} ${cy} Z" fill="${color}"/>`;
   return `<g data-marker="${m.type}" data-kind="${esc(m.kind)}" data-at="${esc(m.at)}"><title>${esc(`${hms(m.at)} UTC ${m.label}`)}</title>${shape}</g>`;
 }
 
@@ -307,13 +308,14 @@ export function reportFigures(result: DrillResult): { passed: boolean; outcome: 
   return {
     passed: result.passed,
     outcome: outcomeOf(result),
-    mttd: duration(durationOf(result, 'mttd')),
-    mttm: duration(durationOf(result, 'mttm')),
-    mttr: duration(durationOf(result, 'mttr')),
+    mttd: duration(result.mttdSeconds),
+    mttm: duration(result.mttmSeconds),
+    mttr: duration(result.mttrSeconds),
   };
 }
 
 const LEGEND: readonly [string, string][] = [
+  ['impact', 'impact start (first breaching datapoint)'],
   ['alarm', 'alarm → ALARM'],
   ['recovery', 'alarm back to OK'],
   ['applied', 'action applied'],
@@ -350,11 +352,11 @@ export function renderHtmlReport(result: DrillResult, options: HtmlReportOptions
   b.push('<div class="figures">');
   b.push(`<div class="figure" data-figure="outcome"><span>Outcome</span><b>${esc(figures.outcome)}</b></div>`);
   for (const [key, label, title] of [
-    ['mttd', 'MTTD', 'impact start to the alarm'],
+    ['mttd', 'MTTD', 'impact start (first breaching datapoint) to the alarm'],
     ['mttm', 'MTTM', 'alarm to mitigation verified'],
     ['mttr', 'MTTR', 'impact start to mitigated'],
   ] as const) {
-    b.push(`<div class="figure" data-figure="${key}" title="${esc(title)}"><span>${label} (simulated)</span><b>${esc(figures[key])}</b></div>`);
+    b.push(`<div class="figure" data-figure="${key}" title="${esc(title)}"><span>${label}</span><b>${esc(figures[key])}</b></div>`);
   }
   b.push('</div>');
 

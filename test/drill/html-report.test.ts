@@ -122,7 +122,11 @@ describe('drill --report files', () => {
     const recovery = markers('recovery');
     expect(recovery).toHaveLength(1);
     expect(Date.parse(attr(recovery[0]!, 'data-at')!)).toBeGreaterThan(Date.parse(result.alarm!.firedAt!));
-    expect(chartMarkers(result).filter((m) => m.type !== 'change')).toHaveLength(alarm.length + actions.length + notifications.length + recovery.length);
+    // Impact start (MTTD's start) is marked before the alarm.
+    const impact = markers('impact');
+    expect(impact.map((m) => attr(m, 'data-at'))).toEqual([result.impactStartedAt]);
+    expect(Date.parse(result.impactStartedAt!)).toBeLessThan(Date.parse(result.alarm!.firedAt!));
+    expect(chartMarkers(result).filter((m) => m.type !== 'change')).toHaveLength(impact.length + alarm.length + actions.length + notifications.length + recovery.length);
   });
 
   it('shows the outcome, MTTD/MTTM/MTTR, the timeline, every email body with its links, and the postmortem', () => {
