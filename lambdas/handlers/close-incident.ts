@@ -1,7 +1,5 @@
 import { OpenedIncidentSchema, WorkflowStateSchema } from '../core/model.js';
-import { describeOutcomeOfActions } from '../core/postmortem.js';
-import { humanDuration } from '../core/status-update.js';
-import { metricsOf, postmortemActions } from '../operations/postmortem.js';
+import { metricsOf, storedMetricsOf, summaryOf } from '../operations/incident-summary.js';
 import { composeCloseIncident } from '../runtime/compose/close-incident.js';
 import { composedHandler } from '../runtime/lambda.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -28,18 +26,9 @@ export function createCloseIncidentHandler(deps: CloseIncidentDeps) {
     const at = deps.clock().toISOString();
     const outcome = record.status === 'RESOLVED' ? 'resolved' : record.status === 'ESCALATED' || record.status === 'ACKNOWLEDGED' ? 'escalated' : 'open';
     const metrics = metricsOf(record);
-    const applied = describeOutcomeOfActions(postmortemActions(actions));
-    const summary =
-      outcome === 'resolved'
-        ? `Resolved by automation: ${applied.restoredBy ?? applied.list} restored service (MTTM ${humanDuration((metrics.mttmSeconds ?? 0) * 1000)}).${applied.ineffective.length ? ` No measurable effect: ${applied.ineffective.join('; ')}.` : ''}`
-        : outcome === 'escalated'
-          ? `Not restored by automation${applied.list ? ` (tried ${applied.list})` : ''}; a human has the incident${record.escalationReason ? `: ${record.escalationReason.replace(/\.$/, '')}` : ''}.`
-          : `The execution ended with the incident ${record.status}.`;
+    const summary = summaryOf(record, actions);
     await deps.store.appendTimeline(id, { at, kind: 'closed', message: `Automation finished: ${summary}`, data: { ...metrics } });
-    await deps.store.updateIncident(id, {
-      metrics: { ...metrics, withinTarget: metrics.withinTarget === null ? null : Number(metrics.withinTarget) },
-      summary,
-    });
+    await deps.store.updateIncident(id, { metrics: storedMetricsOf(record), summary });
     // The learning record: what was tried before a human had to take over (each action counted once, however often this runs).
     if (outcome === 'escalated') await deps.store.recordEscalation(id, record.service, actions);
     await deps.store.releaseMutationLock(state.service.name, id);

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { SnsPublisher } from '../adapters/sns-publisher.js';
 import { StatusPhaseSchema, WorkflowStateSchema } from '../core/model.js';
 import { statusUpdateFor } from '../core/status-update.js';
+import { withPostmortem } from '../operations/postmortem.js';
 import { composeNotify } from '../runtime/compose/notify.js';
 import { composedHandler } from '../runtime/lambda.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -10,7 +11,8 @@ import { IncidentStore } from '../store/incident-store.js';
 const NotifyEventSchema = z.object({ phase: StatusPhaseSchema, state: WorkflowStateSchema });
 
 export interface NotifyDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident'>;
+  /** getIncident, listTimeline and listActions render the postmortem draft the Resolved update carries. */
+  readonly store: Pick<IncidentStore, 'appendTimeline' | 'updateIncident' | 'getIncident' | 'listTimeline' | 'listActions'>;
   readonly publisher: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn: string;
   readonly clock: () => Date;
@@ -18,19 +20,28 @@ export interface NotifyDeps {
 
 /**
  * Publishes a status update in the communication template and records it on the timeline. The
- * incident's status is not changed here: the lifecycle steps (mitigate, verify, escalate) move it.
+ * Resolved update carries the postmortem draft below it (fitted to one SNS message). The incident's
+ * status is not changed here: the lifecycle steps (mitigate, verify, escalate) move it.
  */
 export function createNotifyHandler(deps: NotifyDeps) {
   return async (event: unknown): Promise<{ status: string; subject: string; messageId: string }> => {
     const { phase, state } = NotifyEventSchema.parse(event);
     const now = deps.clock();
     const update = statusUpdateFor(state, phase, now);
+    const message =
+      phase === 'Resolved'
+        ? await withPostmortem(
+            { store: deps.store, serviceFor: (name) => (name === state.service.name ? state.service : undefined), clock: deps.clock },
+            state.incident.incidentId,
+            update.message,
+          )
+        : update.message;
     let messageId: string;
     try {
       ({ messageId } = await deps.publisher.publish({
         topicArn: deps.statusTopicArn,
         subject: update.subject,
-        message: update.message,
+        message,
         attributes: { incidentId: state.incident.incidentId, status: phase, severity: state.incident.severity },
       }));
     } catch (error) {

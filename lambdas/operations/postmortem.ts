@@ -1,6 +1,9 @@
 import type { ServiceConfig } from '../core/config.js';
-import { computeMetrics, type IncidentMetrics, type PostmortemAction, renderPostmortem } from '../core/postmortem.js';
-import type { ActionRecord, IncidentRecord, IncidentStore } from '../store/incident-store.js';
+import { renderPostmortem } from '../core/postmortem.js';
+import type { IncidentStore } from '../store/incident-store.js';
+import { metricsOf, postmortemActions, resolutionOf } from './incident-summary.js';
+
+export { metricsOf, postmortemActions, resolutionOf, storedMetricsOf, summaryOf } from './incident-summary.js';
 
 /**
  * The postmortem draft of an incident, rendered from its items (record, timeline, action ledger)
@@ -16,40 +19,54 @@ export interface PostmortemDeps {
   readonly clock: () => Date;
 }
 
-/** Metrics of an incident as its record stands (null where a moment has not happened). */
-export function metricsOf(incident: IncidentRecord): IncidentMetrics {
-  return computeMetrics(
-    { impactStartedAt: incident.impactStartedAt, alarmAt: incident.signal.stateChangeTime, openedAt: incident.openedAt, mitigatedAt: incident.mitigatedAt },
-    incident.severity,
-  );
-}
-
-/** Applied actions, in order, with what verification measured. Dry runs and failed attempts changed nothing and are left out. */
-export function postmortemActions(actions: readonly ActionRecord[]): PostmortemAction[] {
-  return actions
-    .filter((a) => a.status === 'applied' || a.status === 'already-applied' || a.status === 'undone')
-    .sort((a, b) => a.cursor - b.cursor)
-    .map((a) => ({ description: `${a.type} on ${a.target}`, ...(a.effect ? { effect: a.effect } : {}), ...(a.status === 'undone' ? { reverted: true } : {}) }));
-}
-
 /** The postmortem draft (Markdown) of an incident, from its record, timeline and action ledger. */
-export async function incidentPostmortem(deps: PostmortemDeps, incidentId: string): Promise<string> {
+export async function incidentPostmortem(deps: PostmortemDeps, incidentId: string, options: { maxBytes?: number } = {}): Promise<string> {
   const [incident, timeline, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listTimeline(incidentId), deps.store.listActions(incidentId)]);
   const metrics = metricsOf(incident);
   const impact = deps.serviceFor?.(incident.service)?.alarms.find((a) => a.name === incident.alarmName)?.impact;
-  return renderPostmortem({
-    incidentId,
-    service: incident.service,
-    alarmName: incident.alarmName,
-    ...(incident.alarms ? { alarms: incident.alarms } : {}),
-    severity: incident.severity,
-    times: { impactStartedAt: incident.impactStartedAt, alarmAt: incident.signal.stateChangeTime, openedAt: incident.openedAt, mitigatedAt: incident.mitigatedAt },
-    closedAt: incident.resolvedAt ?? deps.clock().toISOString(),
-    ...(impact ? { impact } : {}),
-    outcome: incident.mitigatedAt && !incident.escalatedAt ? 'mitigated' : 'escalated',
-    timeline,
-    actions: postmortemActions(actions),
-    metrics,
-    rounds: incident.round,
-  });
+  const resolution = resolutionOf(incident, timeline);
+  return renderPostmortem(
+    {
+      incidentId,
+      service: incident.service,
+      alarmName: incident.alarmName,
+      ...(incident.alarms ? { alarms: incident.alarms } : {}),
+      severity: incident.severity,
+      status: incident.status,
+      times: { impactStartedAt: incident.impactStartedAt, alarmAt: incident.signal.stateChangeTime, openedAt: incident.openedAt, mitigatedAt: incident.mitigatedAt },
+      ...(incident.impactStartSource ? { impactStartSource: incident.impactStartSource } : {}),
+      closedAt: incident.resolvedAt ?? deps.clock().toISOString(),
+      ...(resolution ? { resolution } : {}),
+      ...(impact ? { impact } : {}),
+      outcome: incident.mitigatedAt && !incident.escalatedAt ? 'mitigated' : 'escalated',
+      timeline,
+      actions: postmortemActions(actions),
+      metrics,
+      rounds: incident.round,
+      ...(incident.triage ? { triage: incident.triage } : {}),
+      ...(incident.plan ? { plan: incident.plan } : {}),
+    },
+    options,
+  );
+}
+
+/** Bytes of an SNS message: the body plus its attributes, at most 256 KiB (lambdas/adapters/sns-publisher.ts). */
+const SNS_MESSAGE_BYTES = 262_144;
+/** Left for the subject and message attributes, which count towards the same limit. */
+const ATTRIBUTE_ALLOWANCE_BYTES = 4_096;
+
+/**
+ * A Resolved status update with the postmortem draft below it, fitted to one SNS message: when the
+ * whole draft would not fit, the middle of its timeline is left out with a line that says how many
+ * events and how to print them all (`tourniquet postmortem <id>`).
+ */
+export async function withPostmortem(deps: PostmortemDeps, incidentId: string, update: string): Promise<string> {
+  const separator = '\n\n---\n\n';
+  const budget = SNS_MESSAGE_BYTES - ATTRIBUTE_ALLOWANCE_BYTES - new TextEncoder().encode(update + separator).length;
+  try {
+    return `${update}${separator}${await incidentPostmortem(deps, incidentId, { maxBytes: budget })}`;
+  } catch (error) {
+    // The update matters more than the draft: it goes out without it, saying why and where the draft is.
+    return `${update}${separator}The postmortem draft could not be rendered (${(error as Error).name}: ${(error as Error).message}); print it with: tourniquet postmortem ${incidentId}`;
+  }
 }

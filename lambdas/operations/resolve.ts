@@ -3,6 +3,8 @@ import { ACTIVE_STATUSES } from '../core/lifecycle.js';
 import { renderStatusUpdate } from '../core/status-update.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import { DEFAULT_FLAP_COOLDOWN_MINUTES } from './defaults.js';
+import { storedMetricsOf, summaryOf } from './incident-summary.js';
+import { withPostmortem } from './postmortem.js';
 
 export { DEFAULT_FLAP_COOLDOWN_MINUTES } from './defaults.js';
 
@@ -13,7 +15,7 @@ export { DEFAULT_FLAP_COOLDOWN_MINUTES } from './defaults.js';
  */
 
 export interface HumanActionDeps {
-  readonly store: Pick<IncidentStore, 'getIncident' | 'appendTimeline' | 'transition'>;
+  readonly store: Pick<IncidentStore, 'getIncident' | 'appendTimeline' | 'transition' | 'listActions' | 'listTimeline' | 'updateIncident'>;
   readonly publisher?: Pick<SnsPublisher, 'publish'>;
   readonly statusTopicArn?: string;
   readonly clock: () => Date;
@@ -26,8 +28,10 @@ export class IncidentActionError extends Error {
 /**
  * Resolves an incident a human has finished with, from any status before RESOLVED (a human outranks
  * the automation: an execution still running sees it and stops). The Resolved entry goes on the
- * timeline and, when a status topic is given, a Resolved update goes out. A re-fire within the flap
- * cooldown re-opens the same incident.
+ * timeline (who, and why), the incident's metrics and summary are brought up to date (the closing
+ * step wrote them when the automation ended, perhaps hours before), and, when a status topic is
+ * given, a Resolved update goes out with the postmortem draft. A re-fire within the flap cooldown
+ * re-opens the same incident.
  */
 export async function resolveIncident(deps: HumanActionDeps & { readonly flapCooldownMinutes?: number }, incidentId: string, by: string, reason?: string): Promise<string> {
   const incident = await deps.store.getIncident(incidentId);
@@ -41,8 +45,17 @@ export async function resolveIncident(deps: HumanActionDeps & { readonly flapCoo
     reopenUntil: new Date(now.getTime() + cooldown * 60_000).toISOString(),
   });
   if (!moved) throw new IncidentActionError(`${incidentId} changed while resolving it; look at it again (tourniquet incidents)`);
-  await deps.store.appendTimeline(incidentId, { at: now.toISOString(), kind: 'resolved', message });
-  await announce(deps, incident, 'Resolved', `${message}.`, ['None: the incident is resolved. The postmortem draft: tourniquet postmortem ' + incidentId], now);
+  await deps.store.appendTimeline(incidentId, { at: now.toISOString(), kind: 'resolved', message, data: { by, ...(reason ? { reason } : {}) } });
+  const [resolved, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listActions(incidentId)]);
+  await deps.store.updateIncident(incidentId, { metrics: storedMetricsOf(resolved), summary: summaryOf(resolved, actions, reason).slice(0, 4000) });
+  await announce(
+    deps,
+    incident,
+    'Resolved',
+    `${message}.`,
+    ['None: the incident is resolved. The postmortem draft is below; to print it again: tourniquet postmortem ' + incidentId],
+    now,
+  );
   return `${incidentId} resolved by ${by}`;
 }
 
@@ -89,7 +102,7 @@ async function announce(
   await deps.publisher.publish({
     topicArn: deps.statusTopicArn,
     subject: update.subject,
-    message: update.message,
+    message: status === 'Resolved' ? await withPostmortem({ store: deps.store, clock: deps.clock }, incident.incidentId, update.message) : update.message,
     attributes: { incidentId: incident.incidentId, status, severity: incident.severity },
   });
 }

@@ -63,7 +63,8 @@ export const FUNCTION_MANIFEST = {
     queriesEpisodeIndex: true,
   },
   'open-incident': { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-  notify: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN'], table: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status'] },
+  // GetItem and Query: the Resolved update carries the postmortem draft, rendered from the incident, its timeline and its actions.
+  notify: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN'], table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status'] },
   // GetMetricData: where the breaching run that led to the alarm began (impact start, MTTD).
   triage: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['evidence'], readsAlarms: true, readsAlarmMetrics: true },
   decide: { env: ['TABLE_NAME'], table: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },

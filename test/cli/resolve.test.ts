@@ -119,6 +119,9 @@ describe('acknowledgeIncident', () => {
       },
       appendTimeline: store.appendTimeline.bind(store),
       transition: store.transition.bind(store),
+      listActions: store.listActions.bind(store),
+      listTimeline: store.listTimeline.bind(store),
+      updateIncident: store.updateIncident.bind(store),
     };
     await expect(acknowledgeIncident({ store: racing, clock }, ID, 'alice')).rejects.toThrow(`${ID} changed while acknowledging it`);
     expect(await store.getIncident(ID)).not.toHaveProperty('acknowledgedBy');
@@ -141,7 +144,12 @@ describe('resolveIncident', () => {
       expect(await store.getIncident(ID)).toMatchObject({ status: 'RESOLVED', resolvedAt: at(0), resolvedBy: 'alice' });
       expect(await store.getEpisode('checkout')).toMatchObject({ status: 'RESOLVED', reopenUntil: at(45) });
       expect(await store.countActiveIncidents()).toBe(0);
-      expect((await store.listTimeline(ID)).at(-1)).toEqual({ at: at(0), kind: 'resolved', message: 'Resolved by alice: DB failover done' });
+      expect((await store.listTimeline(ID)).at(-1)).toEqual({
+        at: at(0),
+        kind: 'resolved',
+        message: 'Resolved by alice: DB failover done',
+        data: { by: 'alice', reason: 'DB failover done' },
+      });
     },
   );
 
@@ -157,7 +165,7 @@ describe('resolveIncident', () => {
         attributes: { incidentId: ID, status: 'Resolved', severity: 'SEV2' },
       }),
     ]);
-    expect(publisher.published[0]!.message).toContain(`The postmortem draft: tourniquet postmortem ${ID}`);
+    expect(publisher.published[0]!.message).toContain(`to print it again: tourniquet postmortem ${ID}`);
     expect(publisher.published[0]!.message).toContain('Resolved by alice.');
   });
 

@@ -52,10 +52,11 @@ describe('postmortemActions', () => {
       action(2, 'waf-block', 'failed'),
       action(3, 'ecs-scale-out', 'already-applied'),
     ];
+    const at = '2026-11-23T03:12:00.000Z';
     expect(postmortemActions(actions)).toEqual([
-      { description: 'ecs-rollback on target-0', effect: 'no-effect', reverted: true },
-      { description: 'ecs-scale-out on target-3' },
-      { description: 'route53-failover on target-101', effect: 'restored' },
+      { description: 'ecs-rollback on target-0', type: 'ecs-rollback', appliedAt: at, effect: 'no-effect', reverted: true },
+      { description: 'ecs-scale-out on target-3', type: 'ecs-scale-out', appliedAt: at },
+      { description: 'route53-failover on target-101', type: 'route53-failover', appliedAt: at, effect: 'restored' },
     ]);
   });
 });
