@@ -7,6 +7,7 @@ import { registerParseEvent } from './commands/parse-event.js';
 import { registerPause } from './commands/pause.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerAck, registerResolve } from './commands/resolve.js';
+import { registerStats } from './commands/stats.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 import { registerIncidents, registerPostmortem, registerShow } from './commands/views.js';
@@ -36,6 +37,7 @@ registerResolve(program);
 registerIncidents(program);
 registerShow(program);
 registerPostmortem(program);
+registerStats(program);
 
 try {
   await program.parseAsync(process.argv);
