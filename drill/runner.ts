@@ -105,6 +105,8 @@ export interface ScenarioRun {
   readonly after: unknown;
   readonly account: SimulatedAccount;
   readonly store: IncidentStore;
+  /** The drill's table on the session's DynamoDB Local: `drill --show` reads the learning records from it. */
+  readonly tableName: string;
   /** Delivers the primary alarm's first ALARM event to the starter again, as EventBridge's at-least-once delivery may, and runs the drill on until quiet. */
   redeliver(): Promise<StartSummary>;
   /** Runs `tourniquet undo` on the first incident, through the same code the CLI uses. */
@@ -513,7 +515,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     if (!summary) throw new Error(`the redelivery did not complete: ${scheduler.failures.map((f) => String(f.error)).join('; ')}`);
     return summary;
   };
-  return { result, before, after: account.snapshot(), account, store, redeliver, undo: (by = 'drill operator') => runUndo(by) };
+  return { result, before, after: account.snapshot(), account, store, tableName, redeliver, undo: (by = 'drill operator') => runUndo(by) };
 }
 
 /** The incident an execution works on, from its input (the starter's `incidentId`). */

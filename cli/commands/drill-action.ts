@@ -13,7 +13,7 @@ export interface DrillOptions {
   readonly json?: boolean;
   readonly undo?: boolean;
   readonly preflight?: boolean;
-  /** After each scenario, print the incidents, show and postmortem views of the drill's table (cli/views/drill-show.ts). */
+  /** After each scenario, print the incidents, show, postmortem and stats views of the drill's table (cli/views/drill-show.ts). */
   readonly show?: boolean;
   /** Directory for postmortem.md and report.html (one sub-directory per scenario and an index.html when running several). */
   readonly report?: string;
@@ -78,8 +78,13 @@ export async function runDrill(options: DrillOptions): Promise<number> {
       results.push(result);
       if (!options.json) process.stdout.write(`\n${renderReport(result)}\n`);
       if (options.show) {
-        const { drillShow } = await import('../views/drill-show.js');
-        process.stdout.write(await drillShow(run.store, result, loadDrillConfig(scenario)));
+        const [{ drillShow }, { LearningRecords }, { localDocumentClient }] = await Promise.all([
+          import('../views/drill-show.js'),
+          import('../../lambdas/store/learning.js'),
+          import('../../drill/dynamodb-local.js'),
+        ]);
+        const learning = new LearningRecords({ tableName: run.tableName, client: localDocumentClient(session.dynamodb.endpoint) });
+        process.stdout.write(await drillShow(run.store, result, loadDrillConfig(scenario), learning));
       }
       if (reports) for (const path of reports.writeScenarioReport(reportDirOf(result), result)) progress(`Wrote report ${path}`);
     }

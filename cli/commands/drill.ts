@@ -15,7 +15,7 @@ export function registerDrill(program: Command): void {
       '--report <dir>',
       'also write postmortem.md and report.html (chart, timeline, emails, postmortem) to <dir>; without --scenario one sub-directory per scenario and index.html',
     )
-    .option('--show', 'after each scenario, print `tourniquet incidents`, `show` and `postmortem` of its first incident, read from the drill table by the same views')
+    .option('--show', 'after each scenario, print `tourniquet incidents`, `show` and `postmortem` of its first incident and `stats`, read from the drill table by the same views')
     .option('--preflight', 'instead of running the scenario, run `tourniquet preflight` against its simulated account as the drill begins (exit 1 when a mitigation is not ready)')
     .addHelpText(
       'after',
