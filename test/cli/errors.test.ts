@@ -119,6 +119,7 @@ describe('tourniquet without a region or credentials', () => {
     ['incidents'],
     ['show', 'inc-1'],
     ['postmortem', 'inc-1'],
+    ['stats'],
     ['preflight'],
   ];
 

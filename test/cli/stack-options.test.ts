@@ -10,6 +10,7 @@ import { registerPause } from '../../cli/commands/pause.js';
 import { registerPreflight } from '../../cli/commands/preflight.js';
 import { registerAck, registerResolve } from '../../cli/commands/resolve.js';
 import { STACK_VALUES } from '../../cli/commands/stack-options.js';
+import { registerStats } from '../../cli/commands/stats.js';
 import { registerUndo } from '../../cli/commands/undo.js';
 import { registerIncidents, registerPostmortem, registerShow } from '../../cli/commands/views.js';
 import { CliError } from '../../cli/runtime/errors.js';
@@ -151,10 +152,21 @@ describe('help texts name only outputs the stack has', () => {
 
   it('every operator command takes --stack and --region, and its help names no output the stack lacks', () => {
     const program = new Command('tourniquet');
-    for (const register of [registerApproval, registerPause, registerUndo, registerAck, registerResolve, registerIncidents, registerShow, registerPostmortem, registerPreflight])
+    for (const register of [
+      registerApproval,
+      registerPause,
+      registerUndo,
+      registerAck,
+      registerResolve,
+      registerIncidents,
+      registerShow,
+      registerPostmortem,
+      registerPreflight,
+      registerStats,
+    ])
       register(program);
     const names = program.commands.map((c) => c.name()).sort();
-    expect(names).toEqual(['ack', 'approve', 'incidents', 'pause', 'postmortem', 'preflight', 'reject', 'resolve', 'resume', 'show', 'undo']);
+    expect(names).toEqual(['ack', 'approve', 'incidents', 'pause', 'postmortem', 'preflight', 'reject', 'resolve', 'resume', 'show', 'stats', 'undo']);
     for (const command of program.commands) {
       const help: string[] = [];
       command.configureOutput({ writeOut: (s) => void help.push(s) });
