@@ -4,6 +4,7 @@ import { SFNClient, type StartExecutionCommandInput } from '@aws-sdk/client-sfn'
 import { SNSClient } from '@aws-sdk/client-sns';
 
 import { createLocalTable, type DynamoDbLocal, localDocumentClient } from '../drill/dynamodb-local.js';
+import { NO_METRICS } from '../lambdas/adapters/memory-metrics.js';
 import { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
 import { checkConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { createOpenIncidentHandler } from '../lambdas/handlers/open-incident.js';
@@ -145,6 +146,7 @@ export async function runStorm(dynamodb: DynamoDbLocal, options: StormOptions): 
     stateMachineArn: STATE_MACHINE,
     publisher: new SnsPublisher(sns),
     escalationTopicArn: TOPIC,
+    metrics: NO_METRICS,
     clock: () => new Date(),
   });
 

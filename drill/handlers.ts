@@ -14,6 +14,7 @@ import { createStartExecutionHandler } from '../lambdas/handlers/start-execution
 import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.js';
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
+import type { MetricsSink } from '../lambdas/operations/ports.js';
 import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
 import { composeOperator, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose/index.js';
 import { compose } from '../lambdas/runtime/compose/index.js';
@@ -36,6 +37,8 @@ export interface DrillWiring {
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
   readonly deploymentStrategyId: string;
+  /** Where the functions' metrics go: memory, stamped with virtual time (nothing is written to stdout). */
+  readonly metrics: MetricsSink;
 }
 
 /** The drill's runtime for the composition root: simulated clients, the virtual clock, waits in simulated time. */
@@ -50,6 +53,7 @@ export function drillRuntime(w: DrillWiring, overrides: Partial<Runtime> = {}): 
     random: () => 0,
     config: w.config,
     cadence: cadenceSettingsFor(w.config),
+    metrics: w.metrics,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import type { SnsPublisher } from '../lambdas/adapters/sns-publisher.js';
 import { createRequestApprovalHandler } from '../lambdas/handlers/request-approval.js';
 import { runApprovalCommand } from '../lambdas/operations/approval.js';
+import type { MetricsSink } from '../lambdas/operations/ports.js';
 import { ApprovalStore } from '../lambdas/store/approvals.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';
 import type { LocalTaskHandler } from './local-workflow.js';
@@ -63,6 +64,8 @@ export interface OperatorWiring {
   readonly clock: { now(): Date };
   /** Waits in simulated time (the drill's scheduler): other actors run while the human thinks. */
   readonly sleep: (seconds: number) => Promise<void>;
+  /** The drill's metrics: the request counts ApprovalsRequested, the answer ApprovalsDecided. */
+  readonly metrics: MetricsSink;
 }
 
 class StatesTimeoutError extends Error {
@@ -94,6 +97,7 @@ export function awaitApprovalHandler(w: OperatorWiring): LocalTaskHandler {
     escalationTopicArn: w.escalationTopicArn,
     approversTopicArn: w.approversTopicArn,
     approverEmails: w.approverEmails,
+    metrics: w.metrics,
     clock: () => w.clock.now(),
   });
   let asked = 0;
@@ -122,6 +126,8 @@ export function awaitApprovalHandler(w: OperatorWiring): LocalTaskHandler {
         tasks: { sendDecision: async (_token: string, output: unknown) => void (delivered = output) },
         secrets: { getSecret: async () => DRILL_SECRET },
         sts: operatorIdentity(answer.by),
+        // As the approval endpoint would count it (the CLI counts nothing: no function log on a laptop).
+        metrics: w.metrics,
         clock: () => w.clock.now(),
       },
     );

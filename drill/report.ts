@@ -109,6 +109,8 @@ export const DrillResultSchema = z.object({
   ),
   /** Changes beyond what the ledger accounts for: 0 unless some incident action was carried out twice (docs/scenarios.md). */
   duplicateMutations: z.number().int(),
+  /** Every metric datapoint the functions published (lambdas/core/metrics.ts), in order, at virtual time; in production they are EMF lines in the functions' logs. */
+  metrics: z.array(z.object({ name: z.string(), value: z.number(), unit: z.enum(['Count', 'Seconds']), dimensions: z.record(z.string(), z.string()), at: z.string() })),
   /** Every alarm transition the pump found, in order, with each delivery of its event to the starter. */
   alarmTransitions: z.array(
     z.object({

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import { PublishCommand } from '@aws-sdk/client-sns';
 
+import { MemoryMetricsSink } from '../lambdas/adapters/memory-metrics.js';
 import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
 import { setPause } from '../lambdas/operations/pause.js';
@@ -154,6 +155,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   await createLocalTable(session.dynamodb.endpoint, tableName);
   borrowedTables.get(session)?.push(tableName);
   const store = new IncidentStore({ tableName, client: localDocumentClient(session.dynamodb.endpoint), clock: () => clock.now() });
+  // Every function's metrics, in memory at virtual time: a drill writes no EMF to stdout.
+  const emitted = new MemoryMetricsSink(() => clock.now());
   const wiring: DrillWiring = {
     config,
     store,
@@ -166,6 +169,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     statusTopicArn: topics.status,
     escalationTopicArn: topics.escalation,
     deploymentStrategyId: account.immediateStrategyId(),
+    metrics: emitted,
   };
   const handlers: Record<string, LocalTaskHandler> = {
     ...workflowHandlers(wiring),
@@ -181,6 +185,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
       approverEmails: config.notifications.approverEmails,
       clock,
       sleep: (seconds) => scheduler.sleep(seconds),
+      metrics: wiring.metrics,
     }),
   };
   const stateMachineArn = `arn:aws:states:${SIM_REGION}:${SIM_ACCOUNT}:stateMachine:Tourniquet-${config.stage}`;
@@ -494,6 +499,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     mutations,
     faults: account.faultReport(),
     duplicateMutations: Math.max(0, mutations - budget),
+    metrics: [...emitted.records],
     alarmTransitions: pump.transitions.map((t) => ({ ...t, deliveries: [...t.deliveries] })),
     operatorActions,
     history: history.map((h) => ({ at: h.at, message: h.message })),

@@ -3,6 +3,7 @@ import * as z from 'zod';
 
 import { decisionOf, emailLinkDecider, normalizeReason, readApproverIdentity, verifyApprovalLink } from '../core/approval-link.js';
 import { decideApproval, type DecideApprovalDeps, reviewApproval } from '../operations/decide-approval.js';
+import type { MetricsSink } from '../operations/ports.js';
 import { confirmationPage, linkRefusedPage, outcomePage, requestRefusals } from '../presentation/approval-pages.js';
 import { composeApprovalEndpoint } from '../runtime/compose/approval-endpoint.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
@@ -34,6 +35,8 @@ const FunctionUrlEventSchema = z.object({
 export interface ApprovalEndpointDeps extends DecideApprovalDeps {
   /** The secret that signs links (its ARN); tokens are opened with the secret named on each record. */
   readonly secretId: string;
+  /** ApprovalsDecided of the decisions made through the links. */
+  readonly metrics: MetricsSink;
 }
 
 /** Serves `GET|HEAD /approval?t=…` (confirmation) and `POST /approval` (decision). */

@@ -5,6 +5,8 @@ import { type Verification, type WorkflowState, WorkflowStateSchema } from '../c
 import { MUTATION_LOCK_RENEWAL_MARGIN_SECONDS } from '../core/mutation.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
+import { recordRestored } from '../operations/incident-metrics.js';
+import type { MetricsSink } from '../operations/ports.js';
 import { composeVerify } from '../runtime/compose/verify.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -13,10 +15,15 @@ import { IncidentStore } from '../store/incident-store.js';
 export const MAX_CHECKS_PER_ATTEMPT = 3;
 
 export interface VerifyDeps {
-  readonly store: Pick<IncidentStore, 'appendTimeline' | 'releaseMutationLock' | 'renewMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect'>;
+  readonly store: Pick<
+    IncidentStore,
+    'appendTimeline' | 'releaseMutationLock' | 'renewMutationLock' | 'getIncident' | 'transition' | 'renewLease' | 'setActionEffect' | 'findAction'
+  >;
   readonly alarms: Pick<CloudWatchAlarmsAdapter, 'describeAlarms'>;
   /** The adapters a mitigation's `settled` check reads through. */
   readonly adapters: MitigationAdapters;
+  /** MitigationOutcome (the verdict on each applied mitigation), and MTTD / MTTM / MTTR when service is restored. */
+  readonly metrics: MetricsSink;
   readonly clock: () => Date;
 }
 
@@ -124,6 +131,11 @@ export function createVerifyHandler(deps: VerifyDeps) {
         patch: { mitigatedAt: at, watchUntil },
         leaseUntil: leaseUntil(watchUntil),
       });
+      if (moved) {
+        // Only the invocation whose transition moved it counts: a retry finds the incident WATCHING.
+        deps.metrics.record('mitigationOutcome', 1, { service: state.service.name, mitigation: attempt.type, outcome: 'effective' });
+        recordRestored(deps.metrics, record, at);
+      }
       await deps.store.releaseMutationLock(state.service.name, incident.incidentId);
       if (!moved) return { outcome: 'superseded', alarmState, checks, hasNext: false };
       return { outcome: 'watching', alarmState, checks, checkAt: watchUntil, hasNext: false };
@@ -142,7 +154,13 @@ export function createVerifyHandler(deps: VerifyDeps) {
 
     const nextCursor = nextExecutableCursor(plan, attempt.cursor);
     const next = nextCursor === undefined ? undefined : plan.candidates[nextCursor];
+    // The effect is written once: an effect already there means this is a retry, whose verdict was counted.
+    const judged = (await deps.store.findAction(incident.incidentId, actionCursor, attempt.type))?.effect !== undefined;
     await deps.store.setActionEffect(incident.incidentId, actionCursor, attempt.type, 'no-effect', { service: state.service.name });
+    if (!judged) {
+      // No measurable effect: `ineffective` when automation tries the next candidate, `escalated` when a human gets the incident.
+      deps.metrics.record('mitigationOutcome', 1, { service: state.service.name, mitigation: attempt.type, outcome: next ? 'ineffective' : 'escalated' });
+    }
     await deps.store.appendTimeline(incident.incidentId, {
       at,
       kind: 'verification',

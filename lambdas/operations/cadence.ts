@@ -1,13 +1,30 @@
 import { CADENCE_SCHEDULE_MINUTES, cadenceDecision, type CadenceSettings, cadenceTable, nextUpdateBy, scheduledStatusUpdate } from '../core/cadence.js';
 import { AUTOMATION_STATUSES, pageIntervalMinutes } from '../core/lifecycle.js';
+import { SELF_SERVICE } from '../core/metrics.js';
 import { describeAction, renderPage } from '../core/pages.js';
 import { humanDuration, utcMinute } from '../core/status-update.js';
 import { logger } from '../runtime/logger.js';
 import type { EpisodeRecord, IncidentRecord } from '../store/records.js';
-import type { ActionLedgerReader, CadenceClaims, Clock, IncidentFinder, IncidentTransitions, Publisher, Timeline } from './ports.js';
+import { recordEscalated } from './incident-metrics.js';
+import type { ActionLedgerReader, CadenceClaims, Clock, IncidentFinder, IncidentTransitions, MetricsSink, Publisher, Timeline } from './ports.js';
 
 /** Updates sent per run at most, so one run stays well inside the function's 30 s; the rest go 5 minutes later. */
 export const DEFAULT_MAX_UPDATES_PER_RUN = 50;
+
+/**
+ * An incident counts in OpenIncidentsWithoutPage when its last page (or its opening, when it was never
+ * paged) is older than 24 h plus two runs of the schedule, and this run did not page it. An ESCALATED
+ * or ACKNOWLEDGED incident is re-paged or reminded (daily by default) by the run at which that falls
+ * due, so it normally stays out; the slack keeps a reminder whose publish failed once, and is sent
+ * by the next run, from counting. An OPEN, MITIGATING or WATCHING incident a day old that nobody was
+ * paged about is exactly what this catches.
+ */
+export const WITHOUT_PAGE_AFTER_MINUTES = 24 * 60 + 2 * CADENCE_SCHEDULE_MINUTES;
+
+/** The approval requests of an incident still waiting for a decision (`ApprovalStore`). */
+export interface PendingApprovals {
+  findPending(incidentId: string): Promise<unknown>;
+}
 
 /** The incident records the cadence reads, claims and moves. */
 export interface CadenceStore extends CadenceClaims, IncidentFinder, ActionLedgerReader, IncidentTransitions, Timeline {}
@@ -20,6 +37,10 @@ export interface StatusCadenceDeps {
   /** Where the escalation timers, reminders and orphaned-workflow pages go. */
   readonly escalationTopicArn: string;
   readonly settings: CadenceSettings;
+  /** For ApprovalsWaiting. */
+  readonly approvals: PendingApprovals;
+  /** OpenIncidents, ApprovalsWaiting, OpenIncidentsWithoutPage (every run, service = SELF_SERVICE), and Escalations of workflows that stopped. */
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
   /** @default {@link DEFAULT_MAX_UPDATES_PER_RUN} */
   readonly maxUpdatesPerRun?: number;
@@ -170,6 +191,8 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
         })
       ) {
         const escalated = { ...incident, status: 'ESCALATED' as const, escalatedAt: now.toISOString(), escalationReason: reason };
+        // Counted by the run whose transition moved it, before the page.
+        recordEscalated(deps.metrics, incident);
         await pageOne(escalated, reason, now, result, 'orphaned');
         return escalated;
       }
@@ -187,16 +210,31 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
     return incident;
   };
 
+  /** A gauge must not cost the incident its status update: an unreadable approval counts as none, and says so in the log. */
+  const waitsForApproval = async (incidentId: string): Promise<boolean> => {
+    try {
+      return (await deps.approvals.findPending(incidentId)) !== undefined;
+    } catch (error) {
+      logger.warn('could not read the pending approvals of an incident for ApprovalsWaiting', { incidentId, error: error as Error });
+      return false;
+    }
+  };
+
   return async (): Promise<StatusCadenceResult> => {
     const now = deps.clock();
     const episodes = await deps.store.listActiveEpisodes();
     const result: StatusCadenceResult = { checked: episodes.length, paged: [], sent: [], raced: [], deferred: [], failed: [] };
+    const gauges = { open: 0, waiting: 0, withoutPage: 0 };
     let firstError: unknown;
     // One at a time: SNS and the table see a trickle, and the per-run limit is exact.
     for (const episode of episodes) {
+      let silent = false;
       try {
         const found = await deps.store.findIncident(episode.incidentId);
         if (!found || found.status === 'RESOLVED') continue;
+        gauges.open += 1;
+        if (await waitsForApproval(found.incidentId)) gauges.waiting += 1;
+        silent = now.getTime() - Date.parse(found.lastPageAt ?? found.openedAt) > WITHOUT_PAGE_AFTER_MINUTES * 60_000;
         const incident = await keepAwake(episode, found, now, result);
         await sendOne(incident, now, result);
       } catch (error) {
@@ -204,7 +242,13 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
         result.failed.push({ incidentId: episode.incidentId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
         logger.error('scheduled status update failed', { incidentId: episode.incidentId, error: error as Error });
       }
+      // Paged by this very run: not silent any more. A page that failed leaves it counted.
+      if (silent && !result.paged.some((p) => p.incidentId === episode.incidentId)) gauges.withoutPage += 1;
     }
+    // Every run, 0 when there is nothing: a missing datapoint would read as "no data", not "none".
+    deps.metrics.record('openIncidents', gauges.open, { service: SELF_SERVICE });
+    deps.metrics.record('approvalsWaiting', gauges.waiting, { service: SELF_SERVICE });
+    deps.metrics.record('openIncidentsWithoutPage', gauges.withoutPage, { service: SELF_SERVICE });
     logger.info('status cadence run', {
       checked: result.checked,
       paged: result.paged.map((p) => p.incidentId),

@@ -3,7 +3,7 @@ import { approvalState } from '../core/approval-state.js';
 import { logger } from '../runtime/logger.js';
 import type { ApprovalDelivery, ApprovalRecord, ClaimResult, DecisionClaim } from '../store/approvals.js';
 import { RecordInvalidError } from '../store/errors.js';
-import type { Clock, Timeline } from './ports.js';
+import type { Clock, MetricsSink, Timeline } from './ports.js';
 
 /**
  * Deciding an approval: the one decision path shared by the approval endpoint (email links) and
@@ -40,6 +40,11 @@ export interface DecideApprovalDeps {
   /** Opens the sealed task token with the secret named on the record. */
   readonly secrets: SecretSource;
   readonly clock: Clock;
+  /**
+   * ApprovalsDecided granted | rejected. The approval endpoint passes Powertools Metrics; `tourniquet
+   * approve|reject` passes none (no function log on a laptop turns EMF into metrics).
+   */
+  readonly metrics?: MetricsSink;
   /** Bookkeeping that failed after the decision was delivered (it still counts). @default logs a warning */
   readonly warn?: (message: string, error: unknown) => void;
 }
@@ -186,6 +191,8 @@ export async function decideApproval(deps: DecideApprovalDeps, request: DecideAp
     return { outcome: 'undeliverable', record: decided, detail: error instanceof Error ? error.message : String(error) };
   }
 
+  // Once: only the claim's conditional write gets here, and only a delivered decision counts (an undelivered one is released and decided again).
+  deps.metrics?.record('approvalsDecided', 1, { service: decided.service, mitigation: decided.candidate.type, outcome: request.decision === 'approved' ? 'granted' : 'rejected' });
   await bestEffort(warn, 'recording the delivery', () => deps.approvals.recordDelivery(incidentId, approvalId, claim.claimId, 'delivered'));
   await bestEffort(warn, 'appending the decision to the timeline', () =>
     deps.incidents.appendTimeline(incidentId, {

@@ -8,7 +8,8 @@ import { resolveSeverity } from '../core/severity.js';
 import { type StatusUpdate, statusUpdateFor } from '../core/status-update.js';
 import { logger } from '../runtime/logger.js';
 import type { IncidentRecord } from '../store/records.js';
-import type { Clock, IncidentFinder, IncidentOpener, IncidentTransitions, IncidentUpdater, MutationLockReleaser, Publisher, Timeline } from './ports.js';
+import { recordEscalated, recordOpened } from './incident-metrics.js';
+import type { Clock, IncidentFinder, IncidentOpener, IncidentTransitions, IncidentUpdater, MetricsSink, MutationLockReleaser, Publisher, Timeline } from './ports.js';
 
 /**
  * Escalation: pages a human when automation found nothing safe to do, the last candidate did not
@@ -27,8 +28,13 @@ export interface EscalateDeps {
   readonly publisher: Publisher;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
+  /** Escalations and MTTD, and approvals that timed out into an escalation. */
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
 }
+
+/** The error AwaitApproval's timeout leaves in `$.error` (the ApprovalTimedOut state of the workflow). */
+const APPROVAL_TIMED_OUT = 'ApprovalTimedOut';
 
 /** What Escalate returns to the workflow (`$.escalation`) and to the failure net. */
 export interface EscalateResult {
@@ -95,6 +101,11 @@ async function record(deps: EscalateDeps, state: EscalationState, reason: string
   if (AUTOMATION_STATUSES.includes(incident.status)) {
     const moved = await deps.store.transition(state.incidentId, 'ESCALATED', { from: AUTOMATION_STATUSES, round, patch: { escalatedAt: at, escalationReason: reason } });
     if (moved) {
+      // Counted by the invocation whose transition moved it, before the page: a retry finds it ESCALATED.
+      recordEscalated(deps.metrics, incident);
+      if (state.error?.Error === APPROVAL_TIMED_OUT && state.attempt) {
+        deps.metrics.record('approvalsDecided', 1, { service: state.service.name, mitigation: state.attempt.type, outcome: 'timed-out' });
+      }
       await deps.store.releaseMutationLock(state.service.name, state.incidentId);
       return { outcome: 'escalated', incident: { ...incident, status: 'ESCALATED', escalatedAt: at, escalationReason: reason } };
     }
@@ -111,17 +122,20 @@ async function record(deps: EscalateDeps, state: EscalationState, reason: string
 /** The starter writes the incident before it starts the execution; this covers a record lost or never written. */
 async function openMissing(deps: EscalateDeps, state: EscalationState, at: string): Promise<boolean> {
   const alarm = state.service.alarms.find((a) => a.name === state.signal.alarmName);
+  const severity = resolveSeverity(state.service, alarm);
   const result = await deps.store.openIncident({
     incidentId: state.incidentId,
     service: state.service.name,
     alarmName: state.signal.alarmName,
-    severity: resolveSeverity(state.service, alarm),
+    severity,
     signal: state.signal,
     execution: state.execution,
     openedAt: at,
     leaseUntil: leaseUntil(at),
     firstEvent: { at, kind: 'incident-opened', message: `Incident recorded by the escalation step: the workflow found no record of it (alarm ${state.signal.alarmName}).` },
   });
+  // The starter never wrote it, so it never counted it.
+  if (result.opened) recordOpened(deps.metrics, { service: state.service.name, severity });
   return result.opened;
 }
 
@@ -265,7 +279,10 @@ export async function recordEndedExecution(deps: EscalateDeps, event: ExecutionE
   let moved = false;
   if (AUTOMATION_STATUSES.includes(incident.status) && incident.execution.name === detail.name) {
     moved = await deps.store.transition(incidentId, 'ESCALATED', { from: AUTOMATION_STATUSES, round: incident.round, patch: { escalatedAt: at, escalationReason: why } });
-    if (moved) await deps.store.appendTimeline(incidentId, { at, kind: 'escalation', message: `Escalated to a human: ${why}`, data: { executionArn: detail.executionArn } });
+    if (moved) {
+      recordEscalated(deps.metrics, incident);
+      await deps.store.appendTimeline(incidentId, { at, kind: 'escalation', message: `Escalated to a human: ${why}`, data: { executionArn: detail.executionArn } });
+    }
   }
   // The lock is this incident's to free unless a continuation (another execution of the incident) is working.
   if (moved || !AUTOMATION_STATUSES.includes(incident.status)) await deps.store.releaseMutationLock(service.name, incidentId);

@@ -13,6 +13,7 @@ import { logger } from '../runtime/logger.js';
 import type { AutomationBrake } from '../store/brake.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { PauseSwitch } from '../store/pause.js';
+import type { MetricsSink } from './ports.js';
 import { undoAction } from './undo.js';
 
 export { MitigationNotExecutableError };
@@ -49,6 +50,8 @@ export interface MitigateDeps {
   readonly pause: Pick<PauseSwitch, 'inForce'>;
   readonly brake: Pick<AutomationBrake, 'reserve' | 'releaseResource'>;
   readonly deploymentStrategyId: string;
+  /** MitigationsApplied / Failed / Reverted, BrakeEvents, and approvals that timed out into a change. */
+  readonly metrics: MetricsSink;
   readonly clock: () => Date;
   /** Waits between looks at a claim another invocation holds; the drill passes its virtual clock's. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -117,6 +120,8 @@ export function createMitigateOperation(deps: MitigateDeps) {
     // Humans' brakes come first: a pause or a maintenance window means notify only.
     const brake = await brakeInForce(deps, state, now);
     if (brake) {
+      // A maintenance window is a scheduled pause: both are the `pause` brake.
+      deps.metrics.record('brakeEvents', 1, { service: service.name, outcome: 'pause' });
       const detail = `Automation is paused (${brake}): would apply ${candidate.type} on ${candidate.target}; nothing was changed.`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
       await deps.store.renewLease(service.name, incident.incidentId, leaseUntil(now));
@@ -159,7 +164,10 @@ export function createMitigateOperation(deps: MitigateDeps) {
       const detail = `Dry run: would apply ${candidate.type} on ${candidate.target}. ${(await mitigationOf(candidate.type).preview(contextFor(deps, state, candidate), candidate.params)).detail} Nothing was changed.`;
       // Recorded in the ledger too, so the report and the postmortem name what would have been done.
       const claimed = await deps.store.recordActionStart(incident.incidentId, { cursor: cursorInLedger, type: candidate.type, target: candidate.target });
-      if (claimed.started) await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'dry-run', detail });
+      if (claimed.started) {
+        await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'dry-run', detail });
+        recordTimeoutProceed(deps, state, cursor);
+      }
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'mitigation', message: detail });
       await deps.store.renewLease(service.name, incident.incidentId, leaseUntil(now));
       return { ...base(), status: 'dry-run', detail, checkAt: now.toISOString() };
@@ -188,6 +196,8 @@ export function createMitigateOperation(deps: MitigateDeps) {
         data: { brake: reservation.kind },
       });
     } else if (!reservation.ok) {
+      // A refusal writes nothing and ends this invocation (needs-approval, or an escalation no retry repeats): counted once.
+      deps.metrics.record('brakeEvents', 1, { service: service.name, outcome: reservation.kind });
       const detail = `The brake on automation stopped ${candidate.type} on ${candidate.target}: ${reservation.reason}.`;
       await deps.store.appendTimeline(incident.incidentId, { at: now.toISOString(), kind: 'decision', message: detail, data: { brake: reservation.kind } });
       if (state.settings.brake.onLimit === 'escalate') {
@@ -242,6 +252,8 @@ export function createMitigateOperation(deps: MitigateDeps) {
 
     const ledger = { incidentId: incident.incidentId, cursor: cursorInLedger, type: candidate.type, owner };
     const recorded = claim.record.before !== undefined && claim.record.wouldChange !== undefined ? claim.record : undefined;
+    // The first claim of the change approved by the timeout: a retry resumes or finds it done, and counts nothing again.
+    if (claim.outcome === 'claimed') recordTimeoutProceed(deps, state, cursor);
     try {
       // Intent and before-state on the claim, before the mutating call (a resumed claim already has them).
       const intent = recorded ?? (await recordIntent(deps, state, candidate, ledger));
@@ -263,6 +275,8 @@ export function createMitigateOperation(deps: MitigateDeps) {
         owner,
         { service: service.name },
       );
+      // Once the ledger holds the result: a retry finds the action done and returns before this.
+      if (status === 'applied') deps.metrics.record('mitigationsApplied', 1, { service: service.name, mitigation: candidate.type });
       await deps.store.appendTimeline(incident.incidentId, {
         at: deps.clock().toISOString(),
         kind: 'mitigation',
@@ -284,6 +298,7 @@ export function createMitigateOperation(deps: MitigateDeps) {
       if (changedNothing(error)) {
         // The call was refused: nothing changed, and trying again will not help. Record why, in words.
         await deps.store.completeAction(incident.incidentId, cursorInLedger, candidate.type, { status: 'failed', detail: message }, owner);
+        deps.metrics.record('mitigationsFailed', 1, { service: service.name, mitigation: candidate.type });
         await deps.brake.releaseResource(candidate.type, candidate.target, incident.incidentId);
         await deps.store.appendTimeline(incident.incidentId, {
           at: deps.clock().toISOString(),
@@ -306,6 +321,13 @@ export function createMitigateOperation(deps: MitigateDeps) {
       throw error;
     }
   };
+}
+
+/** Nobody answered the approval and the policy for the severity proceeds (ProceedAfterTimeout): ApprovalsDecided timed-out. */
+function recordTimeoutProceed(deps: MitigateDeps, state: WorkflowState, cursor: number): void {
+  if (approvedHere(state, cursor) && state.approval?.via === 'timeout') {
+    deps.metrics.record('approvalsDecided', 1, { service: state.service.name, mitigation: state.plan!.candidates[cursor]!.type, outcome: 'timed-out' });
+  }
 }
 
 /** The failed result of an earlier attempt of this same step, reported again (the workflow escalates). */

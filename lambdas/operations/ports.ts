@@ -1,4 +1,5 @@
 import type { PublishRequest } from '../adapters/sns-publisher.js';
+import type { METRIC_OUTCOMES, MetricKey, METRICS } from '../core/metrics.js';
 import type { ExecutionRef, IncidentStatus, TimelineEvent } from '../core/model.js';
 import type { ActionRecord, EpisodeRecord, IncidentPatch, IncidentRecord, LastNotification, OpenIncidentInput, OpenIncidentResult, SignalResult } from '../store/records.js';
 
@@ -102,4 +103,22 @@ export interface CadenceClaims {
   claimPage(incidentId: string, expectedLastPageAt: string | undefined, at: string, pages: number): Promise<boolean>;
   /** Claims the next status update: only if `lastNotification` is still the one read. */
   compareAndSetLastNotification(incidentId: string, expected: { readonly at: unknown; readonly status?: IncidentStatus }, next: LastNotification | undefined): Promise<boolean>;
+}
+
+/** The value of a metric's `outcome` dimension: one of {@link METRIC_OUTCOMES} for the metrics that list them. */
+type OutcomeOf<K extends MetricKey> = K extends keyof typeof METRIC_OUTCOMES ? (typeof METRIC_OUTCOMES)[K][number] : string;
+
+/** The dimension values of one metric: exactly its spec's dimension set (lambdas/core/metrics.ts), so no series is published half-labelled. */
+export type MetricDimensionsOf<K extends MetricKey> = {
+  readonly [D in (typeof METRICS)[K]['dimensions'][number]]: D extends 'outcome' ? OutcomeOf<K> : string;
+};
+
+/**
+ * Where Tourniquet's own metrics go: Powertools Metrics (embedded metric format in the function's
+ * log) in Lambda, memory in the drill and tests. Recording never throws: a metric is never the
+ * reason an incident step fails.
+ */
+export interface MetricsSink {
+  /** One datapoint of `key` with its dimension values; `metadata` is searchable in the log but is no dimension (e.g. a readiness target). */
+  record<K extends MetricKey>(key: K, value: number, dimensions: MetricDimensionsOf<K>, metadata?: Readonly<Record<string, string>>): void;
 }

@@ -4,7 +4,7 @@ import { CATALOGUE } from '../mitigations/index.js';
 import type { Mitigation, ReadinessCheck, ReadinessReport } from '../mitigations/mitigation.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { ReadinessVerdict } from '../store/readiness.js';
-import type { Clock, Publisher } from './ports.js';
+import type { Clock, MetricsSink, Publisher } from './ports.js';
 
 /**
  * Readiness: every configured mitigation proves, read-only, that it could run now (the flag is in
@@ -75,11 +75,6 @@ export function firstFailing(report: Pick<ReadinessReport, 'checks'>): string | 
 
 // ---- the scheduled check ----
 
-/** Publishes the MitigationReady metric (1 ready, 0 not) of one target; the handler backs it with Powertools Metrics. */
-export interface ReadinessMetrics {
-  record(report: ServiceReadinessReport): void;
-}
-
 /** Where the last verdict of each target is kept (`ReadinessLedger`, items `READINESS#…` of the incident table). */
 export interface ReadinessVerdicts {
   last(service: string, type: string, target: string): Promise<ReadinessVerdict | undefined>;
@@ -90,7 +85,8 @@ export interface ReadinessVerdicts {
 export interface ScheduledReadinessDeps extends ReadinessCheckDeps {
   readonly config: TourniquetConfig;
   readonly verdicts: ReadinessVerdicts;
-  readonly metrics: ReadinessMetrics;
+  /** MitigationReady (1 ready, 0 not) per target. */
+  readonly metrics: MetricsSink;
   readonly publisher: Publisher;
   readonly statusTopicArn: string;
 }
@@ -140,7 +136,8 @@ export function createScheduledReadiness(deps: ScheduledReadinessDeps) {
     const result: ScheduledReadinessResult = { checked: reports.length, notReady: [], announced: [], raced: [], failed: [] };
     let firstError: unknown;
     for (const report of reports) {
-      deps.metrics.record(report);
+      // One datapoint per target: two flags of a service are two datapoints of one series (alarm on its Minimum); the target is metadata.
+      deps.metrics.record('mitigationReady', report.ready ? 1 : 0, { service: report.service, mitigation: report.type }, { target: report.target });
       const name = `${report.service} ${report.type} ${report.target}`;
       if (!report.ready) result.notReady.push(name);
       try {

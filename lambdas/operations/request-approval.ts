@@ -4,7 +4,7 @@ import { ApprovalCandidateSchema, approvalLinkUrl, DEFAULT_APPROVAL_TTL_SECONDS,
 import { type Severity, SeveritySchema } from '../core/config.js';
 import { approvalPendingNotice, approvalRequestMessage } from '../presentation/approval-email.js';
 import type { ApprovalRecord, NewApproval } from '../store/approvals.js';
-import type { Clock, Publisher, Timeline } from './ports.js';
+import type { Clock, MetricsSink, Publisher, Timeline } from './ports.js';
 
 /**
  * Asking a human: records an approval request with the workflow's task token sealed, and asks the
@@ -75,6 +75,8 @@ export interface RequestApprovalDeps {
   readonly approversTopicArn: string;
   /** Who the approvers topic emails (config `notifications.approverEmails`): recorded as the links' recipients. */
   readonly approverEmails: readonly string[];
+  /** ApprovalsRequested. */
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
   /** @default {@link newApprovalId} */
   readonly newId?: (now: Date) => string;
@@ -158,6 +160,8 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
   const messageIds: string[] = [];
   const { messageId } = await deps.publisher.publish({ topicArn: deps.approversTopicArn, subject: text.subject, message: text.message, attributes });
   messageIds.push(messageId);
+  // Sent: counted. A retried invocation asks again with a new request (the older one superseded), which counts again.
+  deps.metrics.record('approvalsRequested', 1, { service, mitigation: request.candidate.type });
   const told = PAGED.has(request.severity) ? [deps.statusTopicArn, deps.escalationTopicArn] : [deps.statusTopicArn];
   for (const topicArn of told) {
     const published = await deps.publisher.publish({ topicArn, subject: notice.subject, message: notice.message, attributes });

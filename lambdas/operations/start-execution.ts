@@ -10,7 +10,8 @@ import type { AlarmSignal } from '../core/signal.js';
 import { utcMinute } from '../core/status-update.js';
 import { logger } from '../runtime/logger.js';
 import type { EpisodeRecord } from '../store/records.js';
-import type { ActionLedgerReader, Clock, EpisodeAdmissions, IncidentOpener, IncidentReader, IncidentTransitions, IncidentUpdater, Publisher } from './ports.js';
+import { recordEscalated, recordOpened } from './incident-metrics.js';
+import type { ActionLedgerReader, Clock, EpisodeAdmissions, IncidentOpener, IncidentReader, IncidentTransitions, IncidentUpdater, MetricsSink, Publisher } from './ports.js';
 
 /**
  * Admitting alarm signals: turns alarm transitions (EventBridge events or SNS notifications, ALARM
@@ -39,6 +40,8 @@ export interface AdmitSignalsDeps {
   readonly stateMachineArn: string;
   readonly publisher: Publisher;
   readonly escalationTopicArn: string;
+  /** IncidentsOpened, and Escalations of orphaned workflows. */
+  readonly metrics: MetricsSink;
   readonly clock: Clock;
 }
 
@@ -233,6 +236,8 @@ async function admitSignal(deps: AdmitSignalsDeps, signal: AlarmSignal, service:
           episode = opened.episode; // another alarm of the service opened it first: decide again against it
           continue;
         }
+        // Only the invocation whose conditional write opened it counts it: a redelivery finds it open (a duplicate).
+        recordOpened(deps.metrics, { service: service.name, severity });
         await startWorkflow(deps, name, workflowInput(deps, signal, service, incidentId), summary);
         return;
       }
@@ -316,6 +321,8 @@ async function admitSignal(deps: AdmitSignalsDeps, signal: AlarmSignal, service:
           episode = await deps.store.getEpisode(service.name);
           continue;
         }
+        // Counted once, at once: only the invocation whose transition moved it gets here.
+        recordEscalated(deps.metrics, await deps.store.getIncident(decision.incidentId));
         await deps.store.recordSignal(decision.incidentId, {
           key,
           expectStatus: 'ESCALATED',

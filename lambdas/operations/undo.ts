@@ -6,6 +6,7 @@ import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { AutomationBrake } from '../store/brake.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
+import type { MetricsSink } from './ports.js';
 
 /**
  * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back
@@ -28,6 +29,8 @@ export interface UndoDeps {
   readonly by: string;
   /** The brake's per-resource caps: an undone action stops counting against its resource. */
   readonly brake?: Pick<AutomationBrake, 'releaseResource'>;
+  /** MitigationsReverted. The CLI passes none: no function log turns its EMF into metrics. */
+  readonly metrics?: MetricsSink;
 }
 
 /** One action reverted (or not) by undo. */
@@ -65,7 +68,7 @@ export async function undoIncident(deps: UndoDeps, incidentId: string, options: 
 }
 
 /** What reverting one action needs: the adapters, and the store's ledger and timeline. */
-export type UndoActionDeps = Pick<UndoDeps, 'adapters' | 'deploymentStrategyId' | 'clock' | 'by' | 'brake'> & {
+export type UndoActionDeps = Pick<UndoDeps, 'adapters' | 'deploymentStrategyId' | 'clock' | 'by' | 'brake' | 'metrics'> & {
   readonly store: Pick<IncidentStore, 'markActionUndone' | 'appendTimeline'>;
 };
 
@@ -92,6 +95,8 @@ async function undoOne(deps: UndoActionDeps, incidentId: string, service: Servic
   if (result.status !== 'undone') return { ...base, status: result.status, detail: result.detail };
   const detail = result.detail;
   await deps.store.markActionUndone(incidentId, action.cursor, action.type, detail, { service: service.name, ...(action.effect ? { effect: action.effect } : {}) });
+  // After the ledger says undone: a retry reads `undone` above and counts nothing twice.
+  deps.metrics?.record('mitigationsReverted', 1, { service: service.name, mitigation: action.type });
   await deps.brake?.releaseResource(action.type, action.target, incidentId);
   await deps.store.appendTimeline(incidentId, { at: deps.clock().toISOString(), kind: 'mitigation', message: `Undo by ${deps.by}: ${detail}` });
   return { ...base, status: 'undone', detail };

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { type ApprovalCommandDeps, registerApproval } from '../../cli/commands/approval.js';
 import { approvalCommand, runApprovalCommand } from '../../cli/commands/approval-action.js';
 import type { StackContextDeps } from '../../cli/runtime/stack-context.js';
+import { NO_METRICS } from '../../lambdas/adapters/memory-metrics.js';
 import { StepFunctionsTasks } from '../../lambdas/adapters/step-functions-tasks.js';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval.js';
 import {
@@ -48,6 +49,7 @@ async function setup() {
     escalationTopicArn: ESCALATION_TOPIC,
     approversTopicArn: APPROVERS_TOPIC,
     approverEmails: [],
+    metrics: NO_METRICS,
     clock: time.clock,
     newId: () => `apr-cli-${++n}`,
   });

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+import { NO_METRICS } from '../../lambdas/adapters/memory-metrics.js';
 import type { ApprovalCandidate } from '../../lambdas/core/approval-link.js';
 import type { RequestApprovalDeps } from '../../lambdas/operations/request-approval.js';
 import { ApprovalStore } from '../../lambdas/store/approvals.js';
@@ -123,6 +124,7 @@ export function requestApprovalDeps(
     escalationTopicArn: ESCALATION_TOPIC,
     approversTopicArn: APPROVERS_TOPIC,
     approverEmails: APPROVER_EMAILS,
+    metrics: NO_METRICS,
     clock,
     newId,
   };

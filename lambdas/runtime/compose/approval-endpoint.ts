@@ -1,6 +1,6 @@
 import type { ApprovalEndpointDeps } from '../../handlers/approval-endpoint.js';
 import type { EnvOf } from '../manifest.js';
-import { type Runtime, stores } from './runtime.js';
+import { metricsSink, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the approval-endpoint function. */
 export const composeApprovalEndpoint = async (rt: Runtime, env: EnvOf<'approval-endpoint'>): Promise<ApprovalEndpointDeps> => {
@@ -16,6 +16,7 @@ export const composeApprovalEndpoint = async (rt: Runtime, env: EnvOf<'approval-
     tasks: new StepFunctionsTasks(await rt.clients.sfn()),
     secrets: new ApprovalSecretSource(await rt.clients.secretsManager()),
     secretId: env.APPROVAL_SECRET_ARN,
+    metrics: await metricsSink(rt),
     clock: rt.clock,
   };
 };

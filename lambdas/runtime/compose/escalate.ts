@@ -1,6 +1,6 @@
 import type { EscalateDeps } from '../../handlers/escalate.js';
 import type { EnvOf } from '../manifest.js';
-import { publisher, type Runtime, stores } from './runtime.js';
+import { metricsSink, publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the escalate function. */
 export const composeEscalate = async (rt: Runtime, env: EnvOf<'escalate'>): Promise<EscalateDeps> => ({
@@ -8,5 +8,6 @@ export const composeEscalate = async (rt: Runtime, env: EnvOf<'escalate'>): Prom
   publisher: await publisher(rt),
   statusTopicArn: env.STATUS_TOPIC_ARN,
   escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  metrics: await metricsSink(rt),
   clock: rt.clock,
 });

@@ -1,7 +1,7 @@
 import type { MitigateDeps } from '../../handlers/mitigate.js';
 import type { EnvOf } from '../manifest.js';
 import { mitigationAdapters } from './adapters.js';
-import { type Runtime, stores } from './runtime.js';
+import { metricsSink, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the mitigate function. */
 export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Promise<MitigateDeps> => {
@@ -16,6 +16,7 @@ export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Prom
     brake: new AutomationBrake(options),
     adapters: mitigationAdapters(rt.clients, rt),
     deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
+    metrics: await metricsSink(rt),
     clock: rt.clock,
     ...(rt.sleep ? { sleep: rt.sleep } : {}),
   };

@@ -28,6 +28,8 @@ export const composeOperator = {
       adapters: mitigationAdapters(rt.clients, rt),
       serviceFor: (name) => config.services.find((s) => s.name === name),
       deploymentStrategyId: need(settings.deploymentStrategyId, 'the deployment strategy id'),
+      // Only a runtime that says where (the drill's memory): the CLI has no function log for EMF.
+      ...(rt.metrics ? { metrics: rt.metrics } : {}),
       clock: rt.clock,
       by,
     };

@@ -1,17 +1,17 @@
 import type { ScheduledReadinessDeps } from '../../operations/readiness.js';
 import type { EnvOf } from '../manifest.js';
 import { mitigationAdapters } from './adapters.js';
-import { need, publisher, type Runtime } from './runtime.js';
+import { metricsSink, need, publisher, type Runtime } from './runtime.js';
 
 /** Dependencies of the readiness function. */
 export const composeReadiness = async (rt: Runtime, env: EnvOf<'readiness'>): Promise<ScheduledReadinessDeps> => {
-  const [{ ReadinessLedger }, { PowertoolsReadinessMetrics }] = await Promise.all([import('../../store/readiness.js'), import('../../adapters/readiness-metrics.js')]);
+  const { ReadinessLedger } = await import('../../store/readiness.js');
   return {
     config: need(rt.config, 'the config'),
     adapters: mitigationAdapters(rt.clients, rt),
     deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
     verdicts: new ReadinessLedger({ tableName: env.TABLE_NAME, ...(rt.documentClient ? { client: rt.documentClient } : {}) }),
-    metrics: new PowertoolsReadinessMetrics(),
+    metrics: await metricsSink(rt),
     publisher: await publisher(rt),
     statusTopicArn: env.STATUS_TOPIC_ARN,
     clock: rt.clock,

@@ -1,6 +1,6 @@
 import type { RequestApprovalDeps } from '../../handlers/request-approval.js';
 import type { EnvOf } from '../manifest.js';
-import { publisher, type Runtime, stores } from './runtime.js';
+import { metricsSink, publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the request-approval function. */
 export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {
@@ -22,6 +22,7 @@ export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-ap
     escalationTopicArn: env.ESCALATION_TOPIC_ARN,
     approversTopicArn: env.APPROVERS_TOPIC_ARN,
     approverEmails: env.APPROVER_EMAILS,
+    metrics: await metricsSink(rt),
     clock: rt.clock,
   };
 };

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import type { CadenceSettings } from '../../core/cadence.js';
 import type { TourniquetConfig } from '../../core/config.js';
+import type { MetricsSink } from '../../operations/ports.js';
 import type { AwsClients } from '../clients.js';
 
 /**
@@ -37,6 +38,8 @@ export interface Runtime extends AdapterOptions {
   readonly config?: TourniquetConfig;
   /** The status cadence's settings (Lambda compiles them into the bundle). */
   readonly cadence?: CadenceSettings;
+  /** Where the functions' metrics go. @default Powertools Metrics (EMF in the function's log); the drill passes memory */
+  readonly metrics?: MetricsSink;
 }
 
 /** Fails composition with the missing piece named. */
@@ -54,3 +57,6 @@ export async function stores(rt: Runtime, tableName: string) {
 
 export const publisher = async (rt: Runtime) => new (await import('../../adapters/sns-publisher.js')).SnsPublisher(await rt.clients.sns());
 export const alarms = async (rt: Runtime) => new (await import('../../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await rt.clients.cloudwatch());
+
+/** The runtime's metrics sink, else Powertools Metrics (loaded only by the functions that publish). */
+export const metricsSink = async (rt: Runtime): Promise<MetricsSink> => rt.metrics ?? new (await import('../../adapters/metrics.js')).PowertoolsMetricsSink();

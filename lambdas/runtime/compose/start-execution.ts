@@ -1,6 +1,6 @@
 import type { StartExecutionDeps } from '../../handlers/start-execution.js';
 import type { EnvOf } from '../manifest.js';
-import { need, publisher, type Runtime, stores } from './runtime.js';
+import { metricsSink, need, publisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the start-execution function. */
 export const composeStartExecution = async (rt: Runtime, env: EnvOf<'start-execution'>): Promise<StartExecutionDeps> => ({
@@ -10,5 +10,6 @@ export const composeStartExecution = async (rt: Runtime, env: EnvOf<'start-execu
   stateMachineArn: env.STATE_MACHINE_ARN,
   publisher: await publisher(rt),
   escalationTopicArn: env.ESCALATION_TOPIC_ARN,
+  metrics: await metricsSink(rt),
   clock: rt.clock,
 });

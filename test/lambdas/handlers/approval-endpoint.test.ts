@@ -2,6 +2,7 @@ import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
+import { MemoryMetricsSink, NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import { StepFunctionsTasks } from '../../../lambdas/adapters/step-functions-tasks.js';
 import { signApprovalLink } from '../../../lambdas/core/approval-link.js';
 import { createApprovalEndpointHandler } from '../../../lambdas/handlers/approval-endpoint.js';
@@ -70,23 +71,26 @@ async function setup(candidateOverride: Partial<typeof candidate> = {}) {
     escalationTopicArn: ESCALATION_TOPIC,
     approversTopicArn: APPROVERS_TOPIC,
     approverEmails: APPROVER_EMAILS,
+    metrics: NO_METRICS,
     clock: time.clock,
     newId: () => 'apr-endpoint-1',
   })(approvalEvent({ candidate: { ...candidate, ...candidateOverride } }));
   const message = publisher.published[0]!.message;
   const warnings: string[] = [];
+  const metrics = new MemoryMetricsSink(time.clock);
   const endpoint = createApprovalEndpointHandler({
     approvals: tables.approvals,
     incidents: tables.incidents,
     tasks: new StepFunctionsTasks(new SFNClient({ region: 'us-east-1' })),
     secrets: fakeSecrets(),
     secretId: SECRET_ARN,
+    metrics,
     clock: time.clock,
     warn: (m) => void warnings.push(m),
   });
   const call = async (event: unknown) => (await endpoint(event)) as Response;
   const record = () => tables.approvals.get(INCIDENT_ID, 'apr-endpoint-1');
-  return { ...time, ...tables, call, record, warnings, approve: linkToken(message, 'Approve'), reject: linkToken(message, 'Reject') };
+  return { ...time, ...tables, call, record, warnings, metrics, approve: linkToken(message, 'Approve'), reject: linkToken(message, 'Reject') };
 }
 
 const sendCalls = () => sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input);
@@ -353,6 +357,27 @@ describe('POST /approval', () => {
     expect(await record()).toMatchObject({ status: 'DECIDED', delivery: 'delivered' });
   });
 
+  it('counts ApprovalsDecided once per decision the workflow received: not an undelivered try, not a replay, not a late one', async () => {
+    const { call, approve, reject, metrics } = await setup();
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejectsOnce(sdkError('ThrottlingException', 'Rate exceeded', { status: 400 }))
+      .resolves({});
+    expect((await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve }) }))).statusCode).toBe(503);
+    expect(metrics.records).toEqual([]);
+    expect((await call(urlEvent('POST', { contentType: FORM, body: form({ t: approve }) }))).statusCode).toBe(200);
+    expect((await call(urlEvent('POST', { contentType: FORM, body: form({ t: reject }) }))).statusCode).toBe(409);
+    expect(metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual([
+      ['ApprovalsDecided', 1, { service: 'checkout', mitigation: 'feature-flag-off', outcome: 'granted' }],
+    ]);
+
+    const late = await setup();
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    expect((await late.call(urlEvent('POST', { contentType: FORM, body: form({ t: late.reject }) }))).statusCode).toBe(410);
+    // Too late to decide anything: the workflow's timeout path counts it (timed-out), not this.
+    expect(late.metrics.records).toEqual([]);
+  });
+
   it('refuses bodies that are not the form, and reasons over the limit', async () => {
     const { call, approve } = await setup();
     expect((await call(urlEvent('POST', { contentType: 'application/json', body: JSON.stringify({ t: approve }) }))).statusCode).toBe(415);
@@ -390,6 +415,7 @@ describe('routing', () => {
       tasks: { sendDecision: async () => undefined },
       secrets: { getSecret: async () => Promise.reject(new Error('AccessDenied')) },
       secretId: SECRET_ARN,
+      metrics: NO_METRICS,
       clock: time.clock,
     });
     const response = (await endpoint(urlEvent('GET', { query: 't=a.b' }))) as Response;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import { createEscalateHandler } from '../../../lambdas/handlers/escalate.js';
 import { workflowState } from '../../fixtures/workflow.js';
 import { ESCALATION_TOPIC, fakePublisher, STATUS_TOPIC } from '../../support/approvals.js';
@@ -16,7 +17,7 @@ const ID = state.incident.incidentId;
 async function setup() {
   const { store, clock } = await storeWithIncident(db, state, NOW);
   const publisher = fakePublisher();
-  return { store, publisher, handler: createEscalateHandler({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock }) };
+  return { store, publisher, handler: createEscalateHandler({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock }) };
 }
 
 describe('escalate handler', () => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { TransientAwsError } from '../../../lambdas/adapters/errors.js';
+import { MemoryMetricsSink, NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import type { ServiceConfig } from '../../../lambdas/core/config.js';
 import { decide } from '../../../lambdas/core/decision.js';
 import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import type { Attempt, Triage, Verification, WorkflowState } from '../../../lambdas/core/model.js';
 import { createMitigateHandler, type MitigateDeps } from '../../../lambdas/handlers/mitigate.js';
 import { createVerifyHandler, MAX_CHECKS_PER_ATTEMPT, type VerifyDeps } from '../../../lambdas/handlers/verify.js';
+import type { MetricsSink } from '../../../lambdas/operations/ports.js';
 import { IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { ALARM_AT, checkout, LIFECYCLE, triage, workflowState } from '../../fixtures/workflow.js';
 import { fakeAdapters as catalogueAdapters } from '../../support/adapters.js';
@@ -141,6 +143,7 @@ function mitigateDeps(store: IncidentStore, clock: () => Date, adapters = fakeAd
     // The brake's own rules are tested against DynamoDB Local in brake.test.ts; here it always lets the change through.
     brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
     deploymentStrategyId: 'imm0001',
+    metrics: NO_METRICS,
     clock,
     ...overrides,
   };
@@ -161,8 +164,8 @@ function alarmStates(initial: Record<string, string>) {
   };
 }
 
-function verifyDeps(store: IncidentStore, clock: () => Date, alarms: object, ecs: object = {}): VerifyDeps {
-  return { store, alarms: alarms as never, adapters: catalogueAdapters({ ecs }), clock };
+function verifyDeps(store: IncidentStore, clock: () => Date, alarms: object, ecs: object = {}, metrics: MetricsSink = NO_METRICS): VerifyDeps {
+  return { store, alarms: alarms as never, adapters: catalogueAdapters({ ecs }), metrics, clock };
 }
 
 const applied = (overrides: Partial<Attempt> = {}): Attempt => ({
@@ -320,7 +323,8 @@ describe('mitigate: candidates that did not help', () => {
       attempt: applied({ type: 'ecs-rollback', target: plan2.candidates[0]!.target }),
       verification: { outcome: 'failed', alarmState: 'ALARM', checks: 3, hasNext: true, nextCursor: 1, notOk: ['checkout-5xx-rate'] },
     });
-    const attempt = await createMitigateHandler(mitigateDeps(store, clock, adapters))(next);
+    const metrics = new MemoryMetricsSink(clock);
+    const attempt = await createMitigateHandler(mitigateDeps(store, clock, adapters, { metrics }))(next);
 
     expect(attempt).toMatchObject({ cursor: 1, type: 'route53-failover', status: 'applied' });
     expect(adapters.calls).toEqual([`restoreService {"taskDefinition":"${rollbackResult.before.taskDefinition}"}`, 'failover']);
@@ -330,6 +334,10 @@ describe('mitigate: candidates that did not help', () => {
       [1, 'route53-failover', 'applied', undefined],
     ]);
     expect(actions[0]!.undoDetail).toContain('ECS shop-prod/checkout restored');
+    expect(metrics.records.map((m) => [m.name, m.dimensions.mitigation])).toEqual([
+      ['MitigationsReverted', 'ecs-rollback'],
+      ['MitigationsApplied', 'route53-failover'],
+    ]);
     expect((await store.listTimeline(INCIDENT_ID)).map((e) => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Undo by Tourniquet \(no measurable effect\): ECS shop-prod\/checkout restored/)]),
     );
@@ -577,5 +585,43 @@ describe('verify', () => {
     const verification = await createVerifyHandler(verifyDeps(store, clock, alarmStates({}).adapter))(afterApply({ attempt: applied({ status: 'dry-run' }) }));
     expect(verification).toMatchObject({ outcome: 'failed', hasNext: false });
     expect((await store.getIncident(INCIDENT_ID)).status).toBe('MITIGATING');
+  });
+  describe('metrics: the verdict on each applied mitigation, and MTTD / MTTM / MTTR at the first restoration, counted once', () => {
+    const rows = (metrics: MemoryMetricsSink) => metrics.records.map((m) => [m.name, m.value, m.dimensions]);
+
+    it('restored: MitigationOutcome effective, MTTD (impact → alarm), MTTM (declared → restored), MTTR (impact → restored); a retried verify counts nothing', async () => {
+      const { store, clock } = await mitigated();
+      // Impact started 3 minutes before the alarm (03:07:00); the incident was declared at 03:10:06 and is restored at 03:11:00.
+      await store.updateIncident(INCIDENT_ID, { impactStartedAt: '2026-11-23T03:07:00.000Z' });
+      const metrics = new MemoryMetricsSink(clock);
+      const verify = createVerifyHandler(verifyDeps(store, clock, alarmStates({ 'checkout-5xx-rate': 'OK' }).adapter, {}, metrics));
+      expect(await verify(afterApply())).toMatchObject({ outcome: 'watching' });
+      expect(await verify(afterApply())).toMatchObject({ outcome: 'superseded' });
+      const sev2 = { service: 'checkout', severity: 'SEV2' };
+      expect(rows(metrics)).toEqual([
+        ['MitigationOutcome', 1, { service: 'checkout', mitigation: 'feature-flag-off', outcome: 'effective' }],
+        ['MTTD', 180, sev2],
+        ['MTTM', 54, sev2],
+        ['MTTR', 240, sev2],
+      ]);
+    });
+
+    it('not restored: ineffective when a next candidate follows, escalated when none is left; a retry of the last check counts nothing', async () => {
+      const t2 = triage({ flagChanges: [flagChange], ecsDeployments: [deployment] });
+      const twoCandidates = decide(t2, checkout, ALARM_AT);
+      const lastCheck = { outcome: 'pending' as const, alarmState: 'ALARM', checks: MAX_CHECKS_PER_ATTEMPT - 1, hasNext: false };
+      const outcomes: string[] = [];
+      for (const withNext of [true, false]) {
+        const { store, clock } = await mitigated();
+        const metrics = new MemoryMetricsSink(clock);
+        const verify = createVerifyHandler(verifyDeps(store, clock, alarmStates({ 'checkout-5xx-rate': 'ALARM' }).adapter, {}, metrics));
+        const input = afterApply({ ...(withNext ? { triage: t2, plan: twoCandidates } : {}), verification: lastCheck });
+        expect(await verify(input)).toMatchObject({ outcome: 'failed', hasNext: withNext });
+        expect(await verify(input)).toMatchObject({ outcome: 'failed', hasNext: withNext });
+        expect(metrics.records.map((m) => [m.name, m.dimensions.mitigation])).toEqual([['MitigationOutcome', 'feature-flag-off']]);
+        outcomes.push(metrics.records[0]!.dimensions.outcome!);
+      }
+      expect(outcomes).toEqual(['ineffective', 'escalated']);
+    });
   });
 });

@@ -1,14 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 
-import { METRICS_NAMESPACE, MITIGATION_READY_METRIC, PowertoolsReadinessMetrics } from '../../../lambdas/adapters/readiness-metrics.js';
 import { TourniquetConfigSchema } from '../../../lambdas/core/config.js';
 import { createReadinessHandler, handler, ReadinessRunError } from '../../../lambdas/handlers/readiness.js';
 import type { Mitigation } from '../../../lambdas/mitigations/mitigation.js';
 import type { MitigationAdapters } from '../../../lambdas/mitigations/ports.js';
 import type { ReadinessVerdict } from '../../../lambdas/store/readiness.js';
 
-/** The handler runs one readiness pass per scheduled event (the pass itself: test/lambdas/operations/readiness.test.ts). */
+/** The handler runs one readiness pass per scheduled event (the pass itself: test/lambdas/operations/readiness.test.ts; its MitigationReady EMF: test/lambdas/adapters/metrics.test.ts). */
 
 const SCHEDULE_EVENT = { source: 'aws.events', 'detail-type': 'Scheduled Event', time: '2026-11-23T03:00:00.000Z', detail: {} };
 
@@ -62,37 +61,5 @@ describe('readiness handler', () => {
     await expect(handler(SCHEDULE_EVENT, { functionName: 'readiness', awsRequestId: 'r-1' } as Context)).rejects.toThrow(
       'The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy',
     );
-  });
-});
-
-describe('MitigationReady metric (Powertools, embedded metric format)', () => {
-  let lines: string[];
-  let write: jest.SpiedFunction<typeof process.stdout.write>;
-  beforeEach(() => {
-    lines = [];
-    write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
-  });
-  afterEach(() => write.mockRestore());
-
-  it('writes one EMF document per target: namespace Tourniquet, dimensions service and mitigation, value 1 or 0, target as metadata', () => {
-    const metrics = new PowertoolsReadinessMetrics();
-    metrics.record({ service: 'checkout', type: 'feature-flag-off', target: 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', ready: false });
-    metrics.record({ service: 'checkout', type: 'feature-flag-off', target: 'flag express-pay (chk4app/prd5env/flg6prf)', ready: true });
-
-    const docs = lines
-      .flatMap((l) => l.split('\n'))
-      .filter((l) => l.includes('_aws'))
-      .map(
-        (l) =>
-          JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } },
-      );
-    expect(docs).toHaveLength(2);
-    expect(docs[0]!._aws.CloudWatchMetrics).toEqual([
-      { Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'mitigation']], Metrics: [{ Name: MITIGATION_READY_METRIC, Unit: 'Count' }] },
-    ]);
-    expect(docs.map((d) => [d['service'], d['mitigation'], d['target'], d[MITIGATION_READY_METRIC]])).toEqual([
-      ['checkout', 'feature-flag-off', 'flag new-checkout-flow (chk4app/prd5env/flg6prf)', 0],
-      ['checkout', 'feature-flag-off', 'flag express-pay (chk4app/prd5env/flg6prf)', 1],
-    ]);
   });
 });

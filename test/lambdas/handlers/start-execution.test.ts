@@ -5,6 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
+import { NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import { SnsPublisher } from '../../../lambdas/adapters/sns-publisher.js';
 import { parseConfig } from '../../../lambdas/core/config.js';
 import { createStartExecutionHandler } from '../../../lambdas/handlers/start-execution.js';
@@ -48,6 +49,7 @@ async function setup() {
     stateMachineArn: STATE_MACHINE,
     publisher: new SnsPublisher(sns as unknown as SNSClient),
     escalationTopicArn: ESCALATION_TOPIC,
+    metrics: NO_METRICS,
     clock,
   });
   const started = () => sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);

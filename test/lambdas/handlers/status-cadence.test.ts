@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { cadenceSettingsFor } from '../../../lambdas/core/cadence.js';
 import { createStatusCadenceHandler } from '../../../lambdas/handlers/status-cadence.js';
 import { StatusCadenceError } from '../../../lambdas/operations/cadence.js';
@@ -26,6 +27,8 @@ function deps(episodes: EpisodeRecord[], findIncident: () => Promise<undefined> 
     statusTopicArn: 'arn:aws:sns:us-east-1:123456789012:tourniquet-status',
     escalationTopicArn: 'arn:aws:sns:us-east-1:123456789012:tourniquet-escalation',
     settings: cadenceSettingsFor(sampleConfig),
+    approvals: { findPending: async () => undefined },
+    metrics: new MemoryMetricsSink(),
     clock: () => new Date('2026-11-23T03:10:00.000Z'),
   };
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { cadenceSettingsFor } from '../../../lambdas/core/cadence.js';
 import type { IncidentStatus } from '../../../lambdas/core/model.js';
 import type { AlarmSignal } from '../../../lambdas/core/signal.js';
 import { createStatusCadence, type StatusCadenceDeps, StatusCadenceError } from '../../../lambdas/operations/cadence.js';
+import { ApprovalStore } from '../../../lambdas/store/approvals.js';
 import { type IncidentPatch, IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { sampleConfig } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
@@ -85,14 +87,18 @@ interface IncidentOptions {
 async function setup(overrides: Partial<StatusCadenceDeps> = {}) {
   let now = T0;
   const clock = () => new Date(now);
-  const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock });
+  const tableName = await db.newTable();
+  const store = new IncidentStore({ tableName, client: db.client, clock });
   const publisher = fakePublisher();
+  const metrics = new MemoryMetricsSink(clock);
   const deps: StatusCadenceDeps = {
     store,
     publisher,
     statusTopicArn: STATUS_TOPIC,
     escalationTopicArn: ESCALATION_TOPIC,
     settings: cadenceSettingsFor(sampleConfig),
+    approvals: new ApprovalStore({ tableName, client: db.client, clock }),
+    metrics,
     clock,
     ...overrides,
   };
@@ -122,6 +128,8 @@ async function setup(overrides: Partial<StatusCadenceDeps> = {}) {
     publisher,
     run,
     deps,
+    metrics,
+    tableName,
     incident,
     setMinute: (m: number) => void (now = T0 + m * 60_000),
   };
@@ -401,7 +409,7 @@ describe('cadence: pages', () => {
   });
 
   it('escalates and pages an incident whose workflow stopped reporting (lease expired), once', async () => {
-    const { run, publisher, store, incident, setMinute } = await setup();
+    const { run, publisher, store, incident, setMinute, metrics } = await setup();
     await incident('inc-1', { status: 'MITIGATING', leaseMinute: 30 });
 
     setMinute(30);
@@ -423,6 +431,8 @@ describe('cadence: pages', () => {
     expect((await run()).paged).toEqual([]);
     setMinute(45.5);
     expect((await run()).paged.map((p) => p.why)).toEqual([expect.stringMatching(/^Still ESCALATED/)]);
+    // One escalation: re-pages are not escalations.
+    expect(metrics.find('Escalations').map((m) => [m.value, m.dimensions, m.at])).toEqual([[1, { service: 'inc-1', severity: 'SEV1' }, minutes(30.5)]]);
   });
 
   it('an expired lease of a WATCHING incident escalates it too; a live lease never does', async () => {
@@ -506,3 +516,68 @@ function pick(store: IncidentStore): StatusCadenceDeps['store'] {
     appendTimeline: (...args) => store.appendTimeline(...args),
   };
 }
+
+describe('cadence: self-monitoring metrics, every run', () => {
+  const gauges = (metrics: MemoryMetricsSink) => metrics.records.map((m) => [m.name, m.value, m.dimensions.service]);
+
+  it('publishes 0 for all three when nothing is open', async () => {
+    const { run, metrics } = await setup();
+    await run();
+    expect(gauges(metrics)).toEqual([
+      ['OpenIncidents', 0, 'Tourniquet'],
+      ['ApprovalsWaiting', 0, 'Tourniquet'],
+      ['OpenIncidentsWithoutPage', 0, 'Tourniquet'],
+    ]);
+  });
+
+  it('counts incidents not RESOLVED, approvals still pending, and incidents with no page for 24 h (plus two schedule runs of slack), even when a page fails', async () => {
+    // SNS refuses pages this run: the gauges are still published, and the run still fails.
+    const refusing = fakePublisher();
+    const publisher = {
+      publish: async (request: { topicArn: string; subject?: string; message: string }) => {
+        if (request.topicArn === ESCALATION_TOPIC) throw new Error('SNS is down');
+        return refusing.publish(request);
+      },
+    };
+    const { run, metrics, incident, setMinute, tableName, deps } = await setup({ publisher });
+    const lease = { leaseMinute: 3 * 24 * 60 };
+    // Never paged, a day old at the run: what the alarm is for.
+    await incident('quiet', { status: 'MITIGATING', ...lease });
+    // Reminded daily; this run's reminder (24 h 5 min after the last) fails: late, inside the slack, not counted yet.
+    await incident('reminded', { status: 'ACKNOWLEDGED', ...lease, patch: { ...escalatedAt(0), lastPageAt: minutes(21) } });
+    // Escalated 50 minutes before the run: paged recently.
+    await incident('paged', { status: 'ESCALATED', openedMinute: 24 * 60 - 60, ...lease, patch: escalatedAt(24 * 60 - 50) });
+    await incident('over', { status: 'RESOLVED', ...lease });
+    // The quiet one waits for an approval that has not expired; an expired one no longer waits.
+    const approvals = new ApprovalStore({ tableName, client: db.client, clock: deps.clock });
+    const ask = (incidentId: string, approvalId: string, expiresMinute: number) =>
+      approvals.create({
+        incidentId,
+        approvalId,
+        service: incidentId,
+        severity: 'SEV1',
+        candidate: { type: 'ecs-rollback', target: 'ECS service shop-prod/checkout', rationale: 'r', risk: 'medium' },
+        executionArn: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${incidentId}`,
+        requestedAt: minutes(0),
+        expiresAt: minutes(expiresMinute),
+        timeoutSeconds: 900,
+        sealedTaskToken: 'sealed',
+        tokenSecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:approvals',
+      });
+    await ask('quiet', 'apr-20261123T031000Z-0001', 3 * 24 * 60);
+    await ask('reminded', 'apr-20261123T031000Z-0002', 15);
+
+    setMinute(24 * 60 + 26);
+    await expect(run()).rejects.toBeInstanceOf(StatusCadenceError);
+    expect(gauges(metrics)).toEqual([
+      ['OpenIncidents', 3, 'Tourniquet'],
+      ['ApprovalsWaiting', 1, 'Tourniquet'],
+      ['OpenIncidentsWithoutPage', 1, 'Tourniquet'],
+    ]);
+
+    // Still failing two runs later: past the slack, the reminded incident counts too.
+    setMinute(24 * 60 + 36);
+    await expect(run()).rejects.toBeInstanceOf(StatusCadenceError);
+    expect(gauges(metrics).at(-1)).toEqual(['OpenIncidentsWithoutPage', 2, 'Tourniquet']);
+  });
+});

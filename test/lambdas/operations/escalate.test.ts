@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink, NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import {
   type EscalateDeps,
   escalateIncident,
@@ -22,7 +23,7 @@ const ID = state.incident.incidentId;
 const escalation = (deps: EscalateDeps) => (input: unknown) => escalateIncident(deps, EscalationStateSchema.parse(input));
 const depsFor = (store: EscalateDeps['store'], clock: () => Date, publisher = fakePublisher()) => ({
   publisher,
-  deps: { store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock },
+  deps: { store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock },
 });
 
 describe('escalateIncident', () => {
@@ -32,7 +33,7 @@ describe('escalateIncident', () => {
     await store.acquireMutationLock('checkout', ID, 600);
     const publisher = fakePublisher();
 
-    const result = await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock })(state);
+    const result = await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock })(state);
     expect(result).toEqual({ paged: true, reason: expect.stringContaining('The automation hit an error: boom. (States.TaskFailed)'), messageId: 'msg-1' });
     expect(publisher.published.map((p) => [p.topicArn, p.subject])).toEqual([
       [ESCALATION_TOPIC, '[SEV2][Escalated] checkout: 5xx rate'],
@@ -61,7 +62,9 @@ describe('escalateIncident', () => {
         return { messageId: 'page-1' };
       },
     };
-    expect(await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock })(state)).toMatchObject({ paged: true });
+    expect(await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock })(state)).toMatchObject({
+      paged: true,
+    });
     expect(published).toEqual([ESCALATION_TOPIC]);
     expect((await store.getIncident(ID)).status).toBe('ESCALATED');
   });
@@ -72,7 +75,7 @@ describe('escalateIncident', () => {
     await store.transition(ID, 'WATCHING');
     await reopenForContinuation(store, state, 'continuation-1', NOW);
     const publisher = fakePublisher();
-    const handler = escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock });
+    const handler = escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock });
 
     expect(await handler(state)).toEqual({ paged: false, reason: 'incident is OPEN in round 1; nothing to escalate from this execution' });
     expect((await store.getIncident(ID)).status).toBe('OPEN');
@@ -80,7 +83,9 @@ describe('escalateIncident', () => {
     const other = await storeWithIncident(db, state, NOW);
     await other.store.transition(ID, 'ESCALATED');
     await other.store.transition(ID, 'RESOLVED');
-    expect(await escalation({ store: other.store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock })(state)).toMatchObject({ paged: false });
+    expect(
+      await escalation({ store: other.store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock })(state),
+    ).toMatchObject({ paged: false });
     expect(publisher.published).toEqual([]);
   });
 
@@ -89,7 +94,7 @@ describe('escalateIncident', () => {
     const capped = workflowState({ incident: { ...state.incident, mode: 'capped', reason } });
     const { store, clock } = await storeWithIncident(db, capped, NOW, { cappedReason: reason });
     const publisher = fakePublisher();
-    await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, clock })(capped);
+    await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock })(capped);
     expect(publisher.published[0]!.message).toContain(reason);
     expect((await store.getIncident(ID)).status).toBe('ESCALATED');
   });
@@ -211,5 +216,61 @@ describe('recordEndedExecution', () => {
     const unknown = await recordEndedExecution(deps, ended(JSON.stringify({ ...input, incidentId: 'inc-unknown' })));
     expect(unknown).toMatchObject({ recorded: false, reason: expect.stringContaining('No incident inc-unknown is recorded.') });
     expect((await store.getIncident(ID)).status).toBe('OPEN');
+  });
+});
+
+describe('metrics', () => {
+  const rows = (metrics: MemoryMetricsSink) => metrics.records.map((m) => [m.name, m.value, m.dimensions]);
+  const sev2 = { service: 'checkout', severity: 'SEV2' };
+
+  it('Escalations once per move to ESCALATED, with MTTD for an incident never restored; a retry pages nobody and counts nothing', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    await store.updateIncident(ID, { impactStartedAt: '2026-11-23T03:07:00.000Z' });
+    const metrics = new MemoryMetricsSink(clock);
+    const escalate = escalation({ ...depsFor(store, clock).deps, metrics });
+    expect(await escalate(state)).toMatchObject({ paged: true });
+    expect(await escalate(state)).toMatchObject({ paged: false });
+    // Impact 03:07:00 → alarm 03:10:00.
+    expect(rows(metrics)).toEqual([
+      ['Escalations', 1, sev2],
+      ['MTTD', 180, sev2],
+    ]);
+  });
+
+  it('no MTTD at the escalation of an incident restored before: verification published it then', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    await store.updateIncident(ID, { impactStartedAt: '2026-11-23T03:07:00.000Z', mitigatedAt: '2026-11-23T03:12:00.000Z' });
+    const metrics = new MemoryMetricsSink(clock);
+    await escalation({ ...depsFor(store, clock).deps, metrics })(state);
+    expect(rows(metrics)).toEqual([['Escalations', 1, sev2]]);
+  });
+
+  it('an approval nobody answered (AwaitApproval timed out, the policy escalates): ApprovalsDecided timed-out, once', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    const metrics = new MemoryMetricsSink(clock);
+    const timedOut = workflowState({
+      error: { Error: 'ApprovalTimedOut', Cause: 'Nobody approved or rejected the proposed mitigation within 15 minutes' },
+      attempt: { cursor: 0, type: 'ecs-rollback', target: 'ECS service shop-prod/checkout', status: 'needs-approval', detail: 'asked', onTimeout: 'escalate', checkAt: NOW },
+    });
+    const escalate = escalation({ ...depsFor(store, clock).deps, metrics });
+    await escalate(timedOut);
+    await escalate(timedOut);
+    expect(metrics.find('ApprovalsDecided').map((m) => [m.value, m.dimensions])).toEqual([[1, { service: 'checkout', mitigation: 'ecs-rollback', outcome: 'timed-out' }]]);
+    expect(metrics.find('Escalations')).toHaveLength(1);
+  });
+
+  it('failure net: Escalations once when it records the failed execution’s incident ESCALATED', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    const metrics = new MemoryMetricsSink(clock);
+    const { execution: _execution, incident: _i, error: _e, ...input } = state;
+    const ended = ExecutionEndedEventSchema.parse({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: 'arn:x:e', name: state.execution.name, status: 'TIMED_OUT', input: JSON.stringify(input) },
+    });
+    const deps = { ...depsFor(store, clock).deps, metrics };
+    expect(await recordEndedExecution(deps, ended)).toMatchObject({ recorded: true });
+    expect(await recordEndedExecution(deps, ended)).toMatchObject({ recorded: false });
+    expect(rows(metrics)).toEqual([['Escalations', 1, sev2]]);
   });
 });

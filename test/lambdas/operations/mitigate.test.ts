@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { AwsAccessDeniedError } from '../../../lambdas/adapters/errors.js';
+import { MemoryMetricsSink, NO_METRICS } from '../../../lambdas/adapters/memory-metrics.js';
 import { decide } from '../../../lambdas/core/decision.js';
 import { CLAIM_LEASE_SECONDS } from '../../../lambdas/core/mutation.js';
 import { createMitigateHandler, type MitigateDeps, MutationInProgressError } from '../../../lambdas/handlers/mitigate.js';
@@ -81,6 +82,7 @@ function deps(store: Pick<IncidentStore, keyof MitigateDeps['store']>, clock: ()
     pause: { inForce: async () => undefined },
     brake: { reserve: async () => ({ ok: true, counted: true }), releaseResource: async () => undefined },
     deploymentStrategyId: 'imm0001',
+    metrics: NO_METRICS,
     clock,
     sleep: async () => new Promise((r) => setTimeout(r, 5)),
     invocationId: () => `${runtime}-${(invocation += 1)}`,
@@ -228,5 +230,82 @@ describe('mitigate: exactly one change per claimed action', () => {
       expect.stringMatching(/^Going ahead with feature-flag-off .* past the brake \(the automation budget is spent.*\): approved by arn:aws:iam::123456789012:user\/alice\.$/),
     );
     expect(messages.filter((m) => m.startsWith('The brake on automation stopped'))).toEqual([]);
+  });
+});
+
+describe('mitigate: metrics, counted where the ledger or the brake says this invocation did it', () => {
+  const applied = (metrics: MemoryMetricsSink) => metrics.find('MitigationsApplied').map((m) => [m.value, m.dimensions]);
+
+  it('MitigationsApplied once for 10 concurrent invocations of one step, and once for a crash the next attempt reconciles', async () => {
+    const { store, clock } = await openStore();
+    const metrics = new MemoryMetricsSink(clock);
+    const handler = createMitigateHandler(deps(store, clock, flagResource().flags, { metrics }));
+    await Promise.allSettled(Array.from({ length: 10 }, () => handler(state)));
+    expect(applied(metrics)).toEqual([[1, { service: 'checkout', mitigation: 'feature-flag-off' }]]);
+
+    const crashed = await openStore();
+    const afterCrash = new MemoryMetricsSink(crashed.clock);
+    const { flags } = flagResource({ crashAfterMutation: true });
+    const dyingStore = Object.assign(Object.create(crashed.store) as IncidentStore, { releaseActionClaim: async () => false, appendTimeline: async () => undefined });
+    await expect(createMitigateHandler(deps(dyingStore, crashed.clock, flags, { metrics: afterCrash }))(state)).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+    expect(afterCrash.records).toEqual([]);
+    crashed.advance(CLAIM_LEASE_SECONDS * 1000);
+    const retry = createMitigateHandler(deps(crashed.store, crashed.clock, flags, { metrics: afterCrash }));
+    expect(await retry(state)).toMatchObject({ status: 'applied' });
+    expect(await retry(state)).toMatchObject({ status: 'already-applied' });
+    expect(applied(afterCrash)).toEqual([[1, { service: 'checkout', mitigation: 'feature-flag-off' }]]);
+  });
+
+  it('MitigationsFailed once for a refused call, not again for the retry that reports it', async () => {
+    const { store, clock } = await openStore();
+    const metrics = new MemoryMetricsSink(clock);
+    const { flags } = flagResource({ refuse: new AwsAccessDeniedError('not authorized to perform appconfig:StartDeployment') });
+    await expect(createMitigateHandler(deps(store, clock, flags, { metrics }))(state)).rejects.toBeInstanceOf(AwsAccessDeniedError);
+    await expect(createMitigateHandler(deps(store, clock, flags, { metrics }))(state)).rejects.toMatchObject({ name: 'MitigationFailed' });
+    expect(metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual([['MitigationsFailed', 1, { service: 'checkout', mitigation: 'feature-flag-off' }]]);
+  });
+
+  it('BrakeEvents by kind when the brake holds a change, and pause when automation is paused; a change approved past the brake is no brake event', async () => {
+    const { store, clock } = await openStore();
+    const metrics = new MemoryMetricsSink(clock);
+    const { flags } = flagResource();
+    const holding = (kind: 'budget' | 'cooldown' | 'resource-limit') => ({
+      reserve: async () => ({ ok: false as const, kind, reason: `${kind} says no`, counted: false }),
+      releaseResource: async () => undefined,
+    });
+    for (const kind of ['budget', 'cooldown', 'resource-limit'] as const) {
+      expect(await createMitigateHandler(deps(store, clock, flags, { metrics, brake: holding(kind) }))(state)).toMatchObject({ status: 'needs-approval' });
+    }
+    const paused = { inForce: async () => ({ by: 'alice', at: '2026-11-23T03:00:00.000Z', reason: 'deploy freeze' }) };
+    expect(await createMitigateHandler(deps(store, clock, flags, { metrics, pause: paused as never }))(state)).toMatchObject({ status: 'paused' });
+    const candidate = plan.candidates[0]!;
+    const approved = workflowState({
+      triage: t,
+      plan,
+      attempt: { cursor: 0, type: candidate.type, target: candidate.target, status: 'needs-approval', detail: 'held', onTimeout: 'escalate', checkAt: new Date(NOW).toISOString() },
+      approval: { decision: 'approved', by: 'alice', via: 'cli', reason: null, approvalId: 'apr-1' },
+    });
+    const pastBrake = { reserve: async () => ({ ok: false as const, kind: 'budget' as const, reason: 'spent', counted: true }), releaseResource: async () => undefined };
+    expect(await createMitigateHandler(deps(store, clock, flags, { metrics, brake: pastBrake }))(approved)).toMatchObject({ status: 'applied' });
+    expect(metrics.find('BrakeEvents').map((m) => m.dimensions)).toEqual(['budget', 'cooldown', 'resource-limit', 'pause'].map((outcome) => ({ service: 'checkout', outcome })));
+    expect(metrics.records.map((m) => m.name)).toEqual(['BrakeEvents', 'BrakeEvents', 'BrakeEvents', 'BrakeEvents', 'MitigationsApplied']);
+  });
+
+  it('ApprovalsDecided timed-out once when nobody answered and the policy proceeds; a retry of the step counts nothing', async () => {
+    const { store, clock } = await openStore();
+    const metrics = new MemoryMetricsSink(clock);
+    const candidate = plan.candidates[0]!;
+    const proceeding = workflowState({
+      triage: t,
+      plan,
+      attempt: { cursor: 0, type: candidate.type, target: candidate.target, status: 'needs-approval', detail: 'asked', onTimeout: 'proceed', checkAt: new Date(NOW).toISOString() },
+      // What the ProceedAfterTimeout state writes.
+      approval: { decision: 'approved', by: 'approval timeout policy', via: 'timeout', reason: 'Nobody answered in time', approvalId: 'timeout' },
+    });
+    const handler = createMitigateHandler(deps(store, clock, flagResource().flags, { metrics }));
+    expect(await handler(proceeding)).toMatchObject({ status: 'applied' });
+    expect(await handler(proceeding)).toMatchObject({ status: 'already-applied' });
+    expect(metrics.find('ApprovalsDecided').map((m) => [m.value, m.dimensions])).toEqual([[1, { service: 'checkout', mitigation: 'feature-flag-off', outcome: 'timed-out' }]]);
+    expect(applied(metrics)).toHaveLength(1);
   });
 });

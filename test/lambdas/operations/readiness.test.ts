@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { type TourniquetConfig, TourniquetConfigSchema } from '../../../lambdas/core/config.js';
 import type { Mitigation, ReadinessReport } from '../../../lambdas/mitigations/mitigation.js';
 import type { MitigationAdapters } from '../../../lambdas/mitigations/ports.js';
@@ -10,7 +11,6 @@ import {
   ReadinessRunError,
   type ReadinessVerdicts,
   type ScheduledReadinessDeps,
-  type ServiceReadinessReport,
   UnknownServiceError,
 } from '../../../lambdas/operations/readiness.js';
 import { ReadinessLedger, type ReadinessVerdict } from '../../../lambdas/store/readiness.js';
@@ -116,7 +116,7 @@ function memoryVerdicts(): ReadinessVerdicts & { items: Map<string, ReadinessVer
 function scheduled(state: { ready: boolean }, overrides: Partial<ScheduledReadinessDeps> = {}) {
   let now = Date.parse('2026-11-23T03:00:00Z');
   const published: { subject?: string | undefined; message: string; attributes?: Record<string, string> | undefined }[] = [];
-  const metrics: ServiceReadinessReport[] = [];
+  const metrics = new MemoryMetricsSink(() => new Date(now));
   const verdicts = memoryVerdicts();
   const deps: ScheduledReadinessDeps = {
     config: { ...config, services: [config.services[0]!] },
@@ -124,7 +124,7 @@ function scheduled(state: { ready: boolean }, overrides: Partial<ScheduledReadin
     deploymentStrategyId: 'imm0str',
     catalogue: catalogue(state),
     verdicts,
-    metrics: { record: (r) => void metrics.push(r) },
+    metrics,
     publisher: {
       publish: async (request) => {
         published.push(request);
@@ -174,7 +174,10 @@ describe('createScheduledReadiness', () => {
       'It had not been ready since 2026-11-23 04:00 UTC (new-checkout-flow in the deployed configuration: flag "new-checkout-flow" is not defined',
     );
 
-    expect(metrics.map((m) => m.ready)).toEqual([true, false, false, true]);
+    // MitigationReady per run: 1 ready, 0 not, on the service and mitigation dimensions.
+    expect(metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual(
+      [1, 0, 0, 1].map((value) => ['MitigationReady', value, { service: 'checkout', mitigation: expect.any(String) }]),
+    );
     expect([...verdicts.items.values()][0]).toMatchObject({ ready: true, since: '2026-11-23T06:00:00.000Z', at: '2026-11-23T06:00:00.000Z', announced: true });
   });
 

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { openTaskToken, verifyApprovalLink } from '../../../lambdas/core/approval-link.js';
 import { requestApproval, type RequestApprovalDeps, RequestApprovalEventSchema } from '../../../lambdas/operations/request-approval.js';
 import { approvalKey } from '../../../lambdas/store/approval-keys.js';
@@ -39,6 +40,18 @@ async function setup(overrides: Partial<RequestApprovalDeps> = {}) {
 }
 
 describe('requestApproval', () => {
+  it('counts ApprovalsRequested once the approvers were sent the request; a request SNS refused counts nothing', async () => {
+    const metrics = new MemoryMetricsSink();
+    const { request } = await setup({ metrics });
+    await request(approvalEvent());
+    expect(metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual([['ApprovalsRequested', 1, { service: 'checkout', mitigation: 'feature-flag-off' }]]);
+
+    const refused = new MemoryMetricsSink();
+    const failing = await setup({ metrics: refused, publisher: { publish: async () => Promise.reject(new Error('SNS is down')) } });
+    await expect(failing.request(approvalEvent())).rejects.toThrow('SNS is down');
+    expect(refused.records).toEqual([]);
+  });
+
   it('stores a PENDING approval with the task token sealed, never in the clear', async () => {
     const { request, approvals, tableName } = await setup();
     const result = await request(approvalEvent());

@@ -5,6 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { SnsPublisher } from '../../../lambdas/adapters/sns-publisher.js';
 import { StepFunctionsExecutions } from '../../../lambdas/adapters/step-functions-executions.js';
 import { parseAlarmEvent } from '../../../lambdas/core/alarm-event.js';
@@ -62,6 +63,7 @@ async function setup(config: TourniquetConfig = twoServices()) {
     stateMachineArn: STATE_MACHINE,
     publisher: new SnsPublisher(sns as unknown as SNSClient),
     escalationTopicArn: ESCALATION_TOPIC,
+    metrics: new MemoryMetricsSink(clock),
     clock,
   };
   /** One alarm event admitted, as the starter's handler hands its signals over. */
@@ -73,6 +75,7 @@ async function setup(config: TourniquetConfig = twoServices()) {
     admit,
     started,
     published,
+    metrics: deps.metrics,
     /** Moves the clock to T0 + `minute` minutes (+5 s of delivery delay). */
     setMinute: (minute: number) => void (now = T0 + minute * 60_000 + 5_000),
   };
@@ -440,5 +443,35 @@ describe('admitSignals: reports', () => {
     const ctx = await setup();
     expect((await ctx.admit(alarmEvent('other', 'OK'))).ignored).toEqual(['other OK (not configured)']);
     expect(ctx.published()).toEqual([]);
+  });
+});
+
+describe('admitSignals: metrics', () => {
+  it('IncidentsOpened once per incident: not for a redelivery, a join, a re-open, or another alarm of the episode', async () => {
+    const ctx = await setup();
+    const incidentId = await openCheckout(ctx);
+    await ctx.admit(alarmEvent('checkout-5xx-rate'));
+    await ctx.admit(alarmEvent('checkout-p99-latency', 'ALARM', 1));
+    await ctx.admit(alarmEvent('checkout-p99-latency', 'ALARM', 1));
+    expect(await ctx.store.transition(incidentId, 'MITIGATING', { from: ['OPEN'] })).toBe(true);
+    expect(await ctx.store.transition(incidentId, 'WATCHING', { from: ['MITIGATING'], patch: { mitigatedAt: at(5), watchUntil: at(10) }, leaseUntil: at(40) })).toBe(true);
+    ctx.setMinute(8);
+    expect((await ctx.admit(alarmEvent('checkout-5xx-rate', 'ALARM', 8))).reopened).toEqual([incidentId]);
+    await ctx.admit(alarmEvent('payments-5xx-rate', 'ALARM', 9));
+
+    expect(ctx.metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual([
+      ['IncidentsOpened', 1, { service: 'checkout', severity: 'SEV2' }],
+      ['IncidentsOpened', 1, { service: 'payments', severity: 'SEV1' }],
+    ]);
+  });
+
+  it('Escalations once when an alarm finds the workflow stopped (lease expired), not for the re-page of the escalated incident', async () => {
+    const ctx = await setup();
+    await openCheckout(ctx);
+    ctx.setMinute(36);
+    await ctx.admit(alarmEvent('checkout-p99-latency', 'ALARM', 36));
+    ctx.setMinute(40);
+    expect((await ctx.admit(alarmEvent('checkout-5xx-rate', 'ALARM', 40))).paged).toHaveLength(1);
+    expect(ctx.metrics.find('Escalations').map((m) => [m.value, m.dimensions])).toEqual([[1, { service: 'checkout', severity: 'SEV2' }]]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import type { ServiceConfig } from '../../../lambdas/core/config.js';
 import { type UndoDeps, UndoError, undoIncident } from '../../../lambdas/operations/undo.js';
 import type { ActionRecord } from '../../../lambdas/store/incident-store.js';
@@ -105,6 +106,15 @@ describe('undoIncident', () => {
     const [step] = await undoIncident(deps, 'inc-1');
     expect(step).toMatchObject({ status: 'skipped', detail: expect.stringContaining('had no value before the incident') });
     expect(calls).toEqual(['lock', 'unlock']);
+  });
+
+  it('counts MitigationsReverted per action it undid (with a sink: the drill; the CLI passes none), nothing for a dry run or an action already undone', async () => {
+    const { deps } = harness([flagAction(), rollbackAction({ status: 'undone', undoDetail: 'done by bob' })]);
+    const metrics = new MemoryMetricsSink(deps.clock);
+    await undoIncident({ ...deps, metrics }, 'inc-1', { dryRun: true });
+    expect(metrics.records).toEqual([]);
+    await undoIncident({ ...deps, metrics }, 'inc-1');
+    expect(metrics.records.map((m) => [m.name, m.value, m.dimensions])).toEqual([['MitigationsReverted', 1, { service: 'checkout', mitigation: 'feature-flag-off' }]]);
   });
 
   it('waits for another change to the service instead of stacking on it', async () => {
