@@ -1,5 +1,5 @@
 import type { TimelineEvent } from '../../lambdas/core/model.js';
-import { INCIDENT_STATUSES,type IncidentStatus } from '../../lambdas/core/model.js';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../../lambdas/core/model.js';
 import type { IncidentMetrics } from '../../lambdas/core/postmortem.js';
 import { humanDuration } from '../../lambdas/core/status-update.js';
 import { incidentPostmortem, metricsOf, type PostmortemDeps } from '../../lambdas/operations/postmortem.js';
