@@ -379,6 +379,7 @@ function mermaidTimeline(input: PostmortemInput): string[] {
   moments.push({ section: 'Detection', label: `Alarm ${input.alarmName} fired`, at: t.alarmAt });
   moments.push({ section: 'Detection', label: `Incident opened (${input.severity})`, at: t.openedAt });
   let pages = 0;
+  let cleared = 0;
   for (const e of input.timeline) {
     const decision = e.kind === 'decision' ? /^Decision \(([^)]+)\)/.exec(e.message) : null;
     if (decision) moments.push({ section: 'Response', label: `Decision ${decision[1]}`, at: e.at });
@@ -390,6 +391,9 @@ function mermaidTimeline(input: PostmortemInput): string[] {
     else if (e.kind === 'escalation') moments.push({ section: 'Humans', label: 'Escalated to a human', at: e.at, tag: 'crit' });
     else if (e.kind === 'page' && ++pages <= 3) moments.push({ section: 'Humans', label: pages === 1 ? 'Paged' : `Paged again (${pages})`, at: e.at });
     else if (e.kind === 'acknowledged') moments.push({ section: 'Humans', label: e.message.split(/[.:]/)[0]!, at: e.at });
+    else if (e.kind === 'signal' && e.message.startsWith('cleared: ') && ++cleared <= 3) {
+      moments.push({ section: 'Recovery', label: `${e.message.slice('cleared: '.length).split(' ')[0]} back to OK`, at: e.at });
+    }
   }
   for (const a of input.actions) {
     if (!a.appliedAt) continue;

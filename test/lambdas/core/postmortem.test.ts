@@ -298,6 +298,7 @@ describe('the postmortem draft a team starts from', () => {
           message: 'Paged',
         })),
         { at: '2026-11-23T04:00:00.000Z', kind: 'acknowledged', message: 'Acknowledged by bob: on it. Re-pages stop.' },
+        { at: '2026-11-23T04:41:00.000Z', kind: 'signal', message: 'cleared: checkout:5xx;rate#1 went to OK at 2026-11-23 04:41 UTC' },
       ],
     });
     expect(ganttProblems(escalated)).toEqual([]);
@@ -305,6 +306,7 @@ describe('the postmortem draft a team starts from', () => {
     expect(escalated).not.toContain('Paged again (4)');
     expect(escalated).toContain('    Acknowledged by bob :milestone, 2026-11-23 04:00:00, 0s');
     expect(escalated).toContain('    Resolved by alice :milestone, 2026-11-23 05:00:00, 0s');
+    expect(escalated).toContain('    checkout 5xx rate 1 back to OK :milestone, 2026-11-23 04:41:00, 0s');
   });
 
   it('names who resolved it and why when a human did, and the impact window ends there at the latest', () => {
