@@ -25,6 +25,7 @@ import { appliedTypes, type IncidentOutcome, judge, mutationBudget } from './exp
 import { DrillFailureNet } from './failure-net.js';
 import { cadenceHandler, drillAdapters, drillRuntime, type DrillWiring, operatorCommands, starterHandler, workflowHandlers } from './handlers.js';
 import { type LocalTaskHandler, LocalWorkflow } from './local-workflow.js';
+import { metricMismatches } from './metric-checks.js';
 import { metricSeries } from './metric-series.js';
 import { awaitApprovalHandler } from './operator.js';
 import type { DrillResult } from './report.js';
@@ -409,6 +410,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     }),
     problems,
   });
+  mismatches.push(...metricMismatches(emitted.records, incidents));
   before ??= account.snapshot();
   // Read before any undo moves the clock on: the chart ends where the drill did.
   const series = metricSeries({
