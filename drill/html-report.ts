@@ -370,6 +370,11 @@ export function renderHtmlReport(result: DrillResult, options: HtmlReportOptions
     b.push(`<dt>Incident</dt><dd>${esc(result.incidentId)}${result.incidents[0] ? ` (${esc(result.incidents[0].service)}, ${esc(result.incidents[0].status)})` : ''}</dd>`);
   b.push(
     `<dt>Actions</dt><dd>${result.actions.length === 0 ? 'none' : esc(result.actions.map((a) => `${a.type} on ${a.target}: ${a.status}`).join('; '))}</dd>`,
+    `<dt>Config</dt><dd data-config="${esc(result.config.path)}">${esc(`${result.config.path}${result.config.why ? `: ${result.config.why}` : ''}`)}${
+      result.config.differences.length === 0
+        ? ' (same policies as shipped)'
+        : `<ul>${result.config.differences.map((d) => `<li>differs from shipped: ${esc(d)}</li>`).join('')}</ul>`
+    }</dd>`,
     `<dt>Expected</dt><dd>${esc(expectationText(result.expected))}</dd>`,
     `<dt>Drill</dt><dd>${esc(`${result.executionsStarted} execution(s), ${result.stateTransitions} state transitions in the first; ${result.mutations} change(s) to the account, ${result.duplicateMutations} duplicated; ended ${utc(result.ended.at)} simulated (${result.ended.reason}), ${result.wallSeconds.toFixed(1)} s wall time`)}</dd>`,
   );

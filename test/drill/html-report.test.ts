@@ -134,6 +134,8 @@ describe('drill --report files', () => {
     const figures = reportFigures(result);
     expect(figures.mttm).toMatch(/^\d+ min/);
     for (const key of ['mttd', 'mttm', 'mttr'] as const) expect(dom).toMatch(new RegExp(`data-figure="${key}"[^>]*>.*?<b>${figures[key]}</b>`, 's'));
+    // The header names the config the scenario drills with (the sample here: same policies as shipped).
+    expect(dom).toMatch(/data-config="tourniquet.config.json"[^>]*>tourniquet.config.json \(same policies as shipped\)/);
     for (const e of result.timeline) expect(dom).toContain(escapeHtml(e.message));
     const emails = tagsWith(dom, 'data-notification');
     expect(emails).toHaveLength(result.notifications.length);
