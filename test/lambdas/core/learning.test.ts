@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import { decide } from '../../../lambdas/core/decision.js';
 import { describeRecord, median, type MitigationRecord, MTTM_SAMPLES_KEPT, withRecords, withSample } from '../../../lambdas/core/learning.js';
-import { checkout, triage } from '../../fixtures/workflow.js';
+import { checkout, mixedChangeTriage, triage } from '../../fixtures/workflow.js';
 
 const record = (overrides: Partial<MitigationRecord>): MitigationRecord => ({
   service: 'checkout',
@@ -39,22 +39,7 @@ describe('learning records', () => {
   });
 
   it('adds each candidate its record, and never reorders the matrix, however much better a later candidate did', () => {
-    const plan = decide(
-      triage({
-        flagChanges: [{ flag: 'new-checkout-flow', from: false, to: true, deploymentNumber: 7, configurationVersion: '2', changedAt: '2026-11-23T03:03:00.000Z' }],
-        ecsDeployments: [
-          {
-            cluster: 'shop-prod',
-            service: 'checkout',
-            deploymentId: 'ecs-svc/1',
-            taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:42',
-            status: 'PRIMARY',
-            createdAt: '2026-11-23T03:05:00.000Z',
-          },
-        ],
-      }),
-      checkout,
-    );
+    const plan = decide(mixedChangeTriage(), checkout);
     expect(plan.candidates.map((c) => c.type)).toEqual(['feature-flag-off', 'ecs-rollback']);
     const records = [
       record({ type: 'feature-flag-off', tried: 5, effective: 0, ineffective: 5, reverted: 5 }),

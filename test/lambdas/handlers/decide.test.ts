@@ -3,25 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import { leaseUntil } from '../../../lambdas/core/lifecycle.js';
 import { createDecideHandler } from '../../../lambdas/handlers/decide.js';
 import { LearningRecords } from '../../../lambdas/store/learning.js';
-import { triage, workflowState } from '../../fixtures/workflow.js';
+import { mixedChangeTriage, workflowState } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
 import { reopenForContinuation, storeWithIncident } from '../../support/incidents.js';
 
 const db = useDynamoDbLocal();
 const NOW = '2026-11-23T03:11:00.000Z';
-const t = triage({
-  flagChanges: [{ flag: 'new-checkout-flow', from: false, to: true, deploymentNumber: 7, configurationVersion: '2', changedAt: '2026-11-23T03:03:00.000Z' }],
-  ecsDeployments: [
-    {
-      cluster: 'shop-prod',
-      service: 'checkout',
-      deploymentId: 'ecs-svc/1',
-      taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:42',
-      status: 'PRIMARY',
-      createdAt: '2026-11-23T03:05:00.000Z',
-    },
-  ],
-});
+const t = mixedChangeTriage();
 const state = workflowState({ triage: t });
 const ID = state.incident.incidentId;
 
