@@ -1,12 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Command } from 'commander';
+import { describe, expect, it } from '@jest/globals';
 
 import { registerAck, registerResolve } from '../../cli/commands/resolve.js';
 import type { IncidentStatus } from '../../lambdas/core/model.js';
 import { acknowledgeIncident, IncidentActionError, resolveIncident } from '../../lambdas/operations/resolve.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import { fakePublisher, STATUS_TOPIC } from '../support/approvals.js';
+import { useCli } from '../support/cli.js';
 import { useDynamoDbLocal } from '../support/dynamodb.js';
+import { openIncidentAt } from '../support/incidents.js';
 
 const db = useDynamoDbLocal();
 
@@ -14,51 +15,14 @@ const T0 = Date.parse('2026-11-23T04:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 const ID = 'inc-20261123T031000Z-abcd1234';
 
-const PATHS: Record<IncidentStatus, IncidentStatus[]> = {
-  OPEN: [],
-  MITIGATING: ['MITIGATING'],
-  WATCHING: ['MITIGATING', 'WATCHING'],
-  ESCALATED: ['ESCALATED'],
-  ACKNOWLEDGED: ['ESCALATED', 'ACKNOWLEDGED'],
-  RESOLVED: ['ESCALATED', 'RESOLVED'],
-};
-
 /** A table with one checkout incident walked to `status`, a store with a hand-driven clock. */
 async function setup(status: IncidentStatus = 'ESCALATED', id = ID, service = 'checkout') {
   let now = T0;
   const clock = () => new Date(now);
   const tableName = await db.newTable();
   const store = new IncidentStore({ tableName, client: db.client, clock });
-  await openAt(store, id, service, status);
+  await openIncidentAt(store, { id, service, status, openedAt: at(-50), leaseUntil: at(60) });
   return { store, clock, tableName, advance: (minutes: number) => void (now += minutes * 60_000) };
-}
-
-async function openAt(store: IncidentStore, id: string, service: string, status: IncidentStatus, openedMinute = -50) {
-  const openedAt = at(openedMinute);
-  await store.openIncident({
-    incidentId: id,
-    service,
-    alarmName: `${service}-5xx-rate`,
-    severity: 'SEV2',
-    signal: {
-      source: 'eventbridge',
-      alarmName: `${service}-5xx-rate`,
-      alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${service}-5xx-rate`,
-      account: '123456789012',
-      region: 'us-east-1',
-      kind: 'metric',
-      state: 'ALARM',
-      previousState: 'OK',
-      stateChangeTime: openedAt,
-      reason: 'Threshold Crossed',
-      metrics: [],
-    },
-    execution: { id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${id}`, name: id, startTime: openedAt },
-    openedAt,
-    leaseUntil: at(60),
-    firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${id} opened` },
-  });
-  for (const step of PATHS[status]) expect(await store.transition(id, step)).toBe(true);
 }
 
 describe('acknowledgeIncident', () => {
@@ -191,40 +155,7 @@ describe('resolveIncident', () => {
 });
 
 describe('tourniquet ack / resolve', () => {
-  const saved = { ...process.env };
-  let stdout: string[];
-  let stderr: string[];
-
-  beforeEach(() => {
-    // The commands build their own DynamoDB client: point it at DynamoDB Local.
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
-    process.env.AWS_REGION = 'us-east-1';
-    delete process.env.AWS_PROFILE;
-    delete process.env.TOURNIQUET_TABLE;
-    delete process.env.TOURNIQUET_STACK;
-    delete process.env.TOURNIQUET_STATUS_TOPIC;
-    process.exitCode = undefined;
-    stdout = [];
-    stderr = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
-  });
-
-  afterEach(() => {
-    process.env = { ...saved };
-    process.exitCode = undefined;
-    jest.restoreAllMocks();
-  });
-
-  const program = () => {
-    const cli = new Command('tourniquet').exitOverride();
-    registerAck(cli);
-    registerResolve(cli);
-    return cli;
-  };
-  const run = (...args: string[]) => program().parseAsync(args, { from: 'user' });
+  const { stdout, stderr, run } = useCli(db, registerAck, registerResolve);
 
   it('ack takes an escalated incident and prints one line; without a status topic it says nothing was sent', async () => {
     const { store, tableName } = await setup('ESCALATED');

@@ -1,12 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Command } from 'commander';
 
 import { registerStats } from '../../cli/commands/stats.js';
 import { statsRows } from '../../cli/views/stats-view.js';
 import type { MitigationType } from '../../lambdas/core/model.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { useCli } from '../support/cli.js';
 import { useDynamoDbLocal } from '../support/dynamodb.js';
 
 /**
@@ -68,35 +68,11 @@ async function table() {
 }
 
 describe('tourniquet stats', () => {
-  const saved = { ...process.env };
-  let stdout: string[];
-  let stderr: string[];
+  const { stdout, stderr, run } = useCli(db, registerStats);
 
   beforeEach(() => {
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
-    process.env.AWS_REGION = 'us-east-1';
-    for (const name of ['AWS_PROFILE', 'TOURNIQUET_TABLE', 'TOURNIQUET_STACK']) delete process.env[name];
-    process.exitCode = undefined;
-    stdout = [];
-    stderr = [];
     cloudformation.reset();
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
   });
-
-  afterEach(() => {
-    process.env = { ...saved };
-    process.exitCode = undefined;
-    jest.restoreAllMocks();
-  });
-
-  const run = (...args: string[]) => {
-    const cli = new Command('tourniquet').exitOverride();
-    registerStats(cli);
-    return cli.parseAsync(args, { from: 'user' });
-  };
 
   it('prints a table per service and mitigation: tried, effective, ineffective, reverted, escalated, median MTTM', async () => {
     const tableName = await table();

@@ -1,15 +1,16 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Command } from 'commander';
 
 import { registerAck, registerResolve } from '../../cli/commands/resolve.js';
 import { registerIncidents, registerPostmortem, registerShow } from '../../cli/commands/views.js';
 import { parseSince, parseStatuses } from '../../cli/views/incident-views.js';
 import type { IncidentStatus } from '../../lambdas/core/model.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { useCli } from '../support/cli.js';
 import { useDynamoDbLocal } from '../support/dynamodb.js';
+import { openIncidentAt } from '../support/incidents.js';
 
 /**
  * `tourniquet incidents|show|postmortem|ack|resolve` end to end: commander parses the flags, the
@@ -25,90 +26,32 @@ const T0 = Date.parse('2026-11-23T04:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 const STATUS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:Tourniquet-Status';
 
-const PATHS: Record<IncidentStatus, IncidentStatus[]> = {
-  OPEN: [],
-  MITIGATING: ['MITIGATING'],
-  WATCHING: ['MITIGATING', 'WATCHING'],
-  ESCALATED: ['ESCALATED'],
-  ACKNOWLEDGED: ['ESCALATED', 'ACKNOWLEDGED'],
-  RESOLVED: ['ESCALATED', 'RESOLVED'],
-};
-
-async function openAt(store: IncidentStore, id: string, service: string, status: IncidentStatus, openedMinute: number) {
-  const openedAt = at(openedMinute);
-  await store.openIncident({
-    incidentId: id,
-    service,
-    alarmName: `${service}-5xx-rate`,
-    severity: 'SEV2',
-    signal: {
-      source: 'eventbridge',
-      alarmName: `${service}-5xx-rate`,
-      alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${service}-5xx-rate`,
-      account: '123456789012',
-      region: 'us-east-1',
-      kind: 'metric',
-      state: 'ALARM',
-      previousState: 'OK',
-      stateChangeTime: openedAt,
-      reason: 'Threshold Crossed',
-      metrics: [],
-    },
-    execution: { id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet:${id}`, name: id, startTime: openedAt },
-    openedAt,
-    leaseUntil: at(openedMinute + 60),
-    firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${id} opened` },
-  });
-  for (const step of PATHS[status]) expect(await store.transition(id, step)).toBe(true);
-}
-
 /** Three incidents: checkout mitigated by a kill switch (WATCHING, 3 days ago), payments escalated (1 h ago), search resolved (10 min ago). */
 async function table() {
   const tableName = await db.newTable();
   const store = new IncidentStore({ tableName, client: db.client, clock: () => new Date(T0) });
-  await openAt(store, 'inc-checkout', 'checkout', 'WATCHING', -3 * 24 * 60);
+  const openAt = (id: string, service: string, status: IncidentStatus, openedMinute: number) =>
+    openIncidentAt(store, { id, service, status, openedAt: at(openedMinute), leaseUntil: at(openedMinute + 60) });
+  await openAt('inc-checkout', 'checkout', 'WATCHING', -3 * 24 * 60);
   await store.updateIncident('inc-checkout', { impactStartedAt: at(-3 * 24 * 60 - 3), mitigatedAt: at(-3 * 24 * 60 + 4) });
   await store.recordActionStart('inc-checkout', { cursor: 0, type: 'feature-flag-off', target: 'checkout/new-flow' });
   await store.completeAction('inc-checkout', 0, 'feature-flag-off', { status: 'applied', detail: 'flag new-flow off (deployment 7)' });
   await store.setActionEffect('inc-checkout', 0, 'feature-flag-off', 'restored');
   await store.appendTimeline('inc-checkout', { at: at(-3 * 24 * 60 + 4), kind: 'mitigation', message: 'Applied feature-flag-off on checkout/new-flow' });
-  await openAt(store, 'inc-payments', 'payments', 'ESCALATED', -60);
-  await openAt(store, 'inc-search', 'search', 'RESOLVED', -10);
+  await openAt('inc-payments', 'payments', 'ESCALATED', -60);
+  await openAt('inc-search', 'search', 'RESOLVED', -10);
   return { tableName, store };
 }
 
 describe('tourniquet incidents / show / postmortem / ack / resolve', () => {
-  const saved = { ...process.env };
-  let stdout: string[];
-  let stderr: string[];
+  const { stdout, stderr, run } = useCli(db, registerIncidents, registerShow, registerPostmortem, registerAck, registerResolve);
 
   beforeEach(() => {
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'local';
-    process.env.AWS_SECRET_ACCESS_KEY = 'local';
-    process.env.AWS_REGION = 'us-east-1';
-    for (const name of ['AWS_PROFILE', 'TOURNIQUET_TABLE', 'TOURNIQUET_STACK', 'TOURNIQUET_STATUS_TOPIC']) delete process.env[name];
-    process.exitCode = undefined;
-    stdout = [];
-    stderr = [];
     cloudformation.reset();
     sns.reset();
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
   });
 
-  afterEach(() => {
-    process.env = { ...saved };
-    process.exitCode = undefined;
-    jest.restoreAllMocks();
-  });
-
-  const run = (...args: string[]) => {
-    const cli = new Command('tourniquet').exitOverride();
-    for (const register of [registerIncidents, registerShow, registerPostmortem, registerAck, registerResolve]) register(cli);
-    return cli.parseAsync(args, { from: 'user' });
-  };
   const stackWith = (outputs: Record<string, string>) =>
     cloudformation.on(DescribeStacksCommand, { StackName: 'Tourniquet' }).resolves({
       Stacks: [

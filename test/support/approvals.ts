@@ -5,6 +5,7 @@ import type { ApprovalCandidate } from '../../lambdas/core/approval-link.js';
 import type { RequestApprovalDeps } from '../../lambdas/operations/request-approval.js';
 import { ApprovalStore } from '../../lambdas/store/approvals.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
+import { openIncidentAt } from './incidents.js';
 
 /** Shared setup for the approval tests: a hand-driven clock, stores on one table, an open incident. */
 
@@ -44,28 +45,12 @@ export async function approvalTable(client: DynamoDBDocumentClient, tableName: s
   const incidents = new IncidentStore({ tableName, client, clock });
   const approvals = new ApprovalStore({ tableName, client, clock });
   const openedAt = new Date(T0 - 60_000).toISOString();
-  await incidents.openIncident({
-    incidentId: INCIDENT_ID,
+  await openIncidentAt(incidents, {
+    id: INCIDENT_ID,
     service: 'checkout',
-    alarmName: 'checkout-5xx-rate',
-    severity: 'SEV2',
-    signal: {
-      source: 'eventbridge',
-      alarmName: 'checkout-5xx-rate',
-      alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-5xx-rate',
-      account: '123456789012',
-      region: 'us-east-1',
-      kind: 'metric',
-      state: 'ALARM',
-      previousState: 'OK',
-      stateChangeTime: openedAt,
-      reason: 'Threshold Crossed',
-      metrics: [],
-    },
-    execution: { id: EXECUTION_ARN, name: 'checkout-5xx-rate-20261123T031000Z-abcd1234', startTime: openedAt },
+    execution: { id: EXECUTION_ARN, name: 'checkout-5xx-rate-20261123T031000Z-abcd1234' },
     openedAt,
     leaseUntil: new Date(T0 + 60 * 60_000).toISOString(),
-    firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${INCIDENT_ID} opened` },
   });
   return { incidents, approvals, tableName };
 }

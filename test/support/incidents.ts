@@ -1,5 +1,7 @@
+import type { Severity } from '../../lambdas/core/config.js';
 import { leaseUntil } from '../../lambdas/core/lifecycle.js';
-import type { WorkflowState } from '../../lambdas/core/model.js';
+import type { IncidentStatus, WorkflowState } from '../../lambdas/core/model.js';
+import type { AlarmSignal } from '../../lambdas/core/signal.js';
 import { IncidentStore } from '../../lambdas/store/incident-store.js';
 import type { DynamoDbLocalFixture } from './dynamodb.js';
 
@@ -40,4 +42,75 @@ export async function reopenForContinuation(store: IncidentStore, state: Workflo
     event: { at, kind: 'reopened', message: `reopened for ${name}` },
   });
   if (result !== 'recorded') throw new Error(`could not re-open: ${result}`);
+}
+
+/** The EventBridge signal of metric alarm `alarmName` going from OK to ALARM at `at`. */
+export const alarmSignal = (alarmName: string, at: string, overrides: Partial<AlarmSignal> = {}): AlarmSignal => ({
+  source: 'eventbridge',
+  alarmName,
+  alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`,
+  account: '123456789012',
+  region: 'us-east-1',
+  kind: 'metric',
+  state: 'ALARM',
+  previousState: 'OK',
+  stateChangeTime: at,
+  reason: 'Threshold Crossed',
+  metrics: [],
+  ...overrides,
+});
+
+/** The transitions that walk an incident from OPEN to each status along the lifecycle. */
+export const STATUS_PATHS: Record<IncidentStatus, IncidentStatus[]> = {
+  OPEN: [],
+  MITIGATING: ['MITIGATING'],
+  WATCHING: ['MITIGATING', 'WATCHING'],
+  ESCALATED: ['ESCALATED'],
+  ACKNOWLEDGED: ['ESCALATED', 'ACKNOWLEDGED'],
+  RESOLVED: ['ESCALATED', 'RESOLVED'],
+};
+
+export interface IncidentAt {
+  id: string;
+  service: string;
+  /** ISO time the incident opens (and, unless `alarmAt`, the alarm fired). */
+  openedAt: string;
+  /** ISO time the execution's lease runs out. */
+  leaseUntil: string;
+  /** @default OPEN */
+  status?: IncidentStatus;
+  /** @default `<service>-5xx-rate` */
+  alarmName?: string;
+  /** @default SEV2 */
+  severity?: Severity;
+  /** When the alarm changed state. @default openedAt */
+  alarmAt?: string;
+  /** @default an execution of the Tourniquet-prod state machine named after the incident */
+  execution?: { id: string; name: string };
+}
+
+/**
+ * Opens an incident the way the starter does (its alarm's signal, an execution, a lease, the first
+ * timeline event) and walks it to `status` with the store's own transitions, so tests start from a
+ * record the lifecycle could have produced. Throws if the service already has a current incident.
+ */
+export async function openIncidentAt(store: IncidentStore, incident: IncidentAt): Promise<void> {
+  const { id, service, openedAt } = incident;
+  const alarmName = incident.alarmName ?? `${service}-5xx-rate`;
+  const execution = incident.execution ?? { id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${id}`, name: id };
+  const result = await store.openIncident({
+    incidentId: id,
+    service,
+    alarmName,
+    severity: incident.severity ?? 'SEV2',
+    signal: alarmSignal(alarmName, incident.alarmAt ?? openedAt),
+    execution: { ...execution, startTime: openedAt },
+    openedAt,
+    leaseUntil: incident.leaseUntil,
+    firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${id} opened` },
+  });
+  if (!result.opened) throw new Error(`${service} already has incident ${result.episode.incidentId}: could not open ${id}`);
+  for (const step of STATUS_PATHS[incident.status ?? 'OPEN']) {
+    if (!(await store.transition(id, step))) throw new Error(`could not move ${id} to ${step} on its way to ${incident.status}`);
+  }
 }

@@ -3,12 +3,12 @@ import { describe, expect, it } from '@jest/globals';
 import { MemoryMetricsSink } from '../../../lambdas/adapters/memory-metrics.js';
 import { cadenceSettingsFor } from '../../../lambdas/core/cadence.js';
 import type { IncidentStatus } from '../../../lambdas/core/model.js';
-import type { AlarmSignal } from '../../../lambdas/core/signal.js';
 import { createStatusCadence, type StatusCadenceDeps, StatusCadenceError } from '../../../lambdas/operations/cadence.js';
 import { ApprovalStore } from '../../../lambdas/store/approvals.js';
 import { type IncidentPatch, IncidentStore } from '../../../lambdas/store/incident-store.js';
 import { sampleConfig } from '../../fixtures/workflow.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
+import { openIncidentAt } from '../../support/incidents.js';
 
 const db = useDynamoDbLocal();
 
@@ -16,20 +16,6 @@ const STATUS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:tourniquet-status';
 const ESCALATION_TOPIC = 'arn:aws:sns:us-east-1:123456789012:tourniquet-escalation';
 const T0 = Date.parse('2026-11-23T03:10:00.000Z');
 const minutes = (m: number): string => new Date(T0 + m * 60_000).toISOString();
-
-const signal = (alarmName: string): AlarmSignal => ({
-  source: 'eventbridge',
-  alarmName,
-  alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`,
-  account: '123456789012',
-  region: 'us-east-1',
-  kind: 'metric',
-  state: 'ALARM',
-  previousState: 'OK',
-  stateChangeTime: '2026-11-23T03:09:30.000Z',
-  reason: 'Threshold Crossed',
-  metrics: [],
-});
 
 interface Published {
   topicArn: string;
@@ -59,16 +45,6 @@ function fakePublisher() {
     },
   };
 }
-
-/** How an incident is walked to each status along the lifecycle. */
-const PATHS: Record<IncidentStatus, IncidentStatus[]> = {
-  OPEN: [],
-  MITIGATING: ['MITIGATING'],
-  WATCHING: ['MITIGATING', 'WATCHING'],
-  ESCALATED: ['ESCALATED'],
-  ACKNOWLEDGED: ['ESCALATED', 'ACKNOWLEDGED'],
-  RESOLVED: ['ESCALATED', 'RESOLVED'],
-};
 
 interface IncidentOptions {
   /** @default the incident id: one incident per service */
@@ -106,21 +82,16 @@ async function setup(overrides: Partial<StatusCadenceDeps> = {}) {
 
   /** Opens an incident (its own service, named like it) at T0 + `openedMinute` and walks it to `status`. */
   const incident = async (id: string, options: IncidentOptions = {}) => {
-    const alarmName = options.alarmName ?? `alarm-of-${id}`;
-    const openedAt = minutes(options.openedMinute ?? 0);
-    const opened = await store.openIncident({
-      incidentId: id,
+    await openIncidentAt(store, {
+      id,
       service: options.service ?? id,
-      alarmName,
+      alarmName: options.alarmName ?? `alarm-of-${id}`,
       severity: options.severity ?? 'SEV1',
-      signal: signal(alarmName),
-      execution: { id: `arn:aws:states:us-east-1:123456789012:execution:Tourniquet-prod:${id}`, name: id, startTime: openedAt },
-      openedAt,
+      alarmAt: '2026-11-23T03:09:30.000Z',
+      openedAt: minutes(options.openedMinute ?? 0),
       leaseUntil: minutes(options.leaseMinute ?? 24 * 60),
-      firstEvent: { at: openedAt, kind: 'incident-opened', message: `Incident ${id} opened` },
+      status: options.status,
     });
-    expect(opened).toEqual({ opened: true });
-    for (const step of PATHS[options.status ?? 'OPEN']) expect(await store.transition(id, step)).toBe(true);
     if (options.patch) await store.updateIncident(id, options.patch);
   };
   return {

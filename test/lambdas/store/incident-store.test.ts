@@ -7,6 +7,7 @@ import { incidentPostmortem } from '../../../lambdas/operations/postmortem.js';
 import { ActionNotFoundError, IncidentNotFoundError, IncidentStore, type OpenIncidentInput, RecordInvalidError, StoreError } from '../../../lambdas/store/incident-store.js';
 import { incidentKey } from '../../../lambdas/store/keys.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
+import { alarmSignal } from '../../support/incidents.js';
 
 const db = useDynamoDbLocal();
 
@@ -28,19 +29,11 @@ async function newStore() {
   };
 }
 
-const signal = (alarmName = 'checkout-5xx'): AlarmSignal => ({
-  source: 'eventbridge',
-  alarmName,
-  alarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`,
-  account: '123456789012',
-  region: 'us-east-1',
-  kind: 'metric',
-  state: 'ALARM',
-  previousState: 'OK',
-  stateChangeTime: '2026-11-02T09:59:30.000+00:00',
-  reason: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (5.0).',
-  metrics: [{ id: 'm1', description: 'AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 60s', returnData: true }],
-});
+const signal = (alarmName = 'checkout-5xx'): AlarmSignal =>
+  alarmSignal(alarmName, '2026-11-02T09:59:30.000+00:00', {
+    reason: 'Threshold Crossed: 3 out of the last 3 datapoints were greater than the threshold (5.0).',
+    metrics: [{ id: 'm1', description: 'AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 60s', returnData: true }],
+  });
 
 const openInput = (incidentId: string, overrides: Partial<OpenIncidentInput> = {}): OpenIncidentInput => {
   const alarmName = overrides.alarmName ?? 'checkout-5xx';
