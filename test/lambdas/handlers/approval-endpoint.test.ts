@@ -12,18 +12,15 @@ import {
   approvalEvent,
   approvalTable,
   APPROVER_EMAILS,
-  APPROVERS_TOPIC,
   candidate,
-  ENDPOINT,
-  ESCALATION_TOPIC,
   fakePublisher,
   fakeSecrets,
   INCIDENT_ID,
   linkToken,
   manualClock,
+  requestApprovalDeps,
   SECRET,
   SECRET_ARN,
-  STATUS_TOPIC,
   TASK_TOKEN,
 } from '../../support/approvals.js';
 import { useDynamoDbLocal } from '../../support/dynamodb.js';
@@ -59,22 +56,9 @@ async function setup(candidateOverride: Partial<typeof candidate> = {}) {
   const time = manualClock();
   const tables = await approvalTable(db.client, await db.newTable(), time.clock);
   const publisher = fakePublisher();
-  await createRequestApprovalHandler({
-    approvals: tables.approvals,
-    incidents: tables.incidents,
-    publisher,
-    secret: async () => SECRET,
-    secretId: SECRET_ARN,
-    endpointUrl: ENDPOINT,
-    tableName: tables.tableName,
-    statusTopicArn: STATUS_TOPIC,
-    escalationTopicArn: ESCALATION_TOPIC,
-    approversTopicArn: APPROVERS_TOPIC,
-    approverEmails: APPROVER_EMAILS,
-    metrics: NO_METRICS,
-    clock: time.clock,
-    newId: () => 'apr-endpoint-1',
-  })(approvalEvent({ candidate: { ...candidate, ...candidateOverride } }));
+  await createRequestApprovalHandler(requestApprovalDeps(tables, publisher, time.clock, () => 'apr-endpoint-1'))(
+    approvalEvent({ candidate: { ...candidate, ...candidateOverride } }),
+  );
   const message = publisher.published[0]!.message;
   const warnings: string[] = [];
   const metrics = new MemoryMetricsSink(time.clock);
