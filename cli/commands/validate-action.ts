@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { ConfigInvalidError, parseConfig } from '../../lambdas/core/config.js';
+import { configWarnings } from '../../lambdas/core/config-warnings.js';
 import { type CommandResult, DEFAULT_CONFIG_FILE } from './validate.js';
 
 /** What `tourniquet validate` does, loaded only when it runs (registration: validate.ts). */
@@ -17,11 +18,10 @@ export async function runValidate(file: string = DEFAULT_CONFIG_FILE): Promise<C
     const config = parseConfig(text, file);
     const alarms = config.services.reduce((n, s) => n + s.alarms.length, 0);
     const mode = config.dryRun ? ' (dry run: decides and notifies, changes nothing)' : '';
-    // Not an error: approvals still work with the CLI. But nobody would get a link, so say it.
-    const note =
-      config.notifications.approverEmails.length === 0
-        ? `${file}: note: notifications.approverEmails is empty: approval requests email no links; answer them with tourniquet approve|reject\n`
-        : '';
+    // Not errors: the config deploys as it is, but someone should look (lambdas/core/config-warnings.ts).
+    const note = configWarnings(config)
+      .map((w) => `${file}: warning: ${w.path}: ${w.message}\n`)
+      .join('');
     return {
       stdout: `${file}: valid: ${config.services.length} service(s), ${alarms} alarm(s), change window ${config.changeWindowMinutes} min${mode}\n`,
       stderr: note,

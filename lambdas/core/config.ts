@@ -65,6 +65,15 @@ const wafId = (what: string) =>
     });
   });
 
+/** A runbook link: where the human who gets the page reads what to do (seeds: a page without a runbook is an unfinished feature). */
+export const RunbookUrlSchema = z.url({ protocol: /^https?$/, error: 'runbook must be an http(s) URL' }).max(2048, 'runbook URL must be at most 2048 characters');
+
+/** A 12-digit AWS account ID. */
+export const AccountIdSchema = z.string().regex(/^\d{12}$/, 'account must be a 12-digit AWS account ID');
+
+/** An AWS region name ("eu-west-1"). */
+export const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must be an AWS region such as eu-west-1');
+
 export const AlarmConfigSchema = z
   .object({
     /** CloudWatch alarm name, exactly as in CloudWatch. */
@@ -81,6 +90,8 @@ export const AlarmConfigSchema = z
      * @default false
      */
     composite: z.boolean().default(false),
+    /** Runbook for this alarm; overrides the service's `runbook`. @default - the service's runbook */
+    runbook: RunbookUrlSchema.optional(),
   })
   .strict();
 export type AlarmConfig = z.infer<typeof AlarmConfigSchema>;
@@ -280,6 +291,15 @@ export const ServiceConfigSchema = z
     name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'service name must be lowercase letters, digits and -, max 40'),
     /** Default severity of this service's alarms. */
     severity: SeveritySchema.default('SEV2'),
+    /**
+     * The workload account the service, its alarms and its resources live in. Tourniquet acts there
+     * through the member role (`crossAccount`, docs/accounts.md). @default - the account Tourniquet is deployed in
+     */
+    account: AccountIdSchema.optional(),
+    /** The region the service, its alarms and its resources live in. @default - the region Tourniquet is deployed in */
+    region: RegionSchema.optional(),
+    /** Runbook for the service's alarms (an alarm's own `runbook` wins). @default - none: `tourniquet validate` warns */
+    runbook: RunbookUrlSchema.optional(),
     alarms: z.array(AlarmConfigSchema).min(1, 'a service needs at least one alarm'),
     /** What the automation may touch for this service. A mitigation with no resources here is never chosen. */
     resources: z
@@ -399,6 +419,64 @@ export const BrakeConfigSchema = z
 export type BrakeConfig = z.infer<typeof BrakeConfigSchema>;
 export const DEFAULT_BRAKE: BrakeConfig = { mutationsPerHour: 5, serviceCooldownMinutes: 10, perResourceLimits: {}, onLimit: 'approval' };
 
+/** An IAM role name (no path). */
+const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'roleName must be an IAM role name: 1-64 of letters, digits and + = , . @ _ -');
+
+/**
+ * Central account acting on workload accounts (docs/accounts.md): where Tourniquet runs, and the role
+ * it assumes in each service's `account`. Required as soon as a service names another account.
+ */
+export const CrossAccountConfigSchema = z
+  .object({
+    /** The account Tourniquet (the central stack) is deployed in: member roles trust its function roles, member rules forward alarms to its bus. */
+    centralAccount: AccountIdSchema,
+    /** The region the central stack is deployed in (where its event bus is). */
+    centralRegion: RegionSchema,
+    /** Name of the role the member stack creates in every workload account. @default Tourniquet-<stage>-member */
+    memberRoleName: roleName.optional(),
+    /**
+     * AWS Organizations ID: member roles also require `aws:PrincipalOrgID`, and the central bus admits
+     * events from the organization's accounts. @default - none: only the listed accounts
+     */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'organizationId must look like o-abc123def4')
+      .optional(),
+  })
+  .strict();
+export type CrossAccountConfig = z.infer<typeof CrossAccountConfigSchema>;
+
+/** A Slack channel AWS Chatbot posts Tourniquet's chat topic to (ids from the Chatbot console). */
+export const SlackChannelSchema = z
+  .object({
+    /** Slack workspace (team) ID, e.g. T0123ABCD. */
+    workspaceId: z.string().regex(/^[A-Z0-9]{1,255}$/, 'slack workspaceId must be a Slack team ID such as T0123ABCD'),
+    /** Slack channel ID, e.g. C0123ABCD. */
+    channelId: z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'slack channelId must be a Slack channel ID such as C0123ABCD'),
+  })
+  .strict();
+
+/** A Microsoft Teams channel AWS Chatbot posts the chat topic to. */
+export const TeamsChannelSchema = z
+  .object({
+    teamId: z.uuid('teams teamId must be a UUID'),
+    tenantId: z.uuid('teams tenantId must be a UUID'),
+    /** The channel ID from the channel's link (`19:...@thread.tacv2`). */
+    channelId: z.string().min(1).max(256),
+  })
+  .strict();
+
+/** Chat (docs/chat.md): the chat topic gets every status update and page in AWS Chatbot's custom notification format. */
+export const ChatConfigSchema = z
+  .object({
+    /** Slack channels to create AWS Chatbot configurations for. @default none */
+    slack: z.array(SlackChannelSchema).max(10).default([]),
+    /** Microsoft Teams channels to create AWS Chatbot configurations for. @default none */
+    teams: z.array(TeamsChannelSchema).max(10).default([]),
+  })
+  .strict();
+export type ChatConfig = z.infer<typeof ChatConfigSchema>;
+
 export const TourniquetConfigSchema = z
   .object({
     version: z.literal(1, 'version must be 1'),
@@ -463,6 +541,10 @@ export const TourniquetConfigSchema = z
       })
       .strict()
       .default({ statusEmails: [], escalationEmails: [], approverEmails: [] }),
+    /** Chat channels (AWS Chatbot) for status updates and pages. @default - the chat topic only, no channel configuration */
+    chat: ChatConfigSchema.default({ slack: [], teams: [] }),
+    /** Services in other accounts: the central account and the member role (docs/accounts.md). @default - every service is in Tourniquet's own account */
+    crossAccount: CrossAccountConfigSchema.optional(),
     services: z.array(ServiceConfigSchema).min(1, 'configure at least one service'),
   })
   .strict()
@@ -519,6 +601,16 @@ export const TourniquetConfigSchema = z
               message: `alarm "${alarm}" is an incident alarm of service "${owner}"; an alarm is an incident alarm or a symptom alarm, not both`,
             });
           }
+        });
+      }
+    });
+    // A service in another account is reached through the member role, which needs to know the central account.
+    config.services.forEach((service, i) => {
+      if (service.account !== undefined && config.crossAccount === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'account'],
+          message: `service "${service.name}" names account ${service.account}: add crossAccount (centralAccount, centralRegion) so the member role and alarm forwarding can be set up (docs/accounts.md)`,
         });
       }
     });
@@ -592,4 +684,28 @@ export function findAlarm(config: TourniquetConfig, alarmName: string): { servic
     if (alarm) return { service, alarm };
   }
   return undefined;
+}
+
+/** The role the member stack creates in each workload account and the functions assume there. */
+export function memberRoleName(config: Pick<TourniquetConfig, 'stage' | 'crossAccount'>): string {
+  return config.crossAccount?.memberRoleName ?? `Tourniquet-${config.stage}-member`;
+}
+
+/** Where a service lives: its own account/region, or undefined for Tourniquet's own (the deploying account and region). */
+export interface ServiceLocation {
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * Whether the service is acted on through the member role: it names an account other than the
+ * central one. A service in the central account (named or not) is reached with the functions' own roles.
+ */
+export function isRemoteService(config: Pick<TourniquetConfig, 'crossAccount'>, service: ServiceLocation): boolean {
+  return service.account !== undefined && service.account !== config.crossAccount?.centralAccount;
+}
+
+/** The runbook for an alarm: its own, else its service's, else undefined. */
+export function runbookFor(service: Pick<ServiceConfig, 'runbook'>, alarm: Pick<AlarmConfig, 'runbook'> | undefined): string | undefined {
+  return alarm?.runbook ?? service.runbook;
 }

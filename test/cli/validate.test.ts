@@ -54,6 +54,6 @@ describe('tourniquet validate', () => {
   it('notes (exit 0) that approvals are CLI-only without approver emails', async () => {
     const result = await runValidate(configFile((raw) => (raw.notifications.approverEmails = [])));
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('notifications.approverEmails is empty');
+    expect(result.stderr).toContain('warning: notifications.approverEmails: empty');
   });
 });
