@@ -1,0 +1,62 @@
+import { memberRoleName, type TourniquetConfig } from './config.js';
+
+/**
+ * The contract between the central Tourniquet stack and the member stacks of workload accounts
+ * (docs/accounts.md). The functions that read or change a service's resources assume the member
+ * role in the service's account; the member role trusts exactly those function roles (by name, so
+ * the member stack can be deployed before or after the central one); alarm state changes reach the
+ * central event bus. CDK-free: the handlers, `lib/` and the drill share it.
+ */
+
+/**
+ * The functions that act in a service's account: their manifest grants catalogue statements or alarm
+ * reads (lambdas/runtime/manifest.ts). A test keeps this list equal to the manifest.
+ */
+export const WORKLOAD_ACCESS_HANDLERS = ['triage', 'mitigate', 'verify', 'readiness'] as const;
+export type WorkloadAccessHandler = (typeof WORKLOAD_ACCESS_HANDLERS)[number];
+
+/** The fixed name of a workload-access function's role in the central account, which member roles trust. */
+export function functionRoleName(stage: string, handler: WorkloadAccessHandler): string {
+  return `Tourniquet-${stage}-${handler}`;
+}
+
+/** The IAM partition of a region ("aws", "aws-cn", "aws-us-gov"). */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** ARN of the member role in `account`. */
+export function memberRoleArn(config: Pick<TourniquetConfig, 'stage' | 'crossAccount'>, account: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${account}:role/${memberRoleName(config)}`;
+}
+
+/** ARNs of the central function roles a member role trusts. */
+export function trustedFunctionRoleArns(config: Pick<TourniquetConfig, 'stage'>, centralAccount: string, partition = 'aws'): string[] {
+  return WORKLOAD_ACCESS_HANDLERS.map((handler) => `arn:${partition}:iam::${centralAccount}:role/${functionRoleName(config.stage, handler)}`);
+}
+
+/** Name of the central event bus member accounts (and other regions) forward alarm state changes to. */
+export function centralBusName(stage: string): string {
+  return `Tourniquet-${stage}-alarms`;
+}
+
+/** ARN of the central event bus. */
+export function centralBusArn(config: Pick<TourniquetConfig, 'stage'>, centralAccount: string, centralRegion: string): string {
+  return `arn:${partitionOf(centralRegion)}:events:${centralRegion}:${centralAccount}:event-bus/${centralBusName(config.stage)}`;
+}
+
+/** STS role session names: 2-64 of [\w+=,.@-]. */
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+
+/**
+ * The role session name for work on `subject`: the incident id (so CloudTrail in the workload account
+ * shows which incident made each call), or what the call is for when no incident is involved
+ * ("tourniquet-readiness"). Characters STS refuses become "-".
+ */
+export function sessionNameFor(subject: string): string {
+  const name = subject.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  if (!SESSION_NAME.test(name)) throw new Error(`cannot make an STS session name of "${subject}"`);
+  return name;
+}
