@@ -1,22 +1,8 @@
-import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
-import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
-import { AlarmIntake } from './constructs/alarm-intake.js';
-import { Approvals } from './constructs/approvals.js';
-import { selfAlarmName } from './constructs/dead-letter-alarm.js';
-import { FailureNet } from './constructs/failure-net.js';
-import { HandlerFunction } from './constructs/handler-function.js';
-import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
-import { IncidentFunctions } from './constructs/incident-functions.js';
-import { IncidentTable } from './constructs/incident-table.js';
-import { IncidentWorkflow } from './constructs/incident-workflow.js';
-import { NotificationTopics } from './constructs/notification-topics.js';
-import { Observability } from './constructs/observability.js';
-import { ReadinessCheck } from './constructs/readiness-check.js';
-import { StatusCadence } from './constructs/status-cadence.js';
-import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
+import { Tourniquet } from './tourniquet.js';
 
 export interface TourniquetStackProps extends StackProps {
   /** The validated Tourniquet config (`parseConfig`). */
@@ -24,131 +10,41 @@ export interface TourniquetStackProps extends StackProps {
 }
 
 /**
- * Everything Tourniquet deploys: alarm intake → incident workflow (Step Functions + Lambda) →
- * incident table and notification topics, the approval endpoint for mitigations a human must
- * approve, the failure net that pages when a workflow dies, the status cadence that keeps
- * open incidents' update promises, and the scheduled readiness check that proves every mitigation
- * could run before an incident needs it; a dashboard of what Tourniquet does and alarms that page
- * when Tourniquet itself fails.
- * Environment-agnostic: it synthesizes offline, without credentials or lookups.
+ * The standalone deployment (`cdk deploy` of this repository): a stack holding one {@link Tourniquet}
+ * and nothing else. The construct's id is `Default`, which CDK leaves out of logical IDs, so every
+ * resource keeps the logical ID it had when its body lived here (an existing stack updates in place).
  */
 export class TourniquetStack extends Stack {
-  public readonly table: IncidentTable;
-  public readonly topics: NotificationTopics;
-  public readonly deploymentStrategy: ImmediateDeploymentStrategy;
-  public readonly approvals: Approvals;
-  public readonly functions: IncidentFunctions;
-  public readonly workflow: IncidentWorkflow;
-  public readonly intake: AlarmIntake;
-  public readonly failureNet: FailureNet;
-  public readonly statusCadence: StatusCadence;
-  public readonly readiness: ReadinessCheck;
-  public readonly observability: Observability;
+  public readonly tourniquet: Tourniquet;
+  // The construct's parts, as before the move (tests and scripts reach them through the stack).
+  public readonly table: Tourniquet['table'];
+  public readonly topics: Tourniquet['topics'];
+  public readonly deploymentStrategy: Tourniquet['deploymentStrategy'];
+  public readonly approvals: Tourniquet['approvals'];
+  public readonly functions: Tourniquet['functions'];
+  public readonly workflow: Tourniquet['workflow'];
+  public readonly intake: Tourniquet['intake'];
+  public readonly failureNet: Tourniquet['failureNet'];
+  public readonly statusCadence: Tourniquet['statusCadence'];
+  public readonly readiness: Tourniquet['readiness'];
+  public readonly observability: Tourniquet['observability'];
 
   constructor(scope: Construct, id: string, props: TourniquetStackProps) {
     super(scope, id, {
       description: `Tourniquet (${props.config.stage}): CloudWatch alarm to verified mitigation`,
       ...props,
     });
-    const { config } = props;
-
-    this.table = new IncidentTable(this, 'IncidentTable');
-    this.topics = new NotificationTopics(this, 'Notifications', {
-      statusEmails: config.notifications.statusEmails,
-      escalationEmails: config.notifications.escalationEmails,
-      approverEmails: config.notifications.approverEmails,
-    });
-    // The self-monitoring alarms (dead-letter queues, function errors, ...) page through the escalation topic.
-    allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
-    this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
-
-    // One name for both: the approval endpoint's permission is built from it (see ApprovalsProps).
-    const stateMachineName = `Tourniquet-${config.stage}`;
-    this.approvals = new Approvals(this, 'Approvals', { table: this.table, stateMachineName });
-
-    this.functions = new IncidentFunctions(this, 'Functions', {
-      config,
-      table: this.table,
-      statusTopic: this.topics.statusTopic,
-      escalationTopic: this.topics.escalationTopic,
-      approversTopic: this.topics.approversTopic,
-      approverEmails: config.notifications.approverEmails,
-      deploymentStrategyId: this.deploymentStrategy.strategyId,
-      approvals: this.approvals,
-    });
-    this.workflow = new IncidentWorkflow(this, 'Workflow', {
-      stateMachineName,
-      functions: this.functions.lambdas,
-    });
-    this.intake = new AlarmIntake(this, 'Intake', {
-      config,
-      stateMachine: this.workflow.stateMachine,
-      escalationTopic: this.topics.escalationTopic,
-      table: this.table,
-    });
-    this.failureNet = new FailureNet(this, 'FailureNet', {
-      stateMachine: this.workflow.stateMachine,
-      escalationTopic: this.topics.escalationTopic,
-      recorder: this.functions.lambdas.escalate,
-      deadLetterAlarmName: selfAlarmName(config.stage, 'failure-net-dead-letters'),
-    });
-
-    this.statusCadence = new StatusCadence(this, 'StatusCadence', {
-      config,
-      table: this.table,
-      statusTopic: this.topics.statusTopic,
-      escalationTopic: this.topics.escalationTopic,
-    });
-
-    this.readiness = new ReadinessCheck(this, 'Readiness', {
-      config,
-      table: this.table,
-      statusTopic: this.topics.statusTopic,
-      deploymentStrategyId: this.deploymentStrategy.strategyId,
-    });
-
-    // Last: it watches every function of the stack, found in the construct tree so that a new one cannot be missed.
-    this.observability = new Observability(this, 'Observability', {
-      config,
-      functions: this.node
-        .findAll()
-        .filter((c): c is HandlerFunction => c instanceof HandlerFunction)
-        .map((fn) => ({
-          fn,
-          everyMinutes: fn === this.statusCadence.handler ? CADENCE_SCHEDULE_MINUTES : fn === this.readiness.handler ? this.readiness.everyMinutes : undefined,
-        })),
-      stateMachine: this.workflow.stateMachine,
-      deadLetterQueues: [
-        { label: 'intake', queue: this.intake.deadLetterQueue, alarm: this.intake.deadLetterAlarm },
-        { label: 'failure net', queue: this.failureNet.deadLetterQueue, alarm: this.failureNet.deadLetterAlarm },
-      ],
-      escalationTopic: this.topics.escalationTopic,
-    });
-
-    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });
-    new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName, description: 'Incident table' });
-    new CfnOutput(this, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
-    new CfnOutput(this, 'EscalationTopicArn', { value: this.topics.escalationTopic.topicArn, description: 'Escalation pages' });
-    new CfnOutput(this, 'ApproversTopicArn', { value: this.topics.approversTopic.topicArn, description: 'Approval requests (signed links)' });
-    new CfnOutput(this, 'AlarmIntakeTopicArn', {
-      value: this.intake.intakeTopic.topicArn,
-      description: 'Point alarm actions here to deliver alarms by SNS',
-    });
-    new CfnOutput(this, 'ApprovalEndpointUrl', {
-      value: this.approvals.functionUrl.url,
-      description: 'Approval links point here (HMAC-signed; GET confirms, POST decides)',
-    });
-    // `tourniquet preflight --stack` reads these two: the role whose write permissions it simulates, and the strategy it checks.
-    new CfnOutput(this, 'MitigateRoleArn', {
-      value: this.functions.functions.mitigate.role.roleArn,
-      description: 'Role of the mitigate function (preflight simulates its write permissions)',
-    });
-    new CfnOutput(this, 'DeploymentStrategyId', { value: this.deploymentStrategy.strategyId, description: 'AppConfig strategy flag changes deploy with (zero bake)' });
-    new CfnOutput(this, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
-    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard: what Tourniquet did and its own health' });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.observability.dashboard.dashboardName}`,
-      description: 'The dashboard in the CloudWatch console',
-    });
+    this.tourniquet = new Tourniquet(this, 'Default', { config: props.config });
+    this.table = this.tourniquet.table;
+    this.topics = this.tourniquet.topics;
+    this.deploymentStrategy = this.tourniquet.deploymentStrategy;
+    this.approvals = this.tourniquet.approvals;
+    this.functions = this.tourniquet.functions;
+    this.workflow = this.tourniquet.workflow;
+    this.intake = this.tourniquet.intake;
+    this.failureNet = this.tourniquet.failureNet;
+    this.statusCadence = this.tourniquet.statusCadence;
+    this.readiness = this.tourniquet.readiness;
+    this.observability = this.tourniquet.observability;
   }
 }

@@ -16,12 +16,12 @@ export interface StackValueSpec {
   /** How the option reads in an error message. */
   readonly flagName: string;
   readonly env: string;
-  /** The CfnOutput of lib/tourniquet-stack.ts that holds it. */
+  /** The stack output (CfnOutput of lib/tourniquet.ts, `addStackOutputs`) that holds it. */
   readonly output: string;
   readonly what: string;
 }
 
-/** Every stack value, its flag, environment variable and stack output (the names in lib/tourniquet-stack.ts). */
+/** Every stack value, its flag, environment variable and stack output (the names in lib/tourniquet.ts). */
 export const STACK_VALUES: Readonly<Record<StackValue, StackValueSpec>> = {
   table: { flag: '--table <name>', flagName: '--table', env: 'TOURNIQUET_TABLE', output: 'IncidentTableName', what: 'incident table' },
   statusTopic: { flag: '--status-topic <arn>', flagName: '--status-topic', env: 'TOURNIQUET_STATUS_TOPIC', output: 'StatusTopicArn', what: 'status topic' },

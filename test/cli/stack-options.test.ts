@@ -142,8 +142,8 @@ describe('resolveStack', () => {
 });
 
 describe('help texts name only outputs the stack has', () => {
-  const stackSource = readFileSync(new URL('../../lib/tourniquet-stack.ts', import.meta.url), 'utf8');
-  const outputs = new Set([...stackSource.matchAll(/new CfnOutput\(this, '(\w+)'/g)].map((m) => m[1]!));
+  const stackSource = readFileSync(new URL('../../lib/tourniquet.ts', import.meta.url), 'utf8');
+  const outputs = new Set([...stackSource.matchAll(/new CfnOutput\(stack, '(\w+)'/g)].map((m) => m[1]!));
 
   it('every stack value maps to a real CfnOutput', () => {
     expect(outputs.size).toBeGreaterThan(5);

@@ -1,0 +1,168 @@
+import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
+import type { TourniquetConfig } from '../lambdas/core/config.js';
+import { AlarmIntake } from './constructs/alarm-intake.js';
+import { Approvals } from './constructs/approvals.js';
+import { selfAlarmName } from './constructs/dead-letter-alarm.js';
+import { FailureNet } from './constructs/failure-net.js';
+import { HandlerFunction } from './constructs/handler-function.js';
+import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
+import { IncidentFunctions } from './constructs/incident-functions.js';
+import { IncidentTable } from './constructs/incident-table.js';
+import { IncidentWorkflow } from './constructs/incident-workflow.js';
+import { NotificationTopics } from './constructs/notification-topics.js';
+import { Observability } from './constructs/observability.js';
+import { ReadinessCheck } from './constructs/readiness-check.js';
+import { StatusCadence } from './constructs/status-cadence.js';
+import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
+
+export interface TourniquetProps {
+  /** The validated Tourniquet config (`parseConfig`). */
+  readonly config: TourniquetConfig;
+  /**
+   * Add the stack outputs the `tourniquet` CLI reads with `--stack` (`IncidentTableName`, `StatusTopicArn`,
+   * `DeploymentStrategyId`, ...), under those exact names at the top of the enclosing stack. Turn it off
+   * for a second Tourniquet in one stack (the names would collide) and pass the CLI explicit flags instead.
+   * @default true
+   */
+  readonly stackOutputs?: boolean;
+}
+
+/**
+ * Everything Tourniquet deploys, as one construct to embed in any stack: alarm intake → incident
+ * workflow (Step Functions + Lambda) → incident table and notification topics, the approval endpoint
+ * for mitigations a human must approve, the failure net that pages when a workflow dies, the status
+ * cadence that keeps open incidents' update promises, and the scheduled readiness check that proves
+ * every mitigation could run before an incident needs it; a dashboard of what Tourniquet does and
+ * alarms that page when Tourniquet itself fails.
+ * Environment-agnostic: it synthesizes offline, without credentials or lookups.
+ */
+export class Tourniquet extends Construct {
+  public readonly config: TourniquetConfig;
+  public readonly table: IncidentTable;
+  public readonly topics: NotificationTopics;
+  public readonly deploymentStrategy: ImmediateDeploymentStrategy;
+  public readonly approvals: Approvals;
+  public readonly functions: IncidentFunctions;
+  public readonly workflow: IncidentWorkflow;
+  public readonly intake: AlarmIntake;
+  public readonly failureNet: FailureNet;
+  public readonly statusCadence: StatusCadence;
+  public readonly readiness: ReadinessCheck;
+  public readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TourniquetProps) {
+    super(scope, id);
+    const { config } = props;
+    this.config = config;
+
+    this.table = new IncidentTable(this, 'IncidentTable');
+    this.topics = new NotificationTopics(this, 'Notifications', {
+      statusEmails: config.notifications.statusEmails,
+      escalationEmails: config.notifications.escalationEmails,
+      approverEmails: config.notifications.approverEmails,
+    });
+    // The self-monitoring alarms (dead-letter queues, function errors, ...) page through the escalation topic.
+    allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
+    this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
+
+    // One name for both: the approval endpoint's permission is built from it (see ApprovalsProps).
+    const stateMachineName = `Tourniquet-${config.stage}`;
+    this.approvals = new Approvals(this, 'Approvals', { table: this.table, stateMachineName });
+
+    this.functions = new IncidentFunctions(this, 'Functions', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
+      escalationTopic: this.topics.escalationTopic,
+      approversTopic: this.topics.approversTopic,
+      approverEmails: config.notifications.approverEmails,
+      deploymentStrategyId: this.deploymentStrategy.strategyId,
+      approvals: this.approvals,
+    });
+    this.workflow = new IncidentWorkflow(this, 'Workflow', {
+      stateMachineName,
+      functions: this.functions.lambdas,
+    });
+    this.intake = new AlarmIntake(this, 'Intake', {
+      config,
+      stateMachine: this.workflow.stateMachine,
+      escalationTopic: this.topics.escalationTopic,
+      table: this.table,
+    });
+    this.failureNet = new FailureNet(this, 'FailureNet', {
+      stateMachine: this.workflow.stateMachine,
+      escalationTopic: this.topics.escalationTopic,
+      recorder: this.functions.lambdas.escalate,
+      deadLetterAlarmName: selfAlarmName(config.stage, 'failure-net-dead-letters'),
+    });
+
+    this.statusCadence = new StatusCadence(this, 'StatusCadence', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
+      escalationTopic: this.topics.escalationTopic,
+    });
+
+    this.readiness = new ReadinessCheck(this, 'Readiness', {
+      config,
+      table: this.table,
+      statusTopic: this.topics.statusTopic,
+      deploymentStrategyId: this.deploymentStrategy.strategyId,
+    });
+
+    // Last: it watches every function of Tourniquet, found in the construct tree so that a new one cannot be missed.
+    this.observability = new Observability(this, 'Observability', {
+      config,
+      functions: this.node
+        .findAll()
+        .filter((c): c is HandlerFunction => c instanceof HandlerFunction)
+        .map((fn) => ({
+          fn,
+          everyMinutes: fn === this.statusCadence.handler ? CADENCE_SCHEDULE_MINUTES : fn === this.readiness.handler ? this.readiness.everyMinutes : undefined,
+        })),
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueues: [
+        { label: 'intake', queue: this.intake.deadLetterQueue, alarm: this.intake.deadLetterAlarm },
+        { label: 'failure net', queue: this.failureNet.deadLetterQueue, alarm: this.failureNet.deadLetterAlarm },
+      ],
+      escalationTopic: this.topics.escalationTopic,
+    });
+
+    if (props.stackOutputs ?? true) this.addStackOutputs(Stack.of(this));
+  }
+
+  /**
+   * The outputs `tourniquet --stack` reads, at the top of `stack` so that their names are exactly these
+   * (cli/commands/stack-options.ts) wherever the construct sits in the tree.
+   */
+  private addStackOutputs(stack: Stack): void {
+    new CfnOutput(stack, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Incident workflow' });
+    new CfnOutput(stack, 'IncidentTableName', { value: this.table.table.tableName, description: 'Incident table' });
+    new CfnOutput(stack, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
+    new CfnOutput(stack, 'EscalationTopicArn', { value: this.topics.escalationTopic.topicArn, description: 'Escalation pages' });
+    new CfnOutput(stack, 'ApproversTopicArn', { value: this.topics.approversTopic.topicArn, description: 'Approval requests (signed links)' });
+    new CfnOutput(stack, 'AlarmIntakeTopicArn', {
+      value: this.intake.intakeTopic.topicArn,
+      description: 'Point alarm actions here to deliver alarms by SNS',
+    });
+    new CfnOutput(stack, 'ApprovalEndpointUrl', {
+      value: this.approvals.functionUrl.url,
+      description: 'Approval links point here (HMAC-signed; GET confirms, POST decides)',
+    });
+    // `tourniquet preflight --stack` reads these two: the role whose write permissions it simulates, and the strategy it checks.
+    new CfnOutput(stack, 'MitigateRoleArn', {
+      value: this.functions.functions.mitigate.role.roleArn,
+      description: 'Role of the mitigate function (preflight simulates its write permissions)',
+    });
+    new CfnOutput(stack, 'DeploymentStrategyId', { value: this.deploymentStrategy.strategyId, description: 'AppConfig strategy flag changes deploy with (zero bake)' });
+    new CfnOutput(stack, 'ApprovalSecretArn', { value: this.approvals.secret.secretArn, description: 'HMAC key of approval links' });
+    new CfnOutput(stack, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard: what Tourniquet did and its own health' });
+    new CfnOutput(stack, 'DashboardUrl', {
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.observability.dashboard.dashboardName}`,
+      description: 'The dashboard in the CloudWatch console',
+    });
+  }
+}
