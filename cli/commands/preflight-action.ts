@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 
+import { PREFLIGHT_SESSION } from '../../lambdas/core/accounts.js';
 import { parseConfig, type TourniquetConfig } from '../../lambdas/core/config.js';
 import type { MitigationAdapters } from '../../lambdas/mitigations/ports.js';
 import { checkReadiness, type ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
+import type { ForService } from '../../lambdas/operations/service-scope.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
-import { mitigationAdapters } from '../../lambdas/runtime/compose/index.js';
+import { mitigationAdapters, serviceAdapters } from '../../lambdas/runtime/compose/index.js';
 import { describeFailure } from '../runtime/errors.js';
 import type { AccountLocation, PermissionSimulator } from './preflight-permissions.js';
 import { type PreflightContext, preflightJson, renderPreflight } from './preflight-report.js';
@@ -31,6 +33,8 @@ export interface PreflightDeps {
   identity(): Promise<AccountLocation>;
   stackOutputs(stackName: string): Promise<Record<string, string>>;
   readonly adapters: MitigationAdapters;
+  /** The adapters of a service in another region or workload account (the member role, session tourniquet-preflight). */
+  readonly forService?: ForService<{ adapters: MitigationAdapters }>;
   simulator(): Promise<PermissionSimulator>;
   readonly clock: () => Date;
   readonly out: (text: string) => void;
@@ -100,7 +104,7 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
   if (strategy === undefined) notes.push('no deployment strategy ID (--stack or --deployment-strategy): the zero-bake strategy was not checked');
 
   let reports: ServiceReadinessReport[] = await checkReadiness(
-    { adapters: deps.adapters, deploymentStrategyId: strategy ?? '', clock: deps.clock },
+    { adapters: deps.adapters, ...(deps.forService ? { forService: deps.forService } : {}), sessionName: PREFLIGHT_SESSION, deploymentStrategyId: strategy ?? '', clock: deps.clock },
     config,
     options.service !== undefined ? { service: options.service } : {},
   );
@@ -133,6 +137,7 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
 /** The real thing: the caller's credentials, the composition root's clients, loaded when first used. */
 function realDeps(region: string | undefined): PreflightDeps {
   const options = region ? { region } : {};
+  const clients = awsClients(options);
   return {
     async identity() {
       const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
@@ -145,7 +150,8 @@ function realDeps(region: string | undefined): PreflightDeps {
       return new StackOutputsAdapter(new CloudFormationClient(options)).outputs(stackName);
     },
     // Each SDK client is created (and loaded) on first use.
-    adapters: mitigationAdapters(awsClients(options)),
+    adapters: mitigationAdapters(clients),
+    forService: serviceAdapters(clients),
     async simulator() {
       const [{ IAMClient }, { IamPolicySimulator }] = await Promise.all([import('@aws-sdk/client-iam'), import('../../lambdas/adapters/iam-simulation.js')]);
       return new IamPolicySimulator(new IAMClient(options));

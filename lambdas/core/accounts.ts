@@ -1,4 +1,4 @@
-import { memberRoleName, type TourniquetConfig } from './config.js';
+import { isRemoteService, memberRoleName, type TourniquetConfig } from './config.js';
 
 /**
  * The contract between the central Tourniquet stack and the member stacks of workload accounts
@@ -59,4 +59,55 @@ export function sessionNameFor(subject: string): string {
   const name = subject.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   if (!SESSION_NAME.test(name)) throw new Error(`cannot make an STS session name of "${subject}"`);
   return name;
+}
+
+/**
+ * Where the functions reach a service: its region (undefined: the function's own) and, for a service
+ * in a workload account, the member role to assume there. The starter puts it in the workflow input
+ * (`access`); readiness, undo and preflight compute it from the config.
+ */
+export interface ServiceAccess {
+  /** The service's account, when it names one. */
+  readonly account?: string;
+  /** The service's region, when it names one. */
+  readonly region?: string;
+  /** The member role in `account`, when the service is remote (isRemoteService). */
+  readonly roleArn?: string;
+}
+
+/** How the functions reach `service`: its region, and the member role of its account when it is remote. */
+export function serviceAccess(config: Pick<TourniquetConfig, 'stage' | 'crossAccount'>, service: { readonly account?: string; readonly region?: string }): ServiceAccess {
+  const remote = isRemoteService(config, service) && service.account !== undefined;
+  const partition = partitionOf(service.region ?? config.crossAccount?.centralRegion ?? '');
+  return {
+    ...(service.account !== undefined ? { account: service.account } : {}),
+    ...(service.region !== undefined ? { region: service.region } : {}),
+    ...(remote ? { roleArn: memberRoleArn(config, service.account!, partition) } : {}),
+  };
+}
+
+/** Whether reaching the service takes other clients than the function's own (another region, or the member role). */
+export function isElsewhere(access: ServiceAccess | undefined): access is ServiceAccess {
+  return access !== undefined && (access.region !== undefined || access.roleArn !== undefined);
+}
+
+/** The session name of the scheduled readiness check's calls in workload accounts. */
+export const READINESS_SESSION = 'tourniquet-readiness';
+/** The session name of `tourniquet preflight`'s calls in workload accounts. */
+export const PREFLIGHT_SESSION = 'tourniquet-preflight';
+
+/**
+ * Whether an alarm from `from` (its event's account and region) can be `service`'s: the service's own
+ * account and region, defaulting to the central account and region (`crossAccount`), else to
+ * `homeRegion` (the function's). An account or region nothing pins down is accepted.
+ */
+export function isServiceLocation(
+  config: Pick<TourniquetConfig, 'crossAccount'>,
+  service: { readonly account?: string; readonly region?: string },
+  from: { readonly account: string; readonly region: string },
+  homeRegion?: string,
+): boolean {
+  const account = service.account ?? config.crossAccount?.centralAccount;
+  const region = service.region ?? config.crossAccount?.centralRegion ?? homeRegion;
+  return (account === undefined || account === from.account) && (region === undefined || region === from.region);
 }

@@ -1,4 +1,5 @@
 import { CloudWatchAlarmsAdapter } from '../adapters/cloudwatch-alarms.js';
+import { sessionNameFor } from '../core/accounts.js';
 import { nextExecutableCursor } from '../core/decision.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, watchSeconds } from '../core/lifecycle.js';
 import { type Verification, type WorkflowState, WorkflowStateSchema } from '../core/model.js';
@@ -7,6 +8,7 @@ import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import { recordRestored } from '../operations/incident-metrics.js';
 import type { MetricsSink } from '../operations/ports.js';
+import { atService, type ForService } from '../operations/service-scope.js';
 import { composeVerify } from '../runtime/compose/verify.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
 import { IncidentStore } from '../store/incident-store.js';
@@ -25,6 +27,8 @@ export interface VerifyDeps {
   /** MitigationOutcome (the verdict on each applied mitigation), and MTTD / MTTM / MTTR when service is restored. */
   readonly metrics: MetricsSink;
   readonly clock: () => Date;
+  /** The alarms and adapters of a service elsewhere (another region, or a workload account through the member role). */
+  readonly forService?: ForService<Pick<VerifyDeps, 'alarms' | 'adapters'>>;
 }
 
 /**
@@ -33,10 +37,12 @@ export interface VerifyDeps {
  * later, up to MAX_CHECKS_PER_ATTEMPT, then hand over to the next candidate or to escalation. An
  * execution whose incident moved on (a re-fire re-opened it, a human resolved it) stops.
  */
-export function createVerifyHandler(deps: VerifyDeps) {
+export function createVerifyHandler(home: VerifyDeps) {
   return async (event: unknown): Promise<Verification> => {
     const state = WorkflowStateSchema.parse(event);
     const { attempt, plan, incident } = state;
+    // The alarms are read where they live: the service's account and region, under the incident's session name.
+    const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
     if (!attempt || !plan) throw new Error('Verify needs $.attempt and $.plan');
     const now = deps.clock();
     const at = now.toISOString();

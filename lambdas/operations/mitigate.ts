@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { AwsAccessDeniedError, AwsResourceNotFoundError, TransientAwsError } from '../adapters/errors.js';
+import { sessionNameFor } from '../core/accounts.js';
 import { nextExecutableCursor } from '../core/decision.js';
 import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, revertsWhenIneffective } from '../core/lifecycle.js';
 import type { Attempt, Candidate, WorkflowState } from '../core/model.js';
@@ -14,6 +15,7 @@ import type { AutomationBrake } from '../store/brake.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { PauseSwitch } from '../store/pause.js';
 import type { MetricsSink } from './ports.js';
+import { atService, type ForService } from './service-scope.js';
 import { undoAction } from './undo.js';
 
 export { MitigationNotExecutableError };
@@ -47,6 +49,8 @@ export interface MitigateDeps {
   >;
   /** The adapters the catalogue's mitigations act through (built on first use). */
   readonly adapters: MitigationAdapters;
+  /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
+  readonly forService?: ForService<Pick<MitigateDeps, 'adapters'>>;
   readonly pause: Pick<PauseSwitch, 'inForce'>;
   readonly brake: Pick<AutomationBrake, 'reserve' | 'releaseResource'>;
   readonly deploymentStrategyId: string;
@@ -87,9 +91,11 @@ const APPROVAL_WAIT_SECONDS = 15 * 60;
  * Before the next candidate, a previous one that had no measurable effect is reverted when its
  * mitigation's `revertIneffective` setting says so.
  */
-export function createMitigateOperation(deps: MitigateDeps) {
+export function createMitigateOperation(home: MitigateDeps) {
   return async (state: WorkflowState): Promise<Attempt> => {
     const { incident, service, plan } = state;
+    // The service's own account and region, under the incident's session name (CloudTrail there names the incident).
+    const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
     if (!plan) throw new Error('Mitigate needs the plan at $.plan');
     const first = state.verification?.nextCursor ?? nextExecutableCursor(plan, -1);
     if (first === undefined || !plan.candidates[first]?.executable) {

@@ -1,3 +1,4 @@
+import { READINESS_SESSION, serviceAccess } from '../core/accounts.js';
 import type { ServiceConfig, TourniquetConfig } from '../core/config.js';
 import { utcMinute } from '../core/status-update.js';
 import { CATALOGUE } from '../mitigations/index.js';
@@ -5,6 +6,7 @@ import type { Mitigation, ReadinessCheck, ReadinessReport } from '../mitigations
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { ReadinessVerdict } from '../store/readiness.js';
 import type { Clock, MetricsSink, Publisher } from './ports.js';
+import { atService, type ForService } from './service-scope.js';
 
 /**
  * Readiness: every configured mitigation proves, read-only, that it could run now (the flag is in
@@ -26,6 +28,10 @@ export interface ReadinessCheckDeps {
   readonly clock: Clock;
   /** @default CATALOGUE */
   readonly catalogue?: readonly Mitigation[];
+  /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
+  readonly forService?: ForService<Pick<ReadinessCheckDeps, 'adapters'>>;
+  /** The role session name in workload accounts (CloudTrail there shows what the calls were for). @default tourniquet-readiness */
+  readonly sessionName?: string;
 }
 
 /** `--service` (or the function's input) names a service the config does not have. */
@@ -52,7 +58,8 @@ export async function checkReadiness(deps: ReadinessCheckDeps, config: Tournique
   // One service at a time, its mitigations side by side: they mostly call different services.
   for (const service of services) {
     const modules = (deps.catalogue ?? CATALOGUE).filter((m) => m.configured(service));
-    const perModule = await Promise.all(modules.map((m) => readinessOf(deps, m, service)));
+    const at = await atService(deps, serviceAccess(config, service), deps.sessionName ?? READINESS_SESSION);
+    const perModule = await Promise.all(modules.map((m) => readinessOf(at, m, service)));
     for (const list of perModule) reports.push(...list.map((r) => ({ ...r, service: service.name })));
   }
   return reports;

@@ -1,3 +1,4 @@
+import { isElsewhere, isServiceLocation, serviceAccess } from '../core/accounts.js';
 import type { AlarmEventInvalidError } from '../core/alarm-event.js';
 import { findAlarm, findSymptomAlarm, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
 import { executionArnFor, executionNameFor, incidentIdFor, signalKeyFor } from '../core/identity.js';
@@ -34,6 +35,8 @@ export interface WorkflowStarter {
 /** What admitting signals needs. */
 export interface AdmitSignalsDeps {
   readonly config: TourniquetConfig;
+  /** The function's region: a service that names no region (and no crossAccount.centralRegion) has its alarms here. @default any region */
+  readonly region?: string;
   readonly store: StarterStore;
   readonly workflows: WorkflowStarter;
   /** Names the execution on the incident record before it is started. */
@@ -81,24 +84,31 @@ export const emptySummary = (): StartSummary => ({ started: [], alreadyRunning: 
 export async function admitSignals(deps: AdmitSignalsDeps, signals: readonly AlarmSignal[], event: unknown): Promise<StartSummary> {
   const summary = emptySummary();
   for (const signal of signals) {
-    const owner = findAlarm(deps.config, signal.alarmName);
-    const symptomOf = owner ? undefined : findSymptomAlarm(deps.config, signal.alarmName);
+    // An alarm of the same name in another account or region is not the configured one (alarm names are unique per account and region only).
+    const here = (service: ServiceConfig) => isServiceLocation(deps.config, service, signal, deps.region);
+    const named = findAlarm(deps.config, signal.alarmName);
+    const owner = deps.config.services.find((s) => here(s) && s.alarms.some((a) => a.name === signal.alarmName));
+    const symptomOf = owner ? undefined : deps.config.services.find((s) => here(s) && Object.values(s.symptomAlarms).some((names) => names.includes(signal.alarmName)));
     if (!owner && !symptomOf) {
+      const elsewhere = named?.service ?? findSymptomAlarm(deps.config, signal.alarmName);
       if (signal.state !== 'ALARM') {
-        summary.ignored.push(`${signal.alarmName} ${signal.state} (not configured)`);
+        summary.ignored.push(`${signal.alarmName} ${signal.state} (${elsewhere ? `not from ${elsewhere.name}'s account and region` : 'not configured'})`);
         continue;
       }
       summary.unknownAlarms.push(signal.alarmName);
       const rawId = rawEventId(event);
-      logger.warn('alarm not configured', { rawEventId: rawId, alarmName: signal.alarmName, event });
+      const from = `account ${signal.account}, region ${signal.region}`;
+      logger.warn('alarm not configured', { rawEventId: rawId, alarmName: signal.alarmName, account: signal.account, region: signal.region, event });
       await report(
         deps,
         `[Tourniquet] Unconfigured alarm: ${signal.alarmName}`.slice(0, 100),
-        `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime}, but no service in the Tourniquet config owns it, so no incident was opened. Reason: ${signal.reason}\n\nThe event is in the starter's log under rawEventId ${rawId}.`,
+        elsewhere
+          ? `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime} in ${from}, but service ${elsewhere.name} that has an alarm of that name is in ${expectedLocation(deps, elsewhere)}, so no incident was opened. Reason: ${signal.reason}\n\nThe event is in the starter's log under rawEventId ${rawId}.`
+          : `Alarm "${signal.alarmName}" (${signal.alarmArn}) entered ALARM at ${signal.stateChangeTime} in ${from}, but no service in the Tourniquet config owns it, so no incident was opened. Reason: ${signal.reason}\n\nThe event is in the starter's log under rawEventId ${rawId}.`,
       );
       continue;
     }
-    await admitSignal(deps, signal, owner?.service ?? symptomOf!, owner ? 'incident' : 'symptom', summary);
+    await admitSignal(deps, signal, owner ?? symptomOf!, owner ? 'incident' : 'symptom', summary);
   }
   logger.info('alarm signals admitted', { ...summary });
   return summary;
@@ -124,6 +134,13 @@ export async function reportRejectedEvent(deps: AdmitSignalsDeps, event: unknown
   return emptySummary();
 }
 
+/** Where the config says a service's alarms come from, in words. */
+function expectedLocation(deps: AdmitSignalsDeps, service: ServiceConfig): string {
+  const account = service.account ?? deps.config.crossAccount?.centralAccount;
+  const region = service.region ?? deps.config.crossAccount?.centralRegion ?? deps.region;
+  return [account ? `account ${account}` : 'any account', region ? `region ${region}` : 'any region'].join(', ');
+}
+
 async function report(deps: AdmitSignalsDeps, subject: string, message: string): Promise<void> {
   await deps.publisher.publish({ topicArn: deps.escalationTopicArn, subject, message });
 }
@@ -141,6 +158,7 @@ const workflowInput = (deps: AdmitSignalsDeps, signal: AlarmSignal, service: Ser
   signal,
   service,
   incidentId,
+  ...(isElsewhere(serviceAccess(deps.config, service)) ? { access: serviceAccess(deps.config, service) } : {}),
   settings: {
     changeWindowMinutes: deps.config.changeWindowMinutes,
     dryRun: deps.config.dryRun || service.dryRun,

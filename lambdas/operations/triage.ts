@@ -2,6 +2,7 @@ import type { FlagTarget } from '../adapters/appconfig-flags.js';
 import type { AlarmDescription } from '../adapters/cloudwatch-alarms.js';
 import type { EcsServiceRef } from '../adapters/ecs-deployments.js';
 import { TransientAwsError } from '../adapters/errors.js';
+import { sessionNameFor } from '../core/accounts.js';
 import { SEVERITIES, type Severity, type SymptomAlarms } from '../core/config.js';
 import type { ImpactStartSource } from '../core/impact-start.js';
 import type { AlarmFacts, EcsDeploymentChange, FlagChange, Symptoms, Triage, WorkflowState } from '../core/model.js';
@@ -9,6 +10,7 @@ import { resolveSeverity } from '../core/severity.js';
 import { logger } from '../runtime/logger.js';
 import { type AlarmSeriesSource, measureImpactStart } from './impact-start.js';
 import type { Clock, IncidentReader, IncidentUpdater, Timeline } from './ports.js';
+import { atService, type ForService } from './service-scope.js';
 
 /** A time window of changes to look at. */
 export interface ChangeWindow {
@@ -45,6 +47,8 @@ export interface TriageDeps {
   /** GetMetricData over the alarm's metric: where the breaching run that led to the alarm began. */
   readonly metrics: AlarmSeriesSource;
   readonly clock: Clock;
+  /** The sources of a service elsewhere (another region, or a workload account through the member role). */
+  readonly forService?: ForService<Pick<TriageDeps, 'flags' | 'ecs' | 'alarms' | 'metrics'>>;
 }
 
 /**
@@ -60,8 +64,10 @@ export interface TriageDeps {
  *
  * @throws TransientAwsError when a source failed transiently
  */
-export async function triageIncident(deps: TriageDeps, state: WorkflowState): Promise<Triage> {
+export async function triageIncident(home: TriageDeps, state: WorkflowState): Promise<Triage> {
   const { service, signal, incident } = state;
+  // The service's own account and region, under the incident's session name.
+  const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
   const now = deps.clock();
   const alarmAt = new Date(signal.stateChangeTime);
   const window = { from: new Date(alarmAt.getTime() - state.settings.changeWindowMinutes * 60_000), to: now };

@@ -1,12 +1,14 @@
 import * as z from 'zod';
 
 import { TransientAwsError } from '../adapters/errors.js';
+import { type ServiceAccess, sessionNameFor } from '../core/accounts.js';
 import type { ServiceConfig } from '../core/config.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { AutomationBrake } from '../store/brake.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 import type { MetricsSink } from './ports.js';
+import { atService, type ForService } from './service-scope.js';
 
 /**
  * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back
@@ -31,6 +33,10 @@ export interface UndoDeps {
   readonly brake?: Pick<AutomationBrake, 'releaseResource'>;
   /** MitigationsReverted. The CLI passes none: no function log turns its EMF into metrics. */
   readonly metrics?: MetricsSink;
+  /** Where the incident's service is (lambdas/core/accounts.ts `serviceAccess`). @default here */
+  readonly accessOf?: (service: ServiceConfig) => ServiceAccess;
+  /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
+  readonly forService?: ForService<Pick<UndoDeps, 'adapters'>>;
 }
 
 /** One action reverted (or not) by undo. */
@@ -49,10 +55,12 @@ export class UndoError extends Error {
 }
 
 /** Reverts every applied action of an incident, newest first, under the service's mutation lock (or reports what it would do). */
-export async function undoIncident(deps: UndoDeps, incidentId: string, options: { dryRun?: boolean } = {}): Promise<UndoStep[]> {
-  const incident = await deps.store.getIncident(incidentId);
-  const service = deps.serviceFor(incident.service);
+export async function undoIncident(home: UndoDeps, incidentId: string, options: { dryRun?: boolean } = {}): Promise<UndoStep[]> {
+  const incident = await home.store.getIncident(incidentId);
+  const service = home.serviceFor(incident.service);
   if (!service) throw new UndoError(`Service ${incident.service} of incident ${incidentId} is not in the config; nothing may be touched`);
+  // In the service's account under the incident's session name: CloudTrail there ties the undo to the incident.
+  const deps = await atService(home, home.accessOf?.(service), sessionNameFor(incidentId));
   const actions = (await deps.store.listActions(incidentId)).sort((a, b) => b.cursor - a.cursor);
   const steps: UndoStep[] = [];
   const lockOwner = `${incidentId}#undo`;

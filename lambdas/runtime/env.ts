@@ -11,6 +11,8 @@ const EnvSchema = z.object({
   TABLE_NAME: z.string().min(3),
   STATUS_TOPIC_ARN: z.string().startsWith('arn:'),
   ESCALATION_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The chat topic: AWS Chatbot custom notifications of every status update and page (docs/chat.md). */
+  CHAT_TOPIC_ARN: z.string().startsWith('arn:'),
   STATE_MACHINE_ARN: z.string().startsWith('arn:'),
   DEPLOYMENT_STRATEGY_ID: z.string().min(1),
   /** Secrets Manager ARN of the approval HMAC secret (signs links, seals task tokens). */
@@ -53,4 +55,17 @@ export function readEnv<K extends keyof Env>(...names: K[]): Pick<Env, K> {
 /** The environment of one function: exactly the variables its manifest entry (lambdas/runtime/manifest.ts) names. */
 export function readEnvFor<F extends ManifestedFunction>(fn: F): EnvOf<F> {
   return readEnv(...(FUNCTION_MANIFEST[fn].env as readonly (keyof Env)[])) as unknown as EnvOf<F>;
+}
+
+/**
+ * Deploy-time values of the placeholders in the deployed config files (lambdas/runtime/deployed-config.ts):
+ * set only on functions that read those files, and only when the construct was given CDK tokens.
+ */
+export function configTokensFromEnv(): string | undefined {
+  return process.env.TOURNIQUET_CONFIG_TOKENS;
+}
+
+/** The region the function runs in (AWS_REGION, which Lambda sets): where a service that names no region is. */
+export function functionRegion(): string | undefined {
+  return process.env['AWS_REGION'] || undefined;
 }

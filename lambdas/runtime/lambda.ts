@@ -3,7 +3,7 @@ import middy from '@middy/core';
 
 import { awsClients } from './clients.js';
 import type { Runtime } from './compose/runtime.js';
-import { readEnvFor } from './env.js';
+import { functionRegion, readEnvFor } from './env.js';
 import { logger } from './logger.js';
 import type { EnvOf, ManifestedFunction } from './manifest.js';
 
@@ -39,6 +39,7 @@ export function composedHandler<F extends ManifestedFunction, D, R>(
     // What the bundle carries (the config) first: a bundle built without it is the clearer error.
     const extra = runtime();
     const env = readEnvFor(name);
-    return create(await compose({ clients: awsClients(), clock: () => new Date(), ...extra }, env));
+    const region = functionRegion();
+    return create(await compose({ clients: awsClients(), clock: () => new Date(), ...(region ? { region } : {}), ...extra }, env));
   });
 }

@@ -1,4 +1,5 @@
 import type { MitigationAdapters } from '../../mitigations/ports.js';
+import type { ForService } from '../../operations/service-scope.js';
 import { type AwsClients, memo } from '../clients.js';
 import type { AdapterOptions } from './runtime.js';
 
@@ -30,4 +31,16 @@ export function mitigationAdapters(clients: AwsClients, options: AdapterOptions 
   return { flags: () => flags(''), ecs: () => ecs(''), route53: () => route53(''), waf, arc: () => arc(''), aurora: () => aurora('') };
 }
 
-/** What composing a function needs besides its environment: where clients come from, the clock, and (in the drill) how to wait. */
+/**
+ * The mitigations' adapters of a service elsewhere: over `clients.forService` (its region; the member
+ * role of its account under the session name), one set per place and session.
+ */
+export function serviceAdapters(clients: AwsClients, options: AdapterOptions = {}): ForService<{ adapters: MitigationAdapters }> {
+  const sets = new WeakMap<AwsClients, MitigationAdapters>();
+  return async (access, sessionName) => {
+    const place = clients.forService(access, sessionName);
+    let adapters = sets.get(place);
+    if (!adapters) sets.set(place, (adapters = mitigationAdapters(place, options)));
+    return { adapters };
+  };
+}

@@ -14,7 +14,7 @@ import { composeStatusCadence } from './status-cadence.js';
 import { composeTriage } from './triage.js';
 import { composeVerify } from './verify.js';
 
-export { mitigationAdapters } from './adapters.js';
+export { mitigationAdapters, serviceAdapters } from './adapters.js';
 export { composeOperator, type OperatorSettings } from './operator.js';
 export type { AdapterOptions, Runtime } from './runtime.js';
 

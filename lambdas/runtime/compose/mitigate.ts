@@ -1,6 +1,6 @@
 import type { MitigateDeps } from '../../handlers/mitigate.js';
 import type { EnvOf } from '../manifest.js';
-import { mitigationAdapters } from './adapters.js';
+import { mitigationAdapters, serviceAdapters } from './adapters.js';
 import { metricsSink, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the mitigate function. */
@@ -15,6 +15,7 @@ export const composeMitigate = async (rt: Runtime, env: EnvOf<'mitigate'>): Prom
     pause: new PauseSwitch(options),
     brake: new AutomationBrake(options),
     adapters: mitigationAdapters(rt.clients, rt),
+    forService: serviceAdapters(rt.clients, rt),
     deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
     metrics: await metricsSink(rt),
     clock: rt.clock,

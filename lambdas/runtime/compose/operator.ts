@@ -1,7 +1,8 @@
+import { serviceAccess } from '../../core/accounts.js';
 import type { TourniquetConfig } from '../../core/config.js';
 import type { HumanActionDeps } from '../../operations/resolve.js';
 import type { UndoDeps } from '../../operations/undo.js';
-import { mitigationAdapters } from './adapters.js';
+import { mitigationAdapters, serviceAdapters } from './adapters.js';
 import { need, publisher, type Runtime, stores } from './runtime.js';
 
 /** What the operator's commands need besides the runtime: the table, and what the stack's outputs name. */
@@ -26,6 +27,8 @@ export const composeOperator = {
       store: incidents,
       brake: new AutomationBrake(options),
       adapters: mitigationAdapters(rt.clients, rt),
+      forService: serviceAdapters(rt.clients, rt),
+      accessOf: (service) => serviceAccess(config, service),
       serviceFor: (name) => config.services.find((s) => s.name === name),
       deploymentStrategyId: need(settings.deploymentStrategyId, 'the deployment strategy id'),
       // Only a runtime that says where (the drill's memory): the CLI has no function log for EMF.

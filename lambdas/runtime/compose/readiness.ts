@@ -1,6 +1,6 @@
 import type { ScheduledReadinessDeps } from '../../operations/readiness.js';
 import type { EnvOf } from '../manifest.js';
-import { mitigationAdapters } from './adapters.js';
+import { mitigationAdapters, serviceAdapters } from './adapters.js';
 import { metricsSink, need, publisher, type Runtime } from './runtime.js';
 
 /** Dependencies of the readiness function. */
@@ -9,6 +9,7 @@ export const composeReadiness = async (rt: Runtime, env: EnvOf<'readiness'>): Pr
   return {
     config: need(rt.config, 'the config'),
     adapters: mitigationAdapters(rt.clients, rt),
+    forService: serviceAdapters(rt.clients, rt),
     deploymentStrategyId: env.DEPLOYMENT_STRATEGY_ID,
     verdicts: new ReadinessLedger({ tableName: env.TABLE_NAME, ...(rt.documentClient ? { client: rt.documentClient } : {}) }),
     metrics: await metricsSink(rt),

@@ -1,6 +1,6 @@
 import type { RequestApprovalDeps } from '../../handlers/request-approval.js';
 import type { EnvOf } from '../manifest.js';
-import { metricsSink, publisher, type Runtime, stores } from './runtime.js';
+import { metricsSink, notifyingPublisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the request-approval function. */
 export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-approval'>): Promise<RequestApprovalDeps> => {
@@ -13,7 +13,7 @@ export const composeRequestApproval = async (rt: Runtime, env: EnvOf<'request-ap
   return {
     approvals: new ApprovalStore(options),
     incidents,
-    publisher: await publisher(rt),
+    publisher: await notifyingPublisher(rt, env),
     secret: () => secrets.getSecret(env.APPROVAL_SECRET_ARN),
     secretId: env.APPROVAL_SECRET_ARN,
     endpointUrl: env.APPROVAL_ENDPOINT_URL,

@@ -34,6 +34,8 @@ export interface Runtime extends AdapterOptions {
   readonly clock: () => Date;
   /** The incident table's document client. @default one over the environment's DynamoDB */
   readonly documentClient?: DynamoDBDocumentClient;
+  /** The function's region (Lambda's AWS_REGION; the drill's central region): where a service that names no region is. */
+  readonly region?: string;
   /** The config, for the functions that carry it (the starter; Lambda compiles it into the bundle). */
   readonly config?: TourniquetConfig;
   /** The status cadence's settings (Lambda compiles them into the bundle). */
@@ -56,7 +58,19 @@ export async function stores(rt: Runtime, tableName: string) {
 }
 
 export const publisher = async (rt: Runtime) => new (await import('../../adapters/sns-publisher.js')).SnsPublisher(await rt.clients.sns());
-export const alarms = async (rt: Runtime) => new (await import('../../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await rt.clients.cloudwatch());
+
+/**
+ * The publisher of a function that sends status updates or pages: SNS, plus the chat copy of every
+ * message to the status and escalation topics on the chat topic (lambdas/operations/chat-relay.ts).
+ */
+export const notifyingPublisher = async (rt: Runtime, env: { readonly CHAT_TOPIC_ARN: string; readonly STATUS_TOPIC_ARN?: string; readonly ESCALATION_TOPIC_ARN?: string }) => {
+  const [{ ChatRelay }, sns, metrics] = await Promise.all([import('../../operations/chat-relay.js'), publisher(rt), metricsSink(rt)]);
+  const relayed = [env.STATUS_TOPIC_ARN, env.ESCALATION_TOPIC_ARN].filter((arn): arn is string => arn !== undefined);
+  return new ChatRelay(sns, { chatTopicArn: env.CHAT_TOPIC_ARN, relayed, metrics });
+};
+/** CloudWatch alarms over `clients` (a service's place), else the runtime's own. */
+export const alarms = async (rt: Runtime, clients: AwsClients = rt.clients) =>
+  new (await import('../../adapters/cloudwatch-alarms.js')).CloudWatchAlarmsAdapter(await clients.cloudwatch());
 
 /** The runtime's metrics sink, else Powertools Metrics (loaded only by the functions that publish). */
 export const metricsSink = async (rt: Runtime): Promise<MetricsSink> => rt.metrics ?? new (await import('../../adapters/metrics.js')).PowertoolsMetricsSink();

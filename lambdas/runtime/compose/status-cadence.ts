@@ -1,6 +1,6 @@
 import type { StatusCadenceDeps } from '../../handlers/status-cadence.js';
 import type { EnvOf } from '../manifest.js';
-import { metricsSink, need, publisher, type Runtime, stores } from './runtime.js';
+import { metricsSink, need, notifyingPublisher, type Runtime, stores } from './runtime.js';
 
 /** Dependencies of the status-cadence function. */
 export const composeStatusCadence = async (rt: Runtime, env: EnvOf<'status-cadence'>): Promise<StatusCadenceDeps> => {
@@ -8,7 +8,7 @@ export const composeStatusCadence = async (rt: Runtime, env: EnvOf<'status-caden
   return {
     store: incidents,
     approvals: new ApprovalStore(options),
-    publisher: await publisher(rt),
+    publisher: await notifyingPublisher(rt, env),
     statusTopicArn: env.STATUS_TOPIC_ARN,
     escalationTopicArn: env.ESCALATION_TOPIC_ARN,
     settings: need(rt.cadence, 'the cadence settings'),
