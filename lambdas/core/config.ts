@@ -613,6 +613,14 @@ export const TourniquetConfigSchema = z
           message: `service "${service.name}" names account ${service.account}: add crossAccount (centralAccount, centralRegion) so the member role and alarm forwarding can be set up (docs/accounts.md)`,
         });
       }
+      // Without the central region, nothing can tell whether the service's region is Tourniquet's or one to forward alarms from.
+      if (service.region !== undefined && config.crossAccount === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'region'],
+          message: `service "${service.name}" names region ${service.region}: add crossAccount (centralAccount, centralRegion: where Tourniquet runs) so its alarms can be forwarded and its failover checked (docs/accounts.md)`,
+        });
+      }
     });
     config.maintenanceWindows.forEach((window, i) => {
       window.services?.forEach((name, j) => {
