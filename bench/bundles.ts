@@ -30,7 +30,7 @@
  * (stores, clients) is not included, except the module loading counted in lazyLoadMs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,16 +83,6 @@ export interface BundleBenchResult {
   /** The same sum with each handler's lazyLoadMs added: init plus the most its first invocation may load. */
   criticalPathWithLazyLoadMs: number | null;
   coldRuns: number;
-}
-
-/** Defines the handlers need to bundle as deployed (the starter's embedded config, the cadence settings). */
-function definesFor(handler: HandlerName): Record<string, string> | undefined {
-  if (handler === 'start-execution') {
-    const config = readFileSync(path.join(PROJECT_ROOT, 'tourniquet.config.json'), 'utf8');
-    return { __TOURNIQUET_CONFIG__: JSON.stringify(JSON.stringify(JSON.parse(config))) };
-  }
-  if (handler === 'status-cadence') return { __TOURNIQUET_CADENCE__: JSON.stringify('{}') };
-  return undefined;
 }
 
 /** `node_modules/@scope/name/...` → `@scope/name`; own code → its folder (`lambdas/core`). */
@@ -202,7 +192,7 @@ async function benchIn(root: string, handlers: readonly HandlerName[], coldRuns:
     const outdir = path.join(root, handler);
     mkdirSync(outdir, { recursive: true });
     try {
-      const result = await build({ ...handlerBuildOptions(handlerEntry(handler), outdir, definesFor(handler)), metafile: true, logLevel: 'silent' });
+      const result = await build({ ...handlerBuildOptions(handlerEntry(handler), outdir), metafile: true, logLevel: 'silent' });
       const metafile = result.metafile!;
       const sizes = sizesOf(metafile);
       const sdk = sdkPackages(metafile);

@@ -42,6 +42,21 @@ export const HANDLER_METADATA_KEY = 'tourniquet:handler';
 /** Repository root: NodejsFunction bundles from here and finds `package-lock.json` here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Whether Tourniquet runs compiled (`dist/`, as installed from npm) rather than from its TypeScript
+ * sources (this repository, through tsx or ts-jest). Compiled, the functions deploy the prebuilt
+ * bundles `npm run build` wrote; from source, they are bundled with esbuild at synth.
+ */
+export const RUNS_COMPILED = import.meta.url.endsWith('.js');
+
+/** Where `npm run build` writes the prebuilt bundles, one folder per handler (`dist/bundles/<name>/index.mjs`). */
+export const PREBUILT_BUNDLES_DIR = fileURLToPath(new URL('../bundles', import.meta.url));
+
+/** The prebuilt bundle folder of a handler (used when {@link RUNS_COMPILED}). */
+export function prebuiltBundleDir(name: HandlerName): string {
+  return path.join(PREBUILT_BUNDLES_DIR, name);
+}
+
 /** Absolute path of a handler's source file. */
 export function handlerEntry(name: HandlerName): string {
   return path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);

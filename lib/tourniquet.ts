@@ -1,10 +1,13 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
+import { CADENCE_SCHEDULE_MINUTES, cadenceSettingsFor } from '../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
+import { CADENCE_FILE, CONFIG_FILE } from '../lambdas/runtime/deployed-config.js';
+import { resolveTourniquetConfig, type TourniquetConfigProps } from './config-props.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
+import { ConfigLayer } from './constructs/config-layer.js';
 import { selfAlarmName } from './constructs/dead-letter-alarm.js';
 import { FailureNet } from './constructs/failure-net.js';
 import { HandlerFunction } from './constructs/handler-function.js';
@@ -19,8 +22,14 @@ import { StatusCadence } from './constructs/status-cadence.js';
 import { allowCloudWatchAlarmsToPublish } from './constructs/topic-access.js';
 
 export interface TourniquetProps {
-  /** The validated Tourniquet config (`parseConfig`). */
-  readonly config: TourniquetConfig;
+  /**
+   * What Tourniquet watches and may do: the shape of `tourniquet.config.json` (docs/configuration.md), as
+   * read from the file (`parseConfig`) or written in code, where CDK objects may stand in for names and
+   * IDs: an alarm may be a `cloudwatch.IAlarm`, ECS resources an `ecs.IBaseService`, a Route 53 zone an
+   * `route53.IHostedZone`, a web ACL a `wafv2.CfnWebACL` (docs/embedding.md). Validated here: a bad
+   * config throws ConfigInvalidError listing every problem.
+   */
+  readonly config: TourniquetConfigProps | TourniquetConfig;
   /**
    * Add the stack outputs the `tourniquet` CLI reads with `--stack` (`IncidentTableName`, `StatusTopicArn`,
    * `DeploymentStrategyId`, ...), under those exact names at the top of the enclosing stack. Turn it off
@@ -40,7 +49,10 @@ export interface TourniquetProps {
  * Environment-agnostic: it synthesizes offline, without credentials or lookups.
  */
 export class Tourniquet extends Construct {
+  /** The validated config; values known only at deploy time (tokens) are tokens here. */
   public readonly config: TourniquetConfig;
+  /** What the functions read at cold start: config.json and cadence.json (lib/constructs/config-layer.ts). */
+  public readonly configLayer: ConfigLayer;
   public readonly table: IncidentTable;
   public readonly topics: NotificationTopics;
   public readonly deploymentStrategy: ImmediateDeploymentStrategy;
@@ -55,8 +67,13 @@ export class Tourniquet extends Construct {
 
   constructor(scope: Construct, id: string, props: TourniquetProps) {
     super(scope, id);
-    const { config } = props;
+    const resolved = resolveTourniquetConfig(props.config, `${this.node.path} (Tourniquet config)`);
+    const { config } = resolved;
     this.config = config;
+    this.configLayer = new ConfigLayer(this, 'ConfigLayer', {
+      files: { [CONFIG_FILE]: JSON.stringify(resolved.deployed), [CADENCE_FILE]: JSON.stringify(cadenceSettingsFor(resolved.deployed)) },
+      tokens: resolved.tokens,
+    });
 
     this.table = new IncidentTable(this, 'IncidentTable');
     this.topics = new NotificationTopics(this, 'Notifications', {
@@ -88,6 +105,7 @@ export class Tourniquet extends Construct {
     });
     this.intake = new AlarmIntake(this, 'Intake', {
       config,
+      configLayer: this.configLayer,
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
       table: this.table,
@@ -101,6 +119,7 @@ export class Tourniquet extends Construct {
 
     this.statusCadence = new StatusCadence(this, 'StatusCadence', {
       config,
+      configLayer: this.configLayer,
       table: this.table,
       statusTopic: this.topics.statusTopic,
       escalationTopic: this.topics.escalationTopic,
@@ -108,6 +127,7 @@ export class Tourniquet extends Construct {
 
     this.readiness = new ReadinessCheck(this, 'Readiness', {
       config,
+      configLayer: this.configLayer,
       table: this.table,
       statusTopic: this.topics.statusTopic,
       deploymentStrategyId: this.deploymentStrategy.strategyId,

@@ -1,12 +1,10 @@
 import { parseConfig } from '../core/config.js';
 import { createScheduledReadiness, type ScheduledReadinessDeps } from '../operations/readiness.js';
 import { composeReadiness } from '../runtime/compose/readiness.js';
+import { CONFIG_FILE, DEPLOYED_CONFIG_DIR, readDeployedFile } from '../runtime/deployed-config.js';
 import { composedHandler, logger } from '../runtime/lambda.js';
 
 export { ReadinessRunError } from '../operations/readiness.js';
-
-/** The Tourniquet config, embedded by esbuild at bundle time (see `lib/constructs/readiness-check.ts`). */
-declare const __TOURNIQUET_CONFIG__: string | undefined;
 
 /** The scheduled readiness check: one run per schedule event (lambdas/operations/readiness.ts). */
 export function createReadinessHandler(deps: ScheduledReadinessDeps) {
@@ -24,6 +22,6 @@ export function createReadinessHandler(deps: ScheduledReadinessDeps) {
 }
 
 export const handler = composedHandler('readiness', composeReadiness, createReadinessHandler, () => {
-  if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
-  return { config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config') };
+  // The config layer's config.json (lib/constructs/config-layer.ts), read once per cold start.
+  return { config: parseConfig(readDeployedFile(CONFIG_FILE), `${DEPLOYED_CONFIG_DIR}/${CONFIG_FILE}`) };
 });

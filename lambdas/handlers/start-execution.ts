@@ -6,12 +6,10 @@ import { parseConfig } from '../core/config.js';
 import type { AlarmSignal } from '../core/signal.js';
 import { admitSignals, type AdmitSignalsDeps, reportRejectedEvent, type StartSummary } from '../operations/start-execution.js';
 import { composeStartExecution } from '../runtime/compose/start-execution.js';
+import { CONFIG_FILE, DEPLOYED_CONFIG_DIR, readDeployedFile } from '../runtime/deployed-config.js';
 import { composedHandler } from '../runtime/lambda.js';
 
 export type { StarterOutput, StartSummary } from '../operations/start-execution.js';
-
-/** The validated config, embedded by esbuild at bundle time (Lambda env vars are capped at 4 KB). */
-declare const __TOURNIQUET_CONFIG__: string | undefined;
 
 /** What the starter needs: the operation's deps, with the Step Functions client its executions start through. */
 export interface StartExecutionDeps extends Omit<AdmitSignalsDeps, 'workflows'> {
@@ -38,6 +36,6 @@ export function createStartExecutionHandler(deps: StartExecutionDeps) {
 }
 
 export const handler = composedHandler('start-execution', composeStartExecution, createStartExecutionHandler, () => {
-  if (typeof __TOURNIQUET_CONFIG__ !== 'string') throw new Error('The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy');
-  return { config: parseConfig(__TOURNIQUET_CONFIG__, 'embedded config') };
+  // The whole config exceeds Lambda's 4 KB environment: it comes in the config layer, read once per cold start.
+  return { config: parseConfig(readDeployedFile(CONFIG_FILE), `${DEPLOYED_CONFIG_DIR}/${CONFIG_FILE}`) };
 });

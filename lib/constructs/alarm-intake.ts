@@ -15,6 +15,7 @@ import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { STARTER_HANDLER } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { readableAlarmNames } from '../permissions.js';
+import type { ConfigLayer } from './config-layer.js';
 import { deadLetterAlarm, selfAlarmName } from './dead-letter-alarm.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
@@ -28,9 +29,6 @@ import { allowCloudWatchAlarmsToPublish } from './topic-access.js';
  */
 export const STARTER_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['start-execution'].table;
 
-/** Name of the esbuild constant the starter reads its config from. */
-export const CONFIG_DEFINE = '__TOURNIQUET_CONFIG__';
-
 /**
  * EventBridge's default quota for one event pattern is 2048 characters. Alarm names are split
  * over as many rules as needed to stay under it, with room for the rest of the pattern.
@@ -38,8 +36,10 @@ export const CONFIG_DEFINE = '__TOURNIQUET_CONFIG__';
 export const MAX_ALARM_NAMES_CHARS_PER_RULE = 1700;
 
 export interface AlarmIntakeProps {
-  /** The validated config: its alarm names filter the rule, and the starter embeds it whole. */
+  /** The validated config: its alarm names filter the rule. */
   readonly config: TourniquetConfig;
+  /** The config layer (config.json): the starter reads the whole config from it at cold start. */
+  readonly configLayer: ConfigLayer;
   /** The incident workflow the starter starts. */
   readonly stateMachine: sfn.IStateMachine;
   /** Where unknown alarms and undeliverable alarm events are reported, and re-fires of escalated incidents paged. */
@@ -79,9 +79,9 @@ export class AlarmIntake extends Construct {
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         ESCALATION_TOPIC_ARN: props.escalationTopic.topicArn,
       }),
-      // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
-      define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
     });
+    // The whole config exceeds Lambda's 4 KB environment budget; it comes in the config layer instead.
+    props.configLayer.attachTo(this.starter);
     grantManifest(this.starter, STARTER_HANDLER, { config, table: props.table, topics: { escalation: props.escalationTopic }, stateMachine: props.stateMachine });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {

@@ -5,7 +5,10 @@ import { PROJECT_ROOT } from '../handlers.js';
 /**
  * How every Tourniquet Lambda is bundled, in one place: HandlerFunction builds each function's
  * asset with these esbuild options (CDK local bundling, esbuild's API) and `npm run bench`
- * (bench/bundles.ts) builds with exactly the same ones to report size and cold init.
+ * (bench/bundles.ts) builds with exactly the same ones to report size and cold init, and so does
+ * `npm run build` (scripts/build-bundles.ts) for the prebuilt bundles the npm package ships. No
+ * handler has install-specific data compiled in (the config comes in a layer, config-layer.ts), so
+ * one build serves every install.
  * Measured figures and the reasoning: docs/performance.md.
  *
  * Keep this file free of aws-cdk-lib: the bench loads it on its own.
@@ -45,7 +48,7 @@ export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smit
  * bundle, so every client an adapter uses was loaded at init even if that adapter never ran.
  * Each chunk carries the banner and its own `.map`.
  */
-export function handlerBuildOptions(entry: string, outdir: string, define?: Readonly<Record<string, string>>): BuildOptions {
+export function handlerBuildOptions(entry: string, outdir: string): BuildOptions {
   return {
     entryPoints: { index: entry },
     absWorkingDir: PROJECT_ROOT,
@@ -67,7 +70,6 @@ export function handlerBuildOptions(entry: string, outdir: string, define?: Read
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
     external: [...RUNTIME_PROVIDED_MODULES],
-    define: define ? { ...define } : undefined,
     // esbuild's per-file size table is noise in every synth; warnings and errors still show.
     logLevel: 'warning',
   };

@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
 import { AssetHashType, DockerImage, Duration, type ILocalBundling, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type BuildOptions, buildSync } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 
-import { HANDLER_METADATA_KEY, handlerEntry, type HandlerName, PROJECT_ROOT } from '../handlers.js';
+import { HANDLER_METADATA_KEY, handlerEntry, type HandlerName, prebuiltBundleDir, PROJECT_ROOT, RUNS_COMPILED } from '../handlers.js';
 import { acknowledgeNag } from '../nag.js';
 import { handlerBuildOptions } from './bundling.js';
 
@@ -35,24 +38,35 @@ class EsbuildLocalBundling implements ILocalBundling {
    */
   public readonly options: BuildOptions;
 
-  constructor(handler: HandlerName, define: Readonly<Record<string, string>> | undefined) {
-    this.options = handlerBuildOptions(handlerEntry(handler), '.', define);
+  constructor(handler: HandlerName) {
+    this.options = handlerBuildOptions(handlerEntry(handler), '.');
   }
 
   public tryBundle(outputDir: string): boolean {
+    // esbuild is a development dependency: loaded only when bundling from the sources, never by the installed package.
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
     buildSync({ ...this.options, outdir: outputDir });
     return true;
   }
 }
 
-/** The bundled code of a handler: `index.mjs`, its lazily loaded `chunks/`, their maps; hashed by content. */
-function handlerCode(handler: HandlerName, define: Readonly<Record<string, string>> | undefined): Code {
+/**
+ * The bundled code of a handler: `index.mjs`, its lazily loaded `chunks/`, their maps; hashed by content.
+ * Compiled (the npm package), the bundle `npm run build` wrote with the same options; from the sources, esbuild at synth.
+ */
+function handlerCode(handler: HandlerName): Code {
+  if (RUNS_COMPILED) {
+    const dir = prebuiltBundleDir(handler);
+    if (!existsSync(`${dir}/index.mjs`))
+      throw new Error(`Tourniquet: the prebuilt bundle of ${handler} is missing (${dir}/index.mjs); reinstall the package, or run npm run build in its repository`);
+    return Code.fromAsset(dir);
+  }
   return Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Never used: local bundling always succeeds or throws. CDK requires an image all the same.
       image: DockerImage.fromRegistry('dummy'),
-      local: new EsbuildLocalBundling(handler, define),
+      local: new EsbuildLocalBundling(handler),
     },
   });
 }
@@ -67,11 +81,6 @@ export interface HandlerFunctionProps {
    * @default - only the common variables
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * Compile-time constants for esbuild (`--define`), for data too large for the environment.
-   * @default - none
-   */
-  readonly define?: Readonly<Record<string, string>>;
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -115,7 +124,7 @@ export class HandlerFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      code: handlerCode(props.handler, props.define),
+      code: handlerCode(props.handler),
       handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,

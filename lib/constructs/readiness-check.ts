@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { READINESS_HANDLER } from '../handlers.js';
-import { CONFIG_DEFINE } from './alarm-intake.js';
+import type { ConfigLayer } from './config-layer.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
@@ -16,8 +16,10 @@ import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
 export const READINESS_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST.readiness.table;
 
 export interface ReadinessCheckProps {
-  /** The validated config: compiled into the function whole (every mitigation's resources), and its `readinessCheckMinutes` sets the schedule. */
+  /** The validated config: its resources set the role's reads, and its `readinessCheckMinutes` the schedule. */
   readonly config: TourniquetConfig;
+  /** The config layer (config.json): the function reads every mitigation's resources from it at cold start. */
+  readonly configLayer: ConfigLayer;
   /** Where the last verdict of each target is kept (items `READINESS#…` only). */
   readonly table: IncidentTable;
   /** Where a target that stops (or starts again) being ready is announced. */
@@ -59,11 +61,11 @@ export class ReadinessCheck extends Construct {
         STATUS_TOPIC_ARN: statusTopic.topicArn,
         DEPLOYMENT_STRATEGY_ID: props.deploymentStrategyId,
       }),
-      // The whole config exceeds Lambda's 4 KB environment budget; it is compiled into the bundle instead.
-      define: { [CONFIG_DEFINE]: JSON.stringify(JSON.stringify(config)) },
       // Every service's checks, one service at a time: ECS history and WAF reads add up.
       timeout: Duration.minutes(2),
     });
+    // The whole config exceeds Lambda's 4 KB environment budget; it comes in the config layer instead.
+    props.configLayer.attachTo(this.handler);
     // The next scheduled run is the retry: a late or repeated run adds nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(Math.min(this.everyMinutes, 360)) });
 

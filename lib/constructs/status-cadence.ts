@@ -8,12 +8,10 @@ import { CADENCE_SCHEDULE_MINUTES, type CadenceSettings, cadenceSettingsFor } fr
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { FUNCTION_MANIFEST } from '../../lambdas/runtime/manifest.js';
 import { STATUS_CADENCE_HANDLER } from '../handlers.js';
+import type { ConfigLayer } from './config-layer.js';
 import { grantManifest, manifestEnvironment } from './function-access.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IncidentStoreAction, IncidentTable } from './incident-table.js';
-
-/** Name of the esbuild constant the cadence function reads its settings from. */
-export const CADENCE_DEFINE = '__TOURNIQUET_CADENCE__';
 
 /**
  * The incident-store calls the cadence function makes: `listActiveEpisodes` (Query on gsi1),
@@ -23,8 +21,10 @@ export const CADENCE_DEFINE = '__TOURNIQUET_CADENCE__';
 export const STATUS_CADENCE_TABLE_ACTIONS: readonly IncidentStoreAction[] = FUNCTION_MANIFEST['status-cadence'].table;
 
 export interface StatusCadenceProps {
-  /** The validated config: its cadence overrides and alarm texts are compiled into the function. */
+  /** The validated config: its alarms set the role's reads. */
   readonly config: TourniquetConfig;
+  /** The config layer: cadence.json holds the cadence overrides and alarm texts ({@link cadenceSettingsFor} of the config) the function reads at cold start. */
+  readonly configLayer: ConfigLayer;
   /** The incident table the open incidents are read from and their updates recorded in. */
   readonly table: IncidentTable;
   /** Where the scheduled updates go (KMS-encrypted: the grant covers its key). */
@@ -41,7 +41,7 @@ export interface StatusCadenceProps {
 export class StatusCadence extends Construct {
   public readonly handler: HandlerFunction;
   public readonly rule: events.Rule;
-  /** What is compiled into the function (`CadenceSettings`): cadence overrides and alarm texts. */
+  /** What the function reads from the config layer (`CadenceSettings`): cadence overrides and alarm texts. */
   public readonly settings: CadenceSettings;
 
   constructor(scope: Construct, id: string, props: StatusCadenceProps) {
@@ -57,9 +57,9 @@ export class StatusCadence extends Construct {
         STATUS_TOPIC_ARN: statusTopic.topicArn,
         ESCALATION_TOPIC_ARN: escalationTopic.topicArn,
       }),
-      // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings are compiled in instead.
-      define: { [CADENCE_DEFINE]: JSON.stringify(JSON.stringify(this.settings)) },
     });
+    // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings come in the config layer instead.
+    props.configLayer.attachTo(this.handler);
     // The next scheduled run is the retry: an old schedule event, or a second attempt, adds nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(CADENCE_SCHEDULE_MINUTES) });
 

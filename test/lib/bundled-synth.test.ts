@@ -53,12 +53,15 @@ describe('bundled synth of the sample config', () => {
     );
   });
 
-  it('compiles the validated config into the starter, and only there', () => {
-    const starter = readFileSync(bundleOf('start-execution'), 'utf8');
-    expect(starter).not.toContain('__TOURNIQUET_CONFIG__');
-    expect(starter).toContain('checkout-p99-latency');
-    expect(starter).toContain('pager@example.com');
-    expect(readFileSync(bundleOf('triage'), 'utf8')).not.toContain('pager@example.com');
+  it('puts the validated config in the config layer, and no install-specific data in any bundle', () => {
+    const layer = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::LayerVersion')!;
+    const folder = path.join(outdir, layer.Metadata!['aws:asset:path']!, 'tourniquet');
+    expect(JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8'))).toEqual(sampleConfig());
+    expect(readFileSync(path.join(folder, 'cadence.json'), 'utf8')).toContain('checkout-p99-latency');
+    for (const handler of HANDLER_NAMES) {
+      const code = readFileSync(bundleOf(handler), 'utf8');
+      expect({ handler, config: code.includes('pager@example.com') || code.includes('checkout-p99-latency') }).toEqual({ handler, config: false });
+    }
   });
 
   it('deploys the same state machine definition the drill runs', () => {

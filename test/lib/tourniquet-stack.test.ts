@@ -78,7 +78,7 @@ describe('TourniquetStack (sample config)', () => {
       expect(fns['start-execution']!.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: tableId });
     });
 
-    it('keeps the config out of the environment (it is compiled into the starter bundle)', () => {
+    it('keeps the config out of the environment (it comes in the config layer)', () => {
       const env = JSON.stringify(functionsByHandler(template)['start-execution']!.Properties.Environment);
       expect(env).not.toContain('checkout-5xx-rate');
       expect(env.length).toBeLessThan(1024);

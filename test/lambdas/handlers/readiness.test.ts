@@ -57,9 +57,9 @@ describe('readiness handler', () => {
     await expect(run(SCHEDULE_EVENT)).rejects.toBeInstanceOf(ReadinessRunError);
   });
 
-  it('refuses to run from a bundle without the embedded config', async () => {
+  it('refuses to run without the config layer, naming the file it lacks', async () => {
     await expect(handler(SCHEDULE_EVENT, { functionName: 'readiness', awsRequestId: 'r-1' } as Context)).rejects.toThrow(
-      'The Tourniquet config was not embedded in this bundle; redeploy with cdk deploy',
+      '/opt/tourniquet/config.json cannot be read (ENOENT): the function lacks its Tourniquet config layer; redeploy with cdk deploy',
     );
   });
 });

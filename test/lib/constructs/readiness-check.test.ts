@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { CONFIG_DEFINE } from '../../../lib/constructs/alarm-intake.js';
 import { READINESS_HANDLER } from '../../../lib/handlers.js';
 import { actionsOf, asArray, type CfnResource, configWith, fastStack, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
 
@@ -49,14 +48,14 @@ describe('ReadinessCheck', () => {
     expect(scheduleOf(every15, id)[0]!.Properties.ScheduleExpression).toBe('rate(15 minutes)');
   });
 
-  it('gives the function the table name, the status topic and the strategy ID, and compiles the config in', () => {
+  it('gives the function the table name, the status topic and the strategy ID, and the config layer', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
     const strategyId = logicalIdOf(template, 'AWS::AppConfig::DeploymentStrategy');
     const fn = functionsByHandler(template)[READINESS_HANDLER]!;
     const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const own = Object.fromEntries(Object.entries(variables).filter(([k]) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS'));
     expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId }, DEPLOYMENT_STRATEGY_ID: { Ref: strategyId } });
-    expect(JSON.stringify(variables)).not.toContain(CONFIG_DEFINE);
+    expect(fn.Properties.Layers).toEqual([{ Ref: logicalIdOf(template, 'AWS::Lambda::LayerVersion') }]);
     expect(fn.Properties.Timeout).toBe(120);
   });
 

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { CADENCE_DEFINE } from '../../../lib/constructs/status-cadence.js';
 import { STATUS_CADENCE_HANDLER } from '../../../lib/handlers.js';
 import { actionsOf, type CfnResource, configWith, fastStack, functionsByHandler, resourcesFor, sampleConfig, statementsOf, templateFor } from '../support.js';
 
@@ -46,13 +45,14 @@ describe('StatusCadence', () => {
     });
   });
 
-  it('gives the function the table name and both topics, and nothing else of its own', () => {
+  it('gives the function the table name and both topics, nothing else of its own, and the config layer', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
     const escalationTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet escalation');
-    const variables = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!.Properties.Environment.Variables as Record<string, unknown>;
+    const fn = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!;
+    const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const own = Object.fromEntries(Object.entries(variables).filter(([k]) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS'));
     expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId }, ESCALATION_TOPIC_ARN: { Ref: escalationTopicId } });
-    expect(JSON.stringify(variables)).not.toContain(CADENCE_DEFINE);
+    expect(fn.Properties.Layers).toEqual([{ Ref: logicalIdOf(template, 'AWS::Lambda::LayerVersion') }]);
   });
 
   it('lets the function read, query and write items of the table and query gsi1 by name, and nothing broader', () => {
