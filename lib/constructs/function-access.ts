@@ -1,11 +1,14 @@
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 
+import { functionRoleName, memberRoleArn, WORKLOAD_ACCESS_HANDLERS, type WorkloadAccessHandler } from '../../lambdas/core/accounts.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import type { Env } from '../../lambdas/runtime/env.js';
 import { FUNCTION_MANIFEST, type ManifestedFunction, type TopicName } from '../../lambdas/runtime/manifest.js';
 import { TABLE_KEYS } from '../../lambdas/store/table.js';
+import { memberAccounts } from '../locations.js';
 import { acknowledgeAlarmMetricRead, acknowledgeCompositeAlarmRead, acknowledgeNag } from '../nag.js';
 import { alarmMetricReadStatements, alarmReadStatements, compositeAlarmReadStatements, grantCatalogue } from '../permissions.js';
 import type { HandlerFunction } from './handler-function.js';
@@ -90,6 +93,7 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
   }
   // GetMetricData on `*` in a policy of its own too, acknowledged there with its own reason.
   if (entry.readsAlarmMetrics) acknowledgeAlarmMetricRead(new iam.Policy(fn, 'AlarmMetricRead', { roles: [role], statements: alarmMetricReadStatements() }));
+  if (isWorkloadAccessHandler(name) && access.config?.crossAccount !== undefined) grantWorkloadAccess(fn, name, access.config);
   if (entry.readsApprovalSecret) {
     iam.Grant.addToPrincipal({ grantee: role, actions: ['secretsmanager:GetSecretValue'], resourceArns: [need(access.approvalSecretArn, 'the approval secret')] });
   }
@@ -99,4 +103,24 @@ export function grantManifest(fn: HandlerFunction, name: ManifestedFunction, acc
       new iam.PolicyStatement({ sid: 'AnswerAwaitApproval', actions: ['states:SendTaskSuccess'], resources: [need(access.stateMachineArn, 'the state machine ARN')] }),
     );
   }
+}
+
+const isWorkloadAccessHandler = (name: ManifestedFunction): name is WorkloadAccessHandler => (WORKLOAD_ACCESS_HANDLERS as readonly string[]).includes(name);
+
+/**
+ * A function that acts in workload accounts (docs/accounts.md): its role gets the fixed name member
+ * roles trust by ARN (so a member stack can be deployed before or after this one), and may assume
+ * the member role of exactly the configured workload accounts.
+ */
+function grantWorkloadAccess(fn: HandlerFunction, name: WorkloadAccessHandler, config: TourniquetConfig): void {
+  (fn.role.node.defaultChild as iam.CfnRole).roleName = functionRoleName(config.stage, name);
+  const accounts = memberAccounts(config);
+  if (accounts.length === 0) return;
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'AssumeMemberRoles',
+      actions: ['sts:AssumeRole'],
+      resources: accounts.map((account) => memberRoleArn(config, account, Aws.PARTITION)),
+    }),
+  );
 }
