@@ -7,6 +7,7 @@ import { CADENCE_FILE, CONFIG_FILE } from '../lambdas/runtime/deployed-config.js
 import { resolveTourniquetConfig, type TourniquetConfigProps } from './config-props.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
+import { CentralAlarmBus, needsCentralBus } from './constructs/central-bus.js';
 import { ConfigLayer } from './constructs/config-layer.js';
 import { selfAlarmName } from './constructs/dead-letter-alarm.js';
 import { FailureNet } from './constructs/failure-net.js';
@@ -60,6 +61,8 @@ export class Tourniquet extends Construct {
   public readonly functions: IncidentFunctions;
   public readonly workflow: IncidentWorkflow;
   public readonly intake: AlarmIntake;
+  /** The event bus alarms of other accounts and regions arrive on (docs/accounts.md); only when the config has such services. */
+  public readonly centralBus?: CentralAlarmBus;
   public readonly failureNet: FailureNet;
   public readonly statusCadence: StatusCadence;
   public readonly readiness: ReadinessCheck;
@@ -110,6 +113,10 @@ export class Tourniquet extends Construct {
       escalationTopic: this.topics.escalationTopic,
       table: this.table,
     });
+    // Services in other accounts or regions: their alarms arrive on the central bus, forwarded by member stacks.
+    if (needsCentralBus(config)) {
+      this.centralBus = new CentralAlarmBus(this, 'CentralBus', { config, starter: this.intake.starter.function, deadLetterQueue: this.intake.deadLetterQueue });
+    }
     this.failureNet = new FailureNet(this, 'FailureNet', {
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
