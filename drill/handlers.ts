@@ -15,6 +15,7 @@ import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.j
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { MetricsSink } from '../lambdas/operations/ports.js';
+import type { AwsClients } from '../lambdas/runtime/clients.js';
 import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
 import { composeOperator, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose/index.js';
 import { compose } from '../lambdas/runtime/compose/index.js';
@@ -39,12 +40,20 @@ export interface DrillWiring {
   readonly deploymentStrategyId: string;
   /** Where the functions' metrics go: memory, stamped with virtual time (nothing is written to stdout). */
   readonly metrics: MetricsSink;
+  /**
+   * Drills with several accounts (drill/sim/world.ts): each function's clients carry its own role's
+   * credentials, and reach a workload account through the member role. @default one account, one set of clients
+   */
+  readonly functionClients?: (fn: string) => AwsClients;
+  /** The region the functions run in (the central region). @default any region */
+  readonly region?: string;
 }
 
 /** The drill's runtime for the composition root: simulated clients, the virtual clock, waits in simulated time. */
-export function drillRuntime(w: DrillWiring, overrides: Partial<Runtime> = {}): Runtime {
+export function drillRuntime(w: DrillWiring, overrides: Partial<Runtime> = {}, fn?: string): Runtime {
   return {
-    clients: simulatedAwsClients(w.clients),
+    clients: fn && w.functionClients ? w.functionClients(fn) : simulatedAwsClients(w.clients, undefined, () => w.clock().getTime()),
+    ...(w.region ? { region: w.region } : {}),
     clock: w.clock,
     documentClient: w.documentClient,
     sleep: w.sleep,
@@ -94,29 +103,31 @@ export function drillAdapters(w: Pick<DrillWiring, 'clients' | 'clock' | 'sleep'
 
 /** The workflow handlers by name (the `tourniquet:handler` metadata of each function), composed as in production. */
 export function workflowHandlers(w: DrillWiring): Record<string, LocalTaskHandler> {
-  const rt = drillRuntime(w);
+  // Each function with its own role's clients when the drill has several accounts.
+  const rt = (fn: string) => drillRuntime(w, {}, fn);
   const env = drillEnvironment(w);
   return {
-    'open-incident': composed('open-incident', createOpenIncidentHandler, rt, env),
-    notify: composed('notify', createNotifyHandler, rt, env),
-    triage: composed('triage', createTriageHandler, rt, env),
-    decide: composed('decide', createDecideHandler, rt, env),
-    mitigate: composed('mitigate', createMitigateHandler, rt, env),
-    verify: composed('verify', createVerifyHandler, rt, env),
-    escalate: composed('escalate', createEscalateHandler, rt, env),
-    'close-incident': composed('close-incident', createCloseIncidentHandler, rt, env),
+    'open-incident': composed('open-incident', createOpenIncidentHandler, rt('open-incident'), env),
+    notify: composed('notify', createNotifyHandler, rt('notify'), env),
+    triage: composed('triage', createTriageHandler, rt('triage'), env),
+    decide: composed('decide', createDecideHandler, rt('decide'), env),
+    mitigate: composed('mitigate', createMitigateHandler, rt('mitigate'), env),
+    verify: composed('verify', createVerifyHandler, rt('verify'), env),
+    escalate: composed('escalate', createEscalateHandler, rt('escalate'), env),
+    'close-incident': composed('close-incident', createCloseIncidentHandler, rt('close-incident'), env),
   };
 }
 
 /** The starter function, wired to the local workflow's StartExecution. */
 export function starterHandler(w: DrillWiring, sfn: SFNClient, stateMachineArn: string) {
-  const rt = drillRuntime(w, { clients: { ...simulatedAwsClients(w.clients), sfn: async () => sfn } });
+  const own = drillRuntime(w, {}, 'start-execution').clients;
+  const rt = drillRuntime(w, { clients: { ...own, sfn: async () => sfn } });
   return composed('start-execution', createStartExecutionHandler, rt, drillEnvironment(w, stateMachineArn));
 }
 
 /** One run of the scheduled status-cadence function (every CADENCE_SCHEDULE_MINUTES in production). */
 export function cadenceHandler(w: DrillWiring): () => Promise<unknown> {
-  const run = composed('status-cadence', createStatusCadenceHandler, drillRuntime(w), drillEnvironment(w));
+  const run = composed('status-cadence', createStatusCadenceHandler, drillRuntime(w, {}, 'status-cadence'), drillEnvironment(w));
   return () => run({});
 }
 

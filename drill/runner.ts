@@ -34,7 +34,9 @@ import { Scheduler, SchedulerError } from './scheduler.js';
 import { type AppliedChange, SimulatedAccount } from './sim/account.js';
 import { VirtualClock } from './sim/clock.js';
 import { SIM_ACCOUNT, SIM_REGION } from './sim/ids.js';
-import { isMutation, isReadOnlyCommand } from './sim/wire.js';
+import { changesState, isMutation } from './sim/wire.js';
+import { CrossAccountWorld } from './sim/world.js';
+import { roleChainMismatches } from './role-chain.js';
 
 /**
  * Runs one scenario as an episode: everything that happens is an actor of one discrete-event
@@ -128,6 +130,8 @@ export interface RunOptions {
   readonly progress?: (line: string) => void;
   /** Wraps the handler of each Task state (by state name): tests inject failures with it. */
   readonly taskFault?: (state: string, handler: LocalTaskHandler) => LocalTaskHandler;
+  /** Drills with several accounts: the functions the member role trusts (tests break the role chain with it). @default the member stack's */
+  readonly memberRoleTrusts?: readonly string[];
 }
 
 /** One scripted human action and what came of it. */
@@ -148,8 +152,16 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     escalation: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-escalation`,
     approvers: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-approvers`,
   };
+  // A service in another account: the scenario's account is that workload account, reached through the member role.
+  const world = CrossAccountWorld.of(config, options.memberRoleTrusts ? { trusts: options.memberRoleTrusts } : {});
   // Slow calls and SDK retry backoffs (scenario faults) wait in simulated time, letting other actors run.
-  const account = new SimulatedAccount({ scenario, clock, topicArns: [topics.status, topics.escalation, topics.approvers], sleep: (seconds) => scheduler.sleep(seconds) });
+  const account = new SimulatedAccount({
+    scenario,
+    clock,
+    topicArns: [topics.status, topics.escalation, topics.approvers],
+    sleep: (seconds) => scheduler.sleep(seconds),
+    ...(world ? world.accountOptions(clock) : {}),
+  });
 
   // Unique across processes too: the drill suites of a test run share one DynamoDB Local.
   const tableName = `tourniquet-drill-${++tableCounter}-${randomUUID().slice(0, 8)}-${scenario.name}`.slice(0, 255);
@@ -171,6 +183,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     escalationTopicArn: topics.escalation,
     deploymentStrategyId: account.immediateStrategyId(),
     metrics: emitted,
+    ...(world ? { functionClients: (fn: string) => world.functionClients(account, fn, () => clock.nowMs()), region: world.central.region } : {}),
   };
   const handlers: Record<string, LocalTaskHandler> = {
     ...workflowHandlers(wiring),
@@ -361,7 +374,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const escalated = Boolean(first?.escalated);
   const mutatingCalls = account
     .calls()
-    .filter((c) => c.origin === 'drill' && c.service !== 'sns' && !isReadOnlyCommand(c.command))
+    .filter((c) => c.origin === 'drill' && changesState(c))
     .map((c) => ({
       at: c.at,
       service: c.service,
@@ -411,6 +424,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     problems,
   });
   mismatches.push(...metricMismatches(emitted.records, incidents));
+  if (world) mismatches.push(...roleChainMismatches(account.calls(), world, outcomes.map((i) => i.incidentId), scenario.expect.assumeRoleBy));
   before ??= account.snapshot();
   // Read before any undo moves the clock on: the chart ends where the drill did.
   const series = metricSeries({

@@ -395,6 +395,12 @@ const ScenarioObjectSchema = z
          * status-cadence re-page) and no failure-net page.
          */
         pagedVia: z.enum(['workflow', 'failure-net']).optional(),
+        /**
+         * Drills with several accounts (docs/accounts.md): the functions that must assume the workload account's member
+         * role with the first incident's id as session name. Every such drill also checks that no call reached the
+         * workload account without that role.
+         */
+        assumeRoleBy: z.array(z.enum(['triage', 'mitigate', 'verify', 'readiness'])).optional(),
         /** The first incident's first page reaches the escalation topic at most this many minutes after the primary alarm fired. */
         pagedWithinMinutes: z
           .number()

@@ -5,6 +5,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 
 import { atOffset, type HistoryEntry, type Scenario } from '../scenario.js';
@@ -20,8 +21,9 @@ import { SIM_REGION } from './ids.js';
 import { type RdsSnapshot, SimRds } from './rds.js';
 import { SimRoute53 } from './route53.js';
 import { type PublishedMessage, SimSns } from './sns.js';
+import { SimIdentity, SimSts } from './sts.js';
 import { SimWafv2 } from './wafv2.js';
-import { type CallOrigin, CallRecorder, type SimCall, wireClient } from './wire.js';
+import { type CallOrigin, CallRecorder, type SimCall, type SimCallers, wireClient, type WireOptions } from './wire.js';
 
 /**
  * The simulated AWS account a drill runs against: AppConfig, ECS, CloudWatch and SNS over one
@@ -40,6 +42,27 @@ export interface SimClients {
   readonly arcCluster: (endpoint: string, region: string) => Route53RecoveryClusterClient;
   /** Aurora (`account.database`); the simulated account answers every region. */
   readonly rds: RDSClient;
+  /** STS: AssumeRole into a workload account's member role (drills with several accounts). */
+  readonly sts: STSClient;
+}
+
+/** Credentials and region of a set of clients (lambdas/runtime/clients.ts `ClientSettings`). */
+export interface SimClientSettings {
+  readonly region?: string;
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | (() => Promise<{ accessKeyId: string; secretAccessKey: string }>);
+}
+
+/**
+ * The account as a workload account of a central Tourniquet account (drill/sim/sts.ts): its services
+ * answer only calls signed with its member role's sessions; SNS (Tourniquet's topics) and STS are the central account's.
+ */
+export interface WorkloadAccess {
+  /** Who is behind each access key. */
+  readonly callers: SimCallers;
+  /** The central account's STS, which issues the member role's sessions. */
+  readonly sts: SimSts;
+  /** Refuses a call not made with the member role. */
+  readonly guard: NonNullable<WireOptions['guard']>;
 }
 
 /** Options for {@link SimulatedAccount}. */
@@ -55,6 +78,10 @@ export interface SimulatedAccountOptions {
    * passes its scheduler's sleep so other actors run meanwhile; by default the clock simply moves.
    */
   readonly sleep?: (seconds: number) => Promise<void>;
+  /** The account and region its resources and alarms are in (ARNs, alarm events). @default SIM_ACCOUNT in SIM_REGION */
+  readonly location?: { readonly account: string; readonly region: string };
+  /** The account is a workload account reached through a member role. @default every call is answered (one account) */
+  readonly access?: WorkloadAccess;
 }
 
 /** Plain JSON of every mutable part of the account, for before/after comparisons. */
@@ -118,6 +145,9 @@ export class SimulatedAccount {
   readonly #sleep: ((seconds: number) => Promise<void>) | undefined;
   readonly #recorder = new CallRecorder();
   readonly #clients = new Map<CallOrigin, SimClients>();
+  readonly #access: WorkloadAccess | undefined;
+  /** The central account's STS (drills with several accounts); alone, an STS that knows no role. */
+  readonly sts: SimSts;
   #historyApplied = false;
 
   constructor(options: SimulatedAccountOptions) {
@@ -131,6 +161,9 @@ export class SimulatedAccount {
     const at = (offset: string) => atOffset(scenario.startsAt, offset);
     const { appconfig: ac, ecs, alarms, health } = scenario.account;
     this.#sleep = options.sleep;
+    this.#access = options.access;
+    // One account alone never assumes a role: its STS knows no role and no key.
+    this.sts = options.access?.sts ?? new SimSts({ clock: this.clock, identity: new SimIdentity() });
     this.faults = new FaultInjector(
       (scenario.faults ?? []).map((spec) => ({
         spec,
@@ -223,6 +256,7 @@ export class SimulatedAccount {
       clock: this.clock,
       health: this.health,
       createdAt: this.startsAt,
+      ...(options.location ? { location: options.location } : {}),
       alarms: alarms.map((a): AlarmSpec => ({
         name: a.name,
         ...(a.description !== undefined ? { description: a.description } : {}),
@@ -409,32 +443,51 @@ export class SimulatedAccount {
     return { at, action: 'updateService', message: `ECS ${ecs.cluster}/${service}: ${what}` };
   }
 
+  /**
+   * Real SDK clients with these credentials and region, answered by this account (origin "drill"):
+   * what the code under drill builds for a service's location. In a workload account (`access`),
+   * every call resolves its credentials first and is denied unless they are the member role's.
+   */
+  clientsWith(settings: SimClientSettings): SimClients {
+    return this.#build('drill', { ...CLIENT_CONFIG, ...(settings.region ? { region: settings.region } : {}), ...(settings.credentials ? { credentials: settings.credentials } : {}) });
+  }
+
   #clientsFor(origin: CallOrigin): SimClients {
     let clients = this.#clients.get(origin);
     if (!clients) {
-      const wire = { clock: this.clock, recorder: this.#recorder, origin, faults: this.faults, ...(this.#sleep ? { sleep: this.#sleep } : {}) };
-      const arcClients = new Map<string, Route53RecoveryClusterClient>();
-      const arcCluster = (endpoint: string, region: string): Route53RecoveryClusterClient => {
-        let client = arcClients.get(endpoint);
-        if (!client) {
-          // Each endpoint answers (or not) on its own: the client is wired to that endpoint's view of the cluster.
-          client = wireClient(new Route53RecoveryClusterClient({ ...CLIENT_CONFIG, region, endpoint }), { ...wire, service: this.arc.endpointService(endpoint), endpoint });
-          arcClients.set(endpoint, client);
-        }
-        return client;
-      };
-      clients = {
-        appconfig: wireClient(new AppConfigClient(CLIENT_CONFIG), { ...wire, service: this.appconfig }),
-        ecs: wireClient(new ECSClient(CLIENT_CONFIG), { ...wire, service: this.ecs }),
-        cloudwatch: wireClient(new CloudWatchClient(CLIENT_CONFIG), { ...wire, service: this.cloudwatch }),
-        sns: wireClient(new SNSClient(CLIENT_CONFIG), { ...wire, service: this.sns }),
-        route53: wireClient(new Route53Client(CLIENT_CONFIG), { ...wire, service: this.route53 }),
-        wafv2: wireClient(new WAFV2Client(CLIENT_CONFIG), { ...wire, service: this.wafv2 }),
-        arcCluster,
-        rds: wireClient(new RDSClient(CLIENT_CONFIG), { ...wire, service: this.rds }),
-      };
+      clients = this.#build(origin, CLIENT_CONFIG);
       this.#clients.set(origin, clients);
     }
     return clients;
+  }
+
+  #build(origin: CallOrigin, config: { region: string; credentials: SimClientSettings['credentials'] }): SimClients {
+    const wire = { clock: this.clock, recorder: this.#recorder, origin, faults: this.faults, ...(this.#sleep ? { sleep: this.#sleep } : {}) };
+    // The scenario's history is the workload team's own pipeline: only the automation's calls go through the member role.
+    const access = this.#access;
+    const guarded = access && origin === 'drill' ? { ...wire, callers: access.callers, guard: access.guard } : wire;
+    const central = access && origin === 'drill' ? { ...wire, callers: access.callers } : wire;
+    const arcClients = new Map<string, Route53RecoveryClusterClient>();
+    const arcCluster = (endpoint: string, region: string): Route53RecoveryClusterClient => {
+      let client = arcClients.get(endpoint);
+      if (!client) {
+        // Each endpoint answers (or not) on its own: the client is wired to that endpoint's view of the cluster.
+        client = wireClient(new Route53RecoveryClusterClient({ ...config, region, endpoint }), { ...guarded, service: this.arc.endpointService(endpoint), endpoint });
+        arcClients.set(endpoint, client);
+      }
+      return client;
+    };
+    return {
+      appconfig: wireClient(new AppConfigClient(config), { ...guarded, service: this.appconfig }),
+      ecs: wireClient(new ECSClient(config), { ...guarded, service: this.ecs }),
+      cloudwatch: wireClient(new CloudWatchClient(config), { ...guarded, service: this.cloudwatch }),
+      // Tourniquet's topics are the central account's: reached with the functions' own credentials.
+      sns: wireClient(new SNSClient(config), { ...central, service: this.sns }),
+      route53: wireClient(new Route53Client(config), { ...guarded, service: this.route53 }),
+      wafv2: wireClient(new WAFV2Client(config), { ...guarded, service: this.wafv2 }),
+      arcCluster,
+      rds: wireClient(new RDSClient(config), { ...guarded, service: this.rds }),
+      sts: wireClient(new STSClient(config), { ...central, service: this.sts }),
+    };
   }
 }

@@ -128,6 +128,8 @@ export interface SimCloudWatchOptions {
   readonly compositeAlarms?: readonly CompositeAlarmSpec[];
   /** When the alarms were created: metric alarms start OK at this instant. */
   readonly createdAt: Date;
+  /** The account and region the alarms live in (ARNs, state-change events). @default SIM_ACCOUNT in SIM_REGION */
+  readonly location?: { readonly account: string; readonly region: string };
   /**
    * Metrics other simulated services publish (Aurora's AuroraReplicaLag), answered by GetMetricData:
    * the value at an instant, or undefined where there is no datapoint. Default: none.
@@ -189,6 +191,7 @@ interface Settled {
 export class SimCloudWatch implements SimService {
   readonly service = 'cloudwatch' as const;
   readonly #clock: VirtualClock;
+  readonly #location: { readonly account: string; readonly region: string };
   readonly #health: Pick<HealthModel, 'errorRate'>;
   readonly #alarms: ReadonlyMap<string, AlarmSpec>;
   readonly #composites: ReadonlyMap<string, CompositeEntry>;
@@ -201,6 +204,7 @@ export class SimCloudWatch implements SimService {
   readonly #settled = new Map<string, Settled>();
 
   constructor(options: SimCloudWatchOptions) {
+    this.#location = options.location ?? { account: SIM_ACCOUNT, region: SIM_REGION };
     this.#clock = options.clock;
     this.#health = options.health;
     this.#alarms = new Map(options.alarms.map((a) => [a.name, a]));
@@ -236,8 +240,13 @@ export class SimCloudWatch implements SimService {
   }
 
   /** The ARN of an alarm. */
-  static alarmArn(name: string): string {
-    return `arn:aws:cloudwatch:${SIM_REGION}:${SIM_ACCOUNT}:alarm:${name}`;
+  static alarmArn(name: string, location: { readonly account: string; readonly region: string } = { account: SIM_ACCOUNT, region: SIM_REGION }): string {
+    return `arn:aws:cloudwatch:${location.region}:${location.account}:alarm:${name}`;
+  }
+
+  /** The ARN of one of this account's alarms. */
+  arnOf(name: string): string {
+    return SimCloudWatch.alarmArn(name, this.#location);
   }
 
   // ---- drill helpers ----
@@ -294,10 +303,10 @@ export class SimCloudWatch implements SimService {
       id: stableUuid(`event/${alarmName}/${state.timestamp.toISOString()}`),
       'detail-type': 'CloudWatch Alarm State Change' as const,
       source: 'aws.cloudwatch' as const,
-      account: SIM_ACCOUNT,
+      account: this.#location.account,
       time: state.timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: SIM_REGION,
-      resources: [SimCloudWatch.alarmArn(alarmName)],
+      region: this.#location.region,
+      resources: [this.arnOf(alarmName)],
     };
     const composite = this.#composites.get(alarmName);
     if (composite) {
@@ -443,7 +452,7 @@ export class SimCloudWatch implements SimService {
       }
       // Related alarms come back with their name, ARN and (children only) state: the documented short form.
       const short = (name: string): Found => {
-        const base = { AlarmName: name, AlarmArn: SimCloudWatch.alarmArn(name) };
+        const base = { AlarmName: name, AlarmArn: this.arnOf(name) };
         const full = relation === 'ChildrenOfAlarmName' ? { ...base, ...this.#shortState(name, now) } : base;
         return this.#composites.has(name) ? { kind: 'composite', alarm: full } : { kind: 'metric', alarm: full };
       };
@@ -813,7 +822,7 @@ export class SimCloudWatch implements SimService {
   #alarmHead(name: string, description: string | undefined, current: AlarmStateRecord) {
     return {
       AlarmName: name,
-      AlarmArn: SimCloudWatch.alarmArn(name),
+      AlarmArn: this.arnOf(name),
       ...(description !== undefined ? { AlarmDescription: description } : {}),
       AlarmConfigurationUpdatedTimestamp: new Date(this.#createdAt),
       ActionsEnabled: true,

@@ -11,6 +11,7 @@ import {
   ThrottlingException as ArcThrottlingException,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { AuthorizationErrorException, InternalErrorException, ThrottledException } from '@aws-sdk/client-sns';
+import { STSServiceException } from '@aws-sdk/client-sts';
 import { WAFInternalErrorException, WAFOptimisticLockException, WAFV2ServiceException } from '@aws-sdk/client-wafv2';
 import * as z from 'zod';
 
@@ -60,6 +61,7 @@ export const SIMULATED_OPERATIONS: Readonly<Record<SimServiceName, readonly stri
   wafv2: ['GetWebACL', 'UpdateWebACL', 'ListWebACLs', 'CheckCapacity'],
   'route53-recovery-cluster': ['GetRoutingControlState', 'ListRoutingControls', 'UpdateRoutingControlState', 'UpdateRoutingControlStates'],
   rds: ['DescribeDBClusters', 'DescribeDBInstances', 'FailoverDBCluster'],
+  sts: ['AssumeRole', 'GetCallerIdentity'],
 };
 
 const SERVICES = Object.keys(SIMULATED_OPERATIONS) as SimServiceName[];
@@ -276,6 +278,7 @@ const IAM_PREFIX: Record<SimServiceName, string> = {
   wafv2: 'wafv2',
   'route53-recovery-cluster': 'route53-recovery-cluster',
   rds: 'rds',
+  sts: 'sts',
 };
 
 /** The ARN an access-denied message names for a call (what the IAM policy would have to allow). */
@@ -319,6 +322,8 @@ export function resourceArn(service: SimServiceName, command: string, input: Rec
     }
     case 'rds':
       return command === 'DescribeDBInstances' ? `arn:aws:rds:${region}:db:${s('DBInstanceIdentifier')}` : `arn:aws:rds:${region}:cluster:${s('DBClusterIdentifier')}`;
+    case 'sts':
+      return command === 'AssumeRole' ? s('RoleArn') : '*';
   }
 }
 
@@ -340,6 +345,7 @@ export function faultError(
   switch (kind) {
     case 'throttle': {
       const message = 'Rate exceeded';
+      if (service === 'sts') return generic(STSServiceException, 'Throttling', 'client', 400, message);
       if (service === 'route53') return new Route53ThrottlingException({ message, $metadata: m(400) });
       if (service === 'sns') return new ThrottledException({ message, $metadata: m(429) });
       if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'Throttling', 'client', 400, message);
@@ -358,6 +364,7 @@ export function faultError(
       if (service === 'cloudwatch') return new InternalServiceFault({ message, Message: message, $metadata: m(500) } as never);
       if (service === 'route53-recovery-cluster') return new ArcInternalServerException({ message, $metadata: m(500) });
       if (service === 'rds') return generic(RDSServiceException, 'InternalFailure', 'server', 500, message);
+      if (service === 'sts') return generic(STSServiceException, 'InternalFailure', 'server', 500, message);
       return generic(Route53ServiceException, 'ServiceUnavailable', 'server', 503, 'Service Unavailable');
     }
     case 'accessDenied': {
@@ -366,13 +373,7 @@ export function faultError(
       const message =
         `User: arn:aws:sts::${SIM_ACCOUNT}:assumed-role/tourniquet-${fn}-role/tourniquet-${fn} is not authorized to perform: ${action} ` +
         `on resource: ${resourceArn(service, command, call.input)} because no identity-based policy allows the ${action} action`;
-      if (service === 'ecs') return new EcsAccessDeniedException({ message, $metadata: m(400) });
-      if (service === 'sns') return new AuthorizationErrorException({ message, $metadata: m(403) });
-      if (service === 'route53') return generic(Route53ServiceException, 'AccessDenied', 'client', 403, message);
-      if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'AccessDenied', 'client', 403, message);
-      if (service === 'route53-recovery-cluster') return new ArcAccessDeniedException({ message, $metadata: m(403) });
-      if (service === 'rds') return generic(RDSServiceException, 'AccessDenied', 'client', 403, message);
-      return generic(service === 'appconfig' ? AppConfigServiceException : WAFV2ServiceException, 'AccessDeniedException', 'client', service === 'appconfig' ? 403 : 400, message);
+      return accessDeniedError(service, message, m(service === 'ecs' || service === 'wafv2' ? 400 : 403));
     }
     case 'lockConflict': {
       if (service === 'wafv2') {
@@ -391,6 +392,25 @@ export function faultError(
       throw new RangeError(`lockConflict is not modelled for ${service}`);
     }
   }
+}
+
+/** AWS's access-denied message for a call by `callerArn` that no policy allows. */
+export function deniedCallMessage(callerArn: string, service: SimServiceName, command: string, input: Record<string, unknown>, because = 'no identity-based policy allows'): string {
+  const action = `${IAM_PREFIX[service]}:${command}`;
+  return `User: ${callerArn} is not authorized to perform: ${action} on resource: ${resourceArn(service, command, input)} because ${because} the ${action} action`;
+}
+
+/** AWS's access-denied exception of `service`, as SDK v3 raises it (the modelled class, else the base exception with AWS's code). */
+export function accessDeniedError(service: SimServiceName, message: string, $metadata = meta(service === 'ecs' || service === 'wafv2' ? 400 : 403, 1, 0)): Error {
+  const generic = (Base: typeof AppConfigServiceException, name: string, status: number) => new Base({ name, $fault: 'client', message, $metadata: { ...$metadata, httpStatusCode: status } });
+  if (service === 'ecs') return new EcsAccessDeniedException({ message, $metadata });
+  if (service === 'sns') return new AuthorizationErrorException({ message, $metadata });
+  if (service === 'route53') return generic(Route53ServiceException, 'AccessDenied', 403);
+  if (service === 'cloudwatch') return generic(CloudWatchServiceException, 'AccessDenied', 403);
+  if (service === 'route53-recovery-cluster') return new ArcAccessDeniedException({ message, $metadata });
+  if (service === 'rds') return generic(RDSServiceException, 'AccessDenied', 403);
+  if (service === 'sts') return generic(STSServiceException, 'AccessDenied', 403);
+  return generic(service === 'appconfig' ? AppConfigServiceException : WAFV2ServiceException, 'AccessDeniedException', service === 'appconfig' ? 403 : 400);
 }
 
 /**

@@ -8,7 +8,7 @@ import { crashInvocation, currentInvocation, faultError, type FaultInjector, typ
  */
 
 /** The AWS services the simulated account answers. */
-export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2' | 'route53-recovery-cluster' | 'rds';
+export type SimServiceName = 'appconfig' | 'ecs' | 'cloudwatch' | 'sns' | 'route53' | 'wafv2' | 'route53-recovery-cluster' | 'rds' | 'sts';
 
 /** Who made a call: the scenario's own history, or the code under drill (handlers, adapters). */
 export type CallOrigin = 'scenario' | 'drill';
@@ -16,8 +16,27 @@ export type CallOrigin = 'scenario' | 'drill';
 /** An SDK output without the `$metadata` the wire adds. */
 export type Out<T> = Omit<T, '$metadata'>;
 
-/** One command handler: takes the command input, returns the output body or throws an SDK exception. */
-export type CommandHandler = (input: never) => unknown;
+/** Who signed a call: the principal behind the client's credentials (drill/sim/sts.ts). */
+export interface SimPrincipal {
+  /** The caller's ARN as AWS names it in messages (`arn:aws:sts::<account>:assumed-role/<role>/<session>`). */
+  readonly arn: string;
+  readonly account: string;
+  /** The IAM role the session belongs to. */
+  readonly roleArn: string;
+  /** The role session name. */
+  readonly session: string;
+}
+
+/** Tells who is behind an access key (drill/sim/sts.ts `SimIdentity`). */
+export interface SimCallers {
+  callerOf(accessKeyId: string | undefined, at: Date): SimPrincipal | undefined;
+}
+
+/**
+ * One command handler: takes the command input (and who made the call, for STS), returns the
+ * output body or throws an SDK exception.
+ */
+export type CommandHandler = (input: never, context: { readonly caller?: SimPrincipal | undefined }) => unknown;
 
 /** A simulated service: its name and the commands it answers, keyed by operation name ("ListDeployments"). */
 export interface SimService {
@@ -39,6 +58,8 @@ export interface SimCall {
   readonly at: string;
   /** The endpoint the client was sent to, for services called per endpoint (the ARC cluster's). */
   readonly endpoint?: string;
+  /** Who signed the call (its principal's ARN), in drills with several accounts. */
+  readonly caller?: string;
   /** Set when the call failed: the exception's name and message. */
   readonly error?: { readonly name: string; readonly message: string };
   /**
@@ -87,7 +108,15 @@ export function isReadOnlyCommand(command: string): boolean {
  * whose invocation crashed afterwards (`crashAfterMutation`) did.
  */
 export function isMutation(call: { readonly service: string; readonly command: string; readonly error?: unknown }): boolean {
-  return call.service !== 'sns' && !isReadOnlyCommand(call.command) && call.error === undefined;
+  return changesState(call) && call.error === undefined;
+}
+
+/**
+ * Whether a call could change what the health model and the alarms read: not a read, not an SNS
+ * publish (SNS only keeps the messages), not STS (credentials change no resource).
+ */
+export function changesState(call: { readonly service: string; readonly command: string }): boolean {
+  return call.service !== 'sns' && call.service !== 'sts' && !isReadOnlyCommand(call.command);
 }
 
 /** Keeps the ordered list of every call made against the simulated account. */
@@ -99,8 +128,7 @@ export class CallRecorder {
   record(call: Omit<SimCall, 'seq'>): number {
     const seq = this.#calls.length + 1;
     this.#calls.push({ seq, ...call });
-    // SNS only keeps the messages; nothing the health model or the alarms read.
-    if (call.service !== 'sns' && !isReadOnlyCommand(call.command)) this.#writes += 1;
+    if (changesState(call)) this.#writes += 1;
     return seq;
   }
 
@@ -121,7 +149,7 @@ export class CallRecorder {
 
 /** The part of an SDK v3 client the wiring needs (every generated client has it). */
 interface MiddlewareClient {
-  config?: { maxAttempts?: number | (() => Promise<number>) };
+  config?: { maxAttempts?: number | (() => Promise<number>); credentials?: unknown };
   middlewareStack: {
     add(
       middleware: (next: unknown, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>,
@@ -145,6 +173,20 @@ export interface WireOptions {
   readonly sleep?: (seconds: number) => Promise<void>;
   /** The endpoint this client is sent to (an ARC cluster endpoint); recorded on each call. */
   readonly endpoint?: string;
+  /**
+   * Who is behind the client's credentials: with it, every call resolves the client's credentials
+   * first (as signing would: an assumed role's provider calls STS AssumeRole) and records its caller.
+   */
+  readonly callers?: SimCallers;
+  /** Refuses a call (an access-denied exception) before anything else happens, e.g. one not made with the account's member role. */
+  readonly guard?: (caller: SimPrincipal | undefined, call: { readonly service: SimServiceName; readonly command: string; readonly input: Record<string, unknown> }) => Error | undefined;
+}
+
+/** The access key of the client's credentials, resolved the way signing resolves them (a provider is called). */
+async function accessKeyOf(client: MiddlewareClient): Promise<string | undefined> {
+  const configured = client.config?.credentials;
+  const credentials = (typeof configured === 'function' ? await (configured as () => Promise<unknown>)() : configured) as { accessKeyId?: string } | undefined;
+  return credentials?.accessKeyId;
 }
 
 /** Attempts the client's retry strategy makes (the SDK's default is 3). */
@@ -170,6 +212,14 @@ export function wireClient<C>(client: C, options: WireOptions): C {
       // Snapshot the input before the handler runs, so a handler can never alter the record.
       const input = toJsonSafe(args.input);
       const handler = service.commands()[command];
+      // Credentials first, as signing needs them: a provider that cannot get them fails the call before it is sent.
+      const caller = options.callers ? options.callers.callerOf(await accessKeyOf(client as unknown as MiddlewareClient), clock.now()) : undefined;
+      const by = caller ? { caller: caller.arn } : {};
+      const refused = options.guard?.(caller, { service: name, command, input: (input ?? {}) as Record<string, unknown> });
+      if (refused) {
+        recorder.record({ origin, service: name, command, input, at: clock.now().toISOString(), ...where, ...by, error: { name: refused.name, message: refused.message } });
+        throw refused;
+      }
       // The SDK's retry strategy runs after this middleware, so for injected faults it is replayed
       // here: throttling and server errors are retried up to maxAttempts, backing off in simulated time.
       const maxAttempts = faults ? await maxAttemptsOf(client as unknown as MiddlewareClient) : 1;
@@ -189,7 +239,7 @@ export function wireClient<C>(client: C, options: WireOptions): C {
             totalRetryDelay,
           );
           faults!.fire(fault.index, { at, service: name, command, error: `${error.name}: ${error.message}` });
-          recorder.record({ origin, service: name, command, input, at, ...where, error: { name: error.name, message: error.message }, fault: fault.kind });
+          recorder.record({ origin, service: name, command, input, at, ...where, ...by, error: { name: error.name, message: error.message }, fault: fault.kind });
           if (attempt < maxAttempts && sdkRetries(fault.kind, name)) {
             const wait = retryDelayMs(fault.kind, name, attempt);
             totalRetryDelay += wait;
@@ -201,14 +251,14 @@ export function wireClient<C>(client: C, options: WireOptions): C {
         let body: unknown;
         try {
           if (!handler) throw new UnsupportedCommandError(name, command);
-          body = (handler as (input: unknown) => unknown)(args.input);
+          body = (handler as (input: unknown, context: { caller?: SimPrincipal }) => unknown)(args.input, caller ? { caller } : {});
         } catch (error) {
           const e = error as Error;
-          recorder.record({ origin, service: name, command, input, at, ...where, error: { name: e.name, message: e.message } });
+          recorder.record({ origin, service: name, command, input, at, ...where, ...by, error: { name: e.name, message: e.message } });
           throw error;
         }
         const crash = fault?.kind === 'crashAfterMutation';
-        const seq = recorder.record({ origin, service: name, command, input, at, ...where, ...(crash ? { fault: 'crashAfterMutation' as const } : {}) });
+        const seq = recorder.record({ origin, service: name, command, input, at, ...where, ...by, ...(crash ? { fault: 'crashAfterMutation' as const } : {}) });
         if (crash) {
           faults!.fire(fault.index, { at, service: name, command, error: 'Lambda.Unknown (the invocation crashed after the call returned)' });
           return crashInvocation(name, command);
