@@ -1,4 +1,5 @@
 import type { TourniquetConfig } from './config.js';
+import { failoverRegionWarnings } from './failover-region.js';
 
 /**
  * Things a valid config may still get wrong: not errors (synth and the drill accept the config), but
@@ -26,7 +27,7 @@ export const approversWarnings: ConfigWarningCheck = (config) =>
     : [];
 
 /** Every check `tourniquet validate` runs, in the order it prints them. */
-export const CONFIG_WARNING_CHECKS: readonly ConfigWarningCheck[] = [approversWarnings];
+export const CONFIG_WARNING_CHECKS: readonly ConfigWarningCheck[] = [approversWarnings, failoverRegionWarnings];
 
 /** Every warning for `config`. */
 export function configWarnings(config: TourniquetConfig): ConfigWarning[] {

@@ -18,10 +18,27 @@ function configFile(change: (raw: Record<string, any>) => void): string {
 }
 
 describe('tourniquet validate', () => {
-  it('accepts the sample config (exit 0)', async () => {
-    const result = await runValidate(configFile(() => {}));
-    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+  it('accepts the sample config (exit 0), warning only that its Route 53 failover runs from the region it fails away from', async () => {
+    const file = configFile(() => {});
+    const result = await runValidate(file);
+    expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('valid: 1 service(s), 2 alarm(s)');
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${file}: warning: services\\[0\\]\\.resources\\.route53: service checkout fails over \\(Route 53 failover\\) away from the region Tourniquet is deployed to `),
+      ),
+    ]);
+  });
+
+  it('warns of no failover once Tourniquet runs in another region than the service', async () => {
+    const result = await runValidate(
+      configFile((raw) => {
+        raw.crossAccount = { centralAccount: '111111111111', centralRegion: 'us-west-2' };
+        raw.services[0].region = 'eu-west-1';
+      }),
+    );
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stderr).not.toContain('fails over');
   });
 
   it('lists every problem with its JSON path and exits 2', async () => {
