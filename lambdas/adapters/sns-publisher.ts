@@ -1,6 +1,7 @@
 import { type MessageAttributeValue, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 
+import type { ChatContent } from '../core/chat-message.js';
 import { AwsOperationError, callAws } from './errors.js';
 
 /**
@@ -22,7 +23,14 @@ export const PublishRequestSchema = z.object({
   /** Sent as String message attributes (for subscription filter policies). Empty values are left out. */
   attributes: z.record(z.string(), z.string()).optional(),
 });
-export type PublishRequest = z.infer<typeof PublishRequestSchema>;
+export type PublishRequest = z.infer<typeof PublishRequestSchema> & {
+  /**
+   * The chat copy of this message (lambdas/operations/chat-relay.ts): its structured content, or
+   * `false` for a message that is a copy of one already relayed. SNS itself never sees it.
+   * @default - derived from the subject, message and attributes
+   */
+  readonly chat?: ChatContent | false;
+};
 
 /** A message attribute name SNS would reject. */
 export class InvalidMessageAttributeError extends Error {

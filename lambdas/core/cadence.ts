@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-import { LifecycleConfigSchema, type Severity, type TourniquetConfig, type UpdateCadenceOverrides, UpdateCadenceOverridesSchema } from './config.js';
+import { LifecycleConfigSchema, runbookFor, type Severity, type TourniquetConfig, type UpdateCadenceOverrides, UpdateCadenceOverridesSchema } from './config.js';
 import type { IncidentStatus } from './model.js';
 import { UPDATE_CADENCE_MINUTES } from './severity.js';
 import { renderStatusUpdate, type StatusUpdate, type UpdateStatus, utcMinute } from './status-update.js';
@@ -155,6 +155,8 @@ export function cadenceDecision(incident: CadenceIncident, now: Date, options: C
 export interface AlarmText {
   readonly summary?: string;
   readonly impact?: string;
+  /** Its runbook (its own, else its service's). */
+  readonly runbook?: string;
 }
 
 export interface ScheduledUpdateInput {
@@ -195,6 +197,7 @@ export function scheduledStatusUpdate(input: ScheduledUpdateInput): StatusUpdate
     currentActions: pending.actions,
     executionArn: incident.execution?.id,
     nextUpdate: `By ${utcMinute(nextUpdateBy(decision, now))}, or sooner at the next phase change.`,
+    runbook: input.alarm?.runbook,
   });
 }
 
@@ -212,7 +215,9 @@ export const CadenceSettingsSchema = z
     updateCadenceMinutes: UpdateCadenceOverridesSchema.default({}),
     /** Re-page and reminder intervals (config `lifecycle`). */
     lifecycle: LifecycleConfigSchema.pick({ repageMinutes: true, acknowledgedReminderMinutes: true }).default({ repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
-    alarms: z.array(z.object({ name: z.string().min(1), summary: z.string().optional(), impact: z.string().optional() }).strict()).default([]),
+    alarms: z
+      .array(z.object({ name: z.string().min(1), summary: z.string().optional(), impact: z.string().optional(), runbook: z.string().optional() }).strict())
+      .default([]),
   })
   .strict();
 export type CadenceSettings = z.infer<typeof CadenceSettingsSchema>;
@@ -224,11 +229,13 @@ export function cadenceSettingsFor(config: TourniquetConfig): CadenceSettings {
     lifecycle: { repageMinutes: { ...config.lifecycle.repageMinutes }, acknowledgedReminderMinutes: config.lifecycle.acknowledgedReminderMinutes },
     alarms: config.services.flatMap((service) =>
       service.alarms
-        .filter((alarm) => alarm.summary !== undefined || alarm.impact !== undefined)
-        .map((alarm) => ({
+        .map((alarm) => ({ alarm, runbook: runbookFor(service, alarm) }))
+        .filter(({ alarm, runbook }) => alarm.summary !== undefined || alarm.impact !== undefined || runbook !== undefined)
+        .map(({ alarm, runbook }) => ({
           name: alarm.name,
           ...(alarm.summary !== undefined ? { summary: alarm.summary } : {}),
           ...(alarm.impact !== undefined ? { impact: alarm.impact } : {}),
+          ...(runbook !== undefined ? { runbook } : {}),
         })),
     ),
   };

@@ -26,8 +26,25 @@ export const approversWarnings: ConfigWarningCheck = (config) =>
       ]
     : [];
 
+/** A page without a runbook is an unfinished feature (the seeds): every alarm should have one, its own or its service's. */
+export const runbookWarnings: ConfigWarningCheck = (config) =>
+  config.services.flatMap((service, s) =>
+    service.runbook !== undefined
+      ? []
+      : service.alarms.flatMap((alarm, a) =>
+          alarm.runbook !== undefined
+            ? []
+            : [
+                {
+                  path: `services[${s}].alarms[${a}]`,
+                  message: `alarm ${alarm.name} has no runbook: its pages and status updates link none (set runbook on the alarm or on service ${service.name})`,
+                },
+              ],
+        ),
+  );
+
 /** Every check `tourniquet validate` runs, in the order it prints them. */
-export const CONFIG_WARNING_CHECKS: readonly ConfigWarningCheck[] = [approversWarnings, failoverRegionWarnings];
+export const CONFIG_WARNING_CHECKS: readonly ConfigWarningCheck[] = [approversWarnings, runbookWarnings, failoverRegionWarnings];
 
 /** Every warning for `config`. */
 export function configWarnings(config: TourniquetConfig): ConfigWarning[] {

@@ -72,6 +72,12 @@ export const METRICS = {
     ['service'],
     'incidents not RESOLVED with no page for 24 h (status cadence, every run; service = SELF_SERVICE); alarmed',
   ),
+  chatPublishFailures: spec(
+    'ChatPublishFailures',
+    'Count',
+    ['service'],
+    'the chat copy of a status update or page could not be published; the email copy went out (service = SELF_SERVICE)',
+  ),
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;

@@ -1,7 +1,8 @@
+import { type ChatContent, incidentNextSteps, section, sections } from './chat-message.js';
 import type { Severity } from './config.js';
 import { executionConsoleUrl } from './identity.js';
 import type { IncidentStatus } from './model.js';
-import { humanDuration, utcMinute } from './status-update.js';
+import { humanDuration, NO_RUNBOOK, utcMinute } from './status-update.js';
 
 /**
  * Pages for an incident a human holds (or must take): a re-fire of an escalated incident, the
@@ -38,11 +39,15 @@ export interface PageInput {
   /** Mitigations tried, in order ("feature-flag-off on flag x: applied, no measurable effect"). */
   readonly actions: readonly string[];
   readonly now: Date;
+  /** The alarm's runbook (`runbookFor(service, alarm)`). @default none: the page says so */
+  readonly runbook?: string;
 }
 
 export interface Page {
   readonly subject: string;
   readonly message: string;
+  /** The same page for chat (docs/chat.md). */
+  readonly chat: ChatContent;
 }
 
 /** SNS subjects are at most 100 ASCII characters. */
@@ -62,6 +67,7 @@ export function renderPage(input: PageInput): Page {
     `Service: ${incident.service}`,
     `Started: ${utcMinute(incident.openedAt)} (${humanDuration(now.getTime() - Date.parse(incident.openedAt))} ago)`,
     `Alarms: ${alarms.join(', ')}`,
+    `Runbook: ${input.runbook ?? NO_RUNBOOK}`,
     '',
     'Why this page',
     input.why,
@@ -79,10 +85,33 @@ export function renderPage(input: PageInput): Page {
       : `- Take the incident: tourniquet ack ${incident.incidentId} (stops the re-pages; a daily reminder remains until it is resolved).`,
     `- Postmortem draft and full timeline: tourniquet postmortem ${incident.incidentId}`,
   ];
-  if (incident.execution) lines.push('', `Workflow: ${executionConsoleUrl(incident.execution.id)}`);
+  const consoleUrl = incident.execution ? executionConsoleUrl(incident.execution.id) : undefined;
+  if (consoleUrl) lines.push('', `Workflow: ${consoleUrl}`);
+  const subject = subjectOf(`[${incident.severity}][Page] ${incident.service}: ${headline(input.cause ?? 'timer', incident.status)} (${incident.incidentId})`);
+  const take =
+    incident.status === 'ACKNOWLEDGED'
+      ? `When service is restored: tourniquet resolve ${incident.incidentId} --reason "..."`
+      : `Take the incident: tourniquet ack ${incident.incidentId}`;
   return {
-    subject: subjectOf(`[${incident.severity}][Page] ${incident.service}: ${headline(input.cause ?? 'timer', incident.status)} (${incident.incidentId})`),
+    subject,
     message: lines.join('\n'),
+    chat: {
+      title: subject,
+      description: sections(
+        section('Why this page', input.why),
+        section('Status', `${incident.status}, ${incident.severity}, ${incident.service}, open for ${humanDuration(now.getTime() - Date.parse(incident.openedAt))}`),
+        section('Alarms', alarms.join(', ')),
+        section('What Tourniquet did', input.actions.length ? input.actions : ['No mitigation was applied by automation.']),
+        section('Runbook', input.runbook ?? NO_RUNBOOK),
+        consoleUrl ? section('Workflow', consoleUrl) : '',
+      ),
+      nextSteps: incidentNextSteps(incident.incidentId, input.runbook, [take]),
+      keywords: [incident.incidentId, incident.severity, incident.service, 'Page'],
+      threadId: incident.incidentId,
+      summary: input.why,
+      eventType: 'Page',
+      ...(incident.execution ? { relatedResources: [incident.execution.id] } : {}),
+    },
   };
 }
 

@@ -94,6 +94,8 @@ export interface PostmortemInput {
   readonly closedAt: string;
   readonly resolution?: PostmortemResolution;
   readonly impact?: string;
+  /** The alarm's runbook (`runbookFor`); the draft asks whether it helped, or for one when there is none. */
+  readonly runbook?: string;
   readonly outcome: 'mitigated' | 'escalated';
   readonly timeline: readonly TimelineEvent[];
   /** Mitigations applied, in order. */
@@ -155,7 +157,8 @@ export function renderPostmortem(input: PostmortemInput, options: RenderOptions 
     `# Postmortem draft: ${input.incidentId}`,
     '',
     `Date: ${input.times.alarmAt.slice(0, 10)} · Duration: ${duration} · Severity: ${input.severity}  `,
-    `Service: ${input.service} · Alarm: ${input.alarmName}${input.status ? ` · Status: ${input.status}` : ''}`,
+    `Service: ${input.service} · Alarm: ${input.alarmName}${input.status ? ` · Status: ${input.status}` : ''}  `,
+    `Runbook: ${input.runbook ?? 'none configured for this alarm'}`,
     '',
     '## Summary',
     (input.outcome === 'mitigated'
@@ -213,6 +216,9 @@ export function renderPostmortem(input: PostmortemInput, options: RenderOptions 
         ]
       : ['| Find and apply a mitigation; add it to the Tourniquet config so automation can act next time | _owner_ | _date_ |']),
     ...input.actions.filter((a) => a.effect === 'no-effect').map((a) => `| Find out why ${cell(a.description)} did not help; keep or drop it as a candidate | _owner_ | _date_ |`),
+    input.runbook
+      ? `| Review whether the runbook (${cell(input.runbook)}) told the responder what to do; update it with what this incident taught | _owner_ | _date_ |`
+      : `| Write a runbook for alarm ${cell(input.alarmName)} and add it to the Tourniquet config (\`runbook\`) | _owner_ | _date_ |`,
     '| Review whether the alarm could have fired sooner | _owner_ | _date_ |',
     '',
     '## Lessons Learned',

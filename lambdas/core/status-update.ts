@@ -1,4 +1,5 @@
-import type { Severity } from './config.js';
+import { type ChatContent, incidentNextSteps, section, sections } from './chat-message.js';
+import { runbookFor, type Severity } from './config.js';
 import { nextExecutableCursor } from './decision.js';
 import { executionConsoleUrl } from './identity.js';
 import type { StatusPhase, WorkflowState } from './model.js';
@@ -16,6 +17,8 @@ export interface StatusUpdate {
   readonly status: UpdateStatus;
   readonly subject: string;
   readonly message: string;
+  /** The same update for chat (docs/chat.md): the chat topic's copy. */
+  readonly chat?: ChatContent;
 }
 
 export interface StatusUpdateInput {
@@ -33,6 +36,8 @@ export interface StatusUpdateInput {
   readonly executionArn?: string;
   /** Overrides the cadence-based next update (e.g. "None: the automation has finished"). */
   readonly nextUpdate?: string;
+  /** The alarm's runbook (its own, else its service's: `runbookFor`). @default none: the update says so */
+  readonly runbook?: string;
 }
 
 export const utcMinute = (iso: string | Date): string => {
@@ -51,6 +56,7 @@ export function renderStatusUpdate(input: StatusUpdateInput): StatusUpdate {
   const what = input.alarmSummary ?? input.alarmName;
   const subject = `[${input.severity}][${input.status}] ${input.service}: ${what}`;
   const nextUpdate = input.nextUpdate ?? `By ${utcMinute(new Date(input.now.getTime() + UPDATE_CADENCE_MINUTES[input.severity] * 60_000))}, or sooner at the next phase change.`;
+  const impact = input.impact ?? `Users of ${input.service} may see degraded service while alarm "${input.alarmName}" is in ALARM.`;
   const lines = [
     `Incident Update: ${input.incidentId}`,
     '',
@@ -58,12 +64,13 @@ export function renderStatusUpdate(input: StatusUpdateInput): StatusUpdate {
     `Severity: ${input.severity}`,
     `Started: ${utcMinute(input.startedAt)}`,
     `Duration: ${humanDuration(input.now.getTime() - Date.parse(input.startedAt))}`,
+    `Runbook: ${input.runbook ?? NO_RUNBOOK}`,
     '',
     'Summary',
     input.summary,
     '',
     'Impact',
-    input.impact ?? `Users of ${input.service} may see degraded service while alarm "${input.alarmName}" is in ALARM.`,
+    impact,
     '',
     'Current Actions',
     ...input.currentActions.map((a) => `- ${a}`),
@@ -71,9 +78,30 @@ export function renderStatusUpdate(input: StatusUpdateInput): StatusUpdate {
     'Next Update',
     nextUpdate,
   ];
-  if (input.executionArn) lines.push('', `Workflow: ${executionConsoleUrl(input.executionArn)}`);
-  return { status: input.status, subject, message: lines.join('\n') };
+  const consoleUrl = input.executionArn ? executionConsoleUrl(input.executionArn) : undefined;
+  if (consoleUrl) lines.push('', `Workflow: ${consoleUrl}`);
+  const chat: ChatContent = {
+    title: subject,
+    description: sections(
+      section('Summary', input.summary),
+      section('Impact', impact),
+      section('What Tourniquet is doing', input.currentActions),
+      section('Runbook', input.runbook ?? NO_RUNBOOK),
+      consoleUrl ? section('Workflow', consoleUrl) : '',
+      section('Next update', nextUpdate),
+    ),
+    nextSteps: incidentNextSteps(input.incidentId, input.runbook, input.status === 'Escalated' ? [`Take the incident: tourniquet ack ${input.incidentId}`] : []),
+    keywords: [input.incidentId, input.severity, input.service, input.status],
+    threadId: input.incidentId,
+    summary: `${input.severity} ${input.status}: ${input.service}, ${what}`,
+    eventType: input.status === 'Escalated' ? 'Page' : 'StatusUpdate',
+    ...(input.executionArn ? { relatedResources: [input.executionArn] } : {}),
+  };
+  return { status: input.status, subject, message: lines.join('\n'), chat };
 }
+
+/** What an update or page says when neither the alarm nor its service names a runbook (`tourniquet validate` warns about it). */
+export const NO_RUNBOOK = 'none configured for this alarm (add `runbook` to the alarm or its service)';
 
 /** Builds the update for a phase of the workflow from the execution state. */
 export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now: Date): StatusUpdate {
@@ -166,6 +194,7 @@ export function statusUpdateFor(state: WorkflowState, status: UpdateStatus, now:
     currentActions,
     executionArn: state.execution.id,
     nextUpdate,
+    runbook: runbookFor(state.service, alarm),
   });
 }
 

@@ -1,3 +1,4 @@
+import { runbookFor } from '../core/config.js';
 import { decide } from '../core/decision.js';
 import { type MitigationRecord, withRecords } from '../core/learning.js';
 import { type Plan, WorkflowStateSchema } from '../core/model.js';
@@ -41,7 +42,10 @@ export function createDecideHandler(deps: DecideDeps) {
               ? `The alarm fired again after an earlier mitigation (round ${state.incident.round}). Already tried and left out: ${triedText}. Next: ${candidates.map((c) => `${c.type} on ${c.target}`).join(', then ')}.`
               : `The alarm fired again after an earlier mitigation (round ${state.incident.round}), and every candidate the decision matrix proposes (${matrixCase(matrix.scenario)}) was already tried: ${triedText}. Nothing new to try automatically.`,
           };
-    const plan = withRecords(decided, await recordsOf(deps, state.service.name), (type) => mitigationOf(type).title);
+    const recorded = withRecords(decided, await recordsOf(deps, state.service.name), (type) => mitigationOf(type).title);
+    // The human reading the decision (timeline, status updates, approval request) gets the runbook with it.
+    const runbook = runbookFor(state.service, state.service.alarms.find((a) => a.name === state.signal.alarmName));
+    const plan: Plan = runbook ? { ...recorded, rationale: `${recorded.rationale} Runbook: ${runbook}` } : recorded;
     await deps.store.appendTimeline(state.incident.incidentId, {
       at: deps.clock().toISOString(),
       kind: 'decision',

@@ -43,6 +43,7 @@ export function createNotifyHandler(deps: NotifyDeps) {
         subject: update.subject,
         message,
         attributes: { incidentId: state.incident.incidentId, status: phase, severity: state.incident.severity },
+        ...(update.chat ? { chat: update.chat } : {}),
       }));
     } catch (error) {
       // The workflow retries, then goes on without this update (a failed status update never stops a

@@ -132,6 +132,7 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
         subject: update.subject,
         message: update.message,
         attributes: { incidentId: incident.incidentId, status: update.status, severity: incident.severity },
+        ...(update.chat ? { chat: update.chat } : {}),
       }));
     } catch (error) {
       // Hand the claim back (only if still ours) so the next run sends it.
@@ -159,13 +160,15 @@ export function createStatusCadence(deps: StatusCadenceDeps): () => Promise<Stat
     const at = now.toISOString();
     if (!(await deps.store.claimPage(incident.incidentId, incident.lastPageAt, at, incident.pages + 1))) return;
     const actions = await deps.store.listActions(incident.incidentId);
-    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause });
+    const runbook = alarms.get(incident.alarmName)?.runbook;
+    const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause, ...(runbook ? { runbook } : {}) });
     try {
       await deps.publisher.publish({
         topicArn: deps.escalationTopicArn,
         subject: rendered.subject,
         message: rendered.message,
         attributes: { incidentId: incident.incidentId, status: 'Page', severity: incident.severity },
+        chat: rendered.chat,
       });
     } catch (error) {
       // Hand the claim back (only if still ours) with a last page old enough that the next run pages

@@ -148,7 +148,13 @@ async function publishPage(
 ): Promise<{ readonly messageId: string }> {
   const attributes = { ...(incidentId ? { incidentId } : {}), status: 'Escalated', ...(severity ? { severity } : {}) };
   try {
-    return await deps.publisher.publish({ topicArn: deps.escalationTopicArn, subject: update.subject, message: update.message, attributes });
+    return await deps.publisher.publish({
+      topicArn: deps.escalationTopicArn,
+      subject: update.subject,
+      message: update.message,
+      attributes,
+      ...(update.chat ? { chat: update.chat } : {}),
+    });
   } catch (error) {
     logger.error('escalation page failed', { incidentId, error: error as Error });
     if (incidentId) {
@@ -200,7 +206,8 @@ export async function escalateIncident(deps: EscalateDeps, state: EscalationStat
   const attributes = { incidentId: state.incidentId, status: 'Escalated', severity };
   // The status audience must not learn about the page from silence: best effort, the page already went out.
   try {
-    await deps.publisher.publish({ topicArn: deps.statusTopicArn, subject: update.subject, message: update.message, attributes });
+    // chat: false: the chat topic already has this page.
+    await deps.publisher.publish({ topicArn: deps.statusTopicArn, subject: update.subject, message: update.message, attributes, chat: false });
   } catch (error) {
     logger.error('status copy of the escalation failed', { error: error as Error });
   }

@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../core/config.js';
+import { runbookFor, type ServiceConfig } from '../core/config.js';
 import { renderPostmortem } from '../core/postmortem.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import { metricsOf, postmortemActions, resolutionOf } from './incident-summary.js';
@@ -23,7 +23,10 @@ export interface PostmortemDeps {
 export async function incidentPostmortem(deps: PostmortemDeps, incidentId: string, options: { maxBytes?: number } = {}): Promise<string> {
   const [incident, timeline, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listTimeline(incidentId), deps.store.listActions(incidentId)]);
   const metrics = metricsOf(incident);
-  const impact = deps.serviceFor?.(incident.service)?.alarms.find((a) => a.name === incident.alarmName)?.impact;
+  const service = deps.serviceFor?.(incident.service);
+  const alarm = service?.alarms.find((a) => a.name === incident.alarmName);
+  const impact = alarm?.impact;
+  const runbook = service ? runbookFor(service, alarm) : undefined;
   const resolution = resolutionOf(incident, timeline);
   return renderPostmortem(
     {
@@ -38,6 +41,7 @@ export async function incidentPostmortem(deps: PostmortemDeps, incidentId: strin
       closedAt: incident.resolvedAt ?? deps.clock().toISOString(),
       ...(resolution ? { resolution } : {}),
       ...(impact ? { impact } : {}),
+      ...(runbook ? { runbook } : {}),
       outcome: incident.mitigatedAt && !incident.escalatedAt ? 'mitigated' : 'escalated',
       timeline,
       actions: postmortemActions(actions),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 import { ApprovalCandidateSchema, approvalLinkUrl, DEFAULT_APPROVAL_TTL_SECONDS, formatTime, newApprovalId, sealTaskToken, signApprovalLink } from '../core/approval-link.js';
-import { type Severity, SeveritySchema } from '../core/config.js';
+import { runbookFor, type Severity, SeveritySchema } from '../core/config.js';
 import { approvalPendingNotice, approvalRequestMessage } from '../presentation/approval-email.js';
 import type { ApprovalRecord, NewApproval } from '../store/approvals.js';
 import type { Clock, MetricsSink, Publisher, Timeline } from './ports.js';
@@ -18,7 +18,8 @@ import type { Clock, MetricsSink, Publisher, Timeline } from './ports.js';
 /** Just enough of the service config to say who is affected; the whole `$.service` slice may be passed. */
 const ServiceSliceSchema = z.looseObject({
   name: z.string().min(1),
-  alarms: z.array(z.looseObject({ name: z.string(), impact: z.string().optional() })).default([]),
+  runbook: z.string().optional(),
+  alarms: z.array(z.looseObject({ name: z.string(), impact: z.string().optional(), runbook: z.string().optional() })).default([]),
 });
 
 /** What `AwaitApproval` (a `.waitForTaskToken` Task state) hands over. */
@@ -105,6 +106,7 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
   const service = typeof request.service === 'string' ? request.service : request.service.name;
   const secret = await deps.secret();
   const ids = { incidentId: request.incidentId, approvalId };
+  const runbook = runbookOf(request);
 
   await deps.approvals.create({
     ...ids,
@@ -118,6 +120,7 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
     sealedTaskToken: sealTaskToken(request.taskToken, secret, ids),
     tokenSecretId: deps.secretId,
     recipients: [...deps.approverEmails],
+    ...(runbook ? { runbook } : {}),
   });
   // A retried invocation or the next candidate asks again: older emails must not answer the new question.
   await deps.approvals.supersedeOthers(request.incidentId, approvalId);
@@ -137,6 +140,7 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
     executionArn: request.executionArn,
     tableName: deps.tableName,
     recipients: deps.approverEmails,
+    ...(runbook ? { runbook } : {}),
   };
   const text = approvalRequestMessage(facts);
   const notice = approvalPendingNotice(facts);
@@ -163,11 +167,18 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
   // Sent: counted. A retried invocation asks again with a new request (the older one superseded), which counts again.
   deps.metrics.record('approvalsRequested', 1, { service, mitigation: request.candidate.type });
   const told = PAGED.has(request.severity) ? [deps.statusTopicArn, deps.escalationTopicArn] : [deps.statusTopicArn];
-  for (const topicArn of told) {
-    const published = await deps.publisher.publish({ topicArn, subject: notice.subject, message: notice.message, attributes });
+  for (const [i, topicArn] of told.entries()) {
+    // The chat topic gets the notice once, with the status topic's copy.
+    const published = await deps.publisher.publish({ topicArn, subject: notice.subject, message: notice.message, attributes, ...(i > 0 ? { chat: false as const } : {}) });
     messageIds.push(published.messageId);
   }
   return { approvalId, expiresAt: expiresAt.toISOString(), messageIds };
+}
+
+/** The runbook of the incident's alarm (`runbookFor`: the alarm's own, else the service's), when the request carries the service slice. */
+function runbookOf(request: ApprovalRequest): string | undefined {
+  if (typeof request.service === 'string') return undefined;
+  return runbookFor(request.service, request.service.alarms.find((a) => a.name === request.alarmName));
 }
 
 /** Who is affected: the request's own sentence, else the alarm's `impact` from the service config, else a generic one. */

@@ -174,7 +174,8 @@ const workflowInput = (deps: AdmitSignalsDeps, signal: AlarmSignal, service: Ser
 /** Pages the escalation topic about an incident a human must look at, with its history. */
 async function page(deps: AdmitSignalsDeps, incidentId: string, why: string, now: Date, cause: 'refire' | 'orphaned'): Promise<void> {
   const [incident, actions] = await Promise.all([deps.store.getIncident(incidentId), deps.store.listActions(incidentId)]);
-  const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause });
+  const runbook = configuredRunbook(deps.config.services, incident.service, incident.alarmName);
+  const rendered = renderPage({ incident, why, actions: actions.map(describeAction), now, cause, ...(runbook ? { runbook } : {}) });
   await deps.publisher.publish({
     topicArn: deps.escalationTopicArn,
     subject: rendered.subject,

@@ -1,6 +1,7 @@
 import { type ApprovalCandidate, formatTime } from '../core/approval-link.js';
 import type { Severity } from '../core/config.js';
 import { executionConsoleUrl } from '../core/identity.js';
+import { NO_RUNBOOK } from '../core/status-update.js';
 
 /**
  * The approval request as people read it: the email to the approvers (with the signed links) and
@@ -24,7 +25,11 @@ export interface ApprovalRequestText {
   readonly tableName: string;
   /** The approver addresses the links were sent to (none: the CLI is the only way to answer). */
   readonly recipients?: readonly string[];
+  /** The runbook of the incident's alarm. @default none: the message says so */
+  readonly runbook?: string;
 }
+
+const runbookLine = (t: Pick<ApprovalRequestText, 'runbook'>): string => `  ${t.runbook ?? NO_RUNBOOK}`;
 
 /** Shell-quotes a value for the pasted CLI command (names are safe already; this is belt and braces). */
 const shellQuote = (value: string): string => (/^[A-Za-z0-9._:/@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
@@ -50,6 +55,9 @@ export function approvalRequestMessage(t: ApprovalRequestText): { subject: strin
     '',
     'Who is affected',
     `  ${t.impact}`,
+    '',
+    'Runbook',
+    runbookLine(t),
     '',
     'Approve (opens a confirmation page; nothing happens until you confirm there):',
     `  ${t.approveUrl}`,
@@ -108,6 +116,9 @@ export function approvalPendingNotice(t: ApprovalRequestText): { subject: string
     '',
     'Why',
     `  ${t.candidate.rationale}`,
+    '',
+    'Runbook',
+    runbookLine(t),
     '',
     asked,
     `The request expires at ${formatTime(t.expiresAt)}; if nobody decides by then, ${ifNobodyDecides(t)}.`,

@@ -70,6 +70,7 @@ function details(record: ApprovalRecord): Html {
     ['Proposed mitigation', `${record.candidate.type} on ${record.candidate.target}`],
     ['Why', record.candidate.rationale],
     ['Risk', record.candidate.risk],
+    ...(record.runbook ? ([['Runbook', record.runbook]] as Array<[string, string]>) : []),
     ['Requested', formatTime(new Date(record.requestedAt))],
     ['Expires', formatTime(new Date(record.expiresAt))],
     ...(record.recipients?.length ? ([['Links sent to', record.recipients.join(', ')]] as Array<[string, string]>) : []),

@@ -13,7 +13,7 @@ import type { Env } from './env.js';
 export type TableAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:ConditionCheckItem';
 
 /** The SNS topics of the stack. */
-export type TopicName = 'status' | 'escalation' | 'approvers';
+export type TopicName = 'status' | 'escalation' | 'approvers' | 'chat';
 
 /** Groups of each catalogue module's IAM statements (see MitigationPermissions). */
 export type CatalogueGroup = 'evidence' | 'read' | 'settle' | 'write';
@@ -44,9 +44,9 @@ export interface FunctionManifest {
 /** Every function of the stack, by handler name (`lambdas/handlers/<name>.ts`). */
 export const FUNCTION_MANIFEST = {
   'start-execution': {
-    env: ['TABLE_NAME', 'STATE_MACHINE_ARN', 'ESCALATION_TOPIC_ARN'],
+    env: ['TABLE_NAME', 'STATE_MACHINE_ARN', 'ESCALATION_TOPIC_ARN', 'CHAT_TOPIC_ARN'],
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    publishes: ['escalation'],
+    publishes: ['escalation', 'chat'],
     queriesEpisodeIndex: true,
     stateMachine: 'start-execution',
   },
@@ -57,14 +57,18 @@ export const FUNCTION_MANIFEST = {
     stateMachine: 'send-task-success',
   },
   'status-cadence': {
-    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN'],
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'CHAT_TOPIC_ARN'],
     table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-    publishes: ['status', 'escalation'],
+    publishes: ['status', 'escalation', 'chat'],
     queriesEpisodeIndex: true,
   },
   'open-incident': { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
   // GetItem and Query: the Resolved update carries the postmortem draft, rendered from the incident, its timeline and its actions.
-  notify: { env: ['TABLE_NAME', 'STATUS_TOPIC_ARN'], table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], publishes: ['status'] },
+  notify: {
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'CHAT_TOPIC_ARN'],
+    table: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    publishes: ['status', 'chat'],
+  },
   // GetMetricData: where the breaching run that led to the alarm began (impact start, MTTD).
   triage: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['evidence'], readsAlarms: true, readsAlarmMetrics: true },
   decide: { env: ['TABLE_NAME'], table: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
@@ -75,17 +79,17 @@ export const FUNCTION_MANIFEST = {
     catalogue: ['read', 'write'],
   },
   'request-approval': {
-    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'APPROVERS_TOPIC_ARN', 'APPROVER_EMAILS', 'APPROVAL_SECRET_ARN', 'APPROVAL_ENDPOINT_URL'],
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'CHAT_TOPIC_ARN', 'APPROVERS_TOPIC_ARN', 'APPROVER_EMAILS', 'APPROVAL_SECRET_ARN', 'APPROVAL_ENDPOINT_URL'],
     // Create the approval in a transaction that checks the incident exists, supersede older requests, timeline.
     table: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-    publishes: ['status', 'escalation', 'approvers'],
+    publishes: ['status', 'escalation', 'chat', 'approvers'],
     readsApprovalSecret: true,
   },
   verify: { env: ['TABLE_NAME'], table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], catalogue: ['settle'], readsAlarms: true },
   escalate: {
-    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN'],
+    env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'CHAT_TOPIC_ARN'],
     table: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
-    publishes: ['status', 'escalation'],
+    publishes: ['status', 'escalation', 'chat'],
   },
   readiness: {
     env: ['TABLE_NAME', 'STATUS_TOPIC_ARN', 'DEPLOYMENT_STRATEGY_ID'],

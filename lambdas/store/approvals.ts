@@ -59,6 +59,8 @@ export const ApprovalRecordSchema = z.object({
   tokenSecretId: z.string().min(1),
   /** Who the signed links were emailed to (the approvers topic's addresses at request time); absent on older records. */
   recipients: z.array(z.string()).optional(),
+  /** The runbook of the incident's alarm, shown on the approval pages; absent when none is configured. */
+  runbook: z.string().optional(),
   decision: ApprovalDecisionSchema.optional(),
   decidedBy: z.string().optional(),
   decidedVia: ApprovalChannelSchema.optional(),
@@ -89,6 +91,7 @@ export const NewApprovalSchema = ApprovalRecordSchema.pick({
   timeoutSeconds: true,
   tokenSecretId: true,
   recipients: true,
+  runbook: true,
 }).extend({ sealedTaskToken: z.string().min(1) });
 export type NewApproval = z.infer<typeof NewApprovalSchema>;
 

@@ -258,9 +258,13 @@ export class Observability extends Construct {
         leftYAxis: { min: 0, label: 'seconds', showUnits: false },
         ...(annotate ? { leftAnnotations: (['SEV1', 'SEV2'] as const).map((sev) => ({ value: MITIGATION_TARGET_MINUTES[sev] * 60, label: `${sev} target` })) } : {}),
       });
-    const gauges = [METRICS.openIncidents, METRICS.approvalsWaiting, METRICS.openIncidentsWithoutPage].map((spec) =>
-      tourniquetMetric(spec, { service: SELF_SERVICE }, { statistic: cloudwatch.Stats.MAXIMUM, period, label: spec.name }),
-    );
+    const gauges = [
+      ...[METRICS.openIncidents, METRICS.approvalsWaiting, METRICS.openIncidentsWithoutPage].map((spec) =>
+        tourniquetMetric(spec, { service: SELF_SERVICE }, { statistic: cloudwatch.Stats.MAXIMUM, period, label: spec.name }),
+      ),
+      // A chat copy that failed: the email went out, the channel missed it (docs/chat.md).
+      tourniquetMetric(METRICS.chatPublishFailures, { service: SELF_SERVICE }, { statistic: cloudwatch.Stats.SUM, period, label: 'chat copies failed' }),
+    ];
     // Approvals of each service summed over its mitigations: one line per service and step.
     const approvals = services.flatMap((s, si) =>
       mitigationsOf(s).length === 0

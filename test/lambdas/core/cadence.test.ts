@@ -200,8 +200,14 @@ describe('cadenceSettingsFor', () => {
       updateCadenceMinutes: { SEV1: 15 },
       lifecycle: { repageMinutes: { SEV2: 20 }, acknowledgedReminderMinutes: 600 },
       alarms: [
-        { name: 'checkout-5xx-rate', summary: '5xx rate', impact: 'Some customers see errors when they pay for their basket.' },
-        { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.' },
+        {
+          name: 'checkout-5xx-rate',
+          summary: '5xx rate',
+          impact: 'Some customers see errors when they pay for their basket.',
+          runbook: 'https://runbooks.example.com/checkout/5xx-rate',
+        },
+        // No runbook of its own: the service's, resolved here so pages and updates need no config lookup.
+        { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.', runbook: 'https://runbooks.example.com/checkout' },
       ],
     });
     expect(CadenceSettingsSchema.parse(JSON.parse(JSON.stringify(settings)))).toEqual(settings);

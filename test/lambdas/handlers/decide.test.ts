@@ -36,8 +36,9 @@ describe('decide', () => {
     expect(plan.candidates.map((c) => c.type)).toEqual(['ecs-rollback']);
     expect(plan.hasCandidate).toBe(true);
     expect(plan.rationale).toBe(
-      `The alarm fired again after an earlier mitigation (round 1). Already tried and left out: feature-flag-off on ${first.candidates[0]!.target}. Next: ecs-rollback on ${first.candidates[1]!.target}.`,
+      `The alarm fired again after an earlier mitigation (round 1). Already tried and left out: feature-flag-off on ${first.candidates[0]!.target}. Next: ecs-rollback on ${first.candidates[1]!.target}. Runbook: https://runbooks.example.com/checkout/5xx-rate`,
     );
+    expect(first.rationale).toMatch(/ Runbook: https:\/\/runbooks\.example\.com\/checkout\/5xx-rate$/);
 
     await store.recordActionStart(ID, { cursor: 100, type: 'ecs-rollback', target: first.candidates[1]!.target });
     await store.completeAction(ID, 100, 'ecs-rollback', { status: 'dry-run' });
