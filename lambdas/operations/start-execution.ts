@@ -1,6 +1,6 @@
 import { isElsewhere, isServiceLocation, serviceAccess } from '../core/accounts.js';
 import type { AlarmEventInvalidError } from '../core/alarm-event.js';
-import { findAlarm, findSymptomAlarm, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
+import { configuredRunbook, findAlarm, findSymptomAlarm, type ServiceConfig, type TourniquetConfig } from '../core/config.js';
 import { executionArnFor, executionNameFor, incidentIdFor, signalKeyFor } from '../core/identity.js';
 import { type Admission, admit, AUTOMATION_STATUSES, leaseUntil } from '../core/lifecycle.js';
 import type { TimelineEvent, WorkflowInput } from '../core/model.js';
