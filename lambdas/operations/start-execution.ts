@@ -181,6 +181,7 @@ async function page(deps: AdmitSignalsDeps, incidentId: string, why: string, now
     subject: rendered.subject,
     message: rendered.message,
     attributes: { incidentId, status: 'Page', severity: incident.severity },
+    chat: rendered.chat,
   });
   await deps.store.updateIncident(incidentId, { lastPageAt: now.toISOString(), pages: incident.pages + 1 });
 }
