@@ -6,7 +6,7 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.drill/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.drill/', 'dist/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -9,6 +9,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // `npm run build` output: never a test, never a module to resolve instead of the sources.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   // One DynamoDB Local for the whole run; its endpoint reaches the workers as TOURNIQUET_TEST_DYNAMODB_ENDPOINT.
   globalSetup: '<rootDir>/test/global-setup.mjs',

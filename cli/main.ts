@@ -52,5 +52,7 @@ try {
 /** The version in package.json; node:fs is loaded on demand so `--help` still loads only commander (test/cli/layering.test.ts). */
 async function packageVersion(): Promise<string> {
   const { readFileSync } = await import('node:fs');
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  // cli/main.ts in the repository, dist/cli/main.js in the npm package: one or two levels below package.json.
+  const file = new URL(import.meta.url.endsWith('.js') ? '../../package.json' : '../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -1,9 +1,11 @@
 import { Aws, CfnOutput, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 import { CADENCE_SCHEDULE_MINUTES, cadenceSettingsFor } from '../lambdas/core/cadence.js';
 import type { TourniquetConfig } from '../lambdas/core/config.js';
 import { CADENCE_FILE, CONFIG_FILE } from '../lambdas/runtime/deployed-config.js';
+import { TABLE_KEYS } from '../lambdas/store/table.js';
 import { resolveTourniquetConfig, type TourniquetConfigProps } from './config-props.js';
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
@@ -14,7 +16,7 @@ import { FailureNet } from './constructs/failure-net.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { ImmediateDeploymentStrategy } from './constructs/immediate-deployment-strategy.js';
 import { IncidentFunctions } from './constructs/incident-functions.js';
-import { IncidentTable } from './constructs/incident-table.js';
+import { INCIDENT_STORE_ACTIONS, IncidentTable } from './constructs/incident-table.js';
 import { IncidentWorkflow } from './constructs/incident-workflow.js';
 import { NotificationTopics } from './constructs/notification-topics.js';
 import { Observability } from './constructs/observability.js';
@@ -159,6 +161,51 @@ export class Tourniquet extends Construct {
     });
 
     if (props.stackOutputs ?? true) this.addStackOutputs(Stack.of(this));
+  }
+
+  /**
+   * Lets `grantee` run the read-only `tourniquet` commands (incidents, show, postmortem, stats) against this
+   * install: GetItem and Query on the incident table and its gsi1 index (by name), and DescribeStacks of
+   * the enclosing stack for `--stack`.
+   */
+  public grantReadIncidents(grantee: iam.IGrantable): iam.Grant {
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      resourceArns: [this.table.table.tableArn, `${this.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`],
+    });
+    return read.combine(this.grantDescribeStack(grantee));
+  }
+
+  /**
+   * Lets `grantee` operate this install with the `tourniquet` CLI: everything {@link grantReadIncidents}
+   * allows, plus approve/reject (the incident store's writes, the approval secret that opens the sealed
+   * task token, states:SendTaskSuccess on the workflow), pause/resume and ack/resolve (store writes; with
+   * `--notify`, publishing to the status topic and its key). Not `undo`: reverting a mitigation needs the
+   * same write access to the workload as the mitigate function (see docs/embedding.md).
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.grantReadIncidents(grantee)
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: [...INCIDENT_STORE_ACTIONS],
+          resourceArns: [this.table.table.tableArn, `${this.table.table.tableArn}/index/${TABLE_KEYS.gsi1Name}`],
+        }),
+      )
+      .combine(this.approvals.grantSecretRead(grantee))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess'], resourceArns: [this.workflow.stateMachine.stateMachineArn] }))
+      .combine(this.topics.statusTopic.grantPublish(grantee));
+  }
+
+  /** DescribeStacks of the enclosing stack: how the CLI finds the table, topic and strategy with `--stack`. */
+  private grantDescribeStack(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['cloudformation:DescribeStacks'],
+      resourceArns: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack.stackName}/*` })],
+    });
   }
 
   /**

@@ -1,0 +1,29 @@
+/**
+ * The npm package's entry point (`import { Tourniquet } from 'tourniquet'`): the construct to embed in a
+ * stack, the standalone stack, and the config's types and parser. docs/embedding.md.
+ */
+export {
+  type AlarmConfig,
+  checkConfig,
+  ConfigInvalidError,
+  type ConfigProblem,
+  parseConfig,
+  type ServiceConfig,
+  type Severity,
+  type TourniquetConfig,
+} from '../lambdas/core/config.js';
+export { addTourniquetStack, createTourniquetApp, stackNameFor, type TourniquetAppOptions } from './app.js';
+export type {
+  AlarmRef,
+  DeepReadonly,
+  TourniquetAlarmProps,
+  TourniquetConfigProps,
+  TourniquetEcsProps,
+  TourniquetResourcesProps,
+  TourniquetRoute53Props,
+  TourniquetServiceProps,
+  TourniquetWafProps,
+} from './config-props.js';
+export { HANDLER_NAMES, type HandlerName } from './handlers.js';
+export { Tourniquet, type TourniquetProps } from './tourniquet.js';
+export { TourniquetStack, type TourniquetStackProps } from './tourniquet-stack.js';
