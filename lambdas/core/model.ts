@@ -30,21 +30,21 @@ export const WorkflowInputSchema = z.object({
   incidentId: z.string().min(1),
   /** The config slice of the service that owns the alarm: the only resources this execution may touch. */
   service: ServiceConfigSchema,
-  /**
-   * Where the functions reach the service (lambdas/core/accounts.ts `serviceAccess`): its region and, in a
-   * workload account, the member role they assume with the incident id as session name. Absent: here.
-   */
-  access: z
-    .object({
-      account: z.string().regex(/^\d{12}$/).optional(),
-      region: z.string().min(1).max(32).optional(),
-      roleArn: z.string().startsWith('arn:').optional(),
-    })
-    .optional(),
   settings: z.object({
     changeWindowMinutes: z.number().int().positive(),
     dryRun: z.boolean(),
     stage: z.string(),
+    /**
+     * Where the functions reach the service (lambdas/core/accounts.ts `serviceAccess`): its region and, in a
+     * workload account, the member role they assume with the incident id as session name. Absent: here.
+     */
+    access: z
+      .object({
+        account: z.string().regex(/^\d{12}$/).optional(),
+        region: z.string().min(1).max(32).optional(),
+        roleArn: z.string().startsWith('arn:').optional(),
+      })
+      .optional(),
     /** Maintenance windows that cover this service: automation only notifies inside them. */
     maintenanceWindows: z.array(z.object({ start: isoTime, end: isoTime, reason: z.string().optional() })).default([]),
     /** Watch period, flap cooldown, re-page timers (config `lifecycle`). */

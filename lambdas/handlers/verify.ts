@@ -42,7 +42,7 @@ export function createVerifyHandler(home: VerifyDeps) {
     const state = WorkflowStateSchema.parse(event);
     const { attempt, plan, incident } = state;
     // The alarms are read where they live: the service's account and region, under the incident's session name.
-    const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
+    const deps = await atService(home, state.settings.access, sessionNameFor(incident.incidentId));
     if (!attempt || !plan) throw new Error('Verify needs $.attempt and $.plan');
     const now = deps.clock();
     const at = now.toISOString();

@@ -95,7 +95,7 @@ export function createMitigateOperation(home: MitigateDeps) {
   return async (state: WorkflowState): Promise<Attempt> => {
     const { incident, service, plan } = state;
     // The service's own account and region, under the incident's session name (CloudTrail there names the incident).
-    const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
+    const deps = await atService(home, state.settings.access, sessionNameFor(incident.incidentId));
     if (!plan) throw new Error('Mitigate needs the plan at $.plan');
     const first = state.verification?.nextCursor ?? nextExecutableCursor(plan, -1);
     if (first === undefined || !plan.candidates[first]?.executable) {

@@ -158,11 +158,12 @@ const workflowInput = (deps: AdmitSignalsDeps, signal: AlarmSignal, service: Ser
   signal,
   service,
   incidentId,
-  ...(isElsewhere(serviceAccess(deps.config, service)) ? { access: serviceAccess(deps.config, service) } : {}),
   settings: {
     changeWindowMinutes: deps.config.changeWindowMinutes,
     dryRun: deps.config.dryRun || service.dryRun,
     stage: deps.config.stage,
+    // The member role (and region) the functions reach the service through; absent for a service here.
+    ...(isElsewhere(serviceAccess(deps.config, service)) ? { access: serviceAccess(deps.config, service) } : {}),
     maintenanceWindows: deps.config.maintenanceWindows
       .filter((w) => !w.services || w.services.includes(service.name))
       .map(({ start, end, reason }) => ({ start, end, ...(reason ? { reason } : {}) })),

@@ -67,7 +67,7 @@ export interface TriageDeps {
 export async function triageIncident(home: TriageDeps, state: WorkflowState): Promise<Triage> {
   const { service, signal, incident } = state;
   // The service's own account and region, under the incident's session name.
-  const deps = await atService(home, state.access, sessionNameFor(incident.incidentId));
+  const deps = await atService(home, state.settings.access, sessionNameFor(incident.incidentId));
   const now = deps.clock();
   const alarmAt = new Date(signal.stateChangeTime);
   const window = { from: new Date(alarmAt.getTime() - state.settings.changeWindowMinutes * 60_000), to: now };

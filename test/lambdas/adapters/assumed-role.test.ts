@@ -29,7 +29,9 @@ function roles() {
 }
 
 describe('AssumedRoleCredentials', () => {
-  beforeEach(() => sts.reset());
+  beforeEach(() => {
+    sts.reset();
+  });
 
   it('assumes the member role with the incident id as session name, for 15 minutes', async () => {
     const { credentials, clock } = roles();
@@ -90,7 +92,9 @@ describe('AssumedRoleCredentials', () => {
 });
 
 describe('withServiceClients', () => {
-  beforeEach(() => sts.reset());
+  beforeEach(() => {
+    sts.reset();
+  });
 
   /** Clients that say where they are: the settings they were made with. */
   function fakePlace(settings: ClientSettings): PlaceClients & { settings: ClientSettings } {
