@@ -44,6 +44,8 @@ export interface AlarmIntakeProps {
   readonly stateMachine: sfn.IStateMachine;
   /** Where unknown alarms and undeliverable alarm events are reported, and re-fires of escalated incidents paged. */
   readonly escalationTopic: sns.ITopic;
+  /** Where every status update and page also goes, as an AWS Chatbot custom notification (docs/chat.md). */
+  readonly chatTopic: sns.ITopic;
   /** The incident table: the starter reads each service's episode and opens, joins or re-opens its incident. */
   readonly table: IncidentTable;
   /**
@@ -78,11 +80,12 @@ export class AlarmIntake extends Construct {
         TABLE_NAME: props.table.table.tableName,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         ESCALATION_TOPIC_ARN: props.escalationTopic.topicArn,
+        CHAT_TOPIC_ARN: props.chatTopic.topicArn,
       }),
     });
     // The whole config exceeds Lambda's 4 KB environment budget; it comes in the config layer instead.
     props.configLayer.attachTo(this.starter);
-    grantManifest(this.starter, STARTER_HANDLER, { config, table: props.table, topics: { escalation: props.escalationTopic }, stateMachine: props.stateMachine });
+    grantManifest(this.starter, STARTER_HANDLER, { config, table: props.table, topics: { escalation: props.escalationTopic, chat: props.chatTopic }, stateMachine: props.stateMachine });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -19,6 +19,8 @@ export interface IncidentFunctionsProps {
   readonly table: IncidentTable;
   readonly statusTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
+  /** Where every status update and page also goes, as an AWS Chatbot custom notification (docs/chat.md). */
+  readonly chatTopic: sns.ITopic;
   /** Where `request-approval` sends approval requests with their signed links. */
   readonly approversTopic: sns.ITopic;
   /**
@@ -71,6 +73,7 @@ export class IncidentFunctions extends Construct {
       STATUS_TOPIC_ARN: statusTopic.topicArn,
       ESCALATION_TOPIC_ARN: escalationTopic.topicArn,
       APPROVERS_TOPIC_ARN: props.approversTopic.topicArn,
+      CHAT_TOPIC_ARN: props.chatTopic.topicArn,
       // `-` for none: an empty value is not worth finding out whether every deploy path accepts.
       APPROVER_EMAILS: props.approverEmails?.length ? props.approverEmails.join(',') : '-',
       APPROVAL_SECRET_ARN: approvals.secret.secretArn,
@@ -80,7 +83,7 @@ export class IncidentFunctions extends Construct {
     const access: StackAccess = {
       config,
       table,
-      topics: { status: statusTopic, escalation: escalationTopic, approvers: props.approversTopic },
+      topics: { status: statusTopic, escalation: escalationTopic, approvers: props.approversTopic, chat: props.chatTopic },
       deploymentStrategyId: props.deploymentStrategyId,
       approvalSecretArn: approvals.secret.secretArn,
     };

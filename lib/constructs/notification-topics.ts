@@ -26,8 +26,9 @@ export interface NotificationTopicsProps {
 }
 
 /**
- * The three human-facing channels: status updates (Investigating → Identified → Mitigated →
- * Resolved), escalation pages, and approval requests (signed links, for approvers only). All are
+ * The human-facing channels: status updates (Investigating → Identified → Mitigated → Resolved),
+ * escalation pages, approval requests (signed links, for approvers only), and chat (every status
+ * update and page again, in AWS Chatbot's custom notification format: docs/chat.md). All are
  * encrypted with one customer-managed key so that the key policy, not only IAM, decides who may
  * publish; AWS service principals may publish only from this account (see {@link GuardedTopic}).
  */
@@ -37,6 +38,12 @@ export class NotificationTopics extends Construct {
   public readonly escalationTopic: sns.Topic;
   /** Approval requests with their signed links: a narrower list than the status topic. */
   public readonly approversTopic: sns.Topic;
+  /**
+   * Every status update and page as an AWS Chatbot custom notification (JSON, not email text):
+   * subscribe Chatbot's Slack or Teams channel configurations to it (ChatChannels does, from `chat`).
+   * Never the approval links.
+   */
+  public readonly chatTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: NotificationTopicsProps = {}) {
     super(scope, id);
@@ -59,6 +66,11 @@ export class NotificationTopics extends Construct {
     });
     this.approversTopic = new GuardedTopic(this, 'ApproversTopic', {
       displayName: 'Tourniquet approvals',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.chatTopic = new GuardedTopic(this, 'ChatTopic', {
+      displayName: 'Tourniquet chat',
       masterKey: this.key,
       enforceSSL: true,
     });

@@ -31,6 +31,8 @@ export interface StatusCadenceProps {
   readonly statusTopic: sns.ITopic;
   /** Where re-pages, reminders and orphaned-workflow pages go. */
   readonly escalationTopic: sns.ITopic;
+  /** Where every status update and page also goes, as an AWS Chatbot custom notification (docs/chat.md). */
+  readonly chatTopic: sns.ITopic;
 }
 
 /**
@@ -56,6 +58,7 @@ export class StatusCadence extends Construct {
         TABLE_NAME: table.table.tableName,
         STATUS_TOPIC_ARN: statusTopic.topicArn,
         ESCALATION_TOPIC_ARN: escalationTopic.topicArn,
+        CHAT_TOPIC_ARN: props.chatTopic.topicArn,
       }),
     });
     // Alarm impact sentences can outgrow Lambda's 4 KB environment; the settings come in the config layer instead.
@@ -63,7 +66,7 @@ export class StatusCadence extends Construct {
     // The next scheduled run is the retry: an old schedule event, or a second attempt, adds nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(CADENCE_SCHEDULE_MINUTES) });
 
-    grantManifest(this.handler, STATUS_CADENCE_HANDLER, { config: props.config, table, topics: { status: statusTopic, escalation: escalationTopic } });
+    grantManifest(this.handler, STATUS_CADENCE_HANDLER, { config: props.config, table, topics: { status: statusTopic, escalation: escalationTopic, chat: props.chatTopic } });
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Tourniquet: send due status updates of open incidents (every ${CADENCE_SCHEDULE_MINUTES} minutes)`,

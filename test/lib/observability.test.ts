@@ -176,6 +176,7 @@ describe('Observability (sample config)', () => {
         ['OpenIncidents', { service: SELF_SERVICE }, 'Maximum'],
         ['ApprovalsWaiting', { service: SELF_SERVICE }, 'Maximum'],
         ['OpenIncidentsWithoutPage', { service: SELF_SERVICE }, 'Maximum'],
+        ['ChatPublishFailures', { service: SELF_SERVICE }, 'Sum'],
       ]);
     });
 

@@ -46,20 +46,21 @@ describe('TourniquetStack (sample config)', () => {
         Object.keys(functionsByHandler(template)[handler]!.Properties.Environment.Variables as Record<string, unknown>)
           .filter((k) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS')
           .sort();
-      expect(own('start-execution')).toEqual(['ESCALATION_TOPIC_ARN', 'STATE_MACHINE_ARN', 'TABLE_NAME']);
+      expect(own('start-execution')).toEqual(['CHAT_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'STATE_MACHINE_ARN', 'TABLE_NAME']);
       expect(own('open-incident')).toEqual(['TABLE_NAME']);
       expect(own('triage')).toEqual(['TABLE_NAME']);
       expect(own('decide')).toEqual(['TABLE_NAME']);
       expect(own('verify')).toEqual(['TABLE_NAME']);
       expect(own('mitigate')).toEqual(['DEPLOYMENT_STRATEGY_ID', 'TABLE_NAME']);
-      expect(own('notify')).toEqual(['STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('notify')).toEqual(['CHAT_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('close-incident')).toEqual(['TABLE_NAME']);
-      expect(own('escalate')).toEqual(['ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
+      expect(own('escalate')).toEqual(['CHAT_TOPIC_ARN', 'ESCALATION_TOPIC_ARN', 'STATUS_TOPIC_ARN', 'TABLE_NAME']);
       expect(own('request-approval')).toEqual([
         'APPROVAL_ENDPOINT_URL',
         'APPROVAL_SECRET_ARN',
         'APPROVERS_TOPIC_ARN',
         'APPROVER_EMAILS',
+        'CHAT_TOPIC_ARN',
         'ESCALATION_TOPIC_ARN',
         'STATUS_TOPIC_ARN',
         'TABLE_NAME',
@@ -134,14 +135,15 @@ describe('TourniquetStack (sample config)', () => {
       expect(Object.keys(keys)).toHaveLength(1);
       const keyId = Object.keys(keys)[0]!;
       expect((keys[keyId] as CfnResource).Properties.EnableKeyRotation).toBe(true);
-      for (const name of ['Tourniquet status', 'Tourniquet escalation']) {
+      for (const name of ['Tourniquet status', 'Tourniquet escalation', 'Tourniquet approvals', 'Tourniquet chat']) {
         template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: name, KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
       }
     });
 
     it('denies publishing without TLS on every topic', () => {
       const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Record<string, CfnResource>);
-      expect(policies).toHaveLength(4);
+      // Status, escalation, approvers, chat and the alarm intake topic.
+      expect(policies).toHaveLength(5);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
       }
@@ -222,6 +224,7 @@ describe('TourniquetStack (sample config)', () => {
       'ApprovalEndpointUrl',
       'ApprovalSecretArn',
       'ApproversTopicArn',
+      'ChatTopicArn',
       'DashboardName',
       'DashboardUrl',
       'DeploymentStrategyId',
