@@ -155,8 +155,8 @@ class StepFailedError extends Error {
 
 /** What the run deployed (or started to), so teardown removes exactly that. */
 export interface Deployed {
-  workload?: { stackName: string; stage: string; appconfig?: { applicationId: string; configurationProfileId: string; sampleVersion: number } };
-  tourniquet?: { stackName: string; configFile: string };
+  workload?: { stackName: string; stage: string; output: string; appconfig?: { applicationId: string; configurationProfileId: string; sampleVersion: number } };
+  tourniquet?: { stackName: string; configFile: string; output: string };
 }
 
 /** Runs the whole test. Never throws: every outcome, teardown included, is in the result. */
@@ -203,22 +203,11 @@ export async function runAwsTest(deps: AwsTestDeps): Promise<AwsTestOutcome> {
     workDir = await deps.makeWorkDir();
     const dir = workDir;
 
-    const workload: NonNullable<Deployed['workload']> = { stackName: names.stackName, stage };
+    const workload: NonNullable<Deployed['workload']> = { stackName: names.stackName, stage, output: join(dir, 'cdk.out.workload') };
     await step(`deploy the sample workload (${names.stackName})`, async () => {
       deployed.workload = workload;
       await cdk(
-        [
-          'deploy',
-          names.stackName,
-          '--app',
-          'npx tsx e2e/aws/workload/app.ts',
-          '-c',
-          `${STAGE_CONTEXT}=${stage}`,
-          '--require-approval',
-          'never',
-          '--output',
-          join(dir, 'cdk.out.workload'),
-        ],
+        ['deploy', names.stackName, '--app', 'npx tsx e2e/aws/workload/app.ts', '-c', `${STAGE_CONTEXT}=${stage}`, '--require-approval', 'never', '--output', workload.output],
         'cdk deploy (sample workload)',
       );
     });
@@ -242,9 +231,9 @@ export async function runAwsTest(deps: AwsTestDeps): Promise<AwsTestOutcome> {
     deps.log(`  Tourniquet config written to ${configFile}`);
 
     await step(`deploy Tourniquet (${tourniquetStack})`, async () => {
-      deployed.tourniquet = { stackName: tourniquetStack, configFile };
+      deployed.tourniquet = { stackName: tourniquetStack, configFile, output: join(dir, 'cdk.out.tourniquet') };
       await cdk(
-        ['deploy', tourniquetStack, '-c', `${CONFIG_FILE_CONTEXT}=${configFile}`, '--require-approval', 'never', '--output', join(dir, 'cdk.out.tourniquet')],
+        ['deploy', tourniquetStack, '-c', `${CONFIG_FILE_CONTEXT}=${configFile}`, '--require-approval', 'never', '--output', deployed.tourniquet.output],
         'cdk deploy (Tourniquet)',
       );
     });
@@ -353,15 +342,15 @@ export async function teardown(deps: AwsTestDeps, clients: AwsTestClients, regio
   };
 
   if (deployed.tourniquet) {
-    const { stackName, configFile } = deployed.tourniquet;
+    const { stackName, configFile, output } = deployed.tourniquet;
     const tables = await retainedTables(clients.cloudformation, stackName).catch(() => [] as string[]);
-    await part(`destroy ${stackName}`, () => destroy(stackName, ['-c', `${CONFIG_FILE_CONTEXT}=${configFile}`]), `stack ${stackName}`);
+    await part(`destroy ${stackName}`, () => destroy(stackName, ['-c', `${CONFIG_FILE_CONTEXT}=${configFile}`, '--output', output]), `stack ${stackName}`);
     for (const table of tables) {
       await part(`delete the retained table ${table}`, () => deleteTable(clients.dynamodb, table), `DynamoDB table ${table}`);
     }
   }
   if (deployed.workload) {
-    const { stackName, stage, appconfig } = deployed.workload;
+    const { stackName, stage, output, appconfig } = deployed.workload;
     if (appconfig) {
       await part(
         'delete the hosted versions Tourniquet added',
@@ -369,7 +358,11 @@ export async function teardown(deps: AwsTestDeps, clients: AwsTestClients, regio
         `hosted configuration versions of ${appconfig.applicationId}/${appconfig.configurationProfileId}`,
       );
     }
-    await part(`destroy ${stackName}`, () => destroy(stackName, ['--app', 'npx tsx e2e/aws/workload/app.ts', '-c', `${STAGE_CONTEXT}=${stage}`]), `stack ${stackName}`);
+    await part(
+      `destroy ${stackName}`,
+      () => destroy(stackName, ['--app', 'npx tsx e2e/aws/workload/app.ts', '-c', `${STAGE_CONTEXT}=${stage}`, '--output', output]),
+      `stack ${stackName}`,
+    );
   }
   return left;
 }

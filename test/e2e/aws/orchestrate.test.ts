@@ -267,8 +267,12 @@ describe('npm run test:aws: a run that works', () => {
     expect(tourniquet).toBe(
       `npx cdk deploy ${TOURNIQUET} -c tourniquet:configFile=/tmp/tourniquet-aws-test-x/tourniquet.config.json --require-approval never --output /tmp/tourniquet-aws-test-x/cdk.out.tourniquet`,
     );
-    expect(destroyT).toBe(`npx cdk destroy ${TOURNIQUET} --force -c tourniquet:configFile=/tmp/tourniquet-aws-test-x/tourniquet.config.json`);
-    expect(destroyW).toBe(`npx cdk destroy ${WORKLOAD} --force --app npx tsx e2e/aws/workload/app.ts -c tourniquet-aws-test:stage=${STAGE}`);
+    expect(destroyT).toBe(
+      `npx cdk destroy ${TOURNIQUET} --force -c tourniquet:configFile=/tmp/tourniquet-aws-test-x/tourniquet.config.json --output /tmp/tourniquet-aws-test-x/cdk.out.tourniquet`,
+    );
+    expect(destroyW).toBe(
+      `npx cdk destroy ${WORKLOAD} --force --app npx tsx e2e/aws/workload/app.ts -c tourniquet-aws-test:stage=${STAGE} --output /tmp/tourniquet-aws-test-x/cdk.out.workload`,
+    );
     // Deploys stop on Ctrl-C; the teardown's destroys do not.
     expect(h.commands.map((c) => c.survivesInterrupt)).toEqual([false, false, true, true]);
 
