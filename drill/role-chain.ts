@@ -43,14 +43,22 @@ export function roleChainMismatches(calls: readonly SimCall[], world: RoleChainW
   }
   const allowed = new Set([...incidentIds, READINESS_SESSION]);
   const strangers = [...new Set(workloadCalls.map((c) => sessionOf(c.caller)?.session).filter((s): s is string => s !== undefined && !allowed.has(s)))];
-  if (strangers.length > 0) mismatches.push(`calls in workload account ${world.workload.account} ran under session name(s) ${strangers.join(', ')}, which name no incident of this drill`);
+  if (strangers.length > 0)
+    mismatches.push(`calls in workload account ${world.workload.account} ran under session name(s) ${strangers.join(', ')}, which name no incident of this drill`);
 
   const first = incidentIds[0];
   for (const fn of assumedBy) {
     const role = roleNameOf(world.functionRoleArn(fn));
     const assumed = calls.some((c) => {
       const input = c.input as { RoleArn?: string; RoleSessionName?: string };
-      return c.service === 'sts' && c.command === 'AssumeRole' && !c.error && sessionOf(c.caller)?.role === role && input.RoleArn === world.memberRoleArn && input.RoleSessionName === first;
+      return (
+        c.service === 'sts' &&
+        c.command === 'AssumeRole' &&
+        !c.error &&
+        sessionOf(c.caller)?.role === role &&
+        input.RoleArn === world.memberRoleArn &&
+        input.RoleSessionName === first
+      );
     });
     if (!assumed) mismatches.push(`expected ${fn} (role ${role}) to assume ${world.memberRoleArn} with session name ${first ?? '(no incident)'}, it did not`);
   }

@@ -449,7 +449,11 @@ export class SimulatedAccount {
    * every call resolves its credentials first and is denied unless they are the member role's.
    */
   clientsWith(settings: SimClientSettings): SimClients {
-    return this.#build('drill', { ...CLIENT_CONFIG, ...(settings.region ? { region: settings.region } : {}), ...(settings.credentials ? { credentials: settings.credentials } : {}) });
+    return this.#build('drill', {
+      ...CLIENT_CONFIG,
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    });
   }
 
   #clientsFor(origin: CallOrigin): SimClients {

@@ -395,14 +395,21 @@ export function faultError(
 }
 
 /** AWS's access-denied message for a call by `callerArn` that no policy allows. */
-export function deniedCallMessage(callerArn: string, service: SimServiceName, command: string, input: Record<string, unknown>, because = 'no identity-based policy allows'): string {
+export function deniedCallMessage(
+  callerArn: string,
+  service: SimServiceName,
+  command: string,
+  input: Record<string, unknown>,
+  because = 'no identity-based policy allows',
+): string {
   const action = `${IAM_PREFIX[service]}:${command}`;
   return `User: ${callerArn} is not authorized to perform: ${action} on resource: ${resourceArn(service, command, input)} because ${because} the ${action} action`;
 }
 
 /** AWS's access-denied exception of `service`, as SDK v3 raises it (the modelled class, else the base exception with AWS's code). */
 export function accessDeniedError(service: SimServiceName, message: string, $metadata = meta(service === 'ecs' || service === 'wafv2' ? 400 : 403, 1, 0)): Error {
-  const generic = (Base: typeof AppConfigServiceException, name: string, status: number) => new Base({ name, $fault: 'client', message, $metadata: { ...$metadata, httpStatusCode: status } });
+  const generic = (Base: typeof AppConfigServiceException, name: string, status: number) =>
+    new Base({ name, $fault: 'client', message, $metadata: { ...$metadata, httpStatusCode: status } });
   if (service === 'ecs') return new EcsAccessDeniedException({ message, $metadata });
   if (service === 'sns') return new AuthorizationErrorException({ message, $metadata });
   if (service === 'route53') return generic(Route53ServiceException, 'AccessDenied', 403);

@@ -124,7 +124,12 @@ export class SimSts implements SimService {
 }
 
 function invalidToken(): Error {
-  return new STSServiceException({ name: 'InvalidClientTokenId', $fault: 'client', message: 'The security token included in the request is invalid.', $metadata: errorMetadata(403) });
+  return new STSServiceException({
+    name: 'InvalidClientTokenId',
+    $fault: 'client',
+    message: 'The security token included in the request is invalid.',
+    $metadata: errorMetadata(403),
+  });
 }
 
 /**
@@ -136,6 +141,9 @@ export function memberRoleGuard(memberRoleArn: string, account: string) {
   return (caller: SimPrincipal | undefined, call: { readonly service: SimServiceName; readonly command: string; readonly input: Record<string, unknown> }): Error | undefined => {
     if (caller && caller.roleArn === memberRoleArn && caller.account === account) return undefined;
     const who = caller?.arn ?? 'an unknown or expired access key';
-    return accessDeniedError(call.service, deniedCallMessage(who, call.service, call.command, call.input, `only ${memberRoleArn} is admitted in account ${account}: no policy allows`));
+    return accessDeniedError(
+      call.service,
+      deniedCallMessage(who, call.service, call.command, call.input, `only ${memberRoleArn} is admitted in account ${account}: no policy allows`),
+    );
   };
 }

@@ -179,7 +179,10 @@ export interface WireOptions {
    */
   readonly callers?: SimCallers;
   /** Refuses a call (an access-denied exception) before anything else happens, e.g. one not made with the account's member role. */
-  readonly guard?: (caller: SimPrincipal | undefined, call: { readonly service: SimServiceName; readonly command: string; readonly input: Record<string, unknown> }) => Error | undefined;
+  readonly guard?: (
+    caller: SimPrincipal | undefined,
+    call: { readonly service: SimServiceName; readonly command: string; readonly input: Record<string, unknown> },
+  ) => Error | undefined;
 }
 
 /** The access key of the client's credentials, resolved the way signing resolves them (a provider is called). */

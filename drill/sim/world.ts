@@ -83,6 +83,8 @@ export class CrossAccountWorld {
   }
 
   #roleName(fn: string): string {
-    return (WORKLOAD_ACCESS_HANDLERS as readonly string[]).includes(fn) ? functionRoleName(this.#stage, fn as (typeof WORKLOAD_ACCESS_HANDLERS)[number]) : `Tourniquet-${this.#stage}-${fn}`;
+    return (WORKLOAD_ACCESS_HANDLERS as readonly string[]).includes(fn)
+      ? functionRoleName(this.#stage, fn as (typeof WORKLOAD_ACCESS_HANDLERS)[number])
+      : `Tourniquet-${this.#stage}-${fn}`;
   }
 }

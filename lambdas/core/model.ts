@@ -40,7 +40,10 @@ export const WorkflowInputSchema = z.object({
      */
     access: z
       .object({
-        account: z.string().regex(/^\d{12}$/).optional(),
+        account: z
+          .string()
+          .regex(/^\d{12}$/)
+          .optional(),
         region: z.string().min(1).max(32).optional(),
         roleArn: z.string().startsWith('arn:').optional(),
       })

@@ -19,7 +19,11 @@ export class ServiceUnreachableError extends Error {
  *
  * @throws ServiceUnreachableError when the service is elsewhere and `deps` has no `forService`
  */
-export async function atService<D extends { readonly forService?: ForService<Partial<D>> | undefined }>(deps: D, access: ServiceAccess | undefined, sessionName: string): Promise<D> {
+export async function atService<D extends { readonly forService?: ForService<Partial<D>> | undefined }>(
+  deps: D,
+  access: ServiceAccess | undefined,
+  sessionName: string,
+): Promise<D> {
   if (!isElsewhere(access)) return deps;
   if (!deps.forService) {
     throw new ServiceUnreachableError(
