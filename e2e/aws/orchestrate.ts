@@ -4,7 +4,7 @@ import { type AppConfigClient, DeleteHostedConfigurationVersionCommand, ListHost
 import { type CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { type CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -156,7 +156,7 @@ class StepFailedError extends Error {
 /** What the run deployed (or started to), so teardown removes exactly that. */
 export interface Deployed {
   workload?: { stackName: string; stage: string; output: string; appconfig?: { applicationId: string; configurationProfileId: string; sampleVersion: number } };
-  tourniquet?: { stackName: string; configFile: string; output: string };
+  tourniquet?: { stackName: string; configFile: string; output: string; stateMachineArn?: string };
 }
 
 /** Runs the whole test. Never throws: every outcome, teardown included, is in the result. */
@@ -239,6 +239,7 @@ export async function runAwsTest(deps: AwsTestDeps): Promise<AwsTestOutcome> {
     });
     const tourniquet = await step('read the Tourniquet stack outputs', async () => {
       const outputs = await stackOutputs(clients.cloudformation, tourniquetStack);
+      if (deployed.tourniquet) deployed.tourniquet.stateMachineArn = requireOutput(outputs, 'StateMachineArn', tourniquetStack);
       return { table: requireOutput(outputs, 'IncidentTableName', tourniquetStack) };
     });
 
@@ -342,7 +343,11 @@ export async function teardown(deps: AwsTestDeps, clients: AwsTestClients, regio
   };
 
   if (deployed.tourniquet) {
-    const { stackName, configFile, output } = deployed.tourniquet;
+    const { stackName, configFile, output, stateMachineArn } = deployed.tourniquet;
+    if (stateMachineArn) {
+      // The incident is still in its watch period (a Wait of minutes): CloudFormation would wait for it to end before the state machine is gone.
+      await part('stop the running executions', () => stopExecutions(clients.sfn, stateMachineArn), `running executions of ${stateMachineArn}`);
+    }
     const tables = await retainedTables(clients.cloudformation, stackName).catch(() => [] as string[]);
     await part(`destroy ${stackName}`, () => destroy(stackName, ['-c', `${CONFIG_FILE_CONTEXT}=${configFile}`, '--output', output]), `stack ${stackName}`);
     for (const table of tables) {
@@ -365,6 +370,18 @@ export async function teardown(deps: AwsTestDeps, clients: AwsTestClients, regio
     );
   }
   return left;
+}
+
+/** Stops every RUNNING execution of the state machine (the incident's, and any continuation). */
+async function stopExecutions(client: SFNClient, stateMachineArn: string): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }));
+    for (const execution of page.executions ?? []) {
+      await client.send(new StopExecutionCommand({ executionArn: execution.executionArn, error: 'TourniquetAwsTest.Teardown', cause: 'npm run test:aws is destroying the stack' }));
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
 }
 
 /** Tables of the stack (the incident table is RETAIN): read before the stack is deleted, deleted after. */

@@ -9,7 +9,7 @@ import {
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from '@jest/globals';
@@ -35,6 +35,11 @@ const TOURNIQUET = `Tourniquet-${STAGE}`;
 const ALARM = `tourniquet-aws-test-${STAGE}-checkout-errors`;
 const TABLE = `${TOURNIQUET}-IncidentTable1234`;
 const EXECUTION = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Tourniquet-${STAGE}:alarm-1`;
+const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Tourniquet-${STAGE}`;
+const TOURNIQUET_OUTPUTS = [
+  { OutputKey: 'IncidentTableName', OutputValue: TABLE },
+  { OutputKey: 'StateMachineArn', OutputValue: STATE_MACHINE },
+];
 const T0 = Date.parse('2026-11-28T06:00:00Z');
 /** How long a fake `cdk deploy` or `cdk destroy` takes, in virtual time. */
 const CDK_MS = 120_000;
@@ -130,7 +135,7 @@ function healthyAccount(h: Harness): void {
     ],
   });
   cloudformation.on(DescribeStacksCommand, { StackName: TOURNIQUET }).resolves({
-    Stacks: [{ StackName: TOURNIQUET, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(T0), Outputs: [{ OutputKey: 'IncidentTableName', OutputValue: TABLE }] }],
+    Stacks: [{ StackName: TOURNIQUET, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(T0), Outputs: TOURNIQUET_OUTPUTS }],
   });
   cloudformation.on(ListStackResourcesCommand, { StackName: TOURNIQUET }).resolves({
     StackResourceSummaries: [
@@ -174,6 +179,13 @@ function healthyAccount(h: Harness): void {
         lambdaFunctionSucceededEventDetails: { output: JSON.stringify({ messageId: 'm-1', subject: 'Investigating' }) },
       },
     ],
+  });
+  sfn.on(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE, statusFilter: 'RUNNING' }).resolves({
+    executions: [{ executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, name: 'alarm-1', status: 'RUNNING', startDate: new Date(T0) }],
+  });
+  sfn.on(StopExecutionCommand).callsFake((input: { executionArn: string }) => {
+    h.events.push(`StopExecution ${input.executionArn}`);
+    return { stopDate: new Date(T0) };
   });
   dynamodb.on(DeleteTableCommand).callsFake((input: { TableName: string }) => {
     h.events.push(`DeleteTable ${input.TableName}`);
@@ -241,6 +253,7 @@ describe('npm run test:aws: a run that works', () => {
       `cdk deploy ${TOURNIQUET}`,
       'PutMetricData',
       'SetAlarmState',
+      `StopExecution ${EXECUTION}`,
       `cdk destroy ${TOURNIQUET}`,
       `DeleteTable ${TABLE}`,
       'DeleteHostedConfigurationVersion 2',
@@ -343,7 +356,13 @@ describe('npm run test:aws: teardown', () => {
     );
     // 13 looks: at 0, 10, ..., 120 s; never a look past the deadline.
     expect(appconfig.commandCalls(ListDeploymentsCommand)).toHaveLength(13);
-    expect(h.events.slice(-4)).toEqual([`cdk destroy ${TOURNIQUET}`, `DeleteTable ${TABLE}`, 'DeleteHostedConfigurationVersion 2', `cdk destroy ${WORKLOAD}`]);
+    expect(h.events.slice(-5)).toEqual([
+      `StopExecution ${EXECUTION}`,
+      `cdk destroy ${TOURNIQUET}`,
+      `DeleteTable ${TABLE}`,
+      'DeleteHostedConfigurationVersion 2',
+      `cdk destroy ${WORKLOAD}`,
+    ]);
     expect(outcome.figures.timeToFlagOffMs).toBeUndefined();
     expect(h.lines).toContain('  time to flag off (alarm driven -> kill switch deployment complete): -');
   });
@@ -358,7 +377,13 @@ describe('npm run test:aws: teardown', () => {
     const outcome = finished(await runAwsTest(h.deps));
     expect(outcome.kind).toBe('interrupted');
     expect(exitCodeFor(outcome)).toBe(130);
-    expect(h.events.slice(-4)).toEqual([`cdk destroy ${TOURNIQUET}`, `DeleteTable ${TABLE}`, 'DeleteHostedConfigurationVersion 2', `cdk destroy ${WORKLOAD}`]);
+    expect(h.events.slice(-5)).toEqual([
+      `StopExecution ${EXECUTION}`,
+      `cdk destroy ${TOURNIQUET}`,
+      `DeleteTable ${TABLE}`,
+      'DeleteHostedConfigurationVersion 2',
+      `cdk destroy ${WORKLOAD}`,
+    ]);
     expect(h.lines.at(-1)).toBe('test:aws INTERRUPTED: wait for the incident in the real table: interrupted during incident for ' + ALARM);
   });
 
@@ -374,7 +399,7 @@ describe('npm run test:aws: teardown', () => {
     cloudformation.on(DescribeStacksCommand, { StackName: TOURNIQUET }).callsFake(() => {
       if (!h.events.includes(`DeleteStack ${TOURNIQUET}`))
         return {
-          Stacks: [{ StackName: TOURNIQUET, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(T0), Outputs: [{ OutputKey: 'IncidentTableName', OutputValue: TABLE }] }],
+          Stacks: [{ StackName: TOURNIQUET, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(T0), Outputs: TOURNIQUET_OUTPUTS }],
         };
       deleting += 1;
       if (deleting <= 2) return { Stacks: [{ StackName: TOURNIQUET, StackStatus: 'DELETE_IN_PROGRESS', CreationTime: new Date(T0) }] };
