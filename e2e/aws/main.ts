@@ -54,7 +54,8 @@ function run(spec: CommandSpec, region: string): Promise<number> {
     process.stdout.write(`  $ ${spec.command} ${spec.args.join(' ')}\n`);
     const child = spawn(spec.command, [...spec.args], {
       cwd: ROOT,
-      stdio: 'inherit',
+      // No stdin: nothing may prompt (--require-approval never, --force), and a process group of its own must not read the terminal.
+      stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, AWS_REGION: region, AWS_DEFAULT_REGION: region },
       // Own process group: a Ctrl-C at the terminal reaches the run, not the teardown's cdk destroy.
       detached: spec.survivesInterrupt === true,
