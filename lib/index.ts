@@ -1,6 +1,6 @@
 /**
  * The npm package's entry point (`import { Tourniquet } from 'tourniquet'`): the construct to embed in a
- * stack, the standalone stack, and the config's types and parser. docs/embedding.md.
+ * stack, the standalone stack, the member construct and stacks of workload accounts (docs/accounts.md), and the config's types and parser. docs/embedding.md.
  */
 export {
   type AlarmConfig,
@@ -25,5 +25,7 @@ export type {
   TourniquetWafProps,
 } from './config-props.js';
 export { HANDLER_NAMES, type HandlerName } from './handlers.js';
+export { addMemberStacks, createMemberApp, memberStackName, TourniquetMemberStack, type TourniquetMemberStackProps } from './member/member-stack.js';
+export { TourniquetMember, type TourniquetMemberProps } from './member/tourniquet-member.js';
 export { Tourniquet, type TourniquetProps } from './tourniquet.js';
 export { TourniquetStack, type TourniquetStackProps } from './tourniquet-stack.js';
