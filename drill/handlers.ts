@@ -37,6 +37,8 @@ export interface DrillWiring {
   readonly sleep: (ms: number) => Promise<void>;
   readonly statusTopicArn: string;
   readonly escalationTopicArn: string;
+  /** The chat topic: the functions that notify relay every status update and page there (AWS Chatbot format). */
+  readonly chatTopicArn: string;
   readonly deploymentStrategyId: string;
   /** Where the functions' metrics go: memory, stamped with virtual time (nothing is written to stdout). */
   readonly metrics: MetricsSink;
@@ -73,6 +75,7 @@ function drillEnvironment(w: DrillWiring, stateMachineArn = ''): Record<string, 
     TABLE_NAME: w.tableName,
     STATUS_TOPIC_ARN: w.statusTopicArn,
     ESCALATION_TOPIC_ARN: w.escalationTopicArn,
+    CHAT_TOPIC_ARN: w.chatTopicArn,
     DEPLOYMENT_STRATEGY_ID: w.deploymentStrategyId,
     STATE_MACHINE_ARN: stateMachineArn,
   };

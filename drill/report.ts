@@ -206,7 +206,12 @@ export function renderReport(result: DrillResult): string {
     for (const line of faultLines(result)) out.push(`  ${line}`);
   }
   out.push('Notifications:');
-  for (const n of result.notifications) out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.via === 'failure-net' ? `(failure net) ${n.body.slice(0, 90)}` : n.subject}`);
+  // Chat copies repeat the status updates and pages above (AWS Chatbot format, --json has them): counted, not listed.
+  const chat = result.notifications.filter((n) => n.topic === 'chat').length;
+  for (const n of result.notifications.filter((n) => n.topic !== 'chat')) {
+    out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.via === 'failure-net' ? `(failure net) ${n.body.slice(0, 90)}` : n.subject}`);
+  }
+  if (chat > 0) out.push(`  (and ${chat} chat cop${chat === 1 ? 'y' : 'ies'} of them on the chat topic, in AWS Chatbot's format)`);
   out.push('');
   const metric = (label: string, s: number | null) => `${label} ${s === null ? 'n/a' : humanDuration(s * 1000)}`;
   const source = (r: DrillResult) =>

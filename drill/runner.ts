@@ -9,6 +9,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { MemoryMetricsSink } from '../lambdas/adapters/memory-metrics.js';
 import { CADENCE_SCHEDULE_MINUTES } from '../lambdas/core/cadence.js';
 import { parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
+import { ChatRelay } from '../lambdas/operations/chat-relay.js';
 import { setPause } from '../lambdas/operations/pause.js';
 import { incidentPostmortem, metricsOf } from '../lambdas/operations/postmortem.js';
 import type { StartSummary } from '../lambdas/operations/start-execution.js';
@@ -151,6 +152,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     status: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-status`,
     escalation: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-escalation`,
     approvers: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-approvers`,
+    chat: `arn:aws:sns:${SIM_REGION}:${SIM_ACCOUNT}:Tourniquet-${config.stage}-chat`,
   };
   // A service in another account: the scenario's account is that workload account, reached through the member role.
   const world = CrossAccountWorld.of(config, options.memberRoleTrusts ? { trusts: options.memberRoleTrusts } : {});
@@ -158,7 +160,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
   const account = new SimulatedAccount({
     scenario,
     clock,
-    topicArns: [topics.status, topics.escalation, topics.approvers],
+    topicArns: [topics.status, topics.escalation, topics.approvers, topics.chat],
     sleep: (seconds) => scheduler.sleep(seconds),
     ...(world ? world.accountOptions(clock) : {}),
   });
@@ -181,6 +183,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     documentClient: localDocumentClient(session.dynamodb.endpoint),
     statusTopicArn: topics.status,
     escalationTopicArn: topics.escalation,
+    chatTopicArn: topics.chat,
     deploymentStrategyId: account.immediateStrategyId(),
     metrics: emitted,
     ...(world ? { functionClients: (fn: string) => world.functionClients(account, fn, () => clock.nowMs()), region: world.central.region } : {}),
@@ -192,7 +195,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
       store,
       documentClient: wiring.documentClient,
       tableName,
-      publisher: drillAdapters(wiring).publisher,
+      // As composed in Lambda: the notice to the status list gets its chat copy.
+      publisher: new ChatRelay(drillAdapters(wiring).publisher, { chatTopicArn: topics.chat, relayed: [topics.status, topics.escalation], metrics: emitted }),
       statusTopicArn: topics.status,
       escalationTopicArn: topics.escalation,
       approversTopicArn: topics.approvers,
@@ -491,15 +495,19 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
       openedAt: i.record.openedAt,
       timeline: i.timeline,
     })),
-    notifications: published.map((m) => ({
-      status: /^\[[^\]]+\]\[([^\]]+)\]/.exec(m.subject ?? '')?.[1] ?? 'Report',
-      subject: m.subject ?? '',
-      topic: m.topicArn === topics.escalation ? 'escalation' : m.topicArn === topics.approvers ? 'approvers' : 'status',
-      at: m.at,
-      ...(m.messageAttributes?.['incidentId']?.StringValue ? { incidentId: m.messageAttributes['incidentId'].StringValue } : {}),
-      ...(failureNet.pageIds.has(m.messageId) ? { via: 'failure-net' as const } : {}),
-      body: m.message,
-    })),
+    notifications: published.map((m) => {
+      // A chat copy has no subject: its Chatbot title is the email's subject.
+      const subject = m.topicArn === topics.chat ? chatTitle(m.message) : (m.subject ?? '');
+      return {
+        status: /^\[[^\]]+\]\[([^\]]+)\]/.exec(subject)?.[1] ?? 'Report',
+        subject,
+        topic: m.topicArn === topics.escalation ? 'escalation' : m.topicArn === topics.approvers ? 'approvers' : m.topicArn === topics.chat ? 'chat' : 'status',
+        at: m.at,
+        ...(m.messageAttributes?.['incidentId']?.StringValue ? { incidentId: m.messageAttributes['incidentId'].StringValue } : {}),
+        ...(failureNet.pageIds.has(m.messageId) ? { via: 'failure-net' as const } : {}),
+        body: m.message,
+      };
+    }),
     mttdSeconds: metrics?.mttdSeconds ?? null,
     mttmSeconds: metrics?.mttmSeconds ?? null,
     mttrSeconds: metrics?.mttrSeconds ?? null,
@@ -546,5 +554,15 @@ function incidentIdOf(input: string | undefined): string | undefined {
     return (JSON.parse(input ?? '{}') as { incidentId?: string }).incidentId;
   } catch {
     return undefined;
+  }
+}
+
+/** The title of a chat copy (an AWS Chatbot custom notification), or '' when the body is not one. */
+function chatTitle(body: string): string {
+  try {
+    const title = (JSON.parse(body) as { content?: { title?: unknown } }).content?.title;
+    return typeof title === 'string' ? title : '';
+  } catch {
+    return '';
   }
 }

@@ -217,7 +217,7 @@ export function renderPostmortem(input: PostmortemInput, options: RenderOptions 
       : ['| Find and apply a mitigation; add it to the Tourniquet config so automation can act next time | _owner_ | _date_ |']),
     ...input.actions.filter((a) => a.effect === 'no-effect').map((a) => `| Find out why ${cell(a.description)} did not help; keep or drop it as a candidate | _owner_ | _date_ |`),
     input.runbook
-      ? `| Review whether the runbook (${cell(input.runbook)}) told the responder what to do; update it with what this incident taught | _owner_ | _date_ |`
+      ? `| Check that the runbook told the responder what to do, and add what this incident taught: ${cell(input.runbook)} | _owner_ | _date_ |`
       : `| Write a runbook for alarm ${cell(input.alarmName)} and add it to the Tourniquet config (\`runbook\`) | _owner_ | _date_ |`,
     '| Review whether the alarm could have fired sooner | _owner_ | _date_ |',
     '',

@@ -36,11 +36,14 @@ describe('drill: feature-regression', () => {
     expect(result.incidentId).toMatch(/^inc-20261123T030900Z-[0-9a-f]{8}$/);
     expect(result.actions).toEqual([expect.objectContaining({ type: 'feature-flag-off', target: expect.stringContaining('new-checkout-flow'), status: 'applied' })]);
     // Mitigated when verified, Resolved after the quiet watch period (docs/lifecycle.md).
-    expect(result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
+    const emails = result.notifications.filter((n) => n.topic === 'status');
+    expect(emails.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
+    // Each again on the chat topic, in AWS Chatbot's format (test/drill/chat.test.ts).
+    expect(result.notifications.filter((n) => n.topic === 'chat').map((n) => n.status)).toEqual(emails.map((n) => n.status));
     expect(result.incidents).toEqual([
       expect.objectContaining({ incidentId: result.incidentId, service: 'checkout', status: 'RESOLVED', alarms: ['checkout-5xx-rate'], pages: 0 }),
     ]);
-    expect(result.notifications[0]!.body).toContain('Investigating');
+    expect(emails[0]!.body).toContain('Investigating');
     expect(result.notifications.every((n) => n.subject.startsWith('[SEV2]['))).toBe(true);
     expect(result.mttmSeconds).toBeGreaterThan(0);
     expect(result.mttmSeconds).toBeLessThan(10 * 60);

@@ -28,7 +28,7 @@ describe('drill: flag-still-baking', () => {
     expect(run.result.mismatches).toEqual([]);
     expect(run.result).toMatchObject({ restored: true, escalated: false, passed: true });
     expect(run.result.actions).toEqual([expect.objectContaining({ type: 'feature-flag-off', status: 'applied' })]);
-    expect(run.result.notifications.map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
+    expect(run.result.notifications.filter((n) => n.topic === 'status').map((n) => n.status)).toEqual(['Investigating', 'Identified', 'Mitigated', 'Resolved']);
   });
 
   it('made exactly one change: StopDeployment of the suspect, no new version, no refused StartDeployment', () => {

@@ -102,6 +102,17 @@ describe('postmortem draft', () => {
     const none = renderPostmortem({ ...base, times: { ...times, mitigatedAt: undefined }, outcome: 'escalated', actions: [] });
     expect(none).toContain('Automation could not restore service and took no action; a human was paged.');
   });
+
+  it("names the alarm's runbook in its header and asks to improve it, or to write one when there is none", () => {
+    const runbook = 'https://runbooks.example.com/checkout/5xx-rate';
+    const escalated = { ...base, outcome: 'escalated' as const, actions: [] };
+    const withRunbook = renderPostmortem({ ...escalated, runbook });
+    expect(withRunbook).toContain(`Runbook: ${runbook}`);
+    expect(withRunbook).toContain(`| Check that the runbook told the responder what to do, and add what this incident taught: ${runbook} | _owner_ | _date_ |`);
+    const without = renderPostmortem(escalated);
+    expect(without).toContain('Runbook: none configured for this alarm');
+    expect(without).toContain('| Write a runbook for alarm checkout-5xx-rate and add it to the Tourniquet config (`runbook`) | _owner_ | _date_ |');
+  });
 });
 
 describe('describeOutcomeOfActions', () => {
