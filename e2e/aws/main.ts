@@ -57,10 +57,17 @@ function run(spec: CommandSpec, region: string): Promise<number> {
       // No stdin: nothing may prompt (--require-approval never, --force), and a process group of its own must not read the terminal.
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, AWS_REGION: region, AWS_DEFAULT_REGION: region },
-      // Own process group: a Ctrl-C at the terminal reaches the run, not the teardown's cdk destroy.
-      detached: spec.survivesInterrupt === true,
+      // Its own process group, so a Ctrl-C at the terminal reaches only this run, which decides: a deploy is
+      // stopped (SIGINT to its whole group: npx, cdk and their children), the teardown's cdk destroy is not.
+      detached: true,
     });
-    const stop = () => child.kill('SIGINT');
+    const stop = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+    };
     if (!spec.survivesInterrupt) interrupt.signal.addEventListener('abort', stop, { once: true });
     child.on('error', (error) => {
       process.stderr.write(`test:aws: cannot start ${spec.command}: ${error.message}\n`);
