@@ -6,6 +6,9 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { flagEnabled, notifyPublishes, probeFlagOff, probeIncident, probeStatusPublish, probeTimeline, type TimelineItem, timelineVerdict } from '../../../e2e/aws/checks.js';
+import { createNotifyHandler } from '../../../lambdas/handlers/notify.js';
+import { workflowState } from '../../fixtures/workflow.js';
+import { fakePublisher } from '../../support/approvals.js';
 
 const appconfig = mockClient(AppConfigClient);
 const documents = mockClient(DynamoDBDocumentClient);
@@ -235,5 +238,32 @@ describe("the status update's SNS publish in the execution history", () => {
       done: false,
       seen: '3 history event(s), no Notify state returned a MessageId yet',
     });
+  });
+});
+
+describe('the contract with the notify function', () => {
+  it('reads the MessageId from exactly what notify returns and what it writes on the timeline', async () => {
+    const timeline: TimelineItem[] = [];
+    const notify = createNotifyHandler({
+      store: {
+        appendTimeline: async (_id: string, event: TimelineItem) => {
+          timeline.push(event);
+        },
+        updateIncident: async () => undefined,
+      } as never,
+      publisher: fakePublisher(),
+      statusTopicArn: 'arn:aws:sns:eu-west-1:123456789012:status',
+      clock: () => new Date('2026-11-28T06:00:14Z'),
+    });
+    const returned = await notify({ phase: 'Investigating', state: workflowState() });
+    // Step Functions records this return value, as JSON, in the task's LambdaFunctionSucceeded event.
+    const events: HistoryEvent[] = [
+      { id: 1, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'NotifyInvestigating' } },
+      { id: 2, type: 'LambdaFunctionSucceeded', timestamp: new Date(), lambdaFunctionSucceededEventDetails: { output: JSON.stringify(returned) } },
+    ];
+    expect(notifyPublishes(events)).toEqual([{ state: 'NotifyInvestigating', messageId: 'msg-1', subject: returned.subject }]);
+    expect(timelineVerdict(timeline, 'feature-flag-off')).toEqual({ done: false, missing: ['incident-opened', 'mitigation feature-flag-off applied'] });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events });
+    await expect(probeStatusPublish(new SFNClient({}), EXECUTION, timeline)).resolves.toMatchObject({ done: true, value: { messageId: 'msg-1' } });
   });
 });
