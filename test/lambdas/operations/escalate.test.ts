@@ -52,6 +52,20 @@ describe('escalateIncident', () => {
     expect(await store.acquireMutationLock('checkout', 'another-incident', 60)).toBe(true);
   });
 
+  it('pages with what PagerDuty and Opsgenie read (docs/chat.md): the incident id as dedup key in the attributes and the body, severity, summary, runbook', async () => {
+    const { store, clock } = await storeWithIncident(db, state, NOW);
+    const publisher = fakePublisher();
+    await escalation({ store, publisher, statusTopicArn: STATUS_TOPIC, escalationTopicArn: ESCALATION_TOPIC, metrics: NO_METRICS, clock })(state);
+    const page = publisher.published.find((p) => p.topicArn === ESCALATION_TOPIC)!;
+    expect(page.attributes).toEqual({ incidentId: ID, status: 'Escalated', severity: 'SEV2' });
+    const lines = page.message.split('\n');
+    expect(lines[0]).toBe(`Incident Update: ${ID}`);
+    expect(lines).toContain('Severity: SEV2');
+    expect(lines).toContain('Runbook: https://runbooks.example.com/checkout/5xx-rate');
+    expect(lines[lines.indexOf('Summary') + 1]).toContain('The automation hit an error: boom. (States.TaskFailed)');
+    expect(page.subject).toBe('[SEV2][Escalated] checkout: 5xx rate');
+  });
+
   it('still hands over when the status copy fails: the page already went out', async () => {
     const { store, clock } = await storeWithIncident(db, state, NOW);
     const published: string[] = [];
