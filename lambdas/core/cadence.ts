@@ -207,7 +207,7 @@ export function nextUpdateBy(decision: Pick<DueCadence, 'cadenceMinutes'>, now: 
 }
 
 /**
- * What the cadence function needs from the config, compiled into its bundle: the cadence
+ * What the cadence function needs from the config, read from its config layer (cadence.json): the cadence
  * overrides and the summary and impact sentence of each alarm that has one.
  */
 export const CadenceSettingsSchema = z
@@ -215,9 +215,7 @@ export const CadenceSettingsSchema = z
     updateCadenceMinutes: UpdateCadenceOverridesSchema.default({}),
     /** Re-page and reminder intervals (config `lifecycle`). */
     lifecycle: LifecycleConfigSchema.pick({ repageMinutes: true, acknowledgedReminderMinutes: true }).default({ repageMinutes: {}, acknowledgedReminderMinutes: 24 * 60 }),
-    alarms: z
-      .array(z.object({ name: z.string().min(1), summary: z.string().optional(), impact: z.string().optional(), runbook: z.string().optional() }).strict())
-      .default([]),
+    alarms: z.array(z.object({ name: z.string().min(1), summary: z.string().optional(), impact: z.string().optional(), runbook: z.string().optional() }).strict()).default([]),
   })
   .strict();
 export type CadenceSettings = z.infer<typeof CadenceSettingsSchema>;

@@ -44,7 +44,10 @@ export function createDecideHandler(deps: DecideDeps) {
           };
     const recorded = withRecords(decided, await recordsOf(deps, state.service.name), (type) => mitigationOf(type).title);
     // The human reading the decision (timeline, status updates, approval request) gets the runbook with it.
-    const runbook = runbookFor(state.service, state.service.alarms.find((a) => a.name === state.signal.alarmName));
+    const runbook = runbookFor(
+      state.service,
+      state.service.alarms.find((a) => a.name === state.signal.alarmName),
+    );
     const plan: Plan = runbook ? { ...recorded, rationale: `${recorded.rationale} Runbook: ${runbook}` } : recorded;
     await deps.store.appendTimeline(state.incident.incidentId, {
       at: deps.clock().toISOString(),

@@ -178,7 +178,10 @@ export async function requestApproval(deps: RequestApprovalDeps, request: Approv
 /** The runbook of the incident's alarm (`runbookFor`: the alarm's own, else the service's), when the request carries the service slice. */
 function runbookOf(request: ApprovalRequest): string | undefined {
   if (typeof request.service === 'string') return undefined;
-  return runbookFor(request.service, request.service.alarms.find((a) => a.name === request.alarmName));
+  return runbookFor(
+    request.service,
+    request.service.alarms.find((a) => a.name === request.alarmName),
+  );
 }
 
 /** Who is affected: the request's own sentence, else the alarm's `impact` from the service config, else a generic one. */

@@ -67,9 +67,7 @@ describe('chat topic and channels', () => {
     const roleId = (slack[0]!.Properties.IamRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     expect(teams[0]!.Properties.IamRoleArn).toEqual(slack[0]!.Properties.IamRoleArn);
     const role = (template.findResources('AWS::IAM::Role') as Record<string, CfnResource>)[roleId]!;
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' } },
-    ]);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' } }]);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, CfnResource>).filter((p) =>
       (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId),
