@@ -191,8 +191,8 @@ export async function runAwsTest(deps: AwsTestDeps): Promise<AwsTestOutcome> {
       throw new StepFailedError(`${name}: ${detail}`);
     }
   };
-  const cdk = async (args: string[], what: string, survivesInterrupt = false): Promise<void> => {
-    const code = await deps.run({ command: 'npx', args: ['cdk', ...args], survivesInterrupt }, region);
+  const cdk = async (args: string[], what: string): Promise<void> => {
+    const code = await deps.run({ command: 'npx', args: ['cdk', ...args], survivesInterrupt: false }, region);
     if (code !== 0) throw new Error(`${what} exited with ${code}`);
   };
   const wait = <T>(what: string, probe: () => Promise<Probe<T>>, timeoutMs: number) => waitFor(what, probe, { timeoutMs, intervalMs: timeouts.intervalMs }, deps);
