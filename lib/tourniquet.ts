@@ -10,6 +10,7 @@ import { resolveTourniquetConfig, type TourniquetConfigProps } from './config-pr
 import { AlarmIntake } from './constructs/alarm-intake.js';
 import { Approvals } from './constructs/approvals.js';
 import { CentralAlarmBus, needsCentralBus } from './constructs/central-bus.js';
+import { ChatChannels } from './constructs/chat-channels.js';
 import { ConfigLayer } from './constructs/config-layer.js';
 import { selfAlarmName } from './constructs/dead-letter-alarm.js';
 import { FailureNet } from './constructs/failure-net.js';
@@ -59,6 +60,8 @@ export class Tourniquet extends Construct {
   public readonly configLayer: ConfigLayer;
   public readonly table: IncidentTable;
   public readonly topics: NotificationTopics;
+  /** AWS Chatbot Slack/Teams configurations on the chat topic (docs/chat.md); none unless the config's `chat` lists channels. */
+  public readonly chatChannels: ChatChannels;
   public readonly deploymentStrategy: ImmediateDeploymentStrategy;
   public readonly approvals: Approvals;
   public readonly functions: IncidentFunctions;
@@ -87,6 +90,7 @@ export class Tourniquet extends Construct {
       escalationEmails: config.notifications.escalationEmails,
       approverEmails: config.notifications.approverEmails,
     });
+    this.chatChannels = new ChatChannels(this, 'ChatChannels', { chat: config.chat, chatTopic: this.topics.chatTopic, stage: config.stage });
     // The self-monitoring alarms (dead-letter queues, function errors, ...) page through the escalation topic.
     allowCloudWatchAlarmsToPublish(this.topics.escalationTopic, this.topics.key);
     this.deploymentStrategy = new ImmediateDeploymentStrategy(this, 'DeploymentStrategy', { stage: config.stage });
@@ -101,6 +105,7 @@ export class Tourniquet extends Construct {
       statusTopic: this.topics.statusTopic,
       escalationTopic: this.topics.escalationTopic,
       approversTopic: this.topics.approversTopic,
+      chatTopic: this.topics.chatTopic,
       approverEmails: config.notifications.approverEmails,
       deploymentStrategyId: this.deploymentStrategy.strategyId,
       approvals: this.approvals,
@@ -114,6 +119,7 @@ export class Tourniquet extends Construct {
       configLayer: this.configLayer,
       stateMachine: this.workflow.stateMachine,
       escalationTopic: this.topics.escalationTopic,
+      chatTopic: this.topics.chatTopic,
       table: this.table,
     });
     // Services in other accounts or regions: their alarms arrive on the central bus, forwarded by member stacks.
@@ -133,6 +139,7 @@ export class Tourniquet extends Construct {
       table: this.table,
       statusTopic: this.topics.statusTopic,
       escalationTopic: this.topics.escalationTopic,
+      chatTopic: this.topics.chatTopic,
     });
 
     this.readiness = new ReadinessCheck(this, 'Readiness', {
@@ -226,6 +233,7 @@ export class Tourniquet extends Construct {
     new CfnOutput(stack, 'StatusTopicArn', { value: this.topics.statusTopic.topicArn, description: 'Status updates' });
     new CfnOutput(stack, 'EscalationTopicArn', { value: this.topics.escalationTopic.topicArn, description: 'Escalation pages' });
     new CfnOutput(stack, 'ApproversTopicArn', { value: this.topics.approversTopic.topicArn, description: 'Approval requests (signed links)' });
+    new CfnOutput(stack, 'ChatTopicArn', { value: this.topics.chatTopic.topicArn, description: 'Status updates and pages as AWS Chatbot custom notifications' });
     new CfnOutput(stack, 'AlarmIntakeTopicArn', {
       value: this.intake.intakeTopic.topicArn,
       description: 'Point alarm actions here to deliver alarms by SNS',
