@@ -78,7 +78,7 @@ describe('cdk-nag AwsSolutions', () => {
       statements: [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] })],
     });
     const findings = new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
-    expect(findings.filter((f) => f.includes('Unacknowledged'))).toEqual(['AwsSolutions-IAM5[Resource::*] @ Tourniquet-prod/Functions/Verify/Unacknowledged/Resource']);
+    expect(findings.filter((f) => f.includes('Unacknowledged'))).toEqual(['AwsSolutions-IAM5[Resource::*] @ Tourniquet-prod/Default/Functions/Verify/Unacknowledged/Resource']);
   });
 
   it('still catches a new wildcard: acknowledgements are per finding, not per rule', () => {

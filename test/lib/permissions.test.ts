@@ -109,17 +109,20 @@ describe('IAM generated from the config', () => {
     expect(services('approval-endpoint')).toEqual(['dynamodb', 'secretsmanager', 'states']);
   });
 
-  it('scopes topic publishing: notify to status, escalate to both, the starter to escalation, close to none', () => {
+  it('scopes topic publishing: notify to status, escalate to both, the starter to escalation, close to none; chat copies from the notifiers only', () => {
     const topics = template.findResources('AWS::SNS::Topic') as Record<string, CfnResource>;
     const idOf = (displayName: string) => Object.entries(topics).find(([, t]) => t.Properties.DisplayName === displayName)![0];
     const status = `\${${idOf('Tourniquet status')}}`;
     const escalation = `\${${idOf('Tourniquet escalation')}}`;
-    expect(resourcesFor(statementsOf(template, 'notify'), 'sns:Publish')).toEqual([status]);
+    const chat = `\${${idOf('Tourniquet chat')}}`;
+    expect(resourcesFor(statementsOf(template, 'notify'), 'sns:Publish').sort()).toEqual([chat, status].sort());
     expect(resourcesFor(statementsOf(template, 'close-incident'), 'sns:Publish')).toEqual([]);
-    expect(resourcesFor(statementsOf(template, 'escalate'), 'sns:Publish').sort()).toEqual([escalation, status].sort());
-    expect(resourcesFor(statementsOf(template, 'start-execution'), 'sns:Publish')).toEqual([escalation]);
+    expect(resourcesFor(statementsOf(template, 'escalate'), 'sns:Publish').sort()).toEqual([chat, escalation, status].sort());
+    expect(resourcesFor(statementsOf(template, 'start-execution'), 'sns:Publish').sort()).toEqual([chat, escalation].sort());
     const approvers = `\${${idOf('Tourniquet approvals')}}`;
-    expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([approvers, escalation, status].sort());
+    expect(resourcesFor(statementsOf(template, 'request-approval'), 'sns:Publish').sort()).toEqual([approvers, chat, escalation, status].sort());
+    // Readiness notices stay on the status topic: the chat topic gets incident updates and pages only.
+    expect(resourcesFor(statementsOf(template, 'readiness'), 'sns:Publish')).toEqual([status]);
     for (const handler of HANDLER_NAMES.filter((h) => h !== 'request-approval')) {
       expect({ handler, approvers: resourcesFor(statementsOf(template, handler), 'sns:Publish').includes(approvers) }).toEqual({ handler, approvers: false });
     }
