@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { ConfigInvalidError, parseConfig, type TourniquetConfig } from '../lambdas/core/config.js';
-import { CONFIG_FILE_CONTEXT, DEFAULT_CONFIG_FILE } from '../lib/app.js';
 import { addMemberStacks } from '../lib/member/member-stack.js';
+import { loadConfigOrExit } from './config-file.js';
 
 /**
  * CDK entry point of the member stacks (docs/accounts.md): one per workload account and region, and
@@ -18,28 +15,9 @@ import { addMemberStacks } from '../lib/member/member-stack.js';
  * Each stack is pinned to its account and region, so deploying one needs credentials of that account.
  */
 const app = new App();
-const configFile = String(app.node.tryGetContext(CONFIG_FILE_CONTEXT) ?? DEFAULT_CONFIG_FILE);
+const { file: configFile, config } = loadConfigOrExit(app);
 
-function loadConfig(file: string): TourniquetConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    process.stderr.write(`${file}: cannot read the Tourniquet config: ${(cause as Error).message}\n`);
-    process.exit(2);
-  }
-  try {
-    return parseConfig(text, file);
-  } catch (error) {
-    if (error instanceof ConfigInvalidError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const stacks = addMemberStacks(app, loadConfig(configFile));
+const stacks = addMemberStacks(app, config);
 if (stacks.length === 0) process.stderr.write(`${configFile}: every service is in Tourniquet's own account and region: there is no member stack to deploy\n`);
 // cdk-nag 3 is a policy-validation plugin: any unacknowledged AwsSolutions finding fails synth.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
