@@ -184,7 +184,8 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     statusTopicArn: topics.status,
     escalationTopicArn: topics.escalation,
     chatTopicArn: topics.chat,
-    deploymentStrategyId: account.immediateStrategyId(),
+    // Cross-account: the central stack's strategy, which the workload account does not have (its own is found by name).
+    deploymentStrategyId: world ? world.centralStrategyId : account.immediateStrategyId(),
     metrics: emitted,
     ...(world ? { functionClients: (fn: string) => world.functionClients(account, fn, () => clock.nowMs()), region: world.central.region } : {}),
   };

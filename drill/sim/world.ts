@@ -16,6 +16,13 @@ export class CrossAccountWorld {
   readonly central: { readonly account: string; readonly region: string };
   readonly workload: { readonly account: string; readonly region: string };
   readonly memberRoleArn: string;
+  /**
+   * The central stack's zero-bake strategy, which the functions get as DEPLOYMENT_STRATEGY_ID. It lives
+   * in the central account, not in the simulated (workload) AppConfig: a flag change that deployed
+   * with it would fail there as in AWS (ResourceNotFoundException), so the drill proves the functions
+   * use the workload account's own strategy, found by name.
+   */
+  readonly centralStrategyId = 'cen1str';
   readonly #stage: string;
   readonly #trusted: readonly string[];
   readonly #organizationId: string | undefined;

@@ -7,6 +7,7 @@ import {
   GetDeploymentStrategyCommand,
   GetHostedConfigurationVersionCommand,
   ListDeploymentsCommand,
+  ListDeploymentStrategiesCommand,
   ListHostedConfigurationVersionsCommand,
   StartDeploymentCommand,
   StopDeploymentCommand,
@@ -425,6 +426,25 @@ export class AppConfigFlagsAdapter {
         ? `deployment strategy ${name} deploys at once with no bake (growth ${growthFactor}%)`
         : `deployment strategy ${name} takes ${durationMinutes} min to roll out and bakes ${finalBakeMinutes} min: a flag change would land late and hold the environment meanwhile`,
     });
+  }
+
+  /**
+   * The IDs of the deployment strategies named `name` in this client's account and region, in the
+   * order AppConfig lists them (names are not unique in AppConfig; IDs are). A workload account's
+   * zero-bake strategy is created by its member stack, whose ID the central stack cannot know.
+   */
+  async deploymentStrategiesNamed(name: string): Promise<string[]> {
+    const ids: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await callAws('AppConfig ListDeploymentStrategies', `deployment strategies named ${name}`, () =>
+        this.client.send(new ListDeploymentStrategiesCommand({ MaxResults: MAX_PAGE, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const s of page.Items ?? []) if (s.Name === name && s.Id) ids.push(s.Id);
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return ids;
   }
 
   /** Reads the live configuration and the flag in it; shared by `setFlag` and `previewFlag`. */

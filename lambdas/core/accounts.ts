@@ -47,6 +47,20 @@ export function centralBusArn(config: Pick<TourniquetConfig, 'stage'>, centralAc
   return `arn:${partitionOf(centralRegion)}:events:${centralRegion}:${centralAccount}:event-bus/${centralBusName(config.stage)}`;
 }
 
+/**
+ * Name of the zero-bake AppConfig deployment strategy flag changes deploy with. The central stack and
+ * every member stack where a service has flags create one of this name: a strategy belongs to one
+ * account and region, so the functions find the one of a service elsewhere by this name.
+ */
+export function immediateStrategyName(stage: string): string {
+  return `Tourniquet-Immediate-${stage}`;
+}
+
+/** The member stack name for an account and region: `Tourniquet-<stage>-member-<account>-<region>`. */
+export function memberStackName(stage: string, account: string, region: string): string {
+  return `Tourniquet-${stage}-member-${account}-${region}`;
+}
+
 /** STS role session names: 2-64 of [\w+=,.@-]. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 

@@ -11,6 +11,7 @@ import {
   type ReadinessCheck,
   type ReadinessReport,
   type StatementSpec,
+  strategyIdOf,
 } from './mitigation.js';
 
 /**
@@ -73,12 +74,11 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
     },
     async apply(ctx, params) {
       const { flags, flag } = allowedFlag(ctx, params, direction);
-      const result = await (
-        await ctx.adapters.flags()
-      ).setFlag(flags, {
+      const adapter = await ctx.adapters.flags();
+      const result = await adapter.setFlag(flags, {
         flag,
         enabled: direction.enabled,
-        deploymentStrategyId: ctx.deploymentStrategyId,
+        deploymentStrategyId: await strategyIdOf(ctx.deploymentStrategyId),
         description: ctx.reason,
         suspectDeploymentNumber: suspectDeployment(params),
       });
@@ -97,7 +97,7 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
       // Set the flag back on the configuration deployed now rather than redeploying the old version, so
       // changes other people made since are kept. After a kill switch that stopped the suspect deployment,
       // setFlag redeploys that stopped version as is when it differs from the live one only by this flag.
-      const result = await adapter.setFlag(flags, { flag, enabled: previous.enabled, deploymentStrategyId: ctx.deploymentStrategyId, description: ctx.reason });
+      const result = await adapter.setFlag(flags, { flag, enabled: previous.enabled, deploymentStrategyId: await strategyIdOf(ctx.deploymentStrategyId), description: ctx.reason });
       return { status: 'undone', detail: `Flag ${flag} set back ${previous.enabled ? 'on' : 'off'}: ${result.detail}` };
     },
     async readiness(ctx) {
@@ -130,11 +130,12 @@ export function flagSwitchOperations(direction: FlagDirection): Pick<Mitigation,
 const CANNOT_SWITCH: ReadonlySet<string> = new Set(['FlagNotInProfileError', 'FlagNotSwitchableError', 'NoDeployedConfigurationError', 'FlagContentInvalidError']);
 
 /** The zero-bake strategy flag changes deploy with exists and deploys at once. */
-async function strategyCheck(adapter: Awaited<ReturnType<MitigationContext['adapters']['flags']>>, strategyId: string): Promise<ReadinessCheck> {
+async function strategyCheck(adapter: Awaited<ReturnType<MitigationContext['adapters']['flags']>>, ref: MitigationContext['deploymentStrategyId']): Promise<ReadinessCheck> {
   const check = 'zero-bake deployment strategy';
-  if (strategyId === '') return { check, ok: true, detail: 'not checked: no deployment strategy ID given (preflight --stack reads it from the stack outputs)' };
+  if (ref === '') return { check, ok: true, detail: 'not checked: no deployment strategy ID given (preflight --stack reads it from the stack outputs)' };
   try {
-    const s = await adapter.deploymentStrategy(strategyId);
+    // Elsewhere, finding the member stack's strategy by name is part of the check.
+    const s = await adapter.deploymentStrategy(await strategyIdOf(ref));
     return { check, ok: s.immediate, detail: s.detail };
   } catch (error) {
     return { check, ok: false, detail: (error as Error).message };
@@ -173,8 +174,23 @@ export function flagPermissions(config: TourniquetConfig, arns: ArnFormatter): M
     },
   ];
   const strategy = arns.arn({ service: 'appconfig', resource: 'deploymentstrategy', resourceName: arns.deploymentStrategyId ?? '*' });
-  // Readiness reads the strategy flag changes deploy with; only a grant that names it gets the read.
+  // A service that names its region or account is reached elsewhere, where the functions find the
+  // member stack's strategy by name (lambdas/runtime/compose/adapters.ts): their grant reads it too.
+  const elsewhere = config.services.some((s) => s.resources.featureFlags !== undefined && (s.region !== undefined || s.account !== undefined));
+  // Readiness reads the strategy flag changes deploy with; only a grant that names it, or finds it, gets the read.
   if (arns.deploymentStrategyId !== undefined) read.push({ sid: 'AppConfigGetDeploymentStrategy', actions: ['appconfig:GetDeploymentStrategy'], resources: [strategy] });
+  else if (elsewhere) {
+    const reason = "The strategy of a service elsewhere is the member stack's there, found by name at run time; this grant cannot name its ID.";
+    read.push({ sid: 'AppConfigGetDeploymentStrategy', actions: ['appconfig:GetDeploymentStrategy'], resources: [strategy], wildcardReason: reason });
+  }
+  if (elsewhere) {
+    read.push({
+      sid: 'AppConfigListDeploymentStrategies',
+      actions: ['appconfig:ListDeploymentStrategies'],
+      resources: ['*'],
+      wildcardReason: 'ListDeploymentStrategies has no resource type (Service Authorization Reference): the functions find the Tourniquet strategy of a service elsewhere by name.',
+    });
+  }
   const write: StatementSpec[] = [
     { sid: 'AppConfigCreateHostedVersion', actions: ['appconfig:CreateHostedConfigurationVersion'], resources: profiles },
     { sid: 'AppConfigStartDeployment', actions: ['appconfig:StartDeployment'], resources: [...applications, ...environments, ...profiles, strategy] },

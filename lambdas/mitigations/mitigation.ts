@@ -90,9 +90,21 @@ export interface MitigationContext {
   readonly incidentId: string;
   /** Why, in the words AWS records (AppConfig description, Route 53 comment): "Tourniquet inc-… : kill switch for <alarm>". */
   readonly reason: string;
-  /** The AppConfig strategy a flag change deploys with (zero bake). */
-  readonly deploymentStrategyId: string;
+  /** The AppConfig strategy a flag change deploys with (zero bake): where the service is (see {@link DeploymentStrategyRef}). */
+  readonly deploymentStrategyId: DeploymentStrategyRef;
   readonly clock: () => Date;
+}
+
+/**
+ * The zero-bake AppConfig strategy of the service's account and region: an ID (the central stack's,
+ * from the function's environment), or, for a service elsewhere, a lookup of the member stack's
+ * strategy by name, run only when a flag change or its readiness check needs it.
+ */
+export type DeploymentStrategyRef = string | (() => Promise<string>);
+
+/** The strategy ID a ref stands for. @throws DeploymentStrategyMissingError when a lookup finds none */
+export async function strategyIdOf(ref: DeploymentStrategyRef): Promise<string> {
+  return typeof ref === 'string' ? ref : ref();
 }
 
 /** What `settled` gets: verify runs it, with no change to make. */
@@ -185,5 +197,13 @@ export interface ArnFormatter {
 
 /** The error a mitigation throws when the config or the resource makes it impossible (never retried). */
 export class MitigationNotExecutableError extends Error {
-  override readonly name = 'MitigationNotExecutableError';
+  override readonly name: string = 'MitigationNotExecutableError';
+}
+
+/**
+ * A service elsewhere has no Tourniquet deployment strategy in its account and region (the member
+ * stack there is missing or predates its flags): no flag change can deploy, and nothing was changed.
+ */
+export class DeploymentStrategyMissingError extends MitigationNotExecutableError {
+  override readonly name = 'DeploymentStrategyMissingError';
 }

@@ -8,14 +8,14 @@ import { AUTOMATION_STATUSES, leaseUntil, ledgerCursor, revertsWhenIneffective }
 import type { Attempt, Candidate, WorkflowState } from '../core/model.js';
 import { CLAIM_LEASE_SECONDS, MUTATION_LOCK_LEASE_SECONDS } from '../core/mutation.js';
 import { mitigationOf } from '../mitigations/index.js';
-import { type MitigationContext, MitigationNotExecutableError } from '../mitigations/mitigation.js';
+import { type DeploymentStrategyRef, type MitigationContext, MitigationNotExecutableError } from '../mitigations/mitigation.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import { logger } from '../runtime/logger.js';
 import type { AutomationBrake } from '../store/brake.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { PauseSwitch } from '../store/pause.js';
 import type { MetricsSink } from './ports.js';
-import { atService, type ForService } from './service-scope.js';
+import { atService, deploymentStrategyAt, type ForService, type StrategyLookup } from './service-scope.js';
 import { undoAction } from './undo.js';
 
 export { MitigationNotExecutableError };
@@ -50,10 +50,13 @@ export interface MitigateDeps {
   /** The adapters the catalogue's mitigations act through (built on first use). */
   readonly adapters: MitigationAdapters;
   /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
-  readonly forService?: ForService<Pick<MitigateDeps, 'adapters'>>;
+  readonly forService?: ForService<Pick<MitigateDeps, 'adapters' | 'deploymentStrategyOf'>>;
+  /** Finds the zero-bake strategy of a service elsewhere (from `forService`). */
+  readonly deploymentStrategyOf?: StrategyLookup;
   readonly pause: Pick<PauseSwitch, 'inForce'>;
   readonly brake: Pick<AutomationBrake, 'reserve' | 'releaseResource'>;
-  readonly deploymentStrategyId: string;
+  /** The central stack's zero-bake strategy; a service elsewhere gets its place's (`deploymentStrategyOf`). */
+  readonly deploymentStrategyId: DeploymentStrategyRef;
   /** MitigationsApplied / Failed / Reverted, BrakeEvents, and approvals that timed out into a change. */
   readonly metrics: MetricsSink;
   readonly clock: () => Date;
@@ -95,7 +98,8 @@ export function createMitigateOperation(home: MitigateDeps) {
   return async (state: WorkflowState): Promise<Attempt> => {
     const { incident, service, plan } = state;
     // The service's own account and region, under the incident's session name (CloudTrail there names the incident).
-    const deps = await atService(home, state.settings.access, sessionNameFor(incident.incidentId));
+    const scoped = await atService(home, state.settings.access, sessionNameFor(incident.incidentId));
+    const deps = { ...scoped, deploymentStrategyId: deploymentStrategyAt(home.deploymentStrategyId, state.settings.access, state.settings.stage, scoped.deploymentStrategyOf) };
     if (!plan) throw new Error('Mitigate needs the plan at $.plan');
     const first = state.verification?.nextCursor ?? nextExecutableCursor(plan, -1);
     if (first === undefined || !plan.candidates[first]?.executable) {

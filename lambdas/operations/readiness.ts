@@ -2,11 +2,11 @@ import { READINESS_SESSION, serviceAccess } from '../core/accounts.js';
 import type { ServiceConfig, TourniquetConfig } from '../core/config.js';
 import { utcMinute } from '../core/status-update.js';
 import { CATALOGUE } from '../mitigations/index.js';
-import type { Mitigation, ReadinessCheck, ReadinessReport } from '../mitigations/mitigation.js';
+import type { DeploymentStrategyRef, Mitigation, ReadinessCheck, ReadinessReport } from '../mitigations/mitigation.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { ReadinessVerdict } from '../store/readiness.js';
 import type { Clock, MetricsSink, Publisher } from './ports.js';
-import { atService, type ForService } from './service-scope.js';
+import { atService, deploymentStrategyAt, type ForService, type StrategyLookup } from './service-scope.js';
 
 /**
  * Readiness: every configured mitigation proves, read-only, that it could run now (the flag is in
@@ -23,13 +23,18 @@ export interface ServiceReadinessReport extends ReadinessReport {
 
 export interface ReadinessCheckDeps {
   readonly adapters: MitigationAdapters;
-  /** The AppConfig strategy flag changes deploy with; '' when unknown (its check then says it was not checked). */
-  readonly deploymentStrategyId: string;
+  /**
+   * The central stack's AppConfig strategy flag changes deploy with; '' when unknown (its check then
+   * says it was not checked). A service elsewhere is checked against its place's (`deploymentStrategyOf`).
+   */
+  readonly deploymentStrategyId: DeploymentStrategyRef;
   readonly clock: Clock;
   /** @default CATALOGUE */
   readonly catalogue?: readonly Mitigation[];
   /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
-  readonly forService?: ForService<Pick<ReadinessCheckDeps, 'adapters'>>;
+  readonly forService?: ForService<Pick<ReadinessCheckDeps, 'adapters' | 'deploymentStrategyOf'>>;
+  /** Finds the zero-bake strategy of a service elsewhere (from `forService`). */
+  readonly deploymentStrategyOf?: StrategyLookup;
   /** The role session name in workload accounts (CloudTrail there shows what the calls were for). @default tourniquet-readiness */
   readonly sessionName?: string;
 }
@@ -58,7 +63,9 @@ export async function checkReadiness(deps: ReadinessCheckDeps, config: Tournique
   // One service at a time, its mitigations side by side: they mostly call different services.
   for (const service of services) {
     const modules = (deps.catalogue ?? CATALOGUE).filter((m) => m.configured(service));
-    const at = await atService(deps, serviceAccess(config, service), deps.sessionName ?? READINESS_SESSION);
+    const access = serviceAccess(config, service);
+    const scoped = await atService(deps, access, deps.sessionName ?? READINESS_SESSION);
+    const at = { ...scoped, deploymentStrategyId: deploymentStrategyAt(deps.deploymentStrategyId, access, config.stage, scoped.deploymentStrategyOf) };
     const perModule = await Promise.all(modules.map((m) => readinessOf(at, m, service)));
     for (const list of perModule) reports.push(...list.map((r) => ({ ...r, service: service.name })));
   }

@@ -1,4 +1,5 @@
 import { isElsewhere, type ServiceAccess } from '../core/accounts.js';
+import type { DeploymentStrategyRef } from '../mitigations/mitigation.js';
 
 /**
  * The dependencies of an operation that reach a service's resources, built for where the service
@@ -31,4 +32,21 @@ export async function atService<D extends { readonly forService?: ForService<Par
     );
   }
   return { ...deps, ...(await deps.forService(access, sessionName)) };
+}
+
+/**
+ * Finds the zero-bake AppConfig strategy of a service's place by its name for `stage`
+ * (`immediateStrategyName`): the member stack's there, whose ID the central stack cannot know.
+ */
+export type StrategyLookup = (stage: string) => Promise<string>;
+
+/**
+ * The strategy a service's flag changes deploy with: `home` (the central stack's, from the
+ * function's environment) when the service is here; elsewhere the one `lookup` finds there by name,
+ * looked up only when a flag change or its readiness check needs it.
+ */
+export function deploymentStrategyAt(home: DeploymentStrategyRef, access: ServiceAccess | undefined, stage: string, lookup: StrategyLookup | undefined): DeploymentStrategyRef {
+  if (!isElsewhere(access)) return home;
+  if (!lookup) return () => Promise.reject(new ServiceUnreachableError('The service is elsewhere but this function cannot look up the deployment strategy there'));
+  return () => lookup(stage);
 }

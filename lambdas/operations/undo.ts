@@ -4,11 +4,12 @@ import { TransientAwsError } from '../adapters/errors.js';
 import { type ServiceAccess, sessionNameFor } from '../core/accounts.js';
 import type { ServiceConfig } from '../core/config.js';
 import { isCatalogued, mitigationOf } from '../mitigations/index.js';
+import type { DeploymentStrategyRef } from '../mitigations/mitigation.js';
 import type { MitigationAdapters } from '../mitigations/ports.js';
 import type { AutomationBrake } from '../store/brake.js';
 import type { ActionRecord, IncidentStore } from '../store/incident-store.js';
 import type { MetricsSink } from './ports.js';
-import { atService, type ForService } from './service-scope.js';
+import { atService, deploymentStrategyAt, type ForService, type StrategyLookup } from './service-scope.js';
 
 /**
  * Reverts an incident's mitigations, newest first, one change at a time: the operator's way back
@@ -25,7 +26,8 @@ export interface UndoDeps {
   readonly adapters: MitigationAdapters;
   /** The config slice of the incident's service: the only resources undo may touch. */
   readonly serviceFor: (serviceName: string) => ServiceConfig | undefined;
-  readonly deploymentStrategyId: string;
+  /** The central stack's zero-bake strategy; a service elsewhere gets its place's (`deploymentStrategyOf`). */
+  readonly deploymentStrategyId: DeploymentStrategyRef;
   readonly clock: () => Date;
   /** Who runs the undo (the caller's identity), for the timeline. */
   readonly by: string;
@@ -35,8 +37,12 @@ export interface UndoDeps {
   readonly metrics?: MetricsSink;
   /** Where the incident's service is (lambdas/core/accounts.ts `serviceAccess`). @default here */
   readonly accessOf?: (service: ServiceConfig) => ServiceAccess;
-  /** The adapters of a service elsewhere (another region, or a workload account through the member role). */
-  readonly forService?: ForService<Pick<UndoDeps, 'adapters'>>;
+  /** The adapters of a service elsewhere (another region, or a workload account through the member role), and its deployment strategy lookup. */
+  readonly forService?: ForService<Pick<UndoDeps, 'adapters' | 'deploymentStrategyOf'>>;
+  /** Finds the zero-bake strategy of a service elsewhere (from `forService`). */
+  readonly deploymentStrategyOf?: StrategyLookup;
+  /** The config's stage, which names the strategy of a service elsewhere. Needed with `accessOf`. */
+  readonly stage?: string;
 }
 
 /** One action reverted (or not) by undo. */
@@ -60,7 +66,9 @@ export async function undoIncident(home: UndoDeps, incidentId: string, options: 
   const service = home.serviceFor(incident.service);
   if (!service) throw new UndoError(`Service ${incident.service} of incident ${incidentId} is not in the config; nothing may be touched`);
   // In the service's account under the incident's session name: CloudTrail there ties the undo to the incident.
-  const deps = await atService(home, home.accessOf?.(service), sessionNameFor(incidentId));
+  const access = home.accessOf?.(service);
+  const scoped = await atService(home, access, sessionNameFor(incidentId));
+  const deps = { ...scoped, deploymentStrategyId: deploymentStrategyAt(home.deploymentStrategyId, access, home.stage ?? '', scoped.deploymentStrategyOf) };
   const actions = (await deps.store.listActions(incidentId)).sort((a, b) => b.cursor - a.cursor);
   const steps: UndoStep[] = [];
   const lockOwner = `${incidentId}#undo`;

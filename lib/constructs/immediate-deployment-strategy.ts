@@ -1,6 +1,8 @@
 import * as appconfig from 'aws-cdk-lib/aws-appconfig';
 import { Construct } from 'constructs';
 
+import { immediateStrategyName } from '../../lambdas/core/accounts.js';
+
 export interface ImmediateDeploymentStrategyProps {
   /** Stage suffix, so two installs in one account do not collide on the strategy name. */
   readonly stage: string;
@@ -20,7 +22,7 @@ export class ImmediateDeploymentStrategy extends Construct {
   constructor(scope: Construct, id: string, props: ImmediateDeploymentStrategyProps) {
     super(scope, id);
     this.strategy = new appconfig.CfnDeploymentStrategy(this, 'Strategy', {
-      name: `Tourniquet-Immediate-${props.stage}`,
+      name: immediateStrategyName(props.stage),
       description: 'Tourniquet mitigations: deploy to all targets at once, no bake time.',
       deploymentDurationInMinutes: 0,
       growthFactor: 100,

@@ -1,6 +1,7 @@
 import { App, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 
+import { memberStackName as stackNameOf } from '../../lambdas/core/accounts.js';
 import type { TourniquetConfig } from '../../lambdas/core/config.js';
 import { forwardingLocations, memberRoleRegion } from '../locations.js';
 import { TourniquetMember } from './tourniquet-member.js';
@@ -30,7 +31,7 @@ export class TourniquetMemberStack extends Stack {
 
 /** The member stack name for an account and region: `Tourniquet-<stage>-member-<account>-<region>`. */
 export function memberStackName(config: TourniquetConfig, account: string, region: string): string {
-  return `Tourniquet-${config.stage}-member-${account}-${region}`;
+  return stackNameOf(config.stage, account, region);
 }
 
 /**

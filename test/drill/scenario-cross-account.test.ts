@@ -54,6 +54,14 @@ describe('drill: cross-account', () => {
     expect(workload.filter((c) => c.command === 'StartDeployment').map((c) => c.error)).toEqual([undefined]);
   });
 
+  it('the flag change deploys with the workload account’s own zero-bake strategy, found by name, not the central stack’s', () => {
+    // The functions' DEPLOYMENT_STRATEGY_ID is the central stack's (cen1str), which the workload account does not have.
+    const appconfig = run.account.calls().filter((c) => c.origin === 'drill' && c.service === 'appconfig');
+    expect(appconfig.filter((c) => c.command === 'ListDeploymentStrategies').length).toBeGreaterThanOrEqual(1);
+    const deployments = appconfig.filter((c) => c.command === 'StartDeployment');
+    expect(deployments.map((c) => (c.input as { DeploymentStrategyId?: string }).DeploymentStrategyId)).toEqual(['imm0str']);
+  });
+
   it('the alarm event came from the workload account and region', () => {
     const [transition] = run.result.alarmTransitions;
     expect(transition).toMatchObject({ alarm: 'checkout-5xx-rate', state: 'ALARM' });

@@ -29,6 +29,7 @@ export const composeOperator = {
       adapters: mitigationAdapters(rt.clients, rt),
       forService: serviceAdapters(rt.clients, rt),
       accessOf: (service) => serviceAccess(config, service),
+      stage: config.stage,
       serviceFor: (name) => config.services.find((s) => s.name === name),
       deploymentStrategyId: need(settings.deploymentStrategyId, 'the deployment strategy id'),
       // Only a runtime that says where (the drill's memory): the CLI has no function log for EMF.

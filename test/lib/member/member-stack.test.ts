@@ -18,6 +18,8 @@ const RESOURCELESS_READS = [
   'ecs:DescribeTaskDefinition',
   'wafv2:CheckCapacity',
   'route53-recovery-cluster:ListRoutingControls',
+  // Finding the member stack's zero-bake strategy by name: no resource type (Service Authorization Reference).
+  'appconfig:ListDeploymentStrategies',
 ];
 
 function templates(config = crossAccountConfig()): Record<string, Template> {
