@@ -52,12 +52,13 @@ const twoServices = (lifecycle: Record<string, unknown> = {}): TourniquetConfig 
   );
 };
 
-async function setup(config: TourniquetConfig = twoServices()) {
+async function setup(config: TourniquetConfig = twoServices(), options: { region?: string } = {}) {
   let now = T0 + 5_000;
   const clock = () => new Date(now);
   const store = new IncidentStore({ tableName: await db.newTable(), client: db.client, clock });
   const deps = {
     config,
+    ...options,
     store,
     workflows: new StepFunctionsExecutions(STATE_MACHINE, sfn as unknown as SFNClient),
     stateMachineArn: STATE_MACHINE,
@@ -443,6 +444,93 @@ describe('admitSignals: reports', () => {
     const ctx = await setup();
     expect((await ctx.admit(alarmEvent('other', 'OK'))).ignored).toEqual(['other OK (not configured)']);
     expect(ctx.published()).toEqual([]);
+  });
+});
+
+/** The event of an alarm transition in another account and region (member stacks forward them unchanged). */
+function alarmEventFrom(where: { account: string; region: string }, alarmName: string, state: 'ALARM' | 'OK' = 'ALARM', minute = 0) {
+  const event = alarmEvent(alarmName, state, minute);
+  return { ...event, account: where.account, region: where.region, resources: [`arn:aws:cloudwatch:${where.region}:${where.account}:alarm:${alarmName}`] };
+}
+
+describe('admitSignals: where the alarm is from (docs/accounts.md)', () => {
+  const CENTRAL = { account: '111111111111', region: 'us-east-1' };
+  const WORKLOAD = { account: '222222222222', region: 'eu-west-1' };
+  /** checkout in the workload account and region; payments where Tourniquet runs (no account, no region). */
+  const crossAccount = (): TourniquetConfig => {
+    const raw = JSON.parse(sampleConfigText) as { services: Record<string, unknown>[] };
+    return parseConfig(
+      JSON.stringify({
+        ...raw,
+        crossAccount: { centralAccount: CENTRAL.account, centralRegion: CENTRAL.region },
+        services: [
+          { ...raw.services[0], ...WORKLOAD },
+          { name: 'payments', severity: 'SEV1', alarms: [{ name: 'payments-5xx-rate' }] },
+        ],
+      }),
+      'test config',
+    );
+  };
+
+  it('opens the incident for an alarm from the service’s account and region, with the member role to reach it', async () => {
+    const ctx = await setup(crossAccount());
+    const summary = await ctx.admit(alarmEventFrom(WORKLOAD, 'checkout-5xx-rate'));
+    expect(summary).toMatchObject({ started: [expect.stringMatching(/^checkout-5xx-rate-/)], unknownAlarms: [] });
+    expect(ctx.started()[0]!.input).toMatchObject({
+      service: { name: 'checkout' },
+      signal: { account: WORKLOAD.account, region: WORKLOAD.region },
+      settings: { access: { ...WORKLOAD, roleArn: 'arn:aws:iam::222222222222:role/Tourniquet-prod-member' } },
+    });
+    expect(ctx.published()).toEqual([]);
+  });
+
+  it.each([
+    ['another account', { account: '333333333333', region: WORKLOAD.region }],
+    ['another region', { account: WORKLOAD.account, region: 'us-west-2' }],
+    ['the central account', CENTRAL],
+  ])('pages an alarm of the same name from %s as unconfigured, naming where the service is, and opens nothing', async (_what, from) => {
+    const ctx = await setup(crossAccount());
+    const summary = await ctx.admit(alarmEventFrom(from, 'checkout-5xx-rate'));
+    expect(summary).toMatchObject({ started: [], unknownAlarms: ['checkout-5xx-rate'] });
+    expect(await ctx.store.listIncidents()).toEqual([]);
+    const [page] = ctx.published();
+    expect(page).toMatchObject({ TopicArn: ESCALATION_TOPIC, Subject: '[Tourniquet] Unconfigured alarm: checkout-5xx-rate' });
+    expect(page!.Message).toContain(`entered ALARM at ${at(0)} in account ${from.account}, region ${from.region}`);
+    expect(page!.Message).toContain('but service checkout that has an alarm of that name is in account 222222222222, region eu-west-1, so no incident was opened');
+  });
+
+  it('a symptom alarm from the wrong place joins nothing and is paged', async () => {
+    const ctx = await setup(crossAccount());
+    await ctx.admit(alarmEventFrom(WORKLOAD, 'checkout-5xx-rate'));
+    const summary = await ctx.admit(alarmEventFrom({ ...WORKLOAD, region: 'us-west-2' }, 'checkout-cpu-high', 'ALARM', 1));
+    expect(summary).toMatchObject({ joined: [], unknownAlarms: ['checkout-cpu-high'] });
+    expect(ctx.published().map((p) => p.Subject)).toEqual(['[Tourniquet] Unconfigured alarm: checkout-cpu-high']);
+  });
+
+  it('ignores an OK from the wrong place, and records the OK from the service’s own', async () => {
+    const ctx = await setup(crossAccount());
+    await ctx.admit(alarmEventFrom(WORKLOAD, 'checkout-5xx-rate'));
+    const [incident] = await ctx.store.listIncidents();
+    const stray = await ctx.admit(alarmEventFrom({ account: '333333333333', region: WORKLOAD.region }, 'checkout-5xx-rate', 'OK', 2));
+    expect(stray).toMatchObject({ joined: [], ignored: ["checkout-5xx-rate OK (not from checkout's account and region)"] });
+    expect(ctx.published()).toEqual([]);
+    const own = await ctx.admit(alarmEventFrom(WORKLOAD, 'checkout-5xx-rate', 'OK', 3));
+    expect(own.joined).toEqual([`${incident!.incidentId}: checkout-5xx-rate OK`]);
+  });
+
+  it('a service that names no account or region is the central account’s and region’s', async () => {
+    const ctx = await setup(crossAccount());
+    expect((await ctx.admit(alarmEventFrom(CENTRAL, 'payments-5xx-rate'))).started).toHaveLength(1);
+    expect(ctx.started()[0]!.input.settings.access).toBeUndefined();
+    expect((await ctx.admit(alarmEventFrom(WORKLOAD, 'payments-5xx-rate', 'ALARM', 1))).unknownAlarms).toEqual(['payments-5xx-rate']);
+  });
+
+  it('without crossAccount, a service that names no region is the function’s region’s; any account', async () => {
+    const ctx = await setup(twoServices(), { region: 'us-east-1' });
+    expect((await ctx.admit(alarmEventFrom({ account: '444444444444', region: 'us-east-1' }, 'payments-5xx-rate'))).started).toHaveLength(1);
+    const summary = await ctx.admit(alarmEventFrom({ account: '444444444444', region: 'eu-west-1' }, 'checkout-5xx-rate', 'ALARM', 1));
+    expect(summary.unknownAlarms).toEqual(['checkout-5xx-rate']);
+    expect(ctx.published()[0]!.Message).toContain('is in any account, region us-east-1');
   });
 });
 
