@@ -4,7 +4,7 @@ import { PREFLIGHT_SESSION } from '../../lambdas/core/accounts.js';
 import { parseConfig, type TourniquetConfig } from '../../lambdas/core/config.js';
 import type { MitigationAdapters } from '../../lambdas/mitigations/ports.js';
 import { checkReadiness, type ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
-import type { ForService } from '../../lambdas/operations/service-scope.js';
+import type { ForService, StrategyLookup } from '../../lambdas/operations/service-scope.js';
 import { awsClients } from '../../lambdas/runtime/clients.js';
 import { mitigationAdapters, serviceAdapters } from '../../lambdas/runtime/compose/index.js';
 import { describeFailure } from '../runtime/errors.js';
@@ -33,8 +33,8 @@ export interface PreflightDeps {
   identity(): Promise<AccountLocation>;
   stackOutputs(stackName: string): Promise<Record<string, string>>;
   readonly adapters: MitigationAdapters;
-  /** The adapters of a service in another region or workload account (the member role, session tourniquet-preflight). */
-  readonly forService?: ForService<{ adapters: MitigationAdapters }>;
+  /** The adapters of a service in another region or workload account (the member role, session tourniquet-preflight), and the lookup of its zero-bake strategy. */
+  readonly forService?: ForService<{ adapters: MitigationAdapters; deploymentStrategyOf?: StrategyLookup }>;
   simulator(): Promise<PermissionSimulator>;
   readonly clock: () => Date;
   readonly out: (text: string) => void;
@@ -104,7 +104,13 @@ async function preflight(options: PreflightOptions, deps: PreflightDeps): Promis
   if (strategy === undefined) notes.push('no deployment strategy ID (--stack or --deployment-strategy): the zero-bake strategy was not checked');
 
   let reports: ServiceReadinessReport[] = await checkReadiness(
-    { adapters: deps.adapters, ...(deps.forService ? { forService: deps.forService } : {}), sessionName: PREFLIGHT_SESSION, deploymentStrategyId: strategy ?? '', clock: deps.clock },
+    {
+      adapters: deps.adapters,
+      ...(deps.forService ? { forService: deps.forService } : {}),
+      sessionName: PREFLIGHT_SESSION,
+      deploymentStrategyId: strategy ?? '',
+      clock: deps.clock,
+    },
     config,
     options.service !== undefined ? { service: options.service } : {},
   );

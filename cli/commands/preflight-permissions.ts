@@ -1,5 +1,6 @@
 import type { SimulatedDecision, SimulationRequest } from '../../lambdas/adapters/iam-simulation.js';
-import type { TourniquetConfig } from '../../lambdas/core/config.js';
+import { memberRoleArn } from '../../lambdas/core/accounts.js';
+import { isRemoteService, type TourniquetConfig } from '../../lambdas/core/config.js';
 import { CATALOGUE } from '../../lambdas/mitigations/index.js';
 import type { ArnFormatter, Mitigation, ReadinessCheck, StatementSpec } from '../../lambdas/mitigations/mitigation.js';
 import type { ServiceReadinessReport } from '../../lambdas/operations/readiness.js';
@@ -81,6 +82,11 @@ export async function withPermissionChecks(
   };
   const out: ServiceReadinessReport[] = [];
   for (const report of reports) {
+    const elsewhere = notSimulated(config, report, options.catalogue ?? CATALOGUE);
+    if (elsewhere) {
+      out.push({ ...report, checks: [...report.checks, elsewhere] });
+      continue;
+    }
     const pending = checkFor(report.service, report.type);
     if (!pending) {
       out.push(report);
@@ -90,6 +96,25 @@ export async function withPermissionChecks(
     out.push({ ...report, checks, ready: checks.every((c) => c.ok) });
   }
   return out;
+}
+
+/**
+ * The check of a writing mitigation of a service in a workload account: not simulated, and why. The
+ * member role makes that change, and iam:SimulatePrincipalPolicy answers only for roles of the
+ * caller's own account; the member stack's policy is generated from the same catalogue.
+ */
+function notSimulated(config: TourniquetConfig, report: ServiceReadinessReport, catalogue: readonly Mitigation[]): ReadinessCheck | undefined {
+  const service = config.services.find((s) => s.name === report.service);
+  if (!service || !isRemoteService(config, service) || service.account === undefined) return undefined;
+  const mitigation = catalogue.find((m) => m.type === report.type);
+  if (!mitigation || mitigation.permissions(config, literalArns({ partition: 'aws', region: 'us-east-1', account: service.account })).write.length === 0) return undefined;
+  return {
+    check: PERMISSION_CHECK,
+    ok: true,
+    detail:
+      `not simulated: ${service.name} is in account ${service.account}, where ${memberRoleArn(config, service.account)} makes the change; ` +
+      'iam:SimulatePrincipalPolicy answers only for roles of the caller’s account; the member stack grants it from the same catalogue (docs/accounts.md)',
+  };
 }
 
 async function simulate(simulator: PermissionSimulator, roleArn: string, statements: readonly StatementSpec[]): Promise<ReadinessCheck> {

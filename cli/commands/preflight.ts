@@ -22,7 +22,8 @@ export function registerPreflight(program: Command): void {
       [
         '',
         "Runs each configured mitigation's readiness with your AWS credentials and changes nothing. With the mitigate",
-        'role (--stack or --role), also asks IAM (iam:SimulatePrincipalPolicy) whether that role may make each change.',
+        'role (--stack or --role), also asks IAM (iam:SimulatePrincipalPolicy) whether that role may make each change;',
+        'a service in a workload account is changed by the member role there, which is not simulated (the check says so).',
         'The stack runs the same checks on a schedule (config readinessCheckMinutes) and pages the status topic when',
         'one stops being ready; docs/readiness.md lists every check. In a drill: npx tourniquet drill --scenario <name> --preflight',
         '',

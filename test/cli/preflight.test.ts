@@ -158,6 +158,37 @@ describe('tourniquet preflight', () => {
     expect(simulated.filter((s) => s.actions.includes('appconfig:StartDeployment'))).toHaveLength(1);
   });
 
+  it('says why the changes of a service in a workload account are not simulated, and checks its readiness through the member role', async () => {
+    const { deps: d, out, simulated } = deps({ outputs: { MitigateRoleArn: ROLE, DeploymentStrategyId: 'imm0str' } });
+    const sessions: string[] = [];
+    const remote: PreflightDeps = {
+      ...d,
+      forService: async (access, sessionName) => (
+        sessions.push(`${access.roleArn} ${sessionName}`),
+        { adapters: d.adapters, deploymentStrategyOf: async (stage: string) => `${stage}1str` }
+      ),
+    };
+    const file = configFile((raw) => {
+      raw.crossAccount = { centralAccount: '123456789012', centralRegion: 'us-east-1' };
+      raw.services[0].account = '222222222222';
+    });
+
+    await expect(runPreflight({ config: file, stack: 'Tourniquet-prod', json: true }, remote)).resolves.toBe(0);
+    const json = JSON.parse(out.join('\n')) as { reports: { type: string; checks: { check: string; ok: boolean; detail: string }[] }[] };
+    const permission = (type: string) => json.reports.find((r) => r.type === type)!.checks.find((c) => c.check === 'mitigate role may make the change');
+    expect(permission('ecs-rollback')).toEqual({
+      check: 'mitigate role may make the change',
+      ok: true,
+      detail:
+        'not simulated: checkout is in account 222222222222, where arn:aws:iam::222222222222:role/Tourniquet-prod-member makes the change; ' +
+        'iam:SimulatePrincipalPolicy answers only for roles of the caller’s account; the member stack grants it from the same catalogue (docs/accounts.md)',
+    });
+    expect(simulated).toEqual([]);
+    expect(sessions).toEqual(['arn:aws:iam::222222222222:role/Tourniquet-prod-member tourniquet-preflight']);
+    // The strategy checked is the workload account's, found by name, not the stack's.
+    expect(json.reports.find((r) => r.type === 'feature-flag-off')!.checks.find((c) => c.check === 'zero-bake deployment strategy')!.detail).toContain('prod1str');
+  });
+
   it('says what a stack without the new outputs lacks, and goes on', async () => {
     const { deps: d, out } = deps({ outputs: {} });
 

@@ -26,7 +26,9 @@ const WORKLOAD: ServiceAccess = { account: '222222222222', region: 'eu-west-1', 
 const NAME = immediateStrategyName('prod');
 
 const appconfig = mockClient(AppConfigClient);
-beforeEach(() => appconfig.reset());
+beforeEach(() => {
+  appconfig.reset();
+});
 
 /** Real composition over clients whose AppConfig is mocked; `made` records where each place's clients point. */
 function composed() {
