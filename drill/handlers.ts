@@ -15,8 +15,8 @@ import { createStatusCadenceHandler } from '../lambdas/handlers/status-cadence.j
 import { createTriageHandler } from '../lambdas/handlers/triage.js';
 import { createVerifyHandler } from '../lambdas/handlers/verify.js';
 import type { MetricsSink } from '../lambdas/operations/ports.js';
-import type { AwsClients } from '../lambdas/runtime/clients.js';
 import { acknowledgeIncident, resolveIncident } from '../lambdas/operations/resolve.js';
+import type { AwsClients } from '../lambdas/runtime/clients.js';
 import { composeOperator, mitigationAdapters, type Runtime } from '../lambdas/runtime/compose/index.js';
 import { compose } from '../lambdas/runtime/compose/index.js';
 import type { IncidentStore } from '../lambdas/store/incident-store.js';

@@ -30,6 +30,7 @@ import { metricMismatches } from './metric-checks.js';
 import { metricSeries } from './metric-series.js';
 import { awaitApprovalHandler } from './operator.js';
 import type { DrillResult } from './report.js';
+import { roleChainMismatches } from './role-chain.js';
 import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, type Scenario, ScenarioInvalidError } from './scenario.js';
 import { Scheduler, SchedulerError } from './scheduler.js';
 import { type AppliedChange, SimulatedAccount } from './sim/account.js';
@@ -37,7 +38,6 @@ import { VirtualClock } from './sim/clock.js';
 import { SIM_ACCOUNT, SIM_REGION } from './sim/ids.js';
 import { changesState, isMutation } from './sim/wire.js';
 import { CrossAccountWorld } from './sim/world.js';
-import { roleChainMismatches } from './role-chain.js';
 
 /**
  * Runs one scenario as an episode: everything that happens is an actor of one discrete-event
@@ -429,7 +429,15 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     problems,
   });
   mismatches.push(...metricMismatches(emitted.records, incidents));
-  if (world) mismatches.push(...roleChainMismatches(account.calls(), world, outcomes.map((i) => i.incidentId), scenario.expect.assumeRoleBy));
+  if (world)
+    mismatches.push(
+      ...roleChainMismatches(
+        account.calls(),
+        world,
+        outcomes.map((i) => i.incidentId),
+        scenario.expect.assumeRoleBy,
+      ),
+    );
   before ??= account.snapshot();
   // Read before any undo moves the clock on: the chart ends where the drill did.
   const series = metricSeries({

@@ -721,5 +721,10 @@ export function runbookFor(service: Pick<ServiceConfig, 'runbook'>, alarm: Pick<
 /** The runbook of an incident's alarm, found by service and alarm name (pages and postmortems, which have the record, not the config slice). */
 export function configuredRunbook(services: readonly ServiceConfig[], serviceName: string, alarmName: string): string | undefined {
   const service = services.find((s) => s.name === serviceName);
-  return service ? runbookFor(service, service.alarms.find((a) => a.name === alarmName)) : undefined;
+  return service
+    ? runbookFor(
+        service,
+        service.alarms.find((a) => a.name === alarmName),
+      )
+    : undefined;
 }

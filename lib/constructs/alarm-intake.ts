@@ -85,7 +85,12 @@ export class AlarmIntake extends Construct {
     });
     // The whole config exceeds Lambda's 4 KB environment budget; it comes in the config layer instead.
     props.configLayer.attachTo(this.starter);
-    grantManifest(this.starter, STARTER_HANDLER, { config, table: props.table, topics: { escalation: props.escalationTopic, chat: props.chatTopic }, stateMachine: props.stateMachine });
+    grantManifest(this.starter, STARTER_HANDLER, {
+      config,
+      table: props.table,
+      topics: { escalation: props.escalationTopic, chat: props.chatTopic },
+      stateMachine: props.stateMachine,
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
