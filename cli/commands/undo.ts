@@ -18,7 +18,9 @@ export function registerUndo(program: Command): void {
   )
     .addHelpText(
       'after',
-      '\nUndo only reverts what the automation changed; it waits while another change to the same service is in progress. In a drill: npx tourniquet drill --undo',
+      '\nUndo only reverts what the automation changed; it waits while another change to the same service is in progress. ' +
+        'A service in a workload account is reached through its member role (session = the incident id): your role must be in crossAccount.operatorRoleArns (docs/accounts.md). ' +
+        'In a drill: npx tourniquet drill --undo',
     )
     .action(async (incidentId: string, options: UndoOptions) => {
       const { runUndo } = await import('./undo-action.js');

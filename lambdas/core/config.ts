@@ -442,6 +442,23 @@ export const CrossAccountConfigSchema = z
       .string()
       .regex(/^o-[a-z0-9]{10,32}$/, 'organizationId must look like o-abc123def4')
       .optional(),
+    /**
+     * Roles of the people who may also assume the member role, so that `tourniquet undo` and
+     * `tourniquet preflight` reach services in workload accounts: IAM role ARNs, with `*` allowed in
+     * the name (IAM Identity Center roles end in a random suffix). They get what the mitigate function
+     * gets there, so list on-call roles only. @default - none: only the Tourniquet functions
+     */
+    operatorRoleArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/,
+            'operatorRoleArns entries must be IAM role ARNs (arn:aws:iam::<account>:role/<path/name>, * allowed in the name)',
+          ),
+      )
+      .max(20)
+      .optional(),
   })
   .strict();
 export type CrossAccountConfig = z.infer<typeof CrossAccountConfigSchema>;

@@ -90,6 +90,20 @@ export class TourniquetMember extends Construct {
             ...(organizationId !== undefined ? { StringEquals: { 'aws:PrincipalOrgID': organizationId } } : {}),
           }),
         });
+        const operators = config.crossAccount?.operatorRoleArns ?? [];
+        if (operators.length > 0) {
+          // People on call: `tourniquet undo` and `preflight` act here through this role too (docs/accounts.md).
+          this.role.assumeRolePolicy?.addStatements(
+            new iam.PolicyStatement({
+              actions: ['sts:AssumeRole'],
+              principals: [...new Set(operators.map((arn) => arn.split(':')[4]!))].map((operatorAccount) => new iam.AccountPrincipal(operatorAccount)),
+              conditions: {
+                ArnLike: { 'aws:PrincipalArn': operators },
+                ...(organizationId !== undefined ? { StringEquals: { 'aws:PrincipalOrgID': organizationId } } : {}),
+              },
+            }),
+          );
+        }
         this.grantee = this.role;
         // Read-only reads on `*` cover every region, so only the role's own stack grants them, each in a policy of its own.
         const services = forwardingLocations(config)

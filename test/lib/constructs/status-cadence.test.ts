@@ -45,13 +45,19 @@ describe('StatusCadence', () => {
     });
   });
 
-  it('gives the function the table name and both topics, nothing else of its own, and the config layer', () => {
+  it('gives the function the table name, both topics and the chat topic, nothing else of its own, and the config layer', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
     const escalationTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet escalation');
     const fn = functionsByHandler(template)[STATUS_CADENCE_HANDLER]!;
     const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
     const own = Object.fromEntries(Object.entries(variables).filter(([k]) => !k.startsWith('POWERTOOLS_') && k !== 'NODE_OPTIONS'));
-    expect(own).toEqual({ TABLE_NAME: { Ref: tableId }, STATUS_TOPIC_ARN: { Ref: statusTopicId }, ESCALATION_TOPIC_ARN: { Ref: escalationTopicId } });
+    const chatTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet chat');
+    expect(own).toEqual({
+      TABLE_NAME: { Ref: tableId },
+      STATUS_TOPIC_ARN: { Ref: statusTopicId },
+      ESCALATION_TOPIC_ARN: { Ref: escalationTopicId },
+      CHAT_TOPIC_ARN: { Ref: chatTopicId },
+    });
     expect(fn.Properties.Layers).toEqual([{ Ref: logicalIdOf(template, 'AWS::Lambda::LayerVersion') }]);
   });
 
@@ -65,24 +71,31 @@ describe('StatusCadence', () => {
     expect(actionsOf(s)).not.toContain('dynamodb:DeleteItem');
   });
 
-  it('lets the function publish to the status topic (updates) and the escalation topic (pages) only, with the topic key', () => {
+  it('lets the function publish to the status topic (updates), the escalation topic (pages) and the chat topic (their chat copies) only, with the topic key', () => {
     const statusTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet status');
     const escalationTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet escalation');
+    const chatTopicId = logicalIdOf(template, 'AWS::SNS::Topic', (t) => t.Properties.DisplayName === 'Tourniquet chat');
     const keyId = logicalIdOf(template, 'AWS::KMS::Key', (k) => k.Properties.Description === 'Tourniquet status and escalation topics');
     const s = statementsOf(template, STATUS_CADENCE_HANDLER);
-    expect(resourcesFor(s, 'sns:Publish').sort()).toEqual([`\${${statusTopicId}}`, `\${${escalationTopicId}}`].sort());
+    expect(resourcesFor(s, 'sns:Publish').sort()).toEqual([`\${${statusTopicId}}`, `\${${escalationTopicId}}`, `\${${chatTopicId}}`].sort());
     expect([...new Set(resourcesFor(s, 'kms:GenerateDataKey*'))]).toEqual([`\${${keyId}.Arn}`]);
     expect([...new Set(resourcesFor(s, 'kms:Decrypt'))]).toEqual([`\${${keyId}.Arn}`]);
     expect(actionsOf(s).filter((a) => /^(sns|kms|dynamodb|logs|xray):/.test(a) === false)).toEqual([]);
   });
 
-  it('compiles the cadence overrides, page timers and alarm texts, and only those, into the function', () => {
+  it('compiles the cadence overrides, page timers and alarm texts (with each alarm’s runbook), and only those, into the function', () => {
     expect(fastStack(sampleConfig()).statusCadence.settings).toEqual({
       updateCadenceMinutes: {},
       lifecycle: { repageMinutes: {}, acknowledgedReminderMinutes: 1440 },
       alarms: [
-        { name: 'checkout-5xx-rate', summary: '5xx rate', impact: 'Some customers see errors when they pay for their basket.' },
-        { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.' },
+        {
+          name: 'checkout-5xx-rate',
+          summary: '5xx rate',
+          impact: 'Some customers see errors when they pay for their basket.',
+          runbook: 'https://runbooks.example.com/checkout/5xx-rate',
+        },
+        // No runbook of its own: the service's.
+        { name: 'checkout-p99-latency', summary: 'p99 latency', impact: 'Checkout is slow for some customers.', runbook: 'https://runbooks.example.com/checkout' },
       ],
     });
     const overridden = fastStack(configWith((raw) => (raw.updateCadenceMinutes = { SEV1: 15, SEV4: 720 })));

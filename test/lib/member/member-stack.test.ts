@@ -73,6 +73,20 @@ describe('member stacks', () => {
     });
   });
 
+  it('also trust the configured operator roles (ArnLike, their accounts), so undo and preflight reach the workload account', () => {
+    const sso = `arn:aws:iam::${CENTRAL}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_OnCall_*`;
+    const t = templates(crossAccountConfig((raw) => (raw.crossAccount.operatorRoleArns = [sso])));
+    const [, role] = resources(t[EU]!, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName === 'Tourniquet-prod-member')!;
+    const [functions, operators] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(functions.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': trustedFunctionRoleArns({ stage: 'prod' }, CENTRAL) } });
+    expect({ ...operators, Principal: render(operators.Principal.AWS) }).toEqual({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: `arn:\${AWS::Partition}:iam::${CENTRAL}:root`,
+      Condition: { ArnLike: { 'aws:PrincipalArn': [sso] } },
+    });
+  });
+
   it('grant the member role the catalogue statements of that region’s services, in the workload account and region, and no admin', () => {
     const t = templates();
     const eu = statements(t[EU]!);
