@@ -70,6 +70,16 @@ export const DrillResultSchema = z.object({
       body: z.string(),
     }),
   ),
+  /** Drills with a workload account (docs/accounts.md): who assumed the member role under which session name, and whether every call there used it; null in one account. */
+  roleChain: z
+    .object({
+      memberRoleArn: z.string(),
+      workloadAccount: z.string(),
+      assumed: z.array(z.object({ at: z.string(), by: z.string(), session: z.string() })),
+      workloadCalls: z.number().int(),
+      callsWithoutRole: z.number().int(),
+    })
+    .nullable(),
   /** The first incident's MTTD (impact started → alarm), MTTM (declared → restored), MTTR (impact started → restored), as its timeline has them. */
   mttdSeconds: z.number().nullable(),
   mttmSeconds: z.number().nullable(),
@@ -212,6 +222,12 @@ export function renderReport(result: DrillResult): string {
     out.push(`  ${hms(n.at)}  ${n.topic.padEnd(10)} ${n.via === 'failure-net' ? `(failure net) ${n.body.slice(0, 90)}` : n.subject}`);
   }
   if (chat > 0) out.push(`  (and ${chat} chat cop${chat === 1 ? 'y' : 'ies'} of them on the chat topic, in AWS Chatbot's format)`);
+  if (result.roleChain) {
+    const chain = result.roleChain;
+    out.push(`Role chain (workload account ${chain.workloadAccount}, ${chain.memberRoleArn}):`);
+    for (const a of chain.assumed) out.push(`  ${hms(a.at)}  ${a.by} assumed it, session ${a.session}`);
+    out.push(`  ${chain.workloadCalls} call(s) to the workload account, ${chain.callsWithoutRole} without the member role`);
+  }
   out.push('');
   const metric = (label: string, s: number | null) => `${label} ${s === null ? 'n/a' : humanDuration(s * 1000)}`;
   const source = (r: DrillResult) =>

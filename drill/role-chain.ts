@@ -64,3 +64,35 @@ export function roleChainMismatches(calls: readonly SimCall[], world: RoleChainW
   }
   return mismatches;
 }
+
+/** What the drill shows of the role chain: who assumed the member role under which session, and how the workload account was called. */
+export interface RoleChainSummary {
+  readonly memberRoleArn: string;
+  readonly workloadAccount: string;
+  /** Successful AssumeRole calls for the member role, in order: the caller's role name and the session name. */
+  readonly assumed: { at: string; by: string; session: string }[];
+  /** Calls of the automation that reached the workload account (SNS and STS aside). */
+  readonly workloadCalls: number;
+  /** Of those, calls not signed by a member-role session: 0 when the chain holds. */
+  readonly callsWithoutRole: number;
+}
+
+/** The role chain in numbers, for the drill's report (the judgement is {@link roleChainMismatches}). */
+export function roleChainSummary(calls: readonly SimCall[], world: RoleChainWorld): RoleChainSummary {
+  const member = roleNameOf(world.memberRoleArn);
+  const workloadCalls = calls.filter((c) => c.origin === 'drill' && c.service !== 'sns' && c.service !== 'sts');
+  return {
+    memberRoleArn: world.memberRoleArn,
+    workloadAccount: world.workload.account,
+    assumed: calls.flatMap((c) => {
+      const input = c.input as { RoleArn?: string; RoleSessionName?: string };
+      if (c.service !== 'sts' || c.command !== 'AssumeRole' || c.error || input.RoleArn !== world.memberRoleArn) return [];
+      return [{ at: c.at, by: sessionOf(c.caller)?.role ?? c.caller ?? 'unknown', session: input.RoleSessionName ?? '' }];
+    }),
+    workloadCalls: workloadCalls.length,
+    callsWithoutRole: workloadCalls.filter((c) => {
+      const s = sessionOf(c.caller);
+      return !s || s.account !== world.workload.account || s.role !== member;
+    }).length,
+  };
+}

@@ -30,7 +30,7 @@ import { metricMismatches } from './metric-checks.js';
 import { metricSeries } from './metric-series.js';
 import { awaitApprovalHandler } from './operator.js';
 import type { DrillResult } from './report.js';
-import { roleChainMismatches } from './role-chain.js';
+import { roleChainMismatches, roleChainSummary } from './role-chain.js';
 import { atOffset, DEFAULT_DELIVERY, MAX_DRILL_SECONDS, type Scenario, ScenarioInvalidError } from './scenario.js';
 import { Scheduler, SchedulerError } from './scheduler.js';
 import { type AppliedChange, SimulatedAccount } from './sim/account.js';
@@ -112,6 +112,8 @@ export interface ScenarioRun {
   readonly store: IncidentStore;
   /** The drill's table on the session's DynamoDB Local: `drill --show` reads the learning records from it. */
   readonly tableName: string;
+  /** The accounts and roles of a drill with a workload account (drill/sim/world.ts); undefined in one account. */
+  readonly world: CrossAccountWorld | undefined;
   /** Delivers the primary alarm's first ALARM event to the starter again, as EventBridge's at-least-once delivery may, and runs the drill on until quiet. */
   redeliver(): Promise<StartSummary>;
   /** Runs `tourniquet undo` on the first incident, through the same code the CLI uses. */
@@ -517,6 +519,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
         body: m.message,
       };
     }),
+    roleChain: world ? roleChainSummary(account.calls(), world) : null,
     mttdSeconds: metrics?.mttdSeconds ?? null,
     mttmSeconds: metrics?.mttmSeconds ?? null,
     mttrSeconds: metrics?.mttrSeconds ?? null,
@@ -554,7 +557,7 @@ export async function runScenario(scenario: Scenario, session: DrillSession, opt
     if (!summary) throw new Error(`the redelivery did not complete: ${scheduler.failures.map((f) => String(f.error)).join('; ')}`);
     return summary;
   };
-  return { result, before, after: account.snapshot(), account, store, tableName, redeliver, undo: (by = 'drill operator') => runUndo(by) };
+  return { result, before, after: account.snapshot(), account, store, tableName, world, redeliver, undo: (by = 'drill operator') => runUndo(by) };
 }
 
 /** The incident an execution works on, from its input (the starter's `incidentId`). */

@@ -62,6 +62,26 @@ describe('drill: cross-account', () => {
     expect(deployments.map((c) => (c.input as { DeploymentStrategyId?: string }).DeploymentStrategyId)).toEqual(['imm0str']);
   });
 
+  it('a call that skips the role chain is denied: the mitigate function’s own credentials cannot read or change the workload account', async () => {
+    const own = run.world!.functionClients(run.account, 'mitigate', () => Date.parse(run.result.ended.at));
+    const appconfig = await own.appconfig();
+    const { GetConfigurationProfileCommand, StartDeploymentCommand } = await import('@aws-sdk/client-appconfig');
+    for (const command of [
+      new GetConfigurationProfileCommand({ ApplicationId: 'chk4app', ConfigurationProfileId: 'flg6prf' }),
+      new StartDeploymentCommand({
+        ApplicationId: 'chk4app',
+        EnvironmentId: 'prd5env',
+        ConfigurationProfileId: 'flg6prf',
+        ConfigurationVersion: '1',
+        DeploymentStrategyId: 'imm0str',
+      }),
+    ]) {
+      await expect(appconfig.send(command as never)).rejects.toMatchObject({ name: expect.stringMatching(/AccessDenied/) });
+    }
+    expect(run.result.roleChain).toMatchObject({ memberRoleArn: MEMBER, workloadAccount: '222222222222', callsWithoutRole: 0 });
+    expect(run.result.roleChain!.assumed.map((a) => a.by)).toEqual(['Tourniquet-prod-triage', 'Tourniquet-prod-mitigate', 'Tourniquet-prod-verify']);
+  });
+
   it('the alarm event came from the workload account and region', () => {
     const [transition] = run.result.alarmTransitions;
     expect(transition).toMatchObject({ alarm: 'checkout-5xx-rate', state: 'ALARM' });
