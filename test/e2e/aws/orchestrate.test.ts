@@ -40,6 +40,14 @@ const TOURNIQUET_OUTPUTS = [
   { OutputKey: 'IncidentTableName', OutputValue: TABLE },
   { OutputKey: 'StateMachineArn', OutputValue: STATE_MACHINE },
 ];
+/** The sample workload stack's outputs, as DescribeStacks returns them. */
+const WORKLOAD_OUTPUTS = [
+  { OutputKey: 'ApplicationId', OutputValue: 'app1abc' },
+  { OutputKey: 'EnvironmentId', OutputValue: 'env1abc' },
+  { OutputKey: 'ConfigurationProfileId', OutputValue: 'prf1abc' },
+  { OutputKey: 'HostedConfigurationVersion', OutputValue: '1' },
+  { OutputKey: 'AlarmName', OutputValue: ALARM },
+];
 const T0 = Date.parse('2026-11-28T06:00:00Z');
 /** How long a fake `cdk deploy` or `cdk destroy` takes, in virtual time. */
 const CDK_MS = 120_000;
@@ -124,13 +132,7 @@ function healthyAccount(h: Harness): void {
         StackName: WORKLOAD,
         StackStatus: 'CREATE_COMPLETE',
         CreationTime: new Date(T0),
-        Outputs: [
-          { OutputKey: 'ApplicationId', OutputValue: 'app1abc' },
-          { OutputKey: 'EnvironmentId', OutputValue: 'env1abc' },
-          { OutputKey: 'ConfigurationProfileId', OutputValue: 'prf1abc' },
-          { OutputKey: 'HostedConfigurationVersion', OutputValue: '1' },
-          { OutputKey: 'AlarmName', OutputValue: ALARM },
-        ],
+        Outputs: WORKLOAD_OUTPUTS,
       },
     ],
   });
@@ -429,13 +431,7 @@ describe('npm run test:aws: teardown', () => {
           StackStatus: h.commands.some((c) => c.args[1] === 'destroy' && c.args[2] === WORKLOAD) ? 'DELETE_FAILED' : 'CREATE_COMPLETE',
           StackStatusReason: 'The following resource(s) failed to delete: [Flags]',
           CreationTime: new Date(T0),
-          Outputs: [
-            { OutputKey: 'ApplicationId', OutputValue: 'app1abc' },
-            { OutputKey: 'EnvironmentId', OutputValue: 'env1abc' },
-            { OutputKey: 'ConfigurationProfileId', OutputValue: 'prf1abc' },
-            { OutputKey: 'HostedConfigurationVersion', OutputValue: '1' },
-            { OutputKey: 'AlarmName', OutputValue: ALARM },
-          ],
+          Outputs: WORKLOAD_OUTPUTS,
         },
       ],
     }));
